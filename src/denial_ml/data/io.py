@@ -1,0 +1,86 @@
+"""Reading and writing a world: one Parquet file per table, validated, written all-or-nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from denial_ml.schemas import TABLES, validate_table
+
+
+class WorldIOError(OSError):
+    """A world folder cannot be read or written; the message names the folder or file."""
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True) -> list[Path]:
+    """Write tables as `<name>.parquet` into `out_dir`, all or nothing.
+
+    Every table is validated and written into a temporary folder beside `out_dir` first; only when all
+    succeeded are the files moved into place, so a failure leaves `out_dir` as it was.
+
+    Args:
+        tables: Table name -> frame. Names must be keys of `denial_ml.schemas.TABLES`.
+        out_dir: Destination folder (created when missing).
+        validate: Check each table against its schema before writing.
+
+    Returns:
+        The paths written.
+
+    Raises:
+        WorldIOError: when the folder cannot be created or written.
+        TableValidationError: when a table breaks its schema (nothing is written).
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    except OSError as exc:
+        raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
+    try:
+        for name, frame in tables.items():
+            if name not in TABLES:
+                raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
+            frame = validate_table(name, frame) if validate else frame
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+        written = []
+        for name in tables:
+            target = out / f"{name}.parquet"
+            os.replace(staging / f"{name}.parquet", target)
+            written.append(target)
+        return written
+    except OSError as exc:
+        raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def read_tables(
+    data_dir: Path | str, names: Iterable[str] | None = None, validate: bool = False
+) -> dict[str, pd.DataFrame]:
+    """Read the named tables (default: every table present) from a world folder.
+
+    Args:
+        data_dir: Folder holding `<table>.parquet` files.
+        names: Tables to read; each must exist. None reads every known table that is present.
+        validate: Check each table against its schema.
+
+    Raises:
+        WorldIOError: when the folder or a requested table is missing.
+    """
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise WorldIOError(f"data folder {str(folder)!r} does not exist")
+    wanted = list(names) if names is not None else [n for n in TABLES if (folder / f"{n}.parquet").exists()]
+    tables = {}
+    for name in wanted:
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            raise WorldIOError(f"table {name!r} is missing: no file {str(path)!r}")
+        frame = pd.read_parquet(path)
+        tables[name] = validate_table(name, frame) if validate else frame
+    return tables

@@ -1,0 +1,289 @@
+"""The claims data model: one pandera schema per table, checked at every boundary (read, write, ingest).
+
+Column names follow their X12 meaning where one exists; `docs/data-model.md` gives the X12 element of each.
+Only `remittances`, `remittance_lines`, `adjustments`, `remarks` and `appeals` may hold what the payer decided.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from denial_ml.domain.denials import CATEGORIES
+
+DATE = "datetime64[ns]"
+PAYER_TYPES = ("medicare", "medicare_advantage", "medicaid", "commercial", "tricare")
+CLP_STATUS_CODES = ("1", "2", "3", "4", "19", "20", "21", "22", "23", "25")
+GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
+APPEAL_OUTCOMES = ("overturned", "upheld", "pending")
+
+
+def _str(nullable: bool = False, checks: list[pa.Check] | None = None, unique: bool = False) -> pa.Column:
+    return pa.Column(str, checks=checks or [], nullable=nullable, unique=unique, coerce=True)
+
+
+def _date(nullable: bool = False) -> pa.Column:
+    return pa.Column(DATE, nullable=nullable, coerce=True)
+
+
+def _money(nullable: bool = False) -> pa.Column:
+    return pa.Column(float, checks=[pa.Check.ge(0)], nullable=nullable, coerce=True)
+
+
+def _int(min_value: int = 0, nullable: bool = False) -> pa.Column:
+    return pa.Column("Int64" if nullable else "int64", checks=[pa.Check.ge(min_value)], nullable=nullable, coerce=True)
+
+
+def _bool() -> pa.Column:
+    return pa.Column(bool, coerce=True)
+
+
+def _isin(values: tuple[str, ...], nullable: bool = False) -> pa.Column:
+    return _str(nullable=nullable, checks=[pa.Check.isin(values)])
+
+
+def _code(pattern: str, nullable: bool = False) -> pa.Column:
+    return _str(nullable=nullable, checks=[pa.Check.str_matches(pattern)])
+
+
+NPI = r"^\d{10}$"
+PROCEDURE = r"^[A-Z0-9]{5}$"
+MODIFIER = r"^([A-Z0-9]{2})?$"
+
+PAYERS = pa.DataFrameSchema(
+    {
+        "payer_id": _str(unique=True),
+        "payer_name": _str(),
+        "payer_type": _isin(PAYER_TYPES),
+        "timely_filing_days": _int(1),
+        "appeal_deadline_days": _int(1),
+        "auth_required_codes": _str(),  # space-separated procedure codes from the payer's published policy
+    },
+    strict=True,
+    name="payers",
+)
+
+PROVIDERS = pa.DataFrameSchema(
+    {
+        "provider_npi": _code(NPI),
+        "provider_name": _str(),
+        "entity_type": _isin(("1", "2")),  # NM102: 1 person, 2 organisation
+        "taxonomy_code": _str(),  # PRV03
+        "specialty": _str(),
+    },
+    unique=["provider_npi"],
+    strict=True,
+    name="providers",
+)
+
+PATIENTS = pa.DataFrameSchema(
+    {
+        "patient_id": _str(unique=True),
+        "birth_date": _date(),  # DMG02
+        "sex": _isin(("F", "M", "U")),  # DMG03
+        "state": _str(),
+    },
+    strict=True,
+    name="patients",
+)
+
+COVERAGES = pa.DataFrameSchema(
+    {
+        "patient_id": _str(),
+        "payer_id": _str(),
+        "member_id": _str(),  # NM109 subscriber identifier
+        "coverage_start": _date(),
+        "coverage_end": _date(nullable=True),  # empty: still active
+        "coverage_priority": _isin(("P", "S", "T")),  # SBR01 primary / secondary / tertiary
+    },
+    strict=True,
+    name="coverages",
+)
+
+CLAIMS = pa.DataFrameSchema(
+    {
+        "claim_id": _str(unique=True),  # CLM01 patient control number
+        "patient_id": _str(),
+        "member_id": _str(nullable=True),
+        "payer_id": _str(),
+        "billing_provider_npi": _code(NPI),  # loop 2010AA NM109
+        "rendering_provider_npi": _code(r"^(\d{10})?$", nullable=True),  # loop 2310B; empty when not sent
+        "claim_type": _isin(("837P", "837I")),
+        "claim_frequency_code": _isin(("1", "7", "8")),  # CLM05-3
+        "place_of_service": _code(r"^\d{2}$"),  # CLM05-1 (837P) / derived from bill type (837I)
+        "service_date_from": _date(),
+        "service_date_to": _date(),
+        "submission_date": _date(),  # BHT04 / date the claim left the practice
+        "total_charge": _money(),  # CLM02
+        "diagnosis_codes": _str(),  # HI: space-separated ICD-10-CM without dots, principal first
+        "prior_auth_number": _str(nullable=True),  # REF*G1
+        "original_claim_id": _str(nullable=True),  # REF*F8 for replacements
+        "eligibility_checked": _bool(),  # a 270/271 inquiry was made before submission
+        "eligibility_check_date": _date(nullable=True),
+        "eligibility_status": _isin(("active", "inactive", "unknown")),  # 271 EB01 as answered
+    },
+    strict=True,
+    name="claims",
+)
+
+CLAIM_LINES = pa.DataFrameSchema(
+    {
+        "claim_id": _str(),
+        "line_number": _int(1),  # LX01
+        "line_control_number": _str(),  # REF*6R, echoed in the 835
+        "procedure_code": _code(PROCEDURE),  # SV101-2 / SV202-2
+        "modifier_1": _code(MODIFIER, nullable=True),
+        "modifier_2": _code(MODIFIER, nullable=True),
+        "modifier_3": _code(MODIFIER, nullable=True),
+        "modifier_4": _code(MODIFIER, nullable=True),
+        "units": _int(1),  # SV104 / SV205
+        "line_charge": _money(),  # SV102 / SV203
+        "diagnosis_pointers": _str(nullable=True),  # SV107: space-separated 1-based indexes into diagnosis_codes
+        "service_date": _date(),  # DTP*472
+        "revenue_code": _str(nullable=True),  # SV201 (837I only)
+    },
+    unique=["claim_id", "line_number"],
+    strict=True,
+    name="claim_lines",
+)
+
+AUTHORIZATIONS = pa.DataFrameSchema(
+    {
+        "auth_number": _str(unique=True),
+        "payer_id": _str(),
+        "patient_id": _str(),
+        "procedure_codes": _str(),  # space-separated codes the authorization covers
+        "start_date": _date(),
+        "end_date": _date(),
+        "units_authorized": _int(1),
+    },
+    strict=True,
+    name="authorizations",
+)
+
+REMITTANCES = pa.DataFrameSchema(
+    {
+        "remit_id": _str(unique=True),
+        "claim_id": _str(),  # CLP01
+        "claim_status_code": _isin(CLP_STATUS_CODES),  # CLP02
+        "total_charge": _money(),  # CLP03
+        "paid_amount": pa.Column(float, coerce=True),  # CLP04 (negative on reversals)
+        "patient_responsibility": pa.Column(float, coerce=True),  # CLP05
+        "payer_claim_id": _str(nullable=True),  # CLP07
+        "payer_id": _str(nullable=True),  # N1*PR / TRN03
+        "adjudication_date": _date(),  # DTM*050 or BPR16
+        "remit_sequence": _int(1),  # order of remittances for the same claim
+    },
+    strict=True,
+    name="remittances",
+)
+
+REMITTANCE_LINES = pa.DataFrameSchema(
+    {
+        "remit_id": _str(),
+        "claim_id": _str(),
+        "line_number": _int(1),  # SVC ordinal within the remittance; adjustments and remarks point here
+        "claim_line_number": _int(1, nullable=True),  # matched LX of the claim; empty when unmatched
+        "line_control_number": _str(nullable=True),  # REF*6R
+        "procedure_code": _str(),  # SVC01-2
+        "modifiers": _str(nullable=True),  # SVC01-3..6, space-separated
+        "line_charge": pa.Column(float, coerce=True),  # SVC02
+        "paid_amount": pa.Column(float, coerce=True),  # SVC03
+        "units": pa.Column(float, coerce=True, nullable=True),  # SVC05
+        "service_date": _date(nullable=True),  # DTM*472
+    },
+    unique=["remit_id", "line_number"],
+    strict=True,
+    name="remittance_lines",
+)
+
+ADJUSTMENTS = pa.DataFrameSchema(
+    {
+        "remit_id": _str(),
+        "claim_id": _str(),
+        "line_number": _int(1, nullable=True),  # SVC ordinal (remittance_lines.line_number); empty: claim level
+        "group_code": _isin(GROUP_CODES),  # CAS01
+        "carc": _str(),  # CAS02/05/...
+        "amount": pa.Column(float, coerce=True),  # CAS03/06/...
+        "quantity": pa.Column(float, coerce=True, nullable=True),
+    },
+    strict=True,
+    name="adjustments",
+)
+
+REMARKS = pa.DataFrameSchema(
+    {
+        "remit_id": _str(),
+        "claim_id": _str(),
+        "line_number": _int(1, nullable=True),
+        "rarc": _str(),  # LQ*HE / MOA / MIA
+    },
+    strict=True,
+    name="remarks",
+)
+
+APPEALS = pa.DataFrameSchema(
+    {
+        "appeal_id": _str(unique=True),
+        "claim_id": _str(),
+        "filed_date": _date(),
+        "appeal_level": _int(1),
+        "outcome": _isin(APPEAL_OUTCOMES),
+        "recovered_amount": _money(),
+        "decision_date": _date(nullable=True),
+    },
+    strict=True,
+    name="appeals",
+)
+
+TRUTH = pa.DataFrameSchema(
+    {
+        "claim_id": _str(unique=True),
+        "denial_probability": pa.Column(float, checks=[pa.Check.in_range(0, 1)], coerce=True),
+        "denial_cause": _isin(("",) + CATEGORIES),
+        "overturn_probability": pa.Column(float, checks=[pa.Check.in_range(0, 1)], nullable=True, coerce=True),
+    },
+    strict=True,
+    name="truth",
+)
+
+TABLES: dict[str, pa.DataFrameSchema] = {
+    s.name: s
+    for s in (PAYERS, PROVIDERS, PATIENTS, COVERAGES, CLAIMS, CLAIM_LINES, AUTHORIZATIONS, REMITTANCES,
+              REMITTANCE_LINES, ADJUSTMENTS, REMARKS, APPEALS, TRUTH)
+}
+"""Every table of a world, by name (= its Parquet file stem)."""
+
+PRE_SUBMISSION_TABLES = ("payers", "providers", "patients", "coverages", "claims", "claim_lines", "authorizations")
+PAYER_DECISION_TABLES = ("remittances", "remittance_lines", "adjustments", "remarks", "appeals")
+
+
+class TableValidationError(ValueError):
+    """A table broke its schema; the message names the table, the columns, the rows and the problems."""
+
+
+def validate_table(name: str, df: pd.DataFrame, max_cases: int = 5) -> pd.DataFrame:
+    """Validate (and coerce) one table against its schema.
+
+    Args:
+        name: Table name, a key of `TABLES`.
+        df: The table.
+        max_cases: How many failing cases to quote in the message.
+
+    Returns:
+        The validated frame, with dtypes coerced.
+
+    Raises:
+        TableValidationError: naming the table, the column, the row and the problem.
+    """
+    try:
+        return TABLES[name].validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases.head(max_cases)
+        parts = [
+            f"column {row.column!r} row {row.index}: {row.check} (got {row.failure_case!r})"
+            for row in cases.itertuples()
+        ]
+        more = len(exc.failure_cases) - len(cases)
+        suffix = f"; and {more} more" if more > 0 else ""
+        raise TableValidationError(f"table {name!r}: " + "; ".join(parts) + suffix) from None
