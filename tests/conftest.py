@@ -1,0 +1,18 @@
+"""Fixtures shared by every suite (code, data, model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """`../shared/data`: real X12 files and code lists from public test suites."""
+    if not SHARED.is_dir():
+        pytest.skip(f"reference data folder {SHARED} is not present")
+    return SHARED
