@@ -1,0 +1,247 @@
+"""The X12 envelope: ISA/GS/ST ... SE/GE/IEA, checked, cut into transaction sets.
+
+Each problem becomes an `Issue` naming file, segment number and problem. A bad transaction set is left out
+and reported while the good ones of the same file are kept; a file that is not X12 at all raises `X12Error`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from denial_ml.ingest.errors import Issue, X12Error
+from denial_ml.ingest.tokens import Delimiters, check_segment_id, decode, detect_delimiters, split_segments
+
+INTERCHANGE_VERSIONS = ("00401", "00501")
+VERSION_PREFIXES = ("004010", "005010")
+TRANSACTION_SETS = ("835", "837")
+
+
+@dataclass
+class TransactionSet:
+    """One whole ST...SE transaction set.
+
+    Attributes:
+        file: The file it came from, as named by the user.
+        kind: ST01, "835" or "837".
+        control: ST02 control number.
+        version: Implementation guide version (ST03, else GS08; "" in an envelope-less fragment).
+        segments: The segments ST..SE, each a list of elements.
+        first_segment: File segment number of the ST segment.
+        ordinal: 1-based position of the set in its file.
+        delimiters: Delimiters of the interchange.
+    """
+
+    file: str
+    kind: str
+    control: str
+    version: str
+    segments: list[list[str]]
+    first_segment: int
+    ordinal: int
+    delimiters: Delimiters
+
+    def segment_number(self, index: int) -> int:
+        """File segment number of `segments[index]`."""
+        return self.first_segment + index
+
+
+@dataclass
+class Envelope:
+    """What `read_envelope` found: the whole transaction sets and the problems."""
+
+    sets: list[TransactionSet] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class _State:
+    file: str
+    strict_counts: bool
+    delimiters: Delimiters
+    out: Envelope = field(default_factory=Envelope)
+    isa: list[str] | None = None
+    isa_ok: bool = True
+    groups: int = 0
+    gs: list[str] | None = None
+    gs_number: int = 0
+    gs_ok: bool = True
+    gs_sets: int = 0
+    st_index: int | None = None
+
+    def issue(self, number: int, problem: str, rejected: str = "set") -> None:
+        self.out.issues.append(Issue(self.file, number, problem, rejected))
+
+    def count_issue(self, number: int, problem: str) -> bool:
+        """Record a count mismatch; returns True when it rejects the set (strict mode)."""
+        self.issue(number, problem, "set" if self.strict_counts else "none")
+        return self.strict_counts
+
+
+def read_envelope(data: bytes, file: str, strict_counts: bool = True) -> Envelope:
+    """Tokenise one file and cut it into checked transaction sets.
+
+    Args:
+        data: The file's bytes.
+        file: Its name, quoted in every problem.
+        strict_counts: When True, a transaction set whose SE segment count disagrees with its segments (or
+            whose group's GE / interchange's IEA counts disagree) is rejected; when False it is kept and the
+            mismatch is reported as a warning. GE/IEA count mismatches are always warnings: the whole sets
+            are still good, but a set or group may be missing from the file.
+
+    Returns:
+        The whole transaction sets and the issues found.
+
+    Raises:
+        X12Error: when the file is not X12 (or is empty).
+    """
+    text = decode(data)
+    if not text:
+        raise X12Error(file, 0, "empty file: no X12 segments")
+    delimiters = detect_delimiters(text, file)
+    segments = split_segments(text, delimiters)
+    state = _State(file, strict_counts, delimiters)
+    for index, segment in enumerate(segments):
+        _step(state, segments, index, segment)
+    _finish(state, segments)
+    return state.out
+
+
+def _step(state: _State, segments: list[list[str]], index: int, segment: list[str]) -> None:
+    tag = segment[0]
+    if state.st_index is not None:
+        if tag == "SE":
+            _close_set(state, segments, index)
+            return
+        if tag not in ("ST", "GE", "IEA", "GS", "ISA"):
+            return
+        state.issue(
+            state.st_index + 1, f"truncated transaction set: {tag} at segment {index + 1} before its SE"
+        )
+        state.st_index = None
+    number = index + 1
+    check_segment_id(segment, number, state.file)
+    if tag == "ST":
+        state.st_index = index
+    elif tag == "ISA":
+        _open_interchange(state, segment, number)
+    elif tag == "GS":
+        _open_group(state, segment, number)
+    elif tag == "GE":
+        _close_group(state, segment, number)
+    elif tag == "IEA":
+        _close_interchange(state, segment, number)
+    else:
+        state.issue(number, f"segment {tag} outside a transaction set (no ST before it)", "none")
+
+
+def _open_interchange(state: _State, isa: list[str], number: int) -> None:
+    if state.isa is not None:
+        state.issue(number, "truncated interchange: ISA before the IEA of the previous interchange", "none")
+    state.isa, state.groups, state.isa_ok = isa, 0, True
+    version = isa[12] if len(isa) > 12 else ""
+    if version not in INTERCHANGE_VERSIONS:
+        state.isa_ok = False
+        state.issue(
+            number,
+            f"unknown interchange version ISA12 {version!r}; "
+            f"known: {', '.join(INTERCHANGE_VERSIONS)}; the interchange is skipped",
+        )
+
+
+def _open_group(state: _State, gs: list[str], number: int) -> None:
+    if state.gs is not None:
+        state.issue(number, "GS before the GE of the previous functional group", "none")
+    state.gs, state.gs_number, state.gs_sets, state.gs_ok = gs, number, 0, True
+    state.groups += 1
+    version = gs[8] if len(gs) > 8 else ""
+    if not version.startswith(VERSION_PREFIXES):
+        state.gs_ok = False
+        state.issue(
+            number, f"unknown version GS08 {version!r}; known: 004010x / 005010x; the group is skipped"
+        )
+
+
+def _close_group(state: _State, ge: list[str], number: int) -> None:
+    if state.gs is None:
+        state.issue(number, "GE without a GS", "none")
+        return
+    declared = ge[1] if len(ge) > 1 else ""
+    if declared != str(state.gs_sets):
+        # Whole sets stay good: a GE count that disagrees means a set may be missing, which is reported.
+        state.issue(
+            number, f"GE01 says {declared!r} transaction sets, the group holds {state.gs_sets}", "none"
+        )
+    state.gs = None
+
+
+def _close_interchange(state: _State, iea: list[str], number: int) -> None:
+    if state.isa is None:
+        state.issue(number, "IEA without an ISA", "none")
+        return
+    if state.gs is not None:
+        state.issue(number, "truncated functional group: IEA before GE", "none")
+        state.gs = None
+    declared = iea[1] if len(iea) > 1 else ""
+    if declared != str(state.groups):
+        state.issue(
+            number, f"IEA01 says {declared!r} functional groups, the interchange holds {state.groups}", "none"
+        )
+    control = iea[2] if len(iea) > 2 else ""
+    if control.strip() != state.isa[13].strip():
+        state.issue(number, f"IEA02 control number {control!r} differs from ISA13 {state.isa[13]!r}", "none")
+    state.isa = None
+
+
+def _close_set(state: _State, segments: list[list[str]], end: int) -> None:
+    start, state.st_index = state.st_index, None
+    assert start is not None
+    st, se = segments[start], segments[end]
+    number = start + 1
+    state.gs_sets += 1
+    kind = st[1] if len(st) > 1 else ""
+    control = st[2] if len(st) > 2 else ""
+    version = st[3] if len(st) > 3 and st[3] else (state.gs[8] if state.gs and len(state.gs) > 8 else "")
+    count = end - start + 1
+    problems = []
+    if kind not in TRANSACTION_SETS:
+        problems.append(f"unsupported transaction set ST01 {kind!r}; this reader knows 835 and 837")
+    if version and not version.startswith(VERSION_PREFIXES):
+        problems.append(f"unknown version {version!r}; known: 004010x / 005010x")
+    if se[2:3] != [control]:
+        problems.append(f"SE02 {':'.join(se[2:3])!r} does not match ST02 control number {control!r}")
+    for problem in problems:
+        state.issue(number, problem)
+    rejected = bool(problems) or not state.isa_ok or (state.gs is not None and not state.gs_ok)
+    if se[1:2] != [str(count)]:
+        declared = se[1] if len(se) > 1 else ""
+        rejected |= state.count_issue(
+            end + 1,
+            f"SE01 says {declared!r} segments, transaction set {control} "
+            f"has {count} (ST at segment {number})",
+        )
+    if not rejected:
+        ordinal = len(state.out.sets) + 1
+        state.out.sets.append(
+            TransactionSet(
+                state.file,
+                kind,
+                control,
+                version,
+                segments[start : end + 1],
+                number,
+                ordinal,
+                state.delimiters,
+            )
+        )
+
+
+def _finish(state: _State, segments: list[list[str]]) -> None:
+    if state.st_index is not None:
+        state.issue(
+            state.st_index + 1,
+            f"truncated transaction set: the file ends after segment {len(segments)} without its SE",
+        )
+    if state.gs is not None:
+        state.issue(len(segments), "truncated interchange: the file ends without GE", "none")
+    if state.isa is not None:
+        state.issue(len(segments), "truncated interchange: the file ends without IEA", "none")
