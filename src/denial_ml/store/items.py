@@ -1,0 +1,194 @@
+"""Bulk upsert of scored denials into the worklist (the hook `worklist build` calls).
+
+Validation happens on the whole frame before anything is written, and the write is one transaction: a bad
+frame leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.store.errors import InvalidItems
+from denial_ml.store.models import WorklistItem, utcnow
+from denial_ml.store.status import ROUTES
+
+REQUIRED = (
+    "claim_id",
+    "payer_id",
+    "category",
+    "denied_amount",
+    "expected_payment",
+    "p_overturn",
+    "expected_recovery",
+    "priority",
+    "route",
+)
+OPTIONAL = (
+    "payer_name",
+    "carc",
+    "route_reason",
+    "appeal_deadline",
+    "days_left",
+    "model_version",
+    "score_inputs",
+    "factors",
+)
+NON_NEGATIVE = ("denied_amount", "expected_payment")
+FINITE = ("denied_amount", "expected_payment", "p_overturn", "expected_recovery", "priority")
+CHUNK = 500  # claim ids per IN (...) lookup; well under every backend's bound-parameter limit
+TABLE = WorklistItem.__table__
+
+
+class HasSessions(Protocol):
+    """Anything with a `sessions` sessionmaker, e.g. `WorklistStore`."""
+
+    sessions: sessionmaker[Session]
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """How many items an upsert inserted and how many existing items it rescored."""
+
+    inserted: int
+    updated: int
+
+
+def _fail(frame: pd.DataFrame, mask: pd.Series, problem: str) -> None:
+    if not mask.any():
+        return
+    rows = list(mask[mask].index[:5])
+    where = ", ".join(f"row {r} (claim {frame.at[r, 'claim_id']!r})" for r in rows)
+    more = f" and {int(mask.sum()) - len(rows)} more" if mask.sum() > len(rows) else ""
+    raise InvalidItems(f"worklist items: {problem} at {where}{more}")
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    values = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    _fail(frame, values.isna() | ~values.map(math.isfinite), f"{column} is missing or not a finite number")
+    return values
+
+
+def validate_items(items: pd.DataFrame) -> pd.DataFrame:
+    """Check a frame of scored denials and return it normalised (index 0..n-1, optional columns filled).
+
+    Raises:
+        InvalidItems: naming the column, the rows (with their claim ids) and the problem.
+    """
+    missing = [c for c in REQUIRED if c not in items.columns]
+    if missing:
+        raise InvalidItems(f"worklist items: missing required column(s) {', '.join(missing)}")
+    unknown = [c for c in items.columns if c not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise InvalidItems(f"worklist items: unknown column(s) {', '.join(map(str, unknown))}")
+    frame = items.reset_index(drop=True).copy()
+    for column in ("claim_id", "payer_id", "category", "route"):
+        text = frame[column].astype("string").str.strip()
+        _fail(frame, text.isna() | (text == ""), f"{column} is empty")
+        frame[column] = text
+    _fail(frame, frame["claim_id"].duplicated(keep=False), "claim_id appears more than once")
+    _fail(frame, ~frame["category"].isin(CATEGORIES), f"category is not one of {', '.join(CATEGORIES)}")
+    _fail(frame, ~frame["route"].isin(ROUTES), f"route is not one of {', '.join(ROUTES)}")
+    for column in FINITE:
+        frame[column] = _numeric(frame, column)
+    for column in NON_NEGATIVE:
+        _fail(frame, frame[column] < 0, f"{column} is negative")
+    _fail(frame, (frame["p_overturn"] < 0) | (frame["p_overturn"] > 1), "p_overturn is outside [0, 1]")
+    return _fill_optional(frame)
+
+
+def _fill_optional(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in OPTIONAL:
+        if column not in frame.columns:
+            frame[column] = None
+    raw = frame["appeal_deadline"]
+    deadline = pd.to_datetime(raw, errors="coerce")
+    _fail(frame, deadline.isna() & raw.notna(), "appeal_deadline is not a date")
+    frame["appeal_deadline"] = deadline
+    return frame
+
+
+def _cell(value: Any) -> Any:
+    # pandas missing values (NaN, NA, NaT) become SQL NULL.
+    if isinstance(value, (dict, list)):
+        return value
+    return None if pd.isna(value) else value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    records = []
+    for row in frame.to_dict("records"):
+        record = {k: _cell(v) for k, v in row.items()}
+        deadline = record["appeal_deadline"]
+        record["appeal_deadline"] = deadline.date() if deadline is not None else None
+        record["days_left"] = int(record["days_left"]) if record["days_left"] is not None else None
+        record["score_inputs"] = record["score_inputs"] or {}
+        record["factors"] = record["factors"] or []
+        for key in ("payer_name", "carc", "route_reason", "model_version"):
+            record[key] = str(record[key]) if record[key] is not None else None
+        records.append(record)
+    return records
+
+
+def _existing_ids(session: Session, claim_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(claim_ids), CHUNK):
+        chunk = claim_ids[start : start + CHUNK]
+        rows = session.execute(select(TABLE.c.claim_id, TABLE.c.id).where(TABLE.c.claim_id.in_(chunk)))
+        found.update({claim: item_id for claim, item_id in rows})
+    return found
+
+
+def write_items(session: Session, items: pd.DataFrame) -> UpsertResult:
+    """Upsert validated items inside `session` (no commit): new claims are inserted as status "new";
+    existing claims get new scores, route and deadline but keep status, assignee, notes and history.
+    """
+    records = _records(validate_items(items))
+    existing = _existing_ids(session, [r["claim_id"] for r in records])
+    now = utcnow()
+    fresh = [
+        {**r, "status": "new", "version": 1, "created_at": now, "updated_at": now}
+        for r in records
+        if r["claim_id"] not in existing
+    ]
+    # Rescoring bumps the version: a biller holding the old version must reload before changing it.
+    # Bind names get a prefix: Core reserves the bare column names for its own SET parameters.
+    rescored = [
+        {"v_" + k: v for k, v in r.items()} | {"v_id": existing[r["claim_id"]]}
+        for r in records
+        if r["claim_id"] in existing
+    ]
+    if fresh:
+        session.execute(insert(TABLE), fresh)
+    if rescored:
+        values: dict[str, Any] = {c: bindparam("v_" + c) for c in records[0] if c != "claim_id"}
+        values |= {"version": TABLE.c.version + 1, "updated_at": now}
+        statement = update(TABLE).where(TABLE.c.id == bindparam("v_id")).values(values)
+        session.connection().execute(statement, rescored)
+    return UpsertResult(inserted=len(fresh), updated=len(rescored))
+
+
+def upsert_items(session_or_store: Session | HasSessions, items: pd.DataFrame) -> UpsertResult:
+    """Insert or rescore worklist items from a frame of scored denials, all or nothing.
+
+    Args:
+        session_or_store: A `WorklistStore` (committed here) or an open `Session` (the caller commits).
+        items: One row per denied claim with the columns `REQUIRED` and any of `OPTIONAL`
+            (`score_inputs` a dict and `factors` a list per row, stored as JSON).
+
+    Returns:
+        Counts of inserted and rescored items.
+
+    Raises:
+        InvalidItems: when the frame is malformed; nothing is written.
+    """
+    if isinstance(session_or_store, Session):
+        return write_items(session_or_store, items)
+    with session_or_store.sessions.begin() as session:
+        return write_items(session, items)

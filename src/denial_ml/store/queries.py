@@ -1,0 +1,146 @@
+"""Reading the worklist: filtered pages, one item with its notes and history, and decided appeals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from denial_ml.store.errors import InvalidUpdate
+from denial_ml.store.models import WorklistItem
+from denial_ml.store.status import DECIDED, ROUTES, check_status
+from denial_ml.store.updates import load_item
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Filters of a worklist page; None means "any"."""
+
+    payer: str | None = None  # payer id or exact payer name
+    category: str | None = None
+    status: str | None = None
+    assignee: str | None = None
+    route: str | None = None
+    min_expected_recovery: float | None = None
+    deadline_within_days: int | None = None  # deadline between today and today + N days
+    today: dt.date | None = None  # reference date of deadline_within_days (default: today)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of items sorted by expected recovery (highest first) and the total matching count."""
+
+    items: list[WorklistItem]
+    total: int
+    offset: int
+    limit: int
+
+
+def _conditions(f: ItemFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.payer is not None:
+        conditions.append(or_(WorklistItem.payer_id == f.payer, WorklistItem.payer_name == f.payer))
+    if f.category is not None:
+        conditions.append(WorklistItem.category == f.category)
+    if f.status is not None:
+        conditions.append(WorklistItem.status == check_status(f.status))
+    if f.assignee is not None:
+        conditions.append(WorklistItem.assignee == f.assignee)
+    if f.route is not None:
+        if f.route not in ROUTES:
+            raise InvalidUpdate(f"unknown route {f.route!r}; known: {', '.join(ROUTES)}")
+        conditions.append(WorklistItem.route == f.route)
+    if f.min_expected_recovery is not None:
+        conditions.append(WorklistItem.expected_recovery >= f.min_expected_recovery)
+    if f.deadline_within_days is not None:
+        if f.deadline_within_days < 0:
+            raise InvalidUpdate(f"deadline_within_days must be >= 0, not {f.deadline_within_days}")
+        today = f.today or dt.date.today()
+        last = today + dt.timedelta(days=f.deadline_within_days)
+        conditions.append(WorklistItem.appeal_deadline.between(today, last))
+    return conditions
+
+
+def list_items(session: Session, item_filter: ItemFilter, offset: int = 0, limit: int = 50) -> Page:
+    """One page of items matching `item_filter`, highest expected recovery first (ties by id).
+
+    Raises:
+        UnknownStatus: for an unknown status filter.
+        InvalidUpdate: for a bad route, paging or deadline argument.
+    """
+    if offset < 0 or not 1 <= limit <= MAX_PAGE:
+        raise InvalidUpdate(f"paging: offset must be >= 0 and limit in 1..{MAX_PAGE} (got {offset}, {limit})")
+    conditions = _conditions(item_filter)
+    total = session.scalar(select(func.count()).select_from(WorklistItem).where(*conditions)) or 0
+    query = (
+        select(WorklistItem)
+        .where(*conditions)
+        .order_by(WorklistItem.expected_recovery.desc(), WorklistItem.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return Page(items=list(session.scalars(query)), total=total, offset=offset, limit=limit)
+
+
+def get_item(session: Session, item_id: int) -> WorklistItem:
+    """The item with its notes and history loaded (readable after the session closes).
+
+    Raises:
+        UnknownItem: when there is no such item.
+    """
+    load_item(session, item_id)
+    query = (
+        select(WorklistItem)
+        .where(WorklistItem.id == item_id)
+        .options(selectinload(WorklistItem.notes), selectinload(WorklistItem.history))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(query).one()
+
+
+OUTCOME_COLUMNS = (
+    "claim_id",
+    "payer_id",
+    "payer_name",
+    "category",
+    "carc",
+    "denied_amount",
+    "expected_payment",
+    "p_overturn",
+    "model_version",
+    "appealed_at",
+    "decided_at",
+    "outcome",
+    "overturned",
+    "recovered_amount",
+)
+
+
+def outcomes_frame(session: Session) -> pd.DataFrame:
+    """Decided appeals as training rows of the next recovery-model run.
+
+    Columns are `OUTCOME_COLUMNS` (`overturned` a bool label, `p_overturn` the score the item had) followed
+    by one `input_<name>` column per key of the items' stored `score_inputs`.
+    """
+    items = session.scalars(
+        select(WorklistItem).where(WorklistItem.status.in_(DECIDED)).order_by(WorklistItem.id)
+    ).all()
+    rows: list[dict[str, Any]] = []
+    for item in items:
+        row = {c: getattr(item, c) for c in OUTCOME_COLUMNS if hasattr(WorklistItem, c)}
+        row["outcome"] = item.status
+        row["overturned"] = item.status == "overturned"
+        row.update({f"input_{k}": v for k, v in (item.score_inputs or {}).items()})
+        rows.append(row)
+    inputs = sorted({c for row in rows for c in row} - set(OUTCOME_COLUMNS))
+    frame = pd.DataFrame(rows, columns=[*OUTCOME_COLUMNS, *inputs])
+    frame["overturned"] = frame["overturned"].astype(bool)
+    for column in ("denied_amount", "expected_payment", "p_overturn", "recovered_amount"):
+        frame[column] = frame[column].astype("float64")
+    return frame

@@ -1,0 +1,114 @@
+"""`WorklistStore`: the worklist database behind one engine URL (SQLite file by default, or PostgreSQL)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from denial_ml.store import items, keys, queries, updates
+from denial_ml.store.db import make_engine, make_sessionmaker
+from denial_ml.store.migrate import upgrade_database
+from denial_ml.store.models import ApiKey, WorklistItem
+from denial_ml.store.queries import ItemFilter, Page
+
+
+class WorklistStore:
+    """Every worklist operation in its own transaction; an error rolls the whole operation back.
+
+    Args:
+        url: SQLAlchemy URL; None uses `get_settings().worklist_url` ("sqlite:///worklist.db").
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        if url is None:
+            from denial_ml.config import get_settings
+
+            url = get_settings().worklist_url
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = make_sessionmaker(self.engine)
+
+    def migrate(self) -> None:
+        """Create or upgrade the tables through the packaged Alembic migrations."""
+        upgrade_database(self.engine)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        """A new session for callers that combine several operations in one transaction."""
+        return self.sessions()
+
+    def upsert_items(self, frame: pd.DataFrame) -> items.UpsertResult:
+        """Insert new scored denials, rescore existing ones (see `denial_ml.store.items.upsert_items`)."""
+        return items.upsert_items(self, frame)
+
+    def list_items(
+        self, item_filter: ItemFilter | None = None, offset: int = 0, limit: int = 50, **filters: object
+    ) -> Page:
+        """A page of items, highest expected recovery first.
+
+        Args:
+            item_filter: The filters; or give its fields as keywords (`status="new"`, `payer="P1"`).
+            offset: Items to skip.
+            limit: Page size (1..1000).
+        """
+        chosen = item_filter or ItemFilter(**filters)  # type: ignore[arg-type]
+        with self.sessions() as session:
+            return queries.list_items(session, chosen, offset, limit)
+
+    def get_item(self, item_id: int) -> WorklistItem:
+        """One item with its notes and history."""
+        with self.sessions() as session:
+            return queries.get_item(session, item_id)
+
+    def update_item(
+        self,
+        item_id: int,
+        expected_version: int,
+        actor: str,
+        status: str | None = None,
+        assignee: str | None = None,
+        note: str | None = None,
+        recovered_amount: float | None = None,
+    ) -> WorklistItem:
+        """Change status, assignee and/or add a note, if the item is still at `expected_version`.
+
+        Raises:
+            UnknownItem, UnknownStatus, IllegalTransition, StaleVersion, InvalidUpdate: nothing is changed.
+        """
+        with self.sessions.begin() as session:
+            return updates.change_item(
+                session, item_id, expected_version, actor, status, assignee, note, recovered_amount
+            )
+
+    def record_outcome(self, claim_id: str, outcome: str, amount: float, actor: str) -> WorklistItem:
+        """Record the payer's decision ('overturned' or 'upheld') and the dollars recovered."""
+        with self.sessions.begin() as session:
+            return updates.record_outcome(session, claim_id, outcome, amount, actor)
+
+    def outcomes_frame(self) -> pd.DataFrame:
+        """Decided appeals as training rows for the next recovery-model run."""
+        with self.sessions() as session:
+            return queries.outcomes_frame(session)
+
+    def create_key(self, owner: str, role: str) -> keys.IssuedKey:
+        """Issue an API key; its `token` is shown once and never stored."""
+        with self.sessions.begin() as session:
+            return keys.create_key(session, owner, role)
+
+    def authenticate(self, token: str) -> tuple[str, str] | None:
+        """`(owner, role)` for a valid, unrevoked token, else None."""
+        with self.sessions() as session:
+            return keys.authenticate(session, token)
+
+    def revoke_key(self, key_id: int) -> ApiKey:
+        """Revoke an API key."""
+        with self.sessions.begin() as session:
+            return keys.revoke_key(session, key_id)
+
+    def list_keys(self) -> list[ApiKey]:
+        """Every API key, oldest first."""
+        with self.sessions() as session:
+            return keys.list_keys(session)
