@@ -1,0 +1,374 @@
+"""835 remittance advice -> `remittances`, `remittance_lines`, `adjustments`, `remarks` (+ PLB, payments).
+
+Choices (documented in docs/ingest.md):
+- `remit_id` is `<file stem>/<ST02>/<CLP ordinal in the set>`: unique and the same on every run.
+- Adjudication date: the production date DTM*405 of the remittance (the payer's decision date); BPR16
+  (payment effective date, sometimes a future or invalid date in real files) only when DTM*405 is absent.
+- A reversal (CLP02 22) has negative CLP03; the `remittances` schema holds charges as magnitudes, so
+  `total_charge` stores |CLP03| while `paid_amount` keeps its sign.
+- SVC05 empty means one unit (the X12 default).
+- A claim with an unusable value in a field the denial rule reads (CLP02, amounts, CAS group/CARC, SVC) is
+  left out with an error naming the segment; a RARC that is not a remark code is dropped with an error and
+  its claim kept (remarks explain a decision, they do not make it); the other claims of the set are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from denial_ml.ingest.columns import Columns
+from denial_ml.ingest.envelope import TransactionSet
+from denial_ml.ingest.errors import Issue
+from denial_ml.ingest.values import (
+    CARC_FORMAT,
+    GROUP_CODE_SET,
+    PLB_REASONS,
+    RARC_FORMAT,
+    BadValueError,
+    amount,
+    date8,
+    element,
+    is_date8,
+)
+from denial_ml.schemas import CLP_STATUS_CODES
+
+REMITTANCE_COLUMNS = (
+    "remit_id",
+    "claim_id",
+    "claim_status_code",
+    "total_charge",
+    "paid_amount",
+    "patient_responsibility",
+    "payer_claim_id",
+    "payer_id",
+    "adjudication_date",
+)
+LINE_COLUMNS = (
+    "remit_id",
+    "claim_id",
+    "line_number",
+    "line_control_number",
+    "procedure_code",
+    "modifiers",
+    "line_charge",
+    "paid_amount",
+    "units",
+    "service_date",
+)
+ADJUSTMENT_COLUMNS = ("remit_id", "claim_id", "line_number", "group_code", "carc", "amount", "quantity")
+REMARK_COLUMNS = ("remit_id", "claim_id", "line_number", "rarc")
+PLB_COLUMNS = ("set_id", "provider_id", "fiscal_period_date", "reason_code", "reference_id", "amount")
+PAYMENT_COLUMNS = (
+    "set_id",
+    "payer_id",
+    "payer_name",
+    "payee_id",
+    "payee_name",
+    "payment_amount",
+    "payment_method",
+    "payment_date",
+    "production_date",
+    "trace_number",
+)
+CLAIM_END = frozenset({"CLP", "LX", "PLB", "SE", "TS3", "TS2"})
+STATUS_SET = frozenset(CLP_STATUS_CODES)
+
+
+@dataclass
+class Remit835:
+    """Rows mapped from 835 transaction sets, column-wise, and the issues found."""
+
+    remittances: Columns = field(default_factory=lambda: Columns(REMITTANCE_COLUMNS))
+    lines: Columns = field(default_factory=lambda: Columns(LINE_COLUMNS))
+    adjustments: Columns = field(default_factory=lambda: Columns(ADJUSTMENT_COLUMNS))
+    remarks: Columns = field(default_factory=lambda: Columns(REMARK_COLUMNS))
+    provider_adjustments: Columns = field(default_factory=lambda: Columns(PLB_COLUMNS))
+    payments: Columns = field(default_factory=lambda: Columns(PAYMENT_COLUMNS))
+    issues: list[Issue] = field(default_factory=list)
+
+    def marks(self) -> tuple[int, ...]:
+        """Current row counts, to roll a rejected claim back to."""
+        return len(self.remittances), len(self.lines), len(self.adjustments), len(self.remarks)
+
+    def rollback(self, marks: tuple[int, ...]) -> None:
+        """Drop every row added since `marks`."""
+        for table, mark in zip(
+            (self.remittances, self.lines, self.adjustments, self.remarks), marks, strict=True
+        ):
+            table.truncate(mark)
+
+
+@dataclass
+class _Header:
+    set_id: str
+    payer_id: str | None = None
+    payer_name: str = ""
+    payee_id: str = ""
+    payee_name: str = ""
+    payment_amount: float | None = None
+    payment_method: str = ""
+    payment_date: str = ""
+    production_date: str = ""
+    trace_number: str = ""
+    trn_payer: str = ""
+
+
+def map_835(ts: TransactionSet, set_id: str, out: Remit835) -> None:
+    """Map one 835 transaction set into `out`; problems go to `out.issues`.
+
+    Args:
+        ts: The transaction set (ST..SE).
+        set_id: `<file stem>/<ST02>`, prefix of every `remit_id` of the set.
+        out: The accumulator.
+    """
+    segments, header = ts.segments, _Header(set_id)
+    i, n, ordinal, first_claim = 1, len(segments), 0, True
+    while i < n:
+        segment = segments[i]
+        tag = segment[0]
+        if tag == "CLP":
+            if first_claim:
+                first_claim = False
+                if not _finish_header(ts, header, out, i):
+                    return
+            ordinal += 1
+            i = _claim(ts, i, f"{set_id}/{ordinal}", header, out)
+            continue
+        if tag == "PLB":
+            _plb(ts, i, header, out)
+        elif first_claim:
+            _header_segment(segment, header)
+        i += 1
+    if first_claim:
+        _finish_header(ts, header, out, n - 1)
+
+
+def _header_segment(segment: list[str], header: _Header) -> None:
+    tag = segment[0]
+    if tag == "BPR":
+        header.payment_method = element(segment, 4)
+        header.payment_date = element(segment, 16)
+        try:
+            header.payment_amount = float(element(segment, 2))
+        except ValueError:
+            header.payment_amount = None
+    elif tag == "TRN":
+        header.trace_number, header.trn_payer = element(segment, 2), element(segment, 3)
+    elif tag == "DTM" and element(segment, 1) == "405":
+        header.production_date = element(segment, 2)
+    elif tag == "N1" and element(segment, 1) == "PR":
+        header.payer_name = element(segment, 2).strip()
+        header.payer_id = element(segment, 4).strip() or header.payer_id
+    elif tag == "N1" and element(segment, 1) == "PE":
+        header.payee_name, header.payee_id = element(segment, 2).strip(), element(segment, 4).strip()
+    elif tag == "REF" and element(segment, 1) == "2U" and not header.payer_id:
+        header.payer_id = element(segment, 2).strip()
+
+
+def _finish_header(ts: TransactionSet, header: _Header, out: Remit835, index: int) -> bool:
+    """Settle the payer id and adjudication date; False (set rejected) when there is no usable date."""
+    header.payer_id = header.payer_id or header.trn_payer or None
+    if not is_date8(header.production_date):
+        if not is_date8(header.payment_date):
+            out.issues.append(
+                Issue(
+                    ts.file,
+                    ts.segment_number(index),
+                    "transaction set "
+                    + ts.control
+                    + f" has no valid production date (DTM*405 {header.production_date!r}) "
+                    f"nor payment date (BPR16 {header.payment_date!r})",
+                    "set",
+                )
+            )
+            return False
+        header.production_date = header.payment_date
+    out.payments.add(
+        header.set_id,
+        header.payer_id,
+        header.payer_name,
+        header.payee_id,
+        header.payee_name,
+        header.payment_amount,
+        header.payment_method,
+        header.payment_date if is_date8(header.payment_date) else "",
+        header.production_date,
+        header.trace_number,
+    )
+    return True
+
+
+def _claim(ts: TransactionSet, start: int, remit_id: str, header: _Header, out: Remit835) -> int:
+    """Map one CLP loop; returns the index of the first segment after it."""
+    segments = ts.segments
+    end = start + 1
+    while end < len(segments) and segments[end][0] not in CLAIM_END:
+        end += 1
+    claim_id = element(segments[start], 1)
+    marks = out.marks()
+    try:
+        _claim_rows(ts, start, end, remit_id, claim_id, header, out)
+    except BadValueError as problem:
+        out.rollback(marks)
+        out.issues.append(
+            Issue(ts.file, ts.segment_number(problem.index), f"{problem}; claim left out", "claim", claim_id)
+        )
+    return end
+
+
+def _claim_rows(
+    ts: TransactionSet, start: int, end: int, remit_id: str, claim_id: str, header: _Header, out: Remit835
+) -> None:
+    segments = ts.segments
+    clp = segments[start]
+    status = element(clp, 2)
+    if status not in STATUS_SET:
+        raise BadValueError(
+            start, f"CLP02 claim status {status!r} is not one of {', '.join(CLP_STATUS_CODES)}"
+        )
+    if not claim_id:
+        raise BadValueError(start, "CLP01 patient control number is empty")
+    charge = amount(clp, 3, start)
+    if charge < 0 and status != "22":
+        raise BadValueError(start, f"CLP03 charge {charge} is negative on a claim that is not a reversal")
+    out.remittances.add(
+        remit_id,
+        claim_id,
+        status,
+        abs(charge),
+        amount(clp, 4, start),
+        amount(clp, 5, start, 0.0),
+        element(clp, 7) or None,
+        header.payer_id,
+        header.production_date,
+    )
+    line = None  # SVC ordinal; None while in the claim-level part of the loop
+    lines = out.lines.lists
+    for i in range(start + 1, end):
+        segment = segments[i]
+        tag = segment[0]
+        if tag == "CAS":
+            _cas(segment, i, remit_id, claim_id, line, out)
+        elif tag == "SVC":
+            line = 1 if line is None else line + 1
+            _svc(segment, i, remit_id, claim_id, line, ts.delimiters.component, out)
+        elif tag == "REF" and line is not None and element(segment, 1) == "6R":
+            lines[3][-1] = element(segment, 2)
+        elif tag == "DTM" and line is not None:
+            _line_date(segment, i, lines[9])
+        elif tag == "LQ" and element(segment, 1) == "HE":
+            _remark(ts, element(segment, 2), i, remit_id, claim_id, line, out)
+        elif tag == "MOA":
+            for position in range(3, 8):
+                _remark(ts, element(segment, position), i, remit_id, claim_id, None, out)
+        elif tag == "MIA":
+            for position in (5, 20, 21, 22, 23):
+                _remark(ts, element(segment, position), i, remit_id, claim_id, None, out)
+
+
+def _cas(segment: list[str], i: int, remit_id: str, claim_id: str, line: int | None, out: Remit835) -> None:
+    group = element(segment, 1)
+    if group not in GROUP_CODE_SET:
+        raise BadValueError(
+            i, f"CAS01 group code {group!r} is not one of {', '.join(sorted(GROUP_CODE_SET))}"
+        )
+    found = 0
+    for position in range(2, min(len(segment), 20), 3):  # up to six (reason, amount, quantity) triplets
+        carc = segment[position]
+        if not carc:
+            continue
+        if not CARC_FORMAT.match(carc):
+            raise BadValueError(i, f"CAS{position:02d} {carc!r} is not a claim adjustment reason code (CARC)")
+        quantity = element(segment, position + 2)
+        out.adjustments.add(
+            remit_id,
+            claim_id,
+            line,
+            group,
+            carc,
+            amount(segment, position + 1, i),
+            amount(segment, position + 2, i) if quantity else None,
+        )
+        found += 1
+    if not found:
+        raise BadValueError(i, "CAS segment carries no reason code")
+
+
+def _svc(
+    segment: list[str], i: int, remit_id: str, claim_id: str, line: int, component: str, out: Remit835
+) -> None:
+    raw = element(segment, 1)
+    parts = raw.split(component)
+    if len(parts) == 1 and len(raw) > 3 and not raw[2].isalnum():
+        # Real files (X12 guide examples among them) declare one component separator in ISA16 and use
+        # another in SVC01; the qualifier is always two letters, so the separator is unambiguous.
+        parts = raw.split(raw[2])
+    code = parts[1].strip() if len(parts) > 1 else ""
+    if not code:
+        raise BadValueError(i, f"SVC01 {raw!r} carries no procedure code")
+    modifiers = " ".join(m for m in parts[2:6] if m) or None
+    units = amount(segment, 5, i, 1.0)
+    out.lines.add(
+        remit_id,
+        claim_id,
+        line,
+        None,
+        code,
+        modifiers,
+        amount(segment, 2, i),
+        amount(segment, 3, i),
+        units,
+        "",
+    )
+
+
+def _line_date(segment: list[str], i: int, dates: list[str]) -> None:
+    qualifier = element(segment, 1)
+    # DTM*472 is the service date; a 150/151 period gives its start when there is no 472.
+    if qualifier == "472" or (qualifier == "150" and not dates[-1]) or (qualifier == "151" and not dates[-1]):
+        dates[-1] = date8(element(segment, 2), i, f"DTM*{qualifier} date")
+
+
+def _remark(
+    ts: TransactionSet, code: str, i: int, remit_id: str, claim_id: str, line: int | None, out: Remit835
+) -> None:
+    if not code:
+        return
+    if RARC_FORMAT.match(code):
+        out.remarks.add(remit_id, claim_id, line, code)
+    else:
+        out.issues.append(
+            Issue(
+                ts.file,
+                ts.segment_number(i),
+                f"{ts.segments[i][0]} remark {code!r} is not a "
+                "remittance advice remark code (RARC); remark dropped",
+                "value",
+                claim_id,
+            )
+        )
+
+
+def _plb(ts: TransactionSet, i: int, header: _Header, out: Remit835) -> None:
+    segment = ts.segments[i]
+    provider, period = element(segment, 1), element(segment, 2)
+    if not is_date8(period):
+        out.issues.append(
+            Issue(ts.file, ts.segment_number(i), f"PLB02 {period!r} is not a date; PLB dropped", "value")
+        )
+        return
+    for position in range(3, min(len(segment), 15), 2):
+        composite = segment[position]
+        if not composite:
+            continue
+        reason, _, reference = composite.partition(ts.delimiters.component)
+        try:
+            if reason not in PLB_REASONS:
+                raise BadValueError(
+                    i, f"PLB{position:02d} reason {reason!r} is not a provider adjustment reason code"
+                )
+            value = amount(segment, position + 1, i)
+        except BadValueError as problem:
+            out.issues.append(Issue(ts.file, ts.segment_number(i), f"{problem}; adjustment dropped", "value"))
+            continue
+        out.provider_adjustments.add(header.set_id, provider, period, reason, reference or None, value)
