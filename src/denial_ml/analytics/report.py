@@ -1,0 +1,158 @@
+"""The denial report as one JSON-ready dict: totals, slices, preventable denials, reconciliation.
+
+`build_report(tables)` is pure (frames in, dict out) so that the CLI writes it and the API serves it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from denial_ml.analytics.facts import build_claim_facts, check_tables, default_as_of
+from denial_ml.analytics.measures import COUNTS, RATES, SLICES, measure_table, slice_table
+from denial_ml.analytics.preventable import PREVENTION_STEP, preventable_denials, preventable_trend
+from denial_ml.domain.denials import CARC_CATEGORY_MAP_VERSION
+from denial_ml.labels import label_claims
+
+DOLLAR_FIELDS = frozenset(
+    name
+    for name in (*COUNTS, "recovered_dollars", "write_off_dollars")
+    if name.endswith(("dollars", "charges"))
+)
+COUNT_FIELDS = frozenset(name for name in COUNTS if name not in DOLLAR_FIELDS)
+TOLERANCE = 0.005  # dollars: half a cent, the rounding of every amount in the tables
+
+
+def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | None = None) -> dict[str, Any]:
+    """Compute every measure, slice and check of the denial report.
+
+    Args:
+        tables: World tables; needs those of `facts.REQUIRED_COLUMNS` (claims, claim_lines, payers,
+            providers, remittances, remittance_lines, adjustments, appeals).
+        as_of: Report date for deadlines; default the latest date found in the tables.
+
+    Returns:
+        A JSON-serialisable dict with `as_of`, `totals` (all measures), `slices` (name -> rows with `key`,
+        `label` and the measures, largest denied dollars first; months in order), `preventable` (steps and
+        monthly trends), `reconciliation` (checks against the source tables) and `definitions`.
+
+    Raises:
+        ReportInputError: a needed table or column is missing, or claim ids do not resolve.
+    """
+    check_tables(tables)
+    day = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
+    labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
+    facts = build_claim_facts(tables, labels, day)
+    totals = _record(measure_table(facts).iloc[0])
+    slices = {name: _slice_rows(facts, name, tables) for name in SLICES}
+    return {
+        "as_of": day.date().isoformat(),
+        "carc_map_version": CARC_CATEGORY_MAP_VERSION,
+        "totals": totals,
+        "slices": slices,
+        "preventable": _preventable(facts),
+        "reconciliation": reconcile(totals, slices, labels, tables),
+        "definitions": {name: _first_line(rate.__doc__) for name, rate in RATES.items()},
+    }
+
+
+def reconcile(
+    totals: dict[str, Any], slices: dict[str, list[dict[str, Any]]], labels: pd.DataFrame, tables: dict
+) -> dict[str, Any]:
+    """Checks that the report's totals equal the labelling rule and the sums of the source tables.
+
+    Returns:
+        `{"ok": bool, "checks": [{"name", "report", "source", "ok"}]}`; every slice must also add up
+        to the totals (each claim falls in exactly one group of each slice).
+    """
+    expected = {
+        "denied": float(labels["denied"].sum()),
+        "denied_dollars": float(labels["denied_amount"].sum()),
+        "adjudicated": float(len(labels)),
+        "submitted_charges": float(tables["claims"]["total_charge"].sum()),
+        "appeals": float(len(tables["appeals"])),
+        "recovered_dollars": float(tables["appeals"]["recovered_amount"].sum()),
+    }
+    checks = [_check(f"{name} = source tables", totals[name], value) for name, value in expected.items()]
+    for name, rows in slices.items():
+        for field in ("denied", "denied_dollars"):
+            summed = sum(row[field] for row in rows)
+            checks.append(_check(f"{field} summed over {name} = total", summed, totals[field]))
+    return {"ok": all(c["ok"] for c in checks), "checks": checks}
+
+
+def _check(name: str, report: float, source: float) -> dict[str, Any]:
+    return {
+        "name": name,
+        "report": report,
+        "source": round(source, 2),
+        "ok": abs(report - source) <= TOLERANCE,
+    }
+
+
+def _slice_rows(facts: pd.DataFrame, name: str, tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    table = slice_table(facts, name)
+    labels = _labels_for(name, tables)
+    rows = []
+    for key, row in table.iterrows():
+        record = {"key": str(key), "label": labels.get(str(key), str(key)) if labels else str(key)}
+        record.update(_record(row))
+        rows.append(record)
+    return rows
+
+
+def _labels_for(name: str, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Readable names for slice keys: payer names, provider names."""
+    if name == "payer":
+        payers = tables["payers"]
+        return dict(zip(payers["payer_id"].astype(str), payers["payer_name"].astype(str), strict=True))
+    if name == "provider":
+        providers = tables["providers"]
+        return dict(
+            zip(providers["provider_npi"].astype(str), providers["provider_name"].astype(str), strict=True)
+        )
+    return {}
+
+
+def _preventable(facts: pd.DataFrame) -> dict[str, Any]:
+    steps = preventable_denials(facts)
+    rows = [{"step": str(step), **_record(row)} for step, row in steps.iterrows()]
+    return {
+        "mapping": dict(PREVENTION_STEP),
+        "steps": rows,
+        "trend_dollars": _trend(preventable_trend(facts, "denied_amount"), dollars=True),
+        "trend_counts": _trend(preventable_trend(facts, "denied"), dollars=False),
+    }
+
+
+def _trend(table: pd.DataFrame, dollars: bool) -> dict[str, Any]:
+    convert = (lambda v: round(float(v), 2)) if dollars else (lambda v: int(round(float(v))))
+    return {
+        "months": [str(m) for m in table.index],
+        "series": {str(step): [convert(v) for v in table[step]] for step in table.columns},
+    }
+
+
+def _record(row: pd.Series) -> dict[str, Any]:
+    """A measure row as plain JSON values: counts as int, dollars to the cent, rates to 6 places, NaN None."""
+    out: dict[str, Any] = {}
+    for name, raw in row.items():
+        if isinstance(raw, str):
+            out[str(name)] = raw
+            continue
+        value = float(raw)
+        if math.isnan(value):
+            out[str(name)] = None
+        elif name in COUNT_FIELDS or name == "denied":
+            out[str(name)] = int(round(value))
+        elif name in DOLLAR_FIELDS or str(name).endswith("dollars"):
+            out[str(name)] = round(value, 2)
+        else:
+            out[str(name)] = round(value, 6)
+    return out
+
+
+def _first_line(doc: str | None) -> str:
+    return (doc or "").strip().splitlines()[0] if doc else ""
