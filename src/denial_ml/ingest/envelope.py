@@ -6,10 +6,17 @@ and reported while the good ones of the same file are kept; a file that is not X
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from denial_ml.ingest.errors import Issue, X12Error
-from denial_ml.ingest.tokens import Delimiters, check_segment_id, decode, detect_delimiters, split_segments
+from denial_ml.ingest.tokens import (
+    Delimiters,
+    check_segment_id,
+    decode,
+    detect_delimiters,
+    observed_component,
+    split_segments,
+)
 
 INTERCHANGE_VERSIONS = ("00401", "00501")
 VERSION_PREFIXES = ("004010", "005010")
@@ -98,8 +105,18 @@ def read_envelope(data: bytes, file: str, strict_counts: bool = True) -> Envelop
     if not text:
         raise X12Error(file, 0, "empty file: no X12 segments")
     delimiters = detect_delimiters(text, file)
-    segments = split_segments(text, delimiters)
     state = _State(file, strict_counts, delimiters)
+    used = observed_component(text, delimiters.element, delimiters.segment)
+    if used and used != delimiters.component:
+        # Seen in the X12 guide examples: ISA16 declares one separator, the composites use another.
+        state.issue(
+            1,
+            f"ISA16 declares component separator {delimiters.component!r} but the composites use "
+            f"{used!r}; reading with {used!r}",
+            "none",
+        )
+        delimiters = state.delimiters = replace(delimiters, component=used)
+    segments = split_segments(text, delimiters)
     for index, segment in enumerate(segments):
         _step(state, segments, index, segment)
     _finish(state, segments)

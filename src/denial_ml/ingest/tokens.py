@@ -80,13 +80,20 @@ def _bare_st_delimiters(text: str) -> Delimiters:
     segment = text[i] if i < len(text) else "~"
     if segment in "\r\n":
         segment = "\n"
-    e = re.escape(element)
-    # The component separator follows the 2-letter qualifier of the first procedure composite.
-    composite = re.search(
-        r"(?:SVC|SV1|SV2" + e + r"\w*)" + e + r"[A-Z]{2}([^A-Za-z0-9\s" + e + r"])", text[:200_000]
-    )
-    component = composite.group(1) if composite else ":"
+    component = observed_component(text, element, segment) or ":"
     return Delimiters(element, component, segment, None)
+
+
+def observed_component(text: str, element: str, segment: str) -> str | None:
+    """The component separator the file actually uses: the character after the 2-letter qualifier of its
+    first procedure composite (SVC01 / SV101 / SV202), or None when there is none in the first 200 kB.
+    """
+    e = re.escape(element)
+    composite = re.search(
+        r"(?:SVC|SV1|SV2" + e + r"\w*)" + e + r"[A-Z]{2}([^A-Za-z0-9\s" + e + re.escape(segment) + r"])",
+        text[:200_000],
+    )
+    return composite.group(1) if composite else None
 
 
 def split_segments(text: str, delimiters: Delimiters) -> list[list[str]]:

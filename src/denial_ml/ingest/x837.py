@@ -1,0 +1,403 @@
+"""837P / 837I claims -> `claims`, `claim_lines` (+ `patients`, `providers` as far as the file carries them).
+
+Never kept: patient and subscriber names (NM103/NM104 of IL/QC), addresses beyond the state. The patient id
+is a pseudonym, a hash of payer, member id, birth date and relationship, stable across files.
+Columns the 837 does not carry get documented defaults: `eligibility_checked` False, `eligibility_check_date`
+empty, `eligibility_status` "unknown", `submission_date` from BHT04, a missing REF*6R gives an empty
+`line_control_number`; 837I `place_of_service` is derived from the facility type (CLM05-1) by `FACILITY_POS`.
+A claim with a value the schema cannot hold (no billing NPI, as in most 4010 files; a procedure code that
+is not 5 characters; a line with no procedure code; no service date) is left out with an error naming the
+segment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from denial_ml.ingest.columns import Columns
+from denial_ml.ingest.envelope import TransactionSet
+from denial_ml.ingest.errors import Issue
+from denial_ml.ingest.values import BadValueError, amount, date8, element, is_date8, period_end, period_start
+
+CLAIM_COLUMNS = (
+    "claim_id",
+    "patient_id",
+    "member_id",
+    "payer_id",
+    "billing_provider_npi",
+    "rendering_provider_npi",
+    "claim_type",
+    "claim_frequency_code",
+    "place_of_service",
+    "service_date_from",
+    "service_date_to",
+    "submission_date",
+    "total_charge",
+    "diagnosis_codes",
+    "prior_auth_number",
+    "original_claim_id",
+    "eligibility_checked",
+    "eligibility_check_date",
+    "eligibility_status",
+)
+LINE_COLUMNS = (
+    "claim_id",
+    "line_number",
+    "line_control_number",
+    "procedure_code",
+    "modifier_1",
+    "modifier_2",
+    "modifier_3",
+    "modifier_4",
+    "units",
+    "line_charge",
+    "diagnosis_pointers",
+    "service_date",
+    "revenue_code",
+)
+PATIENT_COLUMNS = ("patient_id", "birth_date", "sex", "state")
+PROVIDER_COLUMNS = ("provider_npi", "provider_name", "entity_type", "taxonomy_code", "specialty")
+# 837I facility type (first two digits of the bill type) -> CMS place of service; others give 99 (other).
+FACILITY_POS = {
+    "11": "21",
+    "12": "21",
+    "13": "22",
+    "14": "22",
+    "18": "21",
+    "21": "31",
+    "22": "31",
+    "23": "32",
+    "32": "12",
+    "33": "12",
+    "34": "12",
+    "41": "21",
+    "65": "61",
+    "71": "72",
+    "72": "65",
+    "73": "50",
+    "74": "62",
+    "75": "62",
+    "76": "53",
+    "77": "50",
+    "81": "34",
+    "82": "34",
+    "83": "24",
+    "85": "21",
+    "86": "51",
+    "89": "21",
+}
+DIAGNOSIS_QUALIFIERS = {"BK": 0, "ABK": 0, "BF": 1, "ABF": 1}  # principal first, then the others
+NPI = re.compile(r"^\d{10}$")
+PROCEDURE = re.compile(r"^[A-Z0-9]{5}$")
+MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
+
+
+@dataclass
+class Claims837:
+    """Rows mapped from 837 transaction sets, column-wise, and the issues found."""
+
+    claims: Columns = field(default_factory=lambda: Columns(CLAIM_COLUMNS))
+    lines: Columns = field(default_factory=lambda: Columns(LINE_COLUMNS))
+    patients: Columns = field(default_factory=lambda: Columns(PATIENT_COLUMNS))
+    providers: Columns = field(default_factory=lambda: Columns(PROVIDER_COLUMNS))
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass
+class _Party:
+    """Billing provider, subscriber or patient: what the claim needs of it (never a person's name)."""
+
+    npi: str = ""
+    qualifier: str = ""
+    name: str = ""
+    entity: str = ""
+    taxonomy: str = ""
+    member_id: str = ""
+    payer_id: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    state: str = ""
+    relationship: str = "18"  # self
+
+
+@dataclass
+class _Context:
+    ts: TransactionSet
+    out: Claims837
+    submission_date: str = ""
+    billing: _Party = field(default_factory=_Party)
+    subscriber: _Party = field(default_factory=_Party)
+    patient: _Party | None = None
+    entity: str = ""  # NM101 of the last NM1 in the hierarchy (IL, PR, QC, 85, ...)
+
+
+def map_837(ts: TransactionSet, out: Claims837) -> None:
+    """Map one 837 transaction set into `out`; problems go to `out.issues`."""
+    ctx = _Context(ts, out)
+    segments, i, n = ts.segments, 1, len(ts.segments)
+    while i < n:
+        segment = segments[i]
+        tag = segment[0]
+        if tag == "CLM":
+            i = _claim(ctx, i)
+            continue
+        if tag == "BHT":
+            ctx.submission_date = element(segment, 4)
+        elif tag == "HL":
+            _hierarchy(ctx, segment)
+        else:
+            _party_segment(ctx, segment)
+        i += 1
+
+
+def _hierarchy(ctx: _Context, segment: list[str]) -> None:
+    level = element(segment, 3)
+    if level == "20":
+        ctx.billing, ctx.subscriber, ctx.patient = _Party(), _Party(), None
+    elif level == "22":
+        ctx.subscriber, ctx.patient = _Party(), None
+    elif level == "23":
+        ctx.patient = _Party()
+    ctx.entity = ""
+
+
+def _party_segment(ctx: _Context, segment: list[str]) -> None:
+    tag = segment[0]
+    if tag == "NM1":
+        ctx.entity = element(segment, 1)
+        if ctx.entity == "85":
+            ctx.billing.qualifier, ctx.billing.npi = element(segment, 8), element(segment, 9).strip()
+            ctx.billing.entity, ctx.billing.name = element(segment, 2), element(segment, 3).strip()
+        elif ctx.entity == "IL":
+            ctx.subscriber.member_id = element(segment, 9).strip()
+        elif ctx.entity == "PR":
+            ctx.subscriber.payer_id = element(segment, 9).strip()
+        return
+    party = ctx.patient if ctx.entity == "QC" else ctx.subscriber if ctx.entity == "IL" else None
+    if tag == "PRV" and element(segment, 1) == "BI":
+        ctx.billing.taxonomy = element(segment, 3)
+    elif tag == "PAT" and ctx.patient is not None:
+        ctx.patient.relationship = element(segment, 1)
+    elif party is None:
+        return
+    elif tag == "DMG" and element(segment, 1) == "D8":
+        party.birth_date, party.sex = element(segment, 2), element(segment, 3)
+    elif tag == "N4":
+        party.state = element(segment, 2)
+
+
+def _claim(ctx: _Context, start: int) -> int:
+    """Map one CLM loop (2300 and its lines); returns the index after it."""
+    segments = ctx.ts.segments
+    end = start + 1
+    while end < len(segments) and segments[end][0] not in ("CLM", "HL", "SE"):
+        end += 1
+    claim_id = element(segments[start], 1)
+    mark = len(ctx.out.lines)
+    try:
+        _claim_rows(ctx, start, end, claim_id)
+    except BadValueError as problem:
+        ctx.out.lines.truncate(mark)
+        ctx.out.issues.append(
+            Issue(
+                ctx.ts.file,
+                ctx.ts.segment_number(problem.index),
+                f"{problem}; claim left out",
+                "claim",
+                claim_id,
+            )
+        )
+    return end
+
+
+def _claim_type(ts: TransactionSet, clm: list[str], component: str) -> str:
+    if "X222" in ts.version or "X098" in ts.version:
+        return "837P"
+    if "X223" in ts.version or "X096" in ts.version:
+        return "837I"
+    return "837I" if element(element(clm, 5).split(component) + ["", ""], 1) == "A" else "837P"
+
+
+def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
+    ts, out, segments = ctx.ts, ctx.out, ctx.ts.segments
+    component = ts.delimiters.component
+    clm = segments[start]
+    claim_type = _claim_type(ts, clm, component)
+    facility, _, frequency = (element(clm, 5).split(component) + ["", "", ""])[:3]
+    billing, subscriber = ctx.billing, ctx.subscriber
+    if not claim_id:
+        raise BadValueError(start, "CLM01 patient control number is empty")
+    if not NPI.match(billing.npi) or billing.qualifier != "XX":
+        raise BadValueError(
+            start,
+            f"billing provider NM1*85 carries no NPI (NM108 {billing.qualifier!r}, NM109 "
+            f"{billing.npi!r}); claims need a 10-digit billing NPI (4010 files often lack it)",
+        )
+    if not subscriber.payer_id:
+        raise BadValueError(start, "no payer id (NM1*PR NM109) before the claim")
+    if frequency not in ("1", "7", "8"):
+        raise BadValueError(start, f"CLM05-3 claim frequency {frequency!r} is not 1, 7 or 8")
+    pos = FACILITY_POS.get(facility, "99") if claim_type == "837I" else facility
+    if not re.fullmatch(r"\d{2}", pos):
+        raise BadValueError(start, f"CLM05-1 place of service {facility!r} is not a 2-digit code")
+    header = _ClaimHeader()
+    for i in range(start + 1, end):
+        _claim_segment(ctx, header, segments[i], i, claim_id, claim_type)
+    lines = out.lines.lists
+    line_dates = [d for d in lines[11][len(out.lines) - header.line_count :]]
+    date_from = header.date_from or (min(line_dates) if line_dates else "")
+    date_to = header.date_to or (max(line_dates) if line_dates else "")
+    if not date_from:
+        raise BadValueError(start, "no service date: neither DTP*472/434 on the claim nor on its lines")
+    for k in range(len(out.lines) - header.line_count, len(out.lines)):
+        lines[11][k] = lines[11][k] or date_from
+    patient = ctx.patient or subscriber
+    patient_id = _patient_id(
+        subscriber.payer_id, subscriber.member_id, patient.birth_date, patient.relationship
+    )
+    submission = ctx.submission_date if is_date8(ctx.submission_date) else ""
+    if not submission:
+        raise BadValueError(1, f"BHT04 {ctx.submission_date!r} is not a CCYYMMDD date")
+    out.claims.add(
+        claim_id,
+        patient_id,
+        subscriber.member_id or None,
+        subscriber.payer_id,
+        billing.npi,
+        header.rendering or None,
+        claim_type,
+        frequency,
+        pos,
+        date_from,
+        date_to,
+        submission,
+        amount(clm, 2, start),
+        " ".join(code for _, code in sorted(header.diagnoses, key=lambda d: d[0])),
+        header.prior_auth or None,
+        header.original or None,
+        False,
+        "",
+        "unknown",
+    )
+    if is_date8(patient.birth_date) and patient.sex in ("F", "M", "U"):
+        out.patients.add(patient_id, patient.birth_date, patient.sex, patient.state)
+    out.providers.add(
+        billing.npi,
+        billing.name,
+        billing.entity if billing.entity in ("1", "2") else "2",
+        billing.taxonomy,
+        "",
+    )
+    if header.rendering:
+        out.providers.add(
+            header.rendering, header.rendering_name, header.rendering_entity, header.rendering_taxonomy, ""
+        )
+
+
+@dataclass
+class _ClaimHeader:
+    in_header: bool = True  # still in 2300 (before the 2310/2320 loops)
+    in_line: bool = False
+    date_from: str = ""
+    date_to: str = ""
+    diagnoses: list[tuple[int, str]] = field(default_factory=list)
+    prior_auth: str = ""
+    original: str = ""
+    rendering: str = ""
+    rendering_name: str = ""
+    rendering_entity: str = "1"
+    rendering_taxonomy: str = ""
+    in_rendering: bool = False
+    line_count: int = 0
+
+
+def _claim_segment(ctx: _Context, h: _ClaimHeader, seg: list[str], i: int, claim_id: str, kind: str) -> None:
+    tag = seg[0]
+    if tag == "LX":
+        h.in_header, h.in_line, h.in_rendering = False, True, False
+        h.line_count += 1
+        _start_line(ctx, claim_id, h.line_count)
+    elif tag in ("SV1", "SV2") and h.in_line:
+        _service(ctx, seg, i, tag)
+    elif tag == "DTP" and h.in_line and element(seg, 1) == "472":
+        ctx.out.lines.lists[11][-1] = period_start(element(seg, 3), i, "DTP*472 service date")
+    elif tag == "REF" and h.in_line and element(seg, 1) == "6R":
+        ctx.out.lines.lists[2][-1] = element(seg, 2)
+    elif tag in ("SBR", "NM1") and not h.in_line:
+        h.in_header, h.in_rendering = False, False
+        if tag == "SBR":
+            h.in_line = h.in_line  # 2320 other-payer loops: nothing of them is kept
+        qualifier = element(seg, 1)
+        if tag == "NM1" and (qualifier == "82" or (qualifier == "71" and kind == "837I" and not h.rendering)):
+            npi = element(seg, 9).strip()
+            if element(seg, 8) == "XX" and NPI.match(npi) and (qualifier == "82" or not h.rendering):
+                h.rendering, h.rendering_entity = (
+                    npi,
+                    element(seg, 2) if element(seg, 2) in ("1", "2") else "1",
+                )
+                h.rendering_name, h.in_rendering = " ".join(p for p in seg[3:5] if p), True
+    elif tag == "PRV" and h.in_rendering:
+        h.rendering_taxonomy = element(seg, 3)
+    elif h.in_header:
+        _header_segment(h, seg, i, ctx.ts.delimiters.component)
+
+
+def _header_segment(h: _ClaimHeader, seg: list[str], i: int, component: str) -> None:
+    tag, qualifier = seg[0], element(seg, 1)
+    if tag == "DTP" and qualifier in ("472", "434"):
+        h.date_from = period_start(element(seg, 3), i, f"DTP*{qualifier} date")
+        h.date_to = period_end(element(seg, 3), i, f"DTP*{qualifier} date")
+    elif tag == "REF" and qualifier == "G1":
+        h.prior_auth = element(seg, 2)
+    elif tag == "REF" and qualifier == "F8":
+        h.original = element(seg, 2)
+    elif tag == "HI":
+        for composite in seg[1:]:
+            code_qualifier, _, rest = composite.partition(component)
+            rank = DIAGNOSIS_QUALIFIERS.get(code_qualifier)
+            if rank is not None and rest:
+                h.diagnoses.append((rank, rest.split(component)[0].replace(".", "")))
+
+
+def _start_line(ctx: _Context, claim_id: str, number: int) -> None:
+    ctx.out.lines.add(claim_id, number, "", "", None, None, None, None, 0, 0.0, None, "", None)
+
+
+def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> None:
+    component, lines = ctx.ts.delimiters.component, ctx.out.lines.lists
+    offset = 1 if tag == "SV2" else 0  # SV2 starts with the revenue code
+    parts = element(seg, 1 + offset).split(component)
+    code = parts[1] if len(parts) > 1 else ""
+    if not PROCEDURE.match(code):
+        raise BadValueError(
+            i, f"{tag}{1 + offset:02d} procedure code {code!r} is not a 5-character CPT/HCPCS code"
+        )
+    modifiers = [m for m in parts[2:6] if m]
+    for modifier in modifiers:
+        if not MODIFIER.match(modifier):
+            raise BadValueError(i, f"{tag} modifier {modifier!r} is not 2 characters")
+    modifiers += [None] * (4 - len(modifiers))
+    units = amount(seg, 4 + offset, i, 1.0)
+    if units < 0.5:
+        raise BadValueError(i, f"{tag}{4 + offset:02d} units {units} is below 1")
+    lines[3][-1] = code
+    for k in range(4):
+        lines[4 + k][-1] = modifiers[k]
+    lines[8][-1] = int(units + 0.5)  # fractional units (minutes, doses) round to whole units
+    lines[9][-1] = amount(seg, 2 + offset, i)
+    if tag == "SV1":
+        pointers = element(seg, 7).split(component)
+        lines[10][-1] = " ".join(p for p in pointers if p) or None
+    else:
+        lines[12][-1] = element(seg, 1) or None
+
+
+def _patient_id(payer_id: str, member_id: str, birth_date: str, relationship: str) -> str:
+    """A pseudonymous, stable patient id (no name, no member id in clear)."""
+    digest = hashlib.sha256(f"{payer_id}|{member_id}|{birth_date}|{relationship}".encode()).hexdigest()
+    return "P" + digest[:15]
+
+
+__all__ = ["Claims837", "map_837", "date8"]
