@@ -11,6 +11,7 @@ from typing import Any
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
+_NO_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
 PALETTE = ("#1f5f8b", "#e07b39", "#3a9d5d", "#c0392b", "#8e6bb8", "#7f8c8d", "#d4ac0d", "#16a085")
 
 
@@ -18,7 +19,8 @@ def to_svg(fig: Figure, salt: str) -> str:
     """Serialise a figure to an `<svg>` element; `salt` keeps element ids unique across charts on a page."""
     buffer = io.StringIO()
     with mpl.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
+        # No metadata block: it carries a timestamp (pages would differ run to run) and external URIs.
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata=_NO_METADATA)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
