@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 # Modules under denial_ml.cli that add commands; each has register(app: typer.Typer) -> None.
-COMMAND_MODULES = ("world", "report")
+COMMAND_MODULES = ("world", "report", "worklist")
 
 
 def _register_all() -> None:

@@ -1,0 +1,101 @@
+"""`denial-ml worklist show|set` and `denial-ml keys create|list|revoke` on a SQLite worklist."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from denial_ml.cli.worklist import register
+from denial_ml.store import WorklistStore
+from denial_ml.store.testing import sample_items
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+    return app
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'worklist.db'}"
+    store = WorklistStore(url)
+    store.migrate()
+    store.upsert_items(sample_items(40))
+    store.close()
+    return url
+
+
+def run(app: typer.Typer, *args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_show_prints_the_top_items_in_order(app, db):
+    result = run(app, "worklist", "show", "--top", "5", "--route", "appeal", "--db", db)
+    assert result.exit_code == 0, result.output
+    store = WorklistStore(db)
+    expected = store.list_items(route="appeal", limit=5)
+    store.close()
+    assert f"items 1-5 of {expected.total}" in result.output
+    positions = [result.output.index(item.claim_id) for item in expected.items]
+    assert positions == sorted(positions)
+
+
+def test_show_filters_by_payer_and_category(app, db):
+    result = run(app, "worklist", "show", "--payer", "P3", "--category", "coding", "--db", db)
+    store = WorklistStore(db)
+    expected = store.list_items(payer="P3", category="coding")
+    store.close()
+    assert result.exit_code == 0 and f"of {expected.total}," in result.output
+
+
+def test_show_refuses_an_unknown_status_and_a_missing_database(app, db, tmp_path):
+    result = run(app, "worklist", "show", "--status", "done", "--db", db)
+    assert result.exit_code == 2 and "unknown status 'done'" in result.output
+    missing = f"sqlite:///{tmp_path / 'none.db'}"
+    result = run(app, "worklist", "show", "--db", missing)
+    assert result.exit_code == 2 and "run `denial-ml worklist build` first" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_set_changes_status_and_records_the_actor(app, db):
+    result = run(app, "worklist", "set", "3", "--status", "in_progress", "--assignee", "ann", "--note", "hi",
+                 "--actor", "ann", "--db", db)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "status new -> in_progress, assignee - -> ann, version 2" in result.output
+    store = WorklistStore(db)
+    item = store.get_item(3)
+    store.close()
+    assert [(h.actor, h.field) for h in item.history] == [
+        ("ann", "status"),
+        ("ann", "assignee"),
+        ("ann", "note"),
+    ]
+
+
+def test_set_refuses_illegal_moves_and_stale_versions(app, db):
+    result = run(app, "worklist", "set", "3", "--status", "upheld", "--actor", "ann", "--db", db)
+    assert result.exit_code == 2
+    assert "cannot move item 3 from 'new' to 'upheld'; allowed:" in result.output
+    result = run(app, "worklist", "set", "3", "--note", "x", "--version", "9", "--actor", "ann", "--db", db)
+    assert result.exit_code == 2 and "is at version 1, not 9" in result.output
+    result = run(app, "worklist", "set", "999", "--note", "x", "--actor", "ann", "--db", db)
+    assert result.exit_code == 2 and "no worklist item with id 999" in result.output
+
+
+def test_keys_create_list_revoke(app, tmp_path):
+    db = f"sqlite:///{tmp_path / 'keys.db'}"
+    result = run(app, "keys", "create", "--role", "appeals", "--owner", "ann", "--db", db)
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    store = WorklistStore(db)
+    assert store.authenticate(token) == ("ann", "appeals")
+    listed = run(app, "keys", "list", "--db", db)
+    assert "1\tann\tappeals" in listed.output and token not in listed.output
+    assert run(app, "keys", "revoke", "1", "--db", db).exit_code == 0
+    assert store.authenticate(token) is None
+    store.close()
+    bad = run(app, "keys", "create", "--role", "boss", "--owner", "ann", "--db", db)
+    assert bad.exit_code == 2 and "unknown role 'boss'" in bad.output
