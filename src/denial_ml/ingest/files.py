@@ -6,12 +6,14 @@ file's tables were validated on their own, so one bad file never keeps the good 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from denial_ml.data.io import write_tables
 from denial_ml.ingest.columns import to_dates
 from denial_ml.ingest.envelope import read_envelope
 from denial_ml.ingest.errors import Issue, X12Error
@@ -171,3 +173,18 @@ def _sequence(remittances: pd.DataFrame) -> pd.DataFrame:
     order = remittances.sort_values(["claim_id", "adjudication_date"], kind="stable")
     sequence = order.groupby("claim_id").cumcount() + 1
     return remittances.assign(remit_sequence=sequence.reindex(remittances.index).astype("int64"))
+
+
+def write_ingested(tables: dict[str, pd.DataFrame], out_dir: Path | str) -> list[Path]:
+    """Write ingested tables as Parquet: world tables through `write_tables` (validated, all-or-nothing),
+    then the ingest-only tables (validated before anything is written, moved into place at the end)."""
+    core = {t: f for t, f in tables.items() if t not in EXTRA_TABLES}
+    extra = {t: EXTRA_TABLES[t].validate(f) for t, f in tables.items() if t in EXTRA_TABLES}
+    written = write_tables(core, out_dir)
+    out = Path(out_dir)
+    for table, frame in extra.items():
+        staging = out / f".{table}.parquet.tmp"
+        frame.to_parquet(staging, index=False)
+        os.replace(staging, out / f"{table}.parquet")
+        written.append(out / f"{table}.parquet")
+    return written

@@ -1,0 +1,80 @@
+"""`denial-ml ingest` (X12 837/835 files) and `denial-ml ingest-csv` (billing-system exports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from denial_ml.ingest.errors import Issue
+
+MAX_SHOWN = 50
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ingest commands to the CLI."""
+    app.command("ingest")(ingest)
+    app.command("ingest-csv")(ingest_csv)
+
+
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="X12 835 / 837P / 837I files.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")],
+    lenient_counts: Annotated[
+        bool,
+        typer.Option("--lenient-counts", help="Keep transaction sets whose SE count is wrong (warn only)."),
+    ] = False,
+) -> None:
+    """Read X12 files into the project's tables; every problem is reported with file and segment number."""
+    from denial_ml.cli import fail
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.ingest.files import ingest_x12, write_ingested
+
+    result = ingest_x12(files, strict_counts=not lenient_counts)
+    _report(result.issues)
+    try:
+        write_ingested(result.tables, out)
+    except (WorldIOError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    counts = ", ".join(f"{t} {len(f)}" for t, f in result.tables.items())
+    typer.echo(f"wrote {out}: {counts}")
+    unmatched = int((result.tables["remittance_matches"]["method"] == "unmatched").sum())
+    if unmatched:
+        typer.echo(
+            f"{unmatched} remittances matched no claim of this ingest (see remittance_matches.parquet)"
+        )
+    if result.failed_files:
+        raise fail(
+            f"{len(result.failed_files)} file(s) gave nothing: {', '.join(result.failed_files)}", code=1
+        )
+
+
+def ingest_csv(
+    file: Annotated[Path, typer.Argument(help="A billing-system CSV export.")],
+    mapping: Annotated[Path, typer.Option("--mapping", help="YAML mapping: our column <- their column.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")],
+) -> None:
+    """Read a billing-system CSV export through a YAML column mapping into the project's tables."""
+    from denial_ml.cli import fail
+    from denial_ml.data.io import write_tables
+    from denial_ml.ingest.csv_import import CsvMappingError, read_mapped_csv
+
+    try:
+        tables = read_mapped_csv(file, mapping)
+        write_tables(tables, out)
+    except (CsvMappingError, OSError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {out}: " + ", ".join(f"{t} {len(f)}" for t, f in tables.items()))
+
+
+def _report(issues: list[Issue]) -> None:
+    errors = [i for i in issues if i.is_error]
+    warnings = [i for i in issues if not i.is_error]
+    for issue in (errors + warnings)[:MAX_SHOWN]:
+        kind = f"error ({issue.rejected} left out)" if issue.is_error else "warning"
+        typer.echo(f"{kind}: {issue}", err=True)
+    if len(issues) > MAX_SHOWN:
+        typer.echo(f"... and {len(issues) - MAX_SHOWN} more problems", err=True)
+    if issues:
+        typer.echo(f"{len(errors)} errors, {len(warnings)} warnings", err=True)
