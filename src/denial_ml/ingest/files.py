@@ -154,7 +154,7 @@ def _deduplicate(tables: dict[str, pd.DataFrame], file: str) -> tuple[dict[str, 
     claims = tables["claims"]
     repeated = claims["claim_id"].duplicated()
     issues = [
-        Issue("", 0, f"claim {cid} was sent more than once; the first submission is kept", "none", cid)
+        Issue(file, 0, f"claim {cid} was sent more than once; the first submission is kept", "none", cid)
         for cid in claims.loc[repeated, "claim_id"].unique()
     ]
     if repeated.any():
