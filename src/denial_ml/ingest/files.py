@@ -75,8 +75,11 @@ def read_x12_file(path: Path | str, strict_counts: bool = True, stem: str | None
             map_837(ts, claims)
     issues = envelope.issues + remits.issues + claims.issues
     if not envelope.sets:
-        problems = "; ".join(str(i) for i in issues if i.is_error) or "no transaction set"
-        raise X12Error(name, 0, f"nothing usable in the file: {problems}")
+        errors = [i for i in issues if i.is_error]
+        if not errors:
+            raise X12Error(name, 0, "nothing usable in the file: no transaction set")
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise X12Error(name, errors[0].segment, f"nothing usable in the file: {errors[0].problem}{more}")
     tables, duplicates = _deduplicate(_frames(remits, claims), name)
     issues += duplicates
     try:

@@ -79,14 +79,15 @@ def _line_numbers(
     )
     result.loc[by_control["index"].to_numpy()] = by_control["_line"].to_numpy()
     rest = lines[~lines["index"].isin(by_control["index"])]
-    free = claim_side[
-        ~claim_side.set_index(["_claim", "_line"]).index.isin(
-            list(zip(by_control["_claim"], by_control["_line"], strict=True))
-        )
-    ]
     keys = ["_claim", *LINE_KEYS]
-    rest = rest.assign(_nth=rest.groupby(keys, dropna=False).cumcount())
-    free = free.assign(_nth=free.groupby(keys, dropna=False).cumcount())
-    by_values = rest.merge(free[[*keys, "_nth", "_line"]], on=[*keys, "_nth"])
+    candidates = rest[["index", "remit_id", *keys]].merge(claim_side[[*keys, "_line"]], on=keys)
+    # Each remittance maps onto the claim's lines on its own (a correction re-adjudicates the same lines);
+    # lines a remittance already took by REF*6R are not candidates for its other lines.
+    used = pd.MultiIndex.from_frame(by_control[["remit_id", "_line"]])
+    candidates = candidates[~pd.MultiIndex.from_frame(candidates[["remit_id", "_line"]]).isin(used)]
+    groups = candidates.groupby(["remit_id", *keys])
+    nth_line = groups["index"].rank(method="dense")
+    nth_claim_line = groups["_line"].rank(method="dense")
+    by_values = candidates[nth_line == nth_claim_line]
     result.loc[by_values["index"].to_numpy()] = by_values["_line"].to_numpy()
     return result
