@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from denial_ml.analytics.facts import build_claim_facts, check_tables, default_as_of
+from denial_ml.analytics.ids import encode_ids
 from denial_ml.analytics.measures import COUNTS, RATES, SLICES, measure_table, slice_table
 from denial_ml.analytics.preventable import PREVENTION_STEP, preventable_denials, preventable_trend
 from denial_ml.domain.denials import CARC_CATEGORY_MAP_VERSION
@@ -43,8 +44,9 @@ def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | No
     """
     check_tables(tables)
     day = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
-    labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
-    facts = build_claim_facts(tables, labels, day)
+    coded = encode_ids(tables)
+    labels = label_claims(coded["remittances"], coded["remittance_lines"], coded["adjustments"])
+    facts = build_claim_facts(coded, labels, day)
     totals = _record(measure_table(facts).iloc[0])
     slices = {name: _slice_rows(facts, name, tables) for name in SLICES}
     return {
