@@ -16,3 +16,11 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"reference data folder {SHARED} is not present")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def small_world() -> dict:
+    """A 30,000-claim synthetic world (seed 11), generated once per test worker."""
+    from denial_ml.data.synthetic.world import generate_world
+
+    return generate_world(30_000, seed=11)

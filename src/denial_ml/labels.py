@@ -118,9 +118,7 @@ def _denial_reasons(
 ) -> pd.DataFrame:
     """The main denial reason (largest amount) of each denied remittance and its total denied amount."""
     claim_adj = claim_adj[claim_adj["remit_id"].isin(claim_level_remits)]
-    both = pd.concat(
-        [claim_adj.assign(_level=0), denied_line_adj.assign(_level=1)], ignore_index=True
-    )
+    both = pd.concat([claim_adj.assign(_level=0), denied_line_adj.assign(_level=1)], ignore_index=True)
     if both.empty:
         return pd.DataFrame(columns=["remit_id", "denial_carc", "denial_category", "denied_amount"])
     both = both.assign(_abs=both["amount"].abs())

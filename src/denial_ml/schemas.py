@@ -1,7 +1,7 @@
 """The claims data model: one pandera schema per table, checked at every boundary (read, write, ingest).
 
 Column names follow their X12 meaning where one exists; `docs/data-model.md` gives the X12 element of each.
-Only `remittances`, `remittance_lines`, `adjustments`, `remarks` and `appeals` may hold what the payer decided.
+Only the payer-decision tables (remittances, remittance_lines, adjustments, remarks, appeals) hold decisions.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ def _money(nullable: bool = False) -> pa.Column:
 
 
 def _int(min_value: int = 0, nullable: bool = False) -> pa.Column:
-    return pa.Column("Int64" if nullable else "int64", checks=[pa.Check.ge(min_value)], nullable=nullable, coerce=True)
+    return pa.Column(
+        "Int64" if nullable else "int64", checks=[pa.Check.ge(min_value)], nullable=nullable, coerce=True
+    )
 
 
 def _bool() -> pa.Column:
@@ -138,7 +140,9 @@ CLAIM_LINES = pa.DataFrameSchema(
         "modifier_4": _code(MODIFIER, nullable=True),
         "units": _int(1),  # SV104 / SV205
         "line_charge": _money(),  # SV102 / SV203
-        "diagnosis_pointers": _str(nullable=True),  # SV107: space-separated 1-based indexes into diagnosis_codes
+        "diagnosis_pointers": _str(
+            nullable=True
+        ),  # SV107: space-separated 1-based indexes into diagnosis_codes
         "service_date": _date(),  # DTP*472
         "revenue_code": _str(nullable=True),  # SV201 (837I only)
     },
@@ -166,7 +170,7 @@ REMITTANCES = pa.DataFrameSchema(
         "remit_id": _str(unique=True),
         "claim_id": _str(),  # CLP01
         "claim_status_code": _isin(CLP_STATUS_CODES),  # CLP02
-        "total_charge": _money(),  # CLP03
+        "total_charge": pa.Column(float, coerce=True),  # CLP03 (negative on reversals)
         "paid_amount": pa.Column(float, coerce=True),  # CLP04 (negative on reversals)
         "patient_responsibility": pa.Column(float, coerce=True),  # CLP05
         "payer_claim_id": _str(nullable=True),  # CLP07
@@ -201,7 +205,9 @@ ADJUSTMENTS = pa.DataFrameSchema(
     {
         "remit_id": _str(),
         "claim_id": _str(),
-        "line_number": _int(1, nullable=True),  # SVC ordinal (remittance_lines.line_number); empty: claim level
+        "line_number": _int(
+            1, nullable=True
+        ),  # SVC ordinal (remittance_lines.line_number); empty: claim level
         "group_code": _isin(GROUP_CODES),  # CAS01
         "carc": _str(),  # CAS02/05/...
         "amount": pa.Column(float, coerce=True),  # CAS03/06/...
@@ -241,7 +247,9 @@ TRUTH = pa.DataFrameSchema(
         "claim_id": _str(unique=True),
         "denial_probability": pa.Column(float, checks=[pa.Check.in_range(0, 1)], coerce=True),
         "denial_cause": _isin(("",) + CATEGORIES),
-        "overturn_probability": pa.Column(float, checks=[pa.Check.in_range(0, 1)], nullable=True, coerce=True),
+        "overturn_probability": pa.Column(
+            float, checks=[pa.Check.in_range(0, 1)], nullable=True, coerce=True
+        ),
     },
     strict=True,
     name="truth",
@@ -249,12 +257,33 @@ TRUTH = pa.DataFrameSchema(
 
 TABLES: dict[str, pa.DataFrameSchema] = {
     s.name: s
-    for s in (PAYERS, PROVIDERS, PATIENTS, COVERAGES, CLAIMS, CLAIM_LINES, AUTHORIZATIONS, REMITTANCES,
-              REMITTANCE_LINES, ADJUSTMENTS, REMARKS, APPEALS, TRUTH)
+    for s in (
+        PAYERS,
+        PROVIDERS,
+        PATIENTS,
+        COVERAGES,
+        CLAIMS,
+        CLAIM_LINES,
+        AUTHORIZATIONS,
+        REMITTANCES,
+        REMITTANCE_LINES,
+        ADJUSTMENTS,
+        REMARKS,
+        APPEALS,
+        TRUTH,
+    )
 }
 """Every table of a world, by name (= its Parquet file stem)."""
 
-PRE_SUBMISSION_TABLES = ("payers", "providers", "patients", "coverages", "claims", "claim_lines", "authorizations")
+PRE_SUBMISSION_TABLES = (
+    "payers",
+    "providers",
+    "patients",
+    "coverages",
+    "claims",
+    "claim_lines",
+    "authorizations",
+)
 PAYER_DECISION_TABLES = ("remittances", "remittance_lines", "adjustments", "remarks", "appeals")
 
 

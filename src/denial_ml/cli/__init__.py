@@ -10,6 +10,7 @@ import importlib
 import sys
 
 import typer
+from typer.exceptions import TyperException
 
 app = typer.Typer(
     name="denial-ml",
@@ -35,9 +36,18 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point; usage errors come out as one line, not a usage screen."""
     _register_all()
-    app(prog_name="denial-ml")
+    try:
+        code = app(prog_name="denial-ml", standalone_mode=False)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except TyperException as exc:  # usage errors: unknown option, bad value, missing argument
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        typer.echo(f"error: {message} (see denial-ml --help)", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,7 +17,9 @@ class WorldIOError(OSError):
     """A world folder cannot be read or written; the message names the folder or file."""
 
 
-def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True) -> list[Path]:
+def write_tables(
+    tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True
+) -> list[Path]:
     """Write tables as `<name>.parquet` into `out_dir`, all or nothing.
 
     Every table is validated and written into a temporary folder beside `out_dir` first; only when all

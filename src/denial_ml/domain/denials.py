@@ -68,7 +68,11 @@ CARC_CATEGORY_MAP: tuple[CarcMapping, ...] = tuple(
 # A denial whose CARC is not in the map still counts as a denial (the payer did not pay); it is
 # categorised conservatively as missing information for CO/PI (the biller must read the RARC) and
 # as non-covered for OA.
-OTHER_CATEGORY_BY_GROUP: dict[str, str] = {"CO": "missing_information", "PI": "missing_information", "OA": "non_covered"}
+OTHER_CATEGORY_BY_GROUP: dict[str, str] = {
+    "CO": "missing_information",
+    "PI": "missing_information",
+    "OA": "non_covered",
+}
 
 
 def category_for_carc(carc: str, on: dt.date | None = None, group_code: str = "CO") -> str:
@@ -98,7 +102,7 @@ def carc_category_lookup() -> dict[str, str]:
 # What a biller does for each category (DOMAIN.md), and whether an appeal is the usual route.
 CATEGORY_FIX: dict[str, str] = {
     "eligibility": "Re-verify coverage for the date of service and bill the payer that covered the patient.",
-    "authorization": "Obtain or correct the prior authorization (retro-authorization if needed) and appeal with it.",
+    "authorization": "Obtain or correct the prior authorization (retro-auth if needed) and appeal with it.",
     "coding": "Fix the procedure code, modifier or diagnosis linkage and send a corrected claim.",
     "missing_information": "Supply the missing or invalid data named in the remark code and resubmit.",
     "medical_necessity": "Appeal with the clinical records and the payer's coverage policy.",

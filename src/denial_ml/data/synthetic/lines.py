@@ -1,0 +1,255 @@
+"""Service lines, modifiers and diagnoses, with the coding slips a real practice makes."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.data.synthetic.params import (
+    EM_CODES,
+    GP_REQUIRED_PAYER_TYPES,
+    HOSPITAL_POS,
+    PAYERS,
+    SPECIALTIES,
+    TELEHEALTH_POS,
+    THERAPY_CODES,
+)
+from denial_ml.domain.catalog import DIAGNOSES, PROCEDURE_BY_CODE
+
+PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
+PROCEDURES_NEEDING_25 = frozenset({"20610", "11102", "17000", "17110", "93000"})
+LATERAL = frozenset({"73721", "29881", "27447", "20610", "J3301", "15823"})
+ABA = frozenset({"97151", "97153", "97155", "97156"})
+COMORBIDITIES = np.array(["I10", "E119", "E785", "K219", "F411", "G4733", "E039"])
+REVENUE_CODES = {"radiology": "0320", "cardiology": "0480", "orthopedics": "0360", "dermatology": "0510"}
+MODIFIER_SLOTS = 4
+
+
+def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.DataFrame) -> pd.DataFrame:
+    """Draw each claim's lines: procedures, units and charges (modifiers come later)."""
+    parts = []
+    people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
+    fee = people["fee_factor"].to_numpy()
+    for name, spec in SPECIALTIES.items():
+        cidx = np.flatnonzero(claims["specialty"].to_numpy() == name)
+        if len(cidx) == 0:
+            continue
+        extra_p = np.array(spec.extra_lines) / sum(spec.extra_lines)
+        n_lines = 1 + rng.choice(len(extra_p), size=len(cidx), p=extra_p)
+        if not spec.addons:
+            n_lines[:] = 1
+        claim_of_line = np.repeat(cidx, n_lines)
+        line_no = _line_numbers(n_lines)
+        codes = np.empty(len(claim_of_line), dtype=object)
+        first = line_no == 1
+        codes[first] = _choose(rng, spec.primary, first.sum())
+        if spec.addons:
+            codes[~first] = _choose(rng, spec.addons, (~first).sum())
+        parts.append(pd.DataFrame({"_c": claim_of_line, "line_number": line_no, "procedure_code": codes}))
+    lines = pd.concat(parts, ignore_index=True).sort_values(["_c", "line_number"], kind="stable")
+    lines = lines.reset_index(drop=True)
+    code = lines["procedure_code"].to_numpy()
+    max_units = np.array([PROCEDURE_BY_CODE[c].max_units for c in code])
+    units = np.where(max_units > 1, rng.integers(1, max_units + 1), 1)
+    units = np.where(np.isin(code, ["97153"]), rng.integers(4, 17, len(code)), units)
+    base = np.array([PROCEDURE_BY_CODE[c].base_charge for c in code])
+    prov = claims["_prov"].to_numpy()[lines["_c"].to_numpy()]
+    charge = np.round(base * fee[prov] * units * rng.uniform(0.97, 1.03, len(code)), 2)
+    c = lines["_c"].to_numpy()
+    revenue = pd.Series(claims["specialty"].to_numpy()[c]).map(REVENUE_CODES).to_numpy()
+    revenue = np.where(claims["claim_type"].to_numpy()[c] == "837I", revenue, None)
+    return lines.assign(
+        units=units,
+        line_charge=charge,
+        service_date=claims["service_date_from"].to_numpy()[c],
+        revenue_code=revenue,
+    )
+
+
+def _line_numbers(n_lines: np.ndarray) -> np.ndarray:
+    starts = np.repeat(np.cumsum(n_lines) - n_lines, n_lines)
+    return np.arange(n_lines.sum()) - starts + 1
+
+
+def _choose(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.ndarray:
+    codes = np.array(list(weights))
+    p = np.array(list(weights.values()))
+    return codes[rng.choice(len(codes), size=size, p=p / p.sum())]
+
+
+def match_preventive_codes(
+    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame
+) -> pd.DataFrame:
+    """Billers mostly use the wellness code each payer pays; a few slip."""
+    code = lines["procedure_code"].to_numpy().astype(object)
+    medicare = np.isin(
+        claims["payer_id"].map(PAYER_TYPE).to_numpy()[lines["_c"].to_numpy()],
+        ["medicare", "medicare_advantage"],
+    )
+    switch = rng.random(len(code)) < 0.93
+    code[(code == "G0439") & ~medicare & switch] = "99396"
+    code[(code == "99396") & medicare & switch] = "G0439"
+    return lines.assign(procedure_code=code)
+
+
+def add_modifiers(
+    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame, providers: pd.DataFrame
+) -> pd.DataFrame:
+    """Attach modifiers the way coders do, including the slips that cause coding denials."""
+    people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
+    c = lines["_c"].to_numpy()
+    code = lines["procedure_code"].to_numpy().astype(str)
+    n = len(code)
+    cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()[c]]
+    payer_type = claims["payer_id"].map(PAYER_TYPE).to_numpy()[c]
+    pos = claims["place_of_service"].to_numpy()[c]
+    on_claim = pd.DataFrame({"_c": c, "code": code})
+    has_25_proc = _claim_has(on_claim, PROCEDURES_NEEDING_25)[c]
+    has_therapy_pair = _claim_has(on_claim, {"97530", "97110"})[c]
+    slips = rng.random((6, n))
+
+    is_em = np.isin(code, list(EM_CODES))
+    needs25 = is_em & has_25_proc
+    miss25 = needs25 & (slips[0] < 0.10 * cq)
+    tele = np.isin(pos, list(TELEHEALTH_POS)) & (is_em | np.char.startswith(code, "908"))
+    miss_tele = tele & (slips[1] < 0.08 * cq)
+    is_therapy = np.isin(code, list(THERAPY_CODES))
+    needs_gp = is_therapy & np.isin(payer_type, list(GP_REQUIRED_PAYER_TYPES))
+    miss_gp = needs_gp & (slips[2] < 0.03 * cq)
+    gp = is_therapy & ((needs_gp & ~miss_gp) | (~needs_gp & (slips[2] < 0.5)))
+    distinct = (code == "97140") & has_therapy_pair
+    mod59 = np.where(distinct & (slips[3] < 0.6), "59", np.where(distinct & (slips[3] < 0.8), "XU", ""))
+    bad = slips[4] < 0.003 * cq
+
+    cand = np.full((n, 7), "", dtype=object)
+    cand[:, 0] = np.where(needs25 & ~miss25, "25", "")
+    cand[:, 1] = np.where(tele & ~miss_tele, np.where(payer_type == "medicare", "95", "GT"), "")
+    cand[:, 1] = np.where(tele & ~miss_tele & (slips[5] < 0.7), "95", cand[:, 1])
+    cand[:, 2] = np.where(gp, "GP", "")
+    cand[:, 3] = mod59
+    is_imaging = np.isin(code, ["71046", "70450", "72148", "73721", "74177", "93306", "93015"])
+    cand[:, 4] = np.where(is_imaging & np.isin(pos, list(HOSPITAL_POS)), "26", "")
+    lateral = np.isin(code, list(LATERAL))
+    cand[:, 4] = np.where(lateral, np.where(slips[5] < 0.5, "RT", "LT"), cand[:, 4])
+    cand[:, 5] = np.where(np.isin(code, list(ABA)), np.where(code == "97153", "HM", "HO"), "")
+    cand[:, 5] = np.where(np.isin(code, ["80053", "83036", "80061"]) & (slips[5] < 0.3), "QW", cand[:, 5])
+    cand[bad, 6] = _invalid_modifier(code[bad])
+    packed = _pack_left(cand)
+    out = lines.assign(**{f"modifier_{i + 1}": packed[:, i] for i in range(MODIFIER_SLOTS)})
+    return out.assign(
+        _miss25=miss25,
+        _miss_tele=miss_tele,
+        _miss_gp=miss_gp,
+        _bad_modifier=bad,
+        _bundled59=(code == "97140") & (mod59 == "59"),
+    )
+
+
+def _claim_has(on_claim: pd.DataFrame, codes: set[str] | frozenset[str]) -> np.ndarray:
+    hit = on_claim.assign(h=on_claim["code"].isin(list(codes))).groupby("_c")["h"].any()
+    out = np.zeros(int(on_claim["_c"].max()) + 1, dtype=bool)
+    out[hit.index.to_numpy()] = hit.to_numpy()
+    return out
+
+
+def _invalid_modifier(code: np.ndarray) -> np.ndarray:
+    """A modifier the procedure does not accept (TC on a visit, 25 on a therapy code, ...)."""
+    options = np.array(["TC", "25", "GP", "HM"])
+    result = np.empty(len(code), dtype=object)
+    for opt in options:
+        todo = np.array([r is None for r in result], dtype=bool)
+        ok = np.array([opt not in PROCEDURE_BY_CODE[c].modifiers for c in code], dtype=bool) & todo
+        result[ok] = opt
+    return result
+
+
+def _pack_left(cand: np.ndarray) -> np.ndarray:
+    order = np.argsort(cand == "", axis=1, kind="stable")
+    packed = np.take_along_axis(cand, order, axis=1)[:, :MODIFIER_SLOTS]
+    return np.where(packed == "", None, packed)
+
+
+def draw_diagnoses(
+    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame, providers: pd.DataFrame
+) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Diagnosis codes per claim and the pointer of each line.
+
+    Returns:
+        (diagnosis_codes per claim, diagnosis_pointers per line, dx misfit flag per claim,
+        inactive-code flag per claim, missing-pointer flag per line).
+    """
+    people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
+    n_claims = len(claims)
+    cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()]
+    dq = people["data_quality"].to_numpy()[claims["_prov"].to_numpy()]
+    c = lines["_c"].to_numpy()
+    ln = lines["line_number"].to_numpy()
+    code = lines["procedure_code"].to_numpy().astype(str)
+    slot_dx = np.full((n_claims, 4), "", dtype=object)
+    for k in range(1, 5):
+        at = ln == k
+        slot_dx[c[at], k - 1] = _fitting_dx(rng, code[at])
+    empty = slot_dx == ""
+    comorb = COMORBIDITIES[rng.integers(0, len(COMORBIDITIES), (n_claims, 4))]
+    add = rng.random((n_claims, 4)) < np.array([1.0, 0.5, 0.3, 0.2])
+    slot_dx = np.where(empty & add, comorb, slot_dx)
+    all_dx = np.array([d.code for d in DIAGNOSES if d.code != "M545"])
+    misfit_try = rng.random(n_claims) < 0.012 * cq
+    slot_dx[misfit_try, 0] = all_dx[rng.integers(0, len(all_dx), misfit_try.sum())]
+    first_code = code[ln == 1]
+    fits = _dx_fits(slot_dx[c[ln == 1], 0], first_code)
+    misfit = np.zeros(n_claims, dtype=bool)
+    misfit[c[ln == 1]] = ~fits
+    inactive = (slot_dx[:, 0] == "M5450") & (rng.random(n_claims) < 0.04 * cq)
+    slot_dx[inactive, 0] = "M545"
+
+    # Unique codes per claim in slot order; each line points at its own slot's code.
+    long = pd.DataFrame(
+        {
+            "_c": np.repeat(np.arange(n_claims), 4),
+            "slot": np.tile(np.arange(4), n_claims),
+            "dx": slot_dx.ravel(),
+        }
+    )
+    long = long[long["dx"] != ""]
+    long = long.assign(pos=long.groupby(["_c", "dx"], sort=False)["slot"].transform("min"))
+    uniq = long.drop_duplicates(["_c", "dx"]).copy()
+    uniq["ptr"] = uniq.groupby("_c").cumcount() + 1
+    codes_per_claim = uniq.groupby("_c")["dx"].agg(" ".join)
+    slot_ptr = long.merge(uniq[["_c", "dx", "ptr"]], on=["_c", "dx"])
+    ptr_table = np.zeros((n_claims, 4), dtype=np.int64)
+    ptr_table[slot_ptr["_c"].to_numpy(), slot_ptr["slot"].to_numpy()] = slot_ptr["ptr"].to_numpy()
+    line_slot = np.minimum(ln, 4) - 1
+    ptr = ptr_table[c, line_slot]
+    ptr = np.where(ptr == 0, 1, ptr)
+    pointers = np.where(ln == 1, "1", np.char.add(ptr.astype(str), ""))
+    missing_ptr = rng.random(len(c)) < 0.003 * dq[c]
+    pointers = np.where(missing_ptr, None, pointers)
+    dx = pd.Series(codes_per_claim.reindex(np.arange(n_claims)).fillna("R69").to_numpy())
+    return dx, pd.Series(pointers), misfit, inactive, missing_ptr
+
+
+@functools.cache
+def _fit_table(procedure: str) -> np.ndarray:
+    proc = PROCEDURE_BY_CODE[procedure]
+    return np.array(
+        [d.code for d in DIAGNOSES if d.group in proc.dx_groups and d.code != "M545"], dtype=object
+    )
+
+
+def _fitting_dx(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
+    out = np.empty(len(codes), dtype=object)
+    for proc in np.unique(codes):
+        at = codes == proc
+        table = _fit_table(proc)
+        out[at] = table[rng.integers(0, len(table), at.sum())]
+    return out
+
+
+def _dx_fits(dx: np.ndarray, procedures: np.ndarray) -> np.ndarray:
+    group = {d.code: d.group for d in DIAGNOSES}
+    pairs = pd.DataFrame({"g": pd.Series(dx).map(group), "p": procedures})
+    ok = {(g, p.code) for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
+    return np.array([(g, p) in ok for g, p in zip(pairs["g"], pairs["p"], strict=True)])

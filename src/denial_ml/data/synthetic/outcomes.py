@@ -1,0 +1,200 @@
+"""What the payer decides: denial mechanisms as hazards, the truth, and the 835 tables.
+
+Every mechanism contributes a hazard h = -log(1 - p) at claim or line level; a claim's denial probability is
+1 - exp(-sum h) = 1 - prod(1 - p), and the mechanism that denies it is drawn in proportion to its hazard
+(an exponential race), so the truth's `denial_cause` is exactly the mechanism that fired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.data.synthetic.params import PAYERS, RATES, WorldTimeline
+from denial_ml.domain.catalog import PROCEDURE_BY_CODE
+
+STRICT = {p.payer_id: p.strictness for p in PAYERS}
+TF_DAYS = {p.payer_id: p.timely_filing_days for p in PAYERS}
+PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A way a claim gets denied, with the codes the payer sends for it."""
+
+    name: str
+    category: str
+    level: str  # "claim" or "line"
+    carc: str
+    rarc: str = ""
+    group: str = "CO"
+
+
+MECHANISMS: tuple[Mechanism, ...] = (
+    Mechanism("elig_inactive", "eligibility", "claim", "27", "N30"),
+    Mechanism("elig_typo", "eligibility", "claim", "31"),
+    Mechanism("elig_base", "eligibility", "claim", "27"),
+    Mechanism("auth_missing", "authorization", "claim", "197"),
+    Mechanism("auth_expired", "authorization", "claim", "197", "N54"),
+    Mechanism("auth_base", "authorization", "claim", "197"),
+    Mechanism("auth_wrong_code", "authorization", "line", "197", "N54"),
+    Mechanism("auth_units", "authorization", "line", "198", "N54"),
+    Mechanism("coding_misfit", "coding", "claim", "11"),
+    Mechanism("coding_inactive_dx", "coding", "claim", "146", "M76"),
+    Mechanism("coding_base", "coding", "line", "4"),
+    Mechanism("coding_missing25", "coding", "line", "97", "M15"),
+    Mechanism("coding_telehealth", "coding", "line", "5"),
+    Mechanism("coding_missing_gp", "coding", "line", "4"),
+    Mechanism("coding_bad_modifier", "coding", "line", "4"),
+    Mechanism("coding_bundled59", "coding", "line", "97", "M15"),
+    Mechanism("missing_npi", "missing_information", "claim", "16", "N290"),
+    Mechanism("missing_base", "missing_information", "claim", "16", "MA130"),
+    Mechanism("missing_pointer", "missing_information", "line", "16", "M76"),
+    Mechanism("necessity", "medical_necessity", "line", "50", "N115"),
+    Mechanism("noncovered", "non_covered", "line", "96", "N130"),
+    Mechanism("noncovered_plan", "non_covered", "line", "204"),
+    Mechanism("timely", "timely_filing", "claim", "29"),
+    Mechanism("duplicate", "duplicate", "claim", "18", "", "OA"),
+)
+MECH_INDEX = {m.name: i for i, m in enumerate(MECHANISMS)}
+
+
+def _h(p: np.ndarray | float) -> np.ndarray:
+    return -np.log1p(-np.clip(p, 0.0, 0.999))
+
+
+def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.DataFrame) -> np.ndarray:
+    """Claim-level hazards, shape (n_claims, n_mechanisms); hidden latents make part of each unobservable."""
+    n = len(claims)
+    people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
+    prov = claims["_prov"].to_numpy()
+    strict = claims["payer_id"].map(STRICT).to_numpy(dtype=float)
+    noise = rng.lognormal(0.0, 0.6, n)  # the examiner and everything else nobody records
+    dq = people["data_quality"].to_numpy()[prov]
+    lag = (claims["submission_date"] - claims["service_date_from"]).dt.days.to_numpy()
+    limit = claims["payer_id"].map(TF_DAYS).to_numpy()
+    H = np.zeros((n, len(MECHANISMS)))
+    r = RATES
+    H[:, MECH_INDEX["elig_inactive"]] = _h(r["elig_inactive_hit"] * claims["_coverage_inactive"].to_numpy())
+    H[:, MECH_INDEX["elig_typo"]] = _h(r["elig_typo_hit"] * claims["_member_typo"].to_numpy())
+    unchecked = claims["eligibility_status"].to_numpy() == "unknown"
+    H[:, MECH_INDEX["elig_base"]] = _h(r["elig_base"] * noise * (1 + 1.5 * unchecked))
+    H[:, MECH_INDEX["auth_missing"]] = _h(r["auth_missing_hit"] * claims["_auth_missing"].to_numpy())
+    H[:, MECH_INDEX["auth_expired"]] = _h(r["auth_expired_hit"] * claims["_auth_expired"].to_numpy())
+    H[:, MECH_INDEX["auth_base"]] = _h(
+        r["auth_base"] * strict * noise * (1 + 4 * claims["_auth_needed"].to_numpy())
+    )
+    H[:, MECH_INDEX["coding_misfit"]] = _h(r["coding_dx_misfit_hit"] * claims["_dx_misfit"].to_numpy())
+    H[:, MECH_INDEX["coding_inactive_dx"]] = _h(
+        r["coding_inactive_dx_hit"] * claims["_inactive_dx"].to_numpy()
+    )
+    H[:, MECH_INDEX["missing_npi"]] = _h(
+        r["missing_npi_hit"] * claims["rendering_provider_npi"].isna().to_numpy()
+    )
+    H[:, MECH_INDEX["missing_base"]] = _h(r["missing_base"] * np.sqrt(dq) * noise)
+    over = lag > limit
+    edge = (lag > limit - 10) & ~over
+    H[:, MECH_INDEX["timely"]] = _h(r["timely_hit"] * over + r["timely_edge"] * edge)
+    dup = claims["_duplicate"].to_numpy()
+    H[:, MECH_INDEX["duplicate"]] = _h(np.where(dup, r["duplicate_hit"], r["duplicate_base"]))
+    return H
+
+
+def line_hazards(
+    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame, providers: pd.DataFrame
+) -> np.ndarray:
+    """Line-level hazards, shape (n_lines, n_mechanisms)."""
+    people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
+    c = lines["_c"].to_numpy()
+    code = lines["procedure_code"].to_numpy().astype(str)
+    payer = claims["payer_id"].to_numpy()[c]
+    strict = pd.Series(payer).map(STRICT).to_numpy(dtype=float)
+    ptype = pd.Series(payer).map(PAYER_TYPE).to_numpy()
+    prov = claims["_prov"].to_numpy()[c]
+    doc = people["doc_quality"].to_numpy()[prov]
+    cq = people["coding_quality"].to_numpy()[prov]
+    n_dx = claims["diagnosis_codes"].str.count(" ").to_numpy()[c] + 1
+    noise = rng.lognormal(0.0, 0.6, len(c))
+    prone = np.array([PROCEDURE_BY_CODE[x].necessity_prone for x in np.unique(code)])
+    prone = dict(zip(np.unique(code), prone, strict=True))
+    is_prone = pd.Series(code).map(prone).to_numpy(dtype=bool)
+    auth_ok = claims["prior_auth_number"].notna().to_numpy()[c] & ~lines["_auth_wrong_code"].to_numpy()
+    H = np.zeros((len(c), len(MECHANISMS)))
+    r = RATES
+    H[:, MECH_INDEX["auth_wrong_code"]] = _h(r["auth_wrong_code_hit"] * lines["_auth_wrong_code"].to_numpy())
+    H[:, MECH_INDEX["auth_units"]] = _h(r["auth_units_hit"] * lines["_auth_units"].to_numpy())
+    H[:, MECH_INDEX["coding_base"]] = _h(r["coding_base"] * strict * cq * noise / 3.5)
+    H[:, MECH_INDEX["coding_missing25"]] = _h(r["coding_missing25_hit"] * lines["_miss25"].to_numpy())
+    H[:, MECH_INDEX["coding_telehealth"]] = _h(r["coding_telehealth_hit"] * lines["_miss_tele"].to_numpy())
+    H[:, MECH_INDEX["coding_missing_gp"]] = _h(r["coding_missing_gp_hit"] * lines["_miss_gp"].to_numpy())
+    H[:, MECH_INDEX["coding_bad_modifier"]] = _h(
+        r["coding_bad_modifier_hit"] * lines["_bad_modifier"].to_numpy()
+    )
+    bundles = lines["_bundled59"].to_numpy() & (payer == "COM02")
+    H[:, MECH_INDEX["coding_bundled59"]] = _h(r["coding_bundling_hit"] * bundles)
+    H[:, MECH_INDEX["missing_pointer"]] = _h(r["missing_pointer_hit"] * lines["_missing_pointer"].to_numpy())
+    base = np.where(is_prone, r["necessity_prone_base"], r["necessity_base"])
+    necessity = base * strict * doc**2 * noise * np.where(n_dx == 1, 1.6, 1.0) * np.where(auth_ok, 0.5, 1.0)
+    H[:, MECH_INDEX["necessity"]] = _h(necessity)
+    preventive_to_medicare = (code == "99396") & (ptype == "medicare")
+    cosmetic = code == "15823"
+    H[:, MECH_INDEX["noncovered"]] = _h(
+        np.where(
+            preventive_to_medicare,
+            r["noncovered_hit"],
+            np.where(cosmetic, r["noncovered_cosmetic"] * strict, r["noncovered_base"] * noise),
+        )
+    )
+    awv_elsewhere = (code == "G0439") & ~np.isin(ptype, ["medicare", "medicare_advantage"])
+    H[:, MECH_INDEX["noncovered_plan"]] = _h(r["noncovered_hit"] * awv_elsewhere)
+    return H
+
+
+def decide_denials(
+    rng: np.random.Generator, H_claim: np.ndarray, H_line: np.ndarray, line_claim: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Draw which claims are denied, by which mechanism, and at which line.
+
+    Returns:
+        (denial_probability per claim, denied flag per claim, winning mechanism index per claim (-1 when
+        not denied), denied line row index per claim (-1 for claim-level denials and non-denials)).
+    """
+    n = H_claim.shape[0]
+    total = H_claim.sum(axis=1) + np.bincount(line_claim, weights=H_line.sum(axis=1), minlength=n)
+    prob = -np.expm1(-total)
+    denied = rng.random(n) < prob
+    mech = np.full(n, -1)
+    line_row = np.full(n, -1)
+    d_idx = np.flatnonzero(denied)
+    # Exponential race among the denied claims' candidates: the smallest Exp(1)/h wins.
+    c_rows, c_mech = np.nonzero(H_claim[d_idx] > 0)
+    c_claim = d_idx[c_rows]
+    c_time = rng.exponential(1.0, len(c_rows)) / H_claim[c_claim, c_mech]
+    in_denied = np.isin(line_claim, d_idx)
+    l_rows_all = np.flatnonzero(in_denied)
+    l_rows, l_mech = np.nonzero(H_line[l_rows_all] > 0)
+    l_line = l_rows_all[l_rows]
+    l_time = rng.exponential(1.0, len(l_rows)) / H_line[l_line, l_mech]
+    race = pd.DataFrame(
+        {
+            "claim": np.concatenate([c_claim, line_claim[l_line]]),
+            "mech": np.concatenate([c_mech, l_mech]),
+            "line": np.concatenate([np.full(len(c_claim), -1), l_line]),
+            "t": np.concatenate([c_time, l_time]),
+        }
+    )
+    winners = race.sort_values("t", kind="stable").drop_duplicates("claim")
+    mech[winners["claim"].to_numpy()] = winners["mech"].to_numpy()
+    line_row[winners["claim"].to_numpy()] = winners["line"].to_numpy()
+    return prob, denied, mech, line_row
+
+
+def adjudication_dates(rng: np.random.Generator, claims: pd.DataFrame, timeline: WorldTimeline) -> np.ndarray:
+    """Remittance dates; NaT for claims still pending at the end of history."""
+    median = claims["payer_id"].map({p.payer_id: p.adjudication_days for p in PAYERS}).to_numpy(dtype=float)
+    days = np.maximum(3, np.round(rng.gamma(4.0, median / 4.0))).astype("int64")
+    adj = claims["submission_date"].to_numpy().astype("datetime64[D]") + days.astype("timedelta64[D]")
+    as_of = np.datetime64(timeline.end, "D") + np.timedelta64(60, "D")
+    return np.where(adj <= as_of, adj, np.datetime64("NaT")).astype("datetime64[ns]")

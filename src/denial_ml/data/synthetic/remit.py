@@ -1,0 +1,239 @@
+"""The 835 side of the world: remittances, their lines, CAS adjustments and remark codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.data.synthetic.outcomes import MECHANISMS
+from denial_ml.data.synthetic.params import PAYERS
+
+ALLOWED = {p.payer_id: p.allowed_ratio for p in PAYERS}
+PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
+MECH_CARC = np.array([m.carc for m in MECHANISMS])
+MECH_RARC = np.array([m.rarc for m in MECHANISMS])
+MECH_GROUP = np.array([m.group for m in MECHANISMS])
+MECH_LEVEL = np.array([m.level for m in MECHANISMS])
+
+
+def build_remittances(
+    rng: np.random.Generator,
+    claims: pd.DataFrame,
+    lines: pd.DataFrame,
+    adjudicated: np.ndarray,
+    mech: np.ndarray,
+    line_row: np.ndarray,
+) -> dict[str, pd.DataFrame]:
+    """Write the payer's answer for every adjudicated claim.
+
+    Args:
+        claims: Claims with `claim_id`, `payer_id`, `total_charge`, hidden `_adj_date`.
+        lines: Claim lines (row order = `line_row` indexes), with `_c`, `line_number`, charges.
+        adjudicated: Per claim, whether a remittance exists by the end of history.
+        mech: Winning mechanism index per claim (-1: not denied).
+        line_row: Denied line's row in `lines` per claim (-1: claim-level or none).
+
+    Returns:
+        `remittances`, `remittance_lines`, `adjustments`, `remarks` tables, and hidden `_allowed_denied`
+        (expected payment of the denied part, per claim) for the appeals step.
+    """
+    c = lines["_c"].to_numpy()
+    n = len(claims)
+    claim_level = (mech >= 0) & (line_row < 0)
+    line_denied = np.zeros(len(lines), dtype=bool)
+    line_denied[line_row[line_row >= 0]] = True
+    line_denied |= claim_level[c]
+    ratio = claims["payer_id"].map(ALLOWED).to_numpy(dtype=float)[c] * rng.uniform(0.9, 1.05, len(c))
+    charge = lines["line_charge"].to_numpy()
+    allowed = np.round(np.minimum(charge, charge * ratio), 2)
+    ptype = claims["payer_id"].map(PAYER_TYPE).to_numpy()[c]
+    coins = np.where(
+        np.isin(ptype, ["medicare", "medicare_advantage", "tricare"]), np.round(allowed * 0.2, 2), 0.0
+    )
+    first_line = lines["line_number"].to_numpy() == 1
+    month = claims["service_date_from"].dt.month.to_numpy()[c]
+    deductible = np.where(
+        (ptype == "commercial") & first_line & (month <= 4) & (rng.random(len(c)) < 0.35),
+        np.round(np.minimum(allowed, rng.uniform(50, 400, len(c))), 2),
+        0.0,
+    )
+    copay = np.where(
+        (ptype == "commercial") & first_line & (deductible == 0),
+        np.minimum(allowed, rng.choice([20.0, 25.0, 30.0, 40.0], len(c))),
+        0.0,
+    )
+    ok = ~line_denied
+    pr1, pr2, pr3 = deductible * ok, np.minimum(coins, allowed - deductible) * ok, copay * ok
+    pr2 = np.where(pr3 > 0, 0.0, pr2)
+    co45 = np.round((charge - allowed) * ok, 2)
+    paid = np.round((allowed - pr1 - pr2 - pr3) * ok, 2)
+
+    adj_claims = np.flatnonzero(adjudicated)
+    remit_id = pd.Series(np.arange(n)).map("R{:08d}-1".format).to_numpy()
+    claim_paid = np.bincount(c, weights=paid, minlength=n)
+    claim_pr = np.bincount(c, weights=pr1 + pr2 + pr3, minlength=n)
+    all_denied = np.bincount(c, weights=~line_denied, minlength=n) == 0
+    status = np.where(all_denied, "4", "1")
+    remits = pd.DataFrame(
+        {
+            "remit_id": remit_id,
+            "claim_id": claims["claim_id"].to_numpy(),
+            "claim_status_code": status,
+            "total_charge": claims["total_charge"].to_numpy(),
+            "paid_amount": np.round(claim_paid, 2),
+            "patient_responsibility": np.round(claim_pr, 2),
+            "payer_claim_id": pd.Series(np.arange(n)).map("PCN{:010d}".format).to_numpy(),
+            "payer_id": claims["payer_id"].to_numpy(),
+            "adjudication_date": claims["_adj_date"].to_numpy(),
+            "remit_sequence": 1,
+        }
+    ).iloc[adj_claims]
+    on = adjudicated[c]
+    rlines = pd.DataFrame(
+        {
+            "remit_id": remit_id[c],
+            "claim_id": claims["claim_id"].to_numpy()[c],
+            "line_number": lines["line_number"].to_numpy(),
+            "claim_line_number": lines["line_number"].to_numpy(),
+            "line_control_number": lines["line_control_number"].to_numpy(),
+            "procedure_code": lines["procedure_code"].to_numpy(),
+            "modifiers": _join_modifiers(lines),
+            "line_charge": charge,
+            "paid_amount": paid,
+            "units": lines["units"].to_numpy().astype(float),
+            "service_date": lines["service_date"].to_numpy(),
+        }
+    )[on]
+    adjustments, remarks = _adjustments(
+        claims, lines, remit_id, c, on, mech, line_row, claim_level, co45, pr1, pr2, pr3
+    )
+    tables = {
+        "remittances": remits,
+        "remittance_lines": rlines,
+        "adjustments": adjustments,
+        "remarks": remarks,
+    }
+    tables = _add_reversals(rng, tables, claims, adjudicated & (mech < 0))
+    denied_allowed = np.bincount(c, weights=np.where(line_denied, allowed, 0.0), minlength=n)
+    tables["_allowed_denied"] = pd.DataFrame({"allowed_denied": denied_allowed})
+    return tables
+
+
+def _join_modifiers(lines: pd.DataFrame) -> np.ndarray:
+    mods = lines[[f"modifier_{i}" for i in range(1, 5)]].fillna("")
+    joined = mods["modifier_1"].str.cat([mods[f"modifier_{i}"] for i in range(2, 5)], sep=" ").str.strip()
+    return joined.str.replace(r"\s+", " ", regex=True).replace("", None).to_numpy()
+
+
+def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co45, pr1, pr2, pr3):
+    """CAS rows: contractual write-downs and patient shares on paid lines; the denial reason where denied."""
+    line_no = lines["line_number"].to_numpy()
+    parts = []
+    for group, carc, amount in (("CO", "45", co45), ("PR", "1", pr1), ("PR", "2", pr2), ("PR", "3", pr3)):
+        keep = on & (amount > 0.004)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "remit_id": remit_id[c][keep],
+                    "claim_id": claims["claim_id"].to_numpy()[c][keep],
+                    "line_number": line_no[keep],
+                    "group_code": group,
+                    "carc": carc,
+                    "amount": amount[keep],
+                    "quantity": np.nan,
+                }
+            )
+        )
+    adjudicated_claim = np.zeros(len(claims), dtype=bool)
+    adjudicated_claim[c[on]] = True
+    cl = np.flatnonzero(claim_level & adjudicated_claim)
+    parts.append(
+        pd.DataFrame(
+            {
+                "remit_id": remit_id[cl],
+                "claim_id": claims["claim_id"].to_numpy()[cl],
+                "line_number": pd.NA,
+                "group_code": MECH_GROUP[mech[cl]],
+                "carc": MECH_CARC[mech[cl]],
+                "amount": claims["total_charge"].to_numpy()[cl],
+                "quantity": np.nan,
+            }
+        )
+    )
+    ln = np.flatnonzero((line_row >= 0) & adjudicated_claim)
+    rows = line_row[ln]
+    parts.append(
+        pd.DataFrame(
+            {
+                "remit_id": remit_id[ln],
+                "claim_id": claims["claim_id"].to_numpy()[ln],
+                "line_number": line_no[rows],
+                "group_code": MECH_GROUP[mech[ln]],
+                "carc": MECH_CARC[mech[ln]],
+                "amount": lines["line_charge"].to_numpy()[rows],
+                "quantity": np.nan,
+            }
+        )
+    )
+    adjustments = pd.concat(parts, ignore_index=True)
+    adjustments["line_number"] = adjustments["line_number"].astype("Int64")
+    denied = np.concatenate([cl, ln])
+    rarc = MECH_RARC[mech[denied]]
+    has = rarc != ""
+    line_of = np.concatenate([np.full(len(cl), -1), line_no[line_row[ln]]])
+    remarks = pd.DataFrame(
+        {
+            "remit_id": remit_id[denied][has],
+            "claim_id": claims["claim_id"].to_numpy()[denied][has],
+            "line_number": pd.array(np.where(line_of[has] > 0, line_of[has], 0), dtype="Int64"),
+            "rarc": rarc[has],
+        }
+    )
+    remarks.loc[remarks["line_number"] == 0, "line_number"] = pd.NA
+    return adjustments, remarks
+
+
+def _add_reversals(rng, tables, claims, paid_claims):
+    """A few paid claims are later reversed (CLP02 22) and re-adjudicated (a correction): not denials."""
+    remits = tables["remittances"]
+    candidates = remits[remits["claim_id"].isin(claims["claim_id"].to_numpy()[paid_claims])]
+    pick = candidates[rng.random(len(candidates)) < 0.005]
+    if pick.empty:
+        return tables
+    later = pick["adjudication_date"] + pd.to_timedelta(rng.integers(10, 60, len(pick)), unit="D")
+    reversal = pick.assign(
+        remit_id=pick["remit_id"].str.replace("-1", "-2"),
+        claim_status_code="22",
+        total_charge=-pick["total_charge"],
+        paid_amount=-pick["paid_amount"],
+        patient_responsibility=-pick["patient_responsibility"],
+        adjudication_date=later,
+        remit_sequence=2,
+    )
+    factor = rng.uniform(0.95, 1.05, len(pick))
+    correction = pick.assign(
+        remit_id=pick["remit_id"].str.replace("-1", "-3"),
+        claim_status_code="1",
+        paid_amount=(pick["paid_amount"] * factor).round(2),
+        adjudication_date=later,
+        remit_sequence=3,
+    )
+    cas = pd.DataFrame(
+        {
+            "remit_id": np.concatenate([reversal["remit_id"], correction["remit_id"]]),
+            "claim_id": np.concatenate([reversal["claim_id"], correction["claim_id"]]),
+            "line_number": pd.array([pd.NA] * (2 * len(pick)), dtype="Int64"),
+            "group_code": "CR",
+            "carc": "45",
+            "amount": np.concatenate(
+                [
+                    -(pick["total_charge"] - pick["paid_amount"]).to_numpy(),
+                    (pick["total_charge"] - correction["paid_amount"]).to_numpy(),
+                ]
+            ),
+            "quantity": np.nan,
+        }
+    )
+    tables["remittances"] = pd.concat([remits, reversal, correction], ignore_index=True)
+    tables["adjustments"] = pd.concat([tables["adjustments"], cas], ignore_index=True)
+    return tables

@@ -1,0 +1,197 @@
+"""Generate a whole synthetic claims world: every table of the data model plus the truth.
+
+`generate_world` is pure (seeded, no I/O); `denial_ml.data.io.write_tables` writes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.data.synthetic import appeals as appeals_mod
+from denial_ml.data.synthetic import auths, claims, entities, lines, outcomes, remit
+from denial_ml.data.synthetic.params import WorldTimeline
+from denial_ml.schemas import TABLES
+
+Progress = Callable[[str], None]
+CLAIM_COLUMNS = list(TABLES["claims"].columns)
+LINE_COLUMNS = list(TABLES["claim_lines"].columns)
+
+
+def generate_world(
+    n_claims: int, seed: int = 7, timeline: WorldTimeline | None = None, progress: Progress | None = None
+) -> dict[str, pd.DataFrame]:
+    """Generate a seeded synthetic world.
+
+    Args:
+        n_claims: Number of claims (at least 1).
+        seed: Random seed; the same seed gives identical tables.
+        timeline: History span and the dated changes in it (defaults: two years from 2024-01-01).
+        progress: Called with the name of each step as it starts (for progress bars).
+
+    Returns:
+        Table name -> frame for every table in `denial_ml.schemas.TABLES`, including `truth`.
+
+    Raises:
+        ValueError: when `n_claims` is not positive.
+    """
+    if n_claims < 1:
+        raise ValueError(f"n_claims must be a positive number of claims, got {n_claims}")
+    tl = timeline or WorldTimeline()
+    step = progress or (lambda _name: None)
+    rng = np.random.default_rng(seed)
+
+    step("entities")
+    payers = entities.make_payers()
+    providers = entities.make_providers(rng, int(np.clip(n_claims / 400, 12, 5000)))
+    patients = entities.make_patients(rng, int(np.clip(n_claims / 6, 60, 400_000)), tl)
+    coverages = entities.make_coverages(rng, patients, tl)
+
+    step("claims")
+    head = claims.draw_headers(rng, n_claims, providers, patients, tl)
+    head = claims.assign_payers(rng, head, coverages)
+    head = claims.draw_submission(rng, head, providers, tl)
+    head = claims.add_member_typos_and_missing_npi(rng, head, providers)
+
+    step("lines")
+    ln = lines.draw_lines(rng, head, providers)
+    ln = lines.match_preventive_codes(rng, ln, head)
+    ln = lines.add_modifiers(rng, ln, head, providers)
+    dx, pointers, misfit, inactive, missing_ptr = lines.draw_diagnoses(rng, ln, head, providers)
+    head = head.assign(diagnosis_codes=dx.to_numpy(), _dx_misfit=misfit, _inactive_dx=inactive)
+    ln = ln.assign(diagnosis_pointers=pointers.to_numpy(), _missing_pointer=missing_ptr)
+
+    step("authorizations")
+    auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl)
+    head, ln = _resend_claims(rng, head, ln, tl)
+    head, ln = _assign_ids(head, ln)
+
+    step("adjudication")
+    H_claim = outcomes.claim_hazards(rng, head, providers)
+    H_line = outcomes.line_hazards(rng, ln, head, providers)
+    prob, denied, mech, line_row = outcomes.decide_denials(rng, H_claim, H_line, ln["_c"].to_numpy())
+    head["_adj_date"] = outcomes.adjudication_dates(rng, head, tl)
+    adjudicated = head["_adj_date"].notna().to_numpy()
+    payer_side = remit.build_remittances(rng, head, ln, adjudicated, mech, line_row)
+
+    step("appeals")
+    truth, appeal_table = _truth_and_appeals(
+        rng,
+        head,
+        ln,
+        providers,
+        prob,
+        denied,
+        mech,
+        line_row,
+        adjudicated,
+        payer_side.pop("_allowed_denied"),
+        tl,
+    )
+    tables = {
+        "payers": payers,
+        "providers": providers[list(TABLES["providers"].columns)],
+        "patients": patients[list(TABLES["patients"].columns)],
+        "coverages": coverages,
+        "claims": head[CLAIM_COLUMNS],
+        "claim_lines": ln[LINE_COLUMNS],
+        "authorizations": auth_table,
+        **payer_side,
+        "appeals": appeal_table,
+        "truth": truth,
+    }
+    return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+
+
+def _resend_claims(
+    rng: np.random.Generator, head: pd.DataFrame, ln: pd.DataFrame, tl: WorldTimeline
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn some claims into re-sends of earlier ones: duplicates (denied) or replacements (frequency 7)."""
+    tgt, src, is_repl = claims.make_duplicates(rng, head)
+    head = head.assign(claim_frequency_code="1", _duplicate=False, _src=-1)
+    if len(tgt) == 0:
+        return head, ln
+    keep_cols = [c for c in head.columns if c not in ("submission_date", "claim_frequency_code", "_src")]
+    head.iloc[tgt, [head.columns.get_loc(c) for c in keep_cols]] = head.iloc[src][keep_cols].to_numpy()
+    delay = rng.integers(15, 60, len(tgt)).astype("timedelta64[D]")
+    as_of = np.datetime64(tl.as_of, "D")
+    resent = np.minimum(head["submission_date"].to_numpy()[src].astype("datetime64[D]") + delay, as_of)
+    sub = head["submission_date"].to_numpy().astype("datetime64[D]").copy()
+    sub[tgt] = resent
+    head["submission_date"] = sub.astype("datetime64[ns]")
+    freq = head["claim_frequency_code"].to_numpy().astype(object)
+    freq[tgt[is_repl]] = "7"
+    head["claim_frequency_code"] = freq
+    dup = np.zeros(len(head), dtype=bool)
+    dup[tgt[~is_repl]] = True
+    head["_duplicate"] = dup
+    src_of = np.full(len(head), -1)
+    src_of[tgt[is_repl]] = src[is_repl]
+    head["_src"] = src_of
+    # The re-sent claim's lines are copies of its source's lines (one copy per target).
+    pairs = pd.DataFrame({"_src_c": src, "_tgt_c": tgt})
+    copies = pairs.merge(ln, left_on="_src_c", right_on="_c").drop(columns=["_c", "_src_c"])
+    copies = copies.rename(columns={"_tgt_c": "_c"})
+    ln = pd.concat([ln[~ln["_c"].isin(tgt)], copies[ln.columns]], ignore_index=True)
+    return head, ln.sort_values(["_c", "line_number"], kind="stable").reset_index(drop=True)
+
+
+def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Number claims in submission order and renumber everything that points at them."""
+    order = np.lexsort((head["service_date_from"].to_numpy(), head["submission_date"].to_numpy()))
+    new_pos = np.empty(len(head), dtype=np.int64)
+    new_pos[order] = np.arange(len(head))
+    head = head.iloc[order].reset_index(drop=True)
+    head["claim_id"] = pd.Series(np.arange(len(head))).map("CLM{:09d}".format).to_numpy()
+    src = head["_src"].to_numpy()
+    original = np.where(src >= 0, head["claim_id"].to_numpy()[new_pos[np.maximum(src, 0)]], None)
+    head["original_claim_id"] = original
+    ln = ln.assign(_c=new_pos[ln["_c"].to_numpy()]).sort_values(["_c", "line_number"], kind="stable")
+    ln = ln.reset_index(drop=True)
+    ln["claim_id"] = head["claim_id"].to_numpy()[ln["_c"].to_numpy()]
+    ln["line_control_number"] = ln["claim_id"] + "-" + ln["line_number"].astype(str)
+    totals = np.bincount(ln["_c"].to_numpy(), weights=ln["line_charge"].to_numpy(), minlength=len(head))
+    head["total_charge"] = np.round(totals, 2)
+    return head, ln
+
+
+def _truth_and_appeals(
+    rng, head, ln, providers, prob, denied, mech, line_row, adjudicated, allowed_denied, tl
+):
+    """The truth table, and appeals on the denials staff chose."""
+    categories = np.array([m.category for m in outcomes.MECHANISMS])
+    names = np.array([m.name for m in outcomes.MECHANISMS])
+    cause = np.where(denied, categories[np.maximum(mech, 0)], "")
+    charge = ln["line_charge"].to_numpy()
+    denied_amount = np.where(line_row >= 0, charge[np.maximum(line_row, 0)], head["total_charge"].to_numpy())
+    people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
+    doc = people["doc_quality"].to_numpy()[head["_prov"].to_numpy()]
+    mech_name = np.where(denied, names[np.maximum(mech, 0)], "")
+    denials = pd.DataFrame(
+        {
+            "claim_id": head["claim_id"].to_numpy(),
+            "category": cause,
+            "payer_id": head["payer_id"].to_numpy(),
+            "denied_amount": denied_amount,
+            "retro_auth": np.isin(mech_name, ["auth_expired", "auth_wrong_code", "auth_units"]),
+            "adjudication_date": head["_adj_date"].to_numpy(),
+            "expected_payment": allowed_denied["allowed_denied"].to_numpy(),
+        }
+    )
+    p_over = np.full(len(head), np.nan)
+    p_over[denied] = appeals_mod.overturn_probability(rng, denials[denied], doc[denied])
+    truth = pd.DataFrame(
+        {
+            "claim_id": head["claim_id"].to_numpy(),
+            "denial_probability": prob,
+            "denial_cause": cause,
+            "overturn_probability": p_over,
+        }
+    )
+    eligible = denied & adjudicated
+    appeal_table = appeals_mod.draw_appeals(
+        rng, denials[eligible].reset_index(drop=True), p_over[eligible], doc[eligible], tl
+    )
+    return truth, appeal_table

@@ -1,0 +1,61 @@
+"""`denial-ml generate`: output, and one-line errors that leave nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "denial_ml.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def test_generate_writes_every_table_and_prints_summary(tmp_path):
+    out = tmp_path / "w"
+    result = run("generate", "--claims", "500", "--seed", "3", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "denial rate" in result.stdout and "appeal rate" in result.stdout
+    assert len(list(out.glob("*.parquet"))) == 13
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["generate", "--claims", "0"], "--claims must be a positive number"),
+        (["generate", "--claims", "-5"], "--claims must be a positive number"),
+        (["generate", "--bogus"], "No such option: --bogus"),
+        (["generate", "--claims", "ten"], "Invalid value for '--claims'"),
+    ],
+)
+def test_bad_input_exits_nonzero_with_one_line(tmp_path, args, needle):
+    result = run(*args, "--out", str(tmp_path / "w")) if "--bogus" not in args else run(*args)
+    assert result.returncode != 0
+    assert needle in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0, reason="root can write anywhere; the read-only case needs a normal user"
+)
+def test_unwritable_folder_as_user(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    result = run("generate", "--claims", "50", "--out", str(locked / "w"))
+    assert result.returncode != 0 and "cannot write to folder" in result.stderr
+
+
+def test_unwritable_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("generate", "--claims", "50", "--out", str(blocker / "w"))
+    assert result.returncode != 0
+    assert "cannot write to folder" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert blocker.read_text() == "not a folder"

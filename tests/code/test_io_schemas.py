@@ -1,0 +1,53 @@
+"""World I/O is all-or-nothing and schema errors name the table, column, row and problem."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from denial_ml.data.io import WorldIOError, read_tables, write_tables
+from denial_ml.data.synthetic.world import generate_world
+from denial_ml.schemas import TableValidationError, validate_table
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return generate_world(200, seed=2)
+
+
+def test_schema_error_names_table_column_row_and_problem(tiny):
+    claims = tiny["claims"].copy()
+    claims.loc[3, "claim_type"] = "837X"
+    with pytest.raises(TableValidationError) as err:
+        validate_table("claims", claims)
+    message = str(err.value)
+    assert (
+        "table 'claims'" in message and "'claim_type'" in message and "row 3" in message and "837X" in message
+    )
+
+
+def test_missing_column_is_named(tiny):
+    with pytest.raises(TableValidationError, match="submission_date"):
+        validate_table("claims", tiny["claims"].drop(columns=["submission_date"]))
+
+
+def test_failed_write_leaves_folder_as_it_was(tiny, tmp_path):
+    write_tables({"payers": tiny["payers"]}, tmp_path)
+    before = (tmp_path / "payers.parquet").read_bytes()
+    bad = tiny["claims"].copy()
+    bad.loc[0, "total_charge"] = -5.0
+    with pytest.raises(TableValidationError):
+        write_tables({"payers": tiny["payers"].iloc[:2], "claims": bad}, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["payers.parquet"]
+    assert (tmp_path / "payers.parquet").read_bytes() == before
+
+
+def test_round_trip_and_missing_table(tiny, tmp_path):
+    write_tables(tiny, tmp_path)
+    back = read_tables(tmp_path, validate=True)
+    pd.testing.assert_frame_equal(back["claim_lines"], validate_table("claim_lines", tiny["claim_lines"]))
+    (tmp_path / "claims.parquet").unlink()
+    with pytest.raises(WorldIOError, match="table 'claims' is missing"):
+        read_tables(tmp_path, ["claims"])
+    with pytest.raises(WorldIOError, match="does not exist"):
+        read_tables(tmp_path / "nope")

@@ -1,0 +1,143 @@
+"""The synthetic world: schemas, determinism, realism against DOMAIN.md's figures, truth quality, leakage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from denial_ml.data.io import read_tables, write_tables
+from denial_ml.data.synthetic import outcomes
+from denial_ml.data.synthetic.summary import summarize_world
+from denial_ml.data.synthetic.world import generate_world
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.labels import label_claims
+from denial_ml.schemas import PRE_SUBMISSION_TABLES, TABLES, validate_table
+
+
+def test_every_table_validates(small_world):
+    assert set(small_world) == set(TABLES)
+    for name, frame in small_world.items():
+        validate_table(name, frame)
+    assert len(small_world["claims"]) == 30_000
+
+
+def test_same_seed_gives_identical_files(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_tables(generate_world(3_000, seed=5), a)
+    write_tables(generate_world(3_000, seed=5), b)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet")
+        )
+        assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes()
+    other = generate_world(3_000, seed=6)["claims"]
+    assert not other.equals(read_tables(a, ["claims"])["claims"])
+
+
+def test_denial_rates_and_mix_are_in_domain_ranges(small_world):
+    s = summarize_world(small_world)
+    assert 0.10 <= s["denial_rate"] <= 0.15
+    by_type = s["denial_rate_by_payer_type"]
+    assert by_type["medicare"] < by_type["medicare_advantage"]
+    assert by_type["medicare"] < by_type["commercial"]
+    assert 0.06 <= by_type["medicare"] <= 0.12
+    assert 0.11 <= by_type["commercial"] <= 0.19
+    assert set(s["denial_mix"]) == set(CATEGORIES)
+    assert all(0.01 <= share <= 0.40 for share in s["denial_mix"].values())
+    assert 0.10 <= s["appeal_rate"] <= 0.35  # most denials are never appealed
+    assert 0.35 <= s["overturn_rate"] <= 0.65  # DOMAIN.md: 40-80 % eventually; first level lower
+
+
+def test_partial_line_denials_and_paid_claim_adjustments_exist(small_world):
+    labels = label_claims(
+        small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"]
+    )
+    partial = labels[labels["denied"] & ~labels["claim_level_denial"]]
+    assert len(partial) > 100
+    paid = labels.loc[~labels["denied"], "remit_id"]
+    adj = small_world["adjustments"]
+    on_paid = adj[adj["remit_id"].isin(paid)]
+    assert {("CO", "45"), ("PR", "1"), ("PR", "2"), ("PR", "3")} <= set(
+        zip(on_paid["group_code"], on_paid["carc"], strict=True)
+    )
+    assert (small_world["remittances"]["claim_status_code"] == "22").sum() > 0
+
+
+def test_codes_used_are_current(small_world, shared_data):
+    carc = pd.read_csv(shared_data / "codes" / "carc_codes_status.csv", dtype=str)
+    rarc = pd.read_csv(shared_data / "codes" / "rarc_codes_status.csv", dtype=str)
+    current_carc = set(carc.loc[carc["status"] == "current", "code"])
+    current_rarc = set(rarc.loc[rarc["status"] == "current", "code"])
+    used_carc = set(small_world["adjustments"]["carc"])
+    used_rarc = set(small_world["remarks"]["rarc"])
+    assert used_carc and used_carc <= current_carc, used_carc - current_carc
+    assert used_rarc and used_rarc <= current_rarc, used_rarc - current_rarc
+    pos = pd.read_csv(shared_data / "codes" / "place_of_service_codes.csv", dtype=str, encoding="utf-8-sig")
+    assert set(small_world["claims"]["place_of_service"]) <= set(pos["code"])
+    hcpcs = set(
+        pd.read_csv(shared_data / "codes" / "hcpcs_level_2.csv", dtype=str, encoding="utf-8-sig")["code"]
+    )
+    level2 = {c for c in small_world["claim_lines"]["procedure_code"] if c[0].isalpha()}
+    assert level2 and level2 <= hcpcs
+
+
+def test_truth_auc_is_in_the_realistic_band(small_world):
+    auc = summarize_world(small_world)["truth_roc_auc"]
+    assert 0.82 <= auc <= 0.92
+
+
+def test_truth_cause_matches_the_remittance_category(small_world):
+    labels = label_claims(
+        small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"]
+    )
+    truth = small_world["truth"].set_index("claim_id")
+    denied = labels[labels["denied"]]
+    agree = (
+        denied["denial_category"].to_numpy() == denied["claim_id"].map(truth["denial_cause"]).to_numpy()
+    ).mean()
+    assert agree > 0.97
+    assert truth.loc[denied["claim_id"], "overturn_probability"].notna().all()
+
+
+def test_pre_submission_tables_do_not_depend_on_outcomes(monkeypatch):
+    """Leakage: flip every payer decision; claims, lines and authorizations must not change at all."""
+    base = generate_world(4_000, seed=3)
+    real = outcomes.decide_denials
+
+    def flipped(rng, H_claim, H_line, line_claim):
+        prob, denied, mech, line_row = real(rng, H_claim * 0 + 5.0, H_line * 0, line_claim)
+        return 1 - prob, denied, mech, line_row
+
+    monkeypatch.setattr(outcomes, "decide_denials", flipped)
+    changed = generate_world(4_000, seed=3)
+    assert not changed["truth"]["denial_probability"].equals(base["truth"]["denial_probability"])
+    for name in PRE_SUBMISSION_TABLES:
+        pd.testing.assert_frame_equal(base[name], changed[name])
+
+
+def test_no_pre_submission_column_encodes_the_outcome(small_world):
+    """No claim, line or authorization column is named after, or nearly equal to, a payer decision."""
+    forbidden = ("paid", "denied", "adjudicat", "carc", "rarc", "remit", "outcome", "overturn", "status_code")
+    for name in ("claims", "claim_lines", "authorizations"):
+        for col in small_world[name].columns:
+            assert not any(f in col for f in forbidden), f"{name}.{col}"
+    labels = label_claims(
+        small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"]
+    )
+    claims = small_world["claims"].merge(labels[["claim_id", "denied"]], on="claim_id")
+    y = claims["denied"].to_numpy()
+    for col in claims.columns.drop(["claim_id", "denied"]):
+        grouped = claims.groupby(col, dropna=False)["denied"].mean()
+        if len(grouped) > len(claims) / 20:
+            continue  # near-unique columns (ids, dates) cannot be judged by group means
+        purity = np.maximum(grouped, 1 - grouped).reindex(claims[col]).to_numpy()
+        assert np.nanmean(purity) < 0.99 or y.mean() > 0.99, col
+
+
+@pytest.mark.parametrize("n", [1, 7, 60])
+def test_tiny_worlds_generate(n):
+    world = generate_world(n, seed=1)
+    assert len(world["claims"]) == n
+    for name, frame in world.items():
+        validate_table(name, frame)
