@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import pandas as pd
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from denial_ml.domain.denials import CATEGORIES
@@ -42,6 +42,7 @@ OPTIONAL = (
 )
 NON_NEGATIVE = ("denied_amount", "expected_payment")
 FINITE = ("denied_amount", "expected_payment", "p_overturn", "expected_recovery", "priority")
+ANALYZE_AFTER = 1000  # rows written by one upsert that make the planner statistics worth refreshing
 CHUNK = 500  # claim ids per IN (...) lookup; well under every backend's bound-parameter limit
 TABLE = WorklistItem.__table__
 
@@ -171,6 +172,10 @@ def write_items(session: Session, items: pd.DataFrame) -> UpsertResult:
         values |= {"version": TABLE.c.version + 1, "updated_at": now}
         statement = update(TABLE).where(TABLE.c.id == bindparam("v_id")).values(values)
         session.connection().execute(statement, rescored)
+    if len(records) >= ANALYZE_AFTER:
+        # Fresh planner statistics: without them SQLite filters "category AND status" through the
+        # unselective status index (100 ms instead of a few ms on 100,000 items).
+        session.execute(text(f"ANALYZE {TABLE.name}"))
     return UpsertResult(inserted=len(fresh), updated=len(rescored))
 
 

@@ -32,6 +32,17 @@ class WorklistStore:
         """Create or upgrade the tables through the packaged Alembic migrations."""
         upgrade_database(self.engine)
 
+    def optimize(self) -> None:
+        """Refresh planner statistics (and on PostgreSQL the visibility map, for index-only scans).
+
+        Worth calling after a large `upsert_items`; PostgreSQL's autovacuum does the same in time.
+        """
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("VACUUM ANALYZE worklist_items")
+            else:
+                connection.exec_driver_sql("ANALYZE worklist_items")
+
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()

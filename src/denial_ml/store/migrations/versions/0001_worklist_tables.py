@@ -9,6 +9,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+ITEM_INDEXES = {
+    "ix_worklist_items_recovery": ["expected_recovery", "id", "status", "category", "route", "payer_id"],
+    "ix_worklist_items_status": ["status", "category", "route", "payer_id", "expected_recovery"],
+    "ix_worklist_items_category": ["category", "status", "route", "payer_id", "expected_recovery"],
+    "ix_worklist_items_payer": ["payer_id", "category", "status", "route", "expected_recovery"],
+    "ix_worklist_items_deadline": ["appeal_deadline", "status", "category", "route", "expected_recovery"],
+    "ix_worklist_items_payer_name": ["payer_name"],
+    "ix_worklist_items_assignee": ["assignee"],
+}
 TIMESTAMP = sa.DateTime(timezone=True)  # read back as aware UTC by models.UtcDateTime
 
 revision = "0001"
@@ -71,16 +80,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_worklist_items")),
         sa.UniqueConstraint("claim_id", name=op.f("uq_worklist_items_claim_id")),
     )
-    op.create_index("ix_worklist_items_assignee", "worklist_items", ["assignee"])
-    op.create_index(
-        "ix_worklist_items_category_recovery", "worklist_items", ["category", "expected_recovery"]
-    )
-    op.create_index("ix_worklist_items_deadline", "worklist_items", ["appeal_deadline"])
-    op.create_index("ix_worklist_items_payer_name", "worklist_items", ["payer_name"])
-    op.create_index("ix_worklist_items_payer_recovery", "worklist_items", ["payer_id", "expected_recovery"])
-    op.create_index("ix_worklist_items_recovery", "worklist_items", ["expected_recovery", "id"])
-    op.create_index("ix_worklist_items_status_recovery", "worklist_items", ["status", "expected_recovery"])
-
+    for name, columns in ITEM_INDEXES.items():
+        op.create_index(name, "worklist_items", columns)
     op.create_table(
         "worklist_history",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -126,13 +127,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_worklist_history_item_id"), table_name="worklist_history")
 
     op.drop_table("worklist_history")
-    op.drop_index("ix_worklist_items_status_recovery", table_name="worklist_items")
-    op.drop_index("ix_worklist_items_recovery", table_name="worklist_items")
-    op.drop_index("ix_worklist_items_payer_recovery", table_name="worklist_items")
-    op.drop_index("ix_worklist_items_payer_name", table_name="worklist_items")
-    op.drop_index("ix_worklist_items_deadline", table_name="worklist_items")
-    op.drop_index("ix_worklist_items_category_recovery", table_name="worklist_items")
-    op.drop_index("ix_worklist_items_assignee", table_name="worklist_items")
-
+    for name in ITEM_INDEXES:
+        op.drop_index(name, table_name="worklist_items")
     op.drop_table("worklist_items")
     op.drop_table("api_keys")
