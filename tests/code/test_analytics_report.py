@@ -96,6 +96,10 @@ def test_missing_table_and_unknown_claims_are_named() -> None:
     tables["appeals"] = pd.concat([tables["appeals"], tables["appeals"].head(1).assign(claim_id="C99")])
     with pytest.raises(ReportInputError, match=r"'appeals': 1 row\(s\) name a claim_id absent.*C99"):
         build_report(tables)
+    tables = hand_world()
+    tables["claims"] = pd.concat([tables["claims"], tables["claims"].head(1)], ignore_index=True)
+    with pytest.raises(ReportInputError, match=r"table 'claims': duplicate claim_id \['C1'\]"):
+        build_report(tables)
 
 
 def _cli() -> typer.Typer:

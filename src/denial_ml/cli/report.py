@@ -18,10 +18,10 @@ from denial_ml.data.io import WorldIOError, read_tables
 
 
 def write_report_files(html: str, json_text: str, out: Path) -> tuple[Path, Path]:
-    """Write `out` (HTML) and the JSON beside it (same stem, `.json`), both or neither.
+    """Write `out` (HTML) and the JSON beside it (same stem, `.json`).
 
-    Both files are written to temporary names in the target folder first and then renamed into place,
-    so a failure never leaves a page without its numbers (or a half-written page).
+    Both files are written in full to temporary names in the target folder first and only then renamed
+    into place, so a failure while writing (disk full, bad folder) leaves no half-written or lone file.
 
     Raises:
         OSError: the folder cannot be written.
@@ -31,15 +31,15 @@ def write_report_files(html: str, json_text: str, out: Path) -> tuple[Path, Path
     staged: list[tuple[Path, Path]] = []
     try:
         for text, target in ((html, out), (json_text, json_path)):
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            staged.append((Path(name), target))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
-            staged.append((Path(tmp), target))
-        for tmp, target in staged:
-            os.replace(tmp, target)
+        for temp, target in staged:
+            os.replace(temp, target)
     finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
     return out, json_path
 
 
