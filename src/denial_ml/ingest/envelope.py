@@ -21,6 +21,7 @@ from denial_ml.ingest.tokens import (
 INTERCHANGE_VERSIONS = ("00401", "00501")
 VERSION_PREFIXES = ("004010", "005010")
 TRANSACTION_SETS = ("835", "837")
+ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
 @dataclass
@@ -118,6 +119,9 @@ def read_envelope(data: bytes, file: str, strict_counts: bool = True) -> Envelop
         delimiters = state.delimiters = replace(delimiters, component=used)
     segments = split_segments(text, delimiters)
     for index, segment in enumerate(segments):
+        # Fast path: a segment inside a transaction set needs no envelope work.
+        if state.st_index is not None and segment[0] not in ENVELOPE_TAGS:
+            continue
         _step(state, segments, index, segment)
     _finish(state, segments)
     return state.out

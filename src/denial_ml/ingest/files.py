@@ -19,6 +19,7 @@ from denial_ml.ingest.envelope import read_envelope
 from denial_ml.ingest.errors import Issue, X12Error
 from denial_ml.ingest.matching import match_remittances
 from denial_ml.ingest.schemas_extra import EXTRA_TABLES
+from denial_ml.ingest.tokens import paused_gc
 from denial_ml.ingest.x835 import Remit835, map_835
 from denial_ml.ingest.x837 import Claims837, map_837
 from denial_ml.schemas import TableValidationError, validate_table
@@ -62,9 +63,13 @@ def read_x12_file(path: Path | str, strict_counts: bool = True, stem: str | None
         data = Path(path).read_bytes()
     except OSError as exc:
         raise X12Error(name, 0, f"cannot read the file: {exc.strerror or exc}") from None
+    with paused_gc():
+        return _read_x12(data, name, strict_counts, stem or Path(path).stem)
+
+
+def _read_x12(data: bytes, name: str, strict_counts: bool, stem: str) -> Ingested:
     envelope = read_envelope(data, name, strict_counts)
     remits, claims = Remit835(), Claims837()
-    stem = stem or Path(path).stem
     seen: dict[str, int] = {}
     for ts in envelope.sets:
         seen[ts.control] = seen.get(ts.control, 0) + 1
