@@ -115,25 +115,18 @@ def _fill_optional(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _cell(value: Any) -> Any:
-    # pandas missing values (NaN, NA, NaT) become SQL NULL.
-    if isinstance(value, (dict, list)):
-        return value
-    return None if pd.isna(value) else value
-
-
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    records = []
-    for row in frame.to_dict("records"):
-        record = {k: _cell(v) for k, v in row.items()}
-        deadline = record["appeal_deadline"]
-        record["appeal_deadline"] = deadline.date() if deadline is not None else None
-        record["days_left"] = int(record["days_left"]) if record["days_left"] is not None else None
+    frame = frame.copy()
+    frame["appeal_deadline"] = frame["appeal_deadline"].dt.date
+    for column in ("payer_name", "carc", "route_reason", "model_version"):
+        frame[column] = frame[column].astype("string")
+    frame["days_left"] = pd.to_numeric(frame["days_left"], errors="coerce").astype("Int64")
+    # pandas missing values (NaN, NA, NaT) become SQL NULL; object dtype keeps ints and strs as Python values.
+    plain = frame.astype(object).where(frame.notna(), None)
+    records = plain.to_dict("records")
+    for record in records:
         record["score_inputs"] = record["score_inputs"] or {}
         record["factors"] = record["factors"] or []
-        for key in ("payer_name", "carc", "route_reason", "model_version"):
-            record[key] = str(record[key]) if record[key] is not None else None
-        records.append(record)
     return records
 
 
