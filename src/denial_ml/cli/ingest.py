@@ -39,7 +39,8 @@ def ingest(
         raise fail(str(exc)) from None
     counts = ", ".join(f"{t} {len(f)}" for t, f in result.tables.items())
     typer.echo(f"wrote {out}: {counts}")
-    unmatched = int((result.tables["remittance_matches"]["method"] == "unmatched").sum())
+    matches = result.tables.get("remittance_matches")
+    unmatched = 0 if matches is None else int((matches["method"] == "unmatched").sum())
     if unmatched:
         typer.echo(
             f"{unmatched} remittances matched no claim of this ingest (see remittance_matches.parquet)"

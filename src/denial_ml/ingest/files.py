@@ -24,6 +24,16 @@ from denial_ml.ingest.x835 import Remit835, map_835
 from denial_ml.ingest.x837 import Claims837, map_837
 from denial_ml.schemas import TableValidationError, validate_table
 
+CLAIM_TABLES = ("claims", "claim_lines", "patients", "providers")
+REMIT_TABLES = (
+    "remittances",
+    "remittance_lines",
+    "adjustments",
+    "remarks",
+    "provider_adjustments",
+    "remittance_payments",
+    "remittance_matches",
+)
 DATE_COLUMNS = {
     "claims": ("service_date_from", "service_date_to", "submission_date", "eligibility_check_date"),
     "claim_lines": ("service_date",),
@@ -42,6 +52,7 @@ class Ingested:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     failed_files: list[str] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)  # transaction sets read: "835", "837"
 
 
 def read_x12_file(path: Path | str, strict_counts: bool = True, stem: str | None = None) -> Ingested:
@@ -91,7 +102,7 @@ def _read_x12(data: bytes, name: str, strict_counts: bool, stem: str) -> Ingeste
         tables = {t: _validate(t, frame) for t, frame in tables.items()}
     except TableValidationError as exc:
         raise X12Error(name, 0, f"mapped rows break the data model: {exc}") from None
-    return Ingested(tables, issues)
+    return Ingested(tables, issues, kinds={ts.kind for ts in envelope.sets})
 
 
 def ingest_x12(paths: Iterable[Path | str], strict_counts: bool = True) -> Ingested:
@@ -114,6 +125,7 @@ def ingest_x12(paths: Iterable[Path | str], strict_counts: bool = True) -> Inges
             continue
         parts.append(part.tables)
         result.issues.extend(part.issues)
+        result.kinds |= part.kinds
     names = list(_frames(Remit835(), Claims837()))
     combined = {t: pd.concat([p[t] for p in parts], ignore_index=True) if parts else _empty(t) for t in names}
     combined, duplicates = _deduplicate(combined, "(all files)")
@@ -123,7 +135,9 @@ def ingest_x12(paths: Iterable[Path | str], strict_counts: bool = True) -> Inges
         combined["claims"], combined["claim_lines"], combined["remittances"], combined["remittance_lines"]
     )
     combined["remittance_lines"], combined["remittance_matches"] = lines, matches
-    result.tables = {t: _validate(t, frame) for t, frame in combined.items()}
+    # Only the tables of the kinds read: an 835-only run must not overwrite claims ingested earlier.
+    wanted = (CLAIM_TABLES if "837" in result.kinds else ()) + (REMIT_TABLES if "835" in result.kinds else ())
+    result.tables = {t: _validate(t, frame) for t, frame in combined.items() if t in wanted}
     return result
 
 
