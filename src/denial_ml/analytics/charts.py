@@ -10,8 +10,10 @@ from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 _NO_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
+THOUSANDS = StrMethodFormatter("{x:,.0f}")  # 1,200,000 rather than matplotlib's "1.2 1e6" offset
 PALETTE = ("#1f5f8b", "#e07b39", "#3a9d5d", "#c0392b", "#8e6bb8", "#7f8c8d", "#d4ac0d", "#16a085")
 
 
@@ -53,6 +55,7 @@ def horizontal_bars(
     ax.barh(positions, values, color=color)
     ax.set_yticks(positions, labels)
     ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(THOUSANDS)
     for y, v in zip(positions, values, strict=True):
         ax.annotate(f"{v:,.0f}", (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
     _tidy(ax)
@@ -69,6 +72,7 @@ def preventable_trend(trend: dict[str, Any]) -> str:
         ax.bar(months, values, bottom=bottom, label=step, color=PALETTE[i % len(PALETTE)])
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_ylabel("denied dollars")
+    ax.yaxis.set_major_formatter(THOUSANDS)
     # Legend outside the axes: inside it hides the tallest month's bars.
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _tidy(ax, rotate=len(months) > 6)
@@ -84,7 +88,8 @@ def _tidy(ax: Any, rotate: bool = False) -> None:
 
 def report_charts(report: dict[str, Any], top: int = 10) -> dict[str, str]:
     """Every chart of the HTML page, by name."""
-    payers = report["slices"]["payer"][:top]
+    # The payers with the most denied dollars, drawn by denial rate (highest on top).
+    payers = sorted(report["slices"]["payer"][:top], key=lambda p: -(p["denial_rate"] or 0.0))
     steps = report["preventable"]["steps"]
     categories = report["slices"]["category"]
     return {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -31,9 +31,10 @@ def write_report_files(html: str, json_text: str, out: Path) -> tuple[Path, Path
     staged: list[tuple[Path, Path]] = []
     try:
         for text, target in ((html, out), (json_text, json_path)):
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-            staged.append((Path(name), target))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            # A plain open (not mkstemp) so the file gets the usual umask permissions, not 0600.
+            temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+            staged.append((temp, target))
+            with open(temp, "x", encoding="utf-8") as handle:
                 handle.write(text)
         for temp, target in staged:
             os.replace(temp, target)
