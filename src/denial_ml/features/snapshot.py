@@ -1,0 +1,124 @@
+"""A history snapshot: reference tables plus point-in-time outcome indexes, saved without pickles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.features.history import HistoryIndex, build_index, to_days
+from denial_ml.labels import label_claims
+
+REFERENCE_TABLES = ("payers", "providers", "patients", "coverages", "authorizations")
+CATEGORY_COLUMNS = tuple(f"cat_{c}" for c in CATEGORIES)
+
+
+@dataclass
+class Snapshot:
+    """Everything the feature pipeline may look up: reference tables and outcome/submission indexes."""
+
+    reference: dict[str, pd.DataFrame]
+    indexes: dict[str, HistoryIndex]
+
+    @classmethod
+    def from_tables(cls, tables: dict[str, pd.DataFrame]) -> Snapshot:
+        """Build a snapshot from a world's tables (claims, lines, the 835 tables and reference tables)."""
+        labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
+        claims = tables["claims"]
+        lines = tables["claim_lines"]
+        events = labels[["claim_id", "adjudication_date", "denied", "denial_category"]].merge(
+            claims[["claim_id", "payer_id", "rendering_provider_npi", "patient_id"]], on="claim_id"
+        )
+        day = to_days(events["adjudication_date"])
+        values = pd.DataFrame({"denied": events["denied"].astype(float)})
+        for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
+            values[col] = (events["denial_category"] == cat).astype(float)
+        line_events = lines[["claim_id", "procedure_code", "modifier_1", "modifier_2"]].merge(
+            events[["claim_id", "payer_id", "adjudication_date", "denied"]], on="claim_id"
+        )
+        line_day = to_days(line_events["adjudication_date"])
+        line_values = pd.DataFrame({"denied": line_events["denied"].astype(float)})
+        mods = pd.concat(
+            [
+                line_events[["payer_id", "modifier_1", "adjudication_date", "denied"]].rename(
+                    columns={"modifier_1": "m"}
+                ),
+                line_events[["payer_id", "modifier_2", "adjudication_date", "denied"]].rename(
+                    columns={"modifier_2": "m"}
+                ),
+            ]
+        ).dropna(subset=["m"])
+        line_sub = lines[["claim_id", "procedure_code", "service_date"]].merge(
+            claims[["claim_id", "patient_id", "submission_date", "claim_frequency_code"]], on="claim_id"
+        )
+        indexes = {
+            "payer": build_index(events["payer_id"], day, values),
+            "provider": build_index(events["rendering_provider_npi"].fillna("none"), day, values[["denied"]]),
+            "patient": build_index(events["patient_id"], day, values[["denied"]]),
+            "payer_proc": build_index(
+                line_events["payer_id"] + "|" + line_events["procedure_code"], line_day, line_values
+            ),
+            "payer_mod": build_index(
+                mods["payer_id"] + "|" + mods["m"],
+                to_days(mods["adjudication_date"]),
+                mods[["denied"]].astype(float),
+            ),
+            "submitted": build_index(
+                duplicate_keys(line_sub["patient_id"], line_sub["service_date"], line_sub["procedure_code"]),
+                to_days(line_sub["submission_date"]),
+                pd.DataFrame({"one": np.ones(len(line_sub))}),
+            ),
+            "all": build_index(pd.Series(["all"] * len(events)), day, values[["denied"]]),
+        }
+        reference = {name: tables[name] for name in REFERENCE_TABLES}
+        return cls(reference=reference, indexes=indexes)
+
+    def save(self, folder: Path) -> list[Path]:
+        """Write the snapshot as Parquet tables and one `.npz` (no pickled objects) per index."""
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, frame in self.reference.items():
+            path = folder / f"{name}.parquet"
+            frame.to_parquet(path, index=False)
+            written.append(path)
+        for name, index in self.indexes.items():
+            path = folder / f"index_{name}.npz"
+            np.savez_compressed(
+                path,
+                keys=np.array(list(index.codes), dtype=str),
+                sorted_keys=index.sorted_keys,
+                starts=index.starts,
+                cumsums=index.cumsums,
+            )
+            written.append(path)
+        meta = folder / "indexes.json"
+        meta.write_text(json.dumps({n: list(i.value_names) for n, i in self.indexes.items()}, indent=1))
+        written.append(meta)
+        return written
+
+    @classmethod
+    def load(cls, folder: Path) -> Snapshot:
+        """Read a snapshot written by `save` (npz files are read with `allow_pickle=False`)."""
+        reference = {name: pd.read_parquet(folder / f"{name}.parquet") for name in REFERENCE_TABLES}
+        names = json.loads((folder / "indexes.json").read_text())
+        indexes = {}
+        for name, value_names in names.items():
+            with np.load(folder / f"index_{name}.npz", allow_pickle=False) as data:
+                indexes[name] = HistoryIndex(
+                    codes={str(k): i for i, k in enumerate(data["keys"])},
+                    sorted_keys=data["sorted_keys"],
+                    starts=data["starts"],
+                    cumsums=data["cumsums"],
+                    value_names=tuple(value_names),
+                )
+        return cls(reference=reference, indexes=indexes)
+
+
+def duplicate_keys(patient: pd.Series, service_date: pd.Series, procedure: pd.Series) -> pd.Series:
+    """Key of a service for duplicate detection: patient | service day | procedure."""
+    day = pd.Series(to_days(service_date), index=patient.index).astype(str)
+    return patient.astype(str) + "|" + day + "|" + procedure.astype(str)
