@@ -65,6 +65,19 @@ def test_as_of_moves_the_deadlines() -> None:
     assert early["totals"]["missed_appeal_deadline"] == 0
 
 
+def test_world_with_every_claim_pending_has_no_rates_but_renders() -> None:
+    tables = hand_world()
+    for name in ("remittances", "remittance_lines", "adjustments", "appeals"):
+        tables[name] = tables[name].head(0)
+    report = build_report(tables)
+    totals = report["totals"]
+    assert (totals["claims"], totals["pending"], totals["denied"]) == (12, 12, 0)
+    assert totals["denial_rate"] is None and totals["overturn_rate"] is None  # no denominator, not 0 %
+    assert report["preventable"]["steps"] == [] and report["reconciliation"]["ok"]
+    assert "<svg" in render_html(report)
+    json.loads(render_json(report))
+
+
 def test_json_is_strict_and_matches_the_dict(report: dict) -> None:
     text = render_json(report)
     assert json.loads(text) == report
@@ -84,6 +97,9 @@ def test_html_is_self_contained_and_shows_the_numbers(report: dict) -> None:
 
 
 def test_missing_table_and_unknown_claims_are_named() -> None:
+    empty = {name: frame.head(0) for name, frame in hand_world().items()}
+    with pytest.raises(ReportInputError, match="table 'claims' is empty"):
+        build_report(empty, as_of="2024-01-01")
     tables = hand_world()
     del tables["appeals"]
     with pytest.raises(ReportInputError, match="needs table 'appeals'"):

@@ -74,7 +74,8 @@ def preventable_trend(trend: dict[str, Any]) -> str:
     ax.set_ylabel("denied dollars")
     ax.yaxis.set_major_formatter(THOUSANDS)
     # Legend outside the axes: inside it hides the tallest month's bars.
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if series:
+        ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _tidy(ax, rotate=len(months) > 6)
     return to_svg(fig, "preventable-trend")
 

@@ -61,7 +61,7 @@ def check_tables(tables: dict[str, pd.DataFrame]) -> None:
     """Check that every table and column the report needs is present (ids are checked by `ids.encode_ids`).
 
     Raises:
-        ReportInputError: naming the missing table or columns.
+        ReportInputError: naming the missing table or columns, or when there are no claims.
     """
     for name, columns in REQUIRED_COLUMNS.items():
         if name not in tables:
@@ -69,6 +69,8 @@ def check_tables(tables: dict[str, pd.DataFrame]) -> None:
         missing = [c for c in columns if c not in tables[name].columns]
         if missing:
             raise ReportInputError(f"table {name!r} lacks column(s) {', '.join(missing)}")
+    if tables["claims"].empty:
+        raise ReportInputError("table 'claims' is empty: there is nothing to report on")
 
 
 def default_as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
@@ -104,16 +106,16 @@ def build_claim_facts(
     _add_dimensions(facts, claims, tables)
     facts["charge"] = claims["total_charge"].to_numpy(dtype=float)
 
-    lab = labels.set_index("claim_id")
-    ids = facts["claim_id"]
-    facts["adjudicated"] = ids.isin(lab.index)
+    # One aligned lookup (NaN/NaT for pending claims); works even when no claim is adjudicated yet.
+    lab = labels.set_index("claim_id").reindex(facts["claim_id"].to_numpy())
+    facts["adjudicated"] = lab["remit_id"].notna().to_numpy()
     facts["pending"] = ~facts["adjudicated"]
-    facts["denied"] = ids.map(lab["denied"]).fillna(False).astype(bool)
-    facts["denied_amount"] = ids.map(lab["denied_amount"]).fillna(0.0).astype(float)
-    facts["category"] = ids.map(lab["denial_category"]).fillna("").astype(str)
-    facts["carc"] = ids.map(lab["denial_carc"]).fillna("").astype(str)
-    adjudicated_on = ids.map(lab["adjudication_date"])
-    paid = ids.map(lab["paid_amount"]).fillna(0.0)
+    facts["denied"] = lab["denied"].fillna(False).astype(bool).to_numpy()
+    facts["denied_amount"] = lab["denied_amount"].astype(float).fillna(0.0).to_numpy()
+    facts["category"] = lab["denial_category"].fillna("").astype(str).to_numpy()
+    facts["carc"] = lab["denial_carc"].fillna("").astype(str).to_numpy()
+    adjudicated_on = pd.Series(pd.to_datetime(lab["adjudication_date"]).to_numpy(), index=facts.index)
+    paid = pd.Series(lab["paid_amount"].astype(float).fillna(0.0).to_numpy(), index=facts.index)
     submitted = pd.to_datetime(claims["submission_date"]).reset_index(drop=True)
     facts["charge_adjudicated"] = facts["charge"].where(facts["adjudicated"], 0.0)
     facts["adjudication_days"] = ((adjudicated_on - submitted).dt.days).fillna(0).astype(float)
@@ -188,9 +190,11 @@ def _add_appeals(facts: pd.DataFrame, appeals: pd.DataFrame) -> None:
         .sum()
     )
     first_filed = pd.to_datetime(appeals["filed_date"]).groupby(appeals["claim_id"]).min()
+    ids = facts["claim_id"].to_numpy()
+    aligned = per.reindex(ids).astype(float).fillna(0.0)  # reindex also copes with no appeals at all
     for column in per.columns:
-        facts[column] = facts["claim_id"].map(per[column]).fillna(0).to_numpy()
-    facts["first_filed"] = facts["claim_id"].map(first_filed)
+        facts[column] = aligned[column].to_numpy()
+    facts["first_filed"] = pd.to_datetime(first_filed.reindex(ids)).to_numpy()
 
 
 def _add_deadlines(
