@@ -4,8 +4,7 @@ Choices (documented in docs/ingest.md):
 - `remit_id` is `<file stem>/<ST02>/<CLP ordinal in the set>`: unique and the same on every run.
 - Adjudication date: the production date DTM*405 of the remittance (the payer's decision date); BPR16
   (payment effective date, sometimes a future or invalid date in real files) only when DTM*405 is absent.
-- A reversal (CLP02 22) has negative CLP03; the `remittances` schema holds charges as magnitudes, so
-  `total_charge` stores |CLP03| while `paid_amount` keeps its sign.
+- A reversal (CLP02 22) has negative CLP03, CLP04 and CLP05; every amount keeps its sign.
 - SVC05 empty means one unit (the X12 default).
 - A claim with an unusable value in a field the denial rule reads (CLP02, amounts, CAS group/CARC, SVC) is
   left out with an error naming the segment; a RARC that is not a remark code is dropped with an error and
@@ -235,7 +234,7 @@ def _claim_rows(
         remit_id,
         claim_id,
         status,
-        abs(charge),
+        charge,
         amount(clp, 4, start),
         amount(clp, 5, start, 0.0),
         element(clp, 7) or None,
