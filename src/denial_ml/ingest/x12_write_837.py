@@ -1,0 +1,211 @@
+"""`claims` + `claim_lines` -> 5010 837P / 837I transaction sets (one set per claim type and submission date).
+
+Ids only, never a person's name: the subscriber (= patient, SBR02 18) is `NM1*IL*1*PATIENT` with the member
+id; birth date, sex and state are written (DMG, N4) because the reader's pseudonymous patient id uses them.
+Addresses the guide requires but the data model does not hold are fixed placeholders.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from itertools import groupby
+
+import pandas as pd
+
+from denial_ml.ingest.x12_segments import (
+    Segment,
+    X12WriteError,
+    composite,
+    date8,
+    money,
+    nm1,
+    present,
+    records,
+    seg,
+    text,
+)
+from denial_ml.ingest.x837 import FACILITY_POS
+
+VERSIONS = {"837P": "005010X222A1", "837I": "005010X223A2"}
+PATIENT_PLACEHOLDER = "PATIENT"
+# SBR09 / CLP06 claim filing indicator by payer type.
+FILING_INDICATOR = {
+    "medicare": "MB",
+    "medicare_advantage": "16",
+    "medicaid": "MC",
+    "commercial": "CI",
+    "tricare": "CH",
+}
+# 837I place of service -> facility type (CLM05-1). The reader maps facility type back through
+# FACILITY_POS; 19 (off-campus outpatient hospital) has no facility type of its own and is written as 13
+# (hospital outpatient), which reads back as 22.
+POS_FACILITY = {pos: facility for facility, pos in reversed(list(FACILITY_POS.items()))} | {
+    "22": "13",
+    "21": "11",
+    "19": "13",
+}
+MAX_DIAGNOSES = 12
+MAX_POINTERS = 4
+
+
+def claim_sets(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, pd.Timestamp, list[Segment]]]:
+    """Yield `(claim_type, submission_date, body)` per 837 transaction set (body: segments between ST/SE).
+
+    Claims are grouped by claim type and submission date (BHT04 carries the submission date), then by
+    billing provider (one 2000A loop each), one subscriber loop per claim.
+    """
+    order = ["claim_type", "submission_date", "billing_provider_npi", "claim_id"]
+    claims = records(tables["claims"].sort_values(order))
+    lines: dict[str, list[dict]] = defaultdict(list)
+    for line in records(tables["claim_lines"].sort_values(["claim_id", "line_number"])):
+        lines[line["claim_id"]].append(line)
+    patients = {p["patient_id"]: p for p in records(tables["patients"])}
+    providers = {p["provider_npi"]: p for p in records(tables["providers"])}
+    payers = {p["payer_id"]: p for p in records(tables["payers"])}
+    for (kind, submitted), group in groupby(claims, key=lambda c: (c["claim_type"], c["submission_date"])):
+        body = _header(kind, submitted)
+        hl = 0
+        for npi, by_billing in groupby(group, key=lambda c: c["billing_provider_npi"]):
+            hl += 1
+            parent = hl
+            body += [seg("HL", parent, "", "20", "1"), *_billing(npi, providers)]
+            for claim in by_billing:
+                hl += 1
+                body.append(seg("HL", hl, parent, "22", "0"))
+                body += _subscriber(claim, patients, payers)
+                body += _claim(claim, lines.get(claim["claim_id"], []), providers)
+        yield kind, submitted, body
+
+
+def _header(kind: str, submitted: pd.Timestamp) -> list[Segment]:
+    day = date8(submitted)
+    return [
+        seg("BHT", "0019", "00", f"{kind}{day}", day, "1200", "CH"),
+        nm1("41", "2", "DENIAL ML", "46", "DENIALML"),
+        seg("PER", "IC", "BILLING OFFICE", "TE", "0000000000"),
+        nm1("40", "2", "PAYER CLEARINGHOUSE", "46", "DENIALMLRCV"),
+    ]
+
+
+def _provider(npi: str, providers: dict[str, dict]) -> tuple[str, str, str]:
+    row = providers.get(npi)
+    if row is None:
+        raise X12WriteError(f"table 'providers': NPI {npi} is used by a claim but not in the table")
+    where = f"table 'providers' NPI {npi}"
+    return (
+        text(row["entity_type"], where),
+        text(row["provider_name"], where),
+        text(row["taxonomy_code"], where),
+    )
+
+
+def _billing(npi: str, providers: dict[str, dict]) -> list[Segment]:
+    entity, name, taxonomy = _provider(npi, providers)
+    return [
+        seg("PRV", "BI", "PXC", taxonomy),
+        nm1("85", entity, name, "XX", npi),
+        seg("N3", "1 MAIN STREET"),
+        seg("N4", "ANYTOWN", "PA", "191030000"),
+        seg("REF", "EI", "000000000"),
+    ]
+
+
+def _subscriber(claim: dict, patients: dict[str, dict], payers: dict[str, dict]) -> list[Segment]:
+    where = f"table 'claims' claim_id {claim['claim_id']}"
+    patient = patients.get(claim["patient_id"])
+    if patient is None:
+        raise X12WriteError(f"{where}: patient {claim['patient_id']} is not in table 'patients'")
+    payer = payers.get(claim["payer_id"], {})
+    payer_type = payer.get("payer_type", "")
+    payer_name = payer.get("payer_name", claim["payer_id"])
+    return [
+        seg("SBR", "P", "18", "", "", "", "", "", "", FILING_INDICATOR.get(payer_type, "ZZ")),
+        nm1("IL", "1", PATIENT_PLACEHOLDER, "MI", text(claim["member_id"], where)),
+        seg("N3", "ADDRESS ON FILE"),
+        seg("N4", "ANYTOWN", text(patient["state"], where), "000000000"),
+        seg("DMG", "D8", date8(patient["birth_date"]), text(patient["sex"], where)),
+        nm1("PR", "2", text(payer_name, where), "PI", text(claim["payer_id"], where)),
+    ]
+
+
+def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[Segment]:
+    where = f"table 'claims' claim_id {claim['claim_id']}"
+    institutional = claim["claim_type"] == "837I"
+    if institutional:
+        facility = POS_FACILITY.get(claim["place_of_service"])
+        if facility is None:
+            raise X12WriteError(
+                f"{where}: place of service {claim['place_of_service']!r} has no 837I facility type"
+            )
+        location = composite(facility, "A", claim["claim_frequency_code"])
+    else:
+        location = composite(claim["place_of_service"], "B", claim["claim_frequency_code"])
+    out = [
+        seg(
+            "CLM",
+            text(claim["claim_id"], where),
+            money(claim["total_charge"]),
+            "",
+            "",
+            location,
+            "" if institutional else "Y",
+            "A",
+            "Y",
+            "Y",
+        )
+    ]
+    if institutional:
+        out.append(
+            seg("DTP", "434", "RD8", f"{date8(claim['service_date_from'])}-{date8(claim['service_date_to'])}")
+        )
+    if present(claim["prior_auth_number"]):
+        out.append(seg("REF", "G1", text(claim["prior_auth_number"], where)))
+    if present(claim["original_claim_id"]):
+        out.append(seg("REF", "F8", text(claim["original_claim_id"], where)))
+    out.append(_diagnoses(str(claim["diagnosis_codes"]), where))
+    rendering = claim["rendering_provider_npi"]
+    if present(rendering):
+        entity, name, taxonomy = _provider(rendering, providers)
+        out += [nm1("82", entity, name, "XX", rendering), seg("PRV", "PE", "PXC", taxonomy)]
+    for line in lines:
+        out += _line(
+            line, institutional, f"table 'claim_lines' claim {claim['claim_id']} line {line['line_number']}"
+        )
+    return out
+
+
+def _diagnoses(codes: str, where: str) -> Segment:
+    codes_list = codes.split()
+    if not codes_list or len(codes_list) > MAX_DIAGNOSES:
+        raise X12WriteError(f"{where}: {len(codes_list)} diagnosis codes; an HI segment holds 1 to 12")
+    qualifiers = ["ABK"] + ["ABF"] * (len(codes_list) - 1)
+    return seg("HI", *(composite(q, text(c, where)) for q, c in zip(qualifiers, codes_list, strict=True)))
+
+
+def _line(line: dict, institutional: bool, where: str) -> list[Segment]:
+    modifiers = [
+        text(m, where)
+        for m in (line["modifier_1"], line["modifier_2"], line["modifier_3"], line["modifier_4"])
+    ]
+    procedure = composite("HC", text(line["procedure_code"], where), *[m for m in modifiers if m])
+    if institutional:
+        service = seg(
+            "SV2",
+            text(line["revenue_code"], where),
+            procedure,
+            money(line["line_charge"]),
+            "UN",
+            line["units"],
+        )
+    else:
+        pointers = (line["diagnosis_pointers"] or "").split()
+        if len(pointers) > MAX_POINTERS:
+            raise X12WriteError(f"{where}: {len(pointers)} diagnosis pointers; SV107 holds up to 4")
+        service = seg(
+            "SV1", procedure, money(line["line_charge"]), "UN", line["units"], "", "", composite(*pointers)
+        )
+    out = [seg("LX", line["line_number"]), service, seg("DTP", "472", "D8", date8(line["service_date"]))]
+    if present(line["line_control_number"]):
+        out.append(seg("REF", "6R", text(line["line_control_number"], where)))
+    return out

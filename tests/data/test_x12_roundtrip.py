@@ -1,0 +1,192 @@
+"""Round trip: a synthetic world written as X12 (837P, 837I, 835) and read back gives the same tables.
+
+Compared on the columns X12 carries, after sorting. What X12 does not carry (so is not compared):
+- claims: `patient_id` (the reader makes a pseudonym from payer, member id, birth date and relationship;
+  checked here to map one-to-one onto the world's (patient, payer) pairs instead), `eligibility_checked`,
+  `eligibility_check_date`, `eligibility_status` (a 270/271 matter, not in the 837).
+- claims of type 837I: `place_of_service` 19 (off-campus outpatient hospital) has no facility type of its own;
+  it is written as bill type 13x and reads back as 22.
+- claim_lines of 837I claims: `diagnosis_pointers` (SV2 has no pointer element).
+- providers: `specialty`. patients: the world's `patient_id` (see above).
+- remittances, remittance_lines, adjustments, remarks: `remit_id` (the reader's is `<file>/<ST02>/<CLP>`);
+  rows are tied by (claim_id, remit_sequence), rebuilt by the reader from adjudication dates and file order.
+- payers, coverages, authorizations, appeals, truth: not X12 837/835 content at all.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from denial_ml.data.synthetic.world import generate_world
+from denial_ml.ingest.files import ingest_x12
+from denial_ml.ingest.x12_write import X12WriteError, render_x12, write_x12
+from denial_ml.ingest.x12_write_837 import POS_FACILITY
+from denial_ml.ingest.x837 import FACILITY_POS
+from denial_ml.labels import label_claims
+
+N_CLAIMS = 1_500
+CLAIM_COLUMNS = [
+    "claim_id",
+    "member_id",
+    "payer_id",
+    "billing_provider_npi",
+    "rendering_provider_npi",
+    "claim_type",
+    "claim_frequency_code",
+    "place_of_service",
+    "service_date_from",
+    "service_date_to",
+    "submission_date",
+    "total_charge",
+    "diagnosis_codes",
+    "prior_auth_number",
+    "original_claim_id",
+]
+LINE_COLUMNS = [
+    "claim_id",
+    "line_number",
+    "line_control_number",
+    "procedure_code",
+    "modifier_1",
+    "modifier_2",
+    "modifier_3",
+    "modifier_4",
+    "units",
+    "line_charge",
+    "diagnosis_pointers",
+    "service_date",
+    "revenue_code",
+]
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, list]:
+    world = generate_world(N_CLAIMS, seed=11)
+    # Small files, so that the split into several files per payer is exercised too.
+    paths = write_x12(world, tmp_path_factory.mktemp("x12"), max_claims=300)
+    result = ingest_x12(sorted(paths))
+    return world, result.tables, result.issues
+
+
+def _same(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> None:
+    """Equal after sorting by `keys`; missing values normalised, amounts to the cent."""
+
+    def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.sort_values(keys, kind="stable").reset_index(drop=True).astype(object)
+        return frame.where(frame.notna(), None)
+
+    pd.testing.assert_frame_equal(tidy(left), tidy(right), check_exact=False, atol=1e-6)
+
+
+def _remit_keys(world: dict, back: dict) -> pd.Series:
+    """The reader's remit_id -> the world's, through (claim_id, remit_sequence)."""
+    keys = ["claim_id", "remit_sequence"]
+    pairs = back["remittances"][["remit_id", *keys]].merge(
+        world["remittances"][["remit_id", *keys]], on=keys, suffixes=("", "_world"), validate="1:1"
+    )
+    assert len(pairs) == len(world["remittances"]) == len(back["remittances"])
+    return pairs.set_index("remit_id")["remit_id_world"]
+
+
+def test_every_file_is_read_without_a_problem(worlds: tuple) -> None:
+    world, back, issues = worlds
+    assert issues == []
+    assert len(back["claims"]) == N_CLAIMS
+    assert (back["remittance_matches"]["method"] == "claim_id").all()
+
+
+def test_claims_and_lines_round_trip(worlds: tuple) -> None:
+    world, back, _ = worlds
+    expected = world["claims"][CLAIM_COLUMNS].copy()
+    institutional = expected["claim_type"] == "837I"
+    expected.loc[institutional, "place_of_service"] = (
+        expected.loc[institutional, "place_of_service"].map(POS_FACILITY).map(FACILITY_POS)
+    )
+    _same(back["claims"][CLAIM_COLUMNS], expected, ["claim_id"])
+
+    lines = world["claim_lines"][LINE_COLUMNS].copy()
+    institutional_ids = world["claims"].loc[institutional, "claim_id"]
+    lines.loc[lines["claim_id"].isin(institutional_ids), "diagnosis_pointers"] = None
+    _same(back["claim_lines"][LINE_COLUMNS], lines, ["claim_id", "line_number"])
+
+
+def test_patients_and_providers_round_trip(worlds: tuple) -> None:
+    world, back, _ = worlds
+    pairs = world["claims"][["patient_id", "payer_id", "member_id"]].drop_duplicates()
+    ids = pairs.merge(
+        back["claims"][["patient_id", "payer_id", "member_id"]].drop_duplicates(),
+        on=["payer_id", "member_id"],
+        suffixes=("", "_read"),
+        validate="1:1",
+    )
+    assert len(ids) == len(pairs)
+    assert ids["patient_id_read"].is_unique  # one pseudonym per (patient, payer): nothing merged
+    expected = ids.merge(world["patients"], on="patient_id")[
+        ["patient_id_read", "birth_date", "sex", "state"]
+    ]
+    expected = expected.drop_duplicates().rename(columns={"patient_id_read": "patient_id"})
+    _same(back["patients"], expected, ["patient_id"])
+
+    used = pd.concat([world["claims"]["billing_provider_npi"], world["claims"]["rendering_provider_npi"]])
+    columns = ["provider_npi", "provider_name", "entity_type", "taxonomy_code"]
+    providers = world["providers"][world["providers"]["provider_npi"].isin(used.dropna())]
+    _same(back["providers"][columns], providers[columns], ["provider_npi"])
+
+
+def test_remittance_tables_round_trip(worlds: tuple) -> None:
+    world, back, _ = worlds
+    to_world = _remit_keys(world, back)
+    for table, keys in (
+        ("remittances", ["remit_id"]),
+        ("remittance_lines", ["remit_id", "line_number"]),
+        ("adjustments", ["remit_id", "line_number", "group_code", "carc", "amount"]),
+        ("remarks", ["remit_id", "line_number", "rarc"]),
+    ):
+        read = back[table].assign(remit_id=back[table]["remit_id"].map(to_world))
+        assert read["remit_id"].notna().all(), table
+        expected = world[table][list(read.columns)]
+        assert len(read) == len(expected), table
+        _same(read, expected, keys)
+
+
+def test_reversals_and_denials_survive(worlds: tuple) -> None:
+    world, back, _ = worlds
+    reversals = back["remittances"][back["remittances"]["claim_status_code"] == "22"]
+    assert len(reversals) == (world["remittances"]["claim_status_code"] == "22").sum() > 0
+    assert (reversals["total_charge"] < 0).all()
+    assert (back["remittances"]["claim_status_code"] == "4").sum() > 0
+
+
+def test_labels_are_identical(worlds: tuple) -> None:
+    world, back, _ = worlds
+    to_world = _remit_keys(world, back)
+    expected = label_claims(world["remittances"], world["remittance_lines"], world["adjustments"])
+    read = label_claims(back["remittances"], back["remittance_lines"], back["adjustments"])
+    read = read.assign(remit_id=read["remit_id"].map(to_world))
+    assert expected["denied"].sum() > 50
+    _same(read, expected, ["claim_id"])
+
+
+def test_segment_counts_and_no_patient_names(worlds: tuple, tmp_path) -> None:
+    world, _, _ = worlds
+    files = render_x12(world)
+    assert {name.split("_")[0] for name in files} == {"837P", "837I", "835"}
+    for name, content in files.items():
+        segments = [s.split("*") for s in content.replace("\n", "").split("~") if s]
+        starts = [i for i, s in enumerate(segments) if s[0] == "ST"]
+        ends = [i for i, s in enumerate(segments) if s[0] == "SE"]
+        assert [int(segments[e][1]) for e in ends] == [e - s + 1 for s, e in zip(starts, ends, strict=True)]
+        assert segments[-2][:2] == ["GE", str(len(starts))], name
+        for s in segments:
+            if s[0] == "NM1" and s[1] in ("IL", "QC"):
+                assert s[3:8] == ["PATIENT", "", "", "", ""], name
+
+
+def test_bad_value_is_refused_and_nothing_written(tmp_path) -> None:
+    world = generate_world(50, seed=3)
+    claims = world["claims"].copy()
+    claims.loc[0, "prior_auth_number"] = "A*B"
+    with pytest.raises(X12WriteError, match=r"claim_id CLM\d+: value 'A\*B' contains an X12 delimiter"):
+        write_x12({**world, "claims": claims}, tmp_path / "x12")
+    assert not (tmp_path / "x12").exists()
