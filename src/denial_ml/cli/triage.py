@@ -1,0 +1,93 @@
+"""`denial-ml triage train` and `denial-ml worklist build`: the recovery model and the ranked worklist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from denial_ml.cli.worklist import DbOption, open_store, worklist_app
+
+triage_app = typer.Typer(help="The appeal recovery model.", no_args_is_help=True)
+DataOption = Annotated[
+    Path | None, typer.Option("--data", help="World folder (default: DENIAL_ML_DATA_DIR).")
+]
+
+
+@triage_app.command("train")
+def train(
+    data: DataOption = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Bundle folder (default: models/triage).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Worklist database whose recorded outcomes become training rows."),
+    ] = None,
+) -> None:
+    """Train P(overturn) with selection-bias weights, evaluate on the test period, write the bundle."""
+    from denial_ml.cli import fail
+    from denial_ml.config import get_settings
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.triage.service import train_bundle
+
+    settings = get_settings()
+    store = open_store(db, create=False) if db else None
+    try:
+        folder, metrics = train_bundle(
+            data or settings.data_dir, out or settings.models_dir / "triage", settings.appeal_cost, store
+        )
+    except WorldIOError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        if store is not None:
+            store.close()
+    counts = metrics["counts"]
+    typer.echo(
+        f"triage bundle {folder}: {counts['train_appeals']} appeals (+{counts['feedback_rows']} recorded "
+        f"outcomes) trained, {counts['calibration_appeals']} calibrated, {counts['test_denials']} test denials"
+    )
+    test = metrics.get("test")
+    if test:
+        typer.echo(
+            f"top 20 % recovers ${test['recovered_at_20pct']:,.0f} (truth ordering ${test['truth_recovered_at_20pct']:,.0f})"
+        )
+        for name, figures in test["baselines"].items():
+            typer.echo(f"  baseline {name}: ${figures['recovered_at_20pct']:,.0f}")
+
+
+@worklist_app.command("build")
+def build(
+    data: DataOption = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Triage bundle (default: models/triage).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Score the current denials with the triage bundle and upsert them into the worklist."""
+    from denial_ml.cli import fail
+    from denial_ml.config import get_settings
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.store import StoreError
+    from denial_ml.triage.bundle import BundleError
+    from denial_ml.triage.service import build_worklist
+
+    settings = get_settings()
+    store = open_store(db, create=True)
+    try:
+        ranked, result = build_worklist(
+            data or settings.data_dir, model or settings.models_dir / "triage", store
+        )
+    except (WorldIOError, BundleError, StoreError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+    routes = ranked["route"].value_counts().to_dict()
+    typer.echo(
+        f"worklist: {result.inserted} new, {result.updated} rescored; routes "
+        + ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `triage` command group (and `worklist build` on the worklist group)."""
+    app.add_typer(triage_app, name="triage")

@@ -1,0 +1,102 @@
+"""Expected payment if a denial is overturned: what this payer paid for this procedure before, not the charge.
+
+Per denied line: the median allowed amount per unit (paid + patient responsibility) of the same payer and
+procedure on lines paid before the first day of the denial's month, times the line's units. Thin keys fall
+back to the procedure's median over all payers, then to the charge times the overall allowed/charge ratio.
+Medians are taken at month boundaries so that the whole history costs one groupby per month.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.labels import initial_decisions, is_denial_adjustment
+
+MIN_LINES = 3  # paid lines a payer x procedure needs before its own median is trusted
+DEFAULT_RATIO = 0.6  # allowed/charge when nothing at all has been paid yet
+
+
+def paid_lines(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Lines the payer paid: payer, procedure, allowed per unit, charge ratio and adjudication date."""
+    remits = initial_decisions(tables["remittances"])
+    lines = tables["remittance_lines"]
+    lines = lines[lines["remit_id"].isin(remits["remit_id"]) & (lines["paid_amount"] > 0.005)]
+    adj = tables["adjustments"]
+    pr = adj[(adj["group_code"] == "PR") & adj["line_number"].notna()]
+    pr_sum = pr.groupby(["remit_id", "line_number"])["amount"].sum()
+    keys = pd.MultiIndex.from_arrays([lines["remit_id"], lines["line_number"]])
+    allowed = lines["paid_amount"].to_numpy() + pr_sum.reindex(keys).fillna(0.0).to_numpy()
+    units = np.maximum(lines["units"].fillna(1.0).to_numpy(dtype=float), 1.0)
+    info = remits.set_index("remit_id")
+    return pd.DataFrame(
+        {
+            "payer_id": info["payer_id"].reindex(lines["remit_id"]).to_numpy(),
+            "procedure_code": lines["procedure_code"].to_numpy(),
+            "unit_allowed": allowed / units,
+            "ratio": allowed / np.maximum(lines["line_charge"].to_numpy(dtype=float), 0.01),
+            "date": info["adjudication_date"].reindex(lines["remit_id"]).to_numpy(),
+        }
+    )
+
+
+def denied_lines(tables: dict[str, pd.DataFrame], denials: pd.DataFrame) -> pd.DataFrame:
+    """The lines each denial refused: every line of a claim-level denial, else the zero-paid denied lines."""
+    lines = tables["remittance_lines"]
+    lines = lines[lines["remit_id"].isin(denials["remit_id"])]
+    adj = tables["adjustments"]
+    adj = adj[
+        is_denial_adjustment(adj) & adj["line_number"].notna() & adj["remit_id"].isin(denials["remit_id"])
+    ]
+    line_key = lines["remit_id"] + "|" + lines["line_number"].astype(str)
+    adj_key = adj["remit_id"] + "|" + adj["line_number"].astype("int64").astype(str)
+    claim_level = lines["remit_id"].isin(denials.loc[denials["claim_level_denial"], "remit_id"])
+    refused = claim_level | ((lines["paid_amount"].abs() < 0.005) & line_key.isin(adj_key))
+    return lines.loc[refused, ["remit_id", "procedure_code", "units", "line_charge"]].reset_index(drop=True)
+
+
+def expected_payment(tables: dict[str, pd.DataFrame], denials: pd.DataFrame) -> np.ndarray:
+    """Expected payment of each denial if overturned (aligned with `denials`).
+
+    Args:
+        tables: The world's tables.
+        denials: Output of `denied_claims` (needs `remit_id`, `payer_id`, `adjudication_date`,
+            `claim_level_denial`, `denied_amount`).
+    """
+    history = paid_lines(tables)
+    lines = denied_lines(tables, denials)
+    info = denials.set_index("remit_id")
+    lines["payer_id"] = info["payer_id"].reindex(lines["remit_id"]).to_numpy()
+    month = info["adjudication_date"].dt.to_period("M").dt.start_time
+    lines["cutoff"] = month.reindex(lines["remit_id"]).to_numpy()
+    lines["value"] = _line_values(history, lines)
+    per_claim = lines.groupby("remit_id")["value"].sum()
+    value = per_claim.reindex(denials["remit_id"]).to_numpy(dtype=float)
+    # A denial with no matching line (a claim-level CAS on an 835 without SVC lines): scale the charge.
+    fallback = denials["denied_amount"].to_numpy(dtype=float) * DEFAULT_RATIO
+    return np.round(np.where(np.isnan(value), fallback, value), 2)
+
+
+def _line_values(history: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
+    units = np.maximum(lines["units"].fillna(1.0).to_numpy(dtype=float), 1.0)
+    out = np.full(len(lines), np.nan)
+    for cutoff in np.unique(lines["cutoff"].to_numpy()):
+        rows = np.flatnonzero(lines["cutoff"].to_numpy() == cutoff)
+        past = history[history["date"] < cutoff]
+        sub = lines.iloc[rows]
+        out[rows] = _values_at(past, sub, units[rows])
+    return out
+
+
+def _values_at(past: pd.DataFrame, sub: pd.DataFrame, units: np.ndarray) -> np.ndarray:
+    ratio = float(past["ratio"].median()) if len(past) else DEFAULT_RATIO
+    by_key = past.groupby(["payer_id", "procedure_code"])["unit_allowed"].agg(["median", "size"])
+    by_key = by_key[by_key["size"] >= MIN_LINES]["median"]
+    by_proc = past.groupby("procedure_code")["unit_allowed"].agg(["median", "size"])
+    by_proc = by_proc[by_proc["size"] >= MIN_LINES]["median"]
+    keys = pd.MultiIndex.from_arrays([sub["payer_id"], sub["procedure_code"]])
+    unit = by_key.reindex(keys).to_numpy(dtype=float)
+    unit = np.where(np.isnan(unit), by_proc.reindex(sub["procedure_code"]).to_numpy(dtype=float), unit)
+    value = unit * units
+    charge = sub["line_charge"].to_numpy(dtype=float) * ratio
+    return np.where(np.isnan(value), charge, value)
