@@ -15,9 +15,13 @@ Compared on the columns X12 carries, after sorting. What X12 does not carry (so 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pandas as pd
 import pytest
 
+from denial_ml.data.io import read_tables
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.ingest.files import ingest_x12
 from denial_ml.ingest.x12_write import X12WriteError, render_x12, write_x12
@@ -190,3 +194,23 @@ def test_bad_value_is_refused_and_nothing_written(tmp_path) -> None:
     with pytest.raises(X12WriteError, match=r"claim_id CLM\d+: value 'A\*B' contains an X12 delimiter"):
         write_x12({**world, "claims": claims}, tmp_path / "x12")
     assert not (tmp_path / "x12").exists()
+
+
+def test_generate_x12_then_ingest_from_the_command_line(tmp_path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "denial_ml.cli", *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+    world_dir, read_dir = tmp_path / "world", tmp_path / "read"
+    made = run("generate", "--claims", "500", "--seed", "3", "--x12", "--out", str(world_dir))
+    assert made.returncode == 0, made.stderr
+    files = sorted((world_dir / "x12").glob("*.x12"))
+    assert {f.name.split("_")[0] for f in files} >= {"837P", "835"}
+    assert not [p for p in (world_dir / "x12").iterdir() if p.name.startswith(".")]
+    read = run("ingest", *map(str, files), "--out", str(read_dir))
+    assert read.returncode == 0, read.stderr
+    world = read_tables(world_dir)
+    back = pd.read_parquet(read_dir / "remittances.parquet")
+    assert len(pd.read_parquet(read_dir / "claims.parquet")) == 500
+    assert len(back) == len(world["remittances"])
+    assert back["paid_amount"].sum() == pytest.approx(world["remittances"]["paid_amount"].sum(), abs=0.01)

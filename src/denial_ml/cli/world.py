@@ -13,11 +13,15 @@ from denial_ml.config import get_settings
 from denial_ml.data.io import WorldIOError, write_tables
 from denial_ml.data.synthetic.summary import format_summary, summarize_world
 from denial_ml.data.synthetic.world import generate_world
+from denial_ml.ingest.x12_write import X12WriteError, write_x12
 from denial_ml.schemas import TableValidationError
 
 
-def build_world(n_claims: int, seed: int, out: Path) -> dict:
-    """Generate a world with a progress display, write it all-or-nothing, and return its summary."""
+def build_world(n_claims: int, seed: int, out: Path, x12: bool = False) -> dict:
+    """Generate a world with a progress display, write it all-or-nothing, and return its summary.
+
+    With `x12`, the claims and remittances are also written as 837P/837I/835 files under `out/x12/`.
+    """
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
     ) as bar:
@@ -27,6 +31,9 @@ def build_world(n_claims: int, seed: int, out: Path) -> dict:
         )
         bar.update(task, description="writing Parquet tables")
         write_tables(tables, out)
+        if x12:
+            bar.update(task, description="writing X12 837/835 files")
+            write_x12(tables, out / "x12")
     return summarize_world(tables)
 
 
@@ -38,15 +45,21 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")] = Path(
         "data/synthetic/world"
     ),
+    x12: Annotated[
+        bool,
+        typer.Option("--x12", help="Also write the claims and remittances as X12 837/835 files in OUT/x12/."),
+    ] = False,
 ) -> None:
     """Generate a synthetic claims world: one Parquet file per table plus truth.parquet."""
     if claims < 1:
         raise fail(f"--claims must be a positive number of claims, got {claims}")
     try:
-        summary = build_world(claims, seed, out)
-    except (WorldIOError, TableValidationError) as exc:
+        summary = build_world(claims, seed, out, x12)
+    except (WorldIOError, TableValidationError, X12WriteError) as exc:
         raise fail(str(exc)) from None
-    typer.echo(f"wrote {out}/ ({claims:,} claims, seed {seed})")
+    except OSError as exc:
+        raise fail(f"cannot write X12 files to {str(out / 'x12')!r}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {out}/ ({claims:,} claims, seed {seed})" + (f" and {out}/x12/" if x12 else ""))
     typer.echo(format_summary(summary))
 
 
