@@ -43,13 +43,15 @@ def train(
             store.close()
     counts = metrics["counts"]
     typer.echo(
-        f"triage bundle {folder}: {counts['train_appeals']} appeals (+{counts['feedback_rows']} recorded "
-        f"outcomes) trained, {counts['calibration_appeals']} calibrated, {counts['test_denials']} test denials"
+        f"triage bundle {folder}: {counts['train_appeals']} appeals "
+        f"(+{counts['feedback_rows']} recorded outcomes) trained, "
+        f"{counts['calibration_appeals']} calibrated, {counts['test_denials']} test denials"
     )
     test = metrics.get("test")
     if test:
         typer.echo(
-            f"top 20 % recovers ${test['recovered_at_20pct']:,.0f} (truth ordering ${test['truth_recovered_at_20pct']:,.0f})"
+            f"top 20 % recovers ${test['recovered_at_20pct']:,.0f} "
+            f"(truth ordering ${test['truth_recovered_at_20pct']:,.0f})"
         )
         for name, figures in test["baselines"].items():
             typer.echo(f"  baseline {name}: ${figures['recovered_at_20pct']:,.0f}")

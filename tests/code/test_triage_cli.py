@@ -1,0 +1,97 @@
+"""`denial-ml triage train` and `denial-ml worklist build` end to end on a small generated world."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from denial_ml.cli import triage, worklist
+from denial_ml.data.io import write_tables
+from denial_ml.data.synthetic.world import generate_world
+from denial_ml.store import WorklistStore
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("world")
+    write_tables(generate_world(15_000, seed=3), folder, validate=False)
+    return folder
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+    worklist.register(app)
+    triage.register(app)
+    return app
+
+
+def run(app: typer.Typer, *args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_train_then_build_fills_the_worklist(app, world_dir: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "models" / "triage"
+    result = run(app, "triage", "train", "--data", str(world_dir), "--out", str(bundle))
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((bundle / "metrics.json").read_text())
+    test = metrics["test"]
+    assert test["recovered_at_20pct"] > 0
+    assert set(test["baselines"]) == {"truth", "billed_amount", "oldest_deadline_first"}
+    assert test["baselines"]["truth"]["recovered_at_20pct"] == test["truth_recovered_at_20pct"]
+    assert test["recovered_at_20pct"] <= test["truth_recovered_at_20pct"] + 1e-6
+
+    db = f"sqlite:///{tmp_path / 'wl.db'}"
+    result = run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db)
+    assert result.exit_code == 0, result.output
+    store = WorklistStore(db)
+    page = store.list_items(offset=0, limit=1000, route="appeal")
+    everything = store.list_items(offset=0, limit=1)
+    store.close()
+    assert f"{everything.total} new, 0 rescored" in result.output
+    assert page.total > 0
+    for item in page.items:
+        assert item.days_left is None or item.days_left >= 0
+        assert item.appeal_deadline is not None
+        assert "log_expected_payment" in item.score_inputs
+    # Building again rescores the same claims instead of adding new ones.
+    again = run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db)
+    assert f"0 new, {everything.total} rescored" in again.output
+
+
+def test_build_refuses_a_tampered_bundle(app, world_dir: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "triage"
+    assert run(app, "triage", "train", "--data", str(world_dir), "--out", str(bundle)).exit_code == 0
+    model_file = bundle / "overturn_model.txt"
+    model_file.write_text(model_file.read_text() + "\n")
+    db = f"sqlite:///{tmp_path / 'wl.db'}"
+    result = run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db)
+    assert result.exit_code == 2
+    assert "checksum of overturn_model.txt does not match" in result.output
+    store = WorklistStore(db)
+    assert store.list_items(offset=0, limit=1).total == 0
+    store.close()
+
+
+def test_train_with_db_counts_recorded_outcomes(app, world_dir: Path, tmp_path: Path) -> None:
+    bundle = tmp_path / "triage"
+    assert run(app, "triage", "train", "--data", str(world_dir), "--out", str(bundle)).exit_code == 0
+    db = f"sqlite:///{tmp_path / 'wl.db'}"
+    assert (
+        run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db).exit_code
+        == 0
+    )
+    store = WorklistStore(db)
+    item = store.list_items(offset=0, limit=1, route="appeal").items[0]
+    item = store.update_item(item.id, item.version, "tester", status="in_progress")
+    item = store.update_item(item.id, item.version, "tester", status="appealed")
+    store.record_outcome(item.claim_id, "overturned", 250.0, "tester")
+    store.close()
+    result = run(app, "triage", "train", "--data", str(world_dir), "--out", str(bundle), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "(+1 recorded outcomes)" in result.output
+    assert json.loads((bundle / "metrics.json").read_text())["counts"]["feedback_rows"] == 1
