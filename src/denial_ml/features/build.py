@@ -21,6 +21,7 @@ THERAPY = {"97110", "97140", "97530", "97112", "97161", "G0283"}
 GP_PAYER_TYPES = {"medicare", "medicare_advantage", "tricare"}
 TELEHEALTH_POS = {"02", "10"}
 MODS = [f"modifier_{i}" for i in range(1, 5)]
+PROVIDER_CATEGORIES = ("coding", "missing_information", "medical_necessity")
 
 CATEGORICAL: dict[str, list[str]] = {
     "payer_id": [],  # filled from the snapshot's payers at fit time
@@ -41,17 +42,23 @@ CATEGORICAL: dict[str, list[str]] = {
     "principal_dx_group": sorted({d.group for d in DIAGNOSIS_BY_CODE.values()}),
     "eligibility_status": ["active", "inactive", "unknown"],
 }
-HISTORY_FEATURES = [
-    "hist_payer_proc_rate",
-    "hist_payer_proc_recent",
-    "hist_payer_proc_trend",
-    "hist_payer_proc_n",
-    "hist_payer_mod_rate",
-    "hist_provider_rate",
-    "hist_patient_prior_denials",
-    "hist_patient_prior_claims",
-    "hist_payer_rate",
-] + [f"hist_payer_{c}_rate" for c in CATEGORIES]
+HISTORY_FEATURES = (
+    [
+        "hist_payer_proc_rate",
+        "hist_payer_proc_recent",
+        "hist_payer_proc_trend",
+        "hist_payer_proc_n",
+        "hist_payer_mod_rate",
+        "hist_provider_rate",
+        "hist_patient_prior_denials",
+        "hist_patient_prior_claims",
+        "hist_payer_rate",
+        "hist_patient_payer_denials",
+        "hist_patient_payer_eligibility_denials",
+    ]
+    + [f"hist_payer_{c}_rate" for c in CATEGORIES]
+    + [f"hist_provider_{c}_rate" for c in PROVIDER_CATEGORIES]
+)
 
 
 class FeatureBuilder(BaseEstimator, TransformerMixin):
@@ -236,6 +243,11 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             out[f"hist_payer_{cat}_rate"] = smoothed_rate(payer_now[col], payer_now["n"], prior / 8, m)
         prov = idx["provider"].before(claims["rendering_provider_npi"].fillna("none"), day)
         out["hist_provider_rate"] = smoothed_rate(prov["denied"], prov["n"], prior, m)
+        for cat in PROVIDER_CATEGORIES:
+            out[f"hist_provider_{cat}_rate"] = smoothed_rate(prov[f"cat_{cat}"], prov["n"], prior / 8, m)
+        pp = idx["patient_payer"].before(claims["patient_id"] + "|" + claims["payer_id"], day)
+        out["hist_patient_payer_denials"] = pp["denied"]
+        out["hist_patient_payer_eligibility_denials"] = pp["cat_eligibility"]
         pat = idx["patient"].before(claims["patient_id"], day)
         out["hist_patient_prior_denials"] = pat["denied"]
         out["hist_patient_prior_claims"] = pat["n"]

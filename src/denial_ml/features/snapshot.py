@@ -57,8 +57,11 @@ class Snapshot:
         )
         indexes = {
             "payer": build_index(events["payer_id"], day, values),
-            "provider": build_index(events["rendering_provider_npi"].fillna("none"), day, values[["denied"]]),
+            "provider": build_index(events["rendering_provider_npi"].fillna("none"), day, values),
             "patient": build_index(events["patient_id"], day, values[["denied"]]),
+            "patient_payer": build_index(
+                events["patient_id"] + "|" + events["payer_id"], day, values[["denied", "cat_eligibility"]]
+            ),
             "payer_proc": build_index(
                 line_events["payer_id"] + "|" + line_events["procedure_code"], line_day, line_values
             ),

@@ -1,0 +1,112 @@
+"""`denial-ml train` and `denial-ml score`: the denial-risk model's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from denial_ml.cli import fail
+from denial_ml.config import get_settings
+from denial_ml.data.io import WorldIOError, read_tables
+from denial_ml.modeling.bundle import BundleError, Scorer
+from denial_ml.modeling.pipeline import TrainingResult, run_training
+from denial_ml.modeling.scoring_io import load_claim_batch
+from denial_ml.schemas import TableValidationError
+
+
+def train_and_log(data: Path, out: Path, track: bool = True) -> tuple[TrainingResult, str | None]:
+    """Train on a world folder with a progress display; log to MLflow unless `track` is False."""
+    settings = get_settings()
+    tables = read_tables(data)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("training", total=None)
+        result = run_training(
+            tables,
+            out,
+            review_capacity=settings.review_capacity,
+            progress=lambda s: bar.update(task, description=f"training: {s}"),
+        )
+        run_id = None
+        if track:
+            from denial_ml.modeling.tracking import log_training_run
+
+            bar.update(task, description="logging to MLflow")
+            run_id = log_training_run(
+                result, settings.tracking_uri, registered_name=settings.registry_model_name, data_dir=data
+            )
+    return result, run_id
+
+
+def format_metrics(metrics: dict) -> str:
+    """The test-period table: the model beside its baselines."""
+    test = metrics["test"]
+    rows = [("lightgbm (calibrated)", test)] + list(test["baselines"].items())
+    lines = [f"{'model':<24}{'ROC-AUC':>9}{'PR-AUC':>9}{'R@95P':>8}{'Brier':>8}{'ECE':>8}"]
+    for name, m in rows:
+        lines.append(
+            f"{name:<24}{m['roc_auc']:>9.4f}{m['pr_auc']:>9.4f}{m['recall_at_95_precision']:>8.3f}"
+            f"{m['brier']:>8.4f}{m['ece']:>8.4f}"
+        )
+    if "truth_roc_auc" in test:
+        lines.append(
+            f"ROC-AUC / truth's: {test['roc_auc'] / test['truth_roc_auc']:.3f}   "
+            f"category accuracy: {test['category_accuracy']:.3f}   "
+            f"precision@{test['review_capacity_k']}/day: {test['precision_at_k']:.3f}"
+        )
+    return "\n".join(lines)
+
+
+def train(
+    data: Annotated[Path, typer.Option("--data", help="World folder (Parquet tables).")] = Path(
+        "data/synthetic/demo"
+    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder for model bundles.")] = Path("models"),
+    no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
+) -> None:
+    """Train the denial-risk and category models, evaluate on the last period, write a bundle, log to MLflow."""
+    try:
+        result, run_id = train_and_log(data, out, track=not no_mlflow)
+    except (WorldIOError, TableValidationError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"bundle: {result.bundle}" + (f"   MLflow run: {run_id}" if run_id else ""))
+    typer.echo(format_metrics(result.metrics))
+
+
+def score(
+    model: Annotated[Path, typer.Option("--model", help="Model bundle folder.")],
+    claims: Annotated[Path, typer.Option("--claims", help="Claims file (Parquet/CSV) or a world folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Output file (.parquet or .csv).")],
+    lines: Annotated[Path | None, typer.Option("--lines", help="Claim lines file (Parquet/CSV).")] = None,
+) -> None:
+    """Score claims in batch: risk, category probabilities, likely category, model version."""
+    try:
+        scorer = Scorer.load(model)
+        batch = load_claim_batch(claims, lines, set(scorer.builder.categories_["payer_id"]))
+    except (BundleError, TableValidationError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    for p in batch.rejected.head(20).itertuples():
+        typer.echo(
+            f"rejected {p.table} row {p.row} (claim {p.claim_id}): column {p.column!r}: {p.problem}", err=True
+        )
+    if batch.claims.empty:
+        raise fail("no valid claims to score")
+    scored = scorer.score(batch.claims, batch.lines)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        scored.to_csv(out, index=False)
+    else:
+        scored.to_parquet(out, index=False)
+    typer.echo(
+        f"scored {len(scored):,} claims ({len(batch.rejected['claim_id'].unique()):,} rejected) -> {out}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the CLI."""
+    app.command("train")(train)
+    app.command("score")(score)

@@ -1,0 +1,189 @@
+"""Orchestration of a training run: labels -> features -> models -> evaluation -> bundle (no MLflow here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import denial_ml
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.features.build import FeatureBuilder
+from denial_ml.labels import label_claims
+from denial_ml.modeling import evaluate
+from denial_ml.modeling.bundle import (
+    CALIBRATION,
+    CATEGORY_MODEL,
+    DENIAL_MODEL,
+    SPEC,
+    feature_spec,
+    write_checksums,
+)
+from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods, train_category_model, train_denial_model
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class TrainingResult:
+    """What a run produced: the bundle folder, its metrics, and the frames MLflow logging needs."""
+
+    bundle: Path
+    metrics: dict
+    params: dict
+    X_sample: pd.DataFrame
+    test_frame: pd.DataFrame
+
+
+def labelled_claims(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Adjudicated claims with their denial label and category."""
+    labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
+    return tables["claims"].merge(labels[["claim_id", "denied", "denial_category"]], on="claim_id")
+
+
+def run_training(
+    tables: dict[str, pd.DataFrame],
+    out_dir: Path,
+    name: str = "denial-risk",
+    review_capacity: int = 200,
+    progress: Progress | None = None,
+) -> TrainingResult:
+    """Train, evaluate and write a bundle to `out_dir/name` (written whole, then moved into place)."""
+    step = progress or (lambda _s: None)
+    step("labels and features")
+    claims = labelled_claims(tables)
+    builder = FeatureBuilder().fit(tables)
+    X = builder.transform(claims, tables["claim_lines"])
+    y = claims["denied"].to_numpy(dtype=int)
+    period, bounds = assign_periods(claims["submission_date"])
+
+    step("denial model")
+    booster, calibrator = train_denial_model(X, y, period)
+    step("category model")
+    cat_model = train_category_model(X, claims["denial_category"], period)
+
+    step("evaluation")
+    te = period == "test"
+    raw = booster.predict(X[te], num_iteration=booster.best_iteration)
+    risk = calibrator.apply(raw)
+    scores = {"lightgbm": risk, **_baselines(tables, claims, X, y, period)}
+    test_metrics = evaluate.binary_metrics(y[te], risk)
+    test_metrics["precision_at_k"] = evaluate.precision_at_k_per_day(
+        y[te], risk, claims.loc[te, "submission_date"].to_numpy(), review_capacity
+    )
+    test_metrics["review_capacity_k"] = review_capacity
+    test_metrics["baselines"] = {
+        k: evaluate.binary_metrics(y[te], v) for k, v in scores.items() if k != "lightgbm"
+    }
+    if "truth" in scores:
+        test_metrics["truth_roc_auc"] = test_metrics["baselines"]["truth"]["roc_auc"]
+        test_metrics["truth_pr_auc"] = test_metrics["baselines"]["truth"]["pr_auc"]
+    payer_type = claims["payer_id"].map(tables["payers"].set_index("payer_id")["payer_type"]).to_numpy()
+    test_metrics["by_payer_type"] = evaluate.slice_metrics(y[te], risk, payer_type[te])
+    test_metrics.update(_category_metrics(cat_model, X[te], claims.loc[te, "denial_category"]))
+    metrics = {
+        "test": test_metrics,
+        "n_rows": {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")},
+        "best_iteration": int(booster.best_iteration),
+    }
+
+    step("bundle")
+    booster.best_iteration = booster.best_iteration or booster.current_iteration()
+    bundle = _write_bundle(
+        out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y[te], scores
+    )
+    params = {**DENIAL_PARAMS, "n_features": X.shape[1], "review_capacity": review_capacity}
+    test_frame = pd.DataFrame(
+        {"claim_id": claims.loc[te, "claim_id"].to_numpy(), "denied": y[te], "risk": risk}
+    )
+    return TrainingResult(
+        bundle=bundle, metrics=metrics, params=params, X_sample=X.head(5), test_frame=test_frame
+    )
+
+
+def _baselines(tables, claims, X, y, period) -> dict[str, np.ndarray]:
+    """Scores of the comparison models on the test period."""
+    te, tr = period == "test", period == "train"
+    out = {"payer_procedure_rate": X.loc[te, "hist_payer_proc_rate"].to_numpy()}
+    cats = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    nums = [c for c in X.columns if c not in cats]
+    logreg = make_pipeline(
+        ColumnTransformer(
+            [
+                ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20), cats),
+                ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums),
+            ]
+        ),
+        LogisticRegression(max_iter=400),
+    )
+    fit_rows = np.flatnonzero(tr)
+    if len(fit_rows) > 200_000:  # a linear baseline does not need more; keeps big runs inside their budget
+        fit_rows = np.random.default_rng(0).choice(fit_rows, 200_000, replace=False)
+    as_str = {c: X[c].astype(str) for c in cats}
+    Xs = X.assign(**as_str)
+    logreg.fit(Xs.iloc[fit_rows], y[fit_rows])
+    out["logistic_regression"] = logreg.predict_proba(Xs[te])[:, 1]
+    if "truth" in tables:
+        truth = tables["truth"].set_index("claim_id")["denial_probability"]
+        out["truth"] = claims.loc[te, "claim_id"].map(truth).to_numpy(dtype=float)
+    return out
+
+
+def _category_metrics(cat_model, X_test: pd.DataFrame, category: pd.Series) -> dict:
+    denied = (category != "").to_numpy()
+    if not denied.any():
+        return {"category_accuracy": float("nan")}
+    probs = cat_model.predict(X_test[denied])
+    predicted = np.array(CATEGORIES)[probs.argmax(axis=1)]
+    actual = category[denied].to_numpy()
+    by_cat = {c: float((predicted[actual == c] == c).mean()) for c in CATEGORIES if (actual == c).any()}
+    return {"category_accuracy": float((predicted == actual).mean()), "category_recall": by_cat}
+
+
+def _fingerprint(claims: pd.DataFrame) -> str:
+    hashed = pd.util.hash_pandas_object(claims[["claim_id", "submission_date", "total_charge"]], index=False)
+    return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
+
+
+def _write_bundle(
+    out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y_test, scores
+):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_dir))
+    try:
+        booster.save_model(str(staging / DENIAL_MODEL), num_iteration=booster.best_iteration)
+        cat_model.save_model(str(staging / CATEGORY_MODEL), num_iteration=cat_model.best_iteration)
+        (staging / SPEC).write_text(json.dumps(feature_spec(builder), indent=1))
+        (staging / CALIBRATION).write_text(json.dumps(calibrator.to_json()))
+        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        builder.snapshot_.save(staging / "snapshot")
+        evaluate.save_plots(y_test, scores, staging / "plots")
+        metadata = {
+            "name": name,
+            "package_version": denial_ml.__version__,
+            "periods": bounds,
+            "training_period": [bounds["train"][0], bounds["valid"][1]],
+            "data_fingerprint": _fingerprint(claims),
+            "n_claims": int(len(claims)),
+            "lightgbm_version": __import__("lightgbm").__version__,
+        }
+        write_checksums(staging, metadata)
+        target = out_dir / name
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+        return target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,119 @@
+"""Training: time-ordered periods, the LightGBM denial model, its calibration and the category model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.isotonic import IsotonicRegression
+
+from denial_ml.domain.denials import CATEGORIES
+
+PERIODS = ("train", "valid", "calib", "test")
+PERIOD_CUTS = (0.62, 0.72, 0.82)  # shares of labelled claims (by submission date) before each cut
+
+DENIAL_PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.06,
+    "num_leaves": 63,
+    "min_data_in_leaf": 60,
+    "feature_fraction": 0.85,
+    "bagging_fraction": 0.9,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "max_cat_to_onehot": 8,
+    "max_cat_threshold": 32,
+    "cat_smooth": 10.0,
+    "num_threads": 2,
+    "verbosity": -1,
+    "seed": 7,
+    "deterministic": True,
+}
+CATEGORY_PARAMS = {**DENIAL_PARAMS, "objective": "multiclass", "num_class": len(CATEGORIES), "num_leaves": 31}
+
+
+def assign_periods(
+    submission_date: pd.Series, cuts: tuple[float, ...] = PERIOD_CUTS
+) -> tuple[np.ndarray, dict]:
+    """Split claims by submission date into train / valid / calib / test periods.
+
+    Returns:
+        (period name per row, {period: [first date, last date]}).
+    """
+    dates = pd.to_datetime(submission_date)
+    edges = [dates.quantile(c) for c in cuts]
+    period = np.full(len(dates), "test", dtype=object)
+    for name, edge in zip(reversed(PERIODS[:-1]), reversed(edges), strict=True):
+        period[(dates < edge).to_numpy()] = name
+    bounds = {
+        p: [str(dates[period == p].min().date()), str(dates[period == p].max().date())]
+        for p in PERIODS
+        if (period == p).any()
+    }
+    return period, bounds
+
+
+@dataclass
+class Calibrator:
+    """Isotonic map from raw model probability to calibrated probability, stored as plain arrays."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    @classmethod
+    def fit(cls, p_raw: np.ndarray, y: np.ndarray) -> Calibrator:
+        """Fit on a calibration period that the model did not train or stop on."""
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(p_raw, y)
+        return cls(x=np.asarray(iso.X_thresholds_, dtype=float), y=np.asarray(iso.y_thresholds_, dtype=float))
+
+    def apply(self, p_raw: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (piecewise-linear interpolation of the isotonic steps)."""
+        return np.interp(p_raw, self.x, self.y)
+
+    def to_json(self) -> dict:
+        """JSON-ready form."""
+        return {"kind": "isotonic", "x": self.x.tolist(), "y": self.y.tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Calibrator:
+        """Inverse of `to_json`."""
+        return cls(x=np.asarray(data["x"], dtype=float), y=np.asarray(data["y"], dtype=float))
+
+
+def train_denial_model(
+    X: pd.DataFrame, y: np.ndarray, period: np.ndarray, max_rounds: int = 1500
+) -> tuple[lgb.Booster, Calibrator]:
+    """Fit LightGBM on the train period with early stopping on the valid period, calibrate on the calib period."""
+    tr, va, ca = (period == "train"), (period == "valid"), (period == "calib")
+    dtrain = lgb.Dataset(X[tr], label=y[tr], free_raw_data=False)
+    dvalid = lgb.Dataset(X[va], label=y[va], reference=dtrain)
+    booster = lgb.train(
+        DENIAL_PARAMS,
+        dtrain,
+        num_boost_round=max_rounds,
+        valid_sets=[dvalid],
+        callbacks=[lgb.early_stopping(50, verbose=False)],
+    )
+    calibrator = Calibrator.fit(booster.predict(X[ca], num_iteration=booster.best_iteration), y[ca])
+    return booster, calibrator
+
+
+def train_category_model(
+    X: pd.DataFrame, category: pd.Series, period: np.ndarray, max_rounds: int = 800
+) -> lgb.Booster:
+    """Multiclass model of the denial category, trained on denied claims of the train period."""
+    code = pd.Categorical(category, categories=list(CATEGORIES)).codes
+    denied = code >= 0
+    tr = denied & (period == "train")
+    va = denied & (period == "valid")
+    dtrain = lgb.Dataset(X[tr], label=code[tr], free_raw_data=False)
+    dvalid = lgb.Dataset(X[va], label=code[va], reference=dtrain)
+    return lgb.train(
+        CATEGORY_PARAMS,
+        dtrain,
+        num_boost_round=max_rounds,
+        valid_sets=[dvalid],
+        callbacks=[lgb.early_stopping(30, verbose=False)],
+    )
