@@ -79,7 +79,7 @@ def _require_columns(table: str, frame: pd.DataFrame) -> None:
     missing = [c for c, col in TABLES[table].columns.items() if c not in frame.columns and not col.nullable]
     if missing:
         raise TableValidationError(f"{table} file is missing required column(s): {', '.join(missing)}")
-    for c, col in TABLES[table].columns.items():
+    for c in TABLES[table].columns:
         if c not in frame.columns:
             frame[c] = None
 

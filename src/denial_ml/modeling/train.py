@@ -104,7 +104,7 @@ def train_category_model(
     X: pd.DataFrame, category: pd.Series, period: np.ndarray, max_rounds: int = 800
 ) -> lgb.Booster:
     """Multiclass model of the denial category, trained on denied claims of the train period."""
-    code = pd.Categorical(category, categories=list(CATEGORIES)).codes
+    code = pd.Categorical(category.where(category.isin(CATEGORIES)), categories=list(CATEGORIES)).codes
     denied = code >= 0
     tr = denied & (period == "train")
     va = denied & (period == "valid")

@@ -178,6 +178,8 @@ def make_coverages(rng: np.random.Generator, patients: pd.DataFrame, timeline: W
 
 
 def _member_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    if n == 0:
+        return np.array([], dtype=object)
     letters = np.array(list("ABCDEFGHJKLMNPQRSTUVWXYZ"))
     prefix = letters[rng.integers(0, len(letters), (n, 3))]
     digits = rng.integers(0, 10**9, n)
