@@ -64,7 +64,12 @@ def generate(
 
 
 def demo() -> None:
-    """Run the main job end to end on the embedded defaults (a synthetic world, then its summary)."""
+    """Run the main job end to end on the embedded defaults: world, model, report."""
+    from denial_ml.analytics.render import render_html, render_json
+    from denial_ml.analytics.report import build_report
+    from denial_ml.cli.model import format_metrics, train_and_log
+    from denial_ml.cli.report import write_report_files
+
     settings = get_settings()
     out = settings.data_dir
     typer.echo(f"== 1. synthetic world: {settings.demo_claims:,} claims, seed {settings.demo_seed} -> {out}/")
@@ -73,6 +78,17 @@ def demo() -> None:
     except (WorldIOError, TableValidationError) as exc:
         raise fail(str(exc)) from None
     typer.echo(format_summary(summary))
+    typer.echo(f"\n== 2. denial-risk model -> {settings.models_dir}/ (MLflow: {settings.tracking_uri})")
+    result, run_id = train_and_log(out, settings.models_dir)
+    typer.echo(f"bundle {result.bundle}, MLflow run {run_id}; test period = last 18 % of submissions")
+    typer.echo(format_metrics(result.metrics))
+    report_path = Path("reports/denials.html")
+    typer.echo(f"\n== 3. denial tracking report -> {report_path}")
+    from denial_ml.data.io import read_tables
+
+    report = build_report(read_tables(out))
+    write_report_files(render_html(report), render_json(report), report_path)
+    typer.echo(f"wrote {report_path} and {report_path.with_suffix('.json')} (open the HTML in a browser)")
 
 
 def register(app: typer.Typer) -> None:
