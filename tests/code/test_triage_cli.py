@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,11 +19,11 @@ from denial_ml.store import WorklistStore
 @pytest.fixture(scope="module")
 def world_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("world")
-    write_tables(generate_world(15_000, seed=3), folder, validate=False)
+    write_tables(generate_world(10_000, seed=3), folder, validate=False)
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app() -> typer.Typer:
     app = typer.Typer()
     worklist.register(app)
@@ -34,10 +35,16 @@ def run(app: typer.Typer, *args: str):
     return CliRunner().invoke(app, list(args))
 
 
-def test_train_then_build_fills_the_worklist(app, world_dir: Path, tmp_path: Path) -> None:
-    bundle = tmp_path / "models" / "triage"
+@pytest.fixture(scope="module")
+def trained_bundle(app, world_dir: Path, tmp_path_factory) -> Path:
+    bundle = tmp_path_factory.mktemp("models") / "triage"
     result = run(app, "triage", "train", "--data", str(world_dir), "--out", str(bundle))
     assert result.exit_code == 0, result.output
+    return bundle
+
+
+def test_train_then_build_fills_the_worklist(app, world_dir: Path, trained_bundle: Path, tmp_path: Path) -> None:
+    bundle = trained_bundle
     metrics = json.loads((bundle / "metrics.json").read_text())
     test = metrics["test"]
     assert test["recovered_at_20pct"] > 0
@@ -63,9 +70,8 @@ def test_train_then_build_fills_the_worklist(app, world_dir: Path, tmp_path: Pat
     assert f"0 new, {everything.total} rescored" in again.output
 
 
-def test_build_refuses_a_tampered_bundle(app, world_dir: Path, tmp_path: Path) -> None:
-    bundle = tmp_path / "triage"
-    assert run(app, "triage", "train", "--data", str(world_dir), "--out", str(bundle)).exit_code == 0
+def test_build_refuses_a_tampered_bundle(app, world_dir: Path, trained_bundle: Path, tmp_path: Path) -> None:
+    bundle = Path(shutil.copytree(trained_bundle, tmp_path / "triage"))
     model_file = bundle / "overturn_model.txt"
     model_file.write_text(model_file.read_text() + "\n")
     db = f"sqlite:///{tmp_path / 'wl.db'}"
@@ -77,14 +83,10 @@ def test_build_refuses_a_tampered_bundle(app, world_dir: Path, tmp_path: Path) -
     store.close()
 
 
-def test_train_with_db_counts_recorded_outcomes(app, world_dir: Path, tmp_path: Path) -> None:
-    bundle = tmp_path / "triage"
-    assert run(app, "triage", "train", "--data", str(world_dir), "--out", str(bundle)).exit_code == 0
+def test_train_with_db_counts_recorded_outcomes(app, world_dir: Path, trained_bundle: Path, tmp_path: Path) -> None:
+    bundle = Path(shutil.copytree(trained_bundle, tmp_path / "triage"))
     db = f"sqlite:///{tmp_path / 'wl.db'}"
-    assert (
-        run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db).exit_code
-        == 0
-    )
+    assert run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db).exit_code == 0
     store = WorklistStore(db)
     item = store.list_items(offset=0, limit=1, route="appeal").items[0]
     item = store.update_item(item.id, item.version, "tester", status="in_progress")

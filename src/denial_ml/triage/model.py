@@ -119,4 +119,4 @@ def fit_calibration(
 
 def predict_overturn(booster: lgb.Booster, calibration: Calibration, X: pd.DataFrame) -> np.ndarray:
     """Calibrated P(overturn) per row."""
-    return np.clip(calibration.apply(booster.predict(X)), 0.0, 1.0)
+    return np.clip(calibration.apply(np.asarray(booster.predict(X), dtype=float)), 0.0, 1.0)

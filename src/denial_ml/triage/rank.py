@@ -100,7 +100,13 @@ def worklist_items(
             "model_version": model.version,
             "score_inputs": inputs,
             "factors": [
-                _factors(row) for row in ranked[["denial_category", "p_overturn", "days_left"]].itertuples()
+                _factors(category, p, left)
+                for category, p, left in zip(
+                    ranked["denial_category"].astype(str),
+                    ranked["p_overturn"].to_numpy(dtype=float).tolist(),
+                    ranked["days_left"].to_numpy(dtype=float).tolist(),
+                    strict=True,
+                )
             ],
         }
     )
@@ -127,9 +133,9 @@ def _json_inputs(frame: pd.DataFrame, names: list[str]) -> list[dict]:
     return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def _factors(row: tuple) -> list[dict]:
+def _factors(category: str, p_overturn: float, left: float) -> list[dict]:
     return [
-        {"factor": "denial_category", "value": str(row.denial_category)},
-        {"factor": "p_overturn", "value": round(float(row.p_overturn), 3)},
-        {"factor": "days_left", "value": None if math.isnan(row.days_left) else int(row.days_left)},
+        {"factor": "denial_category", "value": category},
+        {"factor": "p_overturn", "value": round(p_overturn, 3)},
+        {"factor": "days_left", "value": None if math.isnan(left) else int(left)},
     ]

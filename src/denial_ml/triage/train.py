@@ -8,6 +8,7 @@ judged against the world's truth on every appeal-route denial, appealed or not.
 
 from __future__ import annotations
 
+import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
@@ -17,6 +18,7 @@ from denial_ml.triage.evaluate import calibration_figures, recovered_at
 from denial_ml.triage.features import feature_categories, feature_matrix, feature_names, triage_frame
 from denial_ml.triage.model import (
     OVERTURN_ROUNDS,
+    Calibration,
     fit_booster,
     fit_calibration,
     fit_propensity,
@@ -97,7 +99,7 @@ def train_triage(
     model = TriageModel(
         overturn=weighted,
         propensity=propensity,
-        calibration=fit_calibration(weighted.predict(X_cal), y_cal, w_cal),
+        calibration=fit_calibration(np.asarray(weighted.predict(X_cal), dtype=float), y_cal, w_cal),
         feature_names=names,
         categories=categories,
         appeal_cost=appeal_cost,
@@ -112,12 +114,18 @@ def train_triage(
     }
     metrics: dict = {"counts": counts, "appeal_cost": appeal_cost}
     if "truth" in tables and len(tables["truth"]):
-        unweighted = fit_calibration(plain.predict(X_cal), y_cal, None)
-        metrics["test"] = evaluate_test(frame, X_all, model, plain, unweighted, tables["truth"])
+        unweighted = fit_calibration(np.asarray(plain.predict(X_cal), dtype=float), y_cal, None)
+        metrics["test"] = evaluate_test(frame, model, plain, unweighted, tables["truth"])
     return model, metrics, frame
 
 
-def evaluate_test(frame, X_all, model: TriageModel, plain, plain_calibration, truth: pd.DataFrame) -> dict:
+def evaluate_test(
+    frame: pd.DataFrame,
+    model: TriageModel,
+    plain: lgb.Booster,
+    plain_calibration: Calibration,
+    truth: pd.DataFrame,
+) -> dict:
     """Top-20 % recovery of the model and baselines, and the selection-bias figures, on the test period.
 
     Each test denial is triaged on its adjudication day (full appeal window); the appeal list is the
