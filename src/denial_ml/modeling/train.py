@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 
 from denial_ml.domain.denials import CATEGORIES
 
@@ -16,9 +16,9 @@ PERIOD_CUTS = (0.62, 0.72, 0.82)  # shares of labelled claims (by submission dat
 
 DENIAL_PARAMS = {
     "objective": "binary",
-    "learning_rate": 0.06,
-    "num_leaves": 63,
-    "min_data_in_leaf": 60,
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 100,
     "feature_fraction": 0.85,
     "bagging_fraction": 0.9,
     "bagging_freq": 1,
@@ -57,29 +57,38 @@ def assign_periods(
 
 @dataclass
 class Calibrator:
-    """Isotonic map from raw model probability to calibrated probability, stored as plain arrays."""
+    """Platt scaling on the log-odds: p = sigmoid(a x logit(p_raw) + b), stored as two numbers.
 
-    x: np.ndarray
-    y: np.ndarray
+    Strictly increasing, so it changes no ranking (isotonic steps would tie scores and cost ROC-AUC).
+    """
+
+    a: float
+    b: float
 
     @classmethod
     def fit(cls, p_raw: np.ndarray, y: np.ndarray) -> Calibrator:
         """Fit on a calibration period that the model did not train or stop on."""
-        iso = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4).fit(p_raw, y)
-        return cls(x=np.asarray(iso.X_thresholds_, dtype=float), y=np.asarray(iso.y_thresholds_, dtype=float))
+        z = _logit(p_raw).reshape(-1, 1)
+        model = LogisticRegression(C=1e6, max_iter=1000).fit(z, y)
+        return cls(a=float(model.coef_[0, 0]), b=float(model.intercept_[0]))
 
     def apply(self, p_raw: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities (piecewise-linear interpolation of the isotonic steps)."""
-        return np.interp(p_raw, self.x, self.y)
+        """Calibrated probabilities."""
+        return 1.0 / (1.0 + np.exp(-(self.a * _logit(p_raw) + self.b)))
 
     def to_json(self) -> dict:
         """JSON-ready form."""
-        return {"kind": "isotonic", "x": self.x.tolist(), "y": self.y.tolist()}
+        return {"kind": "platt", "a": self.a, "b": self.b}
 
     @classmethod
     def from_json(cls, data: dict) -> Calibrator:
         """Inverse of `to_json`."""
-        return cls(x=np.asarray(data["x"], dtype=float), y=np.asarray(data["y"], dtype=float))
+        return cls(a=float(data["a"]), b=float(data["b"]))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=float), 1e-7, 1 - 1e-7)
+    return np.log(q / (1 - q))
 
 
 def train_denial_model(
