@@ -11,23 +11,9 @@ from sqlalchemy import func, select
 from denial_ml.store import InvalidItems, InvalidUpdate, UnknownStatus, WorklistStore, upsert_items
 from denial_ml.store.models import WorklistItem
 from denial_ml.store.queries import OUTCOME_COLUMNS
-from denial_ml.store.testing import backend_params, empty_tables, migrated_database, sample_items
+from denial_ml.store.testing import sample_items
 
 TODAY = dt.date(2027, 3, 1)
-
-
-@pytest.fixture(scope="module", params=backend_params())
-def database_url(request, tmp_path_factory):
-    with migrated_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        yield url
-
-
-@pytest.fixture
-def store(database_url):
-    empty_tables(database_url)
-    store = WorklistStore(database_url)
-    yield store
-    store.close()
 
 
 def _count(store: WorklistStore) -> int:
@@ -111,9 +97,7 @@ def test_filters_paging_and_sort(store):
 
     rich = items[items["expected_recovery"] >= 100]
     assert store.list_items(min_expected_recovery=100).total == len(rich)
-    soon = items[
-        (items["appeal_deadline"] >= TODAY) & (items["appeal_deadline"] <= TODAY + dt.timedelta(days=14))
-    ]
+    soon = items[(items["appeal_deadline"] >= TODAY) & (items["appeal_deadline"] <= TODAY + dt.timedelta(days=14))]
     assert store.list_items(deadline_within_days=14, today=TODAY).total == len(soon) > 0
     assert store.list_items(route="write_off").total == int((items["route"] == "write_off").sum())
 

@@ -11,30 +11,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from denial_ml.store import InvalidUpdate, UnknownKey, WorklistStore
+from denial_ml.store import InvalidUpdate, UnknownKey
 from denial_ml.store.db import make_engine
 from denial_ml.store.keys import hash_secret
 from denial_ml.store.migrate import MIGRATIONS
 from denial_ml.store.models import ApiKey, Base
-from denial_ml.store.testing import backend_params, empty_tables, migrated_database
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"worklist_items", "worklist_notes", "worklist_history", "api_keys", "alembic_version"}
-
-
-@pytest.fixture(scope="module", params=backend_params())
-def database_url(request, tmp_path_factory):
-    # migrated_database runs upgrade_database on an empty SQLite file / an empty PostgreSQL schema.
-    with migrated_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        yield url
-
-
-@pytest.fixture
-def store(database_url):
-    empty_tables(database_url)
-    store = WorklistStore(database_url)
-    yield store
-    store.close()
 
 
 def test_migration_from_an_empty_database_creates_every_table_and_index(database_url):

@@ -17,7 +17,7 @@ from denial_ml.store import (
 )
 from denial_ml.store.models import WorklistHistory, WorklistItem, WorklistNote
 from denial_ml.store.status import STATUSES, TRANSITIONS, check_transition
-from denial_ml.store.testing import backend_params, empty_tables, migrated_database, sample_items
+from denial_ml.store.testing import sample_items
 from denial_ml.store.updates import change_item
 
 # A path from "new" to every status, through legal moves only.
@@ -41,20 +41,6 @@ LEGAL = {
     ("appealed", "overturned"),
     ("appealed", "upheld"),
 }
-
-
-@pytest.fixture(scope="module", params=backend_params())
-def database_url(request, tmp_path_factory):
-    with migrated_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        yield url
-
-
-@pytest.fixture
-def store(database_url):
-    empty_tables(database_url)
-    store = WorklistStore(database_url)
-    yield store
-    store.close()
 
 
 def _counts(store: WorklistStore) -> tuple[int, int]:

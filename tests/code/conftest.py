@@ -1,0 +1,24 @@
+"""Fixtures of the worklist-store tests: a migrated database per backend (SQLite, and PostgreSQL when reachable)."""
+
+from __future__ import annotations
+
+import pytest
+
+from denial_ml.store import WorklistStore
+from denial_ml.store.testing import backend_params, empty_tables, migrated_database
+
+
+@pytest.fixture(scope="module", params=backend_params())
+def database_url(request, tmp_path_factory):
+    """A database migrated from empty (an empty SQLite file or a fresh PostgreSQL schema)."""
+    with migrated_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url):
+    """A store over `database_url`, emptied before each test."""
+    empty_tables(database_url)
+    store = WorklistStore(database_url)
+    yield store
+    store.close()
