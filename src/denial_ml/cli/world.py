@@ -11,23 +11,27 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from denial_ml.cli import fail
 from denial_ml.config import get_settings
 from denial_ml.data.io import WorldIOError, write_tables
+from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.data.synthetic.summary import format_summary, summarize_world
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.ingest.x12_write import X12WriteError, write_x12
 from denial_ml.schemas import TableValidationError
 
 
-def build_world(n_claims: int, seed: int, out: Path, x12: bool = False) -> dict:
+def build_world(
+    n_claims: int, seed: int, out: Path, x12: bool = False, timeline: WorldTimeline | None = None
+) -> dict:
     """Generate a world with a progress display, write it all-or-nothing, and return its summary.
 
-    With `x12`, the claims and remittances are also written as 837P/837I/835 files under `out/x12/`.
+    With `x12`, the claims and remittances are also written as 837P/837I/835 files under `out/x12/`;
+    `timeline` overrides the world's dated changes (e.g. a control world without the payer rule change).
     """
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
     ) as bar:
         task = bar.add_task("generating", total=None)
         tables = generate_world(
-            n_claims, seed, progress=lambda s: bar.update(task, description=f"generating: {s}")
+            n_claims, seed, timeline, progress=lambda s: bar.update(task, description=f"generating: {s}")
         )
         bar.update(task, description="writing Parquet tables")
         write_tables(tables, out)
@@ -49,12 +53,17 @@ def generate(
         bool,
         typer.Option("--x12", help="Also write the claims and remittances as X12 837/835 files in OUT/x12/."),
     ] = False,
+    no_rule_change: Annotated[
+        bool, typer.Option("--no-rule-change", help="Control world: no mid-history payer rule change.")
+    ] = False,
 ) -> None:
     """Generate a synthetic claims world: one Parquet file per table plus truth.parquet."""
     if claims < 1:
         raise fail(f"--claims must be a positive number of claims, got {claims}")
     try:
-        summary = build_world(claims, seed, out, x12)
+        # An empty code list switches the payer rule change off without changing any random draw.
+        timeline = WorldTimeline(rule_change_codes=()) if no_rule_change else None
+        summary = build_world(claims, seed, out, x12, timeline)
     except (WorldIOError, TableValidationError, X12WriteError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
