@@ -61,7 +61,7 @@ def generate(
     if claims < 1:
         raise fail(f"--claims must be a positive number of claims, got {claims}")
     try:
-        # An empty code list switches the payer rule change off without changing any random draw.
+        # An empty code list switches the payer rule change off (later random draws differ, the physics does not).
         timeline = WorldTimeline(rule_change_codes=()) if no_rule_change else None
         summary = build_world(claims, seed, out, x12, timeline)
     except (WorldIOError, TableValidationError, X12WriteError) as exc:
