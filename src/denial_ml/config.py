@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,6 +26,14 @@ class Settings(BaseSettings):
     review_capacity: int = 200  # claims a biller team reviews per day (precision at k)
     demo_claims: int = 200_000
     demo_seed: int = 7
+    # The scoring service (`denial-ml serve`): where its denial-risk model comes from, and where it listens.
+    api_model_source: Literal["bundle", "registry"] = "bundle"
+    api_bundle_dir: Path | None = None  # a bundle folder; None: <models_dir>/denial-risk
+    api_model_alias: str = "champion"  # MLflow registry alias of `registry_model_name` (source "registry")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_workers: int = 1
+    api_log_level: str = "info"
 
 
 @lru_cache
