@@ -1,0 +1,85 @@
+"""The FastAPI application: `create_app()` (a factory, for uvicorn `--factory`) and its lifespan.
+
+The model and the store are opened once, at start-up. A model that cannot be loaded does not stop the service:
+it answers `/health/ready` with 503 (and scoring with 503) until `POST /v1/models/reload` loads one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+import denial_ml
+from denial_ml.api.deps import Services
+from denial_ml.api.observability import Metrics, RequestContextMiddleware
+from denial_ml.api.routes import claims, health, ml_models, outcomes, worklist
+from denial_ml.api.serving import ModelHolder, ModelLoadError
+from denial_ml.config import Settings, get_settings
+from denial_ml.store import WorklistStore
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Denial risk of claims before submission (role `biller`), the appeal worklist and recorded
+outcomes (role `appeals`), model versions and reloads (role `admin`). Send an API key in the `X-API-Key`
+header; create one with `denial-ml keys create --role ROLE --owner NAME`."""
+
+
+def open_services(settings: Settings) -> Services:
+    """Open the store (migrated) and load the configured model; a model that fails to load is logged."""
+    store = WorklistStore(settings.worklist_url)
+    store.migrate()
+    holder = ModelHolder(settings)
+    with suppress(ModelLoadError):  # logged by the holder; the service starts not ready
+        holder.load()
+    metrics = Metrics()
+    metrics.model_version = holder.served.version if holder.served else None
+    return Services(settings=settings, models=holder, store=store, metrics=metrics)
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with each error's location, message and type; never the input value (it may be health data)."""
+    errors = [
+        {"loc": list(e.get("loc", [])), "msg": str(e.get("msg", "")), "type": e.get("type", "")} for e in exc.errors()
+    ]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    """Build the application.
+
+    Args:
+        settings: Settings (default: `get_settings()`).
+        services: Ready services (tests); when None, the lifespan opens them from the settings and closes them.
+    """
+    settings = settings or (services.settings if services else get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = getattr(app.state, "services", None) is None
+        if owned:
+            app.state.services = await run_in_threadpool(open_services, settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.services.store.close()
+
+    app = FastAPI(
+        title="denial_ml",
+        version=denial_ml.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+    app.add_middleware(RequestContextMiddleware)
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    for module in (claims, worklist, outcomes, ml_models, health):
+        app.include_router(module.router)
+    return app

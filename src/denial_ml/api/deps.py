@@ -1,0 +1,99 @@
+"""Dependencies of the routes: the service state, the served model, the store and the caller's API key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader
+
+from denial_ml.api.observability import Metrics
+from denial_ml.api.serving import ModelHolder, ServedModel
+from denial_ml.config import Settings
+from denial_ml.store import WorklistStore
+
+API_KEY_HEADER = "X-API-Key"
+api_key_header = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    description="An API key from `denial-ml keys create --role biller|appeals|admin --owner NAME`.",
+)
+
+
+@dataclass
+class Services:
+    """What the routes share: settings, the served model, the worklist store and the metrics."""
+
+    settings: Settings
+    models: ModelHolder
+    store: WorklistStore
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The owner and role of the API key that made the request."""
+
+    owner: str
+    role: str
+
+
+def get_services(request: Request) -> Services:
+    """The services the app was started with."""
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_store(services: ServicesDep) -> WorklistStore:
+    """The worklist store."""
+    return services.store
+
+
+StoreDep = Annotated[WorklistStore, Depends(get_store)]
+
+
+def get_model(services: ServicesDep) -> ServedModel:
+    """The served model; 503 while none is loaded."""
+    served = services.models.served
+    if served is None:
+        detail = "no model is loaded" + (f": {services.models.last_error}" if services.models.last_error else "")
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail)
+    return served
+
+
+ModelDep = Annotated[ServedModel, Depends(get_model)]
+
+
+def get_caller(services: ServicesDep, token: Annotated[str | None, Security(api_key_header)]) -> Caller:
+    """The caller of a valid, unrevoked key; 401 when the key is missing or wrong."""
+    if not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing API key: send it in the {API_KEY_HEADER} header")
+    found = services.store.authenticate(token)
+    if found is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key")
+    return Caller(owner=found[0], role=found[1])
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def require_role(*roles: str) -> Callable[[Caller], Caller]:
+    """A dependency that lets through only keys with one of `roles` (403 otherwise)."""
+
+    def check(caller: CallerDep) -> Caller:
+        if caller.role not in roles:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"role {caller.role!r} may not do this; needs {' or '.join(roles)}"
+            )
+        return caller
+
+    return check
+
+
+BillerDep = Annotated[Caller, Depends(require_role("biller"))]
+AppealsDep = Annotated[Caller, Depends(require_role("appeals"))]
+AdminDep = Annotated[Caller, Depends(require_role("admin"))]

@@ -1,0 +1,69 @@
+"""`/v1/claims`: denial risk of claims before submission, and what edits would change it (role biller)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.exceptions import RequestValidationError
+
+from denial_ml.api.deps import BillerDep, ModelDep, ServicesDep
+from denial_ml.api.schemas import (
+    RejectedClaim,
+    ScoreRequest,
+    ScoreResponse,
+    WhatIfRequest,
+    WhatIfResponse,
+    error_responses,
+)
+from denial_ml.api.services import NothingValid, score_claims, what_if
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"])
+
+
+def invalid(rejected: list[RejectedClaim], batch: bool) -> RequestValidationError:
+    """A 422 listing every field error of every refused claim (`loc` ends with the claim's field)."""
+    errors = []
+    for r in rejected:
+        where = ["body", "claims", r.index] if batch else ["body", "claim"]
+        errors += [{"loc": [*where, e.field], "msg": e.message, "type": e.type} for e in r.errors]
+    return RequestValidationError(errors)
+
+
+@router.post(
+    "/score",
+    response_model=ScoreResponse,
+    responses=error_responses(401, 403, 503),
+    summary="Denial risk of one claim or a batch (up to 10,000)",
+)
+def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: ScoreRequest) -> ScoreResponse:
+    """Risk, category probabilities, factors and findings of each valid claim.
+
+    Claims are checked one by one: the valid ones are scored and the others come back in `rejected` with
+    their field errors. Only when no claim is valid does the answer become a 422.
+    """
+    try:
+        result = score_claims(model, body.claims)
+    except NothingValid as exc:
+        services.metrics.count_scores(0, len(exc.rejected))
+        raise invalid(exc.rejected, batch=True) from None
+    services.metrics.count_scores(len(result.scored), len(result.rejected))
+    return result
+
+
+@router.post(
+    "/what-if",
+    response_model=WhatIfResponse,
+    responses=error_responses(401, 403, 503),
+    summary="Risk of a claim before and after edits",
+)
+def what_if_edits(caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest) -> WhatIfResponse:
+    """Re-score the claim with a prior authorization number, other line modifiers or another submission date."""
+    try:
+        result = what_if(model, body.claim, body.edits)
+    except NothingValid as exc:
+        raise invalid(exc.rejected, batch=False) from None
+    except ValueError as exc:
+        raise RequestValidationError(
+            [{"loc": ["body", "edits", "line_modifiers"], "msg": str(exc), "type": "value_error"}]
+        ) from None
+    services.metrics.count_scores(2, 0)
+    return result

@@ -1,0 +1,190 @@
+"""What the routes do: score claims, try edits, record outcomes. Plain functions over the model and the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from denial_ml.api.schemas import (
+    ClaimEdits,
+    ClaimIn,
+    ClaimScore,
+    Factor,
+    FactorChange,
+    Finding,
+    OutcomeIn,
+    OutcomeRecorded,
+    OutcomeRejected,
+    OutcomesResponse,
+    RejectedClaim,
+    RiskView,
+    ScoreResponse,
+    WhatIfResponse,
+)
+from denial_ml.api.serving import ServedModel
+from denial_ml.api.validation import check_claims, claim_problems, claims_frame, lines_frame
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.modeling.bundle import Scorer
+from denial_ml.store import InvalidUpdate, StoreError, WorklistStore
+from denial_ml.store.status import DECIDED
+from denial_ml.store.updates import change_item, item_id_for_claim, load_item
+
+
+class NothingValid(ValueError):  # noqa: N818 (reads as the condition)
+    """Every claim of a request was refused."""
+
+    def __init__(self, rejected: list[RejectedClaim]) -> None:
+        super().__init__(f"none of the {len(rejected)} claims is valid")
+        self.rejected = rejected
+
+
+@dataclass
+class ClaimExplanation:
+    """Why one claim scored as it did: factors `{factor, category, contribution, sentence, fix}` and
+    pre-submission findings `{code, severity, field, message, fix}`."""
+
+    factors: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+
+def explain_scores(
+    scorer: Scorer, claims: pd.DataFrame, lines: pd.DataFrame, scores: pd.DataFrame
+) -> list[ClaimExplanation]:
+    """One explanation per scored claim, in the order of `scores`.
+
+    The single place where the service asks `denial_ml.explain` for factors and checks; empty until that
+    package provides them.
+    """
+    return [ClaimExplanation() for _ in range(len(scores))]
+
+
+def _risk_views(scores: pd.DataFrame, explanations: Sequence[ClaimExplanation]) -> list[RiskView]:
+    risk = scores["denial_risk"].to_numpy(dtype=float).tolist()
+    likely = scores["likely_category"].astype(str).tolist()
+    probs = {c: scores[f"p_{c}"].to_numpy(dtype=float).tolist() for c in CATEGORIES}
+    return [
+        RiskView(
+            denial_risk=risk[i],
+            likely_category=likely[i],
+            category_probabilities={c: probs[c][i] for c in CATEGORIES},
+            factors=[Factor(**f) for f in explanations[i].factors],
+            findings=[Finding(**f) for f in explanations[i].findings],
+        )
+        for i in range(len(risk))
+    ]
+
+
+def assess(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[RiskView]:
+    """Risk, likely category, factors and findings of valid claims, in their order."""
+    claims_df, lines_df = claims_frame(claims), lines_frame(claims)
+    scores = scorer.score(claims_df, lines_df)
+    return _risk_views(scores, explain_scores(scorer, claims_df, lines_df, scores))
+
+
+def score_claims(model: ServedModel, raw_claims: Sequence[Any]) -> ScoreResponse:
+    """Score the valid claims of a request and list the refused ones with their field errors.
+
+    Raises:
+        NothingValid: when no claim is valid.
+    """
+    checked = check_claims(raw_claims, model.payers)
+    if not checked.valid:
+        raise NothingValid(checked.rejected)
+    views = assess(model.scorer, checked.valid)
+    scored = [
+        ClaimScore(claim_id=claim.claim_id, model_version=model.version, **view.model_dump())
+        for claim, view in zip(checked.valid, views, strict=True)
+    ]
+    return ScoreResponse(model_version=model.version, scored=scored, rejected=checked.rejected)
+
+
+def apply_edits(claim: ClaimIn, edits: ClaimEdits) -> tuple[ClaimIn, list[str]]:
+    """The claim with the edits applied, and a description of each edit.
+
+    Raises:
+        ValueError: for an edit of a line the claim does not have (message names the line).
+    """
+    changed: dict[str, Any] = {}
+    applied: list[str] = []
+    if "prior_auth_number" in edits.model_fields_set:
+        changed["prior_auth_number"] = edits.prior_auth_number
+        applied.append("prior_auth_number " + ("removed" if edits.prior_auth_number is None else "set"))
+    if edits.submission_date is not None:
+        changed["submission_date"] = edits.submission_date
+        applied.append(f"submission_date {edits.submission_date.isoformat()}")
+    if edits.line_modifiers:
+        lines = {line.line_number: line for line in claim.lines}
+        for edit in edits.line_modifiers:
+            if edit.line_number not in lines:
+                raise ValueError(f"edits.line_modifiers: the claim has no line {edit.line_number}")
+            lines[edit.line_number] = lines[edit.line_number].model_copy(update={"modifiers": edit.modifiers})
+            applied.append(f"line {edit.line_number} modifiers {' '.join(edit.modifiers) or '(none)'}")
+        changed["lines"] = [lines[line.line_number] for line in claim.lines]
+    return claim.model_copy(update=changed), applied
+
+
+def factor_changes(before: RiskView, after: RiskView) -> list[FactorChange]:
+    """Factors whose contribution differs between the two views (largest change first)."""
+    old = {f.factor: f.contribution for f in before.factors}
+    new = {f.factor: f.contribution for f in after.factors}
+    names = [n for n in {**old, **new} if old.get(n) != new.get(n)]
+    names.sort(key=lambda n: -abs((new.get(n) or 0.0) - (old.get(n) or 0.0)))
+    return [FactorChange(factor=n, before=old.get(n), after=new.get(n)) for n in names]
+
+
+def what_if(model: ServedModel, claim: ClaimIn, edits: ClaimEdits) -> WhatIfResponse:
+    """Score the claim as it is and with the edits.
+
+    Raises:
+        ValueError: for an edit that does not fit the claim.
+        NothingValid: when the claim's payer is unknown to the model.
+    """
+    problems = claim_problems(claim, model.payers)
+    if problems:
+        raise NothingValid([RejectedClaim(index=0, claim_id=claim.claim_id, errors=problems)])
+    edited, applied = apply_edits(claim, edits)
+    before, after = assess(model.scorer, [claim, edited.model_copy(update={"claim_id": claim.claim_id + "~"})])
+    return WhatIfResponse(
+        claim_id=claim.claim_id,
+        model_version=model.version,
+        edits_applied=applied,
+        before=before,
+        after=after,
+        risk_change=after.denial_risk - before.denial_risk,
+        factor_changes=factor_changes(before, after),
+    )
+
+
+def record_outcome(store: WorklistStore, outcome: OutcomeIn, actor: str) -> OutcomeRecorded:
+    """Apply one outcome to the claim's item (status, amount, note) with a history row per change.
+
+    Raises:
+        StoreError: unknown claim, a status change the machine refuses, or a bad amount.
+    """
+    decided = outcome.outcome in DECIDED
+    if not decided and outcome.recovered_amount is not None:
+        raise InvalidUpdate(f"claim {outcome.claim_id!r}: a recovered amount goes with overturned or upheld")
+    amount = outcome.recovered_amount
+    if amount is None and outcome.outcome == "upheld":
+        amount = 0.0
+    with store.sessions.begin() as session:
+        item_id = item_id_for_claim(session, outcome.claim_id)
+        current = load_item(session, item_id)
+        item = change_item(
+            session, item_id, current.version, actor, status=outcome.outcome, note=outcome.note, recovered_amount=amount
+        )
+        return OutcomeRecorded(claim_id=item.claim_id, item_id=item.id, status=item.status, version=item.version)
+
+
+def record_outcomes(store: WorklistStore, outcomes: Sequence[OutcomeIn], actor: str) -> OutcomesResponse:
+    """Record each outcome on its own; one that is refused does not stop the others."""
+    recorded, rejected = [], []
+    for index, outcome in enumerate(outcomes):
+        try:
+            recorded.append(record_outcome(store, outcome, actor))
+        except StoreError as exc:
+            rejected.append(OutcomeRejected(index=index, claim_id=outcome.claim_id, error=str(exc)))
+    return OutcomesResponse(recorded=recorded, rejected=rejected)
