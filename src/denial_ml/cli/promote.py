@@ -1,0 +1,129 @@
+"""`denial-ml evaluate` and `denial-ml promote`: champion against challenger, and the `champion` alias."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from denial_ml.cli import fail
+from denial_ml.config import get_settings
+from denial_ml.data.io import WorldIOError, read_tables
+from denial_ml.modeling.bundle import BundleError, Scorer
+from denial_ml.modeling.compare import Comparison, compare_scores, decide, format_comparison, score_both
+from denial_ml.modeling.registry import (
+    CHAMPION,
+    RegistryError,
+    ResolvedModel,
+    champion_version,
+    record_promotion,
+    resolve_model,
+    set_champion,
+    version_of_run,
+)
+from denial_ml.monitoring.window import last_days, outcomes
+
+TABLES = ["claims", "claim_lines", "remittances", "remittance_lines", "adjustments"]
+Data = Annotated[Path | None, typer.Option("--data", help="World folder (default: settings data_dir).")]
+Period = Annotated[int, typer.Option("--period", help="Compare on claims decided in the last N days.")]
+Resamples = Annotated[int, typer.Option("--resamples", help="Paired bootstrap resamples.")]
+
+
+def compare_models(
+    champion: ResolvedModel, challenger: ResolvedModel, data: Path, period: int, resamples: int, seed: int = 0
+) -> Comparison:
+    """Score the claims decided in the last `period` days with both models and compare them."""
+    tables = read_tables(data, TABLES)
+    recent = last_days(outcomes(tables), period)
+    lines = tables["claim_lines"][tables["claim_lines"]["claim_id"].isin(recent["claim_id"])]
+    risk_a, risk_b = score_both(Scorer.load(champion.bundle), Scorer.load(challenger.bundle), recent, lines)
+    dollars = recent["denied_amount"].where(recent["denied"], 0.0).fillna(0.0).to_numpy(dtype=float)
+    return compare_scores(recent["denied"].to_numpy(dtype=int), risk_a, risk_b, dollars, resamples, seed)
+
+
+def evaluate(
+    challenger: Annotated[str, typer.Option("--challenger", help="Run id, version, alias or bundle folder.")],
+    champion: Annotated[str, typer.Option("--champion", help="Run id, version, alias or bundle folder.")] = CHAMPION,
+    period: Period = 30,
+    data: Data = None,
+    out: Annotated[Path, typer.Option("--out", help="JSON file written.")] = Path("reports/evaluation.json"),
+    resamples: Resamples = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+) -> None:
+    """Compare challenger and champion on the same recently decided claims (paired bootstrap intervals)."""
+    settings = get_settings()
+    try:
+        a, b = resolve_model(champion, settings), resolve_model(challenger, settings)
+        comparison = compare_models(a, b, data or settings.data_dir, period, resamples, seed)
+    except (RegistryError, BundleError, WorldIOError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    decision = decide(comparison)
+    typer.echo(format_comparison(comparison, a.label, b.label))
+    verdict = "may be promoted" if decision.promote else "would be refused"
+    typer.echo(f"decision: challenger {verdict} ({'; '.join(decision.reasons)})")
+    body = {
+        "champion": _describe(a),
+        "challenger": _describe(b),
+        "period_days": period,
+        "comparison": comparison.to_json(),
+        "decision": {"promote": decision.promote, "reasons": decision.reasons},
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(body, indent=2))
+    typer.echo(f"wrote {out}")
+
+
+def promote(
+    run: Annotated[str, typer.Argument(help="The challenger: an MLflow run id or a registered version.")],
+    force: Annotated[bool, typer.Option("--force", help="Promote even if worse (needs --reason).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in MLflow).")] = None,
+    period: Period = 30,
+    data: Data = None,
+    resamples: Resamples = 300,
+) -> None:
+    """Move the `champion` alias to RUN when it is not worse than the champion beyond the interval."""
+    settings = get_settings()
+    if force and not (reason and reason.strip()):
+        raise fail("--force needs --reason TEXT saying why (it is recorded in MLflow)")
+    try:
+        challenger = resolve_model(run, settings)
+        if challenger.run_id is None:
+            raise RegistryError(f"{run!r} is a bundle folder; promote needs an MLflow run id or registered version")
+        version = challenger.version or str(version_of_run(challenger.run_id, settings).version)
+        current = champion_version(settings)
+        if current is not None and str(current.version) == version:
+            raise fail(f"version {version} is already the champion")
+        comparison, decision, reasons = None, "promoted", "first champion: no version had the alias"
+        if current is not None:
+            champion = resolve_model(CHAMPION, settings)
+            comparison = compare_models(champion, challenger, data or settings.data_dir, period, resamples)
+            verdict = decide(comparison)
+            typer.echo(format_comparison(comparison, champion.label, challenger.label))
+            reasons = "; ".join(verdict.reasons)
+            if not verdict.promote:
+                decision = "forced" if force else "refused"
+        if decision == "forced":
+            reasons = f"{reason} (forced over: {reasons})"
+        body = comparison.to_json() if comparison else None
+        previous = str(current.version) if current is not None else None
+        if decision == "refused":
+            record_promotion(challenger.run_id, version, decision, reasons, previous, body, settings)
+            raise fail(f"refused: {reasons}; the champion stays version {previous}", code=1)
+        set_champion(version, settings)
+        record_promotion(challenger.run_id, version, decision, reasons, previous, body, settings)
+    except (RegistryError, BundleError, WorldIOError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    was = f" (was version {previous})" if previous else ""
+    typer.echo(f"{decision}: version {version} (run {challenger.run_id}) is now the champion{was}: {reasons}")
+
+
+def _describe(model: ResolvedModel) -> dict:
+    return {"reference": model.reference, "run_id": model.run_id, "version": model.version, "bundle": str(model.bundle)}
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the CLI."""
+    app.command("evaluate")(evaluate)
+    app.command("promote")(promote)
