@@ -36,9 +36,9 @@ class HistoryIndex:
         Returns:
             `n` and each value name -> array of sums, one per query; unseen keys give zeros.
         """
-        code = pd.Series(np.asarray(keys, dtype=object)).map(self.codes).to_numpy(dtype=float)
-        known = ~np.isnan(code)
-        c = np.where(known, code, 0).astype(np.int64)
+        code = lookup_codes(self.codes, keys)
+        known = code >= 0
+        c = np.where(known, code, 0)
         q = (c << DAY_BITS) | np.asarray(days, dtype=np.int64)
         pos = np.searchsorted(self.sorted_keys, q, side="left")
         start = self.starts[c]
@@ -74,13 +74,22 @@ def build_index(keys: pd.Series, days: np.ndarray, values: pd.DataFrame) -> Hist
     )
 
 
+def lookup_codes(codes: dict[str, int], keys: pd.Series | np.ndarray) -> np.ndarray:
+    """Integer code of each key, -1 when unseen.
+
+    A plain dict lookup per key: `Series.map(dict)` rebuilds a Series from the whole dict on every call, which
+    costs more than the lookups themselves for a single claim and as much for a million.
+    """
+    get = codes.get
+    values = keys.tolist() if hasattr(keys, "tolist") else list(keys)
+    return np.fromiter((get(k, -1) for k in values), dtype=np.int64, count=len(values))
+
+
 def to_days(dates: pd.Series | np.ndarray) -> np.ndarray:
     """Dates -> whole days since 1970-01-01 (int64)."""
     return np.asarray(pd.to_datetime(pd.Series(dates)).to_numpy().astype("datetime64[D]").astype(np.int64))
 
 
-def smoothed_rate(
-    hits: np.ndarray, n: np.ndarray, prior: np.ndarray | float, strength: float = 20.0
-) -> np.ndarray:
+def smoothed_rate(hits: np.ndarray, n: np.ndarray, prior: np.ndarray | float, strength: float = 20.0) -> np.ndarray:
     """Bayesian-smoothed rate: (hits + strength x prior) / (n + strength)."""
     return (hits + strength * prior) / (n + strength)
