@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,11 @@ def load_bundle(folder: Path, source: str) -> ServedModel:
         raise ModelLoadError(str(exc)) from None
     except (OSError, ValueError, KeyError) as exc:  # unreadable JSON, snapshot or model text
         raise ModelLoadError(f"bundle {str(folder)!r} cannot be read: {type(exc).__name__}: {exc}") from None
+    return serve_scorer(scorer, folder, source)
+
+
+def serve_scorer(scorer: Scorer, folder: Path, source: str) -> ServedModel:
+    """A loaded scorer with its bundle's test metrics (`metrics.json`, checked with the bundle)."""
     metrics_path = folder / "metrics.json"
     metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
     return ServedModel(scorer, folder, source, dt.datetime.now(dt.UTC), metrics)
@@ -87,6 +93,7 @@ def download_registered(settings: Settings) -> tuple[Path, str]:
     import mlflow
     from mlflow.tracking import MlflowClient
 
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # a progress bar per file in the log
     name, alias = settings.registry_model_name, settings.api_model_alias
     try:
         client = MlflowClient(tracking_uri=settings.tracking_uri)

@@ -1,0 +1,204 @@
+"""GET/PATCH /v1/worklist and POST /v1/outcomes through TestClient, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+
+from denial_ml.api.app import create_app
+from denial_ml.api.testing import issue_keys, make_services
+from denial_ml.store.testing import sample_items
+
+N_ITEMS = 60
+
+
+@pytest.fixture
+def api(store):
+    items = sample_items(N_ITEMS, seed=3)
+    store.upsert_items(items)
+    client = TestClient(create_app(services=make_services(store)))
+    return client, issue_keys(store), items
+
+
+def key(keys: dict[str, str], role: str = "appeals") -> dict[str, str]:
+    return {"X-API-Key": keys[role]}
+
+
+def test_list_is_sorted_by_expected_recovery_and_paged(api):
+    client, keys, items = api
+    first = client.get("/v1/worklist", params={"limit": 25}, headers=key(keys)).json()
+    second = client.get("/v1/worklist", params={"limit": 25, "offset": 25}, headers=key(keys)).json()
+    assert first["total"] == second["total"] == N_ITEMS
+    got = [i["expected_recovery"] for i in first["items"] + second["items"]]
+    assert got == sorted(items["expected_recovery"], reverse=True)[:50]
+    assert (first["offset"], first["limit"], len(first["items"])) == (0, 25, 25)
+
+
+def test_filters_combine(api):
+    client, keys, items = api
+    params = {"payer": "P3", "min_expected_recovery": 0, "deadline_within_days": 90}
+    body = client.get("/v1/worklist", params=params, headers=key(keys)).json()
+    today = dt.date.today()
+    expected = items[
+        (items["payer_id"] == "P3")
+        & (items["expected_recovery"] >= 0)
+        & items["appeal_deadline"].between(today, today + dt.timedelta(days=90))
+    ]
+    assert body["total"] == len(expected) > 0
+    assert {i["claim_id"] for i in body["items"]} == set(expected["claim_id"])
+    category = items["category"].iloc[0]
+    by_category = client.get("/v1/worklist", params={"category": category}, headers=key(keys)).json()
+    assert by_category["total"] == int((items["category"] == category).sum())
+    assert client.get("/v1/worklist", params={"status": "appealed"}, headers=key(keys)).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"status": "lost"}, {"category": "weather"}, {"limit": 0}, {"limit": 1001}, {"deadline_within_days": -1}],
+)
+def test_bad_filters_are_422(api, params):
+    client, keys, _ = api
+    response = client.get("/v1/worklist", params=params, headers=key(keys))
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", next(iter(params))]
+
+
+def _first(client, keys) -> dict:
+    return client.get("/v1/worklist", params={"limit": 1}, headers=key(keys)).json()["items"][0]
+
+
+def test_patch_records_the_key_owner_and_a_stale_version_is_409(api):
+    client, keys, _ = api
+    item = _first(client, keys)
+    body = {"version": item["version"], "status": "in_progress", "assignee": "jlee", "note": "calling payer"}
+    response = client.patch(f"/v1/worklist/{item['id']}", json=body, headers=key(keys))
+    assert response.status_code == 200, response.text
+    changed = response.json()
+    assert (changed["status"], changed["assignee"], changed["version"]) == ("in_progress", "jlee", item["version"] + 1)
+    assert {(h["field"], h["actor"]) for h in changed["history"]} == {
+        ("status", "appeals-user"),
+        ("assignee", "appeals-user"),
+        ("note", "appeals-user"),
+    }
+    assert changed["notes"][0]["text"] == "calling payer"
+    stale = client.patch(
+        f"/v1/worklist/{item['id']}", json={"version": item["version"], "note": "x"}, headers=key(keys)
+    )
+    assert stale.status_code == 409
+    assert "someone changed it after you read it" in stale.json()["detail"]
+
+
+def test_detail_has_explanation_and_history(api):
+    client, keys, items = api
+    item = _first(client, keys)
+    detail = client.get(f"/v1/worklist/{item['id']}", headers=key(keys)).json()
+    assert detail["claim_id"] == item["claim_id"]
+    row = items.set_index("claim_id").loc[item["claim_id"]]
+    assert detail["explanation"] == {
+        "route": row["route"],
+        "route_reason": row["route_reason"] or None,
+        "factors": row["factors"],
+    }
+    assert detail["history"] == [] and detail["notes"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "text"),
+    [
+        ({"version": 1, "status": "overturned"}, 409, "cannot move item"),
+        ({"version": 1}, 422, "nothing to change"),
+        ({"version": 1, "status": "lost"}, 422, "Input should be"),
+        ({"version": 1, "owner": "x"}, 422, "Extra inputs"),
+    ],
+)
+def test_bad_patches(api, body, code, text):
+    client, keys, _ = api
+    item = _first(client, keys)
+    response = client.patch(f"/v1/worklist/{item['id']}", json=body, headers=key(keys))
+    assert response.status_code == code
+    detail = response.json()["detail"]
+    assert text in (detail if isinstance(detail, str) else detail[0]["msg"])
+
+
+def test_unknown_item_is_404(api):
+    client, keys, _ = api
+    assert client.get("/v1/worklist/999999", headers=key(keys)).status_code == 404
+    response = client.patch("/v1/worklist/999999", json={"version": 1, "note": "x"}, headers=key(keys))
+    assert (response.status_code, response.json()["detail"]) == (404, "no worklist item with id 999999")
+    assert client.get("/v1/worklist/0", headers=key(keys)).status_code == 422
+
+
+def _appeal(client, keys, item: dict) -> None:
+    version = item["version"]
+    for status in ("in_progress", "appealed"):
+        response = client.patch(
+            f"/v1/worklist/{item['id']}", json={"version": version, "status": status}, headers=key(keys)
+        )
+        assert response.status_code == 200, response.text
+        version = response.json()["version"]
+
+
+def test_outcomes_update_items_and_history(api):
+    client, keys, _ = api
+    page = client.get("/v1/worklist", params={"limit": 3}, headers=key(keys)).json()["items"]
+    _appeal(client, keys, page[0])
+    outcomes = [
+        {"claim_id": page[0]["claim_id"], "outcome": "overturned", "recovered_amount": 125.5, "note": "won"},
+        {"claim_id": page[1]["claim_id"], "outcome": "written_off"},
+        {"claim_id": page[2]["claim_id"], "outcome": "upheld"},  # not appealed: refused
+        {"claim_id": "NO-SUCH", "outcome": "resubmitted"},
+        {"claim_id": page[1]["claim_id"], "outcome": "resubmitted", "recovered_amount": 5},
+    ]
+    response = client.post("/v1/outcomes", json={"outcomes": outcomes}, headers=key(keys))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(r["claim_id"], r["status"]) for r in body["recorded"]] == [
+        (page[0]["claim_id"], "overturned"),
+        (page[1]["claim_id"], "written_off"),
+    ]
+    assert {r["index"]: r["error"] for r in body["rejected"]} == {
+        2: f"cannot move item {page[2]['id']} from 'new' to 'upheld'; allowed: "
+        "'in_progress', 'resubmitted', 'written_off'",
+        3: "no worklist item for claim 'NO-SUCH'",
+        4: f"claim {page[1]['claim_id']!r}: a recovered amount goes with overturned or upheld",
+    }
+    won = client.get(f"/v1/worklist/{page[0]['id']}", headers=key(keys)).json()
+    assert won["recovered_amount"] == 125.5 and won["decided_at"] is not None
+    last = [(h["field"], h["new"], h["actor"]) for h in won["history"]][-3:]
+    assert last == [
+        ("status", "overturned", "appeals-user"),
+        ("recovered_amount", "125.50", "appeals-user"),
+        ("note", "won", "appeals-user"),
+    ]
+
+
+def test_outcomes_none_recorded_is_422(api):
+    client, keys, _ = api
+    response = client.post(
+        "/v1/outcomes", json={"outcomes": [{"claim_id": "NO-SUCH", "outcome": "upheld"}]}, headers=key(keys)
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"loc": ["body", "outcomes", 0], "msg": "no worklist item for claim 'NO-SUCH'", "type": "value_error"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/worklist", None),
+        ("GET", "/v1/worklist/1", None),
+        ("PATCH", "/v1/worklist/1", {"version": 1, "note": "x"}),
+        ("POST", "/v1/outcomes", {"outcomes": [{"claim_id": "C000001", "outcome": "upheld"}]}),
+    ],
+)
+def test_worklist_routes_need_an_appeals_key(api, method, path, body):
+    client, keys, _ = api
+    assert client.request(method, path, json=body).status_code == 401
+    assert client.request(method, path, json=body, headers={"X-API-Key": "garbage"}).status_code == 401
+    for role in ("biller", "admin"):
+        response = client.request(method, path, json=body, headers=key(keys, role))
+        assert response.status_code == 403
+        assert response.json()["detail"] == f"role {role!r} may not do this; needs appeals"
