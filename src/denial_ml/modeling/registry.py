@@ -138,6 +138,34 @@ def download_bundle(run_id: str, settings: Settings) -> Path:
     return target
 
 
+def register_bundle(bundle: Path, settings: Settings, experiment: str = "denial-risk") -> tuple[str, str]:
+    """Log a bundle folder (e.g. one trained with `--no-mlflow`) as a run and register it as a new version.
+
+    Returns:
+        (run id, registered version).
+    """
+    import mlflow
+
+    verify_bundle(bundle)
+    client = mlflow_client(settings)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run() as run:
+        mlflow.set_tags({"bundle": str(bundle), "registered_from": "bundle folder"})
+        metrics = bundle / "metrics.json"
+        if metrics.exists():
+            from denial_ml.modeling.tracking import flatten_metrics
+
+            mlflow.log_metrics(flatten_metrics(json.loads(metrics.read_text())))
+        mlflow.log_artifacts(str(bundle), artifact_path=BUNDLE_ARTIFACT)
+    name = settings.registry_model_name
+    if not client.search_registered_models(f"name='{name}'"):
+        client.create_registered_model(name)
+    version = client.create_model_version(
+        name, source=f"runs:/{run.info.run_id}/{BUNDLE_ARTIFACT}", run_id=run.info.run_id
+    )
+    return run.info.run_id, str(version.version)
+
+
 def set_champion(version: str, settings: Settings) -> str | None:
     """Point the `champion` alias at `version`; return the version it pointed at before (None for the first)."""
     previous = champion_version(settings)

@@ -27,7 +27,7 @@ def population_stability(reference: pd.Series, recent: pd.Series, bins: int = 10
 
     Numbers are binned at the reference's quantiles, categories by value; missing values are a bin of their own.
     """
-    if isinstance(reference.dtype, pd.CategoricalDtype) or reference.dtype == object:
+    if isinstance(reference.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(reference.dtype):
         ref_bin, new_bin = reference.astype(str), recent.astype(str)
     else:
         ref = reference.to_numpy(dtype=float)
