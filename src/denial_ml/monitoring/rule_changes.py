@@ -6,12 +6,16 @@ in the order the outcomes arrive, so running it "as of" a date is truncating the
 - In-control rate p0: the cell's denial rate before `since`, shrunk towards its payer's rate, taken at an
   upper posterior quantile so that a cell with little history does not look like it jumped.
 - Out-of-control rate p1: odds(p0) x `odds_ratio` (the size of jump the watch is tuned to find).
-- Threshold h = log(number of (cell, day) start points / alpha). From each start point the likelihood ratio
+- Threshold h = log(start points / alpha), start points = cells with history x days of the planned horizon
+  (`horizon_days`, or the days watched when longer). From each (cell, day) start point the likelihood ratio
   is a supermartingale under "rate <= p0", so by Ville's inequality it reaches e^h with probability at most
-  e^-h; the union over every cell and day keeps the chance of any false flag in the report at most alpha.
+  e^-h; the union over every cell and day keeps the chance of any false flag over the horizon at most alpha.
+  The threshold does not depend on `as_of`, so running the watch every day is the same test as running it
+  once at the end of the horizon.
 - A claim-level denial names no line, so codes billed with a code whose rule changed jump too. Flags are
   therefore checked strongest first, each re-run without the claims holding a code already flagged for the
-  same payer; a flag that disappears is reported as `explained_by` that code instead.
+  same payer; a flag that disappears is reported as `explained_by` that code instead, and one that stays
+  gets `confirmed_alone`, the day its own claims crossed the threshold (from then on it is its own flag).
 """
 
 from __future__ import annotations
@@ -55,14 +59,14 @@ class WatchConfig:
         alpha: Family-wise false-flag rate over every cell and day of the report.
         prior_strength: Pseudo-claims of the payer's rate mixed into each cell's history.
         baseline_quantile: Posterior quantile of the history rate used as p0 (conservative).
-        min_denials: Fewest denials after the change for a flag (a guard for tiny cells).
+        horizon_days: Days the watch is planned to run from `since` (sets the threshold).
     """
 
     odds_ratio: float = 4.0
     alpha: float = 0.05
     prior_strength: float = 20.0
     baseline_quantile: float = 0.99
-    min_denials: int = 5
+    horizon_days: int = 365
 
 
 @dataclass
@@ -122,7 +126,8 @@ def detect_rule_changes(
     if history.empty:
         raise ValueError(f"no outcomes before since ({since.date()}): the cells have no history to compare with")
     payer_rate = history.groupby("payer_id")["denied"].mean()
-    start_points = int(watched[CELL + ["day"]].drop_duplicates().shape[0])
+    days = max(cfg.horizon_days, (end - since).days + 1)
+    start_points = int(history[CELL].drop_duplicates().shape[0]) * days
     h = float(np.log(max(start_points, 1) / cfg.alpha))
     candidates = _scan(history, watched, payer_rate, h, cfg)
     flags, explained = _attribute(candidates, history, watched, payer_rate, h, cfg)
@@ -166,12 +171,10 @@ def _scan(history, watched, payer_rate, h, cfg) -> pd.DataFrame:
     alarmed = daily[daily["S"] >= h]
     if alarmed.empty:
         return _empty_flags()
-    rows = [_describe(daily[daily["cell"] == c], watched, h, cfg) for c in alarmed["cell"].unique()]
-    rows = [r for r in rows if r is not None]
-    return pd.DataFrame(rows) if rows else _empty_flags()
+    return pd.DataFrame([_describe(daily[daily["cell"] == c], watched, h) for c in alarmed["cell"].unique()])
 
 
-def _describe(seq: pd.DataFrame, watched: pd.DataFrame, h: float, cfg: WatchConfig) -> dict | None:
+def _describe(seq: pd.DataFrame, watched: pd.DataFrame, h: float) -> dict:
     """Figures of one alarmed cell: its alarm day, and its rates from the estimated change start on."""
     cusum, running = seq["S"].to_numpy(), seq["C"].to_numpy()
     alarm = int(np.argmax(cusum >= h))
@@ -180,8 +183,6 @@ def _describe(seq: pd.DataFrame, watched: pd.DataFrame, h: float, cfg: WatchConf
     start = len(before) - 1 - int(np.argmin(before[::-1]))
     segment = seq.iloc[start:]
     n1, k1 = int(segment["n"].sum()), int(segment["k"].sum())
-    if k1 < cfg.min_denials:
-        return None
     n0, k0 = float(seq["n0"].iloc[0]), float(seq["k0"].iloc[0])
     payer, code = seq["payer_id"].iloc[0], seq["procedure_code"].iloc[0]
     draws = np.random.default_rng(0)
