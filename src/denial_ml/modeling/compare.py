@@ -7,7 +7,9 @@ for a block of resamples at once with sorted cumulative sums (no Python loop ove
 
 Metrics: ROC-AUC, PR-AUC (average precision), ECE (10 equal-width bins) and denied dollars caught in the
 top 20 % by risk (the denied amounts of the riskiest fifth of claims: what pre-submission review of that
-share could have prevented).
+share could have prevented; the appeal-recovery figure of the triage model needs its own bundle and is not
+part of a denial-model comparison). The challenger may replace the champion unless it is worse beyond the
+interval on any of the four.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 HIGHER_IS_BETTER = {"roc_auc": True, "pr_auc": True, "ece": False, "denied_dollars_at_20pct": True}
-DECISION_METRICS = ("roc_auc", "pr_auc", "ece")
+DECISION_METRICS = tuple(HIGHER_IS_BETTER)  # the rule of issue 7: not worse on any of them
 TOP_FRACTION = 0.2
 _CELLS_PER_BLOCK = 4_000_000  # resamples x claims held in memory at once
 
@@ -198,8 +200,9 @@ def decide(comparison: Comparison, metrics: tuple[str, ...] = DECISION_METRICS) 
 
 
 def _describe(m: MetricComparison) -> str:
-    interval = f"{m.difference_low:+.4f} .. {m.difference_high:+.4f}"
-    return f"{m.metric}: {m.challenger:.4f} vs {m.champion:.4f} (difference interval {interval})"
+    fmt = _money if m.metric.startswith("denied_dollars") else _num
+    interval = f"{fmt(m.difference_low, True)} .. {fmt(m.difference_high, True)}"
+    return f"{m.metric}: {fmt(m.challenger)} vs {fmt(m.champion)} (difference interval {interval})"
 
 
 def score_both(champion, challenger, claims: pd.DataFrame, lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -218,14 +221,14 @@ def format_comparison(comparison: Comparison, champion: str, challenger: str) ->
         f"{comparison.claims:,} decided claims ({comparison.denied:,} denied); {comparison.resamples} paired"
         f" bootstrap resamples (seed {comparison.seed}), {pct} intervals",
         f"champion = {champion}   challenger = {challenger}",
-        f"{'metric':<26}{'champion':>24}{'challenger':>24}{'difference':>28}  verdict",
+        f"{'metric':<24}{'champion':>28}{'challenger':>28}{'difference':>28}  verdict",
     ]
     for m in comparison.metrics.values():
         fmt = _money if m.metric.startswith("denied_dollars") else _num
         verdict = "worse" if m.worse else "better" if m.better else "no clear change"
         lines.append(
-            f"{m.metric:<26}{_cell(fmt, m.champion, m.champion_low, m.champion_high):>24}"
-            f"{_cell(fmt, m.challenger, m.challenger_low, m.challenger_high):>24}"
+            f"{m.metric:<24}{_cell(fmt, m.champion, m.champion_low, m.champion_high):>28}"
+            f"{_cell(fmt, m.challenger, m.challenger_low, m.challenger_high):>28}"
             f"{_cell(fmt, m.difference, m.difference_low, m.difference_high, signed=True):>28}  {verdict}"
         )
     return "\n".join(lines)
