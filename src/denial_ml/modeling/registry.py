@@ -214,8 +214,8 @@ def _run_and_version(reference: str, settings: Settings) -> tuple[str, str | Non
     uri = _MODELS_URI.match(reference)
     if uri:
         name, version, alias = uri["name"], uri["version"], uri["alias"]
-    elif _VERSION.match(reference):
-        version = _VERSION.match(reference).group(1)
+    elif number := _VERSION.match(reference):
+        version = number.group(1)
     elif re.fullmatch(r"[0-9a-f]{32}", reference) is None:
         alias = reference
     try:

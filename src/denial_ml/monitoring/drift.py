@@ -31,7 +31,7 @@ def population_stability(reference: pd.Series, recent: pd.Series, bins: int = 10
         ref_bin, new_bin = reference.astype(str), recent.astype(str)
     else:
         ref = reference.to_numpy(dtype=float)
-        edges = np.unique(np.nanquantile(ref, np.linspace(0, 1, bins + 1)[1:-1])) if np.isfinite(ref).any() else []
+        edges = np.unique(np.nanquantile(ref, np.linspace(0, 1, bins + 1)[1:-1])) if np.isfinite(ref).any() else None
         ref_bin = _bin(ref, edges)
         new_bin = _bin(recent.to_numpy(dtype=float), edges)
     q = pd.Series(ref_bin).value_counts(normalize=True)
@@ -42,8 +42,9 @@ def population_stability(reference: pd.Series, recent: pd.Series, bins: int = 10
     return float(np.sum((r - q) * np.log(r / q)))
 
 
-def _bin(values: np.ndarray, edges) -> np.ndarray:
-    which = np.searchsorted(np.asarray(edges, dtype=float), values, side="right").astype(float)
+def _bin(values: np.ndarray, edges: np.ndarray | None) -> np.ndarray:
+    which = np.searchsorted(np.asarray(edges if edges is not None else [], dtype=float), values, side="right")
+    which = which.astype(float)
     return np.where(np.isnan(values), -1.0, which)
 
 

@@ -61,19 +61,19 @@ def build_drift_report(
     Raises:
         ValueError: naming the period that holds no claims.
     """
-    since = pd.Timestamp(since).normalize()
+    first: pd.Timestamp = pd.Timestamp(since).normalize()
     end = pd.Timestamp(as_of).normalize() if as_of is not None else _last_day(tables)
     known = tables_as_of(tables, end) if as_of is not None else tables
     claims = known["claims"]
     submitted = pd.to_datetime(claims["submission_date"])
     start_ref, end_ref = _reference_period(scorer, submitted)
-    end_ref = min(end_ref, since - pd.Timedelta(days=1))
+    end_ref = min(end_ref, first - pd.Timedelta(days=1))
     ref = claims[(submitted >= start_ref) & (submitted <= end_ref)]
-    recent = claims[submitted >= since]
+    recent = claims[submitted >= first]
     if ref.empty:
-        raise ValueError(f"no claims submitted in the model's training period before since ({since.date()})")
+        raise ValueError(f"no claims submitted in the model's training period before since ({first.date()})")
     if recent.empty:
-        raise ValueError(f"no claims submitted between since ({since.date()}) and {end.date()}")
+        raise ValueError(f"no claims submitted between since ({first.date()}) and {end.date()}")
     ref = ref.sample(min(len(ref), MAX_REFERENCE), random_state=seed)
 
     lines = known["claim_lines"]
@@ -92,9 +92,9 @@ def build_drift_report(
         reference_ece,
     )
     obs = rule_changes.cell_observations(decided, lines)
-    rules = rule_changes.detect_rule_changes(obs, since, end, watch)
+    rules = rule_changes.detect_rule_changes(obs, first, end, watch)
     return DriftReport(
-        since=since,
+        since=first,
         as_of=end,
         model_version=scorer.version,
         reference_period=(str(start_ref.date()), str(end_ref.date())),

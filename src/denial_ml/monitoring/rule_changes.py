@@ -117,23 +117,23 @@ def detect_rule_changes(
         ValueError: when `since` is not before `as_of`, or there is no history before `since`.
     """
     cfg = config or WatchConfig()
-    since = pd.Timestamp(since).normalize()
+    first: pd.Timestamp = pd.Timestamp(since).normalize()
     end = pd.Timestamp(as_of).normalize() if as_of is not None else obs["day"].max()
-    if since > end:
-        raise ValueError(f"since ({since.date()}) is after the last outcome used ({end.date()})")
+    if first > end:
+        raise ValueError(f"since ({first.date()}) is after the last outcome used ({end.date()})")
     obs = obs[obs["day"] <= end]
-    history, watched = obs[obs["day"] < since], obs[obs["day"] >= since]
+    history, watched = obs[obs["day"] < first], obs[obs["day"] >= first]
     if history.empty:
-        raise ValueError(f"no outcomes before since ({since.date()}): the cells have no history to compare with")
+        raise ValueError(f"no outcomes before since ({first.date()}): the cells have no history to compare with")
     payer_rate = history.groupby("payer_id")["denied"].mean()
-    days = max(cfg.horizon_days, (end - since).days + 1)
+    days = max(cfg.horizon_days, (end - first).days + 1)
     start_points = int(history[CELL].drop_duplicates().shape[0]) * days
     h = float(np.log(max(start_points, 1) / cfg.alpha))
     candidates = _scan(history, watched, payer_rate, h, cfg)
     flags, explained = _attribute(candidates, history, watched, payer_rate, h, cfg)
     bound = np.minimum(1.0, start_points * np.exp(-flags["evidence"].to_numpy(dtype=float)))
     flags = flags.assign(false_flag_bound=bound)
-    return RuleChangeReport(flags, explained, h, start_points, since, end, cfg)
+    return RuleChangeReport(flags, explained, h, start_points, first, end, cfg)
 
 
 def first_alarm(report: RuleChangeReport, payer_id: str, code: str) -> pd.Timestamp | None:
