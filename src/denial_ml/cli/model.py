@@ -58,6 +58,9 @@ def format_metrics(metrics: dict) -> str:
             f"category accuracy: {test['category_accuracy']:.3f}   "
             f"precision@{test['review_capacity_k']}/day: {test['precision_at_k']:.3f}"
         )
+    if "explanation_top1_accuracy" in test:
+        by_cause = ", ".join(f"{c} {v:.2f}" for c, v in test["explanation_top1_accuracy_by_cause"].items())
+        lines.append(f"explanation top-1 accuracy: {test['explanation_top1_accuracy']:.3f} ({by_cause})")
     return "\n".join(lines)
 
 

@@ -111,11 +111,12 @@ class Scorer:
         """The model version: bundle name plus the first characters of the denial model's checksum."""
         return f"{self.metadata.get('name', 'model')}-{self.metadata['files'][DENIAL_MODEL][:8]}"
 
-    def predict_features(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Risk and category probabilities for ready feature rows."""
-        raw = self.denial_model.predict(X)
+    def predict_features(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+        """Risk and category probabilities for ready feature rows (a frame or `transform_array`'s matrix)."""
+        threads = prediction_threads(len(X))
+        raw = self.denial_model.predict(X, num_threads=threads)
         risk = self.calibrator.apply(raw)
-        cat = self.category_model.predict(X)
+        cat = self.category_model.predict(X, num_threads=threads)
         out = pd.DataFrame({"denial_risk": risk})
         for j, name in enumerate(CATEGORIES):
             out[f"p_{name}"] = risk * cat[:, j]
@@ -125,5 +126,11 @@ class Scorer:
 
     def score(self, claims: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         """Score claims (features built against the bundle's history snapshot)."""
-        X = self.builder.transform(claims, lines)
+        X = self.builder.transform_array(claims, lines)
         return pd.concat([claims[["claim_id"]].reset_index(drop=True), self.predict_features(X)], axis=1)
+
+
+def prediction_threads(n_rows: int) -> int:
+    """LightGBM threads for a prediction: one for small batches, where starting a thread team costs more than
+    the trees (and spins badly on a busy machine); LightGBM's default (0: all cores) for large ones."""
+    return 1 if n_rows < 2000 else 0

@@ -20,6 +20,8 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import denial_ml
 from denial_ml.domain.denials import CATEGORIES
+from denial_ml.explain.accuracy import explanation_accuracy, top_factor_categories
+from denial_ml.explain.summary import save_global_explanations
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.labels import label_claims
 from denial_ml.modeling import evaluate
@@ -84,15 +86,15 @@ def run_training(
         y[te], risk, claims.loc[te, "submission_date"].to_numpy(), review_capacity
     )
     test_metrics["review_capacity_k"] = review_capacity
-    test_metrics["baselines"] = {
-        k: evaluate.binary_metrics(y[te], v) for k, v in scores.items() if k != "lightgbm"
-    }
+    test_metrics["baselines"] = {k: evaluate.binary_metrics(y[te], v) for k, v in scores.items() if k != "lightgbm"}
     if "truth" in scores:
         test_metrics["truth_roc_auc"] = test_metrics["baselines"]["truth"]["roc_auc"]
         test_metrics["truth_pr_auc"] = test_metrics["baselines"]["truth"]["pr_auc"]
     payer_type = claims["payer_id"].map(tables["payers"].set_index("payer_id")["payer_type"]).to_numpy()
     test_metrics["by_payer_type"] = evaluate.slice_metrics(y[te], risk, payer_type[te])
     test_metrics.update(_category_metrics(cat_model, X[te], claims.loc[te, "denial_category"]))
+    if "truth" in tables:
+        test_metrics.update(_explanation_metrics(tables, booster, cat_model, X[te], claims[te], y[te]))
     metrics = {
         "test": test_metrics,
         "n_rows": {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")},
@@ -102,15 +104,11 @@ def run_training(
     step("bundle")
     booster.best_iteration = booster.best_iteration or booster.current_iteration()
     bundle = _write_bundle(
-        out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y[te], scores
+        out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y[te], scores, X[te]
     )
     params = {**DENIAL_PARAMS, "n_features": X.shape[1], "review_capacity": review_capacity}
-    test_frame = pd.DataFrame(
-        {"claim_id": claims.loc[te, "claim_id"].to_numpy(), "denied": y[te], "risk": risk}
-    )
-    return TrainingResult(
-        bundle=bundle, metrics=metrics, params=params, X_sample=X.head(5), test_frame=test_frame
-    )
+    test_frame = pd.DataFrame({"claim_id": claims.loc[te, "claim_id"].to_numpy(), "denied": y[te], "risk": risk})
+    return TrainingResult(bundle=bundle, metrics=metrics, params=params, X_sample=X.head(5), test_frame=test_frame)
 
 
 def _baselines(tables, claims, X, y, period) -> dict[str, np.ndarray]:
@@ -152,13 +150,21 @@ def _category_metrics(cat_model, X_test: pd.DataFrame, category: pd.Series) -> d
     return {"category_accuracy": float((predicted == actual).mean()), "category_recall": by_cat}
 
 
+def _explanation_metrics(tables, booster, cat_model, X_test: pd.DataFrame, claims_test, y_test) -> dict:
+    """Top-1 explanation accuracy against the synthetic truth's denial causes (denied test claims)."""
+    denied = y_test.astype(bool)
+    cause = claims_test.loc[denied, "claim_id"].map(tables["truth"].set_index("claim_id")["denial_cause"])
+    top = top_factor_categories(booster, cat_model, X_test[denied], list(X_test.columns))
+    return explanation_accuracy(top, cause.fillna("").to_numpy(dtype=object))
+
+
 def _fingerprint(claims: pd.DataFrame) -> str:
     hashed = pd.util.hash_pandas_object(claims[["claim_id", "submission_date", "total_charge"]], index=False)
     return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
 
 
 def _write_bundle(
-    out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y_test, scores
+    out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y_test, scores, X_test
 ):
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_dir))
@@ -170,6 +176,7 @@ def _write_bundle(
         (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
         builder.snapshot_.save(staging / "snapshot")
         evaluate.save_plots(y_test, scores, staging / "plots")
+        save_global_explanations(booster, X_test, staging / "explain")
         metadata = {
             "name": name,
             "package_version": denial_ml.__version__,

@@ -16,8 +16,11 @@ PERIOD_CUTS = (0.62, 0.72, 0.82)  # shares of labelled claims (by submission dat
 
 DENIAL_PARAMS = {
     "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 31,
+    # Shallow trees: TreeSHAP costs O(trees x leaves x depth^2) per claim, and depth-4 trees lose little
+    # ROC-AUC here while making explanations about 15x cheaper than unbounded leaf-wise trees.
+    "learning_rate": 0.08,
+    "num_leaves": 15,
+    "max_depth": 4,
     "min_data_in_leaf": 100,
     "feature_fraction": 0.85,
     "bagging_fraction": 0.9,
@@ -31,7 +34,14 @@ DENIAL_PARAMS = {
     "seed": 7,
     "deterministic": True,
 }
-CATEGORY_PARAMS = {**DENIAL_PARAMS, "objective": "multiclass", "num_class": len(CATEGORIES), "num_leaves": 31}
+CATEGORY_PARAMS = {
+    **DENIAL_PARAMS,
+    "objective": "multiclass",
+    "num_class": len(CATEGORIES),
+    "num_leaves": 31,
+    "max_depth": -1,  # never explained with SHAP, so it keeps deep trees
+    "learning_rate": 0.05,
+}
 
 
 def assign_periods(

@@ -1,0 +1,280 @@
+"""Pre-submission checks (a claim scrubber): deterministic rules, independent of any model.
+
+Each finding names a code, a severity (`error`: the payer will deny it as sent; `warning`: likely trouble), the
+field to change, a message built from the claim's values and the fix. Findings come beside the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE, is_code_active
+from denial_ml.explain.context import ClaimView
+from denial_ml.features.line_features import ACCEPTED, EM, GP_PAYER_TYPES, MODS, NEEDS_25, TELEHEALTH_POS, THERAPY
+
+FILING_WARNING_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a check found on a claim."""
+
+    code: str
+    severity: str  # "error" or "warning"
+    field: str
+    message: str
+    fix: str
+    category: str
+
+    def to_dict(self) -> dict:
+        """Plain dict (for JSON)."""
+        return asdict(self)
+
+
+Check = Callable[[ClaimView], Iterator[Finding]]
+
+
+def check_eligibility(v: ClaimView) -> Iterator[Finding]:
+    """Coverage inactive per the eligibility response, eligibility not verified, member ID unknown.
+
+    The coverage table's end dates are not used: a practice learns of a lapse only from a 271 answer.
+    """
+    service = v.date("service_date_from")
+    if v.claim.get("eligibility_status") == "inactive":
+        yield Finding(
+            "ELIGIBILITY_INACTIVE",
+            "error",
+            "eligibility_status",
+            f"The eligibility check answered coverage inactive for {service}.",
+            "Find the patient's active coverage for the service date and bill that payer.",
+            "eligibility",
+        )
+    if not v.claim.get("eligibility_checked") or v.claim.get("eligibility_status") == "unknown":
+        yield Finding(
+            "ELIGIBILITY_NOT_VERIFIED",
+            "warning",
+            "eligibility_checked",
+            "Eligibility was not verified before the visit.",
+            "Run an eligibility inquiry (270/271) for the service date before submitting.",
+            "eligibility",
+        )
+    if not v.features["member_id_known"]:
+        yield Finding(
+            "MEMBER_ID_MISMATCH",
+            "error",
+            "member_id",
+            f"The member ID does not match the patient's coverage on file with {v.payer}.",
+            "Copy the member ID exactly from the insurance card or the 271 response.",
+            "eligibility",
+        )
+
+
+def check_authorization(v: ClaimView) -> Iterator[Finding]:
+    """Authorization missing, unknown, expired, for other codes, or for fewer units."""
+    number = v.claim.get("prior_auth_number")
+    required = v.auth_required_codes()
+    record = v.auth_record()
+    if required and not number:
+        yield Finding(
+            "AUTH_MISSING",
+            "error",
+            "prior_auth_number",
+            f"{v.payer} requires prior authorization for {', '.join(required)} and the claim has none.",
+            "Obtain the authorization (or a retro-authorization) and enter its number.",
+            "authorization",
+        )
+        return
+    if number and record is None:
+        yield Finding(
+            "AUTH_NOT_FOUND",
+            "error",
+            "prior_auth_number",
+            f"Authorization {number} is not on file.",
+            "Check the number against the payer's approval and correct it.",
+            "authorization",
+        )
+        return
+    if record is None:
+        return
+    start, end, covered, units = record
+    if v.features["auth_expired"]:
+        yield Finding(
+            "AUTH_EXPIRED",
+            "error",
+            "prior_auth_number",
+            f"Authorization {number} is not valid on the service date {v.date('service_date_from')}.",
+            "Request an extension or a new authorization covering the service date.",
+            "authorization",
+        )
+    for i, line in enumerate(v.lines):
+        code = line["procedure_code"]
+        if code in required and f" {code} " not in covered:
+            yield Finding(
+                "AUTH_WRONG_CODE",
+                "error",
+                f"lines[{i}].procedure_code",
+                f"Authorization {number} covers {covered.strip()} but not {code}.",
+                f"Ask {v.payer} to add {code} to the authorization, or bill only the authorized codes.",
+                "authorization",
+            )
+    if v.features["auth_units_exceeded"]:
+        used = sum(line["units"] for line in v.lines if f" {line['procedure_code']} " in covered)
+        yield Finding(
+            "AUTH_UNITS_EXCEEDED",
+            "error",
+            "lines.units",
+            f"The claim bills {used:g} units against authorization {number}, which grants {units:g}.",
+            "Bill no more than the authorized units, or request more units first.",
+            "authorization",
+        )
+
+
+def check_filing(v: ClaimView) -> Iterator[Finding]:
+    """Filing deadline passed, or within `FILING_WARNING_DAYS` days."""
+    left = v.features["filing_days_left"]
+    if left != left:
+        return
+    if left < 0:
+        yield Finding(
+            "FILING_LIMIT_PASSED",
+            "error",
+            "submission_date",
+            f"The filing limit of {v.payer} passed {-left:.0f} days before the submission date.",
+            "Submit only with proof of timely filing; otherwise the charge is written off.",
+            "timely_filing",
+        )
+    elif left <= FILING_WARNING_DAYS:
+        yield Finding(
+            "FILING_LIMIT_NEAR",
+            "warning",
+            "submission_date",
+            f"Only {left:.0f} days remain before {v.payer}'s filing limit.",
+            "Submit today.",
+            "timely_filing",
+        )
+
+
+def check_duplicate(v: ClaimView) -> Iterator[Finding]:
+    """An earlier claim for the same patient, service date and procedure (and this is not a replacement)."""
+    if v.features["dup_earlier_claims"] and v.claim.get("claim_frequency_code") != "7":
+        yield Finding(
+            "DUPLICATE",
+            "error",
+            "claim_frequency_code",
+            f"{v.features['dup_earlier_claims']:.0f} earlier claim(s) billed the same patient, date and procedure.",
+            "Check the original claim's status; send a replacement (frequency 7) if it needs correcting.",
+            "duplicate",
+        )
+
+
+def check_codes(v: ClaimView) -> Iterator[Finding]:
+    """Unknown or inactive procedure and diagnosis codes, missing pointers, missing rendering NPI."""
+    service = v.date("service_date_from")
+    for k, dx in enumerate((v.claim.get("diagnosis_codes") or "").split(" ")):
+        if dx and service and not is_code_active(dx, service):
+            what = "inactive on" if dx in DIAGNOSIS_BY_CODE else "not a known ICD-10-CM code for"
+            yield Finding(
+                "DIAGNOSIS_INVALID",
+                "error",
+                f"diagnosis_codes[{k}]",
+                f"Diagnosis {dx} is {what} {service}.",
+                "Use the ICD-10-CM code valid on the service date.",
+                "coding",
+            )
+    for i, line in enumerate(v.lines):
+        code = line["procedure_code"]
+        day = pd.Timestamp(line["service_date"]).date() if line.get("service_date") is not None else service
+        if day and not is_code_active(code, day):
+            what = "inactive on" if code in PROCEDURE_BY_CODE else "not a known code for"
+            yield Finding(
+                "PROCEDURE_INVALID",
+                "error",
+                f"lines[{i}].procedure_code",
+                f"Procedure {code} is {what} {day}.",
+                "Use the procedure code valid on the service date.",
+                "coding",
+            )
+        if not line.get("diagnosis_pointers"):
+            yield Finding(
+                "POINTER_MISSING",
+                "error",
+                f"lines[{i}].diagnosis_pointers",
+                f"Line {line['line_number']} ({code}) points to no diagnosis.",
+                "Point the line to the diagnosis that supports it.",
+                "missing_information",
+            )
+    if not v.claim.get("rendering_provider_npi"):
+        yield Finding(
+            "RENDERING_NPI_MISSING",
+            "error",
+            "rendering_provider_npi",
+            "The rendering provider NPI is missing.",
+            "Enter the rendering provider's NPI (loop 2310B).",
+            "missing_information",
+        )
+
+
+def check_modifiers(v: ClaimView) -> Iterator[Finding]:
+    """Modifiers a procedure does not accept; missing 25, GP and telehealth modifiers."""
+    codes = set(v.codes())
+    telehealth = v.claim.get("place_of_service") in TELEHEALTH_POS
+    gp_payer = v.features["payer_type"] in GP_PAYER_TYPES
+    for i, line in enumerate(v.lines):
+        code = line["procedure_code"]
+        mods = [line.get(m) for m in MODS if line.get(m)]
+        for j, mod in enumerate(mods):
+            if code in PROCEDURE_BY_CODE and f"{code}|{mod}" not in ACCEPTED:
+                yield Finding(
+                    "MODIFIER_INVALID",
+                    "error",
+                    f"lines[{i}].modifier_{j + 1}",
+                    f"Modifier {mod} is not valid with {code}.",
+                    "Remove or correct the modifier.",
+                    "coding",
+                )
+        if code in EM and codes & NEEDS_25 and "25" not in mods:
+            yield Finding(
+                "MODIFIER_25_MISSING",
+                "warning",
+                f"lines[{i}].modifier_1",
+                f"Visit {code} is billed with a procedure on the same day without modifier 25.",
+                "Add modifier 25 if the visit was significant and separately identifiable.",
+                "coding",
+            )
+        if code in THERAPY and gp_payer and "GP" not in mods:
+            yield Finding(
+                "MODIFIER_GP_MISSING",
+                "warning",
+                f"lines[{i}].modifier_1",
+                f"Therapy code {code} billed to a {v.features['payer_type'].replace('_', ' ')} payer without GP.",
+                "Add modifier GP to outpatient physical therapy lines.",
+                "coding",
+            )
+        if telehealth and (code in EM or code.startswith("908")) and not {"95", "GT"} & set(mods):
+            yield Finding(
+                "TELEHEALTH_MODIFIER_MISSING",
+                "warning",
+                f"lines[{i}].modifier_1",
+                f"Telehealth line {code} has no modifier 95 or GT.",
+                "Add modifier 95 (or the payer's own).",
+                "coding",
+            )
+
+
+CHECKS: tuple[Check, ...] = (
+    check_eligibility,
+    check_authorization,
+    check_filing,
+    check_duplicate,
+    check_codes,
+    check_modifiers,
+)
+
+
+def run_checks(view: ClaimView) -> list[Finding]:
+    """Every finding for one claim, errors first."""
+    found = [finding for check in CHECKS for finding in check(view)]
+    return sorted(found, key=lambda f: f.severity != "error")

@@ -1,0 +1,180 @@
+"""Factors: the model's features grouped into reasons a biller recognises, each tied to a denial category.
+
+All features that stem from one fact about the claim form one factor (every authorization-match feature is the
+"authorization" factor), so a reason's contribution is the sum of its features' SHAP values and the factors of a
+claim add up, with the base value, to the model's raw score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.features.history_features import PROVIDER_CATEGORIES
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A reason: a named group of features with the denial category it points to (None: the claim's likely one)."""
+
+    name: str
+    label: str
+    category: str | None
+    features: tuple[str, ...]
+
+
+FACTORS: tuple[Factor, ...] = (
+    Factor(
+        "authorization",
+        "Prior authorization",
+        "authorization",
+        (
+            "auth_required",
+            "auth_number_present",
+            "auth_found",
+            "auth_expired",
+            "auth_code_mismatch",
+            "auth_units_exceeded",
+        ),
+    ),
+    Factor(
+        "eligibility_check",
+        "Eligibility verification",
+        "eligibility",
+        (
+            "eligibility_status",
+            "eligibility_checked",
+            "eligibility_check_gap",
+        ),
+    ),
+    Factor("member_id", "Member ID", "eligibility", ("member_id_known",)),
+    Factor(
+        "patient_eligibility_history",
+        "Patient's eligibility history",
+        "eligibility",
+        ("hist_patient_payer_eligibility_denials",),
+    ),
+    Factor(
+        "modifiers",
+        "Modifiers",
+        "coding",
+        (
+            "missing_25",
+            "therapy_without_gp",
+            "telehealth_without_modifier",
+            "invalid_modifier",
+            "mod59_on_97140",
+            "has_mod_25",
+            "has_mod_59",
+            "n_modifiers",
+            "hist_payer_mod_rate",
+        ),
+    ),
+    Factor(
+        "diagnosis_coding",
+        "Diagnosis coding",
+        "coding",
+        (
+            "inactive_dx",
+            "line_dx_misfit",
+            "n_dx",
+            "principal_dx_group",
+        ),
+    ),
+    Factor("rendering_npi", "Rendering provider NPI", "missing_information", ("missing_rendering_npi",)),
+    Factor("diagnosis_pointer", "Diagnosis pointers", "missing_information", ("missing_pointer",)),
+    Factor("timely_filing", "Filing deadline", "timely_filing", ("lag_days", "filing_days_left", "past_filing_limit")),
+    Factor("duplicate", "Earlier claims for the same service", "duplicate", ("dup_earlier_claims", "is_replacement")),
+    Factor(
+        "payer_procedure_history",
+        "Payer's record with this procedure",
+        None,
+        (
+            "hist_payer_proc_rate",
+            "hist_payer_proc_recent",
+            "hist_payer_proc_trend",
+            "hist_payer_proc_n",
+            "primary_procedure",
+        ),
+    ),
+    # Payer- and provider-level rates mostly stand for who the payer or provider is, so each forms one factor
+    # whose category is the claim's likely one rather than eight factors claiming eight causes.
+    Factor(
+        "payer",
+        "Payer's record",
+        None,
+        ("payer_id", "payer_type", "hist_payer_rate", *(f"hist_payer_{c}_rate" for c in CATEGORIES)),
+    ),
+    Factor(
+        "provider",
+        "Rendering provider's record",
+        None,
+        ("specialty", "hist_provider_rate", *(f"hist_provider_{c}_rate" for c in PROVIDER_CATEGORIES)),
+    ),
+    Factor(
+        "patient_history",
+        "Patient's claim history",
+        None,
+        (
+            "hist_patient_prior_denials",
+            "hist_patient_prior_claims",
+            "hist_patient_payer_denials",
+            "patient_age",
+        ),
+    ),
+    Factor(
+        "service",
+        "Service billed",
+        None,
+        (
+            "claim_type",
+            "place_of_service",
+            "n_lines",
+            "total_units",
+            "max_units",
+            "log_total_charge",
+        ),
+    ),
+)
+FACTOR_BY_NAME = {f.name: f for f in FACTORS}
+FACTOR_NAMES = tuple(f.name for f in FACTORS)
+
+
+def grouping_matrix(feature_names: list[str]) -> np.ndarray:
+    """0/1 matrix (n_features x n_factors) that sums feature contributions into factor contributions.
+
+    Raises:
+        ValueError: naming any feature that belongs to no factor or to more than one.
+    """
+    column = {}
+    for j, factor in enumerate(FACTORS):
+        for feature in factor.features:
+            if feature in column:
+                raise ValueError(f"feature {feature!r} belongs to two factors")
+            column[feature] = j
+    missing = [f for f in feature_names if f not in column]
+    if missing:
+        raise ValueError(f"features without a factor: {', '.join(missing)}")
+    G = np.zeros((len(feature_names), len(FACTORS)))
+    for i, name in enumerate(feature_names):
+        G[i, column[name]] = 1.0
+    return G
+
+
+def factor_categories(likely_category: np.ndarray) -> np.ndarray:
+    """Category of every factor for every claim (n_claims x n_factors): fixed, or the claim's likely category."""
+    fixed = np.array([f.category or "" for f in FACTORS], dtype=object)
+    out = np.tile(fixed, (len(likely_category), 1))
+    dynamic = fixed == ""
+    out[:, dynamic] = np.asarray(likely_category, dtype=object)[:, None]
+    return out
+
+
+def top_factors(contrib: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the `k` factors that push each claim's risk up the most (largest contribution first)."""
+    k = min(k, contrib.shape[1])
+    part = np.argpartition(-contrib, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(contrib, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
