@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,9 +126,10 @@ def download_bundle(run_id: str, settings: Settings) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
     try:
         mlflow_client(settings)
-        local = mlflow.artifacts.download_artifacts(
-            run_id=run_id, artifact_path=BUNDLE_ARTIFACT, dst_path=str(staging), tracking_uri=settings.tracking_uri
-        )
+        with _quiet_progress():
+            local = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=BUNDLE_ARTIFACT, dst_path=str(staging), tracking_uri=settings.tracking_uri
+            )
         verify_bundle(Path(local))
         Path(local).rename(target)
     except Exception as exc:
@@ -164,6 +167,21 @@ def register_bundle(bundle: Path, settings: Settings, experiment: str = "denial-
         name, source=f"runs:/{run.info.run_id}/{BUNDLE_ARTIFACT}", run_id=run.info.run_id
     )
     return run.info.run_id, str(version.version)
+
+
+@contextmanager
+def _quiet_progress():
+    """No MLflow download progress bar on a user's terminal (read from the environment on each download)."""
+    key = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    before = os.environ.get(key)
+    os.environ[key] = "false"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
 
 
 def set_champion(version: str, settings: Settings) -> str | None:
