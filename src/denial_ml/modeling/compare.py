@@ -217,20 +217,27 @@ def score_both(champion, challenger, claims: pd.DataFrame, lines: pd.DataFrame) 
 def format_comparison(comparison: Comparison, champion: str, challenger: str) -> str:
     """Text table: each metric for both models with intervals, and the difference."""
     pct = f"{comparison.confidence:.0%}"
+    rows = [("metric", "champion", "challenger", "difference", "verdict")]
+    for m in comparison.metrics.values():
+        fmt = _money if m.metric.startswith("denied_dollars") else _num
+        verdict = "worse" if m.worse else "better" if m.better else "no clear change"
+        rows.append(
+            (
+                m.metric,
+                _cell(fmt, m.champion, m.champion_low, m.champion_high),
+                _cell(fmt, m.challenger, m.challenger_low, m.challenger_high),
+                _cell(fmt, m.difference, m.difference_low, m.difference_high, signed=True),
+                verdict,
+            )
+        )
+    width = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [
         f"{comparison.claims:,} decided claims ({comparison.denied:,} denied); {comparison.resamples} paired"
         f" bootstrap resamples (seed {comparison.seed}), {pct} intervals",
         f"champion = {champion}   challenger = {challenger}",
-        f"{'metric':<24}{'champion':>28}{'challenger':>28}{'difference':>28}  verdict",
     ]
-    for m in comparison.metrics.values():
-        fmt = _money if m.metric.startswith("denied_dollars") else _num
-        verdict = "worse" if m.worse else "better" if m.better else "no clear change"
-        lines.append(
-            f"{m.metric:<24}{_cell(fmt, m.champion, m.champion_low, m.champion_high):>28}"
-            f"{_cell(fmt, m.challenger, m.challenger_low, m.challenger_high):>28}"
-            f"{_cell(fmt, m.difference, m.difference_low, m.difference_high, signed=True):>28}  {verdict}"
-        )
+    for r in rows:
+        lines.append(f"{r[0]:<{width[0]}}" + "".join(f"  {r[i]:>{width[i]}}" for i in (1, 2, 3)) + f"  {r[4]}")
     return "\n".join(lines)
 
 
