@@ -22,6 +22,7 @@ from denial_ml.api.routes import claims, health, ml_models, outcomes, worklist
 from denial_ml.api.serving import ModelHolder, ModelLoadError
 from denial_ml.config import Settings, get_settings
 from denial_ml.store import WorklistStore
+from denial_ml.web import install_web
 
 log = logging.getLogger(__name__)
 
@@ -82,4 +83,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     for module in (claims, worklist, outcomes, ml_models, health):
         app.include_router(module.router)
+    install_web(app)  # the pages under /ui (denial_ml.web)
     return app

@@ -1,0 +1,197 @@
+"""The claim-check form: its fields to an API claim payload and back, and field errors to form inputs (pure).
+
+Values that do not parse (a units field reading "four") are passed on as text, so the API's own validation
+(`denial_ml.api.validation.check_claims`) names the field and the problem, exactly as the API would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from denial_ml.api.schemas import FieldError
+
+MAX_LINES = 6
+HEADER_FIELDS = (
+    "claim_id",
+    "patient_id",
+    "member_id",
+    "payer_id",
+    "billing_provider_npi",
+    "rendering_provider_npi",
+    "claim_type",
+    "claim_frequency_code",
+    "place_of_service",
+    "service_date_from",
+    "service_date_to",
+    "submission_date",
+    "prior_auth_number",
+    "original_claim_id",
+    "eligibility_check_date",
+    "eligibility_status",
+)
+LINE_FIELDS = ("procedure_code", "modifiers", "units", "line_charge", "diagnosis_pointers", "service_date")
+LABELS = {
+    "claim_id": "Claim number",
+    "patient_id": "Patient id",
+    "member_id": "Member id",
+    "payer_id": "Payer",
+    "billing_provider_npi": "Billing NPI",
+    "rendering_provider_npi": "Rendering NPI",
+    "claim_type": "Claim type",
+    "claim_frequency_code": "Frequency",
+    "place_of_service": "Place of service",
+    "service_date_from": "Service from",
+    "service_date_to": "Service to",
+    "submission_date": "Submission date",
+    "total_charge": "Total charge",
+    "diagnosis_codes": "Diagnosis codes",
+    "prior_auth_number": "Prior authorization number",
+    "original_claim_id": "Original claim number",
+    "eligibility_checked": "Eligibility verified",
+    "eligibility_check_date": "Eligibility check date",
+    "eligibility_status": "Eligibility status",
+    "procedure_code": "procedure",
+    "modifiers": "modifiers",
+    "units": "units",
+    "line_charge": "charge",
+    "diagnosis_pointers": "diagnosis pointers",
+    "service_date": "service date",
+    "lines": "Service lines",
+    "claim": "Claim",
+}
+_SPLIT = re.compile(r"[\s,;]+")
+_INT = re.compile(r"^\d{1,9}$")
+
+
+def _clean(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _codes(value: Any) -> list[str]:
+    return [c.replace(".", "").upper() for c in _SPLIT.split(_clean(value) or "") if c]
+
+
+def _int(text: str) -> int | str:
+    return int(text) if _INT.match(text) else text
+
+
+def _money(text: str) -> float | str:
+    try:
+        return round(float(text.replace(",", "").replace("$", "")), 2)
+    except ValueError:
+        return text
+
+
+def new_form(today: dt.date) -> dict[str, str]:
+    """Values of an empty form: today's submission, a professional claim in an office."""
+    return {"submission_date": today.isoformat(), "claim_type": "837P", "claim_frequency_code": "1",
+            "place_of_service": "11", "eligibility_status": "unknown"}  # fmt: skip
+
+
+def _line(form: Mapping[str, Any], row: int, number: int, service_from: str | None) -> dict[str, Any] | None:
+    raw = {name: _clean(form.get(f"lines-{row}-{name}")) for name in LINE_FIELDS}
+    if all(v is None for v in raw.values()):
+        return None
+    units, charge = raw["units"] or "1", raw["line_charge"]
+    pointers = [_int(p) for p in _SPLIT.split(raw["diagnosis_pointers"] or "") if p]
+    return {
+        "line_number": number,
+        "procedure_code": (raw["procedure_code"] or "").upper() or None,
+        "modifiers": _codes(raw["modifiers"]),
+        "units": _int(units),
+        "line_charge": _money(charge) if charge else None,
+        "diagnosis_pointers": pointers or None,
+        "service_date": raw["service_date"] or service_from,
+    }
+
+
+def form_to_claim(form: Mapping[str, Any], today: dt.date) -> tuple[dict[str, Any], list[int]]:
+    """The API claim payload of a submitted form, and the form row of each of its lines.
+
+    Empty line rows are skipped; a line's service date defaults to the claim's first service date, the
+    submission date to today and the total charge to the sum of the line charges.
+    """
+    claim: dict[str, Any] = {}
+    for name in HEADER_FIELDS:
+        value = _clean(form.get(name))
+        if value is not None:
+            claim[name] = value.upper() if name in ("claim_type",) else value
+    claim.setdefault("submission_date", today.isoformat())
+    claim["eligibility_checked"] = form.get("eligibility_checked") in ("on", "true", "1", "yes")
+    claim["diagnosis_codes"] = _codes(form.get("diagnosis_codes"))
+    lines, rows = [], []
+    for row in range(MAX_LINES):
+        line = _line(form, row, len(lines) + 1, claim.get("service_date_from"))
+        if line is not None:
+            lines.append(line)
+            rows.append(row)
+    claim["lines"] = lines
+    total = _clean(form.get("total_charge"))
+    charges = [line["line_charge"] for line in lines if isinstance(line["line_charge"], float)]
+    claim["total_charge"] = _money(total) if total else round(sum(charges), 2)
+    return claim, rows
+
+
+def claim_to_form(claim: Mapping[str, Any]) -> dict[str, str]:
+    """Form values showing a claim payload (e.g. one pasted as JSON), lines in rows 0, 1, ..."""
+    form = {name: "" if claim.get(name) is None else str(claim[name]) for name in HEADER_FIELDS}
+    form["diagnosis_codes"] = " ".join(claim.get("diagnosis_codes") or [])
+    form["total_charge"] = "" if claim.get("total_charge") is None else f"{claim['total_charge']:.2f}"
+    form["eligibility_checked"] = "on" if claim.get("eligibility_checked") else ""
+    for row, line in enumerate((claim.get("lines") or [])[:MAX_LINES]):
+        for name in LINE_FIELDS:
+            value = line.get(name)
+            if isinstance(value, list):
+                value = " ".join(map(str, value))
+            form[f"lines-{row}-{name}"] = "" if value is None else str(value)
+    return form
+
+
+def parse_pasted(text: str) -> dict[str, Any]:
+    """A claim from pasted JSON: a claim object, `{"claim": {...}}` or `{"claims": [first, ...]}`.
+
+    Raises:
+        ValueError: with a message saying what is wrong with the text.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"The pasted text is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+    if isinstance(data, dict) and isinstance(data.get("claim"), dict):
+        data = data["claim"]
+    elif isinstance(data, dict) and isinstance(data.get("claims"), list) and data["claims"]:
+        data = data["claims"][0]
+    if not isinstance(data, dict):
+        raise ValueError('The pasted JSON must be one claim object, {"claim": {...}} or {"claims": [...]}.')
+    return data
+
+
+def error_inputs(errors: list[FieldError], rows: list[int] | None = None) -> dict[str, list[str]]:
+    """Field errors keyed by the form input they belong to (`lines-<row>-units`, `diagnosis_codes`, ...)."""
+    out: dict[str, list[str]] = {}
+    for error in errors:
+        match = re.match(r"^lines\[(\d+)\]\.(\w+)", error.field)
+        if match:
+            position = int(match.group(1))
+            row = rows[position] if rows is not None and position < len(rows) else position
+            key = f"lines-{row}-{match.group(2)}"
+        else:
+            key = re.sub(r"\[\d+\]$", "", error.field) or "claim"
+        out.setdefault(key, []).append(error.message)
+    return out
+
+
+def describe_error(error: FieldError, rows: list[int] | None = None) -> str:
+    """ "Line 2 units: Input should be a valid integer" for the summary above the form."""
+    match = re.match(r"^lines\[(\d+)\]\.(\w+)", error.field)
+    if match:
+        position = int(match.group(1))
+        row = rows[position] if rows is not None and position < len(rows) else position
+        return f"Line {row + 1} {LABELS.get(match.group(2), match.group(2))}: {error.message}"
+    name = re.sub(r"\[\d+\]$", "", error.field) or "claim"
+    return f"{LABELS.get(name, name)}: {error.message}"
