@@ -79,6 +79,11 @@ def words(value: str | None) -> str:
     return DASH if value is None else str(value).replace("_", " ")
 
 
+def options(values: list[str] | tuple[str, ...]) -> list[tuple[str, str]]:
+    """Menu options `(value, readable text)` of code values."""
+    return [(v, words(v)) for v in values]
+
+
 FILTERS = {
     "pct": pct,
     "money": money,
@@ -90,4 +95,5 @@ FILTERS = {
     "words": words,
     "points": points,
     "factor_label": factor_label,
+    "options": options,
 }

@@ -1,7 +1,153 @@
-"""Placeholder: filled in by the next commits."""
+"""Appeals worklist (appeals staff): the ranked list with filters and deadline badges, one item's detail with
+its explanation, notes and history, and the changes (legal status moves, assignment, notes).
+
+Changes go through the store with the version the page showed; when someone else changed the item first, the
+page says so and shows the item as it is now.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+from fastapi import APIRouter, Form, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from denial_ml.api.deps import ServicesDep
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.store import IllegalTransition, StaleVersion, StoreError, UnknownItem, WorklistStore
+from denial_ml.store.models import WorklistItem
+from denial_ml.store.queries import ItemFilter
+from denial_ml.store.status import STATUSES, TRANSITIONS
+from denial_ml.web.auth import AppealsViewer, CsrfChecked, PageError, Viewer
+from denial_ml.web.state import get_state, render
+from denial_ml.web.worklist_view import PAGE_SIZE, filter_options, read_filters
+
+router = APIRouter(prefix="/ui/worklist", include_in_schema=False)
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Version = Annotated[int, Form(ge=1, le=2**31 - 1)]
+SAVED = {"status": "Status changed.", "assignee": "Assignment saved.", "note": "Note added."}
+
+
+@router.get("")
+def worklist_page(request: Request, viewer: AppealsViewer, services: ServicesDep) -> Response:
+    """A page of items matching the filters, highest expected recovery first."""
+    filters = read_filters(request.query_params)
+    store = services.store
+    page = store.list_items(ItemFilter(**filters.applied), offset=filters.offset, limit=PAGE_SIZE)
+    options = get_state(request).cache.get("worklist-options", store.url, lambda: filter_options(store))
+    return render(
+        request,
+        "worklist.html",
+        {
+            "page": page,
+            "filters": filters,
+            "options": options,
+            "categories": CATEGORIES,
+            "statuses": STATUSES,
+            "last_page": max(1, -(-page.total // PAGE_SIZE)),
+        },
+    )
+
+
+def load_item(store: WorklistStore, item_id: int) -> WorklistItem:
+    """The item with notes and history, or a 404 page."""
+    try:
+        return store.get_item(item_id)
+    except UnknownItem:
+        raise PageError(404, "No such item", f"There is no worklist item {item_id}.") from None
+
+
+def detail(
+    request: Request, store: WorklistStore, item_id: int, status: int = 200, message: str | None = None
+) -> Response:
+    """The item's page; `message` is an error to show above it."""
+    item = load_item(store, item_id)
+    saved = SAVED.get(request.query_params.get("saved", ""))
+    return render(
+        request,
+        "worklist_item.html",
+        {"item": item, "moves": TRANSITIONS.get(item.status, ()), "error": message, "saved": saved},
+        status=status,
+    )
+
+
+@router.get("/{item_id}")
+def item_page(request: Request, viewer: AppealsViewer, services: ServicesDep, item_id: ItemId) -> Response:
+    """One item: why it is ranked and routed as it is, its history and notes, and what can be done."""
+    return detail(request, services.store, item_id)
+
+
+def change(
+    request: Request,
+    viewer: Viewer,
+    store: WorklistStore,
+    item_id: int,
+    version: int,
+    what: str,
+    **fields: str | None,
+) -> Response:
+    """Apply one change at `version`; on a conflict or a refused change, the item page with the reason."""
+    try:
+        store.update_item(item_id, version, viewer.owner, **fields)  # type: ignore[arg-type]
+    except UnknownItem:
+        raise PageError(404, "No such item", f"There is no worklist item {item_id}.") from None
+    except StaleVersion:
+        current = load_item(store, item_id)
+        last = current.history[-1] if current.history else None
+        by = f" by {last.actor}" if last else ""
+        message = (
+            f"Someone else changed this item first{by} (it is now at version {current.version}, you saw version "
+            f"{version}). Your change was not saved. The page now shows the item as it is: repeat your change if "
+            "it still applies."
+        )
+        return detail(request, store, item_id, status=409, message=message)
+    except IllegalTransition as exc:
+        return detail(request, store, item_id, status=409, message=f"Not allowed: {exc}.")
+    except StoreError as exc:
+        return detail(request, store, item_id, status=422, message=f"Not saved: {exc}.")
+    return RedirectResponse(f"/ui/worklist/{item_id}?saved={what}", status_code=303)
+
+
+@router.post("/{item_id}/status", dependencies=[CsrfChecked])
+def move_item(
+    request: Request,
+    viewer: AppealsViewer,
+    services: ServicesDep,
+    item_id: ItemId,
+    version: Version,
+    status: Annotated[str, Form(max_length=20)],
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Move the item to another status (the store refuses moves the status machine does not allow)."""
+    fields = {"status": status, "note": note.strip() or None}
+    return change(request, viewer, services.store, item_id, version, "status", **fields)
+
+
+@router.post("/{item_id}/assign", dependencies=[CsrfChecked])
+def assign_item(
+    request: Request,
+    viewer: AppealsViewer,
+    services: ServicesDep,
+    item_id: ItemId,
+    version: Version,
+    assignee: Annotated[str, Form(max_length=100)] = "",
+    to_me: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Assign the item to someone (to the viewer with "Assign to me"; an empty name unassigns)."""
+    who = viewer.owner if to_me else assignee.strip()
+    return change(request, viewer, services.store, item_id, version, "assignee", assignee=who)
+
+
+@router.post("/{item_id}/note", dependencies=[CsrfChecked])
+def add_note(
+    request: Request,
+    viewer: AppealsViewer,
+    services: ServicesDep,
+    item_id: ItemId,
+    version: Version,
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Add a note to the item."""
+    if not note.strip():
+        return detail(request, services.store, item_id, status=422, message="Write the note before adding it.")
+    return change(request, viewer, services.store, item_id, version, "note", note=note.strip())
