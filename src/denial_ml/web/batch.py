@@ -147,7 +147,7 @@ def _csv_rows(response: ScoreResponse, refused: list[dict[str, str]]) -> str:
     frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
     # A cell starting with = + - @ runs as a formula in spreadsheets: quote text cells that do.
     for column in ("claim_id", "top_reason_sentence", "fix", "findings", "error"):
-        text = frame[column].fillna("").astype(str)
+        text = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
         frame[column] = text.where(~text.str.match(r"^[=+\-@]"), "'" + text)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)

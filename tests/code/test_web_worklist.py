@@ -1,0 +1,154 @@
+"""The appeals worklist pages through TestClient: filters, badges, moves, conflicts, assignment, notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from test_web_auth import csrf, sign_in
+
+from denial_ml.api.app import create_app
+from denial_ml.api.testing import issue_keys, make_services
+from denial_ml.store import WorklistStore
+from denial_ml.store.testing import migrated_database
+from denial_ml.web.settings import WebSettings
+from denial_ml.web.state import make_state
+from denial_ml.web.testing import seed_worklist
+
+ROW = re.compile(r'<tr data-item="(\d+)">(.*?)</tr>', re.S)
+
+
+@pytest.fixture
+def appeals(tmp_path):
+    """A signed-in appeals client over 120 sample items (3 in progress), and the store."""
+    with migrated_database("sqlite", tmp_path) as url:
+        store = WorklistStore(url)
+        keys = issue_keys(store)
+        seed_worklist(store, 120, in_progress=3)
+        app = create_app(services=make_services(store))
+        app.state.web = make_state(WebSettings(session_secret="test-secret", cookie_secure=False))
+        client = TestClient(app)
+        sign_in(client, keys["appeals"])
+        yield client, store
+        store.close()
+
+
+def rows(html: str) -> list[tuple[int, str]]:
+    return [(int(i), body) for i, body in ROW.findall(html)]
+
+
+def test_worklist_is_sorted_by_expected_recovery_and_paged(appeals):
+    client, store = appeals
+    first = client.get("/ui/worklist")
+    ids = [i for i, _ in rows(first.text)]
+    assert ids == [item.id for item in store.list_items(limit=50).items]
+    assert "120 items" in first.text and 'href="/ui/worklist?page=2"' in first.text
+    second = client.get("/ui/worklist?page=3")
+    assert [i for i, _ in rows(second.text)] == [item.id for item in store.list_items(offset=100, limit=50).items]
+
+
+def test_filters_show_only_matching_items(appeals):
+    client, store = appeals
+    page = client.get("/ui/worklist", params={"status": "new", "category": "coding", "payer": "P3"})
+    expected = store.list_items(status="new", category="coding", payer="P3", limit=50)
+    assert [i for i, _ in rows(page.text)] == [item.id for item in expected.items]
+    assert f"{expected.total} item" in page.text
+    assert all("Payer 3" in body and ">coding<" in body for _, body in rows(page.text))
+    assert '<option value="P3" selected>Payer 3 (P3)</option>' in page.text
+    # The pager keeps the filters.
+    within = client.get("/ui/worklist", params={"deadline_within_days": "20"})
+    today = dt.date.today()
+    shown = [store.get_item(i) for i, _ in rows(within.text)]
+    assert shown and all(today <= item.appeal_deadline <= today + dt.timedelta(days=20) for item in shown)
+
+
+def test_bad_filters_are_named_and_ignored(appeals):
+    client, _ = appeals
+    page = client.get("/ui/worklist", params={"deadline_within_days": "soon", "status": "lost", "page": "0"})
+    assert page.status_code == 200
+    assert "Deadline within (days): Input should be a valid integer" in page.text
+    assert "Status: Input should be" in page.text
+    assert "Page: &#39;0&#39; is not a page number; showing page 1." in page.text
+    assert "120 items" in page.text
+
+
+def test_deadline_badges(appeals):
+    client, store = appeals
+    page = client.get("/ui/worklist").text
+    today = dt.date.today()
+    for item_id, body in rows(page):
+        days = (store.get_item(item_id).appeal_deadline - today).days
+        kind = "past" if days < 0 else "urgent" if days <= 7 else "soon" if days <= 30 else "ok"
+        assert f'class="badge {kind}"' in body, (days, body)
+
+
+def test_moving_an_item_writes_history_with_the_users_name(appeals):
+    client, store = appeals
+    item = store.list_items(status="in_progress", limit=1).items[0]
+    detail = client.get(f"/ui/worklist/{item.id}")
+    buttons = re.findall(r'data-status="(\w+)"', detail.text)
+    assert buttons == ["new", "appealed", "resubmitted", "written_off"]  # the legal moves from in_progress
+    response = client.post(
+        f"/ui/worklist/{item.id}/status",
+        data={"csrf_token": csrf(detail.text), "version": str(item.version), "status": "appealed"},
+    )
+    assert response.status_code == 200 and "Status changed." in response.text
+    assert re.search(r"<strong>appeals-user</strong> changed status from in progress to appealed", response.text)
+    assert re.findall(r'data-status="(\w+)"', response.text) == ["overturned", "upheld"]
+
+
+def test_a_stale_version_says_someone_else_changed_the_item(appeals):
+    client, store = appeals
+    item = store.list_items(status="new", limit=1).items[0]
+    detail = client.get(f"/ui/worklist/{item.id}")
+    store.update_item(item.id, item.version, "jlee", assignee="jlee")  # another user, first
+    response = client.post(
+        f"/ui/worklist/{item.id}/status",
+        data={"csrf_token": csrf(detail.text), "version": str(item.version), "status": "in_progress"},
+    )
+    assert response.status_code == 409
+    assert (
+        f"Someone else changed this item first by jlee (it is now at version {item.version + 1}, you saw version "
+        f"{item.version}). Your change was not saved." in response.text
+    )
+    assert store.get_item(item.id).status == "new"
+    assert 'data-testid="assignee">jlee<' in response.text
+
+
+def test_a_move_the_status_machine_refuses_is_explained(appeals):
+    client, store = appeals
+    item = store.list_items(status="new", limit=1).items[0]
+    detail = client.get(f"/ui/worklist/{item.id}")
+    response = client.post(
+        f"/ui/worklist/{item.id}/status",
+        data={"csrf_token": csrf(detail.text), "version": str(item.version), "status": "overturned"},
+    )
+    assert response.status_code == 409
+    assert "Not allowed: cannot move item" in response.text and "from &#39;new&#39; to &#39;overturned&#39;" in (
+        response.text
+    )
+
+
+def test_assign_to_me_and_notes(appeals):
+    client, store = appeals
+    item = store.list_items(status="new", limit=1).items[0]
+    detail = client.get(f"/ui/worklist/{item.id}")
+    token = csrf(detail.text)
+    client.post(f"/ui/worklist/{item.id}/assign", data={"csrf_token": token, "version": "1", "to_me": "1"})
+    assert store.get_item(item.id).assignee == "appeals-user"
+    noted = client.post(
+        f"/ui/worklist/{item.id}/note", data={"csrf_token": token, "version": "2", "note": "Called the payer."}
+    )
+    assert "<strong>appeals-user</strong>: Called the payer." in noted.text
+    mine = client.get("/ui/worklist", params={"assignee": "appeals-user"})
+    assert [i for i, _ in rows(mine.text)] == [item.id]
+    empty = client.post(f"/ui/worklist/{item.id}/note", data={"csrf_token": token, "version": "3", "note": " "})
+    assert empty.status_code == 422 and "Write the note before adding it." in empty.text
+
+
+def test_unknown_item_is_a_404_page(appeals):
+    client, _ = appeals
+    response = client.get("/ui/worklist/999999")
+    assert response.status_code == 404 and "There is no worklist item 999999." in response.text
