@@ -142,29 +142,28 @@ def test_ready_needs_a_reachable_store(trained, bundle_copy, tmp_path):
 
 def test_registry_alias_champion_is_served(trained, tmp_path):
     import mlflow
-    from mlflow.tracking import MlflowClient
 
     from denial_ml.api.serving import ModelLoadError, load_configured
+    from denial_ml.modeling.registry import register_bundle, set_champion
 
     result, scorer = trained
-    uri, previous = f"sqlite:///{tmp_path / 'mlflow.db'}", mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(uri)
+    settings = Settings(
+        api_model_source="registry",
+        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        models_dir=tmp_path / "models",
+        _env_file=None,
+    )
+    previous = mlflow.get_tracking_uri()
     try:
-        mlflow.set_experiment("api-test")
-        with mlflow.start_run() as run:
-            mlflow.log_artifacts(str(result.bundle), artifact_path="bundle")
+        run_id, version = register_bundle(result.bundle, settings)
+        set_champion(version, settings)
+        served = load_configured(settings)
+        with pytest.raises(ModelLoadError, match="no alias 'challenger'"):
+            load_configured(settings.model_copy(update={"api_model_alias": "challenger"}))
     finally:
         mlflow.set_tracking_uri(previous)
-    client = MlflowClient(uri)
-    client.create_registered_model("denial-risk")
-    version = client.create_model_version("denial-risk", f"{run.info.artifact_uri}/bundle", run_id=run.info.run_id)
-    client.set_registered_model_alias("denial-risk", "champion", version.version)
-    settings = Settings(api_model_source="registry", tracking_uri=uri, models_dir=tmp_path / "models", _env_file=None)
-    served = load_configured(settings)
     assert served.version == scorer.version
-    assert served.source.startswith("registry:denial-risk@champion (version 1")
-    with pytest.raises(ModelLoadError, match="alias 'challenger'"):
-        load_configured(settings.model_copy(update={"api_model_alias": "challenger"}))
+    assert served.source == f"registry:denial-risk@champion (version {version}, run {run_id})"
 
 
 LINE = re.compile(r'^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? -?[0-9.e+]+$')

@@ -56,7 +56,14 @@ def test_filters_combine(api):
 
 @pytest.mark.parametrize(
     "params",
-    [{"status": "lost"}, {"category": "weather"}, {"limit": 0}, {"limit": 1001}, {"deadline_within_days": -1}],
+    [
+        {"status": "lost"},
+        {"category": "weather"},
+        {"limit": 0},
+        {"limit": 1001},
+        {"deadline_within_days": -1},
+        {"stauts": "new"},
+    ],
 )
 def test_bad_filters_are_422(api, params):
     client, keys, _ = api

@@ -12,8 +12,11 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 import denial_ml
 from denial_ml.api.deps import Services
@@ -51,6 +54,18 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     return JSONResponse({"detail": errors}, status_code=422)
 
 
+async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """FastAPI's handler, except that a 405 lists in `Allow` the methods of every route on the path (Starlette
+    names only the first route's, e.g. GET but not PATCH on /v1/worklist/{item_id})."""
+    if exc.status_code != 405:
+        return await http_exception_handler(request, exc)
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return JSONResponse({"detail": exc.detail}, status_code=405, headers={"Allow": ", ".join(sorted(methods))})
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the application.
 
@@ -81,6 +96,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.state.services = services
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     for module in (claims, worklist, outcomes, ml_models, health):
         app.include_router(module.router)
     install_web(app)  # the pages under /ui (denial_ml.web)

@@ -8,9 +8,19 @@ data model's space-separated strings (diagnosis codes, pointers) and numbered co
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    Strict,
+    model_validator,
+)
 from pydantic_core import core_schema
 
 from denial_ml.domain.denials import CATEGORIES
@@ -21,6 +31,7 @@ MAX_BATCH = 10_000
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
 ICD10 = r"^[A-Z][0-9][0-9A-Z]{1,5}$"  # ICD-10-CM without the dot
 MODIFIER_CODE = r"^[A-Z0-9]{2}$"  # the data model's MODIFIER minus its empty alternative
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Route = Literal[ROUTES]  # type: ignore[valid-type]
@@ -33,7 +44,16 @@ def _in_range(day: dt.date) -> dt.date:
     return day
 
 
-Day = Annotated[dt.date, AfterValidator(_in_range)]
+def _iso_text(value: Any) -> Any:
+    # Input models are strict (JSON types only: no "5" for 5, no 0 for a date); dates come as ISO text.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, Strict(False), BeforeValidator(_iso_text), AfterValidator(_in_range)]
 Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 Text = Annotated[str, Field(min_length=1, max_length=64)]
 Modifier = Annotated[str, Field(pattern=MODIFIER_CODE)]
@@ -74,7 +94,7 @@ EXAMPLE_CLAIM: dict[str, Any] = {
 class LineIn(BaseModel):
     """One service line (837 loop 2400)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     line_number: int = Field(ge=1, le=999, description="LX01, unique within the claim.")
     line_control_number: str | None = Field(
@@ -94,7 +114,7 @@ class LineIn(BaseModel):
 class ClaimIn(BaseModel):
     """A claim before submission: header fields (837 loop 2300) and its lines. No names or birth dates."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_CLAIM]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_CLAIM]})
 
     claim_id: Text = Field(description="CLM01 patient control number.")
     patient_id: Text
@@ -136,7 +156,9 @@ class _ClaimObject:
 class ScoreRequest(BaseModel):
     """One claim or a batch of claims to score."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"claims": [EXAMPLE_CLAIM]}]})
+    model_config = ConfigDict(
+        extra="forbid", strict=True, json_schema_extra={"examples": [{"claims": [EXAMPLE_CLAIM]}]}
+    )
 
     claims: list[_ClaimObject] = Field(min_length=1, max_length=MAX_BATCH)  # type: ignore[valid-type]
 
@@ -205,7 +227,7 @@ class ScoreResponse(BaseModel):
 class LineModifiers(BaseModel):
     """The modifiers a line would carry instead of its current ones."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     line_number: int = Field(ge=1, le=999)
     modifiers: list[Modifier] = Field(max_length=4)
@@ -214,7 +236,7 @@ class LineModifiers(BaseModel):
 class ClaimEdits(BaseModel):
     """Changes to try; a field left out is not changed (`prior_auth_number: null` removes the number)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     prior_auth_number: str | None = Field(None, min_length=1, max_length=50)
     line_modifiers: list[LineModifiers] = Field(default_factory=list, max_length=999)
@@ -232,6 +254,7 @@ class WhatIfRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -300,6 +323,24 @@ class WorklistItemOut(BaseModel):
     recovered_amount: float | None
 
 
+class WorklistQuery(BaseModel):
+    """Filters and paging of the worklist; an unknown parameter is refused (a typo must not widen the list)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payer: str | None = Field(None, max_length=200, description="Payer id or exact payer name.")
+    category: Category | None = None
+    status: Status | None = None
+    assignee: str | None = Field(None, max_length=100)
+    route: Route | None = None
+    min_expected_recovery: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
+    deadline_within_days: int | None = Field(
+        None, ge=0, le=3650, description="Appeal deadline between today and today + N days."
+    )
+    offset: int = Field(0, ge=0, le=10_000_000)
+    limit: int = Field(50, ge=1, le=1000)
+
+
 class WorklistPage(BaseModel):
     """A page of the worklist, highest expected recovery first."""
 
@@ -353,6 +394,7 @@ class WorklistPatch(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={"examples": [{"version": 1, "status": "in_progress", "assignee": "jlee"}]},
     )
 
@@ -365,7 +407,7 @@ class WorklistPatch(BaseModel):
 class OutcomeIn(BaseModel):
     """A recorded outcome: the payer's appeal decision, or what became of the denied claim."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     claim_id: Text
     outcome: Literal["overturned", "upheld", "resubmitted", "written_off"]
@@ -378,6 +420,7 @@ class OutcomesRequest(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"outcomes": [{"claim_id": "CLM000012345", "outcome": "overturned", "recovered_amount": 312.5}]}
@@ -462,6 +505,7 @@ class ErrorOut(BaseModel):
 
 
 ERROR_TEXT = {
+    400: "The body is not valid JSON.",
     401: "Missing, wrong or revoked API key.",
     403: "The key's role may not do this.",
     404: "No such item.",

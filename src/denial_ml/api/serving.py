@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,31 +81,24 @@ def serve_scorer(scorer: Scorer, folder: Path, source: str) -> ServedModel:
 
 
 def download_registered(settings: Settings) -> tuple[Path, str]:
-    """Download the bundle of the registered model version that carries the configured alias.
+    """The verified local bundle of the registered version that carries the configured alias.
 
     Returns:
-        The local bundle folder and a description of the source.
+        The bundle folder and a description of the source.
 
     Raises:
         ModelLoadError: when the registry, the alias or the bundle artifacts cannot be read.
     """
-    import mlflow
-    from mlflow.tracking import MlflowClient
+    from denial_ml.modeling.registry import RegistryError, resolve_model
 
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # a progress bar per file in the log
     name, alias = settings.registry_model_name, settings.api_model_alias
     try:
-        client = MlflowClient(tracking_uri=settings.tracking_uri)
-        version = client.get_model_version_by_alias(name, alias)
-        target = settings.models_dir / ".serving" / f"{name}-v{version.version}"
-        target.mkdir(parents=True, exist_ok=True)
-        mlflow.set_tracking_uri(settings.tracking_uri)
-        local = mlflow.artifacts.download_artifacts(
-            run_id=version.run_id, artifact_path="bundle", dst_path=str(target), tracking_uri=settings.tracking_uri
-        )
-    except Exception as exc:  # MLflow raises its own and transport errors; all mean "cannot load"
-        raise ModelLoadError(f"registry model {name!r} alias {alias!r}: {type(exc).__name__}: {exc}") from None
-    return Path(local), f"registry:{name}@{alias} (version {version.version}, run {version.run_id})"
+        found = resolve_model(f"models:/{name}@{alias}", settings)
+    except (RegistryError, BundleError) as exc:
+        raise ModelLoadError(str(exc)) from None
+    except Exception as exc:  # the tracking store unreachable or unreadable: MLflow and driver errors
+        raise ModelLoadError(f"registry {settings.tracking_uri!r}: {type(exc).__name__}: {exc}") from None
+    return found.bundle, f"registry:{name}@{alias} (version {found.version}, run {found.run_id})"
 
 
 def load_configured(settings: Settings) -> ServedModel:

@@ -31,7 +31,7 @@ def invalid(rejected: list[RejectedClaim], batch: bool) -> RequestValidationErro
 @router.post(
     "/score",
     response_model=ScoreResponse,
-    responses=error_responses(401, 403, 503),
+    responses=error_responses(400, 401, 403, 503),
     summary="Denial risk of one claim or a batch (up to 10,000)",
 )
 def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: ScoreRequest) -> ScoreResponse:
@@ -52,7 +52,7 @@ def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: Score
 @router.post(
     "/what-if",
     response_model=WhatIfResponse,
-    responses=error_responses(401, 403, 503),
+    responses=error_responses(400, 401, 403, 503),
     summary="Risk of a claim before and after edits",
 )
 def what_if_edits(caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest) -> WhatIfResponse:

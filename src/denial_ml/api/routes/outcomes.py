@@ -12,7 +12,7 @@ from denial_ml.api.services import record_outcomes
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
 
 
-@router.post("", response_model=OutcomesResponse, responses=error_responses(401, 403), summary="Record outcomes")
+@router.post("", response_model=OutcomesResponse, responses=error_responses(400, 401, 403), summary="Record outcomes")
 def post_outcomes(caller: AppealsDep, store: StoreDep, body: OutcomesRequest) -> OutcomesResponse:
     """Record each outcome on its item (status, recovered amount, note); refused ones are listed with the reason.
 

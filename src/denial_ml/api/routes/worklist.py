@@ -9,16 +9,14 @@ from fastapi.exceptions import RequestValidationError
 
 from denial_ml.api.deps import AppealsDep, StoreDep
 from denial_ml.api.schemas import (
-    Category,
     HistoryOut,
     ItemExplanation,
     NoteOut,
-    Route,
-    Status,
     WorklistItemDetail,
     WorklistItemOut,
     WorklistPage,
     WorklistPatch,
+    WorklistQuery,
     error_responses,
 )
 from denial_ml.store import IllegalTransition, StaleVersion, StoreError, UnknownItem, WorklistStore
@@ -48,32 +46,10 @@ def load_detail(store: WorklistStore, item_id: int) -> WorklistItemDetail:
 
 
 @router.get("", response_model=WorklistPage, responses=error_responses(401, 403), summary="A page of the worklist")
-def list_worklist(
-    caller: AppealsDep,
-    store: StoreDep,
-    payer: Annotated[str | None, Query(max_length=200, description="Payer id or exact payer name.")] = None,
-    category: Annotated[Category | None, Query(description="Denial category.")] = None,
-    status_: Annotated[Status | None, Query(alias="status", description="Workflow status.")] = None,
-    assignee: Annotated[str | None, Query(max_length=100)] = None,
-    route: Annotated[Route | None, Query(description="appeal, resubmit or write_off.")] = None,
-    min_expected_recovery: Annotated[float | None, Query(ge=-1e9, le=1e9, allow_inf_nan=False)] = None,
-    deadline_within_days: Annotated[
-        int | None, Query(ge=0, le=3650, description="Appeal deadline between today and today + N days.")
-    ] = None,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-) -> WorklistPage:
+def list_worklist(caller: AppealsDep, store: StoreDep, query: Annotated[WorklistQuery, Query()]) -> WorklistPage:
     """Items matching every filter given, highest expected recovery first."""
-    item_filter = ItemFilter(
-        payer=payer,
-        category=category,
-        status=status_,
-        assignee=assignee,
-        route=route,
-        min_expected_recovery=min_expected_recovery,
-        deadline_within_days=deadline_within_days,
-    )
-    page = store.list_items(item_filter, offset=offset, limit=limit)
+    filters = query.model_dump(exclude={"offset", "limit"})
+    page = store.list_items(ItemFilter(**filters), offset=query.offset, limit=query.limit)
     items = [WorklistItemOut.model_validate(item) for item in page.items]
     return WorklistPage(items=items, total=page.total, offset=page.offset, limit=page.limit)
 
@@ -92,7 +68,7 @@ def get_worklist_item(caller: AppealsDep, store: StoreDep, item_id: ItemId) -> W
 @router.patch(
     "/{item_id}",
     response_model=WorklistItemDetail,
-    responses=error_responses(401, 403, 404, 409),
+    responses=error_responses(400, 401, 403, 404, 409),
     summary="Change an item's status, assignee or add a note",
 )
 def patch_worklist_item(
