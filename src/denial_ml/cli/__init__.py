@@ -21,7 +21,18 @@ app = typer.Typer(
 )
 
 # Modules under denial_ml.cli that add commands; each has register(app: typer.Typer) -> None.
-COMMAND_MODULES = ("world", "model", "report", "worklist", "ingest", "triage", "serve", "promote", "drift")
+COMMAND_MODULES = (
+    "world",
+    "model",
+    "explain",
+    "report",
+    "worklist",
+    "ingest",
+    "triage",
+    "serve",
+    "promote",
+    "drift",
+)
 
 
 def _register_all() -> None:

@@ -1,0 +1,100 @@
+"""`denial-ml explain`: top factors with sentences and fixes, and check findings, per claim."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from denial_ml.cli import fail
+from denial_ml.explain.explainer import Explainer
+from denial_ml.modeling.bundle import BundleError, Scorer
+from denial_ml.modeling.scoring_io import load_claim_batch
+from denial_ml.schemas import TableValidationError
+
+CHUNK = 5000  # claims explained per step: bounded memory and a progress bar on large files
+
+
+def format_explanation(explanation: dict) -> str:
+    """A readable view of one claim's explanation (for a terminal)."""
+    e = explanation
+    out = [
+        f"claim {e['claim_id']}: denial risk {100 * e['denial_risk']:.1f}%  "
+        f"(likely {e['likely_category'].replace('_', ' ')}; model {e['model_version']})"
+    ]
+    if e["factors"]:
+        out.append("why:")
+        for i, f in enumerate(e["factors"], start=1):
+            out.append(f"  {i}. [{f['category']}] {f['sentence']}  (+{f['contribution']:.2f} log-odds)")
+            out.append(f"     fix: {f['fix']}")
+    else:
+        out.append("why: nothing on this claim raises its risk above the payer's usual.")
+    if e["findings"]:
+        out.append("checks:")
+        for f in e["findings"]:
+            out.append(f"  {f['severity'].upper():7} {f['code']} ({f['field']}): {f['message']}")
+            out.append(f"          fix: {f['fix']}")
+    else:
+        out.append("checks: no findings")
+    return "\n".join(out)
+
+
+def explain(
+    model: Annotated[Path, typer.Option("--model", help="Model bundle folder.")],
+    claims: Annotated[Path, typer.Option("--claims", help="Claims file (Parquet/CSV) or a world folder.")],
+    lines: Annotated[Path | None, typer.Option("--lines", help="Claim lines file (Parquet/CSV).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="JSON-lines output (one claim per line).")] = None,
+    claim_id: Annotated[str | None, typer.Option("--claim-id", help="Explain only this claim and print it.")] = None,
+    top: Annotated[int, typer.Option("--top", min=1, max=10, help="Factors per claim.")] = 3,
+) -> None:
+    """Explain claims: top factors (sentence, fix, category, contribution) and pre-submission check findings."""
+    try:
+        scorer = Scorer.load(model)
+        batch = load_claim_batch(claims, lines, set(scorer.builder.categories_["payer_id"]))
+    except (BundleError, TableValidationError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    for p in batch.rejected.head(20).itertuples():
+        typer.echo(f"rejected {p.table} row {p.row} (claim {p.claim_id}): column {p.column!r}: {p.problem}", err=True)
+    chosen, chosen_lines = batch.claims, batch.lines
+    if claim_id is not None:
+        chosen = chosen[chosen["claim_id"] == claim_id]
+        if chosen.empty:
+            raise fail(f"claim_id {claim_id!r} is not among the valid claims of {str(claims)!r}")
+        chosen_lines = chosen_lines[chosen_lines["claim_id"] == claim_id]
+    if chosen.empty:
+        raise fail("no valid claims to explain")
+    if out is None and len(chosen) > 1:
+        raise fail("--out is required for more than one claim (or pick one with --claim-id)")
+    explainer = Explainer(scorer, top_k=top)
+    results = _explain_all(explainer, chosen, chosen_lines, out)
+    if len(chosen) == 1:
+        typer.echo(format_explanation(results[0]))
+    if out is not None:
+        typer.echo(f"explained {len(chosen):,} claims -> {out}")
+
+
+def _explain_all(explainer: Explainer, claims, lines, out: Path | None) -> list[dict]:
+    """Explain in chunks, writing JSON lines as they come; returns the last chunk (the only one for one claim)."""
+    handle = None
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = out.open("w")
+    results: list[dict] = []
+    try:
+        with typer.progressbar(range(0, len(claims), CHUNK), label="explaining", hidden=len(claims) <= CHUNK) as bar:
+            for start in bar:
+                part = claims.iloc[start : start + CHUNK]
+                results = explainer.explain(part, lines[lines["claim_id"].isin(part["claim_id"])])
+                if handle is not None:
+                    handle.writelines(json.dumps(r) + "\n" for r in results)
+    finally:
+        if handle is not None:
+            handle.close()
+    return results
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the CLI."""
+    app.command("explain")(explain)
