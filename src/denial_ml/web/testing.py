@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -108,3 +110,52 @@ def authorization_claim(
         raise LookupError("no claim lacking an authorization on file has it as its top factor")
     claim = claims[claims["claim_id"] == best[1]]
     return claims_payload(claim, lines[lines["claim_id"] == best[1]])[0], best[2]
+
+
+@dataclass
+class Site:
+    """An app over a seeded store and a world folder, with one key per role (`<role>-user`)."""
+
+    app: FastAPI
+    store: WorklistStore
+    keys: dict[str, str]
+    data_dir: Path
+
+
+@contextmanager
+def model_site(
+    folder: Path,
+    tables: dict[str, pd.DataFrame],
+    bundle: Path,
+    scorer: Scorer,
+    items: int = 300,
+    in_progress: int = 5,
+    cookie_secure: bool = False,
+) -> Iterator[Site]:
+    """The service with the pages, serving `bundle`, its worklist (SQLite in `folder`) seeded with `items`
+    sample items, its tracking page reading `tables` (written to `folder/world`).
+
+    `cookie_secure=False` lets HTTP test clients keep the session; browsers keep a Secure cookie from
+    http://127.0.0.1 (a loopback origin counts as secure)."""
+    from denial_ml.api.app import create_app
+    from denial_ml.api.testing import issue_keys, make_services
+    from denial_ml.data.io import write_tables
+    from denial_ml.schemas import TABLES
+    from denial_ml.store.testing import migrated_database
+    from denial_ml.web.settings import WebSettings
+    from denial_ml.web.state import make_state
+
+    world = folder / "world"
+    write_tables({k: v for k, v in tables.items() if k in TABLES}, world, validate=False)
+    with migrated_database("sqlite", folder) as url:
+        store = WorklistStore(url)
+        keys = issue_keys(store)
+        seed_worklist(store, items, in_progress=in_progress)
+        services = make_services(store, bundle, scorer)
+        services.settings = services.settings.model_copy(update={"data_dir": world})
+        app = create_app(services=services)
+        app.state.web = make_state(WebSettings(session_secret="test-secret", cookie_secure=cookie_secure))  # type: ignore[arg-type]
+        try:
+            yield Site(app=app, store=store, keys=keys, data_dir=world)
+        finally:
+            store.close()

@@ -1,0 +1,227 @@
+"""The pages in headless Chromium (Debian's `chromium`, driven by Playwright's Python API), against the service
+running under uvicorn on a loopback port with a trained bundle and a seeded SQLite worklist.
+
+Each page's screenshot goes to `screenshots/` at the repo root (or DENIAL_ML_SCREENSHOT_DIR) as `web-*.png`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from denial_ml.web.testing import authorization_claim, model_site, serve_app
+
+pytestmark = pytest.mark.xdist_group("model")
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium")
+# Visible form controls without a label (a <label for>, a wrapping label or aria-label): must be none.
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.name || e.id)"""
+
+
+def shots_dir() -> Path:
+    wanted = os.environ.get("DENIAL_ML_SCREENSHOT_DIR", "screenshots")
+    folder = Path(wanted) if Path(wanted).is_absolute() else ROOT / wanted
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shot(page, name: str) -> None:
+    page.screenshot(path=shots_dir() / f"web-{name}.png", full_page=True)
+
+
+@pytest.fixture(scope="module")
+def site(trained, small_world, tmp_path_factory):
+    result, scorer = trained
+    folder = tmp_path_factory.mktemp("web-browser")
+    # The session cookie keeps its Secure flag: Chromium accepts it from a loopback origin over HTTP.
+    with (
+        model_site(folder, small_world, result.bundle, scorer, items=300, cookie_secure=True) as site,
+        serve_app(site.app) as base,
+    ):
+        site.base = base  # type: ignore[attr-defined]
+        yield site
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(base_url=site.base, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def sign_in(page, key: str) -> None:
+    """Sign in with the keyboard only: the key field has the focus, Enter submits."""
+    page.goto("/ui/sign-in")
+    page.keyboard.type(key)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/ui/sign-in" not in url)
+
+
+def fill_claim(page, claim: dict) -> None:
+    """Type a claim payload into the claim-check form, field by field, through the fields' labels."""
+    text = {
+        "Claim number": "claim_id",
+        "Patient id": "patient_id",
+        "Member id": "member_id",
+        "Place of service": "place_of_service",
+        "Billing NPI": "billing_provider_npi",
+        "Rendering NPI": "rendering_provider_npi",
+        "Service from": "service_date_from",
+        "Service to": "service_date_to",
+        "Submission date": "submission_date",
+        "Check date": "eligibility_check_date",
+    }
+    for label, name in text.items():
+        page.get_by_label(label, exact=True).fill(str(claim.get(name) or ""))
+    page.get_by_label("Payer", exact=True).select_option(claim["payer_id"])
+    page.get_by_label("Claim type", exact=True).select_option(claim["claim_type"])
+    page.get_by_label("Status", exact=True).select_option(claim["eligibility_status"])
+    page.get_by_label("Diagnosis codes", exact=True).fill(" ".join(claim["diagnosis_codes"]))
+    page.get_by_label("Total charge ($)", exact=True).fill(f"{claim['total_charge']:.2f}")
+    page.get_by_label("Eligibility verified", exact=True).set_checked(bool(claim["eligibility_checked"]))
+    for row, line in enumerate(claim["lines"]):
+        prefix = f"Line {row + 1} "
+        page.get_by_label(prefix + "procedure", exact=True).fill(line["procedure_code"])
+        page.get_by_label(prefix + "modifiers", exact=True).fill(" ".join(line["modifiers"]))
+        page.get_by_label(prefix + "units", exact=True).fill(str(line["units"]))
+        page.get_by_label(prefix + "charge", exact=True).fill(f"{line['line_charge']:.2f}")
+        page.get_by_label(prefix + "diagnosis pointers", exact=True).fill(
+            " ".join(map(str, line["diagnosis_pointers"] or []))
+        )
+        page.get_by_label(prefix + "service date", exact=True).fill(line["service_date"])
+
+
+def test_biller_checks_a_claim_without_authorization_and_tries_adding_it(page, site, trained, small_world):
+    claim, auth_number = authorization_claim(small_world, trained[1])
+    page.goto("/ui/sign-in")
+    shot(page, "sign-in")
+    sign_in(page, site.keys["biller"])
+    assert page.url.endswith("/ui/claims/check")
+    assert page.evaluate(UNLABELLED) == []
+    fill_claim(page, claim)
+    page.get_by_role("button", name="Check claim").click()
+    page.wait_for_selector("#result")
+
+    top = page.locator("ol.factors > li").first
+    assert top.get_attribute("data-factor") == "authorization"
+    assert "authorization" in top.inner_text().lower()
+    fix = top.locator(".fix")
+    assert fix.is_visible() and "authorization" in fix.inner_text().lower()
+    before = float(page.get_by_test_id("risk").get_attribute("data-risk"))
+    shot(page, "claim-check")
+
+    page.get_by_label("Authorization number", exact=True).fill(auth_number)
+    page.get_by_label("Add a prior authorization number").check()
+    after = page.get_by_test_id("risk-after")
+    after.wait_for()
+    assert float(page.get_by_test_id("risk-before").get_attribute("data-risk")) == pytest.approx(before)
+    assert float(after.get_attribute("data-risk")) < before
+    assert "points" in page.get_by_test_id("risk-change").inner_text()
+    shot(page, "claim-what-if")
+
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768  # no sideways scrolling on a tablet
+    shot(page, "claim-check-tablet")
+
+
+def test_appeals_user_filters_the_worklist_and_appeals_an_item(page, site):
+    sign_in(page, site.keys["appeals"])
+    assert page.url.endswith("/ui/worklist")
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "worklist")
+    page.get_by_label("Status", exact=True).select_option(label="in progress")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/ui/worklist?*status=in_progress*")
+    rows = page.locator("table.worklist tbody tr")
+    assert rows.count() == site.store.list_items(status="in_progress").total > 0
+    assert all(status == "in progress" for status in rows.locator("td:nth-child(10)").all_inner_texts())
+    shot(page, "worklist-filtered")
+
+    rows.first.get_by_role("link").click()
+    page.wait_for_url("**/ui/worklist/*")
+    assert page.evaluate(UNLABELLED) == []
+    shot(page, "worklist-item")
+    page.get_by_role("button", name="Appealed", exact=True).click()
+    page.get_by_test_id("saved").wait_for()
+    assert page.get_by_test_id("status").inner_text() == "appealed"
+    latest = page.get_by_test_id("history").locator("li").first.inner_text()
+    assert "appeals-user changed status from in progress to appealed" in latest
+    shot(page, "worklist-item-appealed")
+
+
+def test_biller_cannot_open_the_worklist(page, site):
+    sign_in(page, site.keys["biller"])
+    response = page.goto("/ui/worklist")
+    assert response.status == 403
+    assert page.get_by_role("heading", name="Not for your role").is_visible()
+    assert "This page is for appeals staff" in page.inner_text("main")
+    shot(page, "forbidden")
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(page, site):
+    item = site.store.list_items(status="new", limit=1).items[0]
+    sign_in(page, site.keys["appeals"])
+    page.goto(f"/ui/worklist/{item.id}")
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
+    with page.expect_response(lambda r: r.url.endswith(f"/ui/worklist/{item.id}/assign")) as answer:
+        page.get_by_role("button", name="Assign to me").click()
+    assert answer.value.status == 403
+    assert page.get_by_role("heading", name="Form refused").is_visible()
+    assert site.store.get_item(item.id).assignee is None
+    shot(page, "csrf-refused")
+
+
+def test_batch_check_and_tracking_pages(page, site, small_world):
+    from denial_ml.web.batch import flat_csv
+
+    claims = small_world["claims"].tail(60)
+    lines = small_world["claim_lines"][small_world["claim_lines"]["claim_id"].isin(claims["claim_id"])]
+    sign_in(page, site.keys["biller"])
+    page.goto("/ui/claims/batch")
+    assert page.evaluate(UNLABELLED) == []
+    page.get_by_label("Claims file (CSV or 837)").set_input_files(
+        files=[{"name": "claims.csv", "mimeType": "text/csv", "buffer": flat_csv(claims, lines).encode()}]
+    )
+    page.get_by_role("button", name="Check file").click()
+    table = page.get_by_test_id("batch-results")
+    table.wait_for()
+    risks = [float(r) for r in table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.risk)")]
+    assert len(risks) == 60 and risks == sorted(risks, reverse=True)
+    with page.expect_download() as download:
+        page.get_by_test_id("download").click()
+    assert Path(download.value.path()).read_text().startswith("claim_id,denial_risk,likely_category,top_reason")
+    shot(page, "batch-check")
+
+    page.goto("/ui/tracking")
+    assert page.locator("svg").count() == 4
+    shot(page, "tracking")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    shot(page, "tracking-tablet")
+
+
+def test_admin_sees_the_served_model(page, site, trained):
+    sign_in(page, site.keys["admin"])
+    assert page.get_by_test_id("model-version").inner_text() == trained[1].version
+    shot(page, "model")
