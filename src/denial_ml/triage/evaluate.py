@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,6 +32,26 @@ def recovered_at(score: np.ndarray, value: np.ndarray, fraction: float = 0.2) ->
     k = top_count(len(score), fraction)
     order = np.argsort(-score, kind="stable")
     return float(value[order[:k]].sum())
+
+
+def recovery_curve(score: np.ndarray, value: np.ndarray, fractions: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Dollars recovered by working the top `f` of items by `score`, for each `f` in `fractions` (a lift curve).
+
+    Each point equals `recovered_at(score, value, f)`: the same rounding (`top_count`) and stable tie order.
+
+    Args:
+        score: The ranking score (higher first).
+        value: The dollars each item brings back when worked.
+        fractions: Shares of the list worked, each in (0, 1].
+    """
+    score = np.asarray(score, dtype=float)
+    value = np.asarray(value, dtype=float)
+    if score.shape != value.shape:
+        raise ValueError(f"score and value differ in length: {score.shape} vs {value.shape}")
+    order = np.argsort(-score, kind="stable")
+    cumulative = np.concatenate([[0.0], np.cumsum(value[order])])
+    counts = [top_count(len(score), float(f)) for f in np.atleast_1d(np.asarray(fractions, dtype=float))]
+    return cumulative[counts]
 
 
 def weighted_auc(score: np.ndarray, p_true: np.ndarray) -> float:

@@ -1,0 +1,124 @@
+"""Promotion steps for notebooks and scripts, over `registry` and `compare` (the rule of `denial-ml promote`).
+
+`denial-ml promote RUN` is the command; these functions let a notebook walk through the same steps and see
+each one: the registered versions, the champion (the first one when the registry has none), and the
+comparison's decision applied to the `champion` alias and recorded in MLflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from denial_ml.config import Settings
+from denial_ml.modeling.compare import Comparison, decide
+from denial_ml.modeling.registry import (
+    CHAMPION,
+    RegistryError,
+    ResolvedModel,
+    champion_version,
+    mlflow_client,
+    record_promotion,
+    set_champion,
+    version_of_run,
+)
+
+FIRST_CHAMPION = "first champion: no version had the alias"  # the reason `denial-ml promote` records too
+SHOWN_METRICS = ("test.roc_auc", "test.pr_auc", "test.ece", "test.truth_roc_auc")
+
+
+@dataclass
+class Promotion:
+    """What happened to the `champion` alias: "promoted", "refused" or "unchanged" (already the champion)."""
+
+    decision: str
+    version: str
+    previous: str | None
+    reasons: str
+
+
+def registered_versions(settings: Settings) -> pd.DataFrame:
+    """Every registered version of `settings.registry_model_name`: run, aliases, creation time, test metrics.
+
+    Returns:
+        One row per version, oldest first (empty with the same columns when none is registered).
+    """
+    client = mlflow_client(settings)
+    name = settings.registry_model_name
+    found = client.search_model_versions(f"name='{name}'")
+    # Version search results do not carry aliases; the registered model holds them (alias -> version).
+    aliases = client.get_registered_model(name).aliases if found else {}
+    rows = []
+    for version in sorted(found, key=lambda v: int(v.version)):
+        metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
+        rows.append(
+            {
+                "version": str(version.version),
+                "run_id": version.run_id,
+                "aliases": ", ".join(sorted(a for a, v in aliases.items() if str(v) == str(version.version))),
+                "created": pd.Timestamp(version.creation_timestamp, unit="ms"),
+                **{name: metrics.get(name) for name in SHOWN_METRICS},
+            }
+        )
+    return pd.DataFrame(rows, columns=["version", "run_id", "aliases", "created", *SHOWN_METRICS])
+
+
+def latest_version(settings: Settings) -> str:
+    """The newest registered version (what a retrain just logged).
+
+    Raises:
+        RegistryError: when no version is registered.
+    """
+    versions = registered_versions(settings)
+    if versions.empty:
+        raise RegistryError(
+            f"no registered version of {settings.registry_model_name!r} in {settings.tracking_uri}: "
+            "train and log a model first (notebook 02 or `denial-ml train`)"
+        )
+    return str(versions["version"].iloc[-1])
+
+
+def ensure_champion(settings: Settings) -> str:
+    """The champion's version; on a registry without one, the oldest version becomes it (and is recorded).
+
+    Raises:
+        RegistryError: when no version is registered.
+    """
+    current = champion_version(settings)
+    if current is not None:
+        return str(current.version)
+    versions = registered_versions(settings)
+    if versions.empty:
+        raise RegistryError(f"no registered version of {settings.registry_model_name!r} can become {CHAMPION!r}")
+    first = versions.iloc[0]
+    set_champion(first["version"], settings)
+    record_promotion(first["run_id"], first["version"], "promoted", FIRST_CHAMPION, None, None, settings)
+    return str(first["version"])
+
+
+def apply_decision(challenger: ResolvedModel, comparison: Comparison, settings: Settings) -> Promotion:
+    """Move the `champion` alias to the challenger unless `decide(comparison)` refuses; record either in MLflow.
+
+    Args:
+        challenger: The compared challenger, a registered version (not a bundle folder).
+        comparison: Champion against challenger (`compare_scores` / `cli.promote.compare_models`).
+        settings: The tracking store and model name.
+
+    Raises:
+        RegistryError: when the challenger is a bundle folder (nothing to point the alias at).
+    """
+    if challenger.run_id is None:
+        raise RegistryError(f"{challenger.reference!r} is a bundle folder; promotion needs a registered version")
+    version = challenger.version or str(version_of_run(challenger.run_id, settings).version)
+    current = champion_version(settings)
+    previous = None if current is None else str(current.version)
+    if previous == version:
+        return Promotion("unchanged", version, previous, f"version {version} is already the champion")
+    verdict = decide(comparison)
+    reasons = "; ".join(verdict.reasons)
+    decision = "promoted" if verdict.promote else "refused"
+    if verdict.promote:
+        set_champion(version, settings)
+    record_promotion(challenger.run_id, version, decision, reasons, previous, comparison.to_json(), settings)
+    return Promotion(decision, version, previous, reasons)
