@@ -164,7 +164,7 @@ def test_sessions_expire(site):
     app.state.web = make_state(WebSettings(session_secret="test-secret", cookie_secure=False, session_hours=1e-5))
     client = TestClient(app)
     sign_in(client, keys["appeals"])
-    time.sleep(1.1)  # itsdangerous counts whole seconds
+    time.sleep(2.1)  # itsdangerous counts whole seconds; the shortest lifetime is one
     assert client.get("/ui/worklist", follow_redirects=False).status_code == 303
 
 

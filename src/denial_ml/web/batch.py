@@ -164,8 +164,9 @@ def check_batch(model: ServedModel, name: str, data: bytes) -> BatchResult:
         raise UploadError("the file is empty")
     if len(data) > MAX_BYTES:
         raise UploadError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    refused: list[dict[str, str]] = []
     if is_x12(data):
-        kind, refused = "837", []
+        kind = "837"
         claims, lines, warnings = read_837_upload(data, name)
     else:
         kind, warnings = "CSV", []

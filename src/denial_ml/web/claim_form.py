@@ -124,7 +124,8 @@ def form_to_claim(form: Mapping[str, Any], today: dt.date) -> tuple[dict[str, An
     claim.setdefault("submission_date", today.isoformat())
     claim["eligibility_checked"] = form.get("eligibility_checked") in ("on", "true", "1", "yes")
     claim["diagnosis_codes"] = _codes(form.get("diagnosis_codes"))
-    lines, rows = [], []
+    lines: list[dict[str, Any]] = []
+    rows: list[int] = []
     for row in range(MAX_LINES):
         line = _line(form, row, len(lines) + 1, claim.get("service_date_from"))
         if line is not None:

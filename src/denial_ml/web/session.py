@@ -68,7 +68,7 @@ class SessionCodec:
         if not value:
             return None
         try:
-            data = self._serializer.loads(value, max_age=self.max_age)
+            data = self._serializer.loads(value, max_age=max(1, int(self.max_age)))
             return WebSession(**data)
         except (BadSignature, TypeError, ValueError):
             return None

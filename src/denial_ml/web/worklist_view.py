@@ -74,4 +74,5 @@ def filter_options(store: WorklistStore) -> dict[str, list[tuple[str, str]]]:
             select(WorklistItem.assignee).where(WorklistItem.assignee.is_not(None)).distinct()
         ).all()
     payer_options = sorted({(p, f"{n} ({p})" if n and n != p else p) for p, n in payers}, key=lambda o: o[1])
-    return {"payers": payer_options, "assignees": [(a, a) for a in sorted(assignees)]}
+    names = sorted(a for a in assignees if a)
+    return {"payers": payer_options, "assignees": [(a, a) for a in names]}

@@ -168,7 +168,7 @@ async def try_edits(request: Request, viewer: BillerViewer, services: ServicesDe
             error = "; ".join(describe_error(e) for e in _edit_errors(exc))
         except (NothingValid, ValueError) as exc:
             error = str(exc)
-    context = {"whatif": result, "whatif_error": error, "choices": choices, "claim": claim}
+    context: dict[str, Any] = {"whatif": result, "whatif_error": error, "choices": choices, "claim": claim}
     if request.headers.get("HX-Request"):
         return render(request, "_whatif_result.html", context)
     [view] = assess(model.scorer, [claim])
