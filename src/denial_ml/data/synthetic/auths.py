@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.data.synthetic.arrays import first_occurrences, format_ids, join_slots, str_frame
 from denial_ml.data.synthetic.params import PAYERS, WorldTimeline
 
 AUTH_CODES = {p.payer_id: frozenset(p.auth_codes) for p in PAYERS}
@@ -41,13 +42,9 @@ def make_authorizations(
     code = lines["procedure_code"].to_numpy().astype(str)
     payer = claims["payer_id"].to_numpy()[c]
     service = claims["service_date_from"].to_numpy()[c].astype("datetime64[D]")
-    published = np.array([cd in AUTH_CODES[p] for cd, p in zip(code, payer, strict=True)])
+    published = _on_auth_list(code, claims["payer_id"].to_numpy(), c)
     rule_start = np.datetime64(timeline.rule_change_start, "D")
-    hidden = (
-        (payer == timeline.rule_change_payer)
-        & np.isin(code, timeline.rule_change_codes)
-        & (service >= rule_start)
-    )
+    hidden = (payer == timeline.rule_change_payer) & np.isin(code, timeline.rule_change_codes) & (service >= rule_start)
     learned = hidden & (service >= rule_start + np.timedelta64(timeline.practice_learns_after_days, "D"))
     required = published | hidden
     known = published | learned
@@ -59,34 +56,28 @@ def make_authorizations(
     p_obtain = np.where(svc_claim < np.datetime64(timeline.auth_fix_date, "D"), 0.93, 0.98)
     obtained = known_need & (rng.random(n) < p_obtain)
 
-    req_lines = lines.loc[required & obtained[c], ["_c", "line_number", "procedure_code", "units"]]
-    last_req = req_lines.drop_duplicates("_c", keep="last")
-    per_claim = req_lines.groupby("_c").agg(
-        codes=("procedure_code", lambda s: list(dict.fromkeys(s))), units=("units", "sum")
-    )
-    idx = per_claim.index.to_numpy()
+    req_rows = np.flatnonzero(required & obtained[c])  # lines are sorted by claim, then line number
+    req_c = c[req_rows]
+    idx, start_at, per_claim_lines = np.unique(req_c, return_index=True, return_counts=True)
+    last_req = req_rows[start_at + per_claim_lines - 1]
     k = len(idx)
+    needed = np.add.reduceat(lines["units"].to_numpy()[req_rows], start_at) if k else np.zeros(0, np.int64)
     wrong = rng.random(k) < 0.04
-    codes = per_claim["codes"].to_list()
-    dropped = np.full(k, "", dtype=object)
-    for i in np.flatnonzero(wrong):
-        dropped[i] = codes[i][-1]
-        codes[i] = codes[i][:-1] if len(codes[i]) > 1 else [SIBLING.get(codes[i][0], codes[i][0])]
+    auth_codes, dropped = _authorized_codes(code[req_rows], start_at, per_claim_lines, wrong)
     start = svc_claim[idx] - rng.integers(0, 60, k).astype("timedelta64[D]")
     end = start + rng.choice([60, 90, 180], k).astype("timedelta64[D]")
     expired = rng.random(k) < 0.035
     end = np.where(expired, svc_claim[idx] - rng.integers(1, 25, k).astype("timedelta64[D]"), end)
     start = np.minimum(start, end - np.timedelta64(30, "D"))
-    needed = per_claim["units"].to_numpy()
     short = (rng.random(k) < 0.05) & (needed >= 2)
     units = np.where(short, np.maximum(1, needed - rng.integers(1, 5, k)), needed + rng.integers(0, 20, k))
-    auth_no = pd.Series(np.arange(k)).map("AUTH{:08d}".format).to_numpy()
-    auths = pd.DataFrame(
+    auth_no = format_ids("AUTH%08d", range(k))
+    auths = str_frame(
         {
             "auth_number": auth_no,
             "payer_id": claims["payer_id"].to_numpy()[idx],
             "patient_id": claims["patient_id"].to_numpy()[idx],
-            "procedure_codes": [" ".join(x) for x in codes],
+            "procedure_codes": auth_codes,
             "start_date": start.astype("datetime64[ns]"),
             "end_date": end.astype("datetime64[ns]"),
             "units_authorized": units.astype("int64"),
@@ -96,7 +87,9 @@ def make_authorizations(
     number[idx] = auth_no
     dq_slip = rng.random(n) < 0.012
     number = np.where(dq_slip, None, number)
-    on_claim = np.array([x is not None for x in number])
+    on_claim = np.zeros(n, dtype=bool)
+    on_claim[idx] = True
+    on_claim &= ~dq_slip
 
     flags = {name: np.zeros(n, dtype=bool) for name in ("_auth_expired", "_auth_wrong", "_auth_units")}
     flags["_auth_expired"][idx] = expired
@@ -109,13 +102,53 @@ def make_authorizations(
         **{k_: v & on_claim for k_, v in flags.items()},
     )
     # The line whose code the authorization does not cover, and the last line that exceeds its units.
-    drop_code = pd.Series(dropped[wrong], index=idx[wrong])
-    wrong_hit = req_lines[req_lines["procedure_code"].to_numpy() == req_lines["_c"].map(drop_code).to_numpy()]
-    units_hit = last_req[last_req["_c"].isin(idx[short])]
-    keys = pd.MultiIndex.from_arrays([c, lines["line_number"].to_numpy()])
+    wrong_of_line = np.repeat(np.where(wrong, dropped, None), per_claim_lines)
+    wrong_hit = req_rows[code[req_rows].astype(object) == wrong_of_line]
     on = on_claim[c]
-    lines = lines.assign(
-        _auth_wrong_code=on & keys.isin(pd.MultiIndex.from_frame(wrong_hit[["_c", "line_number"]])),
-        _auth_units=on & keys.isin(pd.MultiIndex.from_frame(units_hit[["_c", "line_number"]])),
-    )
+    wrong_line = np.zeros(len(lines), dtype=bool)
+    wrong_line[wrong_hit] = True
+    units_line = np.zeros(len(lines), dtype=bool)
+    units_line[last_req[short]] = True
+    lines = lines.assign(_auth_wrong_code=on & wrong_line, _auth_units=on & units_line)
     return auths, claims, lines
+
+
+def _on_auth_list(code: np.ndarray, claim_payer: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Per line: is the procedure on its payer's published authorization list."""
+    payer_ids = list(AUTH_CODES)
+    payer_of_claim = pd.Index(payer_ids).get_indexer(claim_payer)
+    payer_of_line = payer_of_claim[c]
+    published = np.zeros(len(code), dtype=bool)
+    for i, pid in enumerate(payer_ids):
+        at = np.flatnonzero(payer_of_line == i)
+        published[at] = np.isin(code[at], list(AUTH_CODES[pid]))
+    return published
+
+
+def _authorized_codes(
+    req_codes: np.ndarray, start_at: np.ndarray, counts: np.ndarray, wrong: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each authorization's code list (distinct required codes in line order), and the code a wrong one drops.
+
+    A wrong authorization leaves off its last code, or, when it has one code, names a sibling code instead.
+
+    Returns:
+        `(space-joined codes per authorization, dropped code per authorization ("" when not wrong))`.
+    """
+    k = len(start_at)
+    width = int(counts.max()) if k else 1
+    slots = np.full((k, width), "", dtype=object)
+    pos = np.arange(len(req_codes)) - np.repeat(start_at, counts)
+    slots[np.repeat(np.arange(k), counts), pos] = req_codes
+    new, _ = first_occurrences(slots)
+    n_codes = new.sum(axis=1)
+    last = width - 1 - np.argmax(new[:, ::-1], axis=1)
+    last_code = slots[np.arange(k), last] if k else np.zeros(0, dtype=object)
+    keep = new.copy()
+    drop_last = wrong & (n_codes > 1)
+    keep[np.flatnonzero(drop_last), last[drop_last]] = False
+    joined = join_slots(slots, keep).to_numpy(dtype=object)
+    single = np.flatnonzero(wrong & (n_codes == 1))
+    joined[single] = [SIBLING.get(x, x) for x in last_code[single]]
+    dropped = np.where(wrong, last_code, "").astype(object)
+    return joined, dropped

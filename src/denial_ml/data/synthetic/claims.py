@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.data.synthetic.arrays import as_str, lookup, str_frame
 from denial_ml.data.synthetic.params import PAYERS, SPECIALTIES, WorldTimeline
 
 PAYER_INDEX = {p.payer_id: i for i, p in enumerate(PAYERS)}
@@ -26,7 +27,7 @@ def draw_headers(
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     w = people["volume"].to_numpy()
     prov = rng.choice(len(people), size=n, p=w / w.sum())
-    specialty = people["specialty"].to_numpy()[prov]
+    specialty = people["specialty"].to_numpy().astype(str)[prov]
     band = np.zeros(n, dtype=np.int64)
     pos = np.empty(n, dtype=object)
     is_837i = np.zeros(n, dtype=bool)
@@ -48,14 +49,14 @@ def draw_headers(
     service = np.datetime64(timeline.start, "D") + offset.astype("timedelta64[D]")
     sunday = ((service.astype("int64") + 3) % 7) == 6
     service = np.where(sunday & (service < np.datetime64(timeline.end, "D")), service + DAY, service)
-    return pd.DataFrame(
+    return str_frame(
         {
             "_prov": prov,
             "_patient": patient,
             "specialty": specialty,
-            "rendering_provider_npi": people["provider_npi"].to_numpy()[prov],
-            "billing_provider_npi": people["group_npi"].to_numpy()[prov],
-            "patient_id": patients["patient_id"].to_numpy()[patient],
+            "rendering_provider_npi": people["provider_npi"].array.take(prov),
+            "billing_provider_npi": people["group_npi"].array.take(prov),
+            "patient_id": patients["patient_id"].array.take(patient),
             "place_of_service": pos.astype(str),
             "claim_type": np.where(is_837i, "837I", "837P"),
             "_service": service,
@@ -71,23 +72,25 @@ def assign_payers(rng: np.random.Generator, headers: pd.DataFrame, coverages: pd
     """
     n = len(headers)
     prim = coverages[coverages["coverage_priority"] == "P"]
-    first = prim.drop_duplicates("patient_id", keep="first").set_index("patient_id")
-    second = prim[prim.duplicated("patient_id", keep="first")].set_index("patient_id")
-    pid = headers["patient_id"]
+    first = prim.drop_duplicates("_patient", keep="first")
+    second = prim[prim.duplicated("_patient", keep="first")]
+    patient = headers["_patient"].to_numpy()
     service = headers["_service"].to_numpy()
-    payer1 = pid.map(first["payer_id"]).to_numpy()
-    member1 = pid.map(first["member_id"]).to_numpy()
-    end1 = pid.map(first["coverage_end"]).to_numpy().astype("datetime64[D]")
-    payer2 = pid.map(second["payer_id"]).to_numpy()
-    member2 = pid.map(second["member_id"]).to_numpy()
-    start2 = pid.map(second["coverage_start"]).to_numpy().astype("datetime64[D]")
+    # Row of each claim's first and second primary spell (-1: none), then plain array indexing.
+    at1, at2 = _spell_rows(first, patient), _spell_rows(second, patient)
+    payer1 = _take(first["payer_id"], at1)
+    member1 = _take(first["member_id"], at1)
+    end1 = _take(first["coverage_end"], at1).astype("datetime64[D]")
+    payer2 = _take(second["payer_id"], at2)
+    member2 = _take(second["member_id"], at2)
+    start2 = _take(second["coverage_start"], at2).astype("datetime64[D]")
 
     lapsed = ~np.isnat(end1) & (service > end1)
     has2 = ~np.isnat(start2) & (service >= start2)
     days_since = np.where(lapsed, (service - np.where(lapsed, end1, service)).astype("int64"), 0)
     knows = lapsed & (rng.random(n) < 1 - np.exp(-days_since / 30.0))
     rate_by_payer = {p.payer_id: p.eligibility_check_rate for p in PAYERS}
-    checked = rng.random(n) < pd.Series(payer1).map(rate_by_payer).to_numpy(dtype=float)
+    checked = rng.random(n) < lookup(payer1, rate_by_payer, dtype=float)
     # A check that finds the coverage inactive leads the practice to bill the new payer most of the time.
     fixed_by_check = lapsed & checked & has2 & (rng.random(n) < 0.85)
     use2 = (knows & has2) | fixed_by_check
@@ -97,14 +100,28 @@ def assign_payers(rng: np.random.Generator, headers: pd.DataFrame, coverages: pd
     status = np.where(~checked, "unknown", np.where(inactive, "inactive", "active"))
     check_day = service - rng.integers(0, 4, n).astype("timedelta64[D]")
     out = headers.assign(
-        payer_id=payer.astype(str),
-        member_id=member.astype(str),
+        payer_id=as_str(payer),
+        member_id=as_str(member),
         eligibility_checked=checked,
         eligibility_check_date=np.where(checked, check_day, np.datetime64("NaT")).astype("datetime64[ns]"),
         eligibility_status=status,
         _coverage_inactive=inactive,
     )
     return out
+
+
+def _spell_rows(spells: pd.DataFrame, patient: np.ndarray) -> np.ndarray:
+    owner = spells["_patient"].to_numpy()
+    rows = np.full(int(max(patient.max(initial=0), owner.max(initial=0))) + 1, -1)
+    rows[owner] = np.arange(len(spells))
+    return rows[patient]
+
+
+def _take(column: pd.Series, at: np.ndarray) -> np.ndarray:
+    """`column`'s values at positions `at`; position -1 (no such row) gives a missing value."""
+    values = column.to_numpy()
+    missing = np.array([None], dtype=object) if values.dtype == object else np.array(["NaT"], values.dtype)
+    return np.concatenate([values, missing])[at]
 
 
 def draw_submission(
@@ -144,9 +161,7 @@ def add_member_typos_and_missing_npi(
     return headers.assign(member_id=member, rendering_provider_npi=npi, _member_typo=typo)
 
 
-def make_duplicates(
-    rng: np.random.Generator, headers: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def make_duplicates(rng: np.random.Generator, headers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Choose claims that re-send an earlier claim: plain duplicates (denied) and replacements (freq. 7).
 
     Returns:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.data.synthetic.arrays import format_ids
 from denial_ml.data.synthetic.params import PAYERS, SPECIALTIES, WorldTimeline
 from denial_ml.domain.catalog import SPECIALTY_TAXONOMY
 
@@ -64,7 +65,7 @@ def make_providers(rng: np.random.Generator, n_providers: int) -> pd.DataFrame:
             "coding_quality": rng.lognormal(0.0, 0.5, n_providers),  # >1: more coding errors
             "doc_quality": rng.lognormal(0.0, 0.35, n_providers),  # >1: weaker documentation
             "lag_scale": rng.lognormal(0.0, 0.5, n_providers),
-            "fee_factor": rng.uniform(0.85, 1.3, n_providers),
+            "fee_factor": rng.uniform(0.8, 1.8, n_providers),  # chargemasters differ; fee schedules do not
         }
     )
     groups = pd.DataFrame(
@@ -99,12 +100,10 @@ def make_patients(rng: np.random.Generator, n_patients: int, timeline: WorldTime
         payer_id[idx] = rng.choice(ids, size=len(idx), p=weights)
     return pd.DataFrame(
         {
-            "patient_id": pd.Series(np.arange(n_patients)).map("P{:07d}".format),
+            "patient_id": format_ids("P%07d", range(n_patients)),
             "birth_date": birth.astype("datetime64[ns]"),
             "sex": rng.choice(["F", "M"], size=n_patients, p=[0.54, 0.46]),
-            "state": rng.choice(
-                ["PA", "NJ", "NY", "DE", "OH"], size=n_patients, p=[0.5, 0.2, 0.15, 0.05, 0.1]
-            ),
+            "state": rng.choice(["PA", "NJ", "NY", "DE", "OH"], size=n_patients, p=[0.5, 0.2, 0.15, 0.05, 0.1]),
             "band": band,
             "payer_id": payer_id.astype(str),
             "weight": rng.lognormal(0.0, 0.9, n_patients),  # some patients visit far more often
@@ -126,7 +125,7 @@ def _payer_weights_for_band(band: int) -> tuple[list[str], np.ndarray]:
 
 def make_coverages(rng: np.random.Generator, patients: pd.DataFrame, timeline: WorldTimeline) -> pd.DataFrame:
     """Coverage spells: a primary payer from before history; some terminate and move to a new payer;
-    some patients carry a second (secondary) payer."""
+    some patients carry a second (secondary) payer. Hidden `_patient` is the patient's row."""
     n = len(patients)
     hist_start = np.datetime64(timeline.start, "D")
     cov_start = hist_start - rng.integers(30, 2000, n).astype("timedelta64[D]")
@@ -142,6 +141,7 @@ def make_coverages(rng: np.random.Generator, patients: pd.DataFrame, timeline: W
             "coverage_start": cov_start,
             "coverage_end": cov_end,
             "coverage_priority": "P",
+            "_patient": np.arange(n),
         }
     )
     # Most who lose coverage get a new payer a few weeks later (a job change, Medicaid redetermination).
@@ -158,6 +158,7 @@ def make_coverages(rng: np.random.Generator, patients: pd.DataFrame, timeline: W
             "coverage_start": term_day[movers] + rng.integers(1, 45, len(movers)).astype("timedelta64[D]"),
             "coverage_end": np.datetime64("NaT"),
             "coverage_priority": "P",
+            "_patient": movers,
         }
     )
     cob = np.flatnonzero((patients["band"].to_numpy() == 2) & (rng.random(n) < 0.15))
@@ -169,6 +170,7 @@ def make_coverages(rng: np.random.Generator, patients: pd.DataFrame, timeline: W
             "coverage_start": cov_start[cob],
             "coverage_end": np.datetime64("NaT"),
             "coverage_priority": "S",
+            "_patient": cob,
         }
     )
     out = pd.concat([primary, second, secondary], ignore_index=True)

@@ -7,6 +7,7 @@ import functools
 import numpy as np
 import pandas as pd
 
+from denial_ml.data.synthetic.arrays import as_str, first_occurrences, join_slots, lookup, str_frame
 from denial_ml.data.synthetic.params import (
     EM_CODES,
     GP_REQUIRED_PAYER_TYPES,
@@ -25,6 +26,8 @@ ABA = frozenset({"97151", "97153", "97155", "97156"})
 COMORBIDITIES = np.array(["I10", "E119", "E785", "K219", "F411", "G4733", "E039"])
 REVENUE_CODES = {"radiology": "0320", "cardiology": "0480", "orthopedics": "0360", "dermatology": "0510"}
 MODIFIER_SLOTS = 4
+MAX_UNITS = {code: p.max_units for code, p in PROCEDURE_BY_CODE.items()}
+BASE_CHARGE = {code: p.base_charge for code, p in PROCEDURE_BY_CODE.items()}
 
 
 def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.DataFrame) -> pd.DataFrame:
@@ -32,8 +35,9 @@ def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.Dat
     parts = []
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     fee = people["fee_factor"].to_numpy()
+    specialty = claims["specialty"].to_numpy().astype(str)
     for name, spec in SPECIALTIES.items():
-        cidx = np.flatnonzero(claims["specialty"].to_numpy() == name)
+        cidx = np.flatnonzero(specialty == name)
         if len(cidx) == 0:
             continue
         extra_p = np.array(spec.extra_lines) / sum(spec.extra_lines)
@@ -47,18 +51,18 @@ def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.Dat
         codes[first] = _choose(rng, spec.primary, first.sum())
         if spec.addons:
             codes[~first] = _choose(rng, spec.addons, (~first).sum())
-        parts.append(pd.DataFrame({"_c": claim_of_line, "line_number": line_no, "procedure_code": codes}))
+        parts.append(str_frame({"_c": claim_of_line, "line_number": line_no, "procedure_code": codes}))
     lines = pd.concat(parts, ignore_index=True).sort_values(["_c", "line_number"], kind="stable")
     lines = lines.reset_index(drop=True)
     code = lines["procedure_code"].to_numpy()
-    max_units = np.array([PROCEDURE_BY_CODE[c].max_units for c in code])
+    max_units = lookup(code, MAX_UNITS, 1, np.int64)
     units = np.where(max_units > 1, rng.integers(1, max_units + 1), 1)
     units = np.where(np.isin(code, ["97153"]), rng.integers(4, 17, len(code)), units)
-    base = np.array([PROCEDURE_BY_CODE[c].base_charge for c in code])
+    base = lookup(code, BASE_CHARGE, dtype=float)
     prov = claims["_prov"].to_numpy()[lines["_c"].to_numpy()]
     charge = np.round(base * fee[prov] * units * rng.uniform(0.97, 1.03, len(code)), 2)
     c = lines["_c"].to_numpy()
-    revenue = pd.Series(claims["specialty"].to_numpy()[c]).map(REVENUE_CODES).to_numpy()
+    revenue = lookup(specialty, REVENUE_CODES, None, object)[c]
     revenue = np.where(claims["claim_type"].to_numpy()[c] == "837I", revenue, None)
     return lines.assign(
         units=units,
@@ -79,13 +83,11 @@ def _choose(rng: np.random.Generator, weights: dict[str, float], size: int) -> n
     return codes[rng.choice(len(codes), size=size, p=p / p.sum())]
 
 
-def match_preventive_codes(
-    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame
-) -> pd.DataFrame:
+def match_preventive_codes(rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
     """Billers mostly use the wellness code each payer pays; a few slip."""
     code = lines["procedure_code"].to_numpy().astype(object)
     medicare = np.isin(
-        claims["payer_id"].map(PAYER_TYPE).to_numpy()[lines["_c"].to_numpy()],
+        lookup(claims["payer_id"], PAYER_TYPE, None, object)[lines["_c"].to_numpy()],
         ["medicare", "medicare_advantage"],
     )
     switch = rng.random(len(code)) < 0.93
@@ -103,8 +105,8 @@ def add_modifiers(
     code = lines["procedure_code"].to_numpy().astype(str)
     n = len(code)
     cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()[c]]
-    payer_type = claims["payer_id"].map(PAYER_TYPE).to_numpy()[c]
-    pos = claims["place_of_service"].to_numpy()[c]
+    payer_type = lookup(claims["payer_id"], PAYER_TYPE, "", str)[c]
+    pos = claims["place_of_service"].to_numpy().astype(str)[c]
     on_claim = pd.DataFrame({"_c": c, "code": code})
     has_25_proc = _claim_has(on_claim, PROCEDURES_NEEDING_25)[c]
     has_therapy_pair = _claim_has(on_claim, {"97530", "97110"})[c]
@@ -123,7 +125,7 @@ def add_modifiers(
     mod59 = np.where(distinct & (slips[3] < 0.6), "59", np.where(distinct & (slips[3] < 0.8), "XU", ""))
     bad = slips[4] < 0.003 * cq
 
-    cand = np.full((n, 7), "", dtype=object)
+    cand = np.full((n, 7), "", dtype="U2")
     cand[:, 0] = np.where(needs25 & ~miss25, "25", "")
     cand[:, 1] = np.where(tele & ~miss_tele, np.where(payer_type == "medicare", "95", "GT"), "")
     cand[:, 1] = np.where(tele & ~miss_tele & (slips[5] < 0.7), "95", cand[:, 1])
@@ -137,7 +139,13 @@ def add_modifiers(
     cand[:, 5] = np.where(np.isin(code, ["80053", "83036", "80061"]) & (slips[5] < 0.3), "QW", cand[:, 5])
     cand[bad, 6] = _invalid_modifier(code[bad])
     packed = _pack_left(cand)
-    out = lines.assign(**{f"modifier_{i + 1}": packed[:, i] for i in range(MODIFIER_SLOTS)})
+    filled = packed != ""
+    joined = join_slots(packed, filled)  # the 835's SVC01 modifier list, kept hidden for the remittance
+    joined[~filled[:, 0]] = None
+    out = lines.assign(
+        **{f"modifier_{i + 1}": as_str(packed[:, i], ~filled[:, i]) for i in range(MODIFIER_SLOTS)},
+        _modifiers=joined,
+    )
     return out.assign(
         _miss25=miss25,
         _miss_tele=miss_tele,
@@ -157,18 +165,24 @@ def _claim_has(on_claim: pd.DataFrame, codes: set[str] | frozenset[str]) -> np.n
 def _invalid_modifier(code: np.ndarray) -> np.ndarray:
     """A modifier the procedure does not accept (TC on a visit, 25 on a therapy code, ...)."""
     options = np.array(["TC", "25", "GP", "HM"])
-    result = np.empty(len(code), dtype=object)
+    result = np.full(len(code), "", dtype=object)
     for opt in options:
-        todo = np.array([r is None for r in result], dtype=bool)
+        todo = result == ""
         ok = np.array([opt not in PROCEDURE_BY_CODE[c].modifiers for c in code], dtype=bool) & todo
         result[ok] = opt
     return result
 
 
 def _pack_left(cand: np.ndarray) -> np.ndarray:
-    order = np.argsort(cand == "", axis=1, kind="stable")
-    packed = np.take_along_axis(cand, order, axis=1)[:, :MODIFIER_SLOTS]
-    return np.where(packed == "", None, packed)
+    """The first `MODIFIER_SLOTS` non-empty candidates of each row, in column order ("" fills the rest)."""
+    packed = np.full((len(cand), MODIFIER_SLOTS), "", dtype=cand.dtype)
+    rows = np.flatnonzero((cand != "").any(axis=1))  # most lines carry no modifier at all
+    some = cand[rows]
+    seen = np.cumsum(some != "", axis=1)
+    for k in range(MODIFIER_SLOTS):
+        at = np.argmax(seen > k, axis=1)  # column of the (k+1)-th filled candidate
+        packed[rows, k] = np.where(seen[:, -1] > k, some[np.arange(len(rows)), at], "")
+    return packed
 
 
 def draw_diagnoses(
@@ -187,7 +201,7 @@ def draw_diagnoses(
     c = lines["_c"].to_numpy()
     ln = lines["line_number"].to_numpy()
     code = lines["procedure_code"].to_numpy().astype(str)
-    slot_dx = np.full((n_claims, 4), "", dtype=object)
+    slot_dx = np.full((n_claims, 4), "", dtype="U8")
     for k in range(1, 5):
         at = ln == k
         slot_dx[c[at], k - 1] = _fitting_dx(rng, code[at])
@@ -206,37 +220,22 @@ def draw_diagnoses(
     slot_dx[inactive, 0] = "M545"
 
     # Unique codes per claim in slot order; each line points at its own slot's code.
-    long = pd.DataFrame(
-        {
-            "_c": np.repeat(np.arange(n_claims), 4),
-            "slot": np.tile(np.arange(4), n_claims),
-            "dx": slot_dx.ravel(),
-        }
-    )
-    long = long[long["dx"] != ""]
-    long = long.assign(pos=long.groupby(["_c", "dx"], sort=False)["slot"].transform("min"))
-    uniq = long.drop_duplicates(["_c", "dx"]).copy()
-    uniq["ptr"] = uniq.groupby("_c").cumcount() + 1
-    codes_per_claim = uniq.groupby("_c")["dx"].agg(" ".join)
-    slot_ptr = long.merge(uniq[["_c", "dx", "ptr"]], on=["_c", "dx"])
-    ptr_table = np.zeros((n_claims, 4), dtype=np.int64)
-    ptr_table[slot_ptr["_c"].to_numpy(), slot_ptr["slot"].to_numpy()] = slot_ptr["ptr"].to_numpy()
+    new, ptr_table = first_occurrences(slot_dx)
+    codes_per_claim = join_slots(slot_dx, new)
     line_slot = np.minimum(ln, 4) - 1
     ptr = ptr_table[c, line_slot]
     ptr = np.where(ptr == 0, 1, ptr)
-    pointers = np.where(ln == 1, "1", np.char.add(ptr.astype(str), ""))
+    pointers = np.array(["1", "2", "3", "4"])[np.where(ln == 1, 0, ptr - 1)]
     missing_ptr = rng.random(len(c)) < 0.003 * dq[c]
-    pointers = np.where(missing_ptr, None, pointers)
-    dx = pd.Series(codes_per_claim.reindex(np.arange(n_claims)).fillna("R69").to_numpy())
-    return dx, pd.Series(pointers), misfit, inactive, missing_ptr
+    codes_per_claim[~new.any(axis=1)] = "R69"
+    dx = pd.Series(codes_per_claim)
+    return dx, pd.Series(as_str(pointers, missing_ptr)), misfit, inactive, missing_ptr
 
 
 @functools.cache
 def _fit_table(procedure: str) -> np.ndarray:
     proc = PROCEDURE_BY_CODE[procedure]
-    return np.array(
-        [d.code for d in DIAGNOSES if d.group in proc.dx_groups and d.code != "M545"], dtype=object
-    )
+    return np.array([d.code for d in DIAGNOSES if d.group in proc.dx_groups and d.code != "M545"], dtype=object)
 
 
 def _fitting_dx(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
@@ -250,6 +249,9 @@ def _fitting_dx(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
 
 def _dx_fits(dx: np.ndarray, procedures: np.ndarray) -> np.ndarray:
     group = {d.code: d.group for d in DIAGNOSES}
-    pairs = pd.DataFrame({"g": pd.Series(dx).map(group), "p": procedures})
     ok = {(g, p.code) for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
-    return np.array([(g, p) in ok for g, p in zip(pairs["g"], pairs["p"], strict=True)])
+    # Distinct (diagnosis group, procedure) pairs are few: test each once.
+    g_codes, groups = pd.factorize(lookup(dx, group, None, object), use_na_sentinel=False)
+    p_codes, procs = pd.factorize(np.asarray(procedures, dtype=object), use_na_sentinel=False)
+    table = np.array([[(g, p) in ok for p in procs] for g in groups], dtype=bool).reshape(len(groups), len(procs))
+    return table[g_codes, p_codes]

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from denial_ml.data.synthetic.arrays import lookup
 from denial_ml.data.synthetic.params import PAYERS, RATES, WorldTimeline
 from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 
 STRICT = {p.payer_id: p.strictness for p in PAYERS}
 TF_DAYS = {p.payer_id: p.timely_filing_days for p in PAYERS}
 PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
+NECESSITY_PRONE = {code: p.necessity_prone for code, p in PROCEDURE_BY_CODE.items()}
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,11 @@ def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.
     n = len(claims)
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     prov = claims["_prov"].to_numpy()
-    strict = claims["payer_id"].map(STRICT).to_numpy(dtype=float)
+    strict = lookup(claims["payer_id"], STRICT, dtype=float)
     noise = rng.lognormal(0.0, 0.6, n)  # the examiner and everything else nobody records
     dq = people["data_quality"].to_numpy()[prov]
     lag = (claims["submission_date"] - claims["service_date_from"]).dt.days.to_numpy()
-    limit = claims["payer_id"].map(TF_DAYS).to_numpy()
+    limit = lookup(claims["payer_id"], TF_DAYS, 0, np.int64)
     H = np.zeros((n, len(MECHANISMS)))
     r = RATES
     H[:, MECH_INDEX["elig_inactive"]] = _h(r["elig_inactive_hit"] * claims["_coverage_inactive"].to_numpy())
@@ -83,16 +85,10 @@ def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.
     H[:, MECH_INDEX["elig_base"]] = _h(r["elig_base"] * noise * (1 + 1.5 * unchecked))
     H[:, MECH_INDEX["auth_missing"]] = _h(r["auth_missing_hit"] * claims["_auth_missing"].to_numpy())
     H[:, MECH_INDEX["auth_expired"]] = _h(r["auth_expired_hit"] * claims["_auth_expired"].to_numpy())
-    H[:, MECH_INDEX["auth_base"]] = _h(
-        r["auth_base"] * strict * noise * (1 + 4 * claims["_auth_needed"].to_numpy())
-    )
+    H[:, MECH_INDEX["auth_base"]] = _h(r["auth_base"] * strict * noise * (1 + 4 * claims["_auth_needed"].to_numpy()))
     H[:, MECH_INDEX["coding_misfit"]] = _h(r["coding_dx_misfit_hit"] * claims["_dx_misfit"].to_numpy())
-    H[:, MECH_INDEX["coding_inactive_dx"]] = _h(
-        r["coding_inactive_dx_hit"] * claims["_inactive_dx"].to_numpy()
-    )
-    H[:, MECH_INDEX["missing_npi"]] = _h(
-        r["missing_npi_hit"] * claims["rendering_provider_npi"].isna().to_numpy()
-    )
+    H[:, MECH_INDEX["coding_inactive_dx"]] = _h(r["coding_inactive_dx_hit"] * claims["_inactive_dx"].to_numpy())
+    H[:, MECH_INDEX["missing_npi"]] = _h(r["missing_npi_hit"] * claims["rendering_provider_npi"].isna().to_numpy())
     H[:, MECH_INDEX["missing_base"]] = _h(r["missing_base"] * np.sqrt(dq) * noise)
     over = lag > limit
     edge = (lag > limit - 10) & ~over
@@ -110,16 +106,14 @@ def line_hazards(
     c = lines["_c"].to_numpy()
     code = lines["procedure_code"].to_numpy().astype(str)
     payer = claims["payer_id"].to_numpy()[c]
-    strict = pd.Series(payer).map(STRICT).to_numpy(dtype=float)
-    ptype = pd.Series(payer).map(PAYER_TYPE).to_numpy()
+    strict = lookup(claims["payer_id"], STRICT, dtype=float)[c]
+    ptype = lookup(claims["payer_id"], PAYER_TYPE, None, object)[c]
     prov = claims["_prov"].to_numpy()[c]
     doc = people["doc_quality"].to_numpy()[prov]
     cq = people["coding_quality"].to_numpy()[prov]
     n_dx = claims["diagnosis_codes"].str.count(" ").to_numpy()[c] + 1
     noise = rng.lognormal(0.0, 0.6, len(c))
-    prone = np.array([PROCEDURE_BY_CODE[x].necessity_prone for x in np.unique(code)])
-    prone = dict(zip(np.unique(code), prone, strict=True))
-    is_prone = pd.Series(code).map(prone).to_numpy(dtype=bool)
+    is_prone = lookup(code, NECESSITY_PRONE, False, bool)
     auth_ok = claims["prior_auth_number"].notna().to_numpy()[c] & ~lines["_auth_wrong_code"].to_numpy()
     H = np.zeros((len(c), len(MECHANISMS)))
     r = RATES
@@ -129,9 +123,7 @@ def line_hazards(
     H[:, MECH_INDEX["coding_missing25"]] = _h(r["coding_missing25_hit"] * lines["_miss25"].to_numpy())
     H[:, MECH_INDEX["coding_telehealth"]] = _h(r["coding_telehealth_hit"] * lines["_miss_tele"].to_numpy())
     H[:, MECH_INDEX["coding_missing_gp"]] = _h(r["coding_missing_gp_hit"] * lines["_miss_gp"].to_numpy())
-    H[:, MECH_INDEX["coding_bad_modifier"]] = _h(
-        r["coding_bad_modifier_hit"] * lines["_bad_modifier"].to_numpy()
-    )
+    H[:, MECH_INDEX["coding_bad_modifier"]] = _h(r["coding_bad_modifier_hit"] * lines["_bad_modifier"].to_numpy())
     bundles = lines["_bundled59"].to_numpy() & (payer == "COM02")
     H[:, MECH_INDEX["coding_bundled59"]] = _h(r["coding_bundling_hit"] * bundles)
     H[:, MECH_INDEX["missing_pointer"]] = _h(r["missing_pointer_hit"] * lines["_missing_pointer"].to_numpy())
@@ -193,7 +185,7 @@ def decide_denials(
 
 def adjudication_dates(rng: np.random.Generator, claims: pd.DataFrame, timeline: WorldTimeline) -> np.ndarray:
     """Remittance dates; NaT for claims still pending at the end of history."""
-    median = claims["payer_id"].map({p.payer_id: p.adjudication_days for p in PAYERS}).to_numpy(dtype=float)
+    median = lookup(claims["payer_id"], {p.payer_id: p.adjudication_days for p in PAYERS}, dtype=float)
     days = np.maximum(3, np.round(rng.gamma(4.0, median / 4.0))).astype("int64")
     adj = claims["submission_date"].to_numpy().astype("datetime64[D]") + days.astype("timedelta64[D]")
     as_of = np.datetime64(timeline.end, "D") + np.timedelta64(60, "D")

@@ -33,9 +33,7 @@ _SURGERY = ("29881", "27447", "15823")
 _ABA = ("97151", "97153", "97155", "97156")
 
 PAYERS: tuple[PayerSpec, ...] = (
-    PayerSpec(
-        "MCR01", "Medicare Part B (MAC J-H)", "medicare", 0.20, 365, 120, ("15823",), 0.40, 0.50, 14, 0.80
-    ),
+    PayerSpec("MCR01", "Medicare Part B (MAC J-H)", "medicare", 0.20, 365, 120, ("15823",), 0.40, 0.50, 14, 0.80),
     PayerSpec(
         "MA001",
         "Summit Advantage",
@@ -62,9 +60,7 @@ PAYERS: tuple[PayerSpec, ...] = (
         25,
         0.70,
     ),
-    PayerSpec(
-        "MCD01", "State Medicaid FFS", "medicaid", 0.10, 365, 90, _ABA + _SURGERY, 0.85, 0.40, 35, 0.66
-    ),
+    PayerSpec("MCD01", "State Medicaid FFS", "medicaid", 0.10, 365, 90, _ABA + _SURGERY, 0.85, 0.40, 35, 0.66),
     PayerSpec(
         "MCD02",
         "Bluewater Medicaid Managed Care",
@@ -276,6 +272,27 @@ class WorldTimeline:
         """The world's snapshot date: nothing is submitted, paid or decided after it."""
         return self.end + dt.timedelta(days=60)
 
+
+# Payers pay from their fee schedule, not from the practice's charge: the allowed amount is the procedure's
+# list charge x the payer's allowed ratio x this factor (capped at the billed charge), whatever the provider
+# charged. Chargemasters mark imaging and surgery up far more than visits and therapy, so the billed amount
+# overstates what an overturned big-ticket denial brings back.
+ALLOWED_FACTOR: dict[str, float] = {
+    **dict.fromkeys(("99202", "99203", "99213", "99214", "99215", "99396", "G0439"), 1.15),
+    **dict.fromkeys(("97161", "97110", "97140", "97530", "97112", "G0283"), 1.2),
+    **dict.fromkeys(("97151", "97153", "97155", "97156"), 1.25),
+    **dict.fromkeys(("90791", "90834", "90837", "90847"), 1.2),
+    **dict.fromkeys(("36415", "80053", "83036", "80061"), 0.7),
+    **dict.fromkeys(("70450", "72148", "73721", "74177"), 0.55),
+    "71046": 0.8,
+    "93306": 0.65,
+    "93015": 0.65,
+    "29881": 0.6,
+    "27447": 0.45,
+    "15823": 0.7,
+    "J3301": 0.8,
+    "93000": 0.9,
+}
 
 # Mechanism rates. "hit" = probability of denial when the defect is present.
 RATES = {

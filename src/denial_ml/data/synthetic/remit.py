@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.data.synthetic.arrays import as_str, format_ids, lookup, str_frame
+from denial_ml.data.synthetic.lines import BASE_CHARGE
 from denial_ml.data.synthetic.outcomes import MECHANISMS
-from denial_ml.data.synthetic.params import PAYERS
+from denial_ml.data.synthetic.params import ALLOWED_FACTOR, PAYERS
 
 ALLOWED = {p.payer_id: p.allowed_ratio for p in PAYERS}
 PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
@@ -43,13 +45,14 @@ def build_remittances(
     line_denied = np.zeros(len(lines), dtype=bool)
     line_denied[line_row[line_row >= 0]] = True
     line_denied |= claim_level[c]
-    ratio = claims["payer_id"].map(ALLOWED).to_numpy(dtype=float)[c] * rng.uniform(0.9, 1.05, len(c))
+    ratio = lookup(claims["payer_id"], ALLOWED, dtype=float)[c] * rng.uniform(0.9, 1.05, len(c))
     charge = lines["line_charge"].to_numpy()
-    allowed = np.round(np.minimum(charge, charge * ratio), 2)
-    ptype = claims["payer_id"].map(PAYER_TYPE).to_numpy()[c]
-    coins = np.where(
-        np.isin(ptype, ["medicare", "medicare_advantage", "tricare"]), np.round(allowed * 0.2, 2), 0.0
-    )
+    code = lines["procedure_code"].to_numpy()
+    schedule = lookup(code, BASE_CHARGE, 0.0, float) * lookup(code, ALLOWED_FACTOR, 1.0, float)
+    fee = schedule * lines["units"].to_numpy() * ratio
+    allowed = np.round(np.minimum(charge, fee), 2)
+    ptype = lookup(claims["payer_id"], PAYER_TYPE, None, object)[c]
+    coins = np.where(np.isin(ptype, ["medicare", "medicare_advantage", "tricare"]), np.round(allowed * 0.2, 2), 0.0)
     first_line = lines["line_number"].to_numpy() == 1
     month = claims["service_date_from"].dt.month.to_numpy()[c]
     deductible = np.where(
@@ -69,35 +72,35 @@ def build_remittances(
     paid = np.round((allowed - pr1 - pr2 - pr3) * ok, 2)
 
     adj_claims = np.flatnonzero(adjudicated)
-    remit_id = pd.Series(np.arange(n)).map("R{:08d}-1".format).to_numpy()
+    remit_id = as_str(format_ids("R%08d-1", range(n)))
     claim_paid = np.bincount(c, weights=paid, minlength=n)
     claim_pr = np.bincount(c, weights=pr1 + pr2 + pr3, minlength=n)
     all_denied = np.bincount(c, weights=~line_denied, minlength=n) == 0
     status = np.where(all_denied, "4", "1")
-    remits = pd.DataFrame(
+    remits = str_frame(
         {
             "remit_id": remit_id,
-            "claim_id": claims["claim_id"].to_numpy(),
+            "claim_id": claims["claim_id"].array,
             "claim_status_code": status,
             "total_charge": claims["total_charge"].to_numpy(),
             "paid_amount": np.round(claim_paid, 2),
             "patient_responsibility": np.round(claim_pr, 2),
-            "payer_claim_id": pd.Series(np.arange(n)).map("PCN{:010d}".format).to_numpy(),
-            "payer_id": claims["payer_id"].to_numpy(),
+            "payer_claim_id": format_ids("PCN%010d", range(n)),
+            "payer_id": claims["payer_id"].array,
             "adjudication_date": claims["_adj_date"].to_numpy(),
             "remit_sequence": 1,
         }
     ).iloc[adj_claims]
     on = adjudicated[c]
-    rlines = pd.DataFrame(
+    rlines = str_frame(
         {
             "remit_id": remit_id[c],
-            "claim_id": claims["claim_id"].to_numpy()[c],
+            "claim_id": claims["claim_id"].array[c],
             "line_number": lines["line_number"].to_numpy(),
             "claim_line_number": lines["line_number"].to_numpy(),
-            "line_control_number": lines["line_control_number"].to_numpy(),
-            "procedure_code": lines["procedure_code"].to_numpy(),
-            "modifiers": _join_modifiers(lines),
+            "line_control_number": lines["line_control_number"].array,
+            "procedure_code": lines["procedure_code"].array,
+            "modifiers": lines["_modifiers"].array,
             "line_charge": charge,
             "paid_amount": paid,
             "units": lines["units"].to_numpy().astype(float),
@@ -113,16 +116,10 @@ def build_remittances(
         "adjustments": adjustments,
         "remarks": remarks,
     }
-    tables = _add_reversals(rng, tables, claims, adjudicated & (mech < 0))
+    tables = _add_reversals(rng, tables, (adjudicated & (mech < 0))[adjudicated])
     denied_allowed = np.bincount(c, weights=np.where(line_denied, allowed, 0.0), minlength=n)
     tables["_allowed_denied"] = pd.DataFrame({"allowed_denied": denied_allowed})
     return tables
-
-
-def _join_modifiers(lines: pd.DataFrame) -> np.ndarray:
-    mods = lines[[f"modifier_{i}" for i in range(1, 5)]].fillna("")
-    joined = mods["modifier_1"].str.cat([mods[f"modifier_{i}"] for i in range(2, 5)], sep=" ").str.strip()
-    return joined.str.replace(r"\s+", " ", regex=True).replace("", None).to_numpy()
 
 
 def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co45, pr1, pr2, pr3):
@@ -132,10 +129,10 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
     for group, carc, amount in (("CO", "45", co45), ("PR", "1", pr1), ("PR", "2", pr2), ("PR", "3", pr3)):
         keep = on & (amount > 0.004)
         parts.append(
-            pd.DataFrame(
+            str_frame(
                 {
                     "remit_id": remit_id[c][keep],
-                    "claim_id": claims["claim_id"].to_numpy()[c][keep],
+                    "claim_id": claims["claim_id"].array[c][keep],
                     "line_number": line_no[keep],
                     "group_code": group,
                     "carc": carc,
@@ -148,10 +145,10 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
     adjudicated_claim[c[on]] = True
     cl = np.flatnonzero(claim_level & adjudicated_claim)
     parts.append(
-        pd.DataFrame(
+        str_frame(
             {
                 "remit_id": remit_id[cl],
-                "claim_id": claims["claim_id"].to_numpy()[cl],
+                "claim_id": claims["claim_id"].array[cl],
                 "line_number": pd.NA,
                 "group_code": MECH_GROUP[mech[cl]],
                 "carc": MECH_CARC[mech[cl]],
@@ -163,10 +160,10 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
     ln = np.flatnonzero((line_row >= 0) & adjudicated_claim)
     rows = line_row[ln]
     parts.append(
-        pd.DataFrame(
+        str_frame(
             {
                 "remit_id": remit_id[ln],
-                "claim_id": claims["claim_id"].to_numpy()[ln],
+                "claim_id": claims["claim_id"].array[ln],
                 "line_number": line_no[rows],
                 "group_code": MECH_GROUP[mech[ln]],
                 "carc": MECH_CARC[mech[ln]],
@@ -181,10 +178,10 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
     rarc = MECH_RARC[mech[denied]]
     has = rarc != ""
     line_of = np.concatenate([np.full(len(cl), -1), line_no[line_row[ln]]])
-    remarks = pd.DataFrame(
+    remarks = str_frame(
         {
             "remit_id": remit_id[denied][has],
-            "claim_id": claims["claim_id"].to_numpy()[denied][has],
+            "claim_id": claims["claim_id"].array[denied][has],
             "line_number": pd.array(np.where(line_of[has] > 0, line_of[has], 0), dtype="Int64"),
             "rarc": rarc[has],
         }
@@ -193,10 +190,13 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
     return adjustments, remarks
 
 
-def _add_reversals(rng, tables, claims, paid_claims):
-    """A few paid claims are later reversed (CLP02 22) and re-adjudicated (a correction): not denials."""
+def _add_reversals(rng, tables, paid_remits):
+    """A few paid claims are later reversed (CLP02 22) and re-adjudicated (a correction): not denials.
+
+    `paid_remits` flags, per row of `tables["remittances"]`, a claim that was paid (not denied).
+    """
     remits = tables["remittances"]
-    candidates = remits[remits["claim_id"].isin(claims["claim_id"].to_numpy()[paid_claims])]
+    candidates = remits[paid_remits]
     pick = candidates[rng.random(len(candidates)) < 0.005]
     if pick.empty:
         return tables

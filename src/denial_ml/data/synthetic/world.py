@@ -12,6 +12,7 @@ import pandas as pd
 
 from denial_ml.data.synthetic import appeals as appeals_mod
 from denial_ml.data.synthetic import auths, claims, entities, lines, outcomes, remit
+from denial_ml.data.synthetic.arrays import format_ids, join_columns, str_frame
 from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.schemas import TABLES
 
@@ -60,8 +61,8 @@ def generate_world(
     ln = lines.match_preventive_codes(rng, ln, head)
     ln = lines.add_modifiers(rng, ln, head, providers)
     dx, pointers, misfit, inactive, missing_ptr = lines.draw_diagnoses(rng, ln, head, providers)
-    head = head.assign(diagnosis_codes=dx.to_numpy(), _dx_misfit=misfit, _inactive_dx=inactive)
-    ln = ln.assign(diagnosis_pointers=pointers.to_numpy(), _missing_pointer=missing_ptr)
+    head = head.assign(diagnosis_codes=dx.array, _dx_misfit=misfit, _inactive_dx=inactive)
+    ln = ln.assign(diagnosis_pointers=pointers.array, _missing_pointer=missing_ptr)
 
     step("authorizations")
     auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl)
@@ -94,7 +95,7 @@ def generate_world(
         "payers": payers,
         "providers": providers[list(TABLES["providers"].columns)],
         "patients": patients[list(TABLES["patients"].columns)],
-        "coverages": coverages,
+        "coverages": coverages[list(TABLES["coverages"].columns)],
         "claims": head[CLAIM_COLUMNS],
         "claim_lines": ln[LINE_COLUMNS],
         "authorizations": auth_table,
@@ -114,7 +115,9 @@ def _resend_claims(
     if len(tgt) == 0:
         return head, ln
     keep_cols = [c for c in head.columns if c not in ("submission_date", "claim_frequency_code", "_src")]
-    head.iloc[tgt, [head.columns.get_loc(c) for c in keep_cols]] = head.iloc[src][keep_cols].to_numpy()
+    source_row = np.arange(len(head))
+    source_row[tgt] = src  # targets are never sources, so one gather copies every target at once
+    head = head.assign(**{c: head[c].array.take(source_row) for c in keep_cols})
     delay = rng.integers(15, 60, len(tgt)).astype("timedelta64[D]")
     as_of = np.datetime64(tl.as_of, "D")
     resent = np.minimum(head["submission_date"].to_numpy()[src].astype("datetime64[D]") + delay, as_of)
@@ -130,12 +133,23 @@ def _resend_claims(
     src_of = np.full(len(head), -1)
     src_of[tgt[is_repl]] = src[is_repl]
     head["_src"] = src_of
-    # The re-sent claim's lines are copies of its source's lines (one copy per target).
-    pairs = pd.DataFrame({"_src_c": src, "_tgt_c": tgt})
-    copies = pairs.merge(ln, left_on="_src_c", right_on="_c").drop(columns=["_c", "_src_c"])
-    copies = copies.rename(columns={"_tgt_c": "_c"})
-    ln = pd.concat([ln[~ln["_c"].isin(tgt)], copies[ln.columns]], ignore_index=True)
-    return head, ln.sort_values(["_c", "line_number"], kind="stable").reset_index(drop=True)
+    # The re-sent claim's lines are copies of its source's lines (one copy per target); lines are sorted
+    # by claim, so each source's lines are one contiguous range. `_assign_ids` sorts the result.
+    c = ln["_c"].to_numpy()
+    start, end = np.searchsorted(c, src, "left"), np.searchsorted(c, src, "right")
+    counts = end - start
+    copy_rows = np.repeat(start, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    kept = np.flatnonzero(~np.isin(c, tgt))
+    rows = np.concatenate([kept, copy_rows])
+    ln = ln.iloc[rows].reset_index(drop=True)
+    ln["_c"] = np.concatenate([c[kept], np.repeat(tgt, counts)])
+    return head, ln
+
+
+def _sort_lines(ln: pd.DataFrame) -> pd.DataFrame:
+    """Lines in claim order, then line-number order (stable), with a fresh index."""
+    order = np.lexsort((ln["line_number"].to_numpy(), ln["_c"].to_numpy()))
+    return ln.iloc[order].reset_index(drop=True)
 
 
 def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -144,22 +158,19 @@ def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     new_pos = np.empty(len(head), dtype=np.int64)
     new_pos[order] = np.arange(len(head))
     head = head.iloc[order].reset_index(drop=True)
-    head["claim_id"] = pd.Series(np.arange(len(head))).map("CLM{:09d}".format).to_numpy()
+    head["claim_id"] = format_ids("CLM%09d", range(len(head)))
     src = head["_src"].to_numpy()
     original = np.where(src >= 0, head["claim_id"].to_numpy()[new_pos[np.maximum(src, 0)]], None)
     head["original_claim_id"] = original
-    ln = ln.assign(_c=new_pos[ln["_c"].to_numpy()]).sort_values(["_c", "line_number"], kind="stable")
-    ln = ln.reset_index(drop=True)
-    ln["claim_id"] = head["claim_id"].to_numpy()[ln["_c"].to_numpy()]
-    ln["line_control_number"] = ln["claim_id"] + "-" + ln["line_number"].astype(str)
+    ln = _sort_lines(ln.assign(_c=new_pos[ln["_c"].to_numpy()]))
+    ln["claim_id"] = head["claim_id"].array.take(ln["_c"].to_numpy())
+    ln["line_control_number"] = join_columns(ln["claim_id"], ln["line_number"], "-")
     totals = np.bincount(ln["_c"].to_numpy(), weights=ln["line_charge"].to_numpy(), minlength=len(head))
     head["total_charge"] = np.round(totals, 2)
     return head, ln
 
 
-def _truth_and_appeals(
-    rng, head, ln, providers, prob, denied, mech, line_row, adjudicated, allowed_denied, tl
-):
+def _truth_and_appeals(rng, head, ln, providers, prob, denied, mech, line_row, adjudicated, allowed_denied, tl):
     """The truth table, and appeals on the denials staff chose."""
     categories = np.array([m.category for m in outcomes.MECHANISMS])
     names = np.array([m.name for m in outcomes.MECHANISMS])
@@ -169,29 +180,30 @@ def _truth_and_appeals(
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     doc = people["doc_quality"].to_numpy()[head["_prov"].to_numpy()]
     mech_name = np.where(denied, names[np.maximum(mech, 0)], "")
+    rows = np.flatnonzero(denied)
     denials = pd.DataFrame(
         {
-            "claim_id": head["claim_id"].to_numpy(),
-            "category": cause,
-            "payer_id": head["payer_id"].to_numpy(),
-            "denied_amount": denied_amount,
-            "retro_auth": np.isin(mech_name, ["auth_expired", "auth_wrong_code", "auth_units"]),
-            "adjudication_date": head["_adj_date"].to_numpy(),
-            "expected_payment": allowed_denied["allowed_denied"].to_numpy(),
+            "claim_id": head["claim_id"].array.take(rows),
+            "category": cause[rows],
+            "mechanism": mech_name[rows],
+            "payer_id": head["payer_id"].array.take(rows),
+            "denied_amount": denied_amount[rows],
+            "adjudication_date": head["_adj_date"].to_numpy()[rows],
+            "expected_payment": allowed_denied["allowed_denied"].to_numpy()[rows],
         }
     )
     p_over = np.full(len(head), np.nan)
-    p_over[denied] = appeals_mod.overturn_probability(rng, denials[denied], doc[denied])
-    truth = pd.DataFrame(
+    p_over[rows] = appeals_mod.overturn_probability(rng, denials, doc[rows])
+    truth = str_frame(
         {
-            "claim_id": head["claim_id"].to_numpy(),
+            "claim_id": head["claim_id"].array,
             "denial_probability": prob,
             "denial_cause": cause,
             "overturn_probability": p_over,
         }
     )
-    eligible = denied & adjudicated
+    eligible = adjudicated[rows]
     appeal_table = appeals_mod.draw_appeals(
-        rng, denials[eligible].reset_index(drop=True), p_over[eligible], doc[eligible], tl
+        rng, denials[eligible].reset_index(drop=True), p_over[rows][eligible], doc[rows][eligible], tl
     )
     return truth, appeal_table

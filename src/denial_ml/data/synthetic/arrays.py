@@ -1,0 +1,128 @@
+"""Vectorised helpers on small fixed-width string matrices (one row per claim, a few slots each).
+
+Grouping with pandas and joining strings per group costs a Python call per group; these helpers work slot
+by slot over whole columns instead, so their cost grows with the number of slots, not of claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def first_occurrences(slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which slots hold a value not seen earlier in their row, and each slot's 1-based rank among those.
+
+    Args:
+        slots: Object array (rows, k) of strings, "" for an empty slot.
+
+    Returns:
+        `(new, pointer)`: `new[i, j]` is True when slot j holds a non-empty value absent from slots < j;
+        `pointer[i, j]` is the position (1-based) of slot j's value among row i's distinct values in slot
+        order, 0 for an empty slot.
+    """
+    empty = slots == ""
+    k = slots.shape[1]
+    first_at = np.tile(np.arange(k), (len(slots), 1))
+    for j in range(k - 1, -1, -1):  # descending, so the earliest matching slot wins
+        for m in range(j + 1, k):
+            same = slots[:, j] == slots[:, m]
+            first_at[:, m] = np.where(same, j, first_at[:, m])
+    new = ~empty & (first_at == np.arange(k))
+    rank = np.cumsum(new, axis=1)
+    pointer = np.take_along_axis(rank, first_at, axis=1)
+    return new, np.where(empty, 0, pointer)
+
+
+def join_slots(slots: np.ndarray, keep: np.ndarray, sep: str = " ") -> pd.api.extensions.ExtensionArray:
+    """Join each row's kept slots with `sep`, in slot order, as a pandas `str` array ("" for a row with none).
+
+    Works on ASCII bytes as integers, so the cost is a few array writes per character position, with no
+    Python string per row (codes are ASCII).
+
+    Args:
+        slots: Array (rows, k) of ASCII strings.
+        keep: Boolean array (rows, k): which slots to join.
+        sep: A one-character separator.
+    """
+    text = np.asarray(slots).astype(str)
+    n, k = text.shape
+    w = max(1, text.dtype.itemsize // 4)
+    kept = np.asarray(keep, dtype=bool)
+    lengths = np.strings.str_len(text) * kept
+    if text.dtype.itemsize == 0:
+        text = np.zeros((n, k), dtype="U1")
+    # A fixed-width numpy string is a row of UCS-4 code points: ASCII fits one byte each.
+    chars = np.ascontiguousarray(text).view(np.uint32).reshape(n, k, w).astype(np.uint8)
+    width = k * w + (k - 1) * len(sep)
+    # Each slot is written whole (trailing zeros included) at the row's running offset; the next slot
+    # overwrites those zeros. The slack columns absorb the last slot's tail.
+    out = np.zeros((n, width + w + 1), dtype=np.uint8)
+    flat = out.reshape(-1)
+    base = np.arange(n, dtype=np.int64) * out.shape[1]
+    offset = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        with_sep = (lengths[:, j] > 0) & (offset > 0)
+        flat[base + offset] = np.where(with_sep, ord(sep), 0)
+        offset += with_sep
+        for p in range(w):
+            flat[base + offset + p] = np.where(lengths[:, j] > p, chars[:, j, p], 0)
+        offset += lengths[:, j]
+    # Arrow's string layout is the concatenated bytes plus row offsets: build it directly.
+    data = out[np.arange(out.shape[1]) < offset[:, None]]
+    ends = np.concatenate([[0], np.cumsum(offset)]).astype(np.int64)
+    arrow = pa.LargeStringArray.from_buffers(n, pa.py_buffer(ends), pa.py_buffer(data.tobytes()))
+    return pd.array(arrow, dtype=STR_DTYPE)
+
+
+def lookup(
+    values: np.ndarray | pd.Series, mapping: Mapping, default: object = np.nan, dtype: object = None
+) -> np.ndarray:
+    """`mapping[v]` for every value (default when absent), hashing each distinct value once.
+
+    `Series.map` with a dict converts and hashes every element through Python on pandas 3 string columns;
+    factorizing first and mapping the few distinct values is several times faster on millions of rows.
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    table = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=dtype)
+    return table[codes]  # code -1 (a missing value) picks the trailing default
+
+
+def format_ids(template: str, numbers: np.ndarray | range) -> np.ndarray:
+    """`template % number` for each number, as an object array (printf-style is the fastest formatter)."""
+    return np.array([template % i for i in numbers], dtype=object)
+
+
+def as_str(values: np.ndarray | list, missing: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+    """A pandas `str` column from strings (None or NaN, or where `missing`, for missing), built by Arrow.
+
+    Gives the same column as pandas' own inference from an object array, about three times faster.
+    """
+    arrow = pa.array(np.asarray(values), type=pa.large_string(), mask=missing, from_pandas=True)
+    return pd.array(arrow, dtype=STR_DTYPE)
+
+
+def join_columns(left: pd.Series, right: pd.Series, sep: str) -> pd.api.extensions.ExtensionArray:
+    """`left + sep + right` per row as a `str` array, numbers written in decimal (done by Arrow)."""
+    parts = [pc.cast(pa.array(col), pa.large_string()) for col in (left, right)]
+    return pd.array(pc.binary_join_element_wise(*parts, pa.scalar(sep, pa.large_string())), dtype=STR_DTYPE)
+
+
+def str_frame(columns: dict[str, object]) -> pd.DataFrame:
+    """`pd.DataFrame(columns)`, with every object or fixed-width string array turned into a `str` column fast."""
+    return pd.DataFrame({name: _fast(values) for name, values in columns.items()})
+
+
+def _fast(values: object) -> object:
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        return as_str(values)
+    # An all-missing object column stays object, as pandas' own inference leaves it.
+    if isinstance(values, np.ndarray) and values.dtype == object and not pd.isna(values).all():
+        return as_str(values)
+    return values
