@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from denial_ml.modeling.bundle import Scorer
 
 HIGHER_IS_BETTER = {"roc_auc": True, "pr_auc": True, "ece": False, "denied_dollars_at_20pct": True}
 DECISION_METRICS = tuple(HIGHER_IS_BETTER)  # the rule of issue 7: not worse on any of them
@@ -205,7 +209,9 @@ def _describe(m: MetricComparison) -> str:
     return f"{m.metric}: {fmt(m.challenger)} vs {fmt(m.champion)} (difference interval {interval})"
 
 
-def score_both(champion, challenger, claims: pd.DataFrame, lines: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def score_both(
+    champion: Scorer, challenger: Scorer, claims: pd.DataFrame, lines: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """Denial risk of the same claims from two scorers (each builds features against its own history)."""
     risks = []
     for scorer in (champion, challenger):
