@@ -169,6 +169,12 @@ def test_appeals_user_filters_the_worklist_and_appeals_an_item(page, site):
     assert "appeals-user changed status from in progress to appealed" in latest
     shot(page, "worklist-item-appealed")
 
+    page.set_viewport_size({"width": 768, "height": 1024})
+    for path, name in (("/ui/worklist", "worklist-tablet"), (page.url, "worklist-item-tablet")):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 768, name
+        shot(page, name)
+
 
 def test_biller_cannot_open_the_worklist(page, site):
     sign_in(page, site.keys["biller"])

@@ -57,8 +57,9 @@ def test_claim_check_shows_what_the_api_says(site, biller, small_world):
         scored = api.json()["scored"][0]
         assert float(RISK.search(page.text).group(1)) == pytest.approx(scored["denial_risk"], abs=1e-12)
         assert f'data-testid="likely-category">{scored["likely_category"].replace("_", " ")}<' in page.text
+        shown = html.unescape(page.text)
         for factor in scored["factors"]:
-            assert html.escape(factor["sentence"]) in page.text
+            assert factor["sentence"] in shown and (factor["fix"] or "") in shown
         # The checked claim is shown in the form, ready to edit.
         assert f'name="claim_id" type="text" value="{claim["claim_id"]}"' in page.text
 
