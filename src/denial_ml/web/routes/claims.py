@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.responses import Response
 
@@ -101,7 +102,7 @@ async def check_claim(request: Request, viewer: BillerViewer, services: Services
             field_errors=error_inputs(problems, rows),
         )
     claim = checked.valid[0]
-    [view] = assess(model.scorer, [claim])
+    [view] = await run_in_threadpool(assess, model.scorer, [claim])  # scoring must not hold up the event loop
     services.metrics.count_scores(1, 0)
     return _page(
         request,
@@ -162,7 +163,7 @@ async def try_edits(request: Request, viewer: BillerViewer, services: ServicesDe
         error = "Choose a change above to see how the risk moves."
     else:
         try:
-            result = what_if(model, claim, ClaimEdits.model_validate(edits))
+            result = await run_in_threadpool(what_if, model, claim, ClaimEdits.model_validate(edits))
             services.metrics.count_scores(2, 0)
         except ValidationError as exc:
             error = "; ".join(describe_error(e) for e in _edit_errors(exc))
@@ -171,7 +172,7 @@ async def try_edits(request: Request, viewer: BillerViewer, services: ServicesDe
     context: dict[str, Any] = {"whatif": result, "whatif_error": error, "choices": choices, "claim": claim}
     if request.headers.get("HX-Request"):
         return render(request, "_whatif_result.html", context)
-    [view] = assess(model.scorer, [claim])
+    [view] = await run_in_threadpool(assess, model.scorer, [claim])
     return _page(
         request,
         model,
