@@ -16,18 +16,18 @@ import pyarrow.compute as pc
 STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
-def first_occurrences(slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def first_occurrences(slots: np.ndarray, empty_value: object = "") -> tuple[np.ndarray, np.ndarray]:
     """Which slots hold a value not seen earlier in their row, and each slot's 1-based rank among those.
 
     Args:
-        slots: Object array (rows, k) of strings, "" for an empty slot.
+        slots: Array (rows, k) of values, `empty_value` for an empty slot.
 
     Returns:
         `(new, pointer)`: `new[i, j]` is True when slot j holds a non-empty value absent from slots < j;
         `pointer[i, j]` is the position (1-based) of slot j's value among row i's distinct values in slot
         order, 0 for an empty slot.
     """
-    empty = slots == ""
+    empty = slots == empty_value
     k = slots.shape[1]
     first_at = np.tile(np.arange(k), (len(slots), 1))
     for j in range(k - 1, -1, -1):  # descending, so the earliest matching slot wins
@@ -43,9 +43,6 @@ def first_occurrences(slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def join_slots(slots: np.ndarray, keep: np.ndarray, sep: str = " ") -> pd.api.extensions.ExtensionArray:
     """Join each row's kept slots with `sep`, in slot order, as a pandas `str` array ("" for a row with none).
 
-    Works on ASCII bytes as integers, so the cost is a few array writes per character position, with no
-    Python string per row (codes are ASCII).
-
     Args:
         slots: Array (rows, k) of ASCII strings.
         keep: Boolean array (rows, k): which slots to join.
@@ -53,16 +50,33 @@ def join_slots(slots: np.ndarray, keep: np.ndarray, sep: str = " ") -> pd.api.ex
     """
     text = np.asarray(slots).astype(str)
     n, k = text.shape
-    w = max(1, text.dtype.itemsize // 4)
-    kept = np.asarray(keep, dtype=bool)
-    lengths = np.strings.str_len(text) * kept
     if text.dtype.itemsize == 0:
         text = np.zeros((n, k), dtype="U1")
+    w = text.dtype.itemsize // 4
+    kept = np.asarray(keep, dtype=bool)
     # A fixed-width numpy string is a row of UCS-4 code points: ASCII fits one byte each.
     chars = np.ascontiguousarray(text).view(np.uint32).reshape(n, k, w).astype(np.uint8)
+    return _join_bytes(chars, np.strings.str_len(text) * kept, sep)
+
+
+def join_codes(
+    codes: np.ndarray, keep: np.ndarray, vocabulary: np.ndarray, sep: str = " "
+) -> pd.api.extensions.ExtensionArray:
+    """`join_slots` of `vocabulary[codes]`, without ever building the strings of the slots."""
+    words = np.asarray(vocabulary).astype("S")
+    w = max(1, words.dtype.itemsize)
+    table = np.frombuffer(words.astype(f"S{w}").tobytes(), dtype=np.uint8).reshape(len(words), w)
+    lengths = np.array([len(x) for x in words])[codes] * np.asarray(keep, dtype=bool)
+    return _join_bytes(table[codes], lengths, sep)
+
+
+def _join_bytes(chars: np.ndarray, lengths: np.ndarray, sep: str) -> pd.api.extensions.ExtensionArray:
+    """Join per row the first `lengths[i, j]` bytes of each slot `chars[i, j]` (shape rows, k, width)."""
+    n, k, w = chars.shape
     width = k * w + (k - 1) * len(sep)
-    # Each slot is written whole (trailing zeros included) at the row's running offset; the next slot
-    # overwrites those zeros. The slack columns absorb the last slot's tail.
+    # Each slot is written whole at the row's running offset; the next slot overwrites what lies past its
+    # length. The slack columns absorb the last slot's tail. Cost: a few array writes per byte position,
+    # with no Python string per row.
     out = np.zeros((n, width + w + 1), dtype=np.uint8)
     flat = out.reshape(-1)
     base = np.arange(n, dtype=np.int64) * out.shape[1]
@@ -89,9 +103,22 @@ def lookup(
     `Series.map` with a dict converts and hashes every element through Python on pandas 3 string columns;
     factorizing first and mapping the few distinct values is several times faster on millions of rows.
     """
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = _factorize(values)
     table = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=dtype)
     return table[codes]  # code -1 (a missing value) picks the trailing default
+
+
+def fixed_str(column: pd.Series) -> np.ndarray:
+    """A string column as a fixed-width numpy string array ("" for missing), through its distinct values."""
+    codes, uniques = _factorize(column)
+    return np.array([str(u) for u in uniques] + [""])[codes]
+
+
+def _factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, object]:
+    # A pandas string column factorizes inside Arrow; a numpy array through Python objects.
+    if isinstance(values, pd.Series):
+        return pd.factorize(values, use_na_sentinel=True)
+    return pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
 
 
 def format_ids(template: str, numbers: np.ndarray | range) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import first_occurrences, format_ids, join_slots, str_frame
+from denial_ml.data.synthetic.arrays import first_occurrences, fixed_str, format_ids, join_slots, str_frame
 from denial_ml.data.synthetic.params import PAYERS, WorldTimeline
 
 AUTH_CODES = {p.payer_id: frozenset(p.auth_codes) for p in PAYERS}
@@ -39,7 +39,7 @@ def make_authorizations(
         `_auth_wrong_code` / `_auth_units` flags).
     """
     c = lines["_c"].to_numpy()
-    code = lines["procedure_code"].to_numpy().astype(str)
+    code = fixed_str(lines["procedure_code"])
     payer = claims["payer_id"].to_numpy()[c]
     service = claims["service_date_from"].to_numpy()[c].astype("datetime64[D]")
     published = _on_auth_list(code, claims["payer_id"].to_numpy(), c)

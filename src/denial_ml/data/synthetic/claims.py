@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import as_str, lookup, str_frame
+from denial_ml.data.synthetic.arrays import as_str, fixed_str, lookup, str_frame
 from denial_ml.data.synthetic.params import PAYERS, SPECIALTIES, WorldTimeline
 
 PAYER_INDEX = {p.payer_id: i for i, p in enumerate(PAYERS)}
@@ -27,7 +27,7 @@ def draw_headers(
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     w = people["volume"].to_numpy()
     prov = rng.choice(len(people), size=n, p=w / w.sum())
-    specialty = people["specialty"].to_numpy().astype(str)[prov]
+    specialty = fixed_str(people["specialty"])[prov]
     band = np.zeros(n, dtype=np.int64)
     pos = np.empty(n, dtype=object)
     is_837i = np.zeros(n, dtype=bool)

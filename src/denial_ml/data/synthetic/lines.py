@@ -7,7 +7,15 @@ import functools
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import as_str, first_occurrences, join_slots, lookup, str_frame
+from denial_ml.data.synthetic.arrays import (
+    as_str,
+    first_occurrences,
+    fixed_str,
+    join_codes,
+    join_slots,
+    lookup,
+    str_frame,
+)
 from denial_ml.data.synthetic.params import (
     EM_CODES,
     GP_REQUIRED_PAYER_TYPES,
@@ -26,6 +34,11 @@ ABA = frozenset({"97151", "97153", "97155", "97156"})
 COMORBIDITIES = np.array(["I10", "E119", "E785", "K219", "F411", "G4733", "E039"])
 REVENUE_CODES = {"radiology": "0320", "cardiology": "0480", "orthopedics": "0360", "dermatology": "0510"}
 MODIFIER_SLOTS = 4
+# Diagnosis codes as integers (0: no code) while a claim's list is drawn; strings only when joined.
+DX_CODES = np.array(["", *sorted({d.code for d in DIAGNOSES} | set(COMORBIDITIES.tolist()))])
+DX_INDEX = {code: i for i, code in enumerate(DX_CODES)}
+DX_GROUPS = np.array([{d.code: d.group for d in DIAGNOSES}.get(code, "") for code in DX_CODES])
+COMORBIDITY_INDEX = np.array([DX_INDEX[code] for code in COMORBIDITIES])
 MAX_UNITS = {code: p.max_units for code, p in PROCEDURE_BY_CODE.items()}
 BASE_CHARGE = {code: p.base_charge for code, p in PROCEDURE_BY_CODE.items()}
 
@@ -35,7 +48,7 @@ def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.Dat
     parts = []
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     fee = people["fee_factor"].to_numpy()
-    specialty = claims["specialty"].to_numpy().astype(str)
+    specialty = fixed_str(claims["specialty"])
     for name, spec in SPECIALTIES.items():
         cidx = np.flatnonzero(specialty == name)
         if len(cidx) == 0:
@@ -102,11 +115,11 @@ def add_modifiers(
     """Attach modifiers the way coders do, including the slips that cause coding denials."""
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     c = lines["_c"].to_numpy()
-    code = lines["procedure_code"].to_numpy().astype(str)
+    code = fixed_str(lines["procedure_code"])
     n = len(code)
     cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()[c]]
     payer_type = lookup(claims["payer_id"], PAYER_TYPE, "", str)[c]
-    pos = claims["place_of_service"].to_numpy().astype(str)[c]
+    pos = fixed_str(claims["place_of_service"])[c]
     on_claim = pd.DataFrame({"_c": c, "code": code})
     has_25_proc = _claim_has(on_claim, PROCEDURES_NEEDING_25)[c]
     has_therapy_pair = _claim_has(on_claim, {"97530", "97110"})[c]
@@ -200,28 +213,28 @@ def draw_diagnoses(
     dq = people["data_quality"].to_numpy()[claims["_prov"].to_numpy()]
     c = lines["_c"].to_numpy()
     ln = lines["line_number"].to_numpy()
-    code = lines["procedure_code"].to_numpy().astype(str)
-    slot_dx = np.full((n_claims, 4), "", dtype="U8")
+    code = fixed_str(lines["procedure_code"])
+    slot_dx = np.zeros((n_claims, 4), dtype=np.int64)  # indexes into DX_CODES; 0 is an empty slot
     for k in range(1, 5):
         at = ln == k
         slot_dx[c[at], k - 1] = _fitting_dx(rng, code[at])
-    empty = slot_dx == ""
-    comorb = COMORBIDITIES[rng.integers(0, len(COMORBIDITIES), (n_claims, 4))]
+    empty = slot_dx == 0
+    comorb = COMORBIDITY_INDEX[rng.integers(0, len(COMORBIDITIES), (n_claims, 4))]
     add = rng.random((n_claims, 4)) < np.array([1.0, 0.5, 0.3, 0.2])
     slot_dx = np.where(empty & add, comorb, slot_dx)
-    all_dx = np.array([d.code for d in DIAGNOSES if d.code != "M545"])
+    all_dx = np.array([DX_INDEX[d.code] for d in DIAGNOSES if d.code != "M545"])
     misfit_try = rng.random(n_claims) < 0.012 * cq
     slot_dx[misfit_try, 0] = all_dx[rng.integers(0, len(all_dx), misfit_try.sum())]
     first_code = code[ln == 1]
     fits = _dx_fits(slot_dx[c[ln == 1], 0], first_code)
     misfit = np.zeros(n_claims, dtype=bool)
     misfit[c[ln == 1]] = ~fits
-    inactive = (slot_dx[:, 0] == "M5450") & (rng.random(n_claims) < 0.04 * cq)
-    slot_dx[inactive, 0] = "M545"
+    inactive = (slot_dx[:, 0] == DX_INDEX["M5450"]) & (rng.random(n_claims) < 0.04 * cq)
+    slot_dx[inactive, 0] = DX_INDEX["M545"]
 
     # Unique codes per claim in slot order; each line points at its own slot's code.
-    new, ptr_table = first_occurrences(slot_dx)
-    codes_per_claim = join_slots(slot_dx, new)
+    new, ptr_table = first_occurrences(slot_dx, 0)
+    codes_per_claim = join_codes(slot_dx, new, DX_CODES)
     line_slot = np.minimum(ln, 4) - 1
     ptr = ptr_table[c, line_slot]
     ptr = np.where(ptr == 0, 1, ptr)
@@ -235,11 +248,11 @@ def draw_diagnoses(
 @functools.cache
 def _fit_table(procedure: str) -> np.ndarray:
     proc = PROCEDURE_BY_CODE[procedure]
-    return np.array([d.code for d in DIAGNOSES if d.group in proc.dx_groups and d.code != "M545"], dtype=object)
+    return np.array([DX_INDEX[d.code] for d in DIAGNOSES if d.group in proc.dx_groups and d.code != "M545"])
 
 
 def _fitting_dx(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
-    out = np.empty(len(codes), dtype=object)
+    out = np.zeros(len(codes), dtype=np.int64)
     for proc in np.unique(codes):
         at = codes == proc
         table = _fit_table(proc)
@@ -248,10 +261,9 @@ def _fitting_dx(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
 
 
 def _dx_fits(dx: np.ndarray, procedures: np.ndarray) -> np.ndarray:
-    group = {d.code: d.group for d in DIAGNOSES}
+    """Whether each diagnosis (a `DX_CODES` index) supports its procedure."""
     ok = {(g, p.code) for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
     # Distinct (diagnosis group, procedure) pairs are few: test each once.
-    g_codes, groups = pd.factorize(lookup(dx, group, None, object), use_na_sentinel=False)
     p_codes, procs = pd.factorize(np.asarray(procedures, dtype=object), use_na_sentinel=False)
-    table = np.array([[(g, p) in ok for p in procs] for g in groups], dtype=bool).reshape(len(groups), len(procs))
-    return table[g_codes, p_codes]
+    table = np.array([[(g, p) in ok for p in procs] for g in DX_GROUPS], dtype=bool).reshape(len(DX_GROUPS), -1)
+    return table[dx, p_codes]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import lookup
+from denial_ml.data.synthetic.arrays import fixed_str, lookup
 from denial_ml.data.synthetic.params import PAYERS, RATES, WorldTimeline
 from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 
@@ -104,7 +104,7 @@ def line_hazards(
     """Line-level hazards, shape (n_lines, n_mechanisms)."""
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     c = lines["_c"].to_numpy()
-    code = lines["procedure_code"].to_numpy().astype(str)
+    code = fixed_str(lines["procedure_code"])
     payer = claims["payer_id"].to_numpy()[c]
     strict = lookup(claims["payer_id"], STRICT, dtype=float)[c]
     ptype = lookup(claims["payer_id"], PAYER_TYPE, None, object)[c]

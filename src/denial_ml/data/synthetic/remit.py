@@ -149,7 +149,7 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
             {
                 "remit_id": remit_id[cl],
                 "claim_id": claims["claim_id"].array[cl],
-                "line_number": pd.NA,
+                "line_number": -1,  # claim level: missing once the parts are joined
                 "group_code": MECH_GROUP[mech[cl]],
                 "carc": MECH_CARC[mech[cl]],
                 "amount": claims["total_charge"].to_numpy()[cl],
@@ -173,7 +173,8 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
         )
     )
     adjustments = pd.concat(parts, ignore_index=True)
-    adjustments["line_number"] = adjustments["line_number"].astype("Int64")
+    line = adjustments["line_number"].to_numpy().astype(np.int64)
+    adjustments["line_number"] = pd.arrays.IntegerArray(line, line < 0)
     denied = np.concatenate([cl, ln])
     rarc = MECH_RARC[mech[denied]]
     has = rarc != ""

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -66,8 +67,8 @@ def generate_world(
 
     step("authorizations")
     auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl)
-    head, ln = _resend_claims(rng, head, ln, tl)
-    head, ln = _assign_ids(head, ln)
+    head, resend = _resend_claims(rng, head, ln, tl)
+    head, ln = _assign_ids(head, ln, resend)
 
     step("adjudication")
     H_claim = outcomes.claim_hazards(rng, head, providers)
@@ -106,63 +107,71 @@ def generate_world(
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
 
 
+@dataclass(frozen=True)
+class _Resend:
+    """Which rows become which, after re-sends: applied in one gather by `_assign_ids`."""
+
+    source_row: np.ndarray  # per claim: the row whose claim content it carries (itself unless a re-send)
+    line_rows: np.ndarray  # rows of the lines table that make up the new lines table
+    line_claim: np.ndarray  # claim row of each of those lines
+
+
+OWN_COLUMNS = ("submission_date", "claim_frequency_code", "_src", "_duplicate")  # a re-send's own facts
+
+
 def _resend_claims(
     rng: np.random.Generator, head: pd.DataFrame, ln: pd.DataFrame, tl: WorldTimeline
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Turn some claims into re-sends of earlier ones: duplicates (denied) or replacements (frequency 7)."""
+) -> tuple[pd.DataFrame, _Resend]:
+    """Turn some claims into re-sends of earlier ones: duplicates (denied) or replacements (frequency 7).
+
+    Returns the headers with each re-send's own facts (`OWN_COLUMNS`) set, and the plan that copies the
+    source claim's other columns and lines (lines are sorted by claim, so a source's lines are one range).
+    """
     tgt, src, is_repl = claims.make_duplicates(rng, head)
-    head = head.assign(claim_frequency_code="1", _duplicate=False, _src=-1)
-    if len(tgt) == 0:
-        return head, ln
-    keep_cols = [c for c in head.columns if c not in ("submission_date", "claim_frequency_code", "_src")]
+    c = ln["_c"].to_numpy()
     source_row = np.arange(len(head))
     source_row[tgt] = src  # targets are never sources, so one gather copies every target at once
-    head = head.assign(**{c: head[c].array.take(source_row) for c in keep_cols})
-    delay = rng.integers(15, 60, len(tgt)).astype("timedelta64[D]")
-    as_of = np.datetime64(tl.as_of, "D")
-    resent = np.minimum(head["submission_date"].to_numpy()[src].astype("datetime64[D]") + delay, as_of)
     sub = head["submission_date"].to_numpy().astype("datetime64[D]").copy()
-    sub[tgt] = resent
-    head["submission_date"] = sub.astype("datetime64[ns]")
-    freq = head["claim_frequency_code"].to_numpy().astype(object)
+    if len(tgt):
+        delay = rng.integers(15, 60, len(tgt)).astype("timedelta64[D]")
+        sub[tgt] = np.minimum(sub[src] + delay, np.datetime64(tl.as_of, "D"))
+    freq = np.full(len(head), "1", dtype=object)
     freq[tgt[is_repl]] = "7"
-    head["claim_frequency_code"] = freq
     dup = np.zeros(len(head), dtype=bool)
     dup[tgt[~is_repl]] = True
-    head["_duplicate"] = dup
     src_of = np.full(len(head), -1)
     src_of[tgt[is_repl]] = src[is_repl]
-    head["_src"] = src_of
-    # The re-sent claim's lines are copies of its source's lines (one copy per target); lines are sorted
-    # by claim, so each source's lines are one contiguous range. `_assign_ids` sorts the result.
-    c = ln["_c"].to_numpy()
+    head = head.assign(
+        submission_date=sub.astype("datetime64[ns]"), claim_frequency_code=freq, _src=src_of, _duplicate=dup
+    )
     start, end = np.searchsorted(c, src, "left"), np.searchsorted(c, src, "right")
     counts = end - start
     copy_rows = np.repeat(start, counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     kept = np.flatnonzero(~np.isin(c, tgt))
-    rows = np.concatenate([kept, copy_rows])
-    ln = ln.iloc[rows].reset_index(drop=True)
-    ln["_c"] = np.concatenate([c[kept], np.repeat(tgt, counts)])
-    return head, ln
+    plan = _Resend(
+        source_row=source_row,
+        line_rows=np.concatenate([kept, copy_rows]),
+        line_claim=np.concatenate([c[kept], np.repeat(tgt, counts)]),
+    )
+    return head, plan
 
 
-def _sort_lines(ln: pd.DataFrame) -> pd.DataFrame:
-    """Lines in claim order, then line-number order (stable), with a fresh index."""
-    order = np.lexsort((ln["line_number"].to_numpy(), ln["_c"].to_numpy()))
-    return ln.iloc[order].reset_index(drop=True)
-
-
-def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Number claims in submission order and renumber everything that points at them."""
-    order = np.lexsort((head["service_date_from"].to_numpy(), head["submission_date"].to_numpy()))
+def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame, resend: _Resend) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply the re-sends, number claims in submission order and renumber everything that points at them."""
+    service = head["service_date_from"].to_numpy()[resend.source_row]
+    order = np.lexsort((service, head["submission_date"].to_numpy()))
     new_pos = np.empty(len(head), dtype=np.int64)
     new_pos[order] = np.arange(len(head))
-    head = head.iloc[order].reset_index(drop=True)
+    content = resend.source_row[order]
+    head = pd.DataFrame({c: head[c].array.take(order if c in OWN_COLUMNS else content) for c in head.columns})
     head["claim_id"] = format_ids("CLM%09d", range(len(head)))
     src = head["_src"].to_numpy()
     original = np.where(src >= 0, head["claim_id"].to_numpy()[new_pos[np.maximum(src, 0)]], None)
     head["original_claim_id"] = original
-    ln = _sort_lines(ln.assign(_c=new_pos[ln["_c"].to_numpy()]))
+    line_claim = new_pos[resend.line_claim]
+    line_order = np.lexsort((ln["line_number"].to_numpy()[resend.line_rows], line_claim))
+    ln = ln.iloc[resend.line_rows[line_order]].reset_index(drop=True)
+    ln["_c"] = line_claim[line_order]
     ln["claim_id"] = head["claim_id"].array.take(ln["_c"].to_numpy())
     ln["line_control_number"] = join_columns(ln["claim_id"], ln["line_number"], "-")
     totals = np.bincount(ln["_c"].to_numpy(), weights=ln["line_charge"].to_numpy(), minlength=len(head))
