@@ -141,6 +141,13 @@ def join_columns(left: pd.Series, right: pd.Series, sep: str) -> pd.api.extensio
     return pd.array(pc.binary_join_element_wise(*parts, pa.scalar(sep, pa.large_string())), dtype=STR_DTYPE)
 
 
+def decode(codes: np.ndarray, vocabulary: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """`vocabulary[codes]` as a `str` array, decoded by Arrow from a dictionary array."""
+    words = pa.array(np.asarray(vocabulary, dtype=object), type=pa.large_string())
+    dictionary = pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int64)), words)
+    return pd.array(dictionary.cast(pa.large_string()), dtype=STR_DTYPE)
+
+
 def str_frame(columns: dict[str, object]) -> pd.DataFrame:
     """`pd.DataFrame(columns)`, with every object or fixed-width string array turned into a `str` column fast."""
     return pd.DataFrame({name: _fast(values) for name, values in columns.items()})

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import as_str, fixed_str, lookup, str_frame
+from denial_ml.data.synthetic.arrays import fixed_str, lookup, str_frame
 from denial_ml.data.synthetic.params import PAYERS, SPECIALTIES, WorldTimeline
 
 PAYER_INDEX = {p.payer_id: i for i, p in enumerate(PAYERS)}
@@ -79,10 +79,7 @@ def assign_payers(rng: np.random.Generator, headers: pd.DataFrame, coverages: pd
     # Row of each claim's first and second primary spell (-1: none), then plain array indexing.
     at1, at2 = _spell_rows(first, patient), _spell_rows(second, patient)
     payer1 = _take(first["payer_id"], at1)
-    member1 = _take(first["member_id"], at1)
     end1 = _take(first["coverage_end"], at1).astype("datetime64[D]")
-    payer2 = _take(second["payer_id"], at2)
-    member2 = _take(second["member_id"], at2)
     start2 = _take(second["coverage_start"], at2).astype("datetime64[D]")
 
     lapsed = ~np.isnat(end1) & (service > end1)
@@ -94,14 +91,16 @@ def assign_payers(rng: np.random.Generator, headers: pd.DataFrame, coverages: pd
     # A check that finds the coverage inactive leads the practice to bill the new payer most of the time.
     fixed_by_check = lapsed & checked & has2 & (rng.random(n) < 0.85)
     use2 = (knows & has2) | fixed_by_check
-    payer = np.where(use2, payer2, payer1)
-    member = np.where(use2, member2, member1)
+    # The billed spell's row in first + second, gathered by Arrow (no Python string per claim).
+    spell = np.where(use2, len(first) + at2, at1)
+    payer = pd.concat([first["payer_id"], second["payer_id"]]).array.take(spell)
+    member = pd.concat([first["member_id"], second["member_id"]]).array.take(spell)
     inactive = lapsed & ~use2
     status = np.where(~checked, "unknown", np.where(inactive, "inactive", "active"))
     check_day = service - rng.integers(0, 4, n).astype("timedelta64[D]")
     out = headers.assign(
-        payer_id=as_str(payer),
-        member_id=as_str(member),
+        payer_id=payer,
+        member_id=member,
         eligibility_checked=checked,
         eligibility_check_date=np.where(checked, check_day, np.datetime64("NaT")).astype("datetime64[ns]"),
         eligibility_status=status,

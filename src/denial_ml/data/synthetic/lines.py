@@ -9,6 +9,7 @@ import pandas as pd
 
 from denial_ml.data.synthetic.arrays import (
     as_str,
+    decode,
     first_occurrences,
     fixed_str,
     join_codes,
@@ -41,14 +42,18 @@ DX_GROUPS = np.array([{d.code: d.group for d in DIAGNOSES}.get(code, "") for cod
 COMORBIDITY_INDEX = np.array([DX_INDEX[code] for code in COMORBIDITIES])
 MAX_UNITS = {code: p.max_units for code, p in PROCEDURE_BY_CODE.items()}
 BASE_CHARGE = {code: p.base_charge for code, p in PROCEDURE_BY_CODE.items()}
+PROCEDURE_CODES = np.array(sorted(PROCEDURE_BY_CODE))
+PROCEDURE_INDEX = {code: i for i, code in enumerate(PROCEDURE_CODES)}
+PROCEDURE_MAX_UNITS = np.array([MAX_UNITS[code] for code in PROCEDURE_CODES])
+PROCEDURE_BASE_CHARGE = np.array([BASE_CHARGE[code] for code in PROCEDURE_CODES], dtype=float)
 
 
 def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.DataFrame) -> pd.DataFrame:
     """Draw each claim's lines: procedures, units and charges (modifiers come later)."""
-    parts = []
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     fee = people["fee_factor"].to_numpy()
     specialty = fixed_str(claims["specialty"])
+    claim_parts, number_parts, proc_parts = [], [], []
     for name, spec in SPECIALTIES.items():
         cidx = np.flatnonzero(specialty == name)
         if len(cidx) == 0:
@@ -59,29 +64,35 @@ def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.Dat
             n_lines[:] = 1
         claim_of_line = np.repeat(cidx, n_lines)
         line_no = _line_numbers(n_lines)
-        codes = np.empty(len(claim_of_line), dtype=object)
+        proc = np.zeros(len(claim_of_line), dtype=np.int64)  # indexes into PROCEDURE_CODES
         first = line_no == 1
-        codes[first] = _choose(rng, spec.primary, first.sum())
+        proc[first] = _choose(rng, spec.primary, first.sum())
         if spec.addons:
-            codes[~first] = _choose(rng, spec.addons, (~first).sum())
-        parts.append(str_frame({"_c": claim_of_line, "line_number": line_no, "procedure_code": codes}))
-    lines = pd.concat(parts, ignore_index=True).sort_values(["_c", "line_number"], kind="stable")
-    lines = lines.reset_index(drop=True)
-    code = lines["procedure_code"].to_numpy()
-    max_units = lookup(code, MAX_UNITS, 1, np.int64)
+            proc[~first] = _choose(rng, spec.addons, (~first).sum())
+        claim_parts.append(claim_of_line)
+        number_parts.append(line_no)
+        proc_parts.append(proc)
+    c, line_no, proc = (np.concatenate(parts) for parts in (claim_parts, number_parts, proc_parts))
+    order = np.lexsort((line_no, c))
+    c, line_no, proc = c[order], line_no[order], proc[order]
+    max_units = PROCEDURE_MAX_UNITS[proc]
     units = np.where(max_units > 1, rng.integers(1, max_units + 1), 1)
-    units = np.where(np.isin(code, ["97153"]), rng.integers(4, 17, len(code)), units)
-    base = lookup(code, BASE_CHARGE, dtype=float)
-    prov = claims["_prov"].to_numpy()[lines["_c"].to_numpy()]
-    charge = np.round(base * fee[prov] * units * rng.uniform(0.97, 1.03, len(code)), 2)
-    c = lines["_c"].to_numpy()
+    units = np.where(proc == PROCEDURE_INDEX["97153"], rng.integers(4, 17, len(proc)), units)
+    base = PROCEDURE_BASE_CHARGE[proc]
+    prov = claims["_prov"].to_numpy()[c]
+    charge = np.round(base * fee[prov] * units * rng.uniform(0.97, 1.03, len(proc)), 2)
     revenue = lookup(specialty, REVENUE_CODES, None, object)[c]
     revenue = np.where(claims["claim_type"].to_numpy()[c] == "837I", revenue, None)
-    return lines.assign(
-        units=units,
-        line_charge=charge,
-        service_date=claims["service_date_from"].to_numpy()[c],
-        revenue_code=revenue,
+    return str_frame(
+        {
+            "_c": c,
+            "line_number": line_no,
+            "procedure_code": decode(proc, PROCEDURE_CODES),
+            "units": units,
+            "line_charge": charge,
+            "service_date": claims["service_date_from"].to_numpy()[c],
+            "revenue_code": revenue,
+        }
     )
 
 
@@ -91,7 +102,8 @@ def _line_numbers(n_lines: np.ndarray) -> np.ndarray:
 
 
 def _choose(rng: np.random.Generator, weights: dict[str, float], size: int) -> np.ndarray:
-    codes = np.array(list(weights))
+    """Draw `size` procedures by weight, as indexes into `PROCEDURE_CODES`."""
+    codes = np.array([PROCEDURE_INDEX[code] for code in weights])
     p = np.array(list(weights.values()))
     return codes[rng.choice(len(codes), size=size, p=p / p.sum())]
 

@@ -77,7 +77,7 @@ def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.
     dq = people["data_quality"].to_numpy()[prov]
     lag = (claims["submission_date"] - claims["service_date_from"]).dt.days.to_numpy()
     limit = lookup(claims["payer_id"], TF_DAYS, 0, np.int64)
-    H = np.zeros((n, len(MECHANISMS)))
+    H = np.zeros((n, len(MECHANISMS)), order="F")  # filled column by column
     r = RATES
     H[:, MECH_INDEX["elig_inactive"]] = _h(r["elig_inactive_hit"] * claims["_coverage_inactive"].to_numpy())
     H[:, MECH_INDEX["elig_typo"]] = _h(r["elig_typo_hit"] * claims["_member_typo"].to_numpy())
@@ -95,7 +95,7 @@ def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.
     H[:, MECH_INDEX["timely"]] = _h(r["timely_hit"] * over + r["timely_edge"] * edge)
     dup = claims["_duplicate"].to_numpy()
     H[:, MECH_INDEX["duplicate"]] = _h(np.where(dup, r["duplicate_hit"], r["duplicate_base"]))
-    return H
+    return np.ascontiguousarray(H)  # row order: sums and row gathers follow
 
 
 def line_hazards(
@@ -115,7 +115,7 @@ def line_hazards(
     noise = rng.lognormal(0.0, 0.6, len(c))
     is_prone = lookup(code, NECESSITY_PRONE, False, bool)
     auth_ok = claims["prior_auth_number"].notna().to_numpy()[c] & ~lines["_auth_wrong_code"].to_numpy()
-    H = np.zeros((len(c), len(MECHANISMS)))
+    H = np.zeros((len(c), len(MECHANISMS)), order="F")  # filled column by column
     r = RATES
     H[:, MECH_INDEX["auth_wrong_code"]] = _h(r["auth_wrong_code_hit"] * lines["_auth_wrong_code"].to_numpy())
     H[:, MECH_INDEX["auth_units"]] = _h(r["auth_units_hit"] * lines["_auth_units"].to_numpy())
@@ -141,7 +141,7 @@ def line_hazards(
     )
     awv_elsewhere = (code == "G0439") & ~np.isin(ptype, ["medicare", "medicare_advantage"])
     H[:, MECH_INDEX["noncovered_plan"]] = _h(r["noncovered_hit"] * awv_elsewhere)
-    return H
+    return np.ascontiguousarray(H)  # row order: sums and row gathers follow
 
 
 def decide_denials(

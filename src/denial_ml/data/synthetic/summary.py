@@ -24,9 +24,7 @@ def summarize_world(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """
     claims = tables["claims"]
     labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
-    payer_type = claims.set_index("claim_id")["payer_id"].map(
-        tables["payers"].set_index("payer_id")["payer_type"]
-    )
+    payer_type = claims.set_index("claim_id")["payer_id"].map(tables["payers"].set_index("payer_id")["payer_type"])
     labels = labels.assign(payer_type=labels["claim_id"].map(payer_type))
     denied = labels[labels["denied"]]
     appeals = tables["appeals"]
@@ -74,9 +72,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     lines.append("denial mix by category:")
     lines += [f"  {k:<20}{v:>8.1%}" for k, v in summary["denial_mix"].items()]
     lines.append(f"appeal rate       {summary['appeal_rate']:>10.1%}   ({summary['appeals']:,} appeals)")
-    lines.append(
-        f"overturn rate     {summary['overturn_rate']:>10.1%}   recovered ${summary['recovered_amount']:,.0f}"
-    )
+    lines.append(f"overturn rate     {summary['overturn_rate']:>10.1%}   recovered ${summary['recovered_amount']:,.0f}")
     if "truth_roc_auc" in summary and not np.isnan(summary["truth_roc_auc"]):
         lines.append(f"truth ROC-AUC     {summary['truth_roc_auc']:>10.3f}")
     return "\n".join(lines)
