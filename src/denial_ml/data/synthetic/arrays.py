@@ -121,6 +121,14 @@ def _factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, object]:
     return pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
 
 
+def number_ids(prefix: str, n: int, width: int, suffix: str = "") -> pd.api.extensions.ExtensionArray:
+    """`prefix + zero-padded 0..n-1 + suffix` as a `str` array, formatted by Arrow (no Python string per id)."""
+    text = pa.large_string()
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.arange(n, dtype=np.int64)), text), width=width, padding="0")
+    parts = [pa.scalar(prefix, text), digits, pa.scalar(suffix, text)]
+    return pd.array(pc.binary_join_element_wise(*parts, pa.scalar("", text)), dtype=STR_DTYPE)
+
+
 def format_ids(template: str, numbers: np.ndarray | range) -> np.ndarray:
     """`template % number` for each number, as an object array (printf-style is the fastest formatter)."""
     return np.array([template % i for i in numbers], dtype=object)

@@ -42,7 +42,7 @@ def make_authorizations(
     code = fixed_str(lines["procedure_code"])
     payer = claims["payer_id"].to_numpy()[c]
     service = claims["service_date_from"].to_numpy()[c].astype("datetime64[D]")
-    published = _on_auth_list(code, claims["payer_id"].to_numpy(), c)
+    published = _on_auth_list(lines["procedure_code"], claims["payer_id"], c)
     rule_start = np.datetime64(timeline.rule_change_start, "D")
     hidden = (payer == timeline.rule_change_payer) & np.isin(code, timeline.rule_change_codes) & (service >= rule_start)
     learned = hidden & (service >= rule_start + np.timedelta64(timeline.practice_learns_after_days, "D"))
@@ -113,16 +113,12 @@ def make_authorizations(
     return auths, claims, lines
 
 
-def _on_auth_list(code: np.ndarray, claim_payer: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Per line: is the procedure on its payer's published authorization list."""
-    payer_ids = list(AUTH_CODES)
-    payer_of_claim = pd.Index(payer_ids).get_indexer(claim_payer)
-    payer_of_line = payer_of_claim[c]
-    published = np.zeros(len(code), dtype=bool)
-    for i, pid in enumerate(payer_ids):
-        at = np.flatnonzero(payer_of_line == i)
-        published[at] = np.isin(code[at], list(AUTH_CODES[pid]))
-    return published
+def _on_auth_list(code: pd.Series, claim_payer: pd.Series, c: np.ndarray) -> np.ndarray:
+    """Per line: is the procedure on its payer's published authorization list (a payer x code table)."""
+    payer_of_claim, payers = pd.factorize(claim_payer)
+    code_of_line, codes = pd.factorize(code)
+    listed = np.array([[cd in AUTH_CODES.get(p, ()) for cd in codes] for p in payers], dtype=bool)
+    return listed.reshape(len(payers), len(codes))[payer_of_claim[c], code_of_line]
 
 
 def _authorized_codes(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import format_ids
+from denial_ml.data.synthetic.arrays import number_ids
 from denial_ml.data.synthetic.params import PAYERS, SPECIALTIES, WorldTimeline
 from denial_ml.domain.catalog import SPECIALTY_TAXONOMY
 
@@ -100,7 +100,7 @@ def make_patients(rng: np.random.Generator, n_patients: int, timeline: WorldTime
         payer_id[idx] = rng.choice(ids, size=len(idx), p=weights)
     return pd.DataFrame(
         {
-            "patient_id": format_ids("P%07d", range(n_patients)),
+            "patient_id": number_ids("P", n_patients, 7),
             "birth_date": birth.astype("datetime64[ns]"),
             "sex": rng.choice(["F", "M"], size=n_patients, p=[0.54, 0.46]),
             "state": rng.choice(["PA", "NJ", "NY", "DE", "OH"], size=n_patients, p=[0.5, 0.2, 0.15, 0.05, 0.1]),

@@ -113,7 +113,7 @@ def line_hazards(
     cq = people["coding_quality"].to_numpy()[prov]
     n_dx = claims["diagnosis_codes"].str.count(" ").to_numpy()[c] + 1
     noise = rng.lognormal(0.0, 0.6, len(c))
-    is_prone = lookup(code, NECESSITY_PRONE, False, bool)
+    is_prone = lookup(lines["procedure_code"], NECESSITY_PRONE, False, bool)
     auth_ok = claims["prior_auth_number"].notna().to_numpy()[c] & ~lines["_auth_wrong_code"].to_numpy()
     H = np.zeros((len(c), len(MECHANISMS)), order="F")  # filled column by column
     r = RATES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import as_str, format_ids, lookup, str_frame
+from denial_ml.data.synthetic.arrays import lookup, number_ids, str_frame
 from denial_ml.data.synthetic.lines import BASE_CHARGE
 from denial_ml.data.synthetic.outcomes import MECHANISMS
 from denial_ml.data.synthetic.params import ALLOWED_FACTOR, PAYERS
@@ -47,7 +47,7 @@ def build_remittances(
     line_denied |= claim_level[c]
     ratio = lookup(claims["payer_id"], ALLOWED, dtype=float)[c] * rng.uniform(0.9, 1.05, len(c))
     charge = lines["line_charge"].to_numpy()
-    code = lines["procedure_code"].to_numpy()
+    code = lines["procedure_code"]
     schedule = lookup(code, BASE_CHARGE, 0.0, float) * lookup(code, ALLOWED_FACTOR, 1.0, float)
     fee = schedule * lines["units"].to_numpy() * ratio
     allowed = np.round(np.minimum(charge, fee), 2)
@@ -72,7 +72,7 @@ def build_remittances(
     paid = np.round((allowed - pr1 - pr2 - pr3) * ok, 2)
 
     adj_claims = np.flatnonzero(adjudicated)
-    remit_id = as_str(format_ids("R%08d-1", range(n)))
+    remit_id = number_ids("R", n, 8, "-1")
     claim_paid = np.bincount(c, weights=paid, minlength=n)
     claim_pr = np.bincount(c, weights=pr1 + pr2 + pr3, minlength=n)
     all_denied = np.bincount(c, weights=~line_denied, minlength=n) == 0
@@ -85,7 +85,7 @@ def build_remittances(
             "total_charge": claims["total_charge"].to_numpy(),
             "paid_amount": np.round(claim_paid, 2),
             "patient_responsibility": np.round(claim_pr, 2),
-            "payer_claim_id": format_ids("PCN%010d", range(n)),
+            "payer_claim_id": number_ids("PCN", n, 10),
             "payer_id": claims["payer_id"].array,
             "adjudication_date": claims["_adj_date"].to_numpy(),
             "remit_sequence": 1,
@@ -131,8 +131,8 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
         parts.append(
             str_frame(
                 {
-                    "remit_id": remit_id[c][keep],
-                    "claim_id": claims["claim_id"].array[c][keep],
+                    "remit_id": remit_id.take(c[keep]),
+                    "claim_id": claims["claim_id"].array.take(c[keep]),
                     "line_number": line_no[keep],
                     "group_code": group,
                     "carc": carc,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from denial_ml.data.synthetic import appeals as appeals_mod
 from denial_ml.data.synthetic import auths, claims, entities, lines, outcomes, remit
-from denial_ml.data.synthetic.arrays import format_ids, join_columns, str_frame
+from denial_ml.data.synthetic.arrays import join_columns, number_ids, str_frame
 from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.schemas import TABLES
 
@@ -164,9 +164,11 @@ def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame, resend: _Resend) -> tuple[
     new_pos[order] = np.arange(len(head))
     content = resend.source_row[order]
     head = pd.DataFrame({c: head[c].array.take(order if c in OWN_COLUMNS else content) for c in head.columns})
-    head["claim_id"] = format_ids("CLM%09d", range(len(head)))
+    head["claim_id"] = number_ids("CLM", len(head), 9)
     src = head["_src"].to_numpy()
-    original = np.where(src >= 0, head["claim_id"].to_numpy()[new_pos[np.maximum(src, 0)]], None)
+    original = np.full(len(head), None, dtype=object)
+    replaced = np.flatnonzero(src >= 0)
+    original[replaced] = head["claim_id"].array.take(new_pos[src[replaced]]).to_numpy()
     head["original_claim_id"] = original
     line_claim = new_pos[resend.line_claim]
     line_order = np.lexsort((ln["line_number"].to_numpy()[resend.line_rows], line_claim))
