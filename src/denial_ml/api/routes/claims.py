@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
 from denial_ml.api.deps import BillerDep, ModelDep, ServicesDep
@@ -16,7 +20,19 @@ from denial_ml.api.schemas import (
 )
 from denial_ml.api.services import NothingValid, score_claims, what_if
 
+T = TypeVar("T")
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
+# Up to this many claims are scored on the event loop: handing a few milliseconds of work to a thread costs more
+# than the work (the GIL hand-over waits up to its 5 ms switch interval); bigger batches go to the thread pool so
+# health checks and small requests are not held up behind them.
+INLINE_CLAIMS = 50
+
+
+async def run_scoring(n_claims: int, func: Callable[..., T], *args: Any) -> T:
+    """`func(*args)` inline for a few claims, in the thread pool for many."""
+    if n_claims <= INLINE_CLAIMS:
+        return func(*args)
+    return await run_in_threadpool(func, *args)
 
 
 def invalid(rejected: list[RejectedClaim], batch: bool) -> RequestValidationError:
@@ -34,14 +50,14 @@ def invalid(rejected: list[RejectedClaim], batch: bool) -> RequestValidationErro
     responses=error_responses(400, 401, 403, 503),
     summary="Denial risk of one claim or a batch (up to 10,000)",
 )
-def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: ScoreRequest) -> ScoreResponse:
+async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: ScoreRequest) -> ScoreResponse:
     """Risk, category probabilities, factors and findings of each valid claim.
 
     Claims are checked one by one: the valid ones are scored and the others come back in `rejected` with
     their field errors. Only when no claim is valid does the answer become a 422.
     """
     try:
-        result = score_claims(model, body.claims)
+        result = await run_scoring(len(body.claims), score_claims, model, body.claims)
     except NothingValid as exc:
         services.metrics.count_scores(0, len(exc.rejected))
         raise invalid(exc.rejected, batch=True) from None
@@ -55,10 +71,12 @@ def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: Score
     responses=error_responses(400, 401, 403, 503),
     summary="Risk of a claim before and after edits",
 )
-def what_if_edits(caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest) -> WhatIfResponse:
+async def what_if_edits(
+    caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest
+) -> WhatIfResponse:
     """Re-score the claim with a prior authorization number, other line modifiers or another submission date."""
     try:
-        result = what_if(model, body.claim, body.edits)
+        result = await run_scoring(2, what_if, model, body.claim, body.edits)
     except NothingValid as exc:
         raise invalid(exc.rejected, batch=False) from None
     except ValueError as exc:
