@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -27,7 +28,9 @@ def test_serve_demo_prints_a_working_curl(trained, small_world, tmp_path, capsys
     settings = Settings(worklist_url=url, api_port=8123, _env_file=None)
     started = []
     monkeypatch.setattr(serve_cli, "run_service", lambda *args: started.append(args))
-    monkeypatch.setenv("DENIAL_ML_API_BUNDLE_DIR", "unset")  # serve_demo points it at the bundle; restored after
+    # serve_demo points the service's settings at the bundle through the environment; restored after the test
+    monkeypatch.setenv("DENIAL_ML_API_BUNDLE_DIR", "unset")
+    monkeypatch.setenv("DENIAL_ML_API_MODEL_SOURCE", "bundle")
     serve_cli.serve_demo(settings, data, result.bundle)
     get_settings.cache_clear()
     out = capsys.readouterr().out
@@ -45,3 +48,45 @@ def test_serve_demo_prints_a_working_curl(trained, small_world, tmp_path, capsys
     response = client.post("/v1/claims/score", json=body, headers={"X-API-Key": token})
     store.close()
     assert response.status_code == 200 and len(response.json()["scored"]) == 1
+
+
+def _cli():
+    import typer
+
+    app = typer.Typer()
+    app.command("serve")(serve_cli.serve)
+    app.command("other")(lambda: None)  # two commands, so `serve` is a subcommand as in `denial-ml`
+    return app
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "/no/such/bundle"], "error: --model '/no/such/bundle' is not a folder"),
+        (["--port", "70000"], "error: --port must be between 1 and 65535, got 70000"),
+    ],
+)
+def test_serve_refuses_bad_options_in_one_line(args, message, monkeypatch):
+    from typer.testing import CliRunner
+
+    monkeypatch.setattr(serve_cli, "run_service", lambda *a: pytest.fail("must not start"))
+    result = CliRunner().invoke(_cli(), ["serve", *args])
+    assert result.exit_code == 2 and result.output.strip() == message
+
+
+def test_serve_passes_options_to_uvicorn(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    started = []
+    monkeypatch.setattr(serve_cli, "run_service", lambda *a: started.append(a))
+    monkeypatch.setenv("DENIAL_ML_API_BUNDLE_DIR", "unset")
+    monkeypatch.setenv("DENIAL_ML_API_MODEL_SOURCE", "bundle")
+    monkeypatch.setenv("DENIAL_ML_API_LOG_LEVEL", "warning")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(
+        _cli(), ["serve", "--host", "0.0.0.0", "--port", "9001", "--workers", "2", "--model", str(tmp_path)]
+    )
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert started == [("0.0.0.0", 9001, 2, "warning")]
+    assert os.environ["DENIAL_ML_API_BUNDLE_DIR"] == str(tmp_path)
