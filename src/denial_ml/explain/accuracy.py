@@ -8,7 +8,7 @@ import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.explainer import factor_contributions
-from denial_ml.explain.factors import factor_categories, grouping_matrix, top_factors
+from denial_ml.explain.factors import factor_categories, grouping_matrix, procedure_rates, top_factors
 
 # Causes a claim carries on its face (the ones a pre-submission explanation can point at).
 CLAIM_LEVEL_CAUSES = ("authorization", "eligibility", "coding", "timely_filing", "duplicate")
@@ -21,7 +21,7 @@ def top_factor_categories(
     contrib = factor_contributions(denial_model, X, grouping_matrix(feature_names))
     likely = np.array(CATEGORIES, dtype=object)[category_model.predict(X).argmax(axis=1)]
     top = top_factors(contrib.factors, 1)
-    return np.take_along_axis(factor_categories(likely), top, axis=1)[:, 0]
+    return np.take_along_axis(factor_categories(likely, procedure_rates(X, feature_names)), top, axis=1)[:, 0]
 
 
 def explanation_accuracy(top_category: np.ndarray, cause: np.ndarray) -> dict:

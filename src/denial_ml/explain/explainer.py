@@ -15,7 +15,7 @@ import pandas as pd
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.checks import run_checks
 from denial_ml.explain.context import ClaimView, claim_views
-from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, top_factors
+from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
 from denial_ml.explain.sentences import describe
 from denial_ml.modeling.bundle import Scorer, prediction_threads
 
@@ -71,7 +71,7 @@ class Explainer:
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))
         cat_probs = self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X)))
         likely = np.array(CATEGORIES, dtype=object)[cat_probs.argmax(axis=1)]
-        categories = factor_categories(likely)
+        categories = factor_categories(likely, procedure_rates(X, self.scorer.builder.feature_names_))
         top = top_factors(contrib.factors, self.top_k)
         views = claim_views(claims, lines, X, self.scorer.builder)
         version = self.scorer.version

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.history_features import PROVIDER_CATEGORIES
@@ -97,6 +98,7 @@ FACTORS: tuple[Factor, ...] = (
             "hist_payer_proc_trend",
             "hist_payer_proc_n",
             "primary_procedure",
+            *(f"hist_payer_proc_{c}_rate" for c in CATEGORIES),
         ),
     ),
     # Payer- and provider-level rates mostly stand for who the payer or provider is, so each forms one factor
@@ -163,12 +165,29 @@ def grouping_matrix(feature_names: list[str]) -> np.ndarray:
     return G
 
 
-def factor_categories(likely_category: np.ndarray) -> np.ndarray:
-    """Category of every factor for every claim (n_claims x n_factors): fixed, or the claim's likely category."""
+def procedure_rates(X: np.ndarray | pd.DataFrame, feature_names: list[str]) -> np.ndarray:
+    """The `hist_payer_proc_<category>_rate` columns of a feature matrix or frame (n_claims x n_categories)."""
+    names = [f"hist_payer_proc_{c}_rate" for c in CATEGORIES]
+    if isinstance(X, pd.DataFrame):
+        return X[names].to_numpy(dtype=float)
+    return np.asarray(X, dtype=float)[:, [feature_names.index(n) for n in names]]
+
+
+def factor_categories(likely_category: np.ndarray, rates: np.ndarray) -> np.ndarray:
+    """Category of every factor for every claim (n_claims x n_factors), given `procedure_rates`.
+
+    Fixed for most factors. The payer's record with the procedure takes the category this payer most often
+    denied that procedure for (smoothed, before the claim's submission); other history factors take the
+    claim's likely category from the category model.
+    """
     fixed = np.array([f.category or "" for f in FACTORS], dtype=object)
     out = np.tile(fixed, (len(likely_category), 1))
     dynamic = fixed == ""
-    out[:, dynamic] = np.asarray(likely_category, dtype=object)[:, None]
+    likely = np.asarray(likely_category, dtype=object)
+    out[:, dynamic] = likely[:, None]
+    known = ~np.isnan(rates).all(axis=1)
+    by_procedure = np.array(CATEGORIES, dtype=object)[np.nan_to_num(rates, nan=-1.0).argmax(axis=1)]
+    out[:, FACTOR_NAMES.index("payer_procedure_history")] = np.where(known, by_procedure, likely)
     return out
 
 

@@ -31,6 +31,7 @@ HISTORY_FEATURES = (
     ]
     + [f"hist_payer_{c}_rate" for c in CATEGORIES]
     + [f"hist_provider_{c}_rate" for c in PROVIDER_CATEGORIES]
+    + [f"hist_payer_proc_{c}_rate" for c in CATEGORIES]
 )
 
 
@@ -91,7 +92,13 @@ def line_history(
     claims_with_lines, first = np.unique(c[order], return_index=True)
     pick = order[first]
     out = {}
-    for name, values in (("rate", rate), ("recent", recent), ("trend", recent - rate), ("n", now["n"])):
+    named = [("rate", rate), ("recent", recent), ("trend", recent - rate), ("n", now["n"])]
+    # What this payer denied the worst line's procedure for: tells the category model (and the explanation) why.
+    named += [
+        (f"{cat}_rate", smoothed_rate(now[col], now["n"], prior[c] / 8, m))
+        for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True)
+    ]
+    for name, values in named:
         col = np.full(n, np.nan)
         col[claims_with_lines] = values[pick]
         out[f"hist_payer_proc_{name}"] = col

@@ -38,10 +38,12 @@ class Snapshot:
         for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
             values[col] = (events["denial_category"] == cat).astype(float)
         line_events = lines[["claim_id", "procedure_code", "modifier_1", "modifier_2"]].merge(
-            events[["claim_id", "payer_id", "adjudication_date", "denied"]], on="claim_id"
+            events[["claim_id", "payer_id", "adjudication_date", "denied", "denial_category"]], on="claim_id"
         )
         line_day = to_days(line_events["adjudication_date"])
         line_values = pd.DataFrame({"denied": line_events["denied"].astype(float)})
+        for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
+            line_values[col] = (line_events["denial_category"] == cat).astype(float)
         mods = pd.concat(
             [
                 line_events[["payer_id", "modifier_1", "adjudication_date", "denied"]].rename(

@@ -21,7 +21,8 @@ DENIAL_PARAMS = {
     "learning_rate": 0.08,
     "num_leaves": 15,
     "max_depth": 4,
-    "min_data_in_leaf": 100,
+    # Rare, decisive facts (a mistyped member ID: 0.25 % of claims, 88 % denied) need small leaves to be learnt.
+    "min_data_in_leaf": 40,
     "feature_fraction": 0.85,
     "bagging_fraction": 0.9,
     "bagging_freq": 1,
@@ -44,9 +45,7 @@ CATEGORY_PARAMS = {
 }
 
 
-def assign_periods(
-    submission_date: pd.Series, cuts: tuple[float, ...] = PERIOD_CUTS
-) -> tuple[np.ndarray, dict]:
+def assign_periods(submission_date: pd.Series, cuts: tuple[float, ...] = PERIOD_CUTS) -> tuple[np.ndarray, dict]:
     """Split claims by submission date into train / valid / calib / test periods.
 
     Returns:

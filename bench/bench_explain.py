@@ -1,0 +1,67 @@
+"""Benchmark: explaining claims (targets: one claim <= 5 ms p99 in process; 10,000 claims <= 2 s).
+
+Run: .venv/bin/python bench/bench_explain.py [--data data/synthetic/demo] [--model models/denial-risk]
+Prints p50/p99 for one claim (with and without building its features) over `--singles` claims, and the median of
+`--repeats` runs explaining a batch of `--batch` claims, next to plain scoring of the same batch (a baseline run in
+the same process, so the ratio holds on a busy machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+
+from denial_ml.data.io import read_tables
+from denial_ml.explain.explainer import Explainer
+from denial_ml.modeling.bundle import Scorer
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default="data/synthetic/demo")
+    parser.add_argument("--model", default="models/denial-risk")
+    parser.add_argument("--singles", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    tables = read_tables(args.data)
+    explainer = Explainer(Scorer.load(args.model))
+    builder = explainer.scorer.builder
+    claims, lines = tables["claims"], tables["claim_lines"]
+    by_claim = {cid: part for cid, part in lines.groupby("claim_id", sort=False)}
+    rng = np.random.default_rng(0)
+    picks = claims.iloc[rng.choice(len(claims), args.singles, replace=False)]
+    full, explain_only = [], []
+    for i in range(len(picks)):
+        one = picks.iloc[[i]]
+        own = by_claim[one["claim_id"].iloc[0]]
+        full.append(_timed(lambda one=one, own=own: explainer.explain(one, own)))
+        X = builder.transform_array(one, own)
+        explain_only.append(_timed(lambda one=one, own=own, X=X: explainer.explain_features(one, own, X)))
+    ms = lambda xs, q: 1e3 * float(np.percentile(xs, q))  # noqa: E731
+    print(f"one claim, features + explanation + checks: p50 {ms(full, 50):.2f} ms, p99 {ms(full, 99):.2f} ms")
+    print(
+        f"one claim, explanation + checks (features built): p50 {ms(explain_only, 50):.2f} ms, "
+        f"p99 {ms(explain_only, 99):.2f} ms"
+    )
+    batch = claims.tail(args.batch)
+    batch_lines = lines[lines["claim_id"].isin(batch["claim_id"])]
+    explain_t = [_timed(lambda: explainer.explain(batch, batch_lines)) for _ in range(args.repeats)]
+    score_t = [_timed(lambda: explainer.scorer.score(batch, batch_lines)) for _ in range(args.repeats)]
+    e, s = statistics.median(explain_t), statistics.median(score_t)
+    print(f"{len(batch):,} claims explained: median {e:.2f} s; plain scoring {s:.2f} s (explain/score {e / s:.1f}x)")
+    print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
