@@ -1,7 +1,9 @@
-"""Vectorised helpers on small fixed-width string matrices (one row per claim, a few slots each).
+"""Array helpers that keep the generator free of per-row Python work on strings.
 
-Grouping with pandas and joining strings per group costs a Python call per group; these helpers work slot
-by slot over whole columns instead, so their cost grows with the number of slots, not of claims.
+On pandas 3 a string column lives in Arrow: converting it to Python objects and back, mapping it through a
+dict or joining strings per group costs a Python call per row. These helpers join small slot matrices (a
+claim's diagnoses, a line's modifiers) column by column as bytes, map values through their few distinct
+values, and build `str` columns directly in Arrow, so their cost grows with the slots, not the rows.
 """
 
 from __future__ import annotations
