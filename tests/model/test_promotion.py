@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -111,6 +112,16 @@ def test_references_resolve_to_the_same_bundle(registry) -> None:
         resolve_model("9", s)
     with pytest.raises(RegistryError, match="no alias 'staging'"):
         resolve_model("staging", s)
+
+
+def test_registry_calls_leave_no_mlflow_uri_behind(registry, monkeypatch) -> None:
+    # mlflow.set_registry_uri exports MLFLOW_REGISTRY_URI; a later run or notebook kernel would register there.
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    s = registry["settings"]
+    resolve_model("1", s)
+    champion_version(s)
+    assert "MLFLOW_REGISTRY_URI" not in os.environ and "MLFLOW_TRACKING_URI" not in os.environ
 
 
 def test_first_promotion_needs_no_comparison(registry, app) -> None:

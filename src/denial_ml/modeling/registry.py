@@ -50,14 +50,15 @@ class ResolvedModel:
 
 
 def mlflow_client(settings: Settings):
-    """An MLflow client on the project's tracking store (which is also its model registry)."""
-    import mlflow
+    """An MLflow client on the project's tracking store (which is also its model registry).
+
+    Only the client holds the URIs: `mlflow.set_tracking_uri` / `set_registry_uri` would also export
+    MLFLOW_*_URI variables that later runs and child processes (notebook kernels) silently inherit.
+    """
     from mlflow import MlflowClient
 
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-    mlflow.set_tracking_uri(settings.tracking_uri)
-    mlflow.set_registry_uri(settings.tracking_uri)
     return MlflowClient(tracking_uri=settings.tracking_uri, registry_uri=settings.tracking_uri)
 
 
@@ -113,8 +114,6 @@ def version_of_run(run_id: str, settings: Settings):
 
 def download_bundle(run_id: str, settings: Settings) -> Path:
     """The run's `bundle/` artifact as a local verified folder, cached under `models_dir/registry/<run>`."""
-    import mlflow.artifacts
-
     target = Path(settings.models_dir) / "registry" / run_id / BUNDLE_ARTIFACT
     if (target / METADATA).exists():
         try:
@@ -125,11 +124,8 @@ def download_bundle(run_id: str, settings: Settings) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".download-", dir=target.parent))
     try:
-        mlflow_client(settings)
         with _quiet_progress():
-            local = mlflow.artifacts.download_artifacts(
-                run_id=run_id, artifact_path=BUNDLE_ARTIFACT, dst_path=str(staging), tracking_uri=settings.tracking_uri
-            )
+            local = mlflow_client(settings).download_artifacts(run_id, BUNDLE_ARTIFACT, str(staging))
         verify_bundle(Path(local))
         Path(local).rename(target)
     except Exception as exc:
@@ -147,19 +143,22 @@ def register_bundle(bundle: Path, settings: Settings, experiment: str = "denial-
     Returns:
         (run id, registered version).
     """
-    import mlflow
+    from mlflow.entities import Metric
 
     verify_bundle(bundle)
     client = mlflow_client(settings)
-    mlflow.set_experiment(experiment)
-    with mlflow.start_run() as run:
-        mlflow.set_tags({"bundle": str(bundle), "registered_from": "bundle folder"})
-        metrics = bundle / "metrics.json"
-        if metrics.exists():
-            from denial_ml.modeling.tracking import flatten_metrics
+    found = client.get_experiment_by_name(experiment)
+    experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+    run = client.create_run(experiment_id, tags={"bundle": str(bundle), "registered_from": "bundle folder"})
+    metrics = bundle / "metrics.json"
+    if metrics.exists():
+        from denial_ml.modeling.tracking import flatten_metrics
 
-            mlflow.log_metrics(flatten_metrics(json.loads(metrics.read_text())))
-        mlflow.log_artifacts(str(bundle), artifact_path=BUNDLE_ARTIFACT)
+        stamp = int(time.time() * 1000)
+        flat = flatten_metrics(json.loads(metrics.read_text()))
+        client.log_batch(run.info.run_id, metrics=[Metric(k, v, stamp, 0) for k, v in flat.items()])
+    client.log_artifacts(run.info.run_id, str(bundle), artifact_path=BUNDLE_ARTIFACT)
+    client.set_terminated(run.info.run_id)
     name = settings.registry_model_name
     if not client.search_registered_models(f"name='{name}'"):
         client.create_registered_model(name)
