@@ -81,36 +81,56 @@ def start_service(bundle: Path, tmp: Path, workers: int) -> tuple[subprocess.Pop
     raise SystemExit("the service was not ready within 120 s")
 
 
-async def open_loop(base: str, token: str, claims: list[dict], rate: float, seconds: float) -> dict:
-    """Send one claim per request at `rate` per second for `seconds`; latencies in ms and error count."""
+async def open_loop(base: str, token: str, claims: list[dict], rate: float, seconds: float, connections: int) -> dict:
+    """Send one claim per request at `rate` per second for `seconds` over `connections` keep-alive connections.
+
+    Each sender takes the next slot of the schedule and waits for its time; when every sender is busy, the
+    request leaves late and the wait counts in the latency from schedule. Requests still unsent or unanswered
+    `seconds + 30` s after the start count as errors.
+    """
     bodies = [{"claims": [c]} for c in claims]
     total = int(rate * seconds)
-    from_schedule, from_send, errors = [], [], 0
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    from_schedule: list[float] = []
+    from_send: list[float] = []
+    errors = 0
+    slots = iter(range(total))
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": token}, limits=limits, timeout=30) as client:
-
-        async def one(i: int, scheduled: float) -> None:
-            nonlocal errors
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            sent = time.perf_counter()
-            try:
-                response = await client.post("/v1/claims/score", json=bodies[i % len(bodies)])
-                ok = response.status_code == 200 and len(response.json()["scored"]) == 1
-            except httpx.HTTPError:
-                ok = False
-            done = time.perf_counter()
-            errors += not ok
-            from_schedule.append((done - scheduled) * 1000)
-            from_send.append((done - sent) * 1000)
-
         for i in range(20):  # warm-up (connections, first-call costs), not counted
             await client.post("/v1/claims/score", json=bodies[i % len(bodies)])
         start = time.perf_counter() + 0.1
-        await asyncio.gather(*(one(i, start + i / rate) for i in range(total)))
+
+        async def sender() -> None:
+            nonlocal errors
+            for i in slots:
+                scheduled = start + i / rate
+                delay = scheduled - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                sent = time.perf_counter()
+                try:
+                    response = await client.post("/v1/claims/score", json=bodies[i % len(bodies)])
+                    ok = response.status_code == 200 and len(response.json()["scored"]) == 1
+                except httpx.HTTPError:
+                    ok = False
+                done = time.perf_counter()
+                errors += not ok
+                from_schedule.append((done - scheduled) * 1000)
+                from_send.append((done - sent) * 1000)
+
+        tasks = [asyncio.create_task(sender()) for _ in range(connections)]
+        finished, late = await asyncio.wait(tasks, timeout=seconds + 30)
+        for task in late:
+            task.cancel()
         elapsed = time.perf_counter() - start
-    return {"sent": total, "elapsed": elapsed, "errors": errors, "schedule": from_schedule, "send": from_send}
+    unanswered = total - len(from_schedule)
+    return {
+        "sent": total,
+        "elapsed": elapsed,
+        "errors": errors + unanswered,
+        "schedule": from_schedule,
+        "send": from_send,
+    }
 
 
 def time_batches(base: str, token: str, claims: list[dict], size: int, repeats: int) -> list[float]:
@@ -129,8 +149,23 @@ def time_batches(base: str, token: str, claims: list[dict], size: int, repeats: 
     return times
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process `pid` and its child processes (uvicorn workers)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentiles(values: list[float]) -> str:
     """p50 / p90 / p99 / max of latencies in ms."""
+    if not values:
+        return "no answers"
     p50, p90, p99 = np.percentile(values, [50, 90, 99])
     return f"p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  max {max(values):.1f} ms"
 
@@ -144,6 +179,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="Claims in one batch request.")
     parser.add_argument("--batch-repeats", type=int, default=5)
     parser.add_argument("--workers", type=int, default=1, help="Service worker processes.")
+    parser.add_argument("--connections", type=int, default=32, help="Keep-alive connections of the generator.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-api-") as folder:
         tmp = Path(folder)
@@ -152,17 +188,24 @@ def main() -> None:
         process, base, token = start_service(bundle, tmp, args.workers)
         try:
             print(f"load average before: {os.getloadavg()[0]:.2f}; service {base}, {args.workers} worker(s)")
-            run = asyncio.run(open_loop(base, token, claims[:500], args.rate, args.seconds))
+            cpu = cpu_seconds(process.pid)
+            run = asyncio.run(open_loop(base, token, claims[:500], args.rate, args.seconds, args.connections))
+            cpu = cpu_seconds(process.pid) - cpu
             print(
                 f"one claim, {args.rate:.0f}/s for {args.seconds:.0f} s: {run['sent']} requests in "
                 f"{run['elapsed']:.1f} s ({run['sent'] / run['elapsed']:.0f}/s), {run['errors']} errors"
             )
             print(f"  latency from schedule: {percentiles(run['schedule'])}")
             print(f"  latency from send:     {percentiles(run['send'])}")
+            answered = max(len(run["send"]), 1)
+            print(f"  service CPU: {cpu * 1000 / answered:.1f} ms per request (load-independent; 1 core = 1000 ms/s)")
+            cpu = cpu_seconds(process.pid)
             batches = time_batches(base, token, claims, args.batch, args.batch_repeats)
+            cpu = cpu_seconds(process.pid) - cpu
             print(
                 f"batch of {args.batch:,} claims: median {statistics.median(batches):.0f} ms "
-                f"(runs: {', '.join(f'{t:.0f}' for t in batches)})"
+                f"(runs: {', '.join(f'{t:.0f}' for t in batches)}); service CPU "
+                f"{cpu * 1000 / (len(batches) + 1):.0f} ms per batch"
             )
             print(f"load average after: {os.getloadavg()[0]:.2f}")
         finally:

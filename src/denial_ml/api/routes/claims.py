@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from denial_ml.api.deps import BillerDep, ModelDep, ServicesDep
 from denial_ml.api.schemas import (
@@ -26,6 +27,12 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
 # than the work (the GIL hand-over waits up to its 5 ms switch interval); bigger batches go to the thread pool so
 # health checks and small requests are not held up behind them.
 INLINE_CLAIMS = 50
+
+
+def json_response(body: BaseModel) -> Response:
+    """The body as JSON, serialized once: FastAPI would otherwise check it against `response_model` again
+    (the route's `response_model` still documents it; tests check the two agree)."""
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 async def run_scoring(n_claims: int, func: Callable[..., T], *args: Any) -> T:
@@ -50,7 +57,7 @@ def invalid(rejected: list[RejectedClaim], batch: bool) -> RequestValidationErro
     responses=error_responses(400, 401, 403, 503),
     summary="Denial risk of one claim or a batch (up to 10,000)",
 )
-async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: ScoreRequest) -> ScoreResponse:
+async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: ScoreRequest) -> Response:
     """Risk, category probabilities, factors and findings of each valid claim.
 
     Claims are checked one by one: the valid ones are scored and the others come back in `rejected` with
@@ -62,7 +69,7 @@ async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body:
         services.metrics.count_scores(0, len(exc.rejected))
         raise invalid(exc.rejected, batch=True) from None
     services.metrics.count_scores(len(result.scored), len(result.rejected))
-    return result
+    return json_response(result)
 
 
 @router.post(
@@ -71,9 +78,7 @@ async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body:
     responses=error_responses(400, 401, 403, 503),
     summary="Risk of a claim before and after edits",
 )
-async def what_if_edits(
-    caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest
-) -> WhatIfResponse:
+async def what_if_edits(caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest) -> Response:
     """Re-score the claim with a prior authorization number, other line modifiers or another submission date."""
     try:
         result = await run_scoring(2, what_if, model, body.claim, body.edits)
@@ -84,4 +89,4 @@ async def what_if_edits(
             [{"loc": ["body", "edits", "line_modifiers"], "msg": str(exc), "type": "value_error"}]
         ) from None
     services.metrics.count_scores(2, 0)
-    return result
+    return json_response(result)
