@@ -18,7 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from denial_ml.cli import promote as promote_cli
-from denial_ml.config import get_settings
+from denial_ml.config import Settings, get_settings
 from denial_ml.data.io import write_tables
 from denial_ml.modeling.bundle import DENIAL_MODEL, METADATA, write_checksums
 from denial_ml.modeling.registry import (
@@ -49,26 +49,35 @@ def cripple(bundle: Path, folder: Path) -> Path:
     return worse
 
 
-@pytest.fixture(scope="module")
-def registry(trained, small_world, tmp_path_factory):
-    """Environment with a temporary tracking store holding a good run (v1) and a worse run (v2)."""
+@pytest.fixture(scope="session")
+def promotion_store(trained, small_world, tmp_path_factory) -> dict:
+    """A temporary tracking store holding a good run (v1) and a worse run (v2), built once per worker.
+
+    Session scope: the test scheduler may interleave other modules, which would rebuild a module fixture.
+    """
     import mlflow
 
     root = tmp_path_factory.mktemp("registry")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("DENIAL_ML_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
-    patch.setenv("DENIAL_ML_MODELS_DIR", str(root / "models"))
-    get_settings.cache_clear()
-    settings = get_settings()
+    settings = Settings(tracking_uri=f"sqlite:///{root / 'mlflow.db'}", models_dir=root / "models")
     mlflow_client(settings).create_experiment("denial-risk", artifact_location=(root / "artifacts").as_uri())
     result = trained[0]
     worse = dataclasses.replace(result, bundle=cripple(result.bundle, root))
     good_run = log_training_run(result, settings.tracking_uri, registered_name=settings.registry_model_name)
     bad_run, _ = register_bundle(worse.bundle, settings)
-    mlflow.set_tracking_uri(None)
+    mlflow.set_tracking_uri(None)  # log_training_run pointed this process (and its MLFLOW_TRACKING_URI) there
     data = root / "world"
     write_tables(small_world, data, validate=False)
-    yield {"settings": settings, "good": good_run, "bad": bad_run, "data": data, "root": root}
+    return {"settings": settings, "good": good_run, "bad": bad_run, "data": data, "root": root}
+
+
+@pytest.fixture
+def registry(promotion_store):
+    """The store, with the `DENIAL_ML_*` variables the CLI reads pointing at it during one test."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("DENIAL_ML_TRACKING_URI", promotion_store["settings"].tracking_uri)
+    patch.setenv("DENIAL_ML_MODELS_DIR", str(promotion_store["settings"].models_dir))
+    get_settings.cache_clear()
+    yield promotion_store
     patch.undo()
     get_settings.cache_clear()
 
