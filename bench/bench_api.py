@@ -192,8 +192,9 @@ def main() -> None:
             run = asyncio.run(open_loop(base, token, claims[:500], args.rate, args.seconds, args.connections))
             cpu = cpu_seconds(process.pid) - cpu
             print(
-                f"one claim, {args.rate:.0f}/s for {args.seconds:.0f} s: {run['sent']} requests in "
-                f"{run['elapsed']:.1f} s ({run['sent'] / run['elapsed']:.0f}/s), {run['errors']} errors"
+                f"one claim, {args.rate:.0f}/s for {args.seconds:.0f} s: {len(run['send'])} of {run['sent']} "
+                f"answered in {run['elapsed']:.1f} s ({len(run['send']) / run['elapsed']:.0f}/s), "
+                f"{run['errors']} errors (failed or unanswered)"
             )
             print(f"  latency from schedule: {percentiles(run['schedule'])}")
             print(f"  latency from send:     {percentiles(run['send'])}")
