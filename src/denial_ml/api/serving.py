@@ -111,7 +111,7 @@ def load_configured(settings: Settings) -> ServedModel:
 
 
 class ModelHolder:
-    """Holds the served model; `reload` swaps it only for a model that loaded completely."""
+    """Holds the served model; `load` (at start-up and on reload) swaps it only for a model that loaded whole."""
 
     def __init__(self, settings: Settings, served: ServedModel | None = None) -> None:
         self.settings = settings
