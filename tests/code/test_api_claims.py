@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from denial_ml.api.app import create_app
 from denial_ml.api.testing import issue_keys, make_services, world_claims
 from denial_ml.api.validation import check_claims, claims_frame, lines_frame
+from denial_ml.explain.explainer import Explainer
 from denial_ml.schemas import validate_table
 
 pytestmark = pytest.mark.xdist_group("model")
@@ -43,10 +44,14 @@ def test_scores_match_batch_scoring_of_the_same_claims(api, trained, small_world
     expected = scorer.score(claims, lines)
     got = np.array([s["denial_risk"] for s in body["scored"]])
     np.testing.assert_allclose(got, expected["denial_risk"].to_numpy(), rtol=0, atol=1e-12)
+    explained = {e["claim_id"]: e for e in Explainer(scorer).explain(claims, lines)}
     for s in body["scored"]:
         assert sum(s["category_probabilities"].values()) == pytest.approx(s["denial_risk"], abs=1e-9)
         assert s["model_version"] == scorer.version == body["model_version"]
-        assert s["factors"] == [] and s["findings"] == []
+        direct = explained[s["claim_id"]]
+        assert [f["sentence"] for f in s["factors"]] == [f["sentence"] for f in direct["factors"]]
+        assert [f["code"] for f in s["findings"]] == [f["code"] for f in direct["findings"]]
+        assert all(f["contribution"] > 0 and f["fix"] for f in s["factors"])
 
 
 def test_api_fields_round_trip_to_the_data_model(small_world):

@@ -27,6 +27,7 @@ from denial_ml.api.schemas import (
 from denial_ml.api.serving import ServedModel
 from denial_ml.api.validation import check_claims, claim_problems, claims_frame, lines_frame
 from denial_ml.domain.denials import CATEGORIES
+from denial_ml.explain.explainer import Explainer
 from denial_ml.modeling.bundle import Scorer
 from denial_ml.store import InvalidUpdate, StoreError, WorklistStore
 from denial_ml.store.status import DECIDED
@@ -53,12 +54,23 @@ class ClaimExplanation:
 def explain_scores(
     scorer: Scorer, claims: pd.DataFrame, lines: pd.DataFrame, scores: pd.DataFrame
 ) -> list[ClaimExplanation]:
-    """One explanation per scored claim, in the order of `scores`.
+    """One explanation per scored claim, in the order of `scores`: the single place where the service asks
+    `denial_ml.explain` for factors (SHAP, grouped, with sentences and fixes) and pre-submission findings."""
+    explained = explainer_for(scorer).explain(claims, lines)
+    return [ClaimExplanation(factors=e["factors"], findings=e["findings"]) for e in explained]
 
-    The single place where the service asks `denial_ml.explain` for factors and checks; empty until that
-    package provides them.
-    """
-    return [ClaimExplanation() for _ in range(len(scores))]
+
+_EXPLAINERS: dict[int, tuple[Scorer, Explainer]] = {}
+
+
+def explainer_for(scorer: Scorer) -> Explainer:
+    """The explainer of a loaded model, built once per model (it precomputes the factor grouping)."""
+    held = _EXPLAINERS.get(id(scorer))
+    if held is None or held[0] is not scorer:
+        if len(_EXPLAINERS) > 4:  # reloads replace models; keep only a few
+            _EXPLAINERS.clear()
+        held = _EXPLAINERS[id(scorer)] = (scorer, Explainer(scorer))
+    return held[1]
 
 
 def _risk_views(scores: pd.DataFrame, explanations: Sequence[ClaimExplanation]) -> list[RiskView]:
