@@ -22,7 +22,9 @@ COST = 57.23
 
 @pytest.fixture(scope="module")
 def world() -> dict[str, pd.DataFrame]:
-    return generate_world(60_000, seed=7)
+    # 100,000 claims: the test period then holds ~1,800 appeal-route denials; at 60,000 the top 20 % is ~200
+    # heavy-tailed dollar amounts and the ratios below swing by +-0.05 with any change to the features.
+    return generate_world(100_000, seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +42,12 @@ def test_top_20pct_recovers_most_of_the_truth_and_beats_baselines(trained) -> No
     assert test["appeal_list_size"] > 500
     # Overturn odds vary strongly with the denial's mechanism, payer and amount (big medical-necessity and
     # no-authorization denials rarely overturn), and payers pay their fee schedule, not the charge: the
-    # largest bills are not the best appeals. The truth's own ordering beats billed amount by well over
-    # the 1.3 x on every world tried (1.37-1.84 x at 60,000 claims).
+    # largest bills are not the best appeals. Measured here: truth 1.64 x billed, model 0.95 x truth and
+    # 1.56 x billed (README: 1.56, 0.96 and 1.49 on the 200,000-claim world).
     assert truth >= 1.3 * billed
-    # The model targets (0.90 x truth, 1.3 x billed) are measured on the 200,000-claim world
-    # (README); this 60,000-claim world's test period has about 1,000 appeal-route denials and only ~700
-    # appeals to learn from, so the margins here are a little lower (0.87 x truth, 1.25 x billed).
-    assert test["recovered_at_20pct"] >= 0.85 * truth
-    assert test["recovered_at_20pct"] >= 1.2 * billed
-    assert test["recovered_at_20pct"] >= 3.0 * oldest
+    assert test["recovered_at_20pct"] >= 0.90 * truth
+    assert test["recovered_at_20pct"] >= 1.3 * billed
+    assert test["recovered_at_20pct"] >= 2.5 * oldest  # 3.2 x here
 
 
 def test_selection_bias_figures_are_reported_for_both_fits(trained) -> None:
