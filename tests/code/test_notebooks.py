@@ -1,8 +1,8 @@
 """The notebooks in notebooks/: committed without outputs, defining nothing, and running top to bottom.
 
-The four run in order, each in a fresh kernel, on the session's small world (30,000 claims, seed 11) with
-their settings from `DENIAL_ML_*` variables pointing at a temporary folder (world copy, models, SQLite MLflow
-store) and the kernel working there, so nothing is written into the repository.
+The four run in order, each in a fresh kernel, on one small world (20,000 claims, seed 11), with their settings
+from `DENIAL_ML_*` variables pointing at a temporary folder (world, models, SQLite MLflow store) and the kernel
+working there, so nothing is written into the repository.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from nbclient import NotebookClient
 
 from denial_ml.config import Settings
 from denial_ml.data.io import write_tables
+from denial_ml.data.synthetic.world import generate_world
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.modeling.promotion import FIRST_CHAMPION
 from denial_ml.modeling.registry import champion_version, mlflow_client, register_bundle
@@ -32,6 +33,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = ("01-explore-claims", "02-train-denial-model", "03-appeal-triage", "04-compare-and-promote")
 DEFINES = re.compile(r"\bdef\s|\bclass\s|\blambda\b")
 SETTINGS_FROM_ENV = ("data_dir", "models_dir", "tracking_uri", "worklist_url")  # all inside the temporary folder
+WORLD_CLAIMS = 20_000  # small enough for the four notebooks to run in a couple of minutes on 2 cores
 CELL_TIMEOUT = 600  # seconds; a cell training on a loaded 2-core machine takes a minute or two
 
 
@@ -85,9 +87,14 @@ def outputs_of(book: nbformat.NotebookNode, mime: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def workspace(small_world, tmp_path_factory) -> dict:
+def world() -> dict:
+    return generate_world(WORLD_CLAIMS, seed=11)
+
+
+@pytest.fixture(scope="module")
+def workspace(world, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("notebooks")
-    write_tables(small_world, root / "world", validate=False)
+    write_tables(world, root / "world", validate=False)
     (root / "cwd").mkdir()
     settings = Settings(
         data_dir=root / "world",
@@ -130,15 +137,15 @@ def test_02_train_writes_a_bundle_with_explanations_and_registers_a_version(trai
     assert trained["first_run"]
 
 
-def test_03_triage_saves_its_bundle_and_the_lift_curve_matches_its_metrics(workspace, small_world) -> None:
+def test_03_triage_saves_its_bundle_and_the_lift_curve_matches_its_metrics(workspace, world) -> None:
     book = execute("03-appeal-triage", workspace)
     assert outputs_of(book, "image/svg+xml") == 1
     folder = workspace["settings"].models_dir / "triage-notebook"
     model = load_bundle(folder)
     # The curve at 20 % must be the figure train_triage wrote: rebuild the list from the saved bundle.
-    frame = triage_frame(small_world, FeatureBuilder().fit(small_world))
+    frame = triage_frame(world, FeatureBuilder().fit(world))
     frame["period"] = split_periods(frame["adjudication_date"])
-    curves = lift_curves(holdout_appeal_list(frame, model, small_world["truth"]))
+    curves = lift_curves(holdout_appeal_list(frame, model, world["truth"]))
     test = json.loads((folder / "metrics.json").read_text())["test"]
     at_20 = curves.loc[0.2]
     assert at_20["model (expected recovery)"] == pytest.approx(test["recovered_at_20pct"], rel=1e-9)
