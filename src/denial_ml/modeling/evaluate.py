@@ -89,9 +89,7 @@ def save_plots(y: np.ndarray, scores: dict[str, np.ndarray], folder: Path) -> li
         frac, mean = calibration_curve(y, np.clip(p, 0, 1), n_bins=10, strategy="quantile")
         ax.plot(mean, frac, marker="o", ms=3, label=name)
     ax.plot([0, 1], [0, 1], "k:", lw=0.8)
-    ax.set(
-        xlabel="predicted denial probability", ylabel="observed denial rate", title="Calibration, test period"
-    )
+    ax.set(xlabel="predicted denial probability", ylabel="observed denial rate", title="Calibration, test period")
     ax.legend(fontsize=8)
     paths.append(_save(fig, folder / "calibration.png"))
     plt.close("all")

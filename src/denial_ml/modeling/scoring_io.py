@@ -68,9 +68,7 @@ def load_claim_batch(claims_path: Path, lines_path: Path | None, known_payers: s
     rejected = pd.DataFrame(problems, columns=["table", "claim_id", "row", "column", "problem"])
     return ClaimBatch(
         claims=validate_table("claims", good.reset_index(drop=True)),
-        lines=validate_table(
-            "claim_lines", lines[lines["claim_id"].isin(good["claim_id"])].reset_index(drop=True)
-        ),
+        lines=validate_table("claim_lines", lines[lines["claim_id"].isin(good["claim_id"])].reset_index(drop=True)),
         rejected=rejected,
     )
 
@@ -107,9 +105,7 @@ def _schema_problems(table: str, frame: pd.DataFrame) -> list[dict]:
         for case in exc.failure_cases.itertuples():
             if case.index is None or case.index != case.index or case.index not in frame.index:
                 raise TableValidationError(f"{table}: {case.check} on column {case.column!r}") from None
-            out.append(
-                _problem(frame, case.index, case.column, f"{case.check} (got {case.failure_case!r})", table)
-            )
+            out.append(_problem(frame, case.index, case.column, f"{case.check} (got {case.failure_case!r})", table))
         return out
 
 
