@@ -117,12 +117,12 @@ class Scorer:
         raw = self.denial_model.predict(X, num_threads=threads)
         risk = self.calibrator.apply(raw)
         cat = self.category_model.predict(X, num_threads=threads)
-        out = pd.DataFrame({"denial_risk": risk})
-        for j, name in enumerate(CATEGORIES):
-            out[f"p_{name}"] = risk * cat[:, j]
-        out["likely_category"] = np.array(CATEGORIES)[cat.argmax(axis=1)]
-        out["model_version"] = self.version
-        return out
+        # One DataFrame from a dict of arrays: adding columns one by one costs milliseconds per call.
+        columns = {"denial_risk": risk}
+        columns.update({f"p_{name}": risk * cat[:, j] for j, name in enumerate(CATEGORIES)})
+        columns["likely_category"] = np.array(CATEGORIES, dtype=object)[cat.argmax(axis=1)]
+        columns["model_version"] = np.full(len(risk), self.version, dtype=object)
+        return pd.DataFrame(columns)
 
     def score(self, claims: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         """Score claims (features built against the bundle's history snapshot)."""
