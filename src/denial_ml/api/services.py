@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from denial_ml.api.schemas import (
@@ -92,8 +93,15 @@ def _risk_views(scores: pd.DataFrame, explanations: Sequence[ClaimExplanation]) 
 def assess(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[RiskView]:
     """Risk, likely category, factors and findings of valid claims, in their order."""
     claims_df, lines_df = claims_frame(claims), lines_frame(claims)
-    scores = scorer.score(claims_df, lines_df)
-    return _risk_views(scores, explain_scores(scorer, claims_df, lines_df, scores))
+    # One pass: the explainer builds the features once and its risk is the scorer's (same trees, same calibration).
+    explained = explainer_for(scorer).explain(claims_df, lines_df)
+    risk = np.array([e["denial_risk"] for e in explained], dtype=float)
+    columns: dict[str, Any] = {"denial_risk": risk}
+    for c in CATEGORIES:
+        columns[f"p_{c}"] = risk * np.array([e["category_probabilities"][c] for e in explained], dtype=float)
+    columns["likely_category"] = [e["likely_category"] for e in explained]
+    reasons = [ClaimExplanation(factors=e["factors"], findings=e["findings"]) for e in explained]
+    return _risk_views(pd.DataFrame(columns), reasons)
 
 
 def score_claims(model: ServedModel, raw_claims: Sequence[Any]) -> ScoreResponse:
