@@ -52,13 +52,11 @@ class ClaimExplanation:
     findings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def explain_scores(
-    scorer: Scorer, claims: pd.DataFrame, lines: pd.DataFrame, scores: pd.DataFrame
-) -> list[ClaimExplanation]:
-    """One explanation per scored claim, in the order of `scores`: the single place where the service asks
-    `denial_ml.explain` for factors (SHAP, grouped, with sentences and fixes) and pre-submission findings."""
-    explained = explainer_for(scorer).explain(claims, lines)
-    return [ClaimExplanation(factors=e["factors"], findings=e["findings"]) for e in explained]
+def explain_scores(scorer: Scorer, claims: pd.DataFrame, lines: pd.DataFrame) -> list[dict[str, Any]]:
+    """One explanation per claim, in order (risk, category probabilities, factors, findings): the single place
+    where the service asks `denial_ml.explain` for factors (SHAP, grouped, with sentences and fixes) and
+    pre-submission findings. The explainer builds the features once; its risk is the scorer's."""
+    return explainer_for(scorer).explain(claims, lines)
 
 
 _EXPLAINERS: dict[int, tuple[Scorer, Explainer]] = {}
@@ -93,8 +91,7 @@ def _risk_views(scores: pd.DataFrame, explanations: Sequence[ClaimExplanation]) 
 def assess(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[RiskView]:
     """Risk, likely category, factors and findings of valid claims, in their order."""
     claims_df, lines_df = claims_frame(claims), lines_frame(claims)
-    # One pass: the explainer builds the features once and its risk is the scorer's (same trees, same calibration).
-    explained = explainer_for(scorer).explain(claims_df, lines_df)
+    explained = explain_scores(scorer, claims_df, lines_df)
     risk = np.array([e["denial_risk"] for e in explained], dtype=float)
     columns: dict[str, Any] = {"denial_risk": risk}
     for c in CATEGORIES:
