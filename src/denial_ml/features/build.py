@@ -198,8 +198,11 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         flags = lf.line_flags(
             c, n, code, mods, map_keys(self.payer_type_, a["payer"]), in_set(lf.TELEHEALTH_POS, a["pos"])
         )
-        flags["missing_pointer"] = _strings(pd.Series(pointers)) == ""
-        flags["line_dx_misfit"] = ~lf.line_dx_fit(a["dx"], c, pointers, code)
+        # An institutional claim (837I / UB-04) has no line diagnosis pointers: each line stands on all the
+        # claim's diagnoses, so its pointer features use only that (as when it is read from an 837I file).
+        institutional = a["claim_type"][c] == "837I"
+        flags["missing_pointer"] = (_strings(pd.Series(pointers)) == "") & ~institutional
+        flags["line_dx_misfit"] = ~lf.line_dx_fit(a["dx"], c, pointers, code, institutional)
         auth = lf.auth_match(
             self.auths_, a["payer"], a["auth_number"], a["service_day"], c, code, self.auth_required_keys_
         )

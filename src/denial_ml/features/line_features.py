@@ -44,11 +44,22 @@ def invalid_modifier(code: np.ndarray, mods: np.ndarray) -> np.ndarray:
     return bad
 
 
-def line_dx_fit(dx_lists: list[list[str]], c: np.ndarray, pointers: np.ndarray, code: np.ndarray) -> np.ndarray:
-    """Whether the diagnosis a line points to (its first pointer; 1 when absent) supports its procedure."""
+def line_dx_fit(
+    dx_lists: list[list[str]],
+    c: np.ndarray,
+    pointers: np.ndarray,
+    code: np.ndarray,
+    any_dx: np.ndarray | None = None,
+) -> np.ndarray:
+    """Whether the diagnosis a line points to (its first pointer; 1 when absent) supports its procedure;
+    for lines flagged in `any_dx` (institutional claims, no pointers), whether any claim diagnosis does."""
     fits = np.empty(len(c), dtype=bool)
+    whole = np.zeros(len(c), dtype=bool) if any_dx is None else any_dx
     for i, (ci, ptr, proc) in enumerate(zip(c.tolist(), pointers.tolist(), code.tolist(), strict=True)):
         dx = dx_lists[ci]
+        if whole[i]:
+            fits[i] = any(f"{DX_GROUP.get(d, '?')}|{proc}" in FIT_PAIRS for d in dx)
+            continue
         first = ptr.split(" ")[0] if isinstance(ptr, str) and ptr else "1"
         k = max(int(first) - 1 if first.isdigit() else 0, 0)
         # A pointer past the claim's last diagnosis points at nothing, which supports nothing.
