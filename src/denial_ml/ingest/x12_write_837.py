@@ -1,7 +1,8 @@
 """`claims` + `claim_lines` -> 5010 837P / 837I transaction sets (one set per claim type and submission date).
 
 Ids only, never a person's name: the subscriber (= patient, SBR02 18) is `NM1*IL*1*PATIENT` with the member
-id; birth date, sex and state are written (DMG, N4) because the reader's pseudonymous patient id uses them.
+id; the world's `patient_id` goes out as the medical record number (REF*EA), which the reader keeps; birth
+date, sex and state are written (DMG, N4) for the `patients` table.
 Addresses the guide requires but the data model does not hold are fixed placeholders.
 """
 
@@ -25,7 +26,7 @@ from denial_ml.ingest.x12_segments import (
     seg,
     text,
 )
-from denial_ml.ingest.x837 import FACILITY_POS
+from denial_ml.ingest.x837 import FACILITY_POS, OFF_CAMPUS_MODIFIER, OFF_CAMPUS_POS
 
 VERSIONS = {"837P": "005010X222A1", "837I": "005010X223A2"}
 PATIENT_PLACEHOLDER = "PATIENT"
@@ -38,8 +39,9 @@ FILING_INDICATOR = {
     "tricare": "CH",
 }
 # 837I place of service -> facility type (CLM05-1). The reader maps facility type back through
-# FACILITY_POS; 19 (off-campus outpatient hospital) has no facility type of its own and is written as 13
-# (hospital outpatient), which reads back as 22.
+# FACILITY_POS; 19 (off-campus outpatient hospital) has no facility type of its own: it is written as 13
+# (hospital outpatient) with the CMS off-campus department modifier PO on every line, which the reader
+# turns back into 19.
 POS_FACILITY = {pos: facility for facility, pos in reversed(list(FACILITY_POS.items()))} | {
     "22": "13",
     "21": "11",
@@ -47,6 +49,7 @@ POS_FACILITY = {pos: facility for facility, pos in reversed(list(FACILITY_POS.it
 }
 MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
+MAX_MODIFIERS = 4
 
 
 def claim_sets(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, pd.Timestamp, list[Segment]]]:
@@ -163,14 +166,20 @@ def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[S
         out.append(seg("REF", "G1", text(claim["prior_auth_number"], where)))
     if present(claim["original_claim_id"]):
         out.append(seg("REF", "F8", text(claim["original_claim_id"], where)))
+    # The practice's own patient id as the medical record number: the reader keeps it as `patient_id`.
+    out.append(seg("REF", "EA", text(claim["patient_id"], where)))
     out.append(_diagnoses(str(claim["diagnosis_codes"]), where))
     rendering = claim["rendering_provider_npi"]
     if present(rendering):
         entity, name, taxonomy = _provider(rendering, providers)
         out += [nm1("82", entity, name, "XX", rendering), seg("PRV", "PE", "PXC", taxonomy)]
+    off_campus = institutional and claim["place_of_service"] == OFF_CAMPUS_POS
     for line in lines:
         out += _line(
-            line, institutional, f"table 'claim_lines' claim {claim['claim_id']} line {line['line_number']}"
+            line,
+            institutional,
+            f"table 'claim_lines' claim {claim['claim_id']} line {line['line_number']}",
+            off_campus,
         )
     return out
 
@@ -183,11 +192,16 @@ def _diagnoses(codes: str, where: str) -> Segment:
     return seg("HI", *(composite(q, text(c, where)) for q, c in zip(qualifiers, codes_list, strict=True)))
 
 
-def _line(line: dict, institutional: bool, where: str) -> list[Segment]:
+def _line(line: dict, institutional: bool, where: str, off_campus: bool = False) -> list[Segment]:
     modifiers = [
         text(m, where)
         for m in (line["modifier_1"], line["modifier_2"], line["modifier_3"], line["modifier_4"])
     ]
+    if off_campus:
+        modifiers = [m for m in modifiers if m]
+        if len(modifiers) == MAX_MODIFIERS:
+            raise X12WriteError(f"{where}: 4 modifiers leave no room for the off-campus modifier PO")
+        modifiers.append(OFF_CAMPUS_MODIFIER)
     procedure = composite("HC", text(line["procedure_code"], where), *[m for m in modifiers if m])
     if institutional:
         service = seg(

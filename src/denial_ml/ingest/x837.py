@@ -1,10 +1,13 @@
 """837P / 837I claims -> `claims`, `claim_lines` (+ `patients`, `providers` as far as the file carries them).
 
 Never kept: patient and subscriber names (NM103/NM104 of IL/QC), addresses beyond the state. The patient id
-is a pseudonym, a hash of payer, member id, birth date and relationship, stable across files.
+is the medical record number (2300 REF*EA) when the claim carries one, else a pseudonym, a hash of payer,
+member id, birth date and relationship, stable across files.
 Columns the 837 does not carry get documented defaults: `eligibility_checked` False, `eligibility_check_date`
 empty, `eligibility_status` "unknown", `submission_date` from BHT04, a missing REF*6R gives an empty
-`line_control_number`; 837I `place_of_service` is derived from the facility type (CLM05-1) by `FACILITY_POS`.
+`line_control_number`; 837I `place_of_service` is derived from the facility type (CLM05-1) by `FACILITY_POS`,
+and is 19 (off-campus outpatient hospital) when a hospital-outpatient claim's lines carry the CMS off-campus
+department modifier PO or PN (the modifier itself is not kept: `place_of_service` holds what it says).
 A claim with a value the schema cannot hold (no billing NPI, as in most 4010 files; a procedure code that
 is not 5 characters; a line with no procedure code; no service date) is left out with an error naming the
 segment.
@@ -88,6 +91,9 @@ FACILITY_POS = {
     "86": "51",
     "89": "21",
 }
+OFF_CAMPUS_POS = "19"
+OFF_CAMPUS_MODIFIER = "PO"
+OFF_CAMPUS_MODIFIERS = frozenset(("PO", "PN"))  # excepted / non-excepted off-campus provider-based department
 DIAGNOSIS_QUALIFIERS = {"BK": 0, "ABK": 0, "BF": 1, "ABF": 1}  # principal first, then the others
 NPI = re.compile(r"^\d{10}$")
 PROCEDURE = re.compile(r"^[A-Z0-9]{5}$")
@@ -245,6 +251,8 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
     header = _ClaimHeader()
     for i in range(start + 1, end):
         _claim_segment(ctx, header, segments[i], i, claim_id, claim_type)
+    if header.off_campus and pos == "22":
+        pos = OFF_CAMPUS_POS
     lines = out.lines.lists
     line_dates = [d for d in lines[11][len(out.lines) - header.line_count :]]
     date_from = header.date_from or (min(line_dates) if line_dates else "")
@@ -254,7 +262,7 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
     for k in range(len(out.lines) - header.line_count, len(out.lines)):
         lines[11][k] = lines[11][k] or date_from
     patient = ctx.patient or subscriber
-    patient_id = _patient_id(
+    patient_id = header.medical_record or _patient_id(
         subscriber.payer_id, subscriber.member_id, patient.birth_date, patient.relationship
     )
     submission = ctx.submission_date if is_date8(ctx.submission_date) else ""
@@ -309,6 +317,8 @@ class _ClaimHeader:
     rendering_name: str = ""
     rendering_entity: str = "1"
     rendering_taxonomy: str = ""
+    medical_record: str = ""  # REF*EA
+    off_campus: bool = False  # a line carries modifier PO/PN
     in_rendering: bool = False
     line_count: int = 0
 
@@ -320,7 +330,7 @@ def _claim_segment(ctx: _Context, h: _ClaimHeader, seg: list[str], i: int, claim
         h.line_count += 1
         _start_line(ctx, claim_id, h.line_count)
     elif tag in ("SV1", "SV2") and h.in_line:
-        _service(ctx, seg, i, tag)
+        h.off_campus |= _service(ctx, seg, i, tag)
     elif tag == "DTP" and h.in_line and element(seg, 1) == "472":
         ctx.out.lines.lists[11][-1] = period_start(element(seg, 3), i, "DTP*472 service date")
     elif tag == "REF" and h.in_line and element(seg, 1) == "6R":
@@ -353,6 +363,8 @@ def _header_segment(h: _ClaimHeader, seg: list[str], i: int, component: str) -> 
         h.prior_auth = element(seg, 2)
     elif tag == "REF" and qualifier == "F8":
         h.original = element(seg, 2)
+    elif tag == "REF" and qualifier == "EA":
+        h.medical_record = element(seg, 2).strip()
     elif tag == "HI":
         for composite in seg[1:]:
             code_qualifier, _, rest = composite.partition(component)
@@ -365,7 +377,8 @@ def _start_line(ctx: _Context, claim_id: str, number: int) -> None:
     ctx.out.lines.add(claim_id, number, "", "", None, None, None, None, 0, 0.0, None, "", None)
 
 
-def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> None:
+def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
+    """Fill the current line from SV1/SV2; True when an 837I line carries an off-campus modifier."""
     component, lines = ctx.ts.delimiters.component, ctx.out.lines.lists
     offset = 1 if tag == "SV2" else 0  # SV2 starts with the revenue code
     parts = element(seg, 1 + offset).split(component)
@@ -378,6 +391,9 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> None:
     for modifier in modifiers:
         if not MODIFIER.match(modifier):
             raise BadValueError(i, f"{tag} modifier {modifier!r} is not 2 characters")
+    off_campus = tag == "SV2" and not OFF_CAMPUS_MODIFIERS.isdisjoint(modifiers)
+    if off_campus:
+        modifiers = [m for m in modifiers if m not in OFF_CAMPUS_MODIFIERS]
     modifiers += [None] * (4 - len(modifiers))
     units = amount(seg, 4 + offset, i, 1.0)
     if units < 0.5:
@@ -392,6 +408,7 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> None:
         lines[10][-1] = " ".join(p for p in pointers if p) or None
     else:
         lines[12][-1] = element(seg, 1) or None
+    return off_campus
 
 
 def _patient_id(payer_id: str, member_id: str, birth_date: str, relationship: str) -> str:
