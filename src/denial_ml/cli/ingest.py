@@ -25,14 +25,29 @@ def ingest(
         bool,
         typer.Option("--lenient-counts", help="Keep transaction sets whose SE count is wrong (warn only)."),
     ] = False,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            "--reference",
+            help="Folder of reference Parquet tables X12 does not carry (payers, providers, patients, coverages, "
+            "authorizations, eligibility_checks), written beside the ingested tables.",
+        ),
+    ] = None,
 ) -> None:
     """Read X12 files into the project's tables; every problem is reported with file and segment number."""
     from denial_ml.cli import fail
     from denial_ml.data.io import WorldIOError
     from denial_ml.ingest.files import ingest_x12, write_ingested
+    from denial_ml.ingest.reference import ReferenceError, apply_reference, read_reference
 
+    try:
+        known = read_reference(reference) if reference is not None else {}
+    except ReferenceError as exc:
+        raise fail(str(exc)) from None
     result = ingest_x12(files, strict_counts=not lenient_counts)
     _report(result.issues)
+    if known:
+        result.tables = apply_reference(result.tables, known)
     try:
         write_ingested(result.tables, out)
     except (WorldIOError, ValueError) as exc:

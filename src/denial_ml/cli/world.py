@@ -14,6 +14,7 @@ from denial_ml.data.io import WorldIOError, write_tables
 from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.data.synthetic.summary import format_summary, summarize_world
 from denial_ml.data.synthetic.world import generate_world
+from denial_ml.ingest.reference import extract_reference, write_reference
 from denial_ml.ingest.x12_write import X12WriteError, write_x12
 from denial_ml.schemas import TableValidationError
 
@@ -23,7 +24,9 @@ def build_world(
 ) -> dict:
     """Generate a world with a progress display, write it all-or-nothing, and return its summary.
 
-    With `x12`, the claims and remittances are also written as 837P/837I/835 files under `out/x12/`;
+    With `x12`, the claims and remittances are also written as 837P/837I/835 files under `out/x12/`, and the
+    practice's reference data X12 does not carry (payers, providers, patients, coverages, authorizations,
+    eligibility checks) under `out/x12/reference/` (see `denial_ml.ingest.reference`);
     `timeline` overrides the world's dated changes (e.g. a control world without the payer rule change).
     """
     with Progress(
@@ -38,6 +41,7 @@ def build_world(
         if x12:
             bar.update(task, description="writing X12 837/835 files")
             write_x12(tables, out / "x12")
+            write_reference(extract_reference(tables), out / "x12" / "reference")
     return summarize_world(tables)
 
 
@@ -51,7 +55,11 @@ def generate(
     ),
     x12: Annotated[
         bool,
-        typer.Option("--x12", help="Also write the claims and remittances as X12 837/835 files in OUT/x12/."),
+        typer.Option(
+            "--x12",
+            help="Also write the claims and remittances as X12 837/835 files in OUT/x12/ "
+            "(and the reference data X12 does not carry in OUT/x12/reference/).",
+        ),
     ] = False,
     no_rule_change: Annotated[
         bool, typer.Option("--no-rule-change", help="Control world: no mid-history payer rule change.")

@@ -130,6 +130,11 @@ def ingest_x12(paths: Iterable[Path | str], strict_counts: bool = True) -> Inges
     combined = {t: pd.concat([p[t] for p in parts], ignore_index=True) if parts else _empty(t) for t in names}
     combined, duplicates = _deduplicate(combined, "(all files)")
     result.issues.extend(duplicates)
+    # Claims in id order: the tables (and a model trained on them) do not depend on the order of the files.
+    combined["claims"] = combined["claims"].sort_values("claim_id", kind="stable", ignore_index=True)
+    combined["claim_lines"] = combined["claim_lines"].sort_values(
+        ["claim_id", "line_number"], kind="stable", ignore_index=True
+    )
     combined["remittances"] = _sequence(combined["remittances"])
     matches, lines = match_remittances(
         combined["claims"], combined["claim_lines"], combined["remittances"], combined["remittance_lines"]
