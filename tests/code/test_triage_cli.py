@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -14,6 +16,9 @@ from denial_ml.cli import triage, worklist
 from denial_ml.data.io import write_tables
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.store import WorklistStore
+from denial_ml.triage.bundle import load_bundle
+from denial_ml.triage.explain import factor_contributions, grouping_matrix, recovery_factors
+from denial_ml.triage.features import feature_matrix
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +70,29 @@ def test_train_then_build_fills_the_worklist(app, world_dir: Path, trained_bundl
         assert item.days_left is None or item.days_left >= 0
         assert item.appeal_deadline is not None
         assert "log_expected_payment" in item.score_inputs
+    _assert_factors_explain_the_scores(page.items, bundle)
     # Building again rescores the same claims instead of adding new ones.
     again = run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db)
     assert f"0 new, {everything.total} rescored" in again.output
+
+
+def _assert_factors_explain_the_scores(items: list, bundle: Path) -> None:
+    """Stored factors are the recovery model's largest TreeSHAP factors; with the base they add up to the score."""
+    model = load_bundle(bundle)
+    X = feature_matrix(pd.DataFrame([i.score_inputs for i in items]), model.feature_names, model.categories)
+    factors = recovery_factors()
+    contrib = factor_contributions(model.overturn, X, grouping_matrix(model.feature_names, factors))
+    raw = model.overturn.predict(X, raw_score=True)
+    np.testing.assert_allclose(contrib.base + contrib.factors.sum(axis=1), raw, atol=1e-6)
+    np.testing.assert_allclose(model.calibration.apply(1 / (1 + np.exp(-raw))), [i.p_overturn for i in items])
+    column = {f.name: j for j, f in enumerate(factors)}
+    for n, item in enumerate(items):
+        assert 1 <= len(item.factors) <= 4
+        size = [abs(f["contribution"]) for f in item.factors]
+        assert size == sorted(size, reverse=True) and size[0] == pytest.approx(np.abs(contrib.factors[n]).max())
+        for f in item.factors:
+            assert f["contribution"] == pytest.approx(contrib.factors[n, column[f["factor"]]], abs=1e-9)
+            assert f["direction"] == ("raises" if f["contribution"] > 0 else "lowers") and f["sentence"]
 
 
 def test_build_refuses_a_tampered_bundle(app, world_dir: Path, trained_bundle: Path, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.triage.denials import days_left
+from denial_ml.triage.explain import explain_rows
 from denial_ml.triage.features import feature_matrix
 from denial_ml.triage.model import Calibration, predict_overturn
 from denial_ml.triage.routing import priority, route_denials
@@ -71,9 +72,11 @@ def worklist_items(
     """Worklist rows (the store's REQUIRED and OPTIONAL columns) from `rank_denials` output.
 
     `score_inputs` holds every model input as JSON values, so a decided item can become a training row
-    of the next model run (see `denial_ml.triage.train.feedback_rows`).
+    of the next model run (see `denial_ml.triage.train.feedback_rows`); `factors` holds the top recovery-model
+    factors of each denial (shape documented in `denial_ml.triage.explain`).
     """
     names = payer_names if payer_names is not None else pd.Series(dtype=str)
+    X = feature_matrix(ranked, model.feature_names, model.categories)
     inputs = _json_inputs(ranked, model.feature_names)
     inputs = [
         {**row, "adjudication_date": day, "claim_id": claim}
@@ -99,15 +102,7 @@ def worklist_items(
             "days_left": ranked["days_left"].to_numpy(),
             "model_version": model.version,
             "score_inputs": inputs,
-            "factors": [
-                _factors(category, p, left)
-                for category, p, left in zip(
-                    ranked["denial_category"].astype(str),
-                    ranked["p_overturn"].to_numpy(dtype=float).tolist(),
-                    ranked["days_left"].to_numpy(dtype=float).tolist(),
-                    strict=True,
-                )
-            ],
+            "factors": explain_rows(ranked, X, model.overturn, payer_names),
         }
     )
 
@@ -131,11 +126,3 @@ def _json_inputs(frame: pd.DataFrame, names: list[str]) -> list[dict]:
             columns[name] = [None if math.isnan(v) else v for v in values.tolist()]
     keys = list(columns)
     return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
-
-
-def _factors(category: str, p_overturn: float, left: float) -> list[dict]:
-    return [
-        {"factor": "denial_category", "value": category},
-        {"factor": "p_overturn", "value": round(p_overturn, 3)},
-        {"factor": "days_left", "value": None if math.isnan(left) else int(left)},
-    ]
