@@ -152,3 +152,14 @@ def test_unknown_item_is_a_404_page(appeals):
     client, _ = appeals
     response = client.get("/ui/worklist/999999")
     assert response.status_code == 404 and "There is no worklist item 999999." in response.text
+
+
+def test_detail_page_shows_the_factor_sentences(appeals):
+    client, store = appeals
+    item = store.list_items(status="new", limit=1).items[0]
+    factor = item.factors[0]
+    html = client.get(f"/ui/worklist/{item.id}").text
+    listed = re.search(r'<ul data-testid="item-factors">(.*?)</ul>', html, re.S).group(1)
+    assert f'data-factor="{factor["factor"]}"' in listed
+    assert "overturned 78 % of the time (40 decided appeals)." in listed
+    assert "(raises the chance of overturn)" in listed

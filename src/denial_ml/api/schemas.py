@@ -378,7 +378,10 @@ class ItemExplanation(BaseModel):
 
     route: str
     route_reason: str | None
-    factors: list[dict[str, Any]]
+    factors: list[dict[str, Any]] = Field(
+        description="Top recovery-model factors, largest |contribution| first: {factor, label, contribution "
+        "(TreeSHAP, log-odds of overturn), direction ('raises' or 'lowers'), sentence}."
+    )
 
 
 class WorklistItemDetail(WorklistItemOut):

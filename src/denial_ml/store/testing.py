@@ -134,6 +134,16 @@ def migrated_database(backend: str, tmp_dir: Path) -> Iterator[str]:
         drop_schema(base_url, schema)
 
 
+# One factor of the shape `denial_ml.triage.explain` stores.
+SAMPLE_FACTOR = {
+    "factor": "payer_overturn_history",
+    "label": "Payer's overturn record for this reason",
+    "contribution": 0.42,
+    "direction": "raises",
+    "sentence": "Coding denials of this payer were overturned 78 % of the time (40 decided appeals).",
+}
+
+
 def sample_items(n: int, seed: int = 0, today: dt.date | None = None) -> pd.DataFrame:
     """`n` plausible scored denials (claims `C000000`..), for tests and benchmarks.
 
@@ -165,6 +175,6 @@ def sample_items(n: int, seed: int = 0, today: dt.date | None = None) -> pd.Data
             "days_left": offsets,
             "model_version": "test-1",
             "score_inputs": [{"payment_basis": "payer_history", "cost": 57.23} for _ in range(n)],
-            "factors": [[{"feature": "carc", "value": "50", "weight": 0.3}] for _ in range(n)],
+            "factors": [[SAMPLE_FACTOR] for _ in range(n)],
         }
     )
