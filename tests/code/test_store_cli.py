@@ -6,7 +6,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from denial_ml.cli.worklist import register
+from denial_ml.cli.worklist import register, top_reason
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import sample_items
 
@@ -41,6 +41,16 @@ def test_show_prints_the_top_items_in_order(app, db):
     assert f"items 1-5 of {expected.total}" in result.output
     positions = [result.output.index(item.claim_id) for item in expected.items]
     assert positions == sorted(positions)
+    # Each item's largest factor, "+" when it raises P(overturn) (the cell wraps the rest of the sentence).
+    assert "top reason" in result.output and result.output.count("+ Coding denials of this") == 5
+
+
+def test_top_reason_is_the_first_factors_sentence_with_its_sign():
+    factor = {"factor": "appeal_window", "direction": "lowers", "sentence": "Acme allows 60 days to appeal."}
+    assert top_reason([factor, {**factor, "sentence": "other"}]) == "- Acme allows 60 days to appeal."
+    assert top_reason([{**factor, "direction": "raises"}]) == "+ Acme allows 60 days to appeal."
+    # Items stored before factors had sentences, and items without factors, show no reason.
+    assert top_reason([{"factor": "days_left", "value": 12}]) == top_reason([]) == top_reason(None) == ""
 
 
 def test_show_filters_by_payer_and_category(app, db):

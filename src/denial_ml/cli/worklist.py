@@ -67,6 +67,7 @@ def render_page(page: Page, today: dt.date) -> Table:
         table.add_column(name, justify="right" if name in ("#", "id", "denied", "exp. recovery") else "left")
     for name in ("route", "deadline", "days", "status", "assignee", "v"):
         table.add_column(name, justify="right" if name in ("days", "v") else "left")
+    table.add_column("top reason", ratio=1, overflow="fold")
     for rank, item in enumerate(page.items, start=page.offset + 1):
         table.add_row(*_row(rank, item, today))
     return table
@@ -91,7 +92,19 @@ def _row(rank: int, item: WorklistItem, today: dt.date) -> list[str]:
         item.status,
         item.assignee or "",
         str(item.version),
+        top_reason(item.factors),
     ]
+
+
+def top_reason(factors: list | None) -> str:
+    """The first (largest) factor as "+ sentence" (raises P(overturn)) or "- sentence"; "" without one.
+
+    Items written before factors carried sentences show nothing rather than a raw value.
+    """
+    first = factors[0] if factors else None
+    if not isinstance(first, dict) or not first.get("sentence"):
+        return ""
+    return ("+ " if first.get("direction") == "raises" else "- ") + str(first["sentence"])
 
 
 @worklist_app.command("show")
