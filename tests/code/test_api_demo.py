@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -90,3 +91,55 @@ def test_serve_passes_options_to_uvicorn(monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     assert started == [("0.0.0.0", 9001, 2, "warning")]
     assert os.environ["DENIAL_ML_API_BUNDLE_DIR"] == str(tmp_path)
+
+
+def test_demo_worklist_builds_the_store_and_prints_the_top_10_with_reasons(small_world, tmp_path, capsys):
+    from denial_ml.cli.triage import demo_worklist
+    from denial_ml.data.io import write_tables
+
+    data = tmp_path / "world"
+    write_tables(small_world, data, validate=False)
+    url = f"sqlite:///{tmp_path / 'worklist.db'}"
+    settings = Settings(worklist_url=url, models_dir=tmp_path / "models", _env_file=None)
+    total = demo_worklist(settings, data)
+    out = capsys.readouterr().out
+    store = WorklistStore(url)
+    top = store.list_items(limit=10)
+    store.close()
+    assert total == top.total > 10
+    assert (tmp_path / "models" / "triage" / "metadata.json").is_file()
+    assert "denials scored and explained in" in out and f"{total:,} new, 0 rescored" in out
+    assert f"worklist top 10 of {total:,} by expected recovery" in out
+    lines = out.splitlines()
+    rows = [n for n, line in enumerate(lines) if re.match(r"\s*\d+  CLM", line)]
+    assert [lines[n].split()[1] for n in rows] == [item.claim_id for item in top.items]
+    for n, item in zip(rows, top.items, strict=True):
+        # Under each item: its two largest factors, signed by the way they move P(overturn).
+        signs = {"raises": "+", "lowers": "-"}
+        expected = [f"{signs[f['direction']]} {f['sentence']}" for f in item.factors[:2]]
+        assert expected and [line.strip() for line in lines[n + 1 : n + 1 + len(expected)]] == expected
+
+
+def test_demo_builds_the_worklist_before_serving(monkeypatch, tmp_path):
+    from denial_ml.analytics import render, report
+    from denial_ml.cli import model, triage, world
+    from denial_ml.cli import report as report_cli
+    from denial_ml.data import io
+
+    steps = []
+    settings = Settings(data_dir=tmp_path / "world", models_dir=tmp_path / "models", _env_file=None)
+    monkeypatch.setattr(world, "get_settings", lambda: settings)
+    monkeypatch.setattr(world, "build_world", lambda *a: steps.append("world") or {})
+    monkeypatch.setattr(world, "format_summary", lambda s: "")
+    trained = SimpleNamespace(bundle=tmp_path / "bundle", metrics={})
+    monkeypatch.setattr(model, "train_and_log", lambda *a: steps.append("model") or (trained, "run"))
+    monkeypatch.setattr(model, "format_metrics", lambda m: "")
+    monkeypatch.setattr(io, "read_tables", lambda *a: {})
+    monkeypatch.setattr(report, "build_report", lambda t: steps.append("report") or {})
+    monkeypatch.setattr(render, "render_html", lambda r: "")
+    monkeypatch.setattr(render, "render_json", lambda r: "")
+    monkeypatch.setattr(report_cli, "write_report_files", lambda *a: None)
+    monkeypatch.setattr(triage, "demo_worklist", lambda s, d: steps.append(("worklist", s, d)) or 5)
+    monkeypatch.setattr(serve_cli, "serve_demo", lambda *a: steps.append("serve"))
+    world.demo()
+    assert steps == ["world", "model", "report", ("worklist", settings, settings.data_dir), "serve"]

@@ -81,7 +81,7 @@ def generate(
 
 
 def demo() -> None:
-    """Run the main job end to end on the embedded defaults: world, model, report, then the service."""
+    """Run the main job end to end on the embedded defaults: world, model, report, worklist, then the service."""
     from denial_ml.analytics.render import render_html, render_json
     from denial_ml.analytics.report import build_report
     from denial_ml.cli.model import format_metrics, train_and_log
@@ -106,9 +106,13 @@ def demo() -> None:
     report = build_report(read_tables(out))
     write_report_files(render_html(report), render_json(report), report_path)
     typer.echo(f"wrote {report_path} and {report_path.with_suffix('.json')} (open the HTML in a browser)")
+    from denial_ml.cli.triage import demo_worklist
+
+    typer.echo("\n== 4. appeal worklist: recovery model, ranked denials with reasons")
+    demo_worklist(settings, out)
     from denial_ml.cli.serve import serve_demo
 
-    typer.echo("\n== 4. the service, serving this model (Ctrl-C ends the demo)")
+    typer.echo("\n== 5. the service, serving this model (Ctrl-C ends the demo)")
     serve_demo(settings, out, result.bundle)
 
 
