@@ -33,6 +33,14 @@ def ingest(
             "authorizations, eligibility_checks), written beside the ingested tables.",
         ),
     ] = None,
+    validate: Annotated[
+        bool,
+        typer.Option(
+            "--validate",
+            help="Also check each file with pyx12 (the 5010/4010 validator, slow: about 0.1 MB/s) and report "
+            "its findings; they do not change what is ingested.",
+        ),
+    ] = False,
 ) -> None:
     """Read X12 files into the project's tables; every problem is reported with file and segment number."""
     from denial_ml.cli import fail
@@ -48,6 +56,8 @@ def ingest(
     _report(result.issues)
     if known:
         result.tables = apply_reference(result.tables, known)
+    if validate:
+        _validate_files(files)
     try:
         write_ingested(result.tables, out)
     except (WorldIOError, ValueError) as exc:
@@ -82,6 +92,25 @@ def ingest_csv(
     except (CsvMappingError, OSError, ValueError) as exc:
         raise fail(str(exc)) from None
     typer.echo(f"wrote {out}: " + ", ".join(f"{t} {len(f)}" for t, f in tables.items()))
+
+
+def _validate_files(files: list[Path]) -> None:
+    """Report pyx12's findings per file (an independent check of structure; nothing is left out for them)."""
+    from denial_ml.cli import fail
+    from denial_ml.ingest.validate import ValidatorMissingError, validate_x12
+
+    flagged = 0
+    for path in files:
+        try:
+            findings = validate_x12(path)
+        except ValidatorMissingError as exc:
+            raise fail(str(exc)) from None
+        flagged += bool(findings)
+        for finding in findings[:MAX_SHOWN]:
+            typer.echo(f"pyx12: {finding}", err=True)
+        if len(findings) > MAX_SHOWN:
+            typer.echo(f"pyx12: {path}: ... and {len(findings) - MAX_SHOWN} more findings", err=True)
+    typer.echo(f"pyx12: {len(files) - flagged} of {len(files)} files validate clean", err=True)
 
 
 def _report(issues: list[Issue]) -> None:
