@@ -46,13 +46,15 @@ def ingest(
     from denial_ml.cli import fail
     from denial_ml.data.io import WorldIOError
     from denial_ml.ingest.files import ingest_x12, write_ingested
+    from denial_ml.ingest.output import read_existing
     from denial_ml.ingest.reference import ReferenceError, apply_reference, read_reference
 
     try:
         known = read_reference(reference) if reference is not None else {}
-    except ReferenceError as exc:
+        existing = read_existing(out)
+    except (ReferenceError, WorldIOError) as exc:
         raise fail(str(exc)) from None
-    result = ingest_x12(files, strict_counts=not lenient_counts)
+    result = ingest_x12(files, strict_counts=not lenient_counts, existing=existing)
     _report(result.issues)
     if known:
         result.tables = apply_reference(result.tables, known)
@@ -68,7 +70,8 @@ def ingest(
     unmatched = 0 if matches is None else int((matches["method"] == "unmatched").sum())
     if unmatched:
         typer.echo(
-            f"{unmatched} remittances matched no claim of this ingest (see remittance_matches.parquet)"
+            f"{unmatched} remittances matched no claim of this ingest or of {out} "
+            "(kept, method 'unmatched' in remittance_matches.parquet)"
         )
     if result.failed_files:
         raise fail(

@@ -1,28 +1,31 @@
 """Reading X12 files into the project's tables: the orchestration of envelope, mappers and matching.
 
 Pure apart from reading the input files. Writing is `write_ingested` (all-or-nothing per run, after each
-file's tables were validated on their own, so one bad file never keeps the good ones out).
+file's tables were validated on their own, so one bad file never keeps the good ones out). Remittances are
+matched to the claims of the same run, or, when the run reads no 837, to the claims an earlier run left in
+the output folder (`existing`), so ingesting 837s then 835s in two runs gives the tables one run would.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from denial_ml.data.io import write_tables
 from denial_ml.ingest.columns import to_dates
 from denial_ml.ingest.envelope import read_envelope
 from denial_ml.ingest.errors import Issue, X12Error
 from denial_ml.ingest.matching import match_remittances
+from denial_ml.ingest.output import write_ingested
 from denial_ml.ingest.schemas_extra import EXTRA_TABLES
 from denial_ml.ingest.tokens import paused_gc
 from denial_ml.ingest.x835 import Remit835, map_835
 from denial_ml.ingest.x837 import Claims837, map_837
 from denial_ml.schemas import TableValidationError, validate_table
+
+__all__ = ["Ingested", "ingest_x12", "read_x12_file", "write_ingested"]
 
 CLAIM_TABLES = ("claims", "claim_lines", "patients", "providers")
 REMIT_TABLES = (
@@ -105,11 +108,21 @@ def _read_x12(data: bytes, name: str, strict_counts: bool, stem: str) -> Ingeste
     return Ingested(tables, issues, kinds={ts.kind for ts in envelope.sets})
 
 
-def ingest_x12(paths: Iterable[Path | str], strict_counts: bool = True) -> Ingested:
+def ingest_x12(
+    paths: Iterable[Path | str], strict_counts: bool = True, existing: Mapping[str, pd.DataFrame] | None = None
+) -> Ingested:
     """Read many X12 files, keep every file's good results, then match remittances to claims.
 
     A file that fails entirely is listed in `failed_files` with its error in `issues`; nothing of it is kept.
     Claims sent twice (same CLM01) are kept once (the first) with a warning.
+
+    Args:
+        paths: The X12 files.
+        strict_counts: Reject transaction sets whose SE count is wrong (else keep them with a warning).
+        existing: Tables already in the output folder (`claims`, `claim_lines`, `remittances`,
+            `remittance_lines`; see `output.read_existing`). A run without 837s matches its remittances to the
+            existing claims; a run with 837s but no 835 re-matches the existing remittances to its claims and
+            returns their `remittance_lines` and `remittance_matches` too.
     """
     parts, result, stems = [], Ingested(), set()
     for path in paths:
@@ -136,14 +149,27 @@ def ingest_x12(paths: Iterable[Path | str], strict_counts: bool = True) -> Inges
         ["claim_id", "line_number"], kind="stable", ignore_index=True
     )
     combined["remittances"] = _sequence(combined["remittances"])
-    matches, lines = match_remittances(
-        combined["claims"], combined["claim_lines"], combined["remittances"], combined["remittance_lines"]
-    )
-    combined["remittance_lines"], combined["remittance_matches"] = lines, matches
     # Only the tables of the kinds read: an 835-only run must not overwrite claims ingested earlier.
     wanted = (CLAIM_TABLES if "837" in result.kinds else ()) + (REMIT_TABLES if "835" in result.kinds else ())
+    claims = _side(combined, existing, "837" in result.kinds, ("claims", "claim_lines"))
+    remits = _side(combined, existing, "835" in result.kinds, ("remittances", "remittance_lines"))
+    if "835" not in result.kinds and "837" in result.kinds and len(remits["remittances"]):
+        wanted += ("remittance_lines", "remittance_matches")  # earlier remittances, matched to the new claims
+    matches, lines = match_remittances(
+        claims["claims"], claims["claim_lines"], remits["remittances"], remits["remittance_lines"]
+    )
+    combined["remittance_lines"], combined["remittance_matches"] = lines, matches
     result.tables = {t: _validate(t, frame) for t, frame in combined.items() if t in wanted}
     return result
+
+
+def _side(
+    combined: dict[str, pd.DataFrame], existing: Mapping[str, pd.DataFrame] | None, read: bool, names: tuple
+) -> dict[str, pd.DataFrame]:
+    """This run's tables of one kind when it read that kind, else the output folder's (or empty ones)."""
+    if read or not existing or any(n not in existing for n in names):
+        return {n: combined[n] for n in names}
+    return {n: existing[n] for n in names}
 
 
 def _frames(remits: Remit835, claims: Claims837) -> dict[str, pd.DataFrame]:
@@ -200,18 +226,3 @@ def _sequence(remittances: pd.DataFrame) -> pd.DataFrame:
     order = remittances.sort_values(["claim_id", "adjudication_date"], kind="stable")
     sequence = order.groupby("claim_id").cumcount() + 1
     return remittances.assign(remit_sequence=sequence.reindex(remittances.index).astype("int64"))
-
-
-def write_ingested(tables: dict[str, pd.DataFrame], out_dir: Path | str) -> list[Path]:
-    """Write ingested tables as Parquet: world tables through `write_tables` (validated, all-or-nothing),
-    then the ingest-only tables (validated before anything is written, moved into place at the end)."""
-    core = {t: f for t, f in tables.items() if t not in EXTRA_TABLES}
-    extra = {t: EXTRA_TABLES[t].validate(f) for t, f in tables.items() if t in EXTRA_TABLES}
-    written = write_tables(core, out_dir)
-    out = Path(out_dir)
-    for table, frame in extra.items():
-        staging = out / f".{table}.parquet.tmp"
-        frame.to_parquet(staging, index=False)
-        os.replace(staging, out / f"{table}.parquet")
-        written.append(out / f"{table}.parquet")
-    return written
