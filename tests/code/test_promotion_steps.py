@@ -17,8 +17,10 @@ from denial_ml.modeling.compare import compare_scores
 from denial_ml.modeling.promotion import (
     FIRST_CHAMPION,
     apply_decision,
+    apply_rule,
     ensure_champion,
     latest_version,
+    promotion_target,
     registered_versions,
 )
 from denial_ml.modeling.registry import (
@@ -96,3 +98,27 @@ def test_a_bundle_folder_cannot_be_promoted(registry) -> None:
     folder = ResolvedModel("some/folder", Path("some/folder"))
     with pytest.raises(RegistryError, match="is a bundle folder; promotion needs a registered version"):
         apply_decision(folder, comparison(better=True), registry["settings"])
+
+
+def test_the_rule_needs_a_comparison_once_there_is_a_champion_and_records_a_forced_promotion(tmp_path) -> None:
+    import mlflow
+
+    s = Settings(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", models_dir=tmp_path / "models")
+    mlflow_client(s).create_experiment("denial-risk", artifact_location=(tmp_path / "artifacts").as_uri())
+    try:
+        runs = [register_bundle(placeholder_bundle(tmp_path / f"b{i}", f"b{i}"), s)[0] for i in (1, 2)]
+        assert ensure_champion(s) == "1"
+        challenger = ResolvedModel("2", tmp_path / "b2", run_id=runs[1], version="2")
+        version, previous = promotion_target(challenger, s)
+        assert (version, previous) == ("2", "1")
+        with pytest.raises(ValueError, match="version 1 is the champion: promoting needs a comparison"):
+            apply_rule(challenger, version, previous, None, s)
+        assert str(champion_version(s).version) == "1"
+        assert "promotion.decision" not in mlflow_client(s).get_run(runs[1]).data.tags
+        forced = apply_rule(challenger, version, previous, comparison(better=False), s, force_reason="contract")
+        assert (forced.decision, forced.version, forced.previous) == ("forced", "2", "1")
+        assert forced.reasons.startswith("contract (forced over: challenger is worse on roc_auc")
+        assert str(champion_version(s).version) == "2"
+        assert mlflow_client(s).get_run(runs[1]).data.tags["promotion.forced_reason"] == forced.reasons
+    finally:
+        mlflow.set_tracking_uri(None)

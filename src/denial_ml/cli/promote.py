@@ -13,16 +13,8 @@ from denial_ml.config import get_settings
 from denial_ml.data.io import WorldIOError, read_tables
 from denial_ml.modeling.bundle import BundleError, Scorer
 from denial_ml.modeling.compare import Comparison, compare_scores, decide, format_comparison, score_both
-from denial_ml.modeling.registry import (
-    CHAMPION,
-    RegistryError,
-    ResolvedModel,
-    champion_version,
-    record_promotion,
-    resolve_model,
-    set_champion,
-    version_of_run,
-)
+from denial_ml.modeling.promotion import apply_rule, promotion_target
+from denial_ml.modeling.registry import CHAMPION, RegistryError, ResolvedModel, resolve_model
 from denial_ml.monitoring.window import last_days, outcomes
 
 TABLES = ["claims", "claim_lines", "remittances", "remittance_lines", "adjustments"]
@@ -89,34 +81,23 @@ def promote(
         raise fail("--force needs --reason TEXT saying why (it is recorded in MLflow)")
     try:
         challenger = resolve_model(run, settings)
-        if challenger.run_id is None:
-            raise RegistryError(f"{run!r} is a bundle folder; promote needs an MLflow run id or registered version")
-        version = challenger.version or str(version_of_run(challenger.run_id, settings).version)
-        current = champion_version(settings)
-        if current is not None and str(current.version) == version:
+        version, previous = promotion_target(challenger, settings)
+        if previous == version:
             raise fail(f"version {version} is already the champion")
-        comparison, decision, reasons = None, "promoted", "first champion: no version had the alias"
-        if current is not None:
+        comparison = None
+        if previous is not None:
             champion = resolve_model(CHAMPION, settings)
             comparison = compare_models(champion, challenger, data or settings.data_dir, period, resamples)
-            verdict = decide(comparison)
             typer.echo(format_comparison(comparison, champion.label, challenger.label))
-            reasons = "; ".join(verdict.reasons)
-            if not verdict.promote:
-                decision = "forced" if force else "refused"
-        if decision == "forced":
-            reasons = f"{reason} (forced over: {reasons})"
-        body = comparison.to_json() if comparison else None
-        previous = str(current.version) if current is not None else None
-        if decision == "refused":
-            record_promotion(challenger.run_id, version, decision, reasons, previous, body, settings)
-            raise fail(f"refused: {reasons}; the champion stays version {previous}", code=1)
-        set_champion(version, settings)
-        record_promotion(challenger.run_id, version, decision, reasons, previous, body, settings)
+        outcome = apply_rule(challenger, version, previous, comparison, settings, reason if force else None)
     except (RegistryError, BundleError, WorldIOError, ValueError) as exc:
         raise fail(str(exc)) from None
+    if outcome.decision == "refused":
+        raise fail(f"refused: {outcome.reasons}; the champion stays version {previous}", code=1)
     was = f" (was version {previous})" if previous else ""
-    typer.echo(f"{decision}: version {version} (run {challenger.run_id}) is now the champion{was}: {reasons}")
+    typer.echo(
+        f"{outcome.decision}: version {version} (run {challenger.run_id}) is now the champion{was}: {outcome.reasons}"
+    )
 
 
 def _describe(model: ResolvedModel) -> dict:

@@ -97,6 +97,58 @@ def ensure_champion(settings: Settings) -> str:
     return str(first["version"])
 
 
+def promotion_target(challenger: ResolvedModel, settings: Settings) -> tuple[str, str | None]:
+    """The challenger's registered version and the current champion's version (None without a champion).
+
+    Raises:
+        RegistryError: when the challenger is a bundle folder (nothing to point the alias at).
+    """
+    if challenger.run_id is None:
+        raise RegistryError(
+            f"{challenger.reference!r} is a bundle folder; promotion needs a registered version "
+            "(an MLflow run id or version number)"
+        )
+    version = challenger.version or str(version_of_run(challenger.run_id, settings).version)
+    current = champion_version(settings)
+    return version, None if current is None else str(current.version)
+
+
+def apply_rule(
+    challenger: ResolvedModel,
+    version: str,
+    previous: str | None,
+    comparison: Comparison | None,
+    settings: Settings,
+    force_reason: str | None = None,
+) -> Promotion:
+    """The promotion rule, the one place it is written: decide, move the `champion` alias, record in MLflow.
+
+    `version` and `previous` come from `promotion_target(challenger, settings)`.
+
+    Without a champion and without a comparison the version becomes the first champion. Otherwise
+    `decide(comparison)` promotes or refuses; a refusal with `force_reason` becomes "forced" (the alias moves
+    and the reason is recorded with the refusal's reasons). A refusal leaves the alias where it is.
+
+    Raises:
+        ValueError: when there is a champion but no comparison to decide on.
+    """
+    if comparison is None:
+        if previous is not None:
+            raise ValueError(f"version {previous} is the champion: promoting needs a comparison with it")
+        decision, reasons = "promoted", FIRST_CHAMPION
+    else:
+        verdict = decide(comparison)
+        reasons = "; ".join(verdict.reasons)
+        decision = "promoted" if verdict.promote else "forced" if force_reason else "refused"
+        if decision == "forced":
+            reasons = f"{force_reason} (forced over: {reasons})"
+    if decision != "refused":
+        set_champion(version, settings)
+    body = None if comparison is None else comparison.to_json()
+    record_promotion(str(challenger.run_id), version, decision, reasons, previous, body, settings)
+    return Promotion(decision, version, previous, reasons)
+
+
 def apply_decision(challenger: ResolvedModel, comparison: Comparison, settings: Settings) -> Promotion:
     """Move the `champion` alias to the challenger unless `decide(comparison)` refuses; record either in MLflow.
 
@@ -108,17 +160,7 @@ def apply_decision(challenger: ResolvedModel, comparison: Comparison, settings: 
     Raises:
         RegistryError: when the challenger is a bundle folder (nothing to point the alias at).
     """
-    if challenger.run_id is None:
-        raise RegistryError(f"{challenger.reference!r} is a bundle folder; promotion needs a registered version")
-    version = challenger.version or str(version_of_run(challenger.run_id, settings).version)
-    current = champion_version(settings)
-    previous = None if current is None else str(current.version)
+    version, previous = promotion_target(challenger, settings)
     if previous == version:
         return Promotion("unchanged", version, previous, f"version {version} is already the champion")
-    verdict = decide(comparison)
-    reasons = "; ".join(verdict.reasons)
-    decision = "promoted" if verdict.promote else "refused"
-    if verdict.promote:
-        set_champion(version, settings)
-    record_promotion(challenger.run_id, version, decision, reasons, previous, comparison.to_json(), settings)
-    return Promotion(decision, version, previous, reasons)
+    return apply_rule(challenger, version, previous, comparison, settings)
