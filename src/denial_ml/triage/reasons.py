@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
-Row = dict
+Row = dict[str, Any]
 
 
 def _missing(value: object) -> bool:
@@ -18,7 +19,10 @@ def _missing(value: object) -> bool:
 
 def _num(row: Row, key: str, default: float = 0.0) -> float:
     value = row.get(key)
-    return default if _missing(value) else float(value)
+    if value is None:
+        return default
+    number = float(value)
+    return default if math.isnan(number) else number
 
 
 def _pct(rate: float) -> str:
@@ -67,8 +71,8 @@ def _expected_payment(row: Row) -> str:
 
 def _appeal_window(row: Row) -> str:
     window = f"{row['payer_name']} allows {_num(row, 'appeal_deadline_days'):.0f} days to appeal"
-    left = row.get("days_left")
-    if _missing(left):
+    left = _num(row, "days_left", math.nan)
+    if math.isnan(left):
         return window + "."
     if left < 0:
         return f"{window}; the deadline passed {-left:.0f} days ago."
