@@ -152,3 +152,4 @@ def test_sentences_state_the_denials_values(factor, values, sentence) -> None:
 
 def test_a_factor_without_sentence_falls_back_to_its_name() -> None:
     assert describe("something_new", {}) == "Something new."
+    assert describe("something_new", {}, "Coverage on file") == "Coverage on file."

@@ -59,6 +59,7 @@ DENIAL_FACTORS: tuple[RecoveryFactor, ...] = (
 CLAIM_MERGE = {
     "eligibility_check": ("eligibility", "Eligibility and member ID"),
     "member_id": ("eligibility", "Eligibility and member ID"),
+    "coverage": ("eligibility", "Eligibility and member ID"),
     "patient_eligibility_history": ("eligibility", "Eligibility and member ID"),
     "modifiers": ("coding", "Coding on the claim form"),
     "diagnosis_coding": ("coding", "Coding on the claim form"),
@@ -151,5 +152,5 @@ def _factor(factor: RecoveryFactor, value: float, row: dict) -> dict:
         "label": factor.label,
         "contribution": value,
         "direction": "raises" if value > 0 else "lowers",
-        "sentence": describe(factor.name, row),
+        "sentence": describe(factor.name, row, factor.label),
     }

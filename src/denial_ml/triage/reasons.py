@@ -187,7 +187,9 @@ SENTENCES: dict[str, Callable[[Row], str]] = {
 }
 
 
-def describe(factor: str, row: Row) -> str:
-    """The sentence of `factor` for one denial (the factor's name when it has no sentence of its own)."""
+def describe(factor: str, row: Row, label: str | None = None) -> str:
+    """The sentence of `factor` for one denial (its label, else its name, when it has no sentence of its own)."""
     write = SENTENCES.get(factor)
-    return write(row) if write is not None else factor.replace("_", " ").capitalize() + "."
+    if write is not None:
+        return write(row)
+    return (label or factor.replace("_", " ").capitalize()) + "."
