@@ -18,57 +18,27 @@ from dataclasses import dataclass, field
 from denial_ml.ingest.columns import Columns
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
+from denial_ml.ingest.loops import map_claim_loop
 from denial_ml.ingest.values import (
     CARC_FORMAT,
     GROUP_CODE_SET,
-    PLB_REASONS,
     RARC_FORMAT,
     BadValueError,
     amount,
     date8,
     element,
-    is_date8,
 )
+from denial_ml.ingest.x12_maps import (
+    ADJUSTMENT_COLUMNS,
+    PAYMENT_COLUMNS,
+    PLB_COLUMNS,
+    REMARK_COLUMNS,
+    REMITTANCE_COLUMNS,
+)
+from denial_ml.ingest.x12_maps import REMIT_LINE_COLUMNS as LINE_COLUMNS
+from denial_ml.ingest.x835_header import PaymentHeader, finish_header, map_plb, read_header_segment
 from denial_ml.schemas import CLP_STATUS_CODES
 
-REMITTANCE_COLUMNS = (
-    "remit_id",
-    "claim_id",
-    "claim_status_code",
-    "total_charge",
-    "paid_amount",
-    "patient_responsibility",
-    "payer_claim_id",
-    "payer_id",
-    "adjudication_date",
-)
-LINE_COLUMNS = (
-    "remit_id",
-    "claim_id",
-    "line_number",
-    "line_control_number",
-    "procedure_code",
-    "modifiers",
-    "line_charge",
-    "paid_amount",
-    "units",
-    "service_date",
-)
-ADJUSTMENT_COLUMNS = ("remit_id", "claim_id", "line_number", "group_code", "carc", "amount", "quantity")
-REMARK_COLUMNS = ("remit_id", "claim_id", "line_number", "rarc")
-PLB_COLUMNS = ("set_id", "provider_id", "fiscal_period_date", "reason_code", "reference_id", "amount")
-PAYMENT_COLUMNS = (
-    "set_id",
-    "payer_id",
-    "payer_name",
-    "payee_id",
-    "payee_name",
-    "payment_amount",
-    "payment_method",
-    "payment_date",
-    "production_date",
-    "trace_number",
-)
 CLAIM_END = frozenset({"CLP", "LX", "PLB", "SE", "TS3", "TS2"})
 STATUS_SET = frozenset(CLP_STATUS_CODES)
 
@@ -97,21 +67,6 @@ class Remit835:
             table.truncate(mark)
 
 
-@dataclass
-class _Header:
-    set_id: str
-    payer_id: str | None = None
-    payer_name: str = ""
-    payee_id: str = ""
-    payee_name: str = ""
-    payment_amount: float | None = None
-    payment_method: str = ""
-    payment_date: str = ""
-    production_date: str = ""
-    trace_number: str = ""
-    trn_payer: str = ""
-
-
 def map_835(ts: TransactionSet, set_id: str, out: Remit835) -> None:
     """Map one 835 transaction set into `out`; problems go to `out.issues`.
 
@@ -120,7 +75,7 @@ def map_835(ts: TransactionSet, set_id: str, out: Remit835) -> None:
         set_id: `<file stem>/<ST02>`, prefix of every `remit_id` of the set.
         out: The accumulator.
     """
-    segments, header = ts.segments, _Header(set_id)
+    segments, header = ts.segments, PaymentHeader(set_id)
     i, n, ordinal, first_claim = 1, len(segments), 0, True
     while i < n:
         segment = segments[i]
@@ -128,95 +83,35 @@ def map_835(ts: TransactionSet, set_id: str, out: Remit835) -> None:
         if tag == "CLP":
             if first_claim:
                 first_claim = False
-                if not _finish_header(ts, header, out, i):
+                if not finish_header(ts, header, out.payments, out.issues, i):
                     return
             ordinal += 1
             i = _claim(ts, i, f"{set_id}/{ordinal}", header, out)
             continue
         if tag == "PLB":
-            _plb(ts, i, header, out)
+            map_plb(ts, i, header.set_id, out.provider_adjustments, out.issues)
         elif first_claim:
-            _header_segment(segment, header)
+            read_header_segment(segment, header)
         i += 1
     if first_claim:
-        _finish_header(ts, header, out, n - 1)
+        finish_header(ts, header, out.payments, out.issues, n - 1)
 
 
-def _header_segment(segment: list[str], header: _Header) -> None:
-    tag = segment[0]
-    if tag == "BPR":
-        header.payment_method = element(segment, 4)
-        header.payment_date = element(segment, 16)
-        try:
-            header.payment_amount = float(element(segment, 2))
-        except ValueError:
-            header.payment_amount = None
-    elif tag == "TRN":
-        header.trace_number, header.trn_payer = element(segment, 2), element(segment, 3)
-    elif tag == "DTM" and element(segment, 1) == "405":
-        header.production_date = element(segment, 2)
-    elif tag == "N1" and element(segment, 1) == "PR":
-        header.payer_name = element(segment, 2).strip()
-        header.payer_id = element(segment, 4).strip() or header.payer_id
-    elif tag == "N1" and element(segment, 1) == "PE":
-        header.payee_name, header.payee_id = element(segment, 2).strip(), element(segment, 4).strip()
-    elif tag == "REF" and element(segment, 1) == "2U" and not header.payer_id:
-        header.payer_id = element(segment, 2).strip()
-
-
-def _finish_header(ts: TransactionSet, header: _Header, out: Remit835, index: int) -> bool:
-    """Settle the payer id and adjudication date; False (set rejected) when there is no usable date."""
-    header.payer_id = header.payer_id or header.trn_payer or None
-    if not is_date8(header.production_date):
-        if not is_date8(header.payment_date):
-            out.issues.append(
-                Issue(
-                    ts.file,
-                    ts.segment_number(index),
-                    "transaction set "
-                    + ts.control
-                    + f" has no valid production date (DTM*405 {header.production_date!r}) "
-                    f"nor payment date (BPR16 {header.payment_date!r})",
-                    "set",
-                )
-            )
-            return False
-        header.production_date = header.payment_date
-    out.payments.add(
-        header.set_id,
-        header.payer_id,
-        header.payer_name,
-        header.payee_id,
-        header.payee_name,
-        header.payment_amount,
-        header.payment_method,
-        header.payment_date if is_date8(header.payment_date) else "",
-        header.production_date,
-        header.trace_number,
-    )
-    return True
-
-
-def _claim(ts: TransactionSet, start: int, remit_id: str, header: _Header, out: Remit835) -> int:
+def _claim(ts: TransactionSet, start: int, remit_id: str, header: PaymentHeader, out: Remit835) -> int:
     """Map one CLP loop; returns the index of the first segment after it."""
-    segments = ts.segments
-    end = start + 1
-    while end < len(segments) and segments[end][0] not in CLAIM_END:
-        end += 1
-    claim_id = element(segments[start], 1)
-    marks = out.marks()
-    try:
-        _claim_rows(ts, start, end, remit_id, claim_id, header, out)
-    except BadValueError as problem:
-        out.rollback(marks)
-        out.issues.append(
-            Issue(ts.file, ts.segment_number(problem.index), f"{problem}; claim left out", "claim", claim_id)
-        )
-    return end
+    return map_claim_loop(
+        ts,
+        start,
+        CLAIM_END,
+        out.issues,
+        out.marks,
+        out.rollback,
+        lambda end, claim_id: _claim_rows(ts, start, end, remit_id, claim_id, header, out),
+    )
 
 
 def _claim_rows(
-    ts: TransactionSet, start: int, end: int, remit_id: str, claim_id: str, header: _Header, out: Remit835
+    ts: TransactionSet, start: int, end: int, remit_id: str, claim_id: str, header: PaymentHeader, out: Remit835
 ) -> None:
     segments = ts.segments
     clp = segments[start]
@@ -346,28 +241,3 @@ def _remark(
                 claim_id,
             )
         )
-
-
-def _plb(ts: TransactionSet, i: int, header: _Header, out: Remit835) -> None:
-    segment = ts.segments[i]
-    provider, period = element(segment, 1), element(segment, 2)
-    if not is_date8(period):
-        out.issues.append(
-            Issue(ts.file, ts.segment_number(i), f"PLB02 {period!r} is not a date; PLB dropped", "value")
-        )
-        return
-    for position in range(3, min(len(segment), 15), 2):
-        composite = segment[position]
-        if not composite:
-            continue
-        reason, _, reference = composite.partition(ts.delimiters.component)
-        try:
-            if reason not in PLB_REASONS:
-                raise BadValueError(
-                    i, f"PLB{position:02d} reason {reason!r} is not a provider adjustment reason code"
-                )
-            value = amount(segment, position + 1, i)
-        except BadValueError as problem:
-            out.issues.append(Issue(ts.file, ts.segment_number(i), f"{problem}; adjustment dropped", "value"))
-            continue
-        out.provider_adjustments.add(header.set_id, provider, period, reason, reference or None, value)

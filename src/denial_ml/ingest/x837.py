@@ -15,85 +15,27 @@ segment.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 
 from denial_ml.ingest.columns import Columns
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
+from denial_ml.ingest.loops import map_claim_loop
 from denial_ml.ingest.values import BadValueError, amount, date8, element, is_date8, period_end, period_start
+from denial_ml.ingest.x12_maps import (
+    CLAIM_COLUMNS,
+    FACILITY_POS,
+    OFF_CAMPUS_MODIFIER,
+    OFF_CAMPUS_MODIFIERS,
+    OFF_CAMPUS_POS,
+    PATIENT_COLUMNS,
+    PROVIDER_COLUMNS,
+)
+from denial_ml.ingest.x12_maps import CLAIM_LINE_COLUMNS as LINE_COLUMNS
+from denial_ml.ingest.x837_parties import Parties, pseudonym, read_party_segment, start_level
 
-CLAIM_COLUMNS = (
-    "claim_id",
-    "patient_id",
-    "member_id",
-    "payer_id",
-    "billing_provider_npi",
-    "rendering_provider_npi",
-    "claim_type",
-    "claim_frequency_code",
-    "place_of_service",
-    "service_date_from",
-    "service_date_to",
-    "submission_date",
-    "total_charge",
-    "diagnosis_codes",
-    "prior_auth_number",
-    "original_claim_id",
-    "eligibility_checked",
-    "eligibility_check_date",
-    "eligibility_status",
-)
-LINE_COLUMNS = (
-    "claim_id",
-    "line_number",
-    "line_control_number",
-    "procedure_code",
-    "modifier_1",
-    "modifier_2",
-    "modifier_3",
-    "modifier_4",
-    "units",
-    "line_charge",
-    "diagnosis_pointers",
-    "service_date",
-    "revenue_code",
-)
-PATIENT_COLUMNS = ("patient_id", "birth_date", "sex", "state")
-PROVIDER_COLUMNS = ("provider_npi", "provider_name", "entity_type", "taxonomy_code", "specialty")
-# 837I facility type (first two digits of the bill type) -> CMS place of service; others give 99 (other).
-FACILITY_POS = {
-    "11": "21",
-    "12": "21",
-    "13": "22",
-    "14": "22",
-    "18": "21",
-    "21": "31",
-    "22": "31",
-    "23": "32",
-    "32": "12",
-    "33": "12",
-    "34": "12",
-    "41": "21",
-    "65": "61",
-    "71": "72",
-    "72": "65",
-    "73": "50",
-    "74": "62",
-    "75": "62",
-    "76": "53",
-    "77": "50",
-    "81": "34",
-    "82": "34",
-    "83": "24",
-    "85": "21",
-    "86": "51",
-    "89": "21",
-}
-OFF_CAMPUS_POS = "19"
-OFF_CAMPUS_MODIFIER = "PO"
-OFF_CAMPUS_MODIFIERS = frozenset(("PO", "PN"))  # excepted / non-excepted off-campus provider-based department
+CLAIM_END = ("CLM", "HL", "SE")
 DIAGNOSIS_QUALIFIERS = {"BK": 0, "ABK": 0, "BF": 1, "ABF": 1}  # principal first, then the others
 NPI = re.compile(r"^\d{10}$")
 PROCEDURE = re.compile(r"^[A-Z0-9]{5}$")
@@ -112,36 +54,15 @@ class Claims837:
 
 
 @dataclass
-class _Party:
-    """Billing provider, subscriber or patient: what the claim needs of it (never a person's name)."""
-
-    npi: str = ""
-    qualifier: str = ""
-    name: str = ""
-    entity: str = ""
-    taxonomy: str = ""
-    member_id: str = ""
-    payer_id: str = ""
-    birth_date: str = ""
-    sex: str = ""
-    state: str = ""
-    relationship: str = "18"  # self
-
-
-@dataclass
-class _Context:
-    ts: TransactionSet
-    out: Claims837
+class _Context(Parties):
+    ts: TransactionSet = field(kw_only=True)
+    out: Claims837 = field(kw_only=True)
     submission_date: str = ""
-    billing: _Party = field(default_factory=_Party)
-    subscriber: _Party = field(default_factory=_Party)
-    patient: _Party | None = None
-    entity: str = ""  # NM101 of the last NM1 in the hierarchy (IL, PR, QC, 85, ...)
 
 
 def map_837(ts: TransactionSet, out: Claims837) -> None:
     """Map one 837 transaction set into `out`; problems go to `out.issues`."""
-    ctx = _Context(ts, out)
+    ctx = _Context(ts=ts, out=out)
     segments, i, n = ts.segments, 1, len(ts.segments)
     while i < n:
         segment = segments[i]
@@ -152,70 +73,24 @@ def map_837(ts: TransactionSet, out: Claims837) -> None:
         if tag == "BHT":
             ctx.submission_date = element(segment, 4)
         elif tag == "HL":
-            _hierarchy(ctx, segment)
+            start_level(ctx, segment)
         else:
-            _party_segment(ctx, segment)
+            read_party_segment(ctx, segment)
         i += 1
-
-
-def _hierarchy(ctx: _Context, segment: list[str]) -> None:
-    level = element(segment, 3)
-    if level == "20":
-        ctx.billing, ctx.subscriber, ctx.patient = _Party(), _Party(), None
-    elif level == "22":
-        ctx.subscriber, ctx.patient = _Party(), None
-    elif level == "23":
-        ctx.patient = _Party()
-    ctx.entity = ""
-
-
-def _party_segment(ctx: _Context, segment: list[str]) -> None:
-    tag = segment[0]
-    if tag == "NM1":
-        ctx.entity = element(segment, 1)
-        if ctx.entity == "85":
-            ctx.billing.qualifier, ctx.billing.npi = element(segment, 8), element(segment, 9).strip()
-            ctx.billing.entity, ctx.billing.name = element(segment, 2), element(segment, 3).strip()
-        elif ctx.entity == "IL":
-            ctx.subscriber.member_id = element(segment, 9).strip()
-        elif ctx.entity == "PR":
-            ctx.subscriber.payer_id = element(segment, 9).strip()
-        return
-    party = ctx.patient if ctx.entity == "QC" else ctx.subscriber if ctx.entity == "IL" else None
-    if tag == "PRV" and element(segment, 1) == "BI":
-        ctx.billing.taxonomy = element(segment, 3)
-    elif tag == "PAT" and ctx.patient is not None:
-        ctx.patient.relationship = element(segment, 1)
-    elif party is None:
-        return
-    elif tag == "DMG" and element(segment, 1) == "D8":
-        party.birth_date, party.sex = element(segment, 2), element(segment, 3)
-    elif tag == "N4":
-        party.state = element(segment, 2)
 
 
 def _claim(ctx: _Context, start: int) -> int:
     """Map one CLM loop (2300 and its lines); returns the index after it."""
-    segments = ctx.ts.segments
-    end = start + 1
-    while end < len(segments) and segments[end][0] not in ("CLM", "HL", "SE"):
-        end += 1
-    claim_id = element(segments[start], 1)
-    mark = len(ctx.out.lines)
-    try:
-        _claim_rows(ctx, start, end, claim_id)
-    except BadValueError as problem:
-        ctx.out.lines.truncate(mark)
-        ctx.out.issues.append(
-            Issue(
-                ctx.ts.file,
-                ctx.ts.segment_number(problem.index),
-                f"{problem}; claim left out",
-                "claim",
-                claim_id,
-            )
-        )
-    return end
+    lines = ctx.out.lines
+    return map_claim_loop(
+        ctx.ts,
+        start,
+        CLAIM_END,
+        ctx.out.issues,
+        lambda: len(lines),
+        lines.truncate,
+        lambda end, claim_id: _claim_rows(ctx, start, end, claim_id),
+    )
 
 
 def _claim_type(ts: TransactionSet, clm: list[str], component: str) -> str:
@@ -262,7 +137,7 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
     for k in range(len(out.lines) - header.line_count, len(out.lines)):
         lines[11][k] = lines[11][k] or date_from
     patient = ctx.patient or subscriber
-    patient_id = header.medical_record or _patient_id(
+    patient_id = header.medical_record or pseudonym(
         subscriber.payer_id, subscriber.member_id, patient.birth_date, patient.relationship
     )
     submission = ctx.submission_date if is_date8(ctx.submission_date) else ""
@@ -411,10 +286,13 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
     return off_campus
 
 
-def _patient_id(payer_id: str, member_id: str, birth_date: str, relationship: str) -> str:
-    """A pseudonymous, stable patient id (no name, no member id in clear)."""
-    digest = hashlib.sha256(f"{payer_id}|{member_id}|{birth_date}|{relationship}".encode()).hexdigest()
-    return "P" + digest[:15]
-
-
-__all__ = ["Claims837", "map_837", "date8"]
+__all__ = [
+    "Claims837",
+    "map_837",
+    "date8",
+    "FACILITY_POS",
+    "OFF_CAMPUS_MODIFIER",
+    "OFF_CAMPUS_POS",
+    "CLAIM_COLUMNS",
+    "LINE_COLUMNS",
+]
