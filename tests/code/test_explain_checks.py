@@ -145,3 +145,39 @@ def test_therapy_without_gp_for_medicare(world_and_builder):
     therapy = lines.head(1).assign(procedure_code="97110", modifier_1=None, modifier_2=None)
     assert "MODIFIER_GP_MISSING" in _codes(builder, claim, therapy)
     assert "MODIFIER_GP_MISSING" not in _codes(builder, claim, therapy.assign(modifier_1="GP"))
+
+
+def _ended_coverage(world, claim: pd.DataFrame) -> pd.DataFrame:
+    """The world's coverages with the claim's spell (patient x payer) ended 60 days before its service date."""
+    cov = world["coverages"].copy()
+    own = (cov["patient_id"] == claim["patient_id"].iloc[0]) & (cov["payer_id"] == claim["payer_id"].iloc[0])
+    cov.loc[own, "coverage_end"] = claim["service_date_from"].iloc[0] - pd.Timedelta(days=60)
+    return cov
+
+
+def test_coverage_ended_on_file_trips_and_an_open_spell_clears(world_and_builder):
+    world, builder = world_and_builder
+    claim, lines = _pick(world, builder, want_auth=False)
+    assert "COVERAGE_ENDED" not in _codes(builder, claim, lines)
+    ended = FeatureBuilder().fit({**world, "coverages": _ended_coverage(world, claim)})
+    found = [f for f in _findings(ended, claim, lines) if f.code == "COVERAGE_ENDED"]
+    assert len(found) == 1 and found[0].severity == "error" and claim["payer_id"].iloc[0] in found[0].message
+    X = ended.transform(claim, lines)
+    assert X["coverage_on_file"].iloc[0] == 0 and X["coverage_days_past_end"].iloc[0] == 60
+
+
+def test_coverage_end_counts_only_once_the_enrollment_feed_could_know_it(world_and_builder):
+    """Point in time: an end date is on file ENROLLMENT_DELAY_DAYS after it, not on the day coverage ends."""
+    from denial_ml.features.coverage import ENROLLMENT_DELAY_DAYS
+
+    world, builder = world_and_builder
+    claim, lines = _pick(world, builder, want_auth=False)
+    ended = FeatureBuilder().fit({**world, "coverages": _ended_coverage(world, claim)})
+    end = claim["service_date_from"].iloc[0] - pd.Timedelta(days=60)
+    service = end + pd.Timedelta(days=10)  # after the end: not covered, once the end is known
+    early = claim.assign(
+        service_date_from=service, submission_date=end + pd.Timedelta(days=ENROLLMENT_DELAY_DAYS - 1)
+    )
+    on_time = early.assign(submission_date=end + pd.Timedelta(days=ENROLLMENT_DELAY_DAYS))
+    assert ended.transform(early, lines)["coverage_on_file"].iloc[0] == 1  # not yet known: still open
+    assert ended.transform(on_time, lines)["coverage_on_file"].iloc[0] == 0

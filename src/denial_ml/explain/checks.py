@@ -38,9 +38,11 @@ Check = Callable[[ClaimView], Iterator[Finding]]
 
 
 def check_eligibility(v: ClaimView) -> Iterator[Finding]:
-    """Coverage inactive per the eligibility response, eligibility not verified, member ID unknown.
+    """Coverage inactive per the eligibility response or ended per the enrollment on file, eligibility not
+    verified, member ID unknown.
 
-    The coverage table's end dates are not used: a practice learns of a lapse only from a 271 answer.
+    An end date on file counts only once the enrollment feed could have delivered it (see
+    `denial_ml.features.coverage`), the same rule the model's coverage features follow.
     """
     service = v.date("service_date_from")
     if v.claim.get("eligibility_status") == "inactive":
@@ -50,6 +52,15 @@ def check_eligibility(v: ClaimView) -> Iterator[Finding]:
             "eligibility_status",
             f"The eligibility check answered coverage inactive for {service}.",
             "Find the patient's active coverage for the service date and bill that payer.",
+            "eligibility",
+        )
+    if v.features["coverage_on_file"] == 0 and v.claim.get("eligibility_status") != "inactive":
+        yield Finding(
+            "COVERAGE_ENDED",
+            "error",
+            "payer_id",
+            f"No coverage with {v.payer} on file spans the service date {service}.",
+            "Bill the payer that covered the patient on the service date, or re-verify coverage (270/271).",
             "eligibility",
         )
     if not v.claim.get("eligibility_checked") or v.claim.get("eligibility_status") == "unknown":

@@ -51,6 +51,7 @@ FACTORS: tuple[Factor, ...] = (
         ),
     ),
     Factor("member_id", "Member ID", "eligibility", ("member_id_known",)),
+    Factor("coverage", "Coverage on file", "eligibility", ("coverage_on_file", "coverage_days_past_end")),
     Factor(
         "patient_eligibility_history",
         "Patient's eligibility history",
@@ -97,6 +98,7 @@ FACTORS: tuple[Factor, ...] = (
             "hist_payer_proc_recent",
             "hist_payer_proc_trend",
             "hist_payer_proc_n",
+            "hist_payer_proc_hazard",
             "primary_procedure",
             *(f"hist_payer_proc_{c}_rate" for c in CATEGORIES),
         ),

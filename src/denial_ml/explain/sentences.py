@@ -14,6 +14,7 @@ from denial_ml.explain.context import ClaimView
 from denial_ml.features.line_features import ACCEPTED, DX_GROUP, FIT_PAIRS, MODS, NEEDS_25, THERAPY
 
 Sentence = tuple[str, str]
+COVERAGE_FIX = "Bill the payer that covered the patient on the service date, or re-verify coverage (270/271)."
 
 
 def _pct(x: float) -> str:
@@ -86,6 +87,21 @@ def _member_id(v: ClaimView) -> Sentence:
         "The member ID on the claim does not match the patient's coverage on file with this payer.",
         "Copy the member ID exactly from the insurance card or the 271 response and resubmit.",
     )
+
+
+def _coverage(v: ClaimView) -> Sentence:
+    on_file, past = v.features["coverage_on_file"], v.features["coverage_days_past_end"]
+    if on_file != on_file:  # NaN: no spell with this payer at all
+        return (f"No coverage with {v.payer} is on file for this patient.", COVERAGE_FIX)
+    if on_file:
+        return (f"The patient's coverage with {v.payer} on file spans the service date.", "None needed.")
+    if past == past:
+        end = v.date("service_date_from") - dt.timedelta(days=int(past))
+        return (
+            f"The patient's coverage with {v.payer} ended {end.isoformat()}, {past:.0f} days before the service date.",
+            COVERAGE_FIX,
+        )
+    return (f"No coverage with {v.payer} on file spans the service date.", COVERAGE_FIX)
 
 
 def _patient_eligibility(v: ClaimView) -> Sentence:
@@ -274,6 +290,7 @@ BUILDERS: dict[str, Callable[[ClaimView], Sentence]] = {
     "authorization": _authorization,
     "eligibility_check": _eligibility_check,
     "member_id": _member_id,
+    "coverage": _coverage,
     "patient_eligibility_history": _patient_eligibility,
     "modifiers": _modifiers,
     "diagnosis_coding": _diagnosis,

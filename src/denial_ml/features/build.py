@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
 from denial_ml.features import line_features as lf
+from denial_ml.features.coverage import COVERAGE_FEATURES, coverage_features, index_spells
 from denial_ml.features.history import to_days
 from denial_ml.features.history_features import HISTORY_FEATURES, claim_history, line_history
 from denial_ml.features.lookup import in_set, map_floats, map_keys
@@ -47,6 +48,7 @@ NUMERIC_FEATURES = [
     "eligibility_checked",
     "eligibility_check_gap",
     "member_id_known",
+    *COVERAGE_FEATURES,
     "patient_age",
     "is_replacement",
     "log_total_charge",
@@ -108,6 +110,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         self.birth_day_ = dict(zip(patients["patient_id"], to_days(patients["birth_date"]).astype(float), strict=True))
         cov = ref["coverages"]
         self.member_keys_ = set(cov["patient_id"] + "|" + cov["payer_id"] + "|" + cov["member_id"])
+        self.coverage_spells_ = index_spells(cov)
         auths = ref["authorizations"]
         self.auths_ = {
             number: (float(start), float(end), f" {codes} ", float(units))
@@ -162,7 +165,10 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         lag = a["submit_day"] - a["service_day"]
         principal = [dx[0] for dx in a["dx"]]
         member_key = lf.join_keys(a["patient"], a["payer"], a["member"])
-        return {
+        coverage = coverage_features(
+            self.coverage_spells_, a["patient"], a["payer"], a["service_day"], a["submit_day"]
+        )
+        return coverage | {
             "payer_id": a["payer"],
             "payer_type": payer_type,
             "claim_type": a["claim_type"],

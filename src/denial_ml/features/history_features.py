@@ -21,6 +21,7 @@ HISTORY_FEATURES = (
         "hist_payer_proc_recent",
         "hist_payer_proc_trend",
         "hist_payer_proc_n",
+        "hist_payer_proc_hazard",
         "hist_payer_mod_rate",
         "hist_provider_rate",
         "hist_patient_prior_denials",
@@ -102,6 +103,10 @@ def line_history(
         col = np.full(n, np.nan)
         col[claims_with_lines] = values[pick]
         out[f"hist_payer_proc_{name}"] = col
+    # Line mechanisms add up (each line can be denied on its own), so the claim's exposure is the sum of its
+    # lines' hazards -log(1 - rate), which the worst line alone does not show for multi-line claims.
+    hazard = np.bincount(c, weights=-np.log1p(-np.clip(rate, 0.0, 0.999)), minlength=n)
+    out["hist_payer_proc_hazard"] = np.where(np.bincount(c, minlength=n) > 0, hazard, np.nan)
     mod_max = np.zeros(n)
     for j in range(mods.shape[1]):
         q = idx["payer_mod"].before(join_keys(payer[c], np.where(mods[:, j] == "", "none", mods[:, j])), day[c])
