@@ -73,8 +73,16 @@ def test_removing_a_valid_authorization_raises_risk(trained, small_world):
 def test_claim_past_filing_limit_is_near_certain_timely_filing_denial(trained, small_world):
     _, scorer = trained
     claims = small_world["claims"].tail(300)
-    late = claims.assign(submission_date=claims["service_date_from"] + pd.Timedelta(days=500))
-    scored = scorer.score(late, small_world["claim_lines"])
+    # A service the history has not seen (a day earlier), sent 500 days after it: late and nothing else. Re-sending
+    # the very same service would also be a duplicate of its first submission, which the history holds.
+    day = pd.Timedelta(days=1)
+    service = claims["service_date_from"] - day
+    late = claims.assign(
+        service_date_from=service, service_date_to=service, submission_date=service + pd.Timedelta(days=500)
+    )
+    lines = small_world["claim_lines"]
+    lines = lines[lines["claim_id"].isin(claims["claim_id"])]
+    scored = scorer.score(late, lines.assign(service_date=lines["service_date"] - day))
     assert scored["denial_risk"].median() > 0.85
     assert (scored["likely_category"] == "timely_filing").mean() > 0.9
 
