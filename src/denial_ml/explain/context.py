@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.features.build import FeatureBuilder
-from denial_ml.features.history import to_days
 
 
 @dataclass
@@ -63,7 +62,7 @@ class ClaimView:
 def _worst_procedure(view: ClaimView) -> tuple[str, float, float, float]:
     codes = view.codes() or [""]
     index = view.builder.snapshot_.indexes["payer_proc"]
-    day = int(to_days(pd.Series([view.claim["submission_date"]]))[0])
+    day = _day_number(view.claim["submission_date"])
     keys = np.array([f"{view.payer}|{c}" for c in codes], dtype=object)
     days = np.full(len(codes), day)
     now = index.before(keys, days)
@@ -73,6 +72,11 @@ def _worst_procedure(view: ClaimView) -> tuple[str, float, float, float]:
     overall = np.where(now["n"] > 0, now["denied"] / np.maximum(now["n"], 1), np.nan)
     j = int(np.nanargmax(np.nan_to_num(recent, nan=-1.0)))
     return codes[j], float(recent[j]), float(overall[j]), float(n_recent[j])
+
+
+def _day_number(value: object) -> int:
+    """Days since 1970-01-01 of one date (a Series round trip through `to_days` costs ~0.3 ms per claim)."""
+    return int(np.datetime64(pd.Timestamp(value), "D").astype(np.int64))
 
 
 def claim_views(claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray, builder: FeatureBuilder) -> list[ClaimView]:
