@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,17 +62,41 @@ class ClaimView:
 
 def _worst_procedure(view: ClaimView) -> tuple[str, float, float, float]:
     codes = view.codes() or [""]
-    index = view.builder.snapshot_.indexes["payer_proc"]
-    day = _day_number(view.claim["submission_date"])
     keys = np.array([f"{view.payer}|{c}" for c in codes], dtype=object)
-    days = np.full(len(codes), day)
+    recent, overall, n_recent = _procedure_rates(
+        view.builder, keys, np.full(len(codes), _day_number(view.claim["submission_date"]))
+    )
+    j = int(np.nanargmax(np.nan_to_num(recent, nan=-1.0)))
+    return codes[j], float(recent[j]), float(overall[j]), float(n_recent[j])
+
+
+def fill_worst_procedures(views: list[ClaimView]) -> None:
+    """Cache every view's worst procedure from one pass over the history index (claim by claim it costs ~70 µs
+    each); the same first-highest-recent-rate choice as `ClaimView.worst_procedure`."""
+    if not views:
+        return
+    codes = [v.codes() or [""] for v in views]
+    owner = np.repeat(np.arange(len(views)), [len(c) for c in codes])
+    flat = [c for cs in codes for c in cs]
+    payers = [v.payer for v in views]
+    keys = np.array([f"{payers[i]}|{c}" for i, c in zip(owner.tolist(), flat, strict=True)], dtype=object)
+    days = np.array([_day_number(v.claim["submission_date"]) for v in views], dtype=np.int64)[owner]
+    recent, overall, n_recent = _procedure_rates(views[0].builder, keys, days)
+    order = np.lexsort((np.arange(len(flat)), -np.nan_to_num(recent, nan=-1.0), owner))
+    _, first = np.unique(owner[order], return_index=True)
+    for view, j in zip(views, order[first].tolist(), strict=True):
+        view.cache["worst"] = (flat[j], float(recent[j]), float(overall[j]), float(n_recent[j]))
+
+
+def _procedure_rates(builder: FeatureBuilder, keys: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Raw recent and long-run denial rates of payer|procedure keys before `days`, and the recent count."""
+    index = builder.snapshot_.indexes["payer_proc"]
     now = index.before(keys, days)
-    then = index.before(keys, days - view.builder.recent_days)
+    then = index.before(keys, days - builder.recent_days)
     n_recent = now["n"] - then["n"]
     recent = np.where(n_recent > 0, (now["denied"] - then["denied"]) / np.maximum(n_recent, 1), np.nan)
     overall = np.where(now["n"] > 0, now["denied"] / np.maximum(now["n"], 1), np.nan)
-    j = int(np.nanargmax(np.nan_to_num(recent, nan=-1.0)))
-    return codes[j], float(recent[j]), float(overall[j]), float(n_recent[j])
+    return recent, overall, n_recent
 
 
 def _day_number(value: object) -> int:
@@ -81,9 +106,16 @@ def _day_number(value: object) -> int:
 
 def claim_views(claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray, builder: FeatureBuilder) -> list[ClaimView]:
     """One view per claim, in the order of `claims`."""
-    records = _records(claims)
+    return views_from_records(_records(claims), _records(lines), X, builder)
+
+
+def views_from_records(
+    records: Sequence[dict], line_records: Sequence[dict], X: np.ndarray, builder: FeatureBuilder
+) -> list[ClaimView]:
+    """`claim_views` for claims and lines given as dicts (None for missing values) keyed by the data model's
+    columns, with their feature matrix."""
     by_claim: dict[str, list[dict]] = {}
-    for line in sorted(_records(lines), key=lambda r: (r["claim_id"], r["line_number"])):
+    for line in sorted(line_records, key=lambda r: (r["claim_id"], r["line_number"])):
         by_claim.setdefault(line["claim_id"], []).append(line)
     names = builder.feature_names_
     decoders = {col: cats for col, cats in builder.categories_.items()}
@@ -103,7 +135,13 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     Built column by column: `DataFrame.to_dict("records")` costs milliseconds even for one row.
     """
     names = list(frame.columns)
-    columns = [[None if _missing(v) else v for v in frame[name].tolist()] for name in names]
+    if len(frame) > 50:  # one vectorised isna per column beats a pd.isna call per value for batches
+        columns = []
+        for name in names:
+            missing = frame[name].isna().to_numpy().tolist()
+            columns.append([None if m else v for v, m in zip(frame[name].tolist(), missing, strict=True)])
+    else:
+        columns = [[None if _missing(v) else v for v in frame[name].tolist()] for name in names]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 

@@ -6,6 +6,7 @@ computed without converting the model). The base value plus every factor's contr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -14,7 +15,7 @@ import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.checks import run_checks
-from denial_ml.explain.context import ClaimView, claim_views
+from denial_ml.explain.context import ClaimView, claim_views, fill_worst_procedures, views_from_records
 from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
 from denial_ml.explain.sentences import describe
 from denial_ml.modeling.bundle import Scorer, prediction_threads
@@ -67,13 +68,23 @@ class Explainer:
             raw_score, factors (top factors: factor, label, category, contribution, sentence, fix), findings
             (check results: code, severity, field, message, fix, category) and model_version.
         """
+        return self._explain(claim_views(claims, lines, X, self.scorer.builder), X)
+
+    def explain_records(self, claims: Sequence[dict], lines: Sequence[dict]) -> list[dict]:
+        """`explain` for claims and lines given as dicts keyed by the data model's columns (None when missing):
+        the service's path, which builds no DataFrame."""
+        X = self.scorer.builder.transform_records(claims, lines)
+        return self._explain(views_from_records(claims, lines, X, self.scorer.builder), X)
+
+    def _explain(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
         contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_)
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))
         cat_probs = self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X)))
         likely = np.array(CATEGORIES, dtype=object)[cat_probs.argmax(axis=1)]
         categories = factor_categories(likely, procedure_rates(X, self.scorer.builder.feature_names_))
         top = top_factors(contrib.factors, self.top_k)
-        views = claim_views(claims, lines, X, self.scorer.builder)
+        if len(views) > 1:
+            fill_worst_procedures(views)
         version = self.scorer.version
         out = []
         for i, view in enumerate(views):

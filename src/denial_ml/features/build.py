@@ -7,12 +7,15 @@ on numpy arrays with dict lookups, so one claim costs about a millisecond and a 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
 from denial_ml.features import line_features as lf
+from denial_ml.features.arrays import claim_arrays, claim_arrays_from_records, line_arrays, line_arrays_from_records
 from denial_ml.features.coverage import COVERAGE_FEATURES, coverage_features, index_spells
 from denial_ml.features.history import to_days
 from denial_ml.features.history_features import HISTORY_FEATURES, claim_history, line_history
@@ -136,8 +139,10 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         LightGBM maps a pandas categorical to exactly these codes, so predicting from this array gives the same
         scores as from `transform`'s frame without the per-call cost of building a DataFrame.
         """
-        cols = self.columns(claims, lines)
-        n = len(claims)
+        return self._matrix(self.columns(claims, lines))
+
+    def _matrix(self, cols: dict[str, np.ndarray]) -> np.ndarray:
+        n = len(cols["payer_id"])
         return np.column_stack([np.asarray(cols[name], dtype=float) for name in self.feature_names_]).reshape(
             n, len(self.feature_names_)
         )
@@ -150,11 +155,21 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             frame[col] = pd.Categorical.from_codes(codes, categories=cats)
         return frame
 
+    def transform_records(self, claims: Sequence[dict], lines: Sequence[dict]) -> np.ndarray:
+        """`transform_array` for claims and lines given as dicts keyed by the data model's column names (the
+        service's path: the same matrix without building a DataFrame)."""
+        return self._matrix(
+            self.columns_from_arrays(claim_arrays_from_records(claims), line_arrays_from_records(lines))
+        )
+
     def columns(self, claims: pd.DataFrame, lines: pd.DataFrame) -> dict[str, np.ndarray]:
         """Every feature as a named array (categoricals already coded), one value per claim."""
-        a = _claim_arrays(claims)
+        return self.columns_from_arrays(claim_arrays(claims), line_arrays(lines))
+
+    def columns_from_arrays(self, a: dict, la: dict) -> dict[str, np.ndarray]:
+        """`columns` from `denial_ml.features.arrays`' claim and line arrays."""
         cols = self._claim_features(a)
-        cols.update(self._line_and_history_features(a, lines))
+        cols.update(self._line_and_history_features(a, la))
         for col, codes in self.category_codes_.items():
             cols[col] = map_floats(codes, cols[col])
         return cols
@@ -165,9 +180,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         lag = a["submit_day"] - a["service_day"]
         principal = [dx[0] for dx in a["dx"]]
         member_key = lf.join_keys(a["patient"], a["payer"], a["member"])
-        coverage = coverage_features(
-            self.coverage_spells_, a["patient"], a["payer"], a["service_day"], a["submit_day"]
-        )
+        coverage = coverage_features(self.coverage_spells_, a["patient"], a["payer"], a["service_day"], a["submit_day"])
         return coverage | {
             "payer_id": a["payer"],
             "payer_type": payer_type,
@@ -191,23 +204,23 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             "auth_number_present": (a["auth_number"] != "").astype(float),
         }
 
-    def _line_and_history_features(self, a: dict, lines: pd.DataFrame) -> dict[str, np.ndarray]:
+    def _line_and_history_features(self, a: dict, la: dict) -> dict[str, np.ndarray]:
         n = len(a["payer"])
         position = {cid: i for i, cid in enumerate(a["claim_id"].tolist())}
-        c_all = np.fromiter((position.get(x, -1) for x in lines["claim_id"].tolist()), dtype=np.int64)
+        c_all = np.fromiter((position.get(x, -1) for x in la["claim_id"]), dtype=np.int64, count=len(la["claim_id"]))
         keep = c_all >= 0
         c = c_all[keep]
-        code = _strings(lines["procedure_code"])[keep]
-        mods = np.column_stack([_strings(lines[m]) for m in lf.MODS])[keep]
-        units = lines["units"].to_numpy(dtype=float)[keep]
-        pointers = lines["diagnosis_pointers"].to_numpy(dtype=object)[keep]
+        code = la["code"][keep]
+        mods = la["mods"][keep]
+        units = la["units"][keep]
+        pointers = la["pointers"][keep]
         flags = lf.line_flags(
             c, n, code, mods, map_keys(self.payer_type_, a["payer"]), in_set(lf.TELEHEALTH_POS, a["pos"])
         )
         # An institutional claim (837I / UB-04) has no line diagnosis pointers: each line stands on all the
         # claim's diagnoses, so its pointer features use only that (as when it is read from an 837I file).
         institutional = a["claim_type"][c] == "837I"
-        flags["missing_pointer"] = (_strings(pd.Series(pointers)) == "") & ~institutional
+        flags["missing_pointer"] = (pointers == "") & ~institutional
         flags["line_dx_misfit"] = ~lf.line_dx_fit(a["dx"], c, pointers, code, institutional)
         auth = lf.auth_match(
             self.auths_, a["payer"], a["auth_number"], a["service_day"], c, code, self.auth_required_keys_
@@ -242,7 +255,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             self.smoothing,
         )
         out.update(hist)
-        line_days = to_days(lines["service_date"])[keep]
+        line_days = la["service_day"][keep]
         dup_keys = lf.join_keys(a["patient"][c], line_days.astype(str).astype(object), code)
         out.update(
             line_history(
@@ -259,39 +272,6 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             )
         )
         return out
-
-
-def _strings(values: pd.Series) -> np.ndarray:
-    """Object array of strings with "" for missing values."""
-    return np.array(["" if (v is None or v != v) else str(v) for v in values.tolist()], dtype=object)
-
-
-def _days_or_nan(values: pd.Series) -> np.ndarray:
-    days = pd.to_datetime(values).to_numpy().astype("datetime64[D]")
-    return np.where(np.isnat(days), np.nan, days.astype(np.int64).astype(float))
-
-
-def _claim_arrays(claims: pd.DataFrame) -> dict:
-    """The claim header fields the features use, as numpy arrays (strings "" when missing)."""
-    dx_text = _strings(claims["diagnosis_codes"])
-    return {
-        "claim_id": _strings(claims["claim_id"]),
-        "payer": _strings(claims["payer_id"]),
-        "patient": _strings(claims["patient_id"]),
-        "member": _strings(claims["member_id"]),
-        "provider": _strings(claims["rendering_provider_npi"]),
-        "claim_type": _strings(claims["claim_type"]),
-        "pos": _strings(claims["place_of_service"]),
-        "eligibility_status": _strings(claims["eligibility_status"]),
-        "frequency": _strings(claims["claim_frequency_code"]),
-        "auth_number": _strings(claims["prior_auth_number"]),
-        "dx": [text.split(" ") for text in dx_text],
-        "service_day": _days_or_nan(claims["service_date_from"]),
-        "submit_day": _days_or_nan(claims["submission_date"]),
-        "check_day": _days_or_nan(claims["eligibility_check_date"]),
-        "eligibility_checked": claims["eligibility_checked"].to_numpy(dtype=float),
-        "charge": claims["total_charge"].to_numpy(dtype=float),
-    }
 
 
 def _any_inactive(dx_lists: list[list[str]], service_day: np.ndarray) -> np.ndarray:
