@@ -26,7 +26,7 @@ from denial_ml.api.schemas import (
     WhatIfResponse,
 )
 from denial_ml.api.serving import ServedModel
-from denial_ml.api.validation import check_claims, claim_problems, claims_frame, lines_frame
+from denial_ml.api.validation import check_claims, claim_problems, claim_records, line_records
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.explainer import Explainer
 from denial_ml.modeling.bundle import Scorer
@@ -52,11 +52,12 @@ class ClaimExplanation:
     findings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def explain_scores(scorer: Scorer, claims: pd.DataFrame, lines: pd.DataFrame) -> list[dict[str, Any]]:
+def explain_scores(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[dict[str, Any]]:
     """One explanation per claim, in order (risk, category probabilities, factors, findings): the single place
     where the service asks `denial_ml.explain` for factors (SHAP, grouped, with sentences and fixes) and
-    pre-submission findings. The explainer builds the features once; its risk is the scorer's."""
-    return explainer_for(scorer).explain(claims, lines)
+    pre-submission findings. The request goes straight to dicts and the feature matrix (no DataFrame: for one
+    claim, building frames cost more than its features); its risk is the scorer's."""
+    return explainer_for(scorer).explain_records(claim_records(claims), line_records(claims))
 
 
 _EXPLAINERS: dict[int, tuple[Scorer, Explainer]] = {}
@@ -90,8 +91,7 @@ def _risk_views(scores: pd.DataFrame, explanations: Sequence[ClaimExplanation]) 
 
 def assess(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[RiskView]:
     """Risk, likely category, factors and findings of valid claims, in their order."""
-    claims_df, lines_df = claims_frame(claims), lines_frame(claims)
-    explained = explain_scores(scorer, claims_df, lines_df)
+    explained = explain_scores(scorer, claims)
     risk = np.array([e["denial_risk"] for e in explained], dtype=float)
     columns: dict[str, Any] = {"denial_risk": risk}
     for c in CATEGORIES:

@@ -94,45 +94,60 @@ def _texts(values: list[str | None]) -> np.ndarray:
     return np.array(values, dtype=object)
 
 
+def claim_records(claims: Sequence[ClaimIn]) -> list[dict[str, Any]]:
+    """The claims as dicts keyed by the data model's `claims` columns (dates as `datetime.date`, None when
+    missing, diagnosis codes space-separated): what the feature pipeline and the checks read."""
+    records = []
+    for claim in claims:
+        record = {name: getattr(claim, name) for name in CLAIMS.columns}
+        record["diagnosis_codes"] = " ".join(claim.diagnosis_codes)
+        records.append(record)
+    return records
+
+
+def line_records(claims: Sequence[ClaimIn]) -> list[dict[str, Any]]:
+    """The claims' lines as dicts keyed by the data model's `claim_lines` columns."""
+    records = []
+    for claim in claims:
+        for line in claim.lines:
+            pointers = line.diagnosis_pointers
+            record = {
+                "claim_id": claim.claim_id,
+                "line_number": line.line_number,
+                "line_control_number": line.line_control_number or f"{claim.claim_id}-{line.line_number}",
+                "procedure_code": line.procedure_code,
+                **{f"modifier_{k + 1}": line.modifiers[k] if k < len(line.modifiers) else None for k in range(4)},
+                "units": line.units,
+                "line_charge": line.line_charge,
+                "diagnosis_pointers": " ".join(map(str, pointers)) if pointers else None,
+                "service_date": line.service_date,
+                "revenue_code": line.revenue_code,
+            }
+            records.append({name: record[name] for name in CLAIM_LINES.columns})
+    return records
+
+
 def claims_frame(claims: Sequence[ClaimIn]) -> pd.DataFrame:
     """The claims as the data model's `claims` table (same columns and order; text as object columns)."""
-    frame: dict[str, np.ndarray] = {}
-    for name in CLAIMS.columns:
-        values = [getattr(c, name) for c in claims]
-        if name in DATE_COLUMNS["claims"]:
-            frame[name] = _dates(values)
-        elif name == "total_charge":
-            frame[name] = np.array(values, dtype="float64")
-        elif name == "eligibility_checked":
-            frame[name] = np.array(values, dtype="bool")
-        elif name == "diagnosis_codes":
-            frame[name] = _texts([" ".join(v) for v in values])
-        else:
-            frame[name] = _texts(values)
-    return pd.DataFrame(frame, copy=False)
+    return _frame(claim_records(claims), list(CLAIMS.columns), DATE_COLUMNS["claims"], _CLAIM_TYPES)
 
 
 def lines_frame(claims: Sequence[ClaimIn]) -> pd.DataFrame:
     """The claims' lines as the data model's `claim_lines` table (same columns and order; text as objects)."""
-    rows: dict[str, list[Any]] = {name: [] for name in CLAIM_LINES.columns}
-    for claim in claims:
-        for line in claim.lines:
-            rows["claim_id"].append(claim.claim_id)
-            rows["line_number"].append(line.line_number)
-            rows["line_control_number"].append(line.line_control_number or f"{claim.claim_id}-{line.line_number}")
-            rows["procedure_code"].append(line.procedure_code)
-            for k in range(4):
-                rows[f"modifier_{k + 1}"].append(line.modifiers[k] if k < len(line.modifiers) else None)
-            rows["units"].append(line.units)
-            rows["line_charge"].append(line.line_charge)
-            pointers = line.diagnosis_pointers
-            rows["diagnosis_pointers"].append(" ".join(map(str, pointers)) if pointers else None)
-            rows["service_date"].append(line.service_date)
-            rows["revenue_code"].append(line.revenue_code)
-    typed = {"line_number": "int64", "units": "int64", "line_charge": "float64"}
+    return _frame(line_records(claims), list(CLAIM_LINES.columns), ("service_date",), _LINE_TYPES)
+
+
+_CLAIM_TYPES = {"total_charge": "float64", "eligibility_checked": "bool"}
+_LINE_TYPES = {"line_number": "int64", "units": "int64", "line_charge": "float64"}
+
+
+def _frame(
+    records: list[dict[str, Any]], names: list[str], dates: Sequence[str], typed: dict[str, str]
+) -> pd.DataFrame:
     frame: dict[str, np.ndarray] = {}
-    for name, values in rows.items():
-        if name == "service_date":
+    for name in names:
+        values = [r[name] for r in records]
+        if name in dates:
             frame[name] = _dates(values)
         elif name in typed:
             frame[name] = np.array(values, dtype=typed[name])
