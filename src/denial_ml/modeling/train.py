@@ -17,11 +17,12 @@ REFIT_ROUNDS = 1.1  # rounds of the final fit per early-stopped round: it learns
 
 DENIAL_PARAMS = {
     "objective": "binary",
-    # Shallow trees: TreeSHAP costs O(trees x leaves x depth^2) per claim, and depth-4 trees lose little
-    # ROC-AUC here while making explanations about 15x cheaper than unbounded leaf-wise trees.
-    "learning_rate": 0.08,
-    "num_leaves": 15,
-    "max_depth": 4,
+    # Shallow trees: TreeSHAP costs O(trees x leaves x depth^2) per claim. Depth 3 (8 leaves) at rate 0.15 explains
+    # 3.5x faster than depth 4 (15 leaves) at 0.08 for about the same ROC-AUC (200k world, seed 7: 0.8558 against
+    # 0.8563; other seeds vary by 0.002 either way): a claim's denial is mostly a sum of separate mechanisms.
+    "learning_rate": 0.15,
+    "num_leaves": 8,
+    "max_depth": 3,
     # Rare, decisive facts (a mistyped member ID: 0.25 % of claims, 88 % denied) need small leaves to be learnt.
     "min_data_in_leaf": 40,
     "feature_fraction": 0.85,
@@ -40,9 +41,11 @@ CATEGORY_PARAMS = {
     **DENIAL_PARAMS,
     "objective": "multiclass",
     "num_class": len(CATEGORIES),
-    "num_leaves": 31,
-    "max_depth": -1,  # never explained with SHAP, so it keeps deep trees
-    "learning_rate": 0.05,
+    # Scored for every claim in batch: 15 leaves at depth 5 and a fast rate give 256 trees that predict 200k claims
+    # in 0.9 s (31 unbounded leaves at 0.05: 728 trees, 4.6 s) for category accuracy 0.755 instead of 0.757.
+    "num_leaves": 15,
+    "max_depth": 5,
+    "learning_rate": 0.15,
 }
 
 
