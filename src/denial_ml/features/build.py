@@ -8,6 +8,7 @@ on numpy arrays with dict lookups, so one claim costs about a millisecond and a 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,8 @@ from denial_ml.features.arrays import claim_arrays, claim_arrays_from_records, l
 from denial_ml.features.coverage import COVERAGE_FEATURES, coverage_features, index_spells
 from denial_ml.features.history import to_days
 from denial_ml.features.history_features import HISTORY_FEATURES, claim_history, line_history
-from denial_ml.features.lookup import in_set, map_floats, map_keys
+from denial_ml.features.line_features import join_keys
+from denial_ml.features.lookup import encode, encode_pairs, in_set, map_floats, map_keys
 from denial_ml.features.snapshot import Snapshot
 
 CATEGORICAL: dict[str, list[str]] = {
@@ -77,6 +79,7 @@ NUMERIC_FEATURES = [
     "dup_earlier_claims",
 ]
 _DX_START = {d.code: float(np.datetime64(d.start, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
+_BLOCK = 4096  # rows per block when filling the feature matrix
 _DX_STOP = {d.code: float(np.datetime64(d.stop, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
 
 
@@ -143,9 +146,17 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
 
     def _matrix(self, cols: dict[str, np.ndarray]) -> np.ndarray:
         n = len(cols["payer_id"])
-        return np.column_stack([np.asarray(cols[name], dtype=float) for name in self.feature_names_]).reshape(
-            n, len(self.feature_names_)
-        )
+        values = [cols[name] for name in self.feature_names_]
+        out = np.empty((n, len(values)))
+        # Columns go into a small column-major block that stays in cache, then the block into the rows: writing
+        # each column straight into the row-major matrix strides through all of it once per column.
+        block = np.empty((len(values), min(n, _BLOCK)))
+        for lo in range(0, n, _BLOCK):
+            hi = min(n, lo + _BLOCK)
+            for j, col in enumerate(values):
+                block[j, : hi - lo] = col[lo:hi]
+            out[lo:hi] = block[:, : hi - lo].T
+        return out
 
     def to_frame(self, X: np.ndarray) -> pd.DataFrame:
         """The feature matrix as a DataFrame with pandas categoricals (what the models were trained on)."""
@@ -168,62 +179,87 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
 
     def columns_from_arrays(self, a: dict, la: dict) -> dict[str, np.ndarray]:
         """`columns` from `denial_ml.features.arrays`' claim and line arrays."""
-        cols = self._claim_features(a)
-        cols.update(self._line_and_history_features(a, la))
+        keys = _claim_keys(a)
+        cols = self._claim_features(a, keys)
+        cols.update(self._line_and_history_features(a, la, keys))
         for col, codes in self.category_codes_.items():
-            cols[col] = map_floats(codes, cols[col])
+            position, distinct = cols[col] if isinstance(cols[col], tuple) else encode(cols[col])
+            cols[col] = map_floats(codes, distinct)[position]
         return cols
 
-    def _claim_features(self, a: dict) -> dict[str, np.ndarray]:
-        payer_type = map_keys(self.payer_type_, a["payer"])
-        limit = map_floats(self.timely_days_, a["payer"])
+    def _claim_features(self, a: dict, keys: dict) -> dict:
+        """Claim header features; categoricals as (position, distinct values) to be coded once per value."""
+        payer, payers = keys["payer"]
+        patient, patients = keys["patient"]
+        npi, npis = keys["npi"]
+        dx_row, dx_lists = keys["dx"]
+        limit = map_floats(self.timely_days_, payers)[payer]
         lag = a["submit_day"] - a["service_day"]
-        principal = [dx[0] for dx in a["dx"]]
-        member_key = lf.join_keys(a["patient"], a["payer"], a["member"])
-        coverage = coverage_features(self.coverage_spells_, a["patient"], a["payer"], a["service_day"], a["submit_day"])
+        pairs, pair_keys = keys["patient_payer"]
+        member, members = encode(a["member"])
+        member_pair, pair_of, member_of = encode_pairs(pairs, len(members), member)
+        member_known = in_set(self.member_keys_, join_keys(pair_keys[pair_of], members[member_of]))[member_pair]
+        coverage = coverage_features(self.coverage_spells_, (pairs, pair_keys), a["service_day"], a["submit_day"])
         return coverage | {
-            "payer_id": a["payer"],
-            "payer_type": payer_type,
+            "payer_id": (payer, payers),
+            "payer_type": (payer, map_keys(self.payer_type_, payers)),
             "claim_type": a["claim_type"],
             "place_of_service": a["pos"],
-            "specialty": map_keys(self.specialty_, a["provider"], "unknown"),
-            "principal_dx_group": map_keys(lf.DX_GROUP, principal),
+            "specialty": (npi, map_keys(self.specialty_, npis, "unknown")),
+            "principal_dx_group": (dx_row, map_keys(lf.DX_GROUP, [dx[0] for dx in dx_lists])),
             "eligibility_status": a["eligibility_status"],
-            "n_dx": np.array([len(dx) for dx in a["dx"]], dtype=float),
-            "inactive_dx": _any_inactive(a["dx"], a["service_day"]).astype(float),
+            "n_dx": np.array([len(dx) for dx in dx_lists], dtype=float)[dx_row],
+            "inactive_dx": _any_inactive(dx_lists, dx_row, a["service_day"]).astype(float),
             "missing_rendering_npi": (a["provider"] == "").astype(float),
             "lag_days": lag.astype(float),
             "filing_days_left": limit - lag,
             "past_filing_limit": (lag > limit).astype(float),
             "eligibility_checked": a["eligibility_checked"],
             "eligibility_check_gap": a["service_day"] - a["check_day"],
-            "member_id_known": in_set(self.member_keys_, member_key).astype(float),
-            "patient_age": (a["service_day"] - map_floats(self.birth_day_, a["patient"])) / 365.25,
+            "member_id_known": member_known.astype(float),
+            "patient_age": (a["service_day"] - map_floats(self.birth_day_, patients)[patient]) / 365.25,
             "is_replacement": (a["frequency"] == "7").astype(float),
             "log_total_charge": np.log1p(a["charge"]),
             "auth_number_present": (a["auth_number"] != "").astype(float),
         }
 
-    def _line_and_history_features(self, a: dict, la: dict) -> dict[str, np.ndarray]:
+    def _line_and_history_features(self, a: dict, la: dict, keys: dict) -> dict:
         n = len(a["payer"])
+        payer, payers = keys["payer"]
         position = {cid: i for i, cid in enumerate(a["claim_id"].tolist())}
-        c_all = np.fromiter((position.get(x, -1) for x in la["claim_id"]), dtype=np.int64, count=len(la["claim_id"]))
+        c_all = np.fromiter(map(position.get, la["claim_id"], repeat(-1)), dtype=np.int64, count=len(la["claim_id"]))
         keep = c_all >= 0
         c = c_all[keep]
         code = la["code"][keep]
         mods = la["mods"][keep]
         units = la["units"][keep]
         pointers = la["pointers"][keep]
+        combo, combo_line = lf.encode_lines(code, mods)
+        pos, places = encode(a["pos"])
         flags = lf.line_flags(
-            c, n, code, mods, map_keys(self.payer_type_, a["payer"]), in_set(lf.TELEHEALTH_POS, a["pos"])
+            c,
+            n,
+            lf.code_flags(code[combo_line], mods[combo_line]),
+            combo,
+            in_set(lf.GP_PAYER_TYPES, map_keys(self.payer_type_, payers))[payer],
+            in_set(lf.TELEHEALTH_POS, places)[pos],
         )
         # An institutional claim (837I / UB-04) has no line diagnosis pointers: each line stands on all the
         # claim's diagnoses, so its pointer features use only that (as when it is read from an 837I file).
         institutional = a["claim_type"][c] == "837I"
         flags["missing_pointer"] = (pointers == "") & ~institutional
-        flags["line_dx_misfit"] = ~lf.line_dx_fit(a["dx"], c, pointers, code, institutional)
+        flags["line_dx_misfit"] = ~lf.line_dx_fit(keys["dx"][1], keys["dx"][0], c, pointers, code, institutional)
+        # Payer x (procedure, modifiers) pairs: the keys of the payer x procedure and payer x modifier indexes.
+        pair, pair_payer, pair_combo = encode_pairs(payer[c], len(combo_line), combo)
+        pair_payers, pair_line = payers[pair_payer], combo_line[pair_combo]
+        proc_keys = join_keys(pair_payers, code[pair_line])
         auth = lf.auth_match(
-            self.auths_, a["payer"], a["auth_number"], a["service_day"], c, code, self.auth_required_keys_
+            self.auths_,
+            a["auth_number"],
+            a["service_day"],
+            c,
+            code,
+            in_set(self.auth_required_keys_, proc_keys)[pair],
         )
         flags["auth_required"] = auth["required"]
         flags["auth_code_mismatch"] = auth["mismatch"]
@@ -246,27 +282,21 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             auth_units_exceeded=lf.units_exceeded(c, units, auth, n),
         )
         day = a["submit_day"].astype(np.int64)
-        hist, prior = claim_history(
-            self.snapshot_.indexes,
-            day,
-            a["payer"],
-            np.where(a["provider"] == "", "none", a["provider"]),
-            a["patient"],
-            self.smoothing,
-        )
+        hist, prior = claim_history(self.snapshot_.indexes, day, keys, self.smoothing)
         out.update(hist)
-        line_days = la["service_day"][keep]
-        dup_keys = lf.join_keys(a["patient"][c], line_days.astype(str).astype(object), code)
+        mod_keys = []
+        for j in range(2):
+            mod = mods[pair_line, j]
+            mod_keys.append(((pair, join_keys(pair_payers, np.where(mod == "", "none", mod))), mods[:, j] != ""))
         out.update(
             line_history(
                 self.snapshot_.indexes,
                 day,
                 prior,
-                a["payer"],
                 c,
-                code,
-                mods[:, :2],
-                dup_keys,
+                (pair, proc_keys),
+                mod_keys,
+                join_keys(keys["patient"][1][keys["patient"][0][c]], _day_strings(la["service_day"][keep]), code),
                 self.smoothing,
                 self.recent_days,
             )
@@ -274,12 +304,37 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         return out
 
 
-def _any_inactive(dx_lists: list[list[str]], service_day: np.ndarray) -> np.ndarray:
+def _claim_keys(a: dict) -> dict:
+    """The claims' key columns as (position of each claim's value, distinct values): `payer`, `patient`, `npi`,
+    the history index keys `provider` ("none" when missing) and `patient_payer` (`patient|payer`), and `dx`
+    (the distinct diagnosis code lists)."""
+    payer, payers = encode(a["payer"])
+    patient, patients = encode(a["patient"])
+    npi, npis = encode(a["provider"])
+    pairs, pair_patient, pair_payer = encode_pairs(patient, len(payers), payer)
+    dx_row, dx_texts = encode(a["dx_text"])
+    return {
+        "payer": (payer, payers),
+        "patient": (patient, patients),
+        "npi": (npi, npis),
+        "provider": (npi, np.where(npis == "", "none", npis).astype(object)),
+        "patient_payer": (pairs, join_keys(patients[pair_patient], payers[pair_payer])),
+        "dx": (dx_row, [text.split(" ") for text in dx_texts.tolist()]),
+    }
+
+
+def _any_inactive(dx_lists: list[list[str]], dx_row: np.ndarray, service_day: np.ndarray) -> np.ndarray:
     """Whether any diagnosis code is unknown or inactive on the service date."""
-    out = np.zeros(len(dx_lists), dtype=bool)
-    for i, (codes, day) in enumerate(zip(dx_lists, service_day.tolist(), strict=True)):
-        for code in codes:
-            if code and not (_DX_START.get(code, np.inf) <= day <= _DX_STOP.get(code, -np.inf)):
-                out[i] = True
-                break
-    return out
+    # A list's codes are all active on the days from its latest start to its earliest stop (an unknown code:
+    # on no day); a missing service day is outside every window.
+    latest_start = np.array([max([_DX_START.get(d, np.inf) for d in dx if d], default=-np.inf) for dx in dx_lists])
+    earliest_stop = np.array([min([_DX_STOP.get(d, -np.inf) for d in dx if d], default=np.inf) for dx in dx_lists])
+    has_code = np.array([any(dx) for dx in dx_lists], dtype=bool)
+    start, stop = latest_start[dx_row], earliest_stop[dx_row]
+    return has_code[dx_row] & ~((start <= service_day) & (service_day <= stop))
+
+
+def _day_strings(days: np.ndarray) -> np.ndarray:
+    """Integer day numbers as text (the duplicate keys print them), converted once per distinct day."""
+    position, distinct = encode(days)
+    return np.array([str(d) for d in distinct.tolist()], dtype=object)[position]

@@ -33,29 +33,32 @@ def index_spells(coverages: pd.DataFrame) -> Spells:
 
 
 def coverage_features(
-    spells: Spells, patient: np.ndarray, payer: np.ndarray, service_day: np.ndarray, submit_day: np.ndarray
+    spells: Spells, keys: tuple[np.ndarray, np.ndarray], service_day: np.ndarray, submit_day: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Per claim: `coverage_on_file` (1 when a known spell with this payer covers the service date, 0 when none
     does, NaN when the patient has no coverage with this payer on file) and `coverage_days_past_end` (days from
     the latest known end before the service date to the service date; NaN when covered or never ended).
+
+    Args:
+        keys: Each claim's position among the distinct `patient|payer` keys, and those keys.
     """
-    n = len(patient)
-    on_file = np.full(n, np.nan)
-    past_end = np.full(n, np.nan)
-    keys = join_keys(patient, payer).tolist()
-    for i, (key, service, submit) in enumerate(zip(keys, service_day.tolist(), submit_day.tolist(), strict=True)):
-        found = spells.get(key)
-        if not found or service != service:
-            continue
-        covered, last_end = False, -np.inf
-        for start, end in found:
-            known_end = end if end + ENROLLMENT_DELAY_DAYS <= submit else np.inf
-            if start <= service <= known_end:
-                covered = True
-                break
-            if known_end < service:
-                last_end = max(last_end, known_end)
-        on_file[i] = float(covered)
-        if not covered and last_end > -np.inf:
-            past_end[i] = service - last_end
-    return {"coverage_on_file": on_file, "coverage_days_past_end": past_end}
+    position, distinct = keys
+    found = [spells.get(key) or () for key in distinct.tolist()]
+    width = max(map(len, found), default=1) or 1
+    # Spells side by side, padded with NaN: a NaN spell covers nothing and never ended.
+    start = np.full((len(found), width), np.nan)
+    end = np.full((len(found), width), np.nan)
+    for i, spell in enumerate(found):
+        if spell:
+            start[i, : len(spell)], end[i, : len(spell)] = zip(*spell, strict=True)
+    on_file = np.array([bool(spell) for spell in found], dtype=bool)[position] & (service_day == service_day)
+    service, submit = service_day[:, None], submit_day[:, None]
+    end = end[position]
+    known_end = np.where(end + ENROLLMENT_DELAY_DAYS <= submit, end, np.inf)
+    covered = ((start[position] <= service) & (service <= known_end)).any(axis=1)
+    last_end = np.where(known_end < service, known_end, -np.inf).max(axis=1)
+    ended = on_file & ~covered & (last_end > -np.inf)
+    return {
+        "coverage_on_file": np.where(on_file, covered.astype(float), np.nan),
+        "coverage_days_past_end": np.where(ended, service_day - last_end, np.nan),
+    }

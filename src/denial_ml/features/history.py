@@ -9,6 +9,7 @@ training and serving share one code path and nothing after D can leak into a fea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,11 @@ class HistoryIndex:
         Returns:
             `n` and each value name -> array of sums, one per query; unseen keys give zeros.
         """
-        code = lookup_codes(self.codes, keys)
+        return self.before_codes(lookup_codes(self.codes, keys), days)
+
+    def before_codes(self, code: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
+        """`before` from the keys' integer codes (`lookup_codes`), so queries of the same keys on other days
+        skip the lookups; one code broadcasts over all `days`."""
         known = code >= 0
         c = np.where(known, code, 0)
         q = (c << DAY_BITS) | np.asarray(days, dtype=np.int64)
@@ -80,9 +85,8 @@ def lookup_codes(codes: dict[str, int], keys: pd.Series | np.ndarray) -> np.ndar
     A plain dict lookup per key: `Series.map(dict)` rebuilds a Series from the whole dict on every call, which
     costs more than the lookups themselves for a single claim and as much for a million.
     """
-    get = codes.get
     values = keys.tolist() if hasattr(keys, "tolist") else list(keys)
-    return np.fromiter((get(k, -1) for k in values), dtype=np.int64, count=len(values))
+    return np.fromiter(map(codes.get, values, repeat(-1)), dtype=np.int64, count=len(values))
 
 
 def to_days(dates: pd.Series | np.ndarray) -> np.ndarray:

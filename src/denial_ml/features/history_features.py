@@ -1,6 +1,8 @@
 """History features: smoothed past denial rates by payer, provider, patient, payer x procedure, payer x modifier.
 
 Every rate counts only outcomes known strictly before the claim's submission day (see `HistoryIndex.before`).
+Keys come as `(position of each query's key, distinct key strings)`: the index lookups run once per
+distinct key (a batch has a few payers and payer x procedure pairs) and the day searches once per query.
 """
 
 from __future__ import annotations
@@ -8,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from denial_ml.domain.denials import CATEGORIES
-from denial_ml.features.history import HistoryIndex, smoothed_rate
-from denial_ml.features.line_features import join_keys
+from denial_ml.features.history import HistoryIndex, lookup_codes, smoothed_rate
 from denial_ml.features.snapshot import CATEGORY_COLUMNS
 
 PROVIDER_CATEGORIES = ("coding", "missing_information", "medical_necessity")
@@ -34,44 +35,56 @@ HISTORY_FEATURES = (
     + [f"hist_provider_{c}_rate" for c in PROVIDER_CATEGORIES]
     + [f"hist_payer_proc_{c}_rate" for c in CATEGORIES]
 )
+Keys = tuple[np.ndarray, np.ndarray]  # (each query's position among the distinct keys, distinct key strings)
+
+
+def key_codes(index: HistoryIndex, keys: Keys) -> np.ndarray:
+    """The index's code of each query's key (-1 when unseen), looked up once per distinct key."""
+    position, distinct = keys
+    return lookup_codes(index.codes, distinct)[position]
 
 
 def claim_history(
     idx: dict[str, HistoryIndex],
     day: np.ndarray,
-    payer: np.ndarray,
-    provider: np.ndarray,
-    patient: np.ndarray,
+    keys: dict[str, Keys],
     m: float,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Claim-level history rates; also returns the overall prior rate per claim."""
-    allq = idx["all"].before(np.full(len(day), "all", dtype=object), day)
+    """Claim-level history rates; also returns the overall prior rate per claim.
+
+    Args:
+        keys: The claims' keys of the `payer`, `provider`, `patient` and `patient_payer` indexes.
+    """
+    allq = idx["all"].before(np.array(["all"], dtype=object), day)  # one key for every claim
     prior = smoothed_rate(allq["denied"], allq["n"], BASE_RATE, m)
-    payer_now = idx["payer"].before(payer, day)
+    payer_now = _before(idx, "payer", keys, day)
     out = {"hist_payer_rate": smoothed_rate(payer_now["denied"], payer_now["n"], prior, m)}
     for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
         out[f"hist_payer_{cat}_rate"] = smoothed_rate(payer_now[col], payer_now["n"], prior / 8, m)
-    prov = idx["provider"].before(provider, day)
+    prov = _before(idx, "provider", keys, day)
     out["hist_provider_rate"] = smoothed_rate(prov["denied"], prov["n"], prior, m)
     for cat in PROVIDER_CATEGORIES:
         out[f"hist_provider_{cat}_rate"] = smoothed_rate(prov[f"cat_{cat}"], prov["n"], prior / 8, m)
-    pp = idx["patient_payer"].before(join_keys(patient, payer), day)
+    pp = _before(idx, "patient_payer", keys, day)
     out["hist_patient_payer_denials"] = pp["denied"]
     out["hist_patient_payer_eligibility_denials"] = pp["cat_eligibility"]
-    pat = idx["patient"].before(patient, day)
+    pat = _before(idx, "patient", keys, day)
     out["hist_patient_prior_denials"] = pat["denied"]
     out["hist_patient_prior_claims"] = pat["n"]
     return out, prior
+
+
+def _before(idx: dict[str, HistoryIndex], name: str, keys: dict[str, Keys], day: np.ndarray) -> dict:
+    return idx[name].before_codes(key_codes(idx[name], keys[name]), day)
 
 
 def line_history(
     idx: dict[str, HistoryIndex],
     day: np.ndarray,
     prior: np.ndarray,
-    payer: np.ndarray,
     c: np.ndarray,
-    code: np.ndarray,
-    mods: np.ndarray,
+    proc_keys: Keys,
+    mod_keys: list[tuple[Keys, np.ndarray]],
     dup_keys: np.ndarray,
     m: float,
     recent_days: int,
@@ -79,13 +92,16 @@ def line_history(
     """Line-level history aggregated per claim: its worst payer x procedure line, modifiers, duplicates.
 
     Args:
-        mods: The first two modifiers of each line ("" when absent), shape (n_lines, 2).
+        proc_keys: `payer|procedure` of each line.
+        mod_keys: Of the first two modifiers: `payer|modifier` of each line ("none" when absent) and whether the
+            line has that modifier.
         dup_keys: `patient|service day|procedure` of each line.
     """
     n = len(day)
-    key = join_keys(payer[c], code)
-    now = idx["payer_proc"].before(key, day[c])
-    then = idx["payer_proc"].before(key, day[c] - recent_days)
+    index = idx["payer_proc"]
+    code = key_codes(index, proc_keys)
+    now = index.before_codes(code, day[c])
+    then = index.before_codes(code, day[c] - recent_days)
     rate = smoothed_rate(now["denied"], now["n"], prior[c], m)
     recent = smoothed_rate(now["denied"] - then["denied"], now["n"] - then["n"], rate, m)
     # The claim's worst line: highest recent rate (first such line on ties).
@@ -108,9 +124,9 @@ def line_history(
     hazard = np.bincount(c, weights=-np.log1p(-np.clip(rate, 0.0, 0.999)), minlength=n)
     out["hist_payer_proc_hazard"] = np.where(np.bincount(c, minlength=n) > 0, hazard, np.nan)
     mod_max = np.zeros(n)
-    for j in range(mods.shape[1]):
-        q = idx["payer_mod"].before(join_keys(payer[c], np.where(mods[:, j] == "", "none", mods[:, j])), day[c])
-        rates = np.where(mods[:, j] != "", smoothed_rate(q["denied"], q["n"], prior[c], m), 0.0)
+    for keys, present in mod_keys:
+        q = idx["payer_mod"].before_codes(key_codes(idx["payer_mod"], keys), day[c])
+        rates = np.where(present, smoothed_rate(q["denied"], q["n"], prior[c], m), 0.0)
         np.maximum.at(mod_max, c, rates)
     out["hist_payer_mod_rate"] = mod_max
     dups = idx["submitted"].before(dup_keys, day[c])["n"]

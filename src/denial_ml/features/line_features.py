@@ -1,6 +1,8 @@
 """Line-level coding and authorization flags, aggregated to one row per claim.
 
-Pure numpy over arrays of the lines that belong to the batch; `c` maps each line to its claim's position.
+Pure numpy over arrays of the lines that belong to the batch; `c` maps each line to its claim's position. A
+batch repeats a few hundred (procedure, modifiers) combinations, so the coding flags are worked out once per
+combination and broadcast to the lines.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
-from denial_ml.features.lookup import in_set, map_keys
+from denial_ml.features.lookup import encode, encode_pairs, in_set
 
 EM = {"99202", "99203", "99213", "99214", "99215"}
 NEEDS_25 = {"20610", "11102", "17000", "17110", "93000"}
@@ -28,11 +30,28 @@ def any_by_claim(c: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
 
 
 def join_keys(*parts: np.ndarray) -> np.ndarray:
-    """Element-wise `a|b|...` of object arrays (the key format of the history indexes)."""
-    out = parts[0].astype(object)
-    for part in parts[1:]:
-        out = out + "|" + part.astype(object)
+    """Element-wise `a|b|...` of object arrays of strings (the key format of the history indexes)."""
+    out = np.empty(len(parts[0]), dtype=object)
+    out[:] = list(map("|".join, zip(*(np.asarray(p, dtype=object).tolist() for p in parts), strict=True)))
     return out
+
+
+def first_rows(codes: np.ndarray, n_uniques: int) -> np.ndarray:
+    """Index of the first row of each code (codes from `encode`, so every code below `n_uniques` occurs)."""
+    first = np.empty(n_uniques, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
+def encode_lines(code: np.ndarray, mods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's (procedure, modifiers) combination: `(combo code per line, first line of each combo)`."""
+    combo, uniques = encode(code)
+    n_combos = len(uniques)
+    for j in range(mods.shape[1]):
+        mod, mod_uniques = encode(mods[:, j])
+        combo, first_part, _ = encode_pairs(combo, len(mod_uniques), mod)
+        n_combos = len(first_part)
+    return combo, first_rows(combo, n_combos)
 
 
 def invalid_modifier(code: np.ndarray, mods: np.ndarray) -> np.ndarray:
@@ -46,61 +65,82 @@ def invalid_modifier(code: np.ndarray, mods: np.ndarray) -> np.ndarray:
 
 def line_dx_fit(
     dx_lists: list[list[str]],
+    dx_row: np.ndarray,
     c: np.ndarray,
     pointers: np.ndarray,
     code: np.ndarray,
     any_dx: np.ndarray | None = None,
 ) -> np.ndarray:
     """Whether the diagnosis a line points to (its first pointer; 1 when absent) supports its procedure;
-    for lines flagged in `any_dx` (institutional claims, no pointers), whether any claim diagnosis does."""
-    fits = np.empty(len(c), dtype=bool)
-    whole = np.zeros(len(c), dtype=bool) if any_dx is None else any_dx
-    for i, (ci, ptr, proc) in enumerate(zip(c.tolist(), pointers.tolist(), code.tolist(), strict=True)):
-        dx = dx_lists[ci]
-        if whole[i]:
-            fits[i] = any(f"{DX_GROUP.get(d, '?')}|{proc}" in FIT_PAIRS for d in dx)
-            continue
-        first = ptr.split(" ")[0] if isinstance(ptr, str) and ptr else "1"
-        k = max(int(first) - 1 if first.isdigit() else 0, 0)
-        # A pointer past the claim's last diagnosis points at nothing, which supports nothing.
-        fits[i] = k < len(dx) and f"{DX_GROUP.get(dx[k], '?')}|{proc}" in FIT_PAIRS
+    for lines flagged in `any_dx` (institutional claims, no pointers), whether any claim diagnosis does.
+
+    Args:
+        dx_lists: Distinct diagnosis code lists. dx_row: Each claim's list (position in `dx_lists`).
+        c: Claim position of each line. pointers: Each line's diagnosis pointers. code: Each line's procedure.
+    """
+    groups: dict[str, int] = {}
+    width = max((len(dx) for dx in dx_lists), default=1)
+    # Group of each list's k-th diagnosis; padding gets the extra last group, which supports nothing.
+    gid = np.full((len(dx_lists), width), -1, dtype=np.int64)
+    for i, dx in enumerate(dx_lists):
+        gid[i, : len(dx)] = [groups.setdefault(DX_GROUP.get(d, "?"), len(groups)) for d in dx]
+    gid[gid < 0] = len(groups)
+    proc, procs = encode(code)
+    fit = np.zeros((len(groups) + 1, len(procs)), dtype=bool)
+    for g, i in groups.items():
+        fit[i] = [f"{g}|{p}" in FIT_PAIRS for p in procs.tolist()]
+    ptr, ptrs = encode(pointers)
+    k_of = np.array([_pointed_index(p) for p in ptrs.tolist()], dtype=np.int64)
+    k = k_of[ptr]
+    row = dx_row[c]
+    n_dx = np.array([len(dx) for dx in dx_lists], dtype=np.int64)
+    # A pointer past the claim's last diagnosis points at nothing, which supports nothing.
+    fits = (k < n_dx[row]) & fit[gid[row, np.minimum(k, width - 1)], proc]
+    if any_dx is not None and any_dx.any():
+        whole = np.flatnonzero(any_dx)
+        fits[whole] = fit[gid[row[whole]], proc[whole][:, None]].any(axis=1)
     return fits
+
+
+def _pointed_index(ptr: str) -> int:
+    first = ptr.split(" ")[0] if isinstance(ptr, str) and ptr else "1"
+    return max(int(first) - 1 if first.isdigit() else 0, 0)
 
 
 def auth_match(
     auths: dict,
-    claim_payer: np.ndarray,
     auth_number: np.ndarray,
     service_day: np.ndarray,
     c: np.ndarray,
     code: np.ndarray,
-    required_keys: set[str],
+    required: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """How each claim's authorization number matches the authorizations on file.
 
     Args:
         auths: `auth_number -> (start_day, end_day, " codes ", units)` from the snapshot.
-        claim_payer: Payer of each claim. auth_number: Each claim's prior authorization number (or missing).
-        service_day: Each claim's first service day. c: Claim position of each line. code: Each line's procedure.
-        required_keys: `payer|procedure` pairs that need authorization.
+        auth_number: Each claim's prior authorization number (or missing). service_day: Each claim's first
+            service day. c: Claim position of each line. code: Each line's procedure.
+        required: Whether each line's `payer|procedure` needs authorization.
     """
-    required = in_set(required_keys, join_keys(claim_payer[c], code))
-    record = map_keys(auths, auth_number)
-    found = np.array([r is not None for r in record], dtype=bool)
-    start = np.array([r[0] if r else np.nan for r in record], dtype=float)
-    end = np.array([r[1] if r else np.nan for r in record], dtype=float)
+    number, numbers = encode(auth_number)
+    records = [auths.get(x) for x in numbers.tolist()]
+    found = np.array([r is not None for r in records], dtype=bool)[number]
+    start = np.array([r[0] if r else np.nan for r in records], dtype=float)[number]
+    end = np.array([r[1] if r else np.nan for r in records], dtype=float)[number]
     expired = found & ~((start <= service_day) & (service_day <= end))
-    covered = np.array(
-        [bool(record[ci]) and f" {proc} " in record[ci][2] for ci, proc in zip(c.tolist(), code.tolist(), strict=True)],
-        dtype=bool,
-    )
+    covered = np.zeros(len(c), dtype=bool)
+    lines = np.flatnonzero(found[c])
+    covered[lines] = [
+        f" {proc} " in records[r][2] for r, proc in zip(number[c[lines]].tolist(), code[lines].tolist(), strict=True)
+    ]
     return {
         "required": required,
         "mismatch": found[c] & required & ~covered,
         "found": found.astype(float),
         "expired": expired.astype(float),
         "covered": covered,
-        "units_authorized": np.array([r[3] if r else np.nan for r in record], dtype=float),
+        "units_authorized": np.array([r[3] if r else np.nan for r in records], dtype=float)[number],
     }
 
 
@@ -111,22 +151,47 @@ def units_exceeded(c: np.ndarray, units: np.ndarray, auth: dict, n: int) -> np.n
     return np.where(np.isnan(limit), 0.0, (used > limit).astype(float))
 
 
-def line_flags(
-    c: np.ndarray, n: int, code: np.ndarray, mods: np.ndarray, payer_type: np.ndarray, telehealth: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Per-line coding flags (before aggregation to claims)."""
+def code_flags(code: np.ndarray, mods: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-line flags that depend only on the line's procedure and modifiers."""
     has = {m: (mods == m).any(axis=1) for m in ("25", "59", "GP", "95", "GT", "XU")}
     is_em = in_set(EM, code)
-    claim_needs25 = any_by_claim(c, in_set(NEEDS_25, code), n)[c]
-    has_pair = any_by_claim(c, np.isin(code, ["97530", "97110"]), n)[c]
     return {
-        "missing_25": is_em & claim_needs25 & ~has["25"],
-        "therapy_without_gp": in_set(THERAPY, code) & in_set(GP_PAYER_TYPES, payer_type[c]) & ~has["GP"],
-        "telehealth_without_modifier": telehealth[c]
-        & (is_em | np.char.startswith(code.astype(str), "908"))
-        & ~(has["95"] | has["GT"]),
+        "is_em": is_em,
+        "needs_25": in_set(NEEDS_25, code),
+        "pair_code": np.isin(code, ["97530", "97110"]),
+        "therapy_no_gp": in_set(THERAPY, code) & ~has["GP"],
+        "telehealth_no_mod": (is_em | np.char.startswith(code.astype(str), "908")) & ~(has["95"] | has["GT"]),
         "invalid_modifier": invalid_modifier(code, mods),
-        "mod59_on_97140": (code == "97140") & has["59"] & has_pair,
-        "has_mod_25": has["25"],
+        "mod59_97140": (code == "97140") & has["59"],
+        "has_25": has["25"],
         "has_mod_59": has["59"] | has["XU"],
+    }
+
+
+def line_flags(
+    c: np.ndarray,
+    n: int,
+    combo_flags: dict[str, np.ndarray],
+    combo: np.ndarray,
+    gp_payer: np.ndarray,
+    telehealth: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per-line coding flags (before aggregation to claims).
+
+    Args:
+        combo_flags: `code_flags` of each distinct (procedure, modifiers) combination. combo: Each line's
+            combination. gp_payer: Whether each claim's payer type wants GP on therapy. telehealth: Whether each
+            claim's place of service is telehealth.
+    """
+    f = {name: mask[combo] for name, mask in combo_flags.items()}
+    claim_needs25 = any_by_claim(c, f["needs_25"], n)[c]
+    has_pair = any_by_claim(c, f["pair_code"], n)[c]
+    return {
+        "missing_25": f["is_em"] & claim_needs25 & ~f["has_25"],
+        "therapy_without_gp": f["therapy_no_gp"] & gp_payer[c],
+        "telehealth_without_modifier": telehealth[c] & f["telehealth_no_mod"],
+        "invalid_modifier": f["invalid_modifier"],
+        "mod59_on_97140": f["mod59_97140"] & has_pair,
+        "has_mod_25": f["has_25"],
+        "has_mod_59": f["has_mod_59"],
     }

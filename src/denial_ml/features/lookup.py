@@ -1,15 +1,22 @@
 """Dictionary lookups over key arrays, fast for one claim and for a million.
 
 pandas' `Series.map(dict)` and `Series.isin(set)` convert the whole dict or set into an array on every call,
-which for a single claim costs milliseconds. These helpers do one hash lookup per key instead.
+which for a single claim costs milliseconds. These helpers do one hash lookup per key instead. In batch most
+key columns repeat a few values (payers, procedure codes), so `encode` lets the work run once per distinct value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
+
+# Up to this many values a Python dict encodes faster than pandas' hash table (whose call costs ~10 us).
+SMALL = 512
+# Up to this many (one claim's lines) encoding costs more than it saves: every value stands for itself.
+TINY = 16
 
 
 def _values(keys: pd.Series | np.ndarray | list) -> list:
@@ -18,21 +25,62 @@ def _values(keys: pd.Series | np.ndarray | list) -> list:
 
 def map_keys(mapping: Mapping, keys: pd.Series | np.ndarray | list, default: object = None) -> np.ndarray:
     """`mapping[key]` for each key (`default` when missing), as an object array."""
-    get = mapping.get
     values = _values(keys)
     out = np.empty(len(values), dtype=object)
-    out[:] = [get(k, default) for k in values]
+    out[:] = list(map(mapping.get, values, repeat(default)))
     return out
 
 
 def map_floats(mapping: Mapping, keys: pd.Series | np.ndarray | list, default: float = np.nan) -> np.ndarray:
     """`mapping[key]` for each key as float64 (`default` when missing)."""
-    get = mapping.get
     values = _values(keys)
-    return np.fromiter((get(k, default) for k in values), dtype=float, count=len(values))
+    return np.fromiter(map(mapping.get, values, repeat(default)), dtype=float, count=len(values))
 
 
 def in_set(members: Set, keys: pd.Series | np.ndarray | list) -> np.ndarray:
     """Whether each key is in `members` (boolean array)."""
     values = _values(keys)
-    return np.fromiter((k in members for k in values), dtype=bool, count=len(values))
+    return np.fromiter(map(members.__contains__, values), dtype=bool, count=len(values))
+
+
+def encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values and each value's position among them: `uniques[codes]` equals `values`.
+
+    Args:
+        values: A 1-d array (object strings or integers) without missing values.
+
+    Returns:
+        `(codes, uniques)`: int64 codes, one per value, and the distinct values in order of first appearance;
+        up to `TINY` values, the values themselves (`uniques` may repeat, which only means repeated work).
+    """
+    if len(values) <= TINY:
+        return np.arange(len(values)), values
+    if len(values) > SMALL:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=values.dtype)
+    items = values.tolist()
+    distinct = list(dict.fromkeys(items))  # first-appearance order, as pandas gives it
+    position = {v: i for i, v in enumerate(distinct)}
+    uniques = np.empty(len(distinct), dtype=values.dtype)
+    uniques[:] = distinct
+    return np.fromiter(map(position.__getitem__, items), dtype=np.int64, count=len(items)), uniques
+
+
+def encode_pairs(a: np.ndarray, size_b: int, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct pairs of two code arrays (`a` codes, `b` codes below `size_b`).
+
+    Returns:
+        `(codes, first, second)`: each pair's position among the distinct pairs, and the `a` and `b` code of
+        every distinct pair.
+    """
+    if len(a) <= TINY:
+        return np.arange(len(a)), a, b
+    codes, uniques = encode(a * np.int64(size_b) + b)
+    return codes, uniques // size_b, uniques % size_b
+
+
+def join_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Element-wise `a|b` of two object arrays of strings."""
+    out = np.empty(len(first), dtype=object)
+    out[:] = [f"{x}|{y}" for x, y in zip(first.tolist(), second.tolist(), strict=True)]
+    return out
