@@ -43,9 +43,9 @@ CLAIM_DAYS = (
 def strings(values: pd.Series) -> np.ndarray:
     """Object array of strings with "" for missing values."""
     if len(values) > _SMALL_FRAME and isinstance(values.dtype, pd.StringDtype):
-        # Already strings: pandas fills and converts in C, twice as fast as the loop for a large frame (and
-        # slower for a few rows).
-        return values.fillna("").to_numpy(dtype=object)
+        # Already strings: pandas fills and converts in C, several times faster than the loop for a large frame
+        # (and slower for a few rows).
+        return values.to_numpy(dtype=object, na_value="")
     return np.array(["" if (v is None or v != v) else str(v) for v in values.tolist()], dtype=object)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 DAY_BITS = 20  # days since 1970 fit in 20 bits until the year 4840
+DISTINCT_FROM = 1024  # from this many queries on, each distinct (key, day) is answered once
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,27 @@ class HistoryIndex:
         skip the lookups; one code broadcasts over all `days`."""
         known = code >= 0
         c = np.where(known, code, 0)
-        q = (c << DAY_BITS) | np.asarray(days, dtype=np.int64)
+        days = np.asarray(days, dtype=np.int64)
+        q = (c << DAY_BITS) | days
+        if q.size > DISTINCT_FROM and days.size and days.min() >= 0 and days.max() < 1 << DAY_BITS:
+            return self._distinct_before(np.where(known, q, -1))
+        return self._sums(known, c, q)
+
+    def _distinct_before(self, q: np.ndarray) -> dict[str, np.ndarray]:
+        # Batches ask about the same (key, day) many times (every claim of a payer submitted on one day), and
+        # `searchsorted` is several times faster on sorted queries: answer each distinct query once, in order.
+        # `q` is code << DAY_BITS | day for known keys (days in range, so it gives back the code), -1 for unseen.
+        position, distinct = pd.factorize(q)
+        order = np.argsort(distinct)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        ordered = distinct[order]
+        known = ordered >= 0
+        sums = self._sums(known, np.where(known, ordered >> DAY_BITS, 0), ordered)
+        back = rank[position]
+        return {name: values[back] for name, values in sums.items()}
+
+    def _sums(self, known: np.ndarray, c: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
         pos = np.searchsorted(self.sorted_keys, q, side="left")
         start = self.starts[c]
         out = {"n": np.where(known, pos - start, 0).astype(float)}
