@@ -25,9 +25,11 @@ DENIAL_PARAMS = {
     "max_depth": 3,
     # Rare, decisive facts (a mistyped member ID: 0.25 % of claims, 88 % denied) need small leaves to be learnt.
     "min_data_in_leaf": 40,
-    "feature_fraction": 0.85,
-    "bagging_fraction": 0.9,
-    "bagging_freq": 1,
+    # No row or feature subsampling: with shallow trees it only added noise (200k world, seeds 1, 2, 7: ROC-AUC
+    # 0.8565 every time against 0.8556-0.8558 with 85 % features and 90 % bagging), and runs repeat exactly.
+    "feature_fraction": 1.0,
+    "bagging_fraction": 1.0,
+    "bagging_freq": 0,
     "lambda_l2": 1.0,
     "max_cat_to_onehot": 8,
     "max_cat_threshold": 32,
