@@ -203,8 +203,8 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         return coverage | {
             "payer_id": (payer, payers),
             "payer_type": (payer, map_keys(self.payer_type_, payers)),
-            "claim_type": a["claim_type"],
-            "place_of_service": a["pos"],
+            "claim_type": keys["claim_type"],
+            "place_of_service": keys["pos"],
             "specialty": (npi, map_keys(self.specialty_, npis, "unknown")),
             "principal_dx_group": (dx_row, map_keys(lf.DX_GROUP, [dx[0] for dx in dx_lists])),
             "eligibility_status": a["eligibility_status"],
@@ -235,7 +235,8 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         units = la["units"][keep]
         pointers = la["pointers"][keep]
         combo, combo_line = lf.encode_lines(code, mods)
-        pos, places = encode(a["pos"])
+        pos, places = keys["pos"]
+        claim_type, claim_types = keys["claim_type"]
         flags = lf.line_flags(
             c,
             n,
@@ -246,7 +247,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         )
         # An institutional claim (837I / UB-04) has no line diagnosis pointers: each line stands on all the
         # claim's diagnoses, so its pointer features use only that (as when it is read from an 837I file).
-        institutional = a["claim_type"][c] == "837I"
+        institutional = (claim_types == "837I")[claim_type][c]
         flags["missing_pointer"] = (pointers == "") & ~institutional
         flags["line_dx_misfit"] = ~lf.line_dx_fit(keys["dx"][1], keys["dx"][0], c, pointers, code, institutional)
         # Payer x (procedure, modifiers) pairs: the keys of the payer x procedure and payer x modifier indexes.
@@ -305,15 +306,17 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
 
 
 def _claim_keys(a: dict) -> dict:
-    """The claims' key columns as (position of each claim's value, distinct values): `payer`, `patient`, `npi`,
-    the history index keys `provider` ("none" when missing) and `patient_payer` (`patient|payer`), and `dx`
-    (the distinct diagnosis code lists)."""
+    """The claims' key columns as (position of each claim's value, distinct values): `pos`, `claim_type`,
+    `payer`, `patient`, `npi`, the history index keys `provider` ("none" when missing) and `patient_payer`
+    (`patient|payer`), and `dx` (the distinct diagnosis code lists)."""
     payer, payers = encode(a["payer"])
     patient, patients = encode(a["patient"])
     npi, npis = encode(a["provider"])
     pairs, pair_patient, pair_payer = encode_pairs(patient, len(payers), payer)
     dx_row, dx_texts = encode(a["dx_text"])
     return {
+        "pos": encode(a["pos"]),
+        "claim_type": encode(a["claim_type"]),
         "payer": (payer, payers),
         "patient": (patient, patients),
         "npi": (npi, npis),

@@ -104,10 +104,7 @@ def line_history(
     then = index.before_codes(code, day[c] - recent_days)
     rate = smoothed_rate(now["denied"], now["n"], prior[c], m)
     recent = smoothed_rate(now["denied"] - then["denied"], now["n"] - then["n"], rate, m)
-    # The claim's worst line: highest recent rate (first such line on ties).
-    order = np.lexsort((np.arange(len(c)), -recent, c))
-    claims_with_lines, first = np.unique(c[order], return_index=True)
-    pick = order[first]
+    claims_with_lines, pick = worst_lines(c, recent, n)
     out = {}
     named = [("rate", rate), ("recent", recent), ("trend", recent - rate), ("n", now["n"])]
     # What this payer denied the worst line's procedure for: tells the category model (and the explanation) why.
@@ -134,3 +131,20 @@ def line_history(
     np.maximum.at(dup_max, c, dups)
     out["dup_earlier_claims"] = dup_max
     return out
+
+
+def worst_lines(c: np.ndarray, recent: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The claim's worst line: highest recent rate (NaN lowest), the first such line on ties.
+
+    Returns:
+        The claims that have lines (ascending) and the index of each one's worst line.
+    """
+    top = np.full(n, -np.inf)
+    np.fmax.at(top, c, recent)
+    # A claim whose rates are all NaN takes its first line, as a sort with NaN last would.
+    rated = np.bincount(c, weights=~np.isnan(recent), minlength=n) > 0
+    candidates = np.flatnonzero((recent == top[c]) | ~rated[c])
+    first = np.full(n, len(c))
+    np.minimum.at(first, c[candidates], candidates)
+    claims = np.flatnonzero(first < len(c))
+    return claims, first[claims]
