@@ -69,9 +69,9 @@ class HistoryIndex:
         pos = np.searchsorted(self.sorted_keys, q, side="left")
         start = self.starts[c]
         out = {"n": np.where(known, pos - start, 0).astype(float)}
+        total = self.cumsums[pos] - self.cumsums[start]  # whole rows: one gather for all the value columns
         for j, name in enumerate(self.value_names):
-            total = self.cumsums[pos, j] - self.cumsums[start, j]
-            out[name] = np.where(known, total, 0.0)
+            out[name] = np.where(known, total[:, j], 0.0)
         return out
 
 
