@@ -16,6 +16,7 @@ import pandas as pd
 
 DAY_BITS = 20  # days since 1970 fit in 20 bits until the year 4840
 DISTINCT_FROM = 1024  # from this many queries on, each distinct (key, day) is answered once
+ROW_GATHER_UP_TO = 1024
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,13 @@ class HistoryIndex:
         pos = np.searchsorted(self.sorted_keys, q, side="left")
         start = self.starts[c]
         out = {"n": np.where(known, pos - start, 0).astype(float)}
-        total = self.cumsums[pos] - self.cumsums[start]  # whole rows: one gather for all the value columns
-        for j, name in enumerate(self.value_names):
-            out[name] = np.where(known, total[:, j], 0.0)
+        if pos.size <= ROW_GATHER_UP_TO:  # a few queries: one gather of whole rows costs fewer numpy calls
+            total = self.cumsums[pos] - self.cumsums[start]
+            sums = [total[:, j] for j in range(len(self.value_names))]
+        else:  # many: column by column, without (queries x values) temporaries
+            sums = [self.cumsums[pos, j] - self.cumsums[start, j] for j in range(len(self.value_names))]
+        for name, total in zip(self.value_names, sums, strict=True):
+            out[name] = np.where(known, total, 0.0)
         return out
 
 
