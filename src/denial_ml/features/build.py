@@ -78,9 +78,7 @@ NUMERIC_FEATURES = [
     "auth_units_exceeded",
     "dup_earlier_claims",
 ]
-_DX_START = {d.code: float(np.datetime64(d.start, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
 _BLOCK = 4096  # rows per block when filling the feature matrix
-_DX_STOP = {d.code: float(np.datetime64(d.stop, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
 
 
 class FeatureBuilder(BaseEstimator, TransformerMixin):
@@ -209,7 +207,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             "principal_dx_group": (dx_row, map_keys(lf.DX_GROUP, [dx[0] for dx in dx_lists])),
             "eligibility_status": a["eligibility_status"],
             "n_dx": np.array([len(dx) for dx in dx_lists], dtype=float)[dx_row],
-            "inactive_dx": _any_inactive(dx_lists, dx_row, a["service_day"]).astype(float),
+            "inactive_dx": lf.any_inactive(dx_lists, dx_row, a["service_day"]).astype(float),
             "missing_rendering_npi": (a["provider"] == "").astype(float),
             "lag_days": lag.astype(float),
             "filing_days_left": limit - lag,
@@ -324,17 +322,6 @@ def _claim_keys(a: dict) -> dict:
         "patient_payer": (pairs, join_keys(patients[pair_patient], payers[pair_payer])),
         "dx": (dx_row, [text.split(" ") for text in dx_texts.tolist()]),
     }
-
-
-def _any_inactive(dx_lists: list[list[str]], dx_row: np.ndarray, service_day: np.ndarray) -> np.ndarray:
-    """Whether any diagnosis code is unknown or inactive on the service date."""
-    # A list's codes are all active on the days from its latest start to its earliest stop (an unknown code:
-    # on no day); a missing service day is outside every window.
-    latest_start = np.array([max([_DX_START.get(d, np.inf) for d in dx if d], default=-np.inf) for dx in dx_lists])
-    earliest_stop = np.array([min([_DX_STOP.get(d, -np.inf) for d in dx if d], default=np.inf) for dx in dx_lists])
-    has_code = np.array([any(dx) for dx in dx_lists], dtype=bool)
-    start, stop = latest_start[dx_row], earliest_stop[dx_row]
-    return has_code[dx_row] & ~((start <= service_day) & (service_day <= stop))
 
 
 def _day_strings(days: np.ndarray) -> np.ndarray:

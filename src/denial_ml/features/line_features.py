@@ -22,6 +22,8 @@ MODS = [f"modifier_{i}" for i in range(1, 5)]
 DX_GROUP = {d.code: d.group for d in DIAGNOSIS_BY_CODE.values()}
 FIT_PAIRS = {f"{g}|{p.code}" for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
 ACCEPTED = {f"{p.code}|{m}" for p in PROCEDURE_BY_CODE.values() for m in p.modifiers}
+_DX_START = {d.code: float(np.datetime64(d.start, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
+_DX_STOP = {d.code: float(np.datetime64(d.stop, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
 
 
 def any_by_claim(c: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -61,6 +63,22 @@ def invalid_modifier(code: np.ndarray, mods: np.ndarray) -> np.ndarray:
         m = mods[:, j]
         bad |= (m != "") & ~in_set(ACCEPTED, join_keys(code, m))
     return bad
+
+
+def any_inactive(dx_lists: list[list[str]], dx_row: np.ndarray, service_day: np.ndarray) -> np.ndarray:
+    """Whether any diagnosis code of each claim is unknown or inactive on its service date.
+
+    Args:
+        dx_lists: Distinct diagnosis code lists. dx_row: Each claim's list (position in `dx_lists`).
+        service_day: Each claim's service day.
+    """
+    # A list's codes are all active on the days from its latest start to its earliest stop (an unknown code:
+    # on no day); a missing service day is outside every window.
+    latest_start = np.array([max([_DX_START.get(d, np.inf) for d in dx if d], default=-np.inf) for dx in dx_lists])
+    earliest_stop = np.array([min([_DX_STOP.get(d, -np.inf) for d in dx if d], default=np.inf) for dx in dx_lists])
+    has_code = np.array([any(dx) for dx in dx_lists], dtype=bool)
+    start, stop = latest_start[dx_row], earliest_stop[dx_row]
+    return has_code[dx_row] & ~((start <= service_day) & (service_day <= stop))
 
 
 def line_dx_fit(

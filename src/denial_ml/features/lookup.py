@@ -47,7 +47,7 @@ def encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values and each value's position among them: `uniques[codes]` equals `values`.
 
     Args:
-        values: A 1-d array (object strings or integers) without missing values.
+        values: A 1-d array of strings (object) or integers; a missing value (None) may come back as NaN.
 
     Returns:
         `(codes, uniques)`: int64 codes, one per value, and the distinct values in order of first appearance;
@@ -71,16 +71,9 @@ def encode_pairs(a: np.ndarray, size_b: int, b: np.ndarray) -> tuple[np.ndarray,
 
     Returns:
         `(codes, first, second)`: each pair's position among the distinct pairs, and the `a` and `b` code of
-        every distinct pair.
+        every distinct pair (up to `TINY` pairs, every pair stands for itself, as in `encode`).
     """
     if len(a) <= TINY:
         return np.arange(len(a)), a, b
     codes, uniques = encode(a * np.int64(size_b) + b)
     return codes, uniques // size_b, uniques % size_b
-
-
-def join_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Element-wise `a|b` of two object arrays of strings."""
-    out = np.empty(len(first), dtype=object)
-    out[:] = [f"{x}|{y}" for x, y in zip(first.tolist(), second.tolist(), strict=True)]
-    return out
