@@ -17,6 +17,21 @@ class WorldIOError(OSError):
     """A world folder cannot be read or written; the message names the folder or file."""
 
 
+def make_staging(out_dir: Path | str, prefix: str) -> tuple[Path, Path]:
+    """Create `out_dir` and a fresh hidden staging folder inside it (same file system: moving files from it into
+    place is an atomic rename).
+
+    Raises:
+        WorldIOError: when the folder cannot be created or written.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        return out, Path(tempfile.mkdtemp(prefix=prefix, dir=out))
+    except OSError as exc:
+        raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
+
+
 def write_tables(
     tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True
 ) -> list[Path]:
@@ -37,12 +52,7 @@ def write_tables(
         WorldIOError: when the folder cannot be created or written.
         TableValidationError: when a table breaks its schema (nothing is written).
     """
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    except OSError as exc:
-        raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
+    out, staging = make_staging(out_dir, ".staging-")
     try:
         for name, frame in tables.items():
             if name not in TABLES:

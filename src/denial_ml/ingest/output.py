@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from denial_ml.data.io import WorldIOError
+from denial_ml.data.io import WorldIOError, make_staging
 from denial_ml.ingest.schemas_extra import EXTRA_TABLES
 from denial_ml.schemas import TABLES, validate_table
 
@@ -48,12 +47,7 @@ def write_ingested(tables: dict[str, pd.DataFrame], out_dir: Path | str) -> list
         KeyError: a table name that is neither a world table nor an ingest-only table.
     """
     checked = {table: _validate(table, frame) for table, frame in tables.items()}
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".ingest-staging-", dir=out))
-    except OSError as exc:
-        raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
+    out, staging = make_staging(out_dir, ".ingest-staging-")
     try:
         for table, frame in checked.items():
             frame.to_parquet(staging / f"{table}.parquet", index=False)
