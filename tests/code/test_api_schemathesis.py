@@ -7,6 +7,9 @@ machine allows) answer schema-valid requests with 404/409/422 by design.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -25,7 +28,12 @@ ROLE_BY_PREFIX = (("/v1/claims", "biller"), ("/v1/worklist", "appeals"), ("/v1/o
 
 # The schema is static (no model or store needed to build it), so it is read at collection; the model and the
 # store are put into the app by the fixture below. (`schemathesis.pytest.from_fixture` fails under pytest 9.)
-APP = create_app(Settings(_env_file=None))
+# Reading it starts the app's lifespan, which opens a store: a private one per process, so two test workers
+# collecting at once never migrate the same file (nor the checkout's own worklist.db, nor its models folder).
+_PRIVATE = Path(tempfile.mkdtemp(prefix="schemathesis-collect-"))
+APP = create_app(
+    Settings(_env_file=None, worklist_url=f"sqlite:///{_PRIVATE / 'worklist.db'}", models_dir=_PRIVATE / "models")
+)
 # Valid and invalid requests, generated (the coverage phase's thousand-odd boundary cases are left out: a few
 # hundred cases in all keep the test at seconds).
 CONFIG = {"generation": {"mode": "all"}, "phases": {"coverage": {"enabled": False}}}
