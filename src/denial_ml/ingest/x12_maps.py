@@ -2,45 +2,19 @@
 
 from __future__ import annotations
 
+from denial_ml.schemas import TABLES
+
+
+def _table_columns(table: str) -> tuple[str, ...]:
+    """The data model's columns of `table`, in order (one definition: `denial_ml.schemas`)."""
+    return tuple(TABLES[table].columns)
+
+
 # 837 -> claims, claim_lines, patients, providers
-CLAIM_COLUMNS = (
-    "claim_id",
-    "patient_id",
-    "member_id",
-    "payer_id",
-    "billing_provider_npi",
-    "rendering_provider_npi",
-    "claim_type",
-    "claim_frequency_code",
-    "place_of_service",
-    "service_date_from",
-    "service_date_to",
-    "submission_date",
-    "total_charge",
-    "diagnosis_codes",
-    "prior_auth_number",
-    "original_claim_id",
-    "eligibility_checked",
-    "eligibility_check_date",
-    "eligibility_status",
-)
-CLAIM_LINE_COLUMNS = (
-    "claim_id",
-    "line_number",
-    "line_control_number",
-    "procedure_code",
-    "modifier_1",
-    "modifier_2",
-    "modifier_3",
-    "modifier_4",
-    "units",
-    "line_charge",
-    "diagnosis_pointers",
-    "service_date",
-    "revenue_code",
-)
-PATIENT_COLUMNS = ("patient_id", "birth_date", "sex", "state")
-PROVIDER_COLUMNS = ("provider_npi", "provider_name", "entity_type", "taxonomy_code", "specialty")
+CLAIM_COLUMNS = _table_columns("claims")
+CLAIM_LINE_COLUMNS = _table_columns("claim_lines")
+PATIENT_COLUMNS = _table_columns("patients")
+PROVIDER_COLUMNS = _table_columns("providers")
 # 837I facility type (first two digits of the bill type) -> CMS place of service; others give 99 (other).
 FACILITY_POS = {
     "11": "21",
@@ -98,8 +72,8 @@ REMIT_LINE_COLUMNS = (
     "units",
     "service_date",
 )
-ADJUSTMENT_COLUMNS = ("remit_id", "claim_id", "line_number", "group_code", "carc", "amount", "quantity")
-REMARK_COLUMNS = ("remit_id", "claim_id", "line_number", "rarc")
+ADJUSTMENT_COLUMNS = _table_columns("adjustments")
+REMARK_COLUMNS = _table_columns("remarks")
 PLB_COLUMNS = ("set_id", "provider_id", "fiscal_period_date", "reason_code", "reference_id", "amount")
 PAYMENT_COLUMNS = (
     "set_id",
