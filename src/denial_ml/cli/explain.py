@@ -9,10 +9,8 @@ from typing import Annotated
 import typer
 
 from denial_ml.cli import fail
+from denial_ml.cli.model import load_scorer_and_claims
 from denial_ml.explain.explainer import Explainer
-from denial_ml.modeling.bundle import BundleError, Scorer
-from denial_ml.modeling.scoring_io import load_claim_batch
-from denial_ml.schemas import TableValidationError
 
 CHUNK = 5000  # claims explained per step: bounded memory and a progress bar on large files
 
@@ -50,13 +48,7 @@ def explain(
     top: Annotated[int, typer.Option("--top", min=1, max=10, help="Factors per claim.")] = 3,
 ) -> None:
     """Explain claims: top factors (sentence, fix, category, contribution) and pre-submission check findings."""
-    try:
-        scorer = Scorer.load(model)
-        batch = load_claim_batch(claims, lines, set(scorer.builder.categories_["payer_id"]))
-    except (BundleError, TableValidationError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
-    for p in batch.rejected.head(20).itertuples():
-        typer.echo(f"rejected {p.table} row {p.row} (claim {p.claim_id}): column {p.column!r}: {p.problem}", err=True)
+    scorer, batch = load_scorer_and_claims(model, claims, lines)
     chosen, chosen_lines = batch.claims, batch.lines
     if claim_id is not None:
         chosen = chosen[chosen["claim_id"] == claim_id]

@@ -13,7 +13,7 @@ from denial_ml.config import get_settings
 from denial_ml.data.io import WorldIOError, read_tables
 from denial_ml.modeling.bundle import BundleError, Scorer
 from denial_ml.modeling.pipeline import TrainingResult, run_training
-from denial_ml.modeling.scoring_io import load_claim_batch
+from denial_ml.modeling.scoring_io import ClaimBatch, load_claim_batch
 from denial_ml.schemas import TableValidationError
 
 
@@ -21,9 +21,7 @@ def train_and_log(data: Path, out: Path, track: bool = True) -> tuple[TrainingRe
     """Train on a world folder with a progress display; log to MLflow unless `track` is False."""
     settings = get_settings()
     tables = read_tables(data)
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
-    ) as bar:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("training", total=None)
         result = run_training(
             tables,
@@ -65,9 +63,7 @@ def format_metrics(metrics: dict) -> str:
 
 
 def train(
-    data: Annotated[Path, typer.Option("--data", help="World folder (Parquet tables).")] = Path(
-        "data/synthetic/demo"
-    ),
+    data: Annotated[Path, typer.Option("--data", help="World folder (Parquet tables).")] = Path("data/synthetic/demo"),
     out: Annotated[Path, typer.Option("--out", help="Folder for model bundles.")] = Path("models"),
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
 ) -> None:
@@ -80,6 +76,19 @@ def train(
     typer.echo(format_metrics(result.metrics))
 
 
+def load_scorer_and_claims(model: Path, claims: Path, lines: Path | None) -> tuple[Scorer, ClaimBatch]:
+    """The bundle and the valid claims of a file, the first 20 rejected rows printed to stderr (for `score` and
+    `explain`); a refused bundle or an unreadable file ends the command with its message."""
+    try:
+        scorer = Scorer.load(model)
+        batch = load_claim_batch(claims, lines, set(scorer.builder.categories_["payer_id"]))
+    except (BundleError, TableValidationError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    for p in batch.rejected.head(20).itertuples():
+        typer.echo(f"rejected {p.table} row {p.row} (claim {p.claim_id}): column {p.column!r}: {p.problem}", err=True)
+    return scorer, batch
+
+
 def score(
     model: Annotated[Path, typer.Option("--model", help="Model bundle folder.")],
     claims: Annotated[Path, typer.Option("--claims", help="Claims file (Parquet/CSV) or a world folder.")],
@@ -87,15 +96,7 @@ def score(
     lines: Annotated[Path | None, typer.Option("--lines", help="Claim lines file (Parquet/CSV).")] = None,
 ) -> None:
     """Score claims in batch: risk, category probabilities, likely category, model version."""
-    try:
-        scorer = Scorer.load(model)
-        batch = load_claim_batch(claims, lines, set(scorer.builder.categories_["payer_id"]))
-    except (BundleError, TableValidationError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
-    for p in batch.rejected.head(20).itertuples():
-        typer.echo(
-            f"rejected {p.table} row {p.row} (claim {p.claim_id}): column {p.column!r}: {p.problem}", err=True
-        )
+    scorer, batch = load_scorer_and_claims(model, claims, lines)
     if batch.claims.empty:
         raise fail("no valid claims to score")
     scored = scorer.score(batch.claims, batch.lines)
@@ -104,9 +105,7 @@ def score(
         scored.to_csv(out, index=False)
     else:
         scored.to_parquet(out, index=False)
-    typer.echo(
-        f"scored {len(scored):,} claims ({len(batch.rejected['claim_id'].unique()):,} rejected) -> {out}"
-    )
+    typer.echo(f"scored {len(scored):,} claims ({len(batch.rejected['claim_id'].unique()):,} rejected) -> {out}")
 
 
 def register(app: typer.Typer) -> None:
