@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,7 +21,7 @@ def run_service(host: str, port: int, workers: int, log_level: str) -> None:
 
     from denial_ml.api.observability import logging_config
 
-    uvicorn.run(
+    config = uvicorn.Config(
         APP,
         factory=True,
         host=host,
@@ -29,6 +30,24 @@ def run_service(host: str, port: int, workers: int, log_level: str) -> None:
         access_log=False,  # the service logs its own access line, with the request id and no query values
         log_config=logging_config(log_level),
     )
+    if workers == 1:
+        uvicorn.Server(config).run()
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[bind_nodelay_socket(config)]).run()
+
+
+def bind_nodelay_socket(config: Any) -> socket.socket:
+    """The workers' shared listening socket, with TCP_NODELAY (accepted connections inherit it).
+
+    uvicorn makes this socket without IPPROTO_TCP, so asyncio does not set TCP_NODELAY on the connections it
+    accepts, and every keep-alive response waited ~40 ms for a delayed ACK (measured: p50 48 ms at 200/s with two
+    workers, 5 ms with one; 4.8 ms with two once set).
+    """
+    sock = config.bind_socket()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def serve(
