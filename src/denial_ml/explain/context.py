@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from denial_ml.features.arrays import day_number
 from denial_ml.features.build import FeatureBuilder
 
 
@@ -56,23 +57,13 @@ class ClaimView:
     def worst_procedure(self) -> tuple[str, float, float, float]:
         """The line code this payer denied most often recently: (code, recent rate, long-run rate, n history)."""
         if "worst" not in self.cache:
-            self.cache["worst"] = _worst_procedure(self)
+            fill_worst_procedures([self])
         return self.cache["worst"]
 
 
-def _worst_procedure(view: ClaimView) -> tuple[str, float, float, float]:
-    codes = view.codes() or [""]
-    keys = np.array([f"{view.payer}|{c}" for c in codes], dtype=object)
-    recent, overall, n_recent = _procedure_rates(
-        view.builder, keys, np.full(len(codes), _day_number(view.claim["submission_date"]))
-    )
-    j = int(np.nanargmax(np.nan_to_num(recent, nan=-1.0)))
-    return codes[j], float(recent[j]), float(overall[j]), float(n_recent[j])
-
-
 def fill_worst_procedures(views: list[ClaimView]) -> None:
-    """Cache every view's worst procedure from one pass over the history index (claim by claim it costs ~70 µs
-    each); the same first-highest-recent-rate choice as `ClaimView.worst_procedure`."""
+    """Cache every view's worst procedure (`ClaimView.worst_procedure`) from one pass over the history index: for
+    a batch, one query of all lines instead of one per claim (~70 µs each); a single claim is a batch of one."""
     if not views:
         return
     codes = [v.codes() or [""] for v in views]
@@ -80,7 +71,7 @@ def fill_worst_procedures(views: list[ClaimView]) -> None:
     flat = [c for cs in codes for c in cs]
     payers = [v.payer for v in views]
     keys = np.array([f"{payers[i]}|{c}" for i, c in zip(owner.tolist(), flat, strict=True)], dtype=object)
-    days = np.array([_day_number(v.claim["submission_date"]) for v in views], dtype=np.int64)[owner]
+    days = np.array([day_number(v.claim["submission_date"]) for v in views]).astype(np.int64)[owner]
     recent, overall, n_recent = _procedure_rates(views[0].builder, keys, days)
     order = np.lexsort((np.arange(len(flat)), -np.nan_to_num(recent, nan=-1.0), owner))
     _, first = np.unique(owner[order], return_index=True)
@@ -97,11 +88,6 @@ def _procedure_rates(builder: FeatureBuilder, keys: np.ndarray, days: np.ndarray
     recent = np.where(n_recent > 0, (now["denied"] - then["denied"]) / np.maximum(n_recent, 1), np.nan)
     overall = np.where(now["n"] > 0, now["denied"] / np.maximum(now["n"], 1), np.nan)
     return recent, overall, n_recent
-
-
-def _day_number(value: object) -> int:
-    """Days since 1970-01-01 of one date (a Series round trip through `to_days` costs ~0.3 ms per claim)."""
-    return int(np.datetime64(pd.Timestamp(value), "D").astype(np.int64))
 
 
 def claim_views(claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray, builder: FeatureBuilder) -> list[ClaimView]:
