@@ -31,7 +31,10 @@ def run_service(host: str, port: int, workers: int, log_level: str) -> None:
         log_config=logging_config(log_level),
     )
     if workers == 1:
-        uvicorn.Server(config).run()
+        server = uvicorn.Server(config)
+        server.run()
+        if not server.started:  # as `uvicorn.run` does: a failed start-up is a failed command
+            raise SystemExit(3)
         return
     from uvicorn.supervisors import Multiprocess
 
