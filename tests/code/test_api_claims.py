@@ -14,17 +14,13 @@ from denial_ml.api.testing import issue_keys, make_services, world_claims
 from denial_ml.api.validation import check_claims, claims_frame, lines_frame
 from denial_ml.explain.explainer import Explainer
 from denial_ml.schemas import validate_table
-from denial_ml.store.testing import migrated_database
+from denial_ml.store.testing import sqlite_database
 
 pytestmark = pytest.mark.xdist_group("model")
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory):
-    """SQLite only (overrides the shared fixture): these tests are about the model side of the service; the
-    store's two backends are exercised by test_api_worklist.py."""
-    with migrated_database("sqlite", tmp_path_factory.mktemp("sqlite")) as url:
-        yield url
+# SQLite only (overrides the shared two-backend fixture): these tests are about the model side of the service.
+database_url = pytest.fixture(scope="module", name="database_url")(sqlite_database)
 
 
 @pytest.fixture

@@ -10,17 +10,13 @@ from fastapi.testclient import TestClient
 from denial_ml.api import services as api_services
 from denial_ml.api.app import create_app
 from denial_ml.api.testing import issue_keys, make_services, private_values, world_claims
-from denial_ml.store.testing import migrated_database, sample_items
+from denial_ml.store.testing import sample_items, sqlite_database
 
 pytestmark = pytest.mark.xdist_group("model")
 
 
-@pytest.fixture(scope="module")
-def database_url(tmp_path_factory):
-    """SQLite only (overrides the shared fixture): these tests are about the model side of the service; the
-    store's two backends are exercised by test_api_worklist.py."""
-    with migrated_database("sqlite", tmp_path_factory.mktemp("sqlite")) as url:
-        yield url
+# SQLite only (overrides the shared two-backend fixture): these tests are about the model side of the service.
+database_url = pytest.fixture(scope="module", name="database_url")(sqlite_database)
 
 
 NAME = "Jane Q. Roe"

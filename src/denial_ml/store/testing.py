@@ -108,6 +108,13 @@ def backend_params() -> list[Any]:
     return [pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+def sqlite_database(tmp_path_factory: Any) -> Iterator[str]:
+    """A migrated SQLite worklist: test modules about the model side of the service use it in place of the
+    two-backend `database_url` fixture (the store's backends are exercised by the store and worklist tests)."""
+    with migrated_database("sqlite", tmp_path_factory.mktemp("sqlite")) as url:
+        yield url
+
+
 @contextmanager
 def migrated_database(backend: str, tmp_dir: Path) -> Iterator[str]:
     """Yield the URL of a new, migrated worklist database; PostgreSQL skips the test when unreachable.
