@@ -93,7 +93,7 @@ def check_authorization(v: ClaimView) -> Iterator[Finding]:
             "AUTH_MISSING",
             "error",
             "prior_auth_number",
-            f"{v.payer} requires prior authorization for {', '.join(required)} and the claim has none.",
+            f"{v.payer} requires prior authorization for {v.describe_auth_codes(required)} and the claim has none.",
             "Obtain the authorization (or a retro-authorization) and enter its number.",
             "authorization",
         )

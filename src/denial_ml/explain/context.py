@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.features.arrays import day_number
+from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
+from denial_ml.features.auth_practice import learnt_shares
 from denial_ml.features.build import FeatureBuilder
 
 
@@ -45,9 +47,35 @@ class ClaimView:
         return list(dict.fromkeys(line["procedure_code"] for line in self.lines))
 
     def auth_required_codes(self) -> list[str]:
-        """Codes on the claim for which this payer requires prior authorization."""
-        keys = self.builder.auth_required_keys_
-        return [c for c in self.codes() if f"{self.payer}|{c}" in keys]
+        """Codes on the claim for which this payer requires prior authorization: published, or learnt from the
+        practice's recent claims (`learnt_auth_shares`)."""
+        keys, learnt = self.builder.auth_required_keys_, self.learnt_auth_shares()
+        return [c for c in self.codes() if f"{self.payer}|{c}" in keys or c in learnt]
+
+    def learnt_auth_shares(self) -> dict[str, float]:
+        """Codes on the claim not on the payer's published list whose recent claims mostly carried an
+        authorization for them (see `denial_ml.features.auth_practice`): code -> share authorized."""
+        if "learnt" not in self.cache:
+            learnable = self.builder.learnable_auth_keys_
+            keys = [f"{self.payer}|{c}" for c in self.codes()]
+            keys = [k for k in keys if k in learnable and k not in self.builder.auth_required_keys_]
+            index = self.builder.snapshot_.indexes.get(AUTH_INDEX)
+            day = day_number(self.claim.get("submission_date")) if keys else np.nan
+            shares = learnt_shares(index, keys, int(day)) if day == day else {}
+            self.cache["learnt"] = {key.split("|", 1)[1]: share for key, share in shares.items()}
+        return self.cache["learnt"]
+
+    def describe_auth_codes(self, codes: list[str]) -> str:
+        """The codes, with the evidence for each requirement the practice learnt rather than read on the payer's
+        list ("97110 (not on COM01's published list; 95% of recent 97110 lines to COM01 carried one)")."""
+        learnt = self.learnt_auth_shares()
+        return ", ".join(
+            f"{code} (not on {self.payer}'s published list; {learnt[code]:.0%} of recent {code} lines to "
+            f"{self.payer} carried an authorization for it)"
+            if code in learnt
+            else code
+            for code in codes
+        )
 
     def auth_record(self) -> tuple[float, float, str, float] | None:
         """The authorization on file for the claim's number: (start day, end day, " codes ", units)."""

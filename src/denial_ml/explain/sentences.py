@@ -32,7 +32,8 @@ def _authorization(v: ClaimView) -> Sentence:
     if required and not number:
         codes = ", ".join(required)
         return (
-            f"No prior authorization number on the claim; {v.payer} requires one for {codes}.",
+            f"No prior authorization number on the claim; {v.payer} requires one for "
+            f"{v.describe_auth_codes(required)}.",
             f"Obtain prior authorization for {codes} from {v.payer} (or a retro-authorization) and enter its number.",
         )
     if number and record is None:

@@ -17,6 +17,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
 from denial_ml.features import line_features as lf
 from denial_ml.features.arrays import claim_arrays, claim_arrays_from_records, line_arrays, line_arrays_from_records
+from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
+from denial_ml.features.auth_practice import learnable_keys, learnt_lines
 from denial_ml.features.coverage import COVERAGE_FEATURES, coverage_features, index_spells
 from denial_ml.features.history import to_days
 from denial_ml.features.history_features import HISTORY_FEATURES, claim_history, line_history
@@ -108,6 +110,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         self.timely_days_ = dict(zip(payers["payer_id"], payers["timely_filing_days"].astype(float), strict=True))
         pairs = payers.set_index("payer_id")["auth_required_codes"].fillna("").str.split(" ").explode()
         self.auth_required_keys_ = set(pairs.index + "|" + pairs.astype(str))
+        self.learnable_auth_keys_ = learnable_keys(snapshot.indexes.get(AUTH_INDEX))
         providers = ref["providers"]
         self.specialty_ = dict(zip(providers["provider_npi"], providers["specialty"], strict=True))
         patients = ref["patients"]
@@ -252,13 +255,15 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         pair, pair_payer, pair_combo = encode_pairs(payer[c], len(combo_line), combo)
         pair_payers, pair_line = payers[pair_payer], combo_line[pair_combo]
         proc_keys = join_keys(pair_payers, code[pair_line])
+        day = a["submit_day"].astype(np.int64)
+        learnt = learnt_lines(self.snapshot_.indexes.get(AUTH_INDEX), (pair, proc_keys), day[c])
         auth = lf.auth_match(
             self.auths_,
             a["auth_number"],
             a["service_day"],
             c,
             code,
-            in_set(self.auth_required_keys_, proc_keys)[pair],
+            in_set(self.auth_required_keys_, proc_keys)[pair] | learnt,
         )
         flags["auth_required"] = auth["required"]
         flags["auth_code_mismatch"] = auth["mismatch"]
@@ -280,7 +285,6 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             auth_expired=auth["expired"],
             auth_units_exceeded=lf.units_exceeded(c, units, auth, n),
         )
-        day = a["submit_day"].astype(np.int64)
         hist, prior = claim_history(self.snapshot_.indexes, day, keys, self.smoothing)
         out.update(hist)
         mod_keys = []

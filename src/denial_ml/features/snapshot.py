@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
+from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
+from denial_ml.features.auth_practice import build_auth_index
 from denial_ml.features.history import HistoryIndex, build_index, to_days
 from denial_ml.labels import label_claims
 
@@ -78,6 +80,7 @@ class Snapshot:
                 pd.DataFrame({"one": np.ones(len(line_sub))}),
             ),
             "all": build_index(pd.Series(["all"] * len(events)), day, values[["denied"]]),
+            AUTH_INDEX: build_auth_index(claims, lines, tables["authorizations"]),
         }
         reference = {name: tables[name] for name in REFERENCE_TABLES}
         return cls(reference=reference, indexes=indexes)
