@@ -30,7 +30,9 @@ DENIAL_PARAMS = {
     "feature_fraction": 1.0,
     "bagging_fraction": 1.0,
     "bagging_freq": 0,
-    "lambda_l2": 1.0,
+    # Chosen on worlds other than the reported one (200k, seeds 1 and 2; 4 runs each with a random column added to
+    # perturb the trees): mean test ROC-AUC 0.8651 at 5 against 0.8645 at 1, 0.8644 at 10.
+    "lambda_l2": 5.0,
     "max_cat_to_onehot": 8,
     "max_cat_threshold": 32,
     "cat_smooth": 10.0,
@@ -48,6 +50,7 @@ CATEGORY_PARAMS = {
     "num_leaves": 15,
     "max_depth": 5,
     "learning_rate": 0.15,
+    "lambda_l2": 1.0,
 }
 
 
