@@ -136,8 +136,8 @@ def explain_rows(
     factors = recovery_factors()
     contrib = factor_contributions(booster, X, grouping_matrix(list(X.columns), factors))
     top = top_indexes(contrib.factors, k)
-    names = payer_names if payer_names is not None else pd.Series(dtype=str)
-    payer = ranked["payer_id"].map(names).fillna(ranked["payer_id"]).to_numpy()
+    names = dict(payer_names) if payer_names is not None else {}
+    payer = [names.get(p, p) for p in ranked["payer_id"].tolist()]
     records = ranked.to_dict("records")
     out = []
     for i, row in enumerate(records):
