@@ -247,6 +247,8 @@ TRUTH = pa.DataFrameSchema(
         "claim_id": _str(unique=True),
         "denial_probability": pa.Column(float, checks=[pa.Check.in_range(0, 1)], coerce=True),
         "denial_cause": _isin(("",) + CATEGORIES),
+        # The most probable cause should the claim be denied (Bayes-optimal, all hidden facts known).
+        "likely_cause": _isin(("",) + CATEGORIES),
         "overturn_probability": pa.Column(
             float, checks=[pa.Check.in_range(0, 1)], nullable=True, coerce=True
         ),

@@ -100,6 +100,21 @@ def test_truth_cause_matches_the_remittance_category(small_world):
     assert truth.loc[denied["claim_id"], "overturn_probability"].notna().all()
 
 
+def test_truth_likely_cause_is_the_most_probable_cause(small_world):
+    """`likely_cause` is the Bayes-optimal guess of the cause: right on most denials, and on late claims it is
+    timely filing (the filing-limit hazard dwarfs every other)."""
+    truth = small_world["truth"]
+    denied = truth[truth["denial_cause"] != ""]
+    hit = (denied["likely_cause"] == denied["denial_cause"]).mean()
+    assert 0.6 < hit < 0.95  # far above the commonest category's share, below 1: the race is random
+    assert hit > denied["denial_cause"].value_counts(normalize=True).max() + 0.25
+    claims = small_world["claims"].merge(truth, on="claim_id")
+    limit = claims["payer_id"].map(small_world["payers"].set_index("payer_id")["timely_filing_days"])
+    late = (claims["submission_date"] - claims["service_date_from"]).dt.days > limit
+    assert late.sum() > 20 and (claims.loc[late, "likely_cause"] == "timely_filing").all()
+    assert truth["likely_cause"].isin(["", *CATEGORIES]).all() and (truth["likely_cause"] != "").all()
+
+
 def test_pre_submission_tables_do_not_depend_on_outcomes(monkeypatch):
     """Leakage: flip every payer decision; claims, lines and authorizations must not change at all."""
     base = generate_world(4_000, seed=3)

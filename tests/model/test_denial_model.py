@@ -108,6 +108,9 @@ def test_metrics_file_carries_required_figures(trained):
     assert metrics["roc_auc"] > metrics["baselines"]["payer_procedure_rate"]["roc_auc"]
     assert metrics["ece"] < 0.03
     assert metrics["category_accuracy"] > 0.6
+    # The explanations' ceiling: the truth's most probable cause on the same claims (ours is measured against it).
+    assert 0.6 < metrics["truth_explanation_top1_accuracy"] <= 1
+    assert metrics["explanation_top1_accuracy"] > metrics["truth_explanation_top1_accuracy"] - 0.1
     assert {p.name for p in (result.bundle / "plots").iterdir()} == {
         "roc.png",
         "precision_recall.png",

@@ -58,7 +58,9 @@ def format_metrics(metrics: dict) -> str:
         )
     if "explanation_top1_accuracy" in test:
         by_cause = ", ".join(f"{c} {v:.2f}" for c, v in test["explanation_top1_accuracy_by_cause"].items())
-        lines.append(f"explanation top-1 accuracy: {test['explanation_top1_accuracy']:.3f} ({by_cause})")
+        ceiling = test.get("truth_explanation_top1_accuracy")
+        truth = f"; truth's most probable cause {ceiling:.3f}" if ceiling is not None else ""
+        lines.append(f"explanation top-1 accuracy: {test['explanation_top1_accuracy']:.3f} ({by_cause}{truth})")
     return "\n".join(lines)
 
 

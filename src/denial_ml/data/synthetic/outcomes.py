@@ -183,6 +183,20 @@ def decide_denials(
     return prob, denied, mech, line_row
 
 
+def likely_causes(H_claim: np.ndarray, H_line: np.ndarray, line_claim: np.ndarray) -> np.ndarray:
+    """Each claim's most probable denial category should it be denied: in the exponential race a mechanism wins
+    with probability h / sum(h) whether or not the claim is denied, so the category with the largest summed hazard
+    is the Bayes-optimal guess of the cause, knowing everything the world knows (the explanations' ceiling)."""
+    n = H_claim.shape[0]
+    category = np.array([m.category for m in MECHANISMS], dtype=object)
+    names = np.unique(category)
+    by_mechanism = H_claim + np.stack(
+        [np.bincount(line_claim, weights=H_line[:, j], minlength=n) for j in range(H_line.shape[1])], axis=1
+    )
+    by_category = np.stack([by_mechanism[:, category == c].sum(axis=1) for c in names], axis=1)
+    return np.where(by_category.max(axis=1) > 0, names[by_category.argmax(axis=1)], "")
+
+
 def adjudication_dates(rng: np.random.Generator, claims: pd.DataFrame, timeline: WorldTimeline) -> np.ndarray:
     """Remittance dates; NaT for claims still pending at the end of history."""
     median = lookup(claims["payer_id"], {p.payer_id: p.adjudication_days for p in PAYERS}, dtype=float)

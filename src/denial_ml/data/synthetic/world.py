@@ -79,6 +79,7 @@ def generate_world(
     payer_side = remit.build_remittances(rng, head, ln, adjudicated, mech, line_row)
 
     step("appeals")
+    likely = outcomes.likely_causes(H_claim, H_line, ln["_c"].to_numpy())
     truth, appeal_table = _truth_and_appeals(
         rng,
         head,
@@ -102,7 +103,7 @@ def generate_world(
         "authorizations": auth_table,
         **payer_side,
         "appeals": appeal_table,
-        "truth": truth,
+        "truth": truth.assign(likely_cause=pd.array(likely, dtype=truth["denial_cause"].dtype)),
     }
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
 
