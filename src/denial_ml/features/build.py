@@ -14,72 +14,18 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
 from denial_ml.features import line_features as lf
 from denial_ml.features.arrays import claim_arrays, claim_arrays_from_records, line_arrays, line_arrays_from_records
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import learnable_keys, learnt_lines
-from denial_ml.features.coverage import COVERAGE_FEATURES, coverage_features, index_spells
+from denial_ml.features.coverage import coverage_features, index_spells
 from denial_ml.features.history import to_days
 from denial_ml.features.history_features import HISTORY_FEATURES, claim_history, line_history
 from denial_ml.features.line_features import join_keys
 from denial_ml.features.lookup import encode, encode_pairs, in_set, map_floats, map_keys
 from denial_ml.features.snapshot import Snapshot
+from denial_ml.features.spec import CATEGORICAL, NUMERIC_FEATURES
 
-CATEGORICAL: dict[str, list[str]] = {
-    "payer_id": [],  # filled from the snapshot's payers at fit time
-    "payer_type": ["medicare", "medicare_advantage", "medicaid", "commercial", "tricare"],
-    "claim_type": ["837P", "837I"],
-    "place_of_service": ["02", "10", "11", "12", "19", "21", "22", "24", "81"],
-    "specialty": [
-        "primary_care",
-        "physical_therapy",
-        "behavioral_health",
-        "radiology",
-        "cardiology",
-        "orthopedics",
-        "dermatology",
-        "unknown",
-    ],
-    "primary_procedure": sorted(PROCEDURE_BY_CODE),
-    "principal_dx_group": sorted({d.group for d in DIAGNOSIS_BY_CODE.values()}),
-    "eligibility_status": ["active", "inactive", "unknown"],
-}
-NUMERIC_FEATURES = [
-    "n_dx",
-    "inactive_dx",
-    "missing_rendering_npi",
-    "lag_days",
-    "filing_days_left",
-    "past_filing_limit",
-    "eligibility_checked",
-    "eligibility_check_gap",
-    "member_id_known",
-    *COVERAGE_FEATURES,
-    "patient_age",
-    "is_replacement",
-    "log_total_charge",
-    "missing_25",
-    "therapy_without_gp",
-    "telehealth_without_modifier",
-    "invalid_modifier",
-    "mod59_on_97140",
-    "has_mod_25",
-    "has_mod_59",
-    "missing_pointer",
-    "line_dx_misfit",
-    "auth_required",
-    "auth_code_mismatch",
-    "n_lines",
-    "total_units",
-    "max_units",
-    "n_modifiers",
-    "auth_number_present",
-    "auth_found",
-    "auth_expired",
-    "auth_units_exceeded",
-    "dup_earlier_claims",
-]
 _BLOCK = 4096  # rows per block when filling the feature matrix
 
 

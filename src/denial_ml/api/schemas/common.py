@@ -1,0 +1,48 @@
+"""Field types the request and response bodies share: dates, money, codes, categories and statuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    Strict,
+)
+
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.store.status import ROUTES, STATUSES
+
+MAX_BATCH = 10_000
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+ICD10 = r"^[A-Z][0-9][0-9A-Z]{1,5}$"  # ICD-10-CM without the dot
+MODIFIER_CODE = r"^[A-Z0-9]{2}$"  # the data model's MODIFIER minus its empty alternative
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Route = Literal[ROUTES]  # type: ignore[valid-type]
+
+
+def _in_range(day: dt.date) -> dt.date:
+    # The feature pipeline holds dates as datetime64[ns]; keep them far inside its range.
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"date must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+def _iso_text(value: Any) -> Any:
+    # Input models are strict (JSON types only: no "5" for 5, no 0 for a date); dates come as ISO text.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and ISO_DATE.match(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+Day = Annotated[dt.date, Strict(False), BeforeValidator(_iso_text), AfterValidator(_in_range)]
+Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+Text = Annotated[str, Field(min_length=1, max_length=64)]
+Modifier = Annotated[str, Field(pattern=MODIFIER_CODE)]

@@ -1,0 +1,186 @@
+"""Bodies of the worklist routes: items, pages, notes, history, updates and recorded outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+)
+
+from denial_ml.api.schemas.common import (
+    Category,
+    Money,
+    Route,
+    Status,
+    Text,
+)
+
+
+class WorklistItemOut(BaseModel):
+    """A denied claim on the appeal worklist."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    claim_id: str
+    payer_id: str
+    payer_name: str | None
+    category: str
+    carc: str | None
+    denied_amount: float
+    expected_payment: float
+    p_overturn: float
+    expected_recovery: float
+    priority: float
+    route: str
+    route_reason: str | None
+    appeal_deadline: dt.date | None
+    days_left: int | None
+    status: str
+    assignee: str | None
+    version: int = Field(description="Send it back with PATCH; a changed item answers 409.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    model_version: str | None
+    appealed_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    recovered_amount: float | None
+
+
+class WorklistQuery(BaseModel):
+    """Filters and paging of the worklist; an unknown parameter is refused (a typo must not widen the list)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payer: str | None = Field(None, max_length=200, description="Payer id or exact payer name.")
+    category: Category | None = None
+    status: Status | None = None
+    assignee: str | None = Field(None, max_length=100)
+    route: Route | None = None
+    min_expected_recovery: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
+    deadline_within_days: int | None = Field(
+        None, ge=0, le=3650, description="Appeal deadline between today and today + N days."
+    )
+    offset: int = Field(0, ge=0, le=10_000_000)
+    limit: int = Field(50, ge=1, le=1000)
+
+
+class WorklistPage(BaseModel):
+    """A page of the worklist, highest expected recovery first."""
+
+    items: list[WorklistItemOut]
+    total: int
+    offset: int
+    limit: int
+
+
+class NoteOut(BaseModel):
+    """A note on an item."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: dt.datetime
+    actor: str
+    text: str
+
+
+class HistoryOut(BaseModel):
+    """One change of one field, with who made it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: dt.datetime
+    actor: str
+    field: str
+    old: str | None
+    new: str | None
+    note: str | None
+
+
+class ItemExplanation(BaseModel):
+    """Why the item is routed and ranked as it is."""
+
+    route: str
+    route_reason: str | None
+    factors: list[dict[str, Any]] = Field(
+        description="Top recovery-model factors, largest |contribution| first: {factor, label, contribution "
+        "(TreeSHAP, log-odds of overturn), direction ('raises' or 'lowers'), sentence}."
+    )
+
+
+class WorklistItemDetail(WorklistItemOut):
+    """An item with its explanation, notes and history."""
+
+    explanation: ItemExplanation
+    notes: list[NoteOut]
+    history: list[HistoryOut]
+
+
+class WorklistPatch(BaseModel):
+    """A change to an item, made only if it is still at `version`."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"version": 1, "status": "in_progress", "assignee": "jlee"}]},
+    )
+
+    version: int = Field(ge=1)
+    status: Status | None = None
+    assignee: str | None = Field(None, max_length=100, description='"" unassigns.')
+    note: str | None = Field(None, min_length=1, max_length=4000)
+
+
+class OutcomeIn(BaseModel):
+    """A recorded outcome: the payer's appeal decision, or what became of the denied claim."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    claim_id: Text
+    outcome: Literal["overturned", "upheld", "resubmitted", "written_off"]
+    recovered_amount: Money | None = Field(None, description="Dollars recovered; with overturned/upheld only.")
+    note: str | None = Field(None, min_length=1, max_length=4000)
+
+
+class OutcomesRequest(BaseModel):
+    """Outcomes to record, each applied on its own."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {"outcomes": [{"claim_id": "CLM000012345", "outcome": "overturned", "recovered_amount": 312.5}]}
+            ]
+        },
+    )
+
+    outcomes: list[OutcomeIn] = Field(min_length=1, max_length=1000)
+
+
+class OutcomeRecorded(BaseModel):
+    """An outcome written to the item and its history."""
+
+    claim_id: str
+    item_id: int
+    status: str
+    version: int
+
+
+class OutcomeRejected(BaseModel):
+    """An outcome that could not be recorded."""
+
+    index: int
+    claim_id: str
+    error: str
+
+
+class OutcomesResponse(BaseModel):
+    """What was recorded and what was refused."""
+
+    recorded: list[OutcomeRecorded]
+    rejected: list[OutcomeRejected]
