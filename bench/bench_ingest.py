@@ -25,10 +25,7 @@ SOURCES = (
     "pyx12__835_4010_reversal.txt",
 )
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "x12" / "835"
-ISA = (
-    "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       "
-    "*250301*1200*^*00501*000000001*0*P*:~\n"
-)
+ISA = "ISA*00*          *00*          *ZZ*PAYER          *ZZ*PROVIDER       *250301*1200*^*00501*000000001*0*P*:~\n"
 HEADER = (
     "BPR*I*1000*C*ACH*CCP*01*999999999*DA*123456*1234567890**01*999988880*DA*98765*20250320~\n"
     "TRN*1*12345*1512345678~\nDTM*405*20250318~\nN1*PR*PAYER~\nN1*PE*CLINIC*XX*1234567893~\nLX*1~\n"

@@ -31,9 +31,7 @@ def _money(nullable: bool = False) -> pa.Column:
 
 
 def _int(min_value: int = 0, nullable: bool = False) -> pa.Column:
-    return pa.Column(
-        "Int64" if nullable else "int64", checks=[pa.Check.ge(min_value)], nullable=nullable, coerce=True
-    )
+    return pa.Column("Int64" if nullable else "int64", checks=[pa.Check.ge(min_value)], nullable=nullable, coerce=True)
 
 
 def _bool() -> pa.Column:
@@ -140,9 +138,7 @@ CLAIM_LINES = pa.DataFrameSchema(
         "modifier_4": _code(MODIFIER, nullable=True),
         "units": _int(1),  # SV104 / SV205
         "line_charge": _money(),  # SV102 / SV203
-        "diagnosis_pointers": _str(
-            nullable=True
-        ),  # SV107: space-separated 1-based indexes into diagnosis_codes
+        "diagnosis_pointers": _str(nullable=True),  # SV107: space-separated 1-based indexes into diagnosis_codes
         "service_date": _date(),  # DTP*472
         "revenue_code": _str(nullable=True),  # SV201 (837I only)
     },
@@ -205,9 +201,7 @@ ADJUSTMENTS = pa.DataFrameSchema(
     {
         "remit_id": _str(),
         "claim_id": _str(),
-        "line_number": _int(
-            1, nullable=True
-        ),  # SVC ordinal (remittance_lines.line_number); empty: claim level
+        "line_number": _int(1, nullable=True),  # SVC ordinal (remittance_lines.line_number); empty: claim level
         "group_code": _isin(GROUP_CODES),  # CAS01
         "carc": _str(),  # CAS02/05/...
         "amount": pa.Column(float, coerce=True),  # CAS03/06/...
@@ -249,9 +243,7 @@ TRUTH = pa.DataFrameSchema(
         "denial_cause": _isin(("",) + CATEGORIES),
         # The most probable cause should the claim be denied (Bayes-optimal, all hidden facts known).
         "likely_cause": _isin(("",) + CATEGORIES),
-        "overturn_probability": pa.Column(
-            float, checks=[pa.Check.in_range(0, 1)], nullable=True, coerce=True
-        ),
+        "overturn_probability": pa.Column(float, checks=[pa.Check.in_range(0, 1)], nullable=True, coerce=True),
     },
     strict=True,
     name="truth",

@@ -123,10 +123,7 @@ def test_preventable_report_ordered_by_dollars(facts: pd.DataFrame) -> None:
     ]
     assert table["denied_dollars"].tolist() == [700.0, 280.0, 250.0, 90.0, 40.0]
     assert table["denied"].tolist() == [2, 2, 1, 1, 1]
-    assert (
-        table.loc["coding and documentation", "categories"]
-        == "coding, missing_information, medical_necessity"
-    )
+    assert table.loc["coding and documentation", "categories"] == "coding, missing_information, medical_necessity"
     assert table["share_of_dollars"].sum() == pytest.approx(1.0)
     assert table.loc["prior authorization", "recovered_dollars"] == 150.0
 

@@ -148,8 +148,6 @@ def test_report_command_errors_are_one_line_and_write_nothing(tmp_path: Path) ->
     write_tables(tables, tmp_path / "partial")
     partial = runner.invoke(_cli(), ["report", "--data", str(tmp_path / "partial"), "--out", str(out)])
     assert partial.exit_code == 2 and "table 'appeals' is missing" in partial.output
-    bad_date = runner.invoke(
-        _cli(), ["report", "--data", str(tmp_path), "--out", str(out), "--as-of", "soon"]
-    )
+    bad_date = runner.invoke(_cli(), ["report", "--data", str(tmp_path), "--out", str(out), "--as-of", "soon"])
     assert bad_date.exit_code == 2 and "--as-of must be a date" in bad_date.output
     assert not out.exists() and not out.with_suffix(".json").exists()

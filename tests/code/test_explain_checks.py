@@ -175,9 +175,7 @@ def test_coverage_end_counts_only_once_the_enrollment_feed_could_know_it(world_a
     ended = FeatureBuilder().fit({**world, "coverages": _ended_coverage(world, claim)})
     end = claim["service_date_from"].iloc[0] - pd.Timedelta(days=60)
     service = end + pd.Timedelta(days=10)  # after the end: not covered, once the end is known
-    early = claim.assign(
-        service_date_from=service, submission_date=end + pd.Timedelta(days=ENROLLMENT_DELAY_DAYS - 1)
-    )
+    early = claim.assign(service_date_from=service, submission_date=end + pd.Timedelta(days=ENROLLMENT_DELAY_DAYS - 1))
     on_time = early.assign(submission_date=end + pd.Timedelta(days=ENROLLMENT_DELAY_DAYS))
     assert ended.transform(early, lines)["coverage_on_file"].iloc[0] == 1  # not yet known: still open
     assert ended.transform(on_time, lines)["coverage_on_file"].iloc[0] == 0

@@ -21,9 +21,7 @@ def test_schema_error_names_table_column_row_and_problem(tiny):
     with pytest.raises(TableValidationError) as err:
         validate_table("claims", claims)
     message = str(err.value)
-    assert (
-        "table 'claims'" in message and "'claim_type'" in message and "row 3" in message and "837X" in message
-    )
+    assert "table 'claims'" in message and "'claim_type'" in message and "row 3" in message and "837X" in message
 
 
 def test_missing_column_is_named(tiny):

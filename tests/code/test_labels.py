@@ -92,9 +92,7 @@ def _tables():
 def test_denial_rule_on_known_cases():
     labels = label_claims(*_tables()).set_index("claim_id")
     assert len(labels) == 7  # one row per adjudicated claim, reversal pair included once
-    assert (
-        labels.loc["denied_clp4", "denied"] and labels.loc["denied_clp4", "denial_category"] == "eligibility"
-    )
+    assert labels.loc["denied_clp4", "denied"] and labels.loc["denied_clp4", "denial_category"] == "eligibility"
     assert not labels.loc["paid_clean", "denied"]  # CO-45 is a contractual write-down, not a denial
     assert labels.loc["zero_paid_co197", "denied"]
     assert labels.loc["zero_paid_co197", "denial_category"] == "authorization"

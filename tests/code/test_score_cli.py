@@ -12,9 +12,7 @@ pytestmark = pytest.mark.xdist_group("model")
 
 
 def run(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "denial_ml.cli", *args], capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([sys.executable, "-m", "denial_ml.cli", *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture

@@ -16,17 +16,13 @@ def test_deadline_passed_leaves_the_appeal_list_with_its_reason() -> None:
     frame = pd.DataFrame({"appeal_deadline": pd.to_datetime(["2025-03-01", "2025-03-10", "2025-02-27"])})
     left = days_left(frame, pd.Timestamp("2025-03-01"))
     assert left.tolist() == [0.0, 9.0, -2.0]
-    route, reason = route_denials(
-        pd.Series(["coding"] * 3), pd.Series(["4"] * 3), pd.Series([False] * 3), left
-    )
+    route, reason = route_denials(pd.Series(["coding"] * 3), pd.Series(["4"] * 3), pd.Series([False] * 3), left)
     assert route.tolist() == ["appeal", "appeal", "write_off"]
     assert reason.tolist() == ["", "", "appeal deadline passed"]
 
 
 def test_routes_of_non_appealable_and_resubmit_denials() -> None:
-    category = pd.Series(
-        ["duplicate", "missing_information", "authorization", "eligibility", "medical_necessity"]
-    )
+    category = pd.Series(["duplicate", "missing_information", "authorization", "eligibility", "medical_necessity"])
     carc = pd.Series(["18", "252", "16", "27", "50"])
     # The third row is categorised authorization but carries CARC 16 + MA130: unprocessable, resubmit.
     ma130 = pd.Series([False, False, True, False, False])
@@ -36,9 +32,7 @@ def test_routes_of_non_appealable_and_resubmit_denials() -> None:
     assert reason[2].startswith("unprocessable")
     assert reason[3].startswith("eligibility")
     # CARC 16 without MA130 stays on the appeal list.
-    route, _ = route_denials(
-        pd.Series(["authorization"]), pd.Series(["16"]), pd.Series([False]), np.array([5.0])
-    )
+    route, _ = route_denials(pd.Series(["authorization"]), pd.Series(["16"]), pd.Series([False]), np.array([5.0]))
     assert route.tolist() == ["appeal"]
 
 

@@ -16,10 +16,7 @@ from denial_ml.ingest.errors import X12Error
 from denial_ml.ingest.files import ingest_x12, read_x12_file
 
 ROOT = Path(__file__).resolve().parents[2]
-ISA = (
-    "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       "
-    "*250301*1200*^*00501*000000001*0*P*:~"
-)
+ISA = "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250301*1200*^*00501*000000001*0*P*:~"
 CLAIM_837 = (
     "ST*837*0001*005010X222A1~BHT*0019*00*1*20250305*1200*CH~HL*1**20*1~NM1*85*2*CLINIC*****XX*1234567893~"
     "HL*2*1*22*0~SBR*P*18*******CI~NM1*IL*1*DOE*JANE****MI*M123~DMG*D8*19800101*F~NM1*PR*2*PAYER*****PI*P1~"
@@ -112,9 +109,7 @@ def test_matching_by_claim_id_line_control_and_values(tmp_path):
     matches = result.tables["remittance_matches"].set_index("claim_id")
     assert matches.loc["C1", "method"] == "claim_id"
     assert matches.loc["OTHER", ["matched_claim_id", "method"]].tolist() == ["C1", "line_control_number"]
-    assert matches.loc["NOBODY", "method"] == "unmatched" and pd.isna(
-        matches.loc["NOBODY", "matched_claim_id"]
-    )
+    assert matches.loc["NOBODY", "method"] == "unmatched" and pd.isna(matches.loc["NOBODY", "matched_claim_id"])
     lines = result.tables["remittance_lines"]
     c1 = lines[lines["claim_id"] == "C1"]
     # SVC 1 (83036) matched by REF*6R L2, SVC 2 (99213, no REF*6R) by procedure + date + charge.

@@ -156,9 +156,7 @@ def test_4010_reversal_pair_is_one_reversal_not_a_denial(shared_data):
 
 
 def test_placeholder_codes_get_clear_errors_and_valid_claims_are_kept(shared_data):
-    result = read_x12_file(
-        shared_data / "x12" / "835" / "affect__sample_835_placeholders.txt", strict_counts=False
-    )
+    result = read_x12_file(shared_data / "x12" / "835" / "affect__sample_835_placeholders.txt", strict_counts=False)
     file = result.issues[0].file
     problem = "CAS01 group code 'grp_code' is not one of CO, CR, OA, PI, PR; claim left out"
     claim_errors = [str(i) for i in result.issues if i.rejected == "claim"]

@@ -27,9 +27,7 @@ def test_same_seed_gives_identical_files(tmp_path):
     write_tables(generate_world(3_000, seed=5), a)
     write_tables(generate_world(3_000, seed=5), b)
     for name in TABLES:
-        pd.testing.assert_frame_equal(
-            pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet")
-        )
+        pd.testing.assert_frame_equal(pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet"))
         assert (a / f"{name}.parquet").read_bytes() == (b / f"{name}.parquet").read_bytes()
     other = generate_world(3_000, seed=6)["claims"]
     assert not other.equals(read_tables(a, ["claims"])["claims"])
@@ -50,9 +48,7 @@ def test_denial_rates_and_mix_are_in_domain_ranges(small_world):
 
 
 def test_partial_line_denials_and_paid_claim_adjustments_exist(small_world):
-    labels = label_claims(
-        small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"]
-    )
+    labels = label_claims(small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"])
     partial = labels[labels["denied"] & ~labels["claim_level_denial"]]
     assert len(partial) > 100
     paid = labels.loc[~labels["denied"], "remit_id"]
@@ -75,9 +71,7 @@ def test_codes_used_are_current(small_world, shared_data):
     assert used_rarc and used_rarc <= current_rarc, used_rarc - current_rarc
     pos = pd.read_csv(shared_data / "codes" / "place_of_service_codes.csv", dtype=str, encoding="utf-8-sig")
     assert set(small_world["claims"]["place_of_service"]) <= set(pos["code"])
-    hcpcs = set(
-        pd.read_csv(shared_data / "codes" / "hcpcs_level_2.csv", dtype=str, encoding="utf-8-sig")["code"]
-    )
+    hcpcs = set(pd.read_csv(shared_data / "codes" / "hcpcs_level_2.csv", dtype=str, encoding="utf-8-sig")["code"])
     level2 = {c for c in small_world["claim_lines"]["procedure_code"] if c[0].isalpha()}
     assert level2 and level2 <= hcpcs
 
@@ -88,14 +82,10 @@ def test_truth_auc_is_in_the_realistic_band(small_world):
 
 
 def test_truth_cause_matches_the_remittance_category(small_world):
-    labels = label_claims(
-        small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"]
-    )
+    labels = label_claims(small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"])
     truth = small_world["truth"].set_index("claim_id")
     denied = labels[labels["denied"]]
-    agree = (
-        denied["denial_category"].to_numpy() == denied["claim_id"].map(truth["denial_cause"]).to_numpy()
-    ).mean()
+    agree = (denied["denial_category"].to_numpy() == denied["claim_id"].map(truth["denial_cause"]).to_numpy()).mean()
     assert agree > 0.97
     assert truth.loc[denied["claim_id"], "overturn_probability"].notna().all()
 
@@ -137,9 +127,7 @@ def test_no_pre_submission_column_encodes_the_outcome(small_world):
     for name in ("claims", "claim_lines", "authorizations"):
         for col in small_world[name].columns:
             assert not any(f in col for f in forbidden), f"{name}.{col}"
-    labels = label_claims(
-        small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"]
-    )
+    labels = label_claims(small_world["remittances"], small_world["remittance_lines"], small_world["adjustments"])
     claims = small_world["claims"].merge(labels[["claim_id", "denied"]], on="claim_id")
     y = claims["denied"].to_numpy()
     for col in claims.columns.drop(["claim_id", "denied"]):

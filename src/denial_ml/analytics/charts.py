@@ -45,9 +45,7 @@ def monthly_denial_rate(rows: list[dict[str, Any]]) -> str:
     return to_svg(fig, "monthly-rate")
 
 
-def horizontal_bars(
-    labels: list[str], values: list[float], xlabel: str, salt: str, color: str = PALETTE[0]
-) -> str:
+def horizontal_bars(labels: list[str], values: list[float], xlabel: str, salt: str, color: str = PALETTE[0]) -> str:
     """Horizontal bar chart, first label on top, with the value printed at the end of each bar."""
     fig = Figure(figsize=(8, 0.45 * max(len(labels), 1) + 0.8))
     ax = fig.add_subplot()

@@ -87,9 +87,7 @@ def default_as_of(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     return max(dates)
 
 
-def build_claim_facts(
-    tables: dict[str, pd.DataFrame], labels: pd.DataFrame, as_of: pd.Timestamp
-) -> pd.DataFrame:
+def build_claim_facts(tables: dict[str, pd.DataFrame], labels: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """One row per claim of `claims` with its slice keys, flags and amounts (see module docstring).
 
     Args:
@@ -149,9 +147,7 @@ def _month_keys(dates: pd.Series) -> pd.Series:
     return code.map(names).fillna(UNKNOWN).astype(str)
 
 
-def _add_rework_flags(
-    facts: pd.DataFrame, claims: pd.DataFrame, remittances: pd.DataFrame, paid: pd.Series
-) -> None:
+def _add_rework_flags(facts: pd.DataFrame, claims: pd.DataFrame, remittances: pd.DataFrame, paid: pd.Series) -> None:
     """Original / replaced / reversed, and the clean-claim and first-pass-paid flags built from them."""
     facts["original"] = (claims["claim_frequency_code"].astype(str) == "1").to_numpy()
     originals = claims["original_claim_id"].dropna()

@@ -30,11 +30,7 @@ REMIT_ID_TABLES = ("remittances", "remittance_lines", "adjustments")
 def arrow_strings(values: pd.Series) -> pa.Array:
     """The values as one Arrow large_string array (nulls kept), whatever the pandas string dtype."""
     array = values.array
-    data = (
-        pa.array(array)
-        if hasattr(array, "__arrow_array__")
-        else pa.array(values.astype(object), from_pandas=True)
-    )
+    data = pa.array(array) if hasattr(array, "__arrow_array__") else pa.array(values.astype(object), from_pandas=True)
     if isinstance(data, pa.ChunkedArray):
         data = data.combine_chunks()
     return data.cast(pa.large_string())

@@ -18,9 +18,7 @@ from denial_ml.domain.denials import CARC_CATEGORY_MAP_VERSION
 from denial_ml.labels import label_claims
 
 DOLLAR_FIELDS = frozenset(
-    name
-    for name in (*COUNTS, "recovered_dollars", "write_off_dollars")
-    if name.endswith(("dollars", "charges"))
+    name for name in (*COUNTS, "recovered_dollars", "write_off_dollars") if name.endswith(("dollars", "charges"))
 )
 COUNT_FIELDS = frozenset(name for name in COUNTS if name not in DOLLAR_FIELDS)
 TOLERANCE = 0.005  # dollars: half a cent, the rounding of every amount in the tables
@@ -112,9 +110,7 @@ def _labels_for(name: str, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
         return dict(zip(payers["payer_id"].astype(str), payers["payer_name"].astype(str), strict=True))
     if name == "provider":
         providers = tables["providers"]
-        return dict(
-            zip(providers["provider_npi"].astype(str), providers["provider_name"].astype(str), strict=True)
-        )
+        return dict(zip(providers["provider_npi"].astype(str), providers["provider_name"].astype(str), strict=True))
     return {}
 
 

@@ -74,9 +74,7 @@ def ingest(
             "(kept, method 'unmatched' in remittance_matches.parquet)"
         )
     if result.failed_files:
-        raise fail(
-            f"{len(result.failed_files)} file(s) gave nothing: {', '.join(result.failed_files)}", code=1
-        )
+        raise fail(f"{len(result.failed_files)} file(s) gave nothing: {', '.join(result.failed_files)}", code=1)
 
 
 def ingest_csv(

@@ -15,9 +15,7 @@ if TYPE_CHECKING:
     from denial_ml.config import Settings
 
 triage_app = typer.Typer(help="The appeal recovery model.", no_args_is_help=True)
-DataOption = Annotated[
-    Path | None, typer.Option("--data", help="World folder (default: DENIAL_ML_DATA_DIR).")
-]
+DataOption = Annotated[Path | None, typer.Option("--data", help="World folder (default: DENIAL_ML_DATA_DIR).")]
 
 
 @triage_app.command("train")
@@ -65,9 +63,7 @@ def train(
 @worklist_app.command("build")
 def build(
     data: DataOption = None,
-    model: Annotated[
-        Path | None, typer.Option("--model", help="Triage bundle (default: models/triage).")
-    ] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="Triage bundle (default: models/triage).")] = None,
     db: DbOption = None,
 ) -> None:
     """Score the current denials with the triage bundle and upsert them into the worklist."""
@@ -81,9 +77,7 @@ def build(
     settings = get_settings()
     store = open_store(db, create=True)
     try:
-        ranked, result = build_worklist(
-            data or settings.data_dir, model or settings.models_dir / "triage", store
-        )
+        ranked, result = build_worklist(data or settings.data_dir, model or settings.models_dir / "triage", store)
     except (WorldIOError, BundleError, StoreError) as exc:
         raise fail(str(exc)) from None
     finally:

@@ -20,14 +20,10 @@ from denial_ml.store import StoreError, WorklistStore
 from denial_ml.store.models import WorklistItem
 from denial_ml.store.queries import ItemFilter, Page
 
-worklist_app = typer.Typer(
-    help="The appeal worklist: ranked denials, their status and history.", no_args_is_help=True
-)
+worklist_app = typer.Typer(help="The appeal worklist: ranked denials, their status and history.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys of the worklist service.", no_args_is_help=True)
 
-DbOption = Annotated[
-    str | None, typer.Option("--db", help="Worklist database URL (default: DENIAL_ML_WORKLIST_URL).")
-]
+DbOption = Annotated[str | None, typer.Option("--db", help="Worklist database URL (default: DENIAL_ML_WORKLIST_URL).")]
 
 
 def open_store(db: str | None, create: bool) -> WorklistStore:
@@ -49,9 +45,7 @@ def open_store(db: str | None, create: bool) -> WorklistStore:
         store.migrate()
     except Exception as exc:
         store.close()
-        raise fail(
-            f"cannot open worklist database {parsed.render_as_string(hide_password=True)!r}: {exc}"
-        ) from None
+        raise fail(f"cannot open worklist database {parsed.render_as_string(hide_password=True)!r}: {exc}") from None
     return store
 
 
@@ -156,9 +150,7 @@ def show(
     assignee: Annotated[str | None, typer.Option("--assignee", help="Assigned biller.")] = None,
     route: Annotated[str | None, typer.Option("--route", help="appeal, resubmit or write_off.")] = None,
     min_recovery: Annotated[float | None, typer.Option("--min-recovery", help="Minimum expected $.")] = None,
-    due_within: Annotated[
-        int | None, typer.Option("--due-within", min=0, help="Deadline within N days.")
-    ] = None,
+    due_within: Annotated[int | None, typer.Option("--due-within", min=0, help="Deadline within N days.")] = None,
     db: DbOption = None,
 ) -> None:
     """Show the worklist, highest expected recovery first."""
@@ -195,9 +187,7 @@ def set_item(
     try:
         before = store.get_item(item_id)
         expected = version if version is not None else before.version
-        item = store.update_item(
-            item_id, expected, actor or getpass.getuser(), status, assignee, note, amount
-        )
+        item = store.update_item(item_id, expected, actor or getpass.getuser(), status, assignee, note, amount)
     except StoreError as exc:
         raise fail(str(exc)) from None
     finally:
@@ -242,9 +232,7 @@ def list_keys(db: DbOption = None) -> None:
 
 
 @keys_app.command("revoke")
-def revoke(
-    key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")], db: DbOption = None
-) -> None:
+def revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")], db: DbOption = None) -> None:
     """Revoke an API key at once."""
     from denial_ml.cli import fail
 

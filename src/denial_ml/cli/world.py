@@ -19,9 +19,7 @@ from denial_ml.ingest.x12_write import X12WriteError, write_x12
 from denial_ml.schemas import TableValidationError
 
 
-def build_world(
-    n_claims: int, seed: int, out: Path, x12: bool = False, timeline: WorldTimeline | None = None
-) -> dict:
+def build_world(n_claims: int, seed: int, out: Path, x12: bool = False, timeline: WorldTimeline | None = None) -> dict:
     """Generate a world with a progress display, write it all-or-nothing, and return its summary.
 
     With `x12`, the claims and remittances are also written as 837P/837I/835 files under `out/x12/`, and the
@@ -29,9 +27,7 @@ def build_world(
     eligibility checks) under `out/x12/reference/` (see `denial_ml.ingest.reference`);
     `timeline` overrides the world's dated changes (e.g. a control world without the payer rule change).
     """
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
-    ) as bar:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("generating", total=None)
         tables = generate_world(
             n_claims, seed, timeline, progress=lambda s: bar.update(task, description=f"generating: {s}")
@@ -47,12 +43,8 @@ def build_world(
 
 def generate(
     claims: Annotated[int, typer.Option("--claims", help="Number of claims to generate.")] = 10_000,
-    seed: Annotated[
-        int, typer.Option("--seed", help="Random seed; the same seed gives identical files.")
-    ] = 7,
-    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")] = Path(
-        "data/synthetic/world"
-    ),
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives identical files.")] = 7,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")] = Path("data/synthetic/world"),
     x12: Annotated[
         bool,
         typer.Option(

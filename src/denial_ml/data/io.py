@@ -32,9 +32,7 @@ def make_staging(out_dir: Path | str, prefix: str) -> tuple[Path, Path]:
         raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
 
 
-def write_tables(
-    tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True
-) -> list[Path]:
+def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True) -> list[Path]:
     """Write tables as `<name>.parquet` into `out_dir`, all or nothing.
 
     Every table is validated and written into a temporary folder beside `out_dir` first; only when all

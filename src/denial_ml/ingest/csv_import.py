@@ -41,9 +41,7 @@ def read_mapping(path: Path | str) -> dict[str, dict[str, Any]]:
         raise CsvMappingError(f"mapping {str(path)!r}: needs a 'tables' section with at least one table")
     for name, table in tables.items():
         if name not in TABLES:
-            raise CsvMappingError(
-                f"mapping {str(path)!r}: unknown table {name!r}; known: {', '.join(TABLES)}"
-            )
+            raise CsvMappingError(f"mapping {str(path)!r}: unknown table {name!r}; known: {', '.join(TABLES)}")
         unknown = set(table.get("columns", {})) | set(table.get("constants", {}))
         unknown -= set(TABLES[name].columns)
         if unknown:

@@ -135,9 +135,7 @@ def _step(state: _State, segments: list[list[str]], index: int, segment: list[st
             return
         if tag not in ("ST", "GE", "IEA", "GS", "ISA"):
             return
-        state.issue(
-            state.st_index + 1, f"truncated transaction set: {tag} at segment {index + 1} before its SE"
-        )
+        state.issue(state.st_index + 1, f"truncated transaction set: {tag} at segment {index + 1} before its SE")
         state.st_index = None
     number = index + 1
     check_segment_id(segment, number, state.file)
@@ -177,9 +175,7 @@ def _open_group(state: _State, gs: list[str], number: int) -> None:
     version = gs[8] if len(gs) > 8 else ""
     if not version.startswith(VERSION_PREFIXES):
         state.gs_ok = False
-        state.issue(
-            number, f"unknown version GS08 {version!r}; known: 004010x / 005010x; the group is skipped"
-        )
+        state.issue(number, f"unknown version GS08 {version!r}; known: 004010x / 005010x; the group is skipped")
 
 
 def _close_group(state: _State, ge: list[str], number: int) -> None:
@@ -189,9 +185,7 @@ def _close_group(state: _State, ge: list[str], number: int) -> None:
     declared = ge[1] if len(ge) > 1 else ""
     if declared != str(state.gs_sets):
         # Whole sets stay good: a GE count that disagrees means a set may be missing, which is reported.
-        state.issue(
-            number, f"GE01 says {declared!r} transaction sets, the group holds {state.gs_sets}", "none"
-        )
+        state.issue(number, f"GE01 says {declared!r} transaction sets, the group holds {state.gs_sets}", "none")
     state.gs = None
 
 
@@ -204,9 +198,7 @@ def _close_interchange(state: _State, iea: list[str], number: int) -> None:
         state.gs = None
     declared = iea[1] if len(iea) > 1 else ""
     if declared != str(state.groups):
-        state.issue(
-            number, f"IEA01 says {declared!r} functional groups, the interchange holds {state.groups}", "none"
-        )
+        state.issue(number, f"IEA01 says {declared!r} functional groups, the interchange holds {state.groups}", "none")
     control = iea[2] if len(iea) > 2 else ""
     if control.strip() != state.isa[13].strip():
         state.issue(number, f"IEA02 control number {control!r} differs from ISA13 {state.isa[13]!r}", "none")
@@ -237,8 +229,7 @@ def _close_set(state: _State, segments: list[list[str]], end: int) -> None:
         declared = se[1] if len(se) > 1 else ""
         rejected |= state.count_issue(
             end + 1,
-            f"SE01 says {declared!r} segments, transaction set {control} "
-            f"has {count} (ST at segment {number})",
+            f"SE01 says {declared!r} segments, transaction set {control} has {count} (ST at segment {number})",
         )
     if not rejected:
         ordinal = len(state.out.sets) + 1

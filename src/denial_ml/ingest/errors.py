@@ -40,9 +40,7 @@ class Issue:
 class X12Error(ValueError):
     """An X12 input cannot be read (or a part of it); the message names file, segment number and problem."""
 
-    def __init__(
-        self, file: str, segment: int, problem: str, rejected: str = "file", claim_id: str | None = None
-    ):
+    def __init__(self, file: str, segment: int, problem: str, rejected: str = "file", claim_id: str | None = None):
         self.issue = Issue(file, segment, problem, rejected, claim_id)
         super().__init__(str(self.issue))
 

@@ -42,7 +42,5 @@ def map_claim_loop(
         rows(end, claim_id)
     except BadValueError as problem:
         rollback(marks)
-        issues.append(
-            Issue(ts.file, ts.segment_number(problem.index), f"{problem}; claim left out", "claim", claim_id)
-        )
+        issues.append(Issue(ts.file, ts.segment_number(problem.index), f"{problem}; claim left out", "claim", claim_id))
     return end

@@ -59,9 +59,7 @@ def _claims_by(claim_lines: pd.DataFrame, keys: list[str], lines: pd.DataFrame) 
     return hits.drop_duplicates("remit_id").set_index("remit_id")["claim_id"]
 
 
-def _line_numbers(
-    claim_lines: pd.DataFrame, remittance_lines: pd.DataFrame, matches: pd.DataFrame
-) -> pd.Series:
+def _line_numbers(claim_lines: pd.DataFrame, remittance_lines: pd.DataFrame, matches: pd.DataFrame) -> pd.Series:
     """Claim line number of each remittance line: by REF*6R within its claim, then by procedure + date +
     charge (the n-th identical remittance line takes the n-th identical claim line)."""
     result = pd.Series(pd.NA, index=remittance_lines.index, dtype="Int64")
@@ -72,9 +70,7 @@ def _line_numbers(
     claim_side = claim_lines.rename(columns={"claim_id": "_claim", "line_number": "_line"})
     control = claim_side[claim_side["line_control_number"].astype(bool)]
     by_control = lines.merge(
-        control[["_claim", "line_control_number", "_line"]].drop_duplicates(
-            ["_claim", "line_control_number"]
-        ),
+        control[["_claim", "line_control_number", "_line"]].drop_duplicates(["_claim", "line_control_number"]),
         on=["_claim", "line_control_number"],
     )
     result.loc[by_control["index"].to_numpy()] = by_control["_line"].to_numpy()

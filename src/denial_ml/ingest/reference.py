@@ -90,9 +90,7 @@ def read_reference(folder: Path | str) -> dict[str, pd.DataFrame]:
     return out
 
 
-def apply_reference(
-    tables: dict[str, pd.DataFrame], reference: dict[str, pd.DataFrame]
-) -> dict[str, pd.DataFrame]:
+def apply_reference(tables: dict[str, pd.DataFrame], reference: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Ingested tables completed with the reference data.
 
     Reference patients and providers come first; rows the X12 files add for ids the reference lacks are kept

@@ -73,9 +73,7 @@ def transaction_set(kind: str, control: int, version: str, body: Sequence[Segmen
     return segments
 
 
-def interchange(
-    functional_id: str, version: str, sets: Sequence[list[Segment]], date: str, control: int = 1
-) -> str:
+def interchange(functional_id: str, version: str, sets: Sequence[list[Segment]], date: str, control: int = 1) -> str:
     """A whole interchange (ISA/GS ... GE/IEA) around finished transaction sets, as text.
 
     Args:
@@ -105,9 +103,7 @@ def interchange(
         COMPONENT,
     ]
     lines = [ELEMENT.join(isa)]
-    lines.append(
-        ELEMENT.join(seg("GS", functional_id, SENDER, RECEIVER, date, "1200", control, "X", version))
-    )
+    lines.append(ELEMENT.join(seg("GS", functional_id, SENDER, RECEIVER, date, "1200", control, "X", version)))
     for segments in sets:
         lines.extend(ELEMENT.join(s) for s in segments)
     lines.append(ELEMENT.join(seg("GE", len(sets), control)))

@@ -144,9 +144,7 @@ def _claim(
         out += _cas([a for a in adjustments if _on_line(a, line["line_number"])], line_where)
         if present(line["line_control_number"]):
             out.append(seg("REF", "6R", text(line["line_control_number"], line_where)))
-        out += [
-            seg("LQ", "HE", text(r["rarc"], line_where)) for r in remarks if _on_line(r, line["line_number"])
-        ]
+        out += [seg("LQ", "HE", text(r["rarc"], line_where)) for r in remarks if _on_line(r, line["line_number"])]
     return out
 
 

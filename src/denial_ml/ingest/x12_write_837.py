@@ -138,9 +138,7 @@ def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[S
     if institutional:
         facility = POS_FACILITY.get(claim["place_of_service"])
         if facility is None:
-            raise X12WriteError(
-                f"{where}: place of service {claim['place_of_service']!r} has no 837I facility type"
-            )
+            raise X12WriteError(f"{where}: place of service {claim['place_of_service']!r} has no 837I facility type")
         location = composite(facility, "A", claim["claim_frequency_code"])
     else:
         location = composite(claim["place_of_service"], "B", claim["claim_frequency_code"])
@@ -159,9 +157,7 @@ def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[S
         )
     ]
     if institutional:
-        out.append(
-            seg("DTP", "434", "RD8", f"{date8(claim['service_date_from'])}-{date8(claim['service_date_to'])}")
-        )
+        out.append(seg("DTP", "434", "RD8", f"{date8(claim['service_date_from'])}-{date8(claim['service_date_to'])}"))
     if present(claim["prior_auth_number"]):
         out.append(seg("REF", "G1", text(claim["prior_auth_number"], where)))
     if present(claim["original_claim_id"]):
@@ -194,8 +190,7 @@ def _diagnoses(codes: str, where: str) -> Segment:
 
 def _line(line: dict, institutional: bool, where: str, off_campus: bool = False) -> list[Segment]:
     modifiers = [
-        text(m, where)
-        for m in (line["modifier_1"], line["modifier_2"], line["modifier_3"], line["modifier_4"])
+        text(m, where) for m in (line["modifier_1"], line["modifier_2"], line["modifier_3"], line["modifier_4"])
     ]
     if off_campus:
         modifiers = [m for m in modifiers if m]
@@ -216,9 +211,7 @@ def _line(line: dict, institutional: bool, where: str, off_campus: bool = False)
         pointers = (line["diagnosis_pointers"] or "").split()
         if len(pointers) > MAX_POINTERS:
             raise X12WriteError(f"{where}: {len(pointers)} diagnosis pointers; SV107 holds up to 4")
-        service = seg(
-            "SV1", procedure, money(line["line_charge"]), "UN", line["units"], "", "", composite(*pointers)
-        )
+        service = seg("SV1", procedure, money(line["line_charge"]), "UN", line["units"], "", "", composite(*pointers))
     out = [seg("LX", line["line_number"]), service, seg("DTP", "472", "D8", date8(line["service_date"]))]
     if present(line["line_control_number"]):
         out.append(seg("REF", "6R", text(line["line_control_number"], where)))

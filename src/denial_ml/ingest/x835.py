@@ -61,9 +61,7 @@ class Remit835:
 
     def rollback(self, marks: tuple[int, ...]) -> None:
         """Drop every row added since `marks`."""
-        for table, mark in zip(
-            (self.remittances, self.lines, self.adjustments, self.remarks), marks, strict=True
-        ):
+        for table, mark in zip((self.remittances, self.lines, self.adjustments, self.remarks), marks, strict=True):
             table.truncate(mark)
 
 
@@ -117,9 +115,7 @@ def _claim_rows(
     clp = segments[start]
     status = element(clp, 2)
     if status not in STATUS_SET:
-        raise BadValueError(
-            start, f"CLP02 claim status {status!r} is not one of {', '.join(CLP_STATUS_CODES)}"
-        )
+        raise BadValueError(start, f"CLP02 claim status {status!r} is not one of {', '.join(CLP_STATUS_CODES)}")
     if not claim_id:
         raise BadValueError(start, "CLP01 patient control number is empty")
     charge = amount(clp, 3, start)
@@ -163,9 +159,7 @@ def _claim_rows(
 def _cas(segment: list[str], i: int, remit_id: str, claim_id: str, line: int | None, out: Remit835) -> None:
     group = element(segment, 1)
     if group not in GROUP_CODE_SET:
-        raise BadValueError(
-            i, f"CAS01 group code {group!r} is not one of {', '.join(sorted(GROUP_CODE_SET))}"
-        )
+        raise BadValueError(i, f"CAS01 group code {group!r} is not one of {', '.join(sorted(GROUP_CODE_SET))}")
     found = 0
     for position in range(2, min(len(segment), 20), 3):  # up to six (reason, amount, quantity) triplets
         carc = segment[position]
@@ -188,9 +182,7 @@ def _cas(segment: list[str], i: int, remit_id: str, claim_id: str, line: int | N
         raise BadValueError(i, "CAS segment carries no reason code")
 
 
-def _svc(
-    segment: list[str], i: int, remit_id: str, claim_id: str, line: int, component: str, out: Remit835
-) -> None:
+def _svc(segment: list[str], i: int, remit_id: str, claim_id: str, line: int, component: str, out: Remit835) -> None:
     raw = element(segment, 1)
     parts = raw.split(component)
     if len(parts) == 1 and len(raw) > 3 and not raw[2].isalnum():
@@ -235,8 +227,7 @@ def _remark(
             Issue(
                 ts.file,
                 ts.segment_number(i),
-                f"{ts.segments[i][0]} remark {code!r} is not a "
-                "remittance advice remark code (RARC); remark dropped",
+                f"{ts.segments[i][0]} remark {code!r} is not a remittance advice remark code (RARC); remark dropped",
                 "value",
                 claim_id,
             )

@@ -91,9 +91,7 @@ def map_plb(ts: TransactionSet, i: int, set_id: str, rows: Columns, issues: list
     segment = ts.segments[i]
     provider, period = element(segment, 1), element(segment, 2)
     if not is_date8(period):
-        issues.append(
-            Issue(ts.file, ts.segment_number(i), f"PLB02 {period!r} is not a date; PLB dropped", "value")
-        )
+        issues.append(Issue(ts.file, ts.segment_number(i), f"PLB02 {period!r} is not a date; PLB dropped", "value"))
         return
     for position in range(3, min(len(segment), 15), 2):
         composite = segment[position]
@@ -102,9 +100,7 @@ def map_plb(ts: TransactionSet, i: int, set_id: str, rows: Columns, issues: list
         reason, _, reference = composite.partition(ts.delimiters.component)
         try:
             if reason not in PLB_REASONS:
-                raise BadValueError(
-                    i, f"PLB{position:02d} reason {reason!r} is not a provider adjustment reason code"
-                )
+                raise BadValueError(i, f"PLB{position:02d} reason {reason!r} is not a provider adjustment reason code")
             value = amount(segment, position + 1, i)
         except BadValueError as problem:
             issues.append(Issue(ts.file, ts.segment_number(i), f"{problem}; adjustment dropped", "value"))

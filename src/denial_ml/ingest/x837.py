@@ -259,9 +259,7 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
     parts = element(seg, 1 + offset).split(component)
     code = parts[1] if len(parts) > 1 else ""
     if not PROCEDURE.match(code):
-        raise BadValueError(
-            i, f"{tag}{1 + offset:02d} procedure code {code!r} is not a 5-character CPT/HCPCS code"
-        )
+        raise BadValueError(i, f"{tag}{1 + offset:02d} procedure code {code!r} is not a 5-character CPT/HCPCS code")
     modifiers = [m for m in parts[2:6] if m]
     for modifier in modifiers:
         if not MODIFIER.match(modifier):

@@ -120,9 +120,7 @@ class WorklistItem(Base):
         CheckConstraint("p_overturn >= 0 AND p_overturn <= 1", name="p_overturn"),
         # One index per leading filter, carrying the other common filter columns and the sort key, so the
         # total count and the ids of a page are read from the index alone (100,000 items: a few ms).
-        Index(
-            "ix_worklist_items_recovery", "expected_recovery", "id", "status", "category", "route", "payer_id"
-        ),
+        Index("ix_worklist_items_recovery", "expected_recovery", "id", "status", "category", "route", "payer_id"),
         Index("ix_worklist_items_status", "status", "category", "route", "payer_id", "expected_recovery"),
         Index("ix_worklist_items_category", "category", "status", "route", "payer_id", "expected_recovery"),
         Index("ix_worklist_items_payer", "payer_id", "category", "status", "route", "expected_recovery"),

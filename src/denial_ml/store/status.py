@@ -55,6 +55,4 @@ def check_transition(item_id: int, current: str, target: str) -> None:
     allowed = TRANSITIONS[current]
     if target not in allowed:
         listed = ", ".join(repr(s) for s in allowed) if allowed else f"none ({current!r} is final)"
-        raise IllegalTransition(
-            f"cannot move item {item_id} from {current!r} to {target!r}; allowed: {listed}"
-        )
+        raise IllegalTransition(f"cannot move item {item_id} from {current!r} to {target!r}; allowed: {listed}")

@@ -130,9 +130,7 @@ def change_item(
     for field, old, new in changes:
         _apply(item, field, new)
         session.add(
-            WorklistHistory(
-                item_id=item.id, at=now, actor=actor, field=field, old=old, new=new, note=note_text
-            )
+            WorklistHistory(item_id=item.id, at=now, actor=actor, field=field, old=old, new=new, note=note_text)
         )
     if note_text is not None:
         session.add(WorklistNote(item_id=item.id, at=now, actor=actor, text=note_text))
@@ -163,6 +161,4 @@ def record_outcome(session: Session, claim_id: str, outcome: str, amount: float,
         raise InvalidUpdate(f"claim {claim_id!r}: outcome {outcome!r} is not one of {', '.join(DECIDED)}")
     item_id = item_id_for_claim(session, claim_id)
     current = load_item(session, item_id)
-    return change_item(
-        session, item_id, current.version, actor, status=outcome, recovered_amount=float(amount)
-    )
+    return change_item(session, item_id, current.version, actor, status=outcome, recovered_amount=float(amount))

@@ -89,9 +89,7 @@ def load_bundle(folder: Path) -> TriageModel:
         if not path.is_file():
             raise BundleError(f"triage bundle {folder}: file {name} is missing")
         if recorded.get(name) != sha256(path):
-            raise BundleError(
-                f"triage bundle {folder}: checksum of {name} does not match {METADATA}; refusing it"
-            )
+            raise BundleError(f"triage bundle {folder}: checksum of {name} does not match {METADATA}; refusing it")
     calibration = Calibration.from_json(json.loads((folder / FILES["calibration"]).read_text()))
     return TriageModel(
         overturn=lgb.Booster(model_file=str(folder / FILES["overturn"])),

@@ -82,7 +82,5 @@ def calibration_figures(predicted: np.ndarray, p_true: np.ndarray) -> dict[str, 
         "mean_predicted": float(predicted.mean()),
         "mean_truth": float(p_true.mean()),
         "mean_squared_error_vs_truth": float(np.mean((predicted - p_true) ** 2)),
-        "correlation_vs_truth": float(np.corrcoef(predicted, p_true)[0, 1])
-        if len(p_true) > 1
-        else float("nan"),
+        "correlation_vs_truth": float(np.corrcoef(predicted, p_true)[0, 1]) if len(p_true) > 1 else float("nan"),
     }

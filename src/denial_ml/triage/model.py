@@ -110,9 +110,7 @@ def fit_calibration(
     if method == "isotonic":
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
         iso.fit(raw, y, sample_weight=weight)
-        return Calibration(
-            "isotonic", [float(v) for v in iso.X_thresholds_], [float(v) for v in iso.y_thresholds_]
-        )
+        return Calibration("isotonic", [float(v) for v in iso.X_thresholds_], [float(v) for v in iso.y_thresholds_])
     platt = LogisticRegression(C=1e6).fit(_logit(raw)[:, None], y, sample_weight=weight)
     return Calibration("platt", [float(platt.coef_[0, 0]), float(platt.intercept_[0])], [])
 

@@ -45,9 +45,7 @@ def denied_lines(tables: dict[str, pd.DataFrame], denials: pd.DataFrame) -> pd.D
     lines = tables["remittance_lines"]
     lines = lines[lines["remit_id"].isin(denials["remit_id"])]
     adj = tables["adjustments"]
-    adj = adj[
-        is_denial_adjustment(adj) & adj["line_number"].notna() & adj["remit_id"].isin(denials["remit_id"])
-    ]
+    adj = adj[is_denial_adjustment(adj) & adj["line_number"].notna() & adj["remit_id"].isin(denials["remit_id"])]
     line_key = lines["remit_id"] + "|" + lines["line_number"].astype(str)
     adj_key = adj["remit_id"] + "|" + adj["line_number"].astype("int64").astype(str)
     claim_level = lines["remit_id"].isin(denials.loc[denials["claim_level_denial"], "remit_id"])

@@ -66,9 +66,7 @@ def rank_denials(frame: pd.DataFrame, model: TriageModel, as_of: pd.Timestamp | 
     return out.iloc[order].reset_index(drop=True)
 
 
-def worklist_items(
-    ranked: pd.DataFrame, model: TriageModel, payer_names: pd.Series | None = None
-) -> pd.DataFrame:
+def worklist_items(ranked: pd.DataFrame, model: TriageModel, payer_names: pd.Series | None = None) -> pd.DataFrame:
     """Worklist rows (the store's REQUIRED and OPTIONAL columns) from `rank_denials` output.
 
     `score_inputs` holds every model input as JSON values, so a decided item can become a training row
@@ -112,14 +110,9 @@ def _json_inputs(frame: pd.DataFrame, names: list[str]) -> list[dict]:
     columns = {}
     for name in names:
         col = frame[name]
-        if (
-            isinstance(col.dtype, pd.CategoricalDtype)
-            or col.dtype == object
-            or pd.api.types.is_string_dtype(col)
-        ):
+        if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col):
             columns[name] = [
-                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-                for v in col.astype(object)
+                None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in col.astype(object)
             ]
         else:
             values = col.to_numpy(dtype=float)

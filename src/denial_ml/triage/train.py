@@ -54,9 +54,7 @@ def feedback_rows(outcomes: pd.DataFrame, known_claims: pd.Index | set) -> pd.Da
     inputs = [c for c in fresh.columns if c.startswith("input_")]
     rows = fresh[inputs].rename(columns=lambda c: c.removeprefix("input_"))
     rows = rows.drop(columns=["claim_id"], errors="ignore")
-    return rows.assign(
-        claim_id=fresh["claim_id"].to_numpy(), overturned=fresh["overturned"].astype(float).to_numpy()
-    )
+    return rows.assign(claim_id=fresh["claim_id"].to_numpy(), overturned=fresh["overturned"].astype(float).to_numpy())
 
 
 def train_triage(
@@ -146,9 +144,7 @@ def evaluate_test(
     }
     model_recovered = recovered_at(ranked["expected_recovery"].to_numpy(), value, TOP_FRACTION)
     truth_recovered = recovered_at(value, value, TOP_FRACTION)
-    p_plain = predict_overturn(
-        plain, plain_calibration, feature_matrix(ranked, model.feature_names, model.categories)
-    )
+    p_plain = predict_overturn(plain, plain_calibration, feature_matrix(ranked, model.feature_names, model.categories))
     plain_recovered = recovered_at(p_plain * ranked["expected_payment"].to_numpy(), value, TOP_FRACTION)
     return {
         "appeal_list_size": int(len(ranked)),
@@ -157,8 +153,7 @@ def evaluate_test(
         "truth_recovered_at_20pct": truth_recovered,
         "ratio_to_truth": model_recovered / truth_recovered if truth_recovered else float("nan"),
         "baselines": {
-            name: {"recovered_at_20pct": recovered_at(score, value, TOP_FRACTION)}
-            for name, score in scores.items()
+            name: {"recovered_at_20pct": recovered_at(score, value, TOP_FRACTION)} for name, score in scores.items()
         },
         "selection_bias": {
             "weighted": {

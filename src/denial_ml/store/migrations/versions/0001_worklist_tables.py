@@ -68,12 +68,9 @@ def upgrade() -> None:
         sa.Column("appealed_at", TIMESTAMP, nullable=True),
         sa.Column("decided_at", TIMESTAMP, nullable=True),
         sa.Column("recovered_amount", sa.Float(), nullable=True),
+        sa.CheckConstraint("route IN ('appeal', 'resubmit', 'write_off')", name=op.f("ck_worklist_items_route")),
         sa.CheckConstraint(
-            "route IN ('appeal', 'resubmit', 'write_off')", name=op.f("ck_worklist_items_route")
-        ),
-        sa.CheckConstraint(
-            "status IN ('new', 'in_progress', 'appealed', 'overturned', 'upheld', "
-            "'resubmitted', 'written_off')",
+            "status IN ('new', 'in_progress', 'appealed', 'overturned', 'upheld', 'resubmitted', 'written_off')",
             name=op.f("ck_worklist_items_status"),
         ),
         sa.CheckConstraint("p_overturn >= 0 AND p_overturn <= 1", name=op.f("ck_worklist_items_p_overturn")),
