@@ -19,7 +19,7 @@ def top_factor_categories(
 ) -> np.ndarray:
     """The category of each claim's top factor (the factor that raises its risk most)."""
     contrib = factor_contributions(denial_model, X, grouping_matrix(feature_names))
-    likely = np.array(CATEGORIES, dtype=object)[category_model.predict(X).argmax(axis=1)]
+    likely = np.array(CATEGORIES, dtype=object)[np.asarray(category_model.predict(X)).argmax(axis=1)]
     top = top_factors(contrib.factors, 1)
     return np.take_along_axis(factor_categories(likely, procedure_rates(X, feature_names)), top, axis=1)[:, 0]
 

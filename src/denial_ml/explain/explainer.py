@@ -34,7 +34,7 @@ class Contributions:
 def factor_contributions(booster: lgb.Booster, X: np.ndarray | pd.DataFrame, G: np.ndarray) -> Contributions:
     """TreeSHAP feature contributions of the denial model summed into factors (`G` from `grouping_matrix`)."""
     # TreeSHAP costs ~0.2 ms a row, so a second thread pays off from a few hundred rows (plain scoring: thousands).
-    C = booster.predict(X, pred_contrib=True, num_threads=1 if len(X) < 200 else 0)
+    C = np.asarray(booster.predict(X, pred_contrib=True, num_threads=1 if len(X) < 200 else 0))
     per_feature = C[:, :-1]
     return Contributions(base=C[:, -1], factors=per_feature @ G, raw=C.sum(axis=1), features=per_feature)
 
@@ -80,7 +80,7 @@ class Explainer:
     def _explain(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
         contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_)
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))
-        cat_probs = self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X)))
+        cat_probs = np.asarray(self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X))))
         likely = np.array(CATEGORIES, dtype=object)[cat_probs.argmax(axis=1)]
         categories = factor_categories(likely, procedure_rates(X, self.scorer.builder.feature_names_))
         top = top_factors(contrib.factors, self.top_k)

@@ -96,8 +96,9 @@ def _coverage(v: ClaimView) -> Sentence:
         return (f"No coverage with {v.payer} is on file for this patient.", COVERAGE_FIX)
     if on_file:
         return (f"The patient's coverage with {v.payer} on file spans the service date.", "None needed.")
-    if past == past:
-        end = v.date("service_date_from") - dt.timedelta(days=int(past))
+    service = v.date("service_date_from")
+    if past == past and service is not None:
+        end = service - dt.timedelta(days=int(past))
         return (
             f"The patient's coverage with {v.payer} ended {end.isoformat()}, {past:.0f} days before the service date.",
             COVERAGE_FIX,
@@ -136,9 +137,9 @@ def _modifiers(v: ClaimView) -> Sentence:
             "Add modifier 95 (or the payer's required telehealth modifier) to the visit line.",
         )
     if f["invalid_modifier"]:
-        bad = _invalid_modifiers(v)
+        bad_text = _invalid_modifiers(v)
         return (
-            f"Modifier {bad} is not valid with its procedure.",
+            f"Modifier {bad_text} is not valid with its procedure.",
             "Remove or correct the modifier per the procedure's coding rules.",
         )
     if f["mod59_on_97140"]:

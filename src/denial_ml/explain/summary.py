@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -20,11 +21,13 @@ def global_importance(contrib: Contributions, feature_names: list[str]) -> dict:
     """Mean absolute contribution (log-odds) of every factor and feature, largest first, with shares."""
     by_factor = np.abs(contrib.factors).mean(axis=0)
     by_feature = np.abs(contrib.features).mean(axis=0)
-    factors = [
+    factors: list[dict[str, Any]] = [
         {"factor": f.name, "label": f.label, "category": f.category, "mean_abs_shap": float(v)}
         for f, v in zip(FACTORS, by_factor, strict=True)
     ]
-    features = [{"feature": n, "mean_abs_shap": float(v)} for n, v in zip(feature_names, by_feature, strict=True)]
+    features: list[dict[str, Any]] = [
+        {"feature": n, "mean_abs_shap": float(v)} for n, v in zip(feature_names, by_feature, strict=True)
+    ]
     for rows in (factors, features):
         total = sum(r["mean_abs_shap"] for r in rows) or 1.0
         for r in rows:

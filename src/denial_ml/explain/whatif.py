@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -76,7 +77,7 @@ def what_if(explainer: Explainer, claim: pd.DataFrame, lines: pd.DataFrame, edit
     after = explainer.explain_features(edited_claim.reset_index(drop=True), edited_lines, X1)[0]
     c0 = factor_contributions(explainer.scorer.denial_model, X0, explainer.grouping_).factors[0]
     c1 = factor_contributions(explainer.scorer.denial_model, X1, explainer.grouping_).factors[0]
-    changes = [
+    changes: list[dict[str, Any]] = [
         {"factor": f.name, "label": f.label, "before": float(a), "after": float(b), "change": float(b - a)}
         for f, a, b in zip(FACTORS, c0, c1, strict=True)
         if abs(b - a) > 1e-9

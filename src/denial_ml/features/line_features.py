@@ -58,7 +58,7 @@ def encode_lines(code: np.ndarray, mods: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def invalid_modifier(code: np.ndarray, mods: np.ndarray) -> np.ndarray:
     """Lines carrying a modifier their procedure does not accept (or an unknown procedure)."""
-    bad = ~in_set(PROCEDURE_BY_CODE, code)
+    bad = ~in_set(PROCEDURE_BY_CODE.keys(), code)
     for j in range(mods.shape[1]):
         m = mods[:, j]
         bad |= (m != "") & ~in_set(ACCEPTED, join_keys(code, m))

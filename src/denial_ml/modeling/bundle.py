@@ -114,9 +114,9 @@ class Scorer:
     def predict_features(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """Risk and category probabilities for ready feature rows (a frame or `transform_array`'s matrix)."""
         threads = prediction_threads(len(X))
-        raw = self.denial_model.predict(X, num_threads=threads)
+        raw = np.asarray(self.denial_model.predict(X, num_threads=threads))
         risk = self.calibrator.apply(raw)
-        cat = self.category_model.predict(X, num_threads=threads)
+        cat = np.asarray(self.category_model.predict(X, num_threads=threads))
         # One DataFrame from a dict of arrays: adding columns one by one costs milliseconds per call.
         columns = {"denial_risk": risk}
         columns.update({f"p_{name}": risk * cat[:, j] for j, name in enumerate(CATEGORIES)})

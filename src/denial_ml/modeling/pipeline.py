@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,10 +79,10 @@ def run_training(
 
     step("evaluation")
     te = period == "test"
-    raw = booster.predict(X[te], num_iteration=booster.best_iteration)
+    raw = np.asarray(booster.predict(X[te], num_iteration=booster.best_iteration))
     risk = calibrator.apply(raw)
     scores = {"lightgbm": risk, **_baselines(tables, claims, X, y, period)}
-    test_metrics = evaluate.binary_metrics(y[te], risk)
+    test_metrics: dict[str, Any] = dict(evaluate.binary_metrics(y[te], risk))
     test_metrics["precision_at_k"] = evaluate.precision_at_k_per_day(
         y[te], risk, claims.loc[te, "submission_date"].to_numpy(), review_capacity
     )

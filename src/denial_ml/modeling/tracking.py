@@ -52,7 +52,7 @@ def log_training_run(
             mlflow.log_params({k: v for k, v in result.params.items() if not isinstance(v, dict)})
             mlflow.log_metrics(flatten_metrics(result.metrics))
             mlflow.set_tags({"bundle": str(result.bundle), "data_dir": str(data_dir or "")})
-            dataset = mlflow.data.from_pandas(
+            dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]  # loaded lazily by mlflow.data
                 result.test_frame, source=str(data_dir or "memory"), name="test-period", targets="denied"
             )
             mlflow.log_input(dataset, context="test")

@@ -124,7 +124,7 @@ def train_denial_model(
         callbacks=[lgb.early_stopping(50, verbose=False)],
     )
     booster = refit_on_train_and_valid(X, y, tr | va, booster.best_iteration)
-    calibrator = Calibrator.fit(booster.predict(X[ca], num_iteration=booster.best_iteration), y[ca])
+    calibrator = Calibrator.fit(np.asarray(booster.predict(X[ca], num_iteration=booster.best_iteration)), y[ca])
     return booster, calibrator
 
 

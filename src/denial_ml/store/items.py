@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pandas as pd
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from denial_ml.domain.denials import CATEGORIES
@@ -44,7 +44,7 @@ NON_NEGATIVE = ("denied_amount", "expected_payment")
 FINITE = ("denied_amount", "expected_payment", "p_overturn", "expected_recovery", "priority")
 ANALYZE_AFTER = 1000  # rows written by one upsert that make the planner statistics worth refreshing
 CHUNK = 500  # claim ids per IN (...) lookup; well under every backend's bound-parameter limit
-TABLE = WorklistItem.__table__
+TABLE = cast(Table, WorklistItem.__table__)  # declarative tables are Tables; the stubs say FromClause
 
 
 class HasSessions(Protocol):

@@ -9,6 +9,7 @@ values, and build `str` columns directly in Arrow, so their cost grows with the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,9 +98,7 @@ def _join_bytes(chars: np.ndarray, lengths: np.ndarray, sep: str) -> pd.api.exte
     return pd.array(arrow, dtype=STR_DTYPE)
 
 
-def lookup(
-    values: np.ndarray | pd.Series, mapping: Mapping, default: object = np.nan, dtype: object = None
-) -> np.ndarray:
+def lookup(values: np.ndarray | pd.Series, mapping: Mapping, default: object = np.nan, dtype: Any = None) -> np.ndarray:
     """`mapping[v]` for every value (default when absent), hashing each distinct value once.
 
     `Series.map` with a dict converts and hashes every element through Python on pandas 3 string columns;
@@ -116,7 +115,7 @@ def fixed_str(column: pd.Series) -> np.ndarray:
     return np.array([str(u) for u in uniques] + [""])[codes]
 
 
-def _factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, object]:
+def _factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, Any]:
     # A pandas string column factorizes inside Arrow; a numpy array through Python objects.
     if isinstance(values, pd.Series):
         return pd.factorize(values, use_na_sentinel=True)

@@ -86,7 +86,7 @@ def make_authorizations(
     number = np.full(n, None, dtype=object)
     number[idx] = auth_no
     dq_slip = rng.random(n) < 0.012
-    number = np.where(dq_slip, None, number)
+    number = np.where(dq_slip, None, number)  # type: ignore[call-overload]  # object array; stubs reject None
     on_claim = np.zeros(n, dtype=bool)
     on_claim[idx] = True
     on_claim &= ~dq_slip
@@ -102,7 +102,7 @@ def make_authorizations(
         **{k_: v & on_claim for k_, v in flags.items()},
     )
     # The line whose code the authorization does not cover, and the last line that exceeds its units.
-    wrong_of_line = np.repeat(np.where(wrong, dropped, None), per_claim_lines)
+    wrong_of_line = np.repeat(np.where(wrong, dropped, None), per_claim_lines)  # type: ignore[call-overload]
     wrong_hit = req_rows[code[req_rows].astype(object) == wrong_of_line]
     on = on_claim[c]
     wrong_line = np.zeros(len(lines), dtype=bool)
