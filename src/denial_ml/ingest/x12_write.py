@@ -119,8 +119,10 @@ def _add_files(
     loop_tag: str,
     max_claims: int,
 ) -> None:
+    # ST03 repeats GS08 in the 837 guides (X222A1, X223A2 require it); the 835 guide (X221A1) marks it Not Used.
+    st03 = "" if kind == "835" else version
     for number, chunk in enumerate(_chunks(sets, loop_tag, max_claims), start=1):
-        wrapped = [transaction_set(kind, k, version, body) for k, (body, _) in enumerate(chunk, start=1)]
+        wrapped = [transaction_set(kind, k, st03, body) for k, (body, _) in enumerate(chunk, start=1)]
         last_day = max(day for _, day in chunk).strftime("%Y%m%d")
         files[f"{prefix}_{number:04d}.x12"] = interchange(functional_id, version, wrapped, last_day, number)
 

@@ -28,9 +28,28 @@ from denial_ml.ingest.x12_segments import (
     seg,
     text,
 )
-from denial_ml.ingest.x12_write_837 import FILING_INDICATOR, PATIENT_PLACEHOLDER, POS_FACILITY
+from denial_ml.ingest.x12_write_837 import (
+    MEDICARE_INSTITUTIONAL,
+    PATIENT_PLACEHOLDER,
+    POS_FACILITY,
+    UNKNOWN_FILING_INDICATOR,
+)
 
 VERSION = "005010X221A1"
+# CLP06 claim filing indicator by payer type. The 835 list (X221A1) is not the 837's: it has no CI
+# (commercial insurance); it names the commercial product instead (12 PPO, 13 POS, 14 EPO, 15 indemnity,
+# HM HMO). The data model holds no product type, so commercial claims go as 12, the most common commercial
+# product. The others as in the 837: MB Medicare Part B (MA on institutional claims, as they were billed),
+# 16 HMO Medicare Risk, MC Medicaid, CH CHAMPUS (TRICARE); ZZ (mutually defined) for an unknown payer type.
+CLAIM_FILING_INDICATOR = {
+    "medicare": "MB",
+    "medicare_advantage": "16",
+    "medicaid": "MC",
+    "commercial": "12",
+    "tricare": "CH",
+}
+# 1000A PER*BL (payer technical contact) is required; the data model has no contact: a fixed placeholder.
+TECHNICAL_CONTACT = ("BL", "EDI SUPPORT", "TE", "0000000000")
 CAS_TRIPLETS = 6
 MOA_REMARKS = 5
 
@@ -101,6 +120,7 @@ def _header(
         seg("N1", "PR", text(payer_name, where), "XV", text(payer, where)),
         seg("N3", "PO BOX 1"),
         seg("N4", "ANYTOWN", "PA", "191030000"),
+        seg("PER", *TECHNICAL_CONTACT),
         seg("N1", "PE", text(payee_name, where), "XX", text(payee, where)),
     ]
 
@@ -123,7 +143,7 @@ def _claim(
             money(remit["total_charge"]),
             money(remit["paid_amount"]),
             money(remit["patient_responsibility"]),
-            FILING_INDICATOR.get(payer_type, "ZZ"),
+            _filing_indicator(payer_type, claim["claim_type"]),
             text(remit["payer_claim_id"], where),
             facility,
             claim["claim_frequency_code"],
@@ -146,6 +166,12 @@ def _claim(
             out.append(seg("REF", "6R", text(line["line_control_number"], line_where)))
         out += [seg("LQ", "HE", text(r["rarc"], line_where)) for r in remarks if _on_line(r, line["line_number"])]
     return out
+
+
+def _filing_indicator(payer_type: str, claim_type: str) -> str:
+    if payer_type == "medicare" and claim_type == "837I":
+        return MEDICARE_INSTITUTIONAL
+    return CLAIM_FILING_INDICATOR.get(payer_type, UNKNOWN_FILING_INDICATOR)
 
 
 def _on_line(row: dict, line_number: int) -> bool:

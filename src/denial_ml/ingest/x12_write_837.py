@@ -3,7 +3,9 @@
 Ids only, never a person's name: the subscriber (= patient, SBR02 18) is `NM1*IL*1*PATIENT` with the member
 id; the world's `patient_id` goes out as the medical record number (REF*EA), which the reader keeps; birth
 date, sex and state are written (DMG, N4) for the `patients` table.
-Addresses the guide requires but the data model does not hold are fixed placeholders.
+Addresses the guide requires but the data model does not hold are fixed placeholders, and so are the 837I
+CL1 codes (see `INSTITUTIONAL_CODES`). On 837I the claim's physician is the attending provider (2310A,
+NM1*71 + PRV*AT, the loop that carries a taxonomy; the 2310D rendering loop has no PRV).
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ from denial_ml.ingest.x837 import FACILITY_POS, OFF_CAMPUS_MODIFIER, OFF_CAMPUS_
 
 VERSIONS = {"837P": "005010X222A1", "837I": "005010X223A2"}
 PATIENT_PLACEHOLDER = "PATIENT"
-# SBR09 / CLP06 claim filing indicator by payer type.
+# SBR09 claim filing indicator by payer type (X222A1 / X223A2 code list): MB Medicare Part B, 16 HMO
+# Medicare Risk (Medicare Advantage), MC Medicaid, CI Commercial Insurance Co., CH CHAMPUS (TRICARE);
+# ZZ (mutually defined) for a payer type the table does not know. Institutional claims to Medicare go as
+# MA (Medicare Part A): CMS's 837I companion guide accepts only MA in SBR09.
 FILING_INDICATOR = {
     "medicare": "MB",
     "medicare_advantage": "16",
@@ -38,6 +43,18 @@ FILING_INDICATOR = {
     "commercial": "CI",
     "tricare": "CH",
 }
+UNKNOWN_FILING_INDICATOR = "ZZ"
+MEDICARE_INSTITUTIONAL = "MA"
+# CL1, required on every 837I, holds facts the data model does not have (the world's 837I claims are
+# outpatient and ambulatory surgery visits). Fixed NUBC codes: CL101 admission type 9 "information not
+# available", written only on inpatient bills (the guide requires it there and nowhere else); CL102 point of
+# origin 1 "non-health care facility point of origin" (the patient came from home / a physician referral);
+# CL103 patient status 01 "discharged to home or self care (routine discharge)". The reader keeps none of
+# them.
+INSTITUTIONAL_CODES = {"admission_type": "9", "point_of_origin": "1", "patient_status": "01"}
+# Facility type (first digit: 1 hospital, 2 skilled nursing, 4 religious non-medical, 6 intermediate care;
+# second digit: bill classification 1 inpatient Part A, 2 inpatient Part B, 8 swing bed): an inpatient bill.
+INPATIENT_FACILITY = ("1246", "128")
 # 837I place of service -> facility type (CLM05-1). The reader maps facility type back through
 # FACILITY_POS; 19 (off-campus outpatient hospital) has no facility type of its own: it is written as 13
 # (hospital outpatient) with the CMS off-campus department modifier PO on every line, which the reader
@@ -47,7 +64,7 @@ POS_FACILITY = {pos: facility for facility, pos in reversed(list(FACILITY_POS.it
     "21": "11",
     "19": "13",
 }
-MAX_DIAGNOSES = 12
+MAX_DIAGNOSES = 12  # 837P: one HI of 12; 837I: one principal HI + one other-diagnosis HI of up to 12
 MAX_POINTERS = 4
 MAX_MODIFIERS = 4
 
@@ -114,6 +131,13 @@ def _billing(npi: str, providers: dict[str, dict]) -> list[Segment]:
     ]
 
 
+def filing_indicator(payer_type: str, claim_type: str) -> str:
+    """SBR09 claim filing indicator of a claim of `claim_type` ("837P"/"837I") to a payer of `payer_type`."""
+    if payer_type == "medicare" and claim_type == "837I":
+        return MEDICARE_INSTITUTIONAL
+    return FILING_INDICATOR.get(payer_type, UNKNOWN_FILING_INDICATOR)
+
+
 def _subscriber(claim: dict, patients: dict[str, dict], payers: dict[str, dict]) -> list[Segment]:
     where = f"table 'claims' claim_id {claim['claim_id']}"
     patient = patients.get(claim["patient_id"])
@@ -123,7 +147,7 @@ def _subscriber(claim: dict, patients: dict[str, dict], payers: dict[str, dict])
     payer_type = payer.get("payer_type", "")
     payer_name = payer.get("payer_name", claim["payer_id"])
     return [
-        seg("SBR", "P", "18", "", "", "", "", "", "", FILING_INDICATOR.get(payer_type, "ZZ")),
+        seg("SBR", "P", "18", "", "", "", "", "", "", filing_indicator(payer_type, claim["claim_type"])),
         nm1("IL", "1", PATIENT_PLACEHOLDER, "MI", text(claim["member_id"], where)),
         seg("N3", "ADDRESS ON FILE"),
         seg("N4", "ANYTOWN", text(patient["state"], where), "000000000"),
@@ -135,13 +159,10 @@ def _subscriber(claim: dict, patients: dict[str, dict], payers: dict[str, dict])
 def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[Segment]:
     where = f"table 'claims' claim_id {claim['claim_id']}"
     institutional = claim["claim_type"] == "837I"
-    if institutional:
-        facility = POS_FACILITY.get(claim["place_of_service"])
-        if facility is None:
-            raise X12WriteError(f"{where}: place of service {claim['place_of_service']!r} has no 837I facility type")
-        location = composite(facility, "A", claim["claim_frequency_code"])
-    else:
-        location = composite(claim["place_of_service"], "B", claim["claim_frequency_code"])
+    facility = POS_FACILITY.get(claim["place_of_service"]) if institutional else claim["place_of_service"]
+    if facility is None:
+        raise X12WriteError(f"{where}: place of service {claim['place_of_service']!r} has no 837I facility type")
+    location = composite(facility, "A" if institutional else "B", claim["claim_frequency_code"])
     out = [
         seg(
             "CLM",
@@ -157,18 +178,15 @@ def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[S
         )
     ]
     if institutional:
-        out.append(seg("DTP", "434", "RD8", f"{date8(claim['service_date_from'])}-{date8(claim['service_date_to'])}"))
+        out += _institutional_dates_and_codes(claim, facility)
     if present(claim["prior_auth_number"]):
         out.append(seg("REF", "G1", text(claim["prior_auth_number"], where)))
     if present(claim["original_claim_id"]):
         out.append(seg("REF", "F8", text(claim["original_claim_id"], where)))
     # The practice's own patient id as the medical record number: the reader keeps it as `patient_id`.
     out.append(seg("REF", "EA", text(claim["patient_id"], where)))
-    out.append(_diagnoses(str(claim["diagnosis_codes"]), where))
-    rendering = claim["rendering_provider_npi"]
-    if present(rendering):
-        entity, name, taxonomy = _provider(rendering, providers)
-        out += [nm1("82", entity, name, "XX", rendering), seg("PRV", "PE", "PXC", taxonomy)]
+    out += _diagnoses(str(claim["diagnosis_codes"]), institutional, where)
+    out += _physician(claim["rendering_provider_npi"], institutional, providers, where)
     off_campus = institutional and claim["place_of_service"] == OFF_CAMPUS_POS
     for line in lines:
         out += _line(
@@ -180,12 +198,41 @@ def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[S
     return out
 
 
-def _diagnoses(codes: str, where: str) -> Segment:
-    codes_list = codes.split()
+def _institutional_dates_and_codes(claim: dict, facility: str) -> list[Segment]:
+    """837I 2300 statement dates (DTP*434), on inpatient bills the admission date (DTP*435), and CL1."""
+    first, last = date8(claim["service_date_from"]), date8(claim["service_date_to"])
+    out = [seg("DTP", "434", "RD8", f"{first}-{last}")]
+    inpatient = facility[:1] in INPATIENT_FACILITY[0] and facility[1:2] in INPATIENT_FACILITY[1]
+    if inpatient:
+        out.append(seg("DTP", "435", "D8", first))  # the stay starts on the first day of service
+    codes = INSTITUTIONAL_CODES
+    out.append(
+        seg("CL1", codes["admission_type"] if inpatient else "", codes["point_of_origin"], codes["patient_status"])
+    )
+    return out
+
+
+def _diagnoses(codes: str, institutional: bool, where: str) -> list[Segment]:
+    """837P: one HI (ABK principal, then ABF); 837I: HI*ABK alone, then the others in their own HI*ABF."""
+    codes_list = [text(c, where) for c in codes.split()]
     if not codes_list or len(codes_list) > MAX_DIAGNOSES:
         raise X12WriteError(f"{where}: {len(codes_list)} diagnosis codes; an HI segment holds 1 to 12")
-    qualifiers = ["ABK"] + ["ABF"] * (len(codes_list) - 1)
-    return seg("HI", *(composite(q, text(c, where)) for q, c in zip(qualifiers, codes_list, strict=True)))
+    principal, others = composite("ABK", codes_list[0]), [composite("ABF", c) for c in codes_list[1:]]
+    if not institutional:
+        return [seg("HI", principal, *others)]
+    return [seg("HI", principal)] + ([seg("HI", *others)] if others else [])
+
+
+def _physician(npi: object, institutional: bool, providers: dict[str, dict], where: str) -> list[Segment]:
+    """The claim's physician: 837P rendering provider (2310B), 837I attending provider (2310A)."""
+    if not present(npi):
+        return []
+    entity, name, taxonomy = _provider(str(npi), providers)
+    if not institutional:
+        return [nm1("82", entity, name, "XX", str(npi)), seg("PRV", "PE", "PXC", taxonomy)]
+    if entity != "1":
+        raise X12WriteError(f"{where}: the 837I attending provider {npi} must be a person (entity type 1)")
+    return [nm1("71", entity, name, "XX", str(npi)), seg("PRV", "AT", "PXC", taxonomy)]
 
 
 def _line(line: dict, institutional: bool, where: str, off_campus: bool = False) -> list[Segment]:

@@ -1,0 +1,100 @@
+"""The X12 files `denial-ml generate --x12` writes pass pyx12, the independent 5010 validator.
+
+Every 837P, 837I and 835 file of a synthetic world is checked with `validate_x12` (pyx12 4.0.0 in a fresh
+process per file). The only findings allowed are the two the world's own data forces, each counted against
+the rows that cause it, so that any other finding, or one more of these, fails:
+- 837P SV107 missing: a line the world gives no diagnosis pointer (a `missing_information` denial cause);
+  the guide requires SV107, and no pointer value says "none".
+- 835 CAS*CR: the world's reversals and corrections carry group code CR, a 4010 code 5010 removed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from denial_ml.data.synthetic.world import generate_world
+from denial_ml.ingest.files import ingest_x12
+from denial_ml.ingest.validate import Finding, validate_x12
+from denial_ml.ingest.x12_write import write_x12
+
+N_CLAIMS, SEED = 1_500, 4
+NO_POINTER = 'Mandatory composite "Composite Diagnosis Code Pointer" (SV107) is missing'
+CAS_CR = "Segment CAS*CR not found."
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, pd.DataFrame], dict[str, list[Finding]]]:
+    world = generate_world(N_CLAIMS, seed=SEED)
+    paths = write_x12(world, tmp_path_factory.mktemp("x12"))
+    return world, {path.name: validate_x12(path) for path in paths}
+
+
+def _forced(finding: Finding) -> bool:
+    return finding.problem == NO_POINTER or finding.problem.startswith(CAS_CR)
+
+
+def test_every_kind_of_file_is_written(checked: tuple) -> None:
+    _, findings = checked
+    kinds = {name.split("_")[0] for name in findings}
+    assert kinds == {"837P", "837I", "835"}
+    assert sum(name.startswith("835_") for name in findings) >= 5  # one 835 file per payer
+
+
+def test_no_finding_but_those_the_world_data_forces(checked: tuple) -> None:
+    _, findings = checked
+    unexplained = {name: [str(f) for f in found if not _forced(f)][:10] for name, found in findings.items()}
+    assert {name: found for name, found in unexplained.items() if found} == {}
+
+
+def test_837i_and_most_835_files_validate_clean(checked: tuple) -> None:
+    _, findings = checked
+    assert findings["837I_0001.x12"] == []
+    clean_835 = [name for name, found in findings.items() if name.startswith("835_") and not found]
+    assert len(clean_835) >= 3, {name: len(found) for name, found in findings.items()}
+
+
+def test_forced_findings_are_one_per_causing_row(checked: tuple) -> None:
+    world, findings = checked
+    professional = world["claims"].loc[world["claims"]["claim_type"] == "837P", "claim_id"]
+    lines = world["claim_lines"]
+    no_pointer = lines["claim_id"].isin(professional) & lines["diagnosis_pointers"].isna()
+    reversal_cas = world["adjustments"].loc[world["adjustments"]["group_code"] == "CR", ["remit_id", "line_number"]]
+    found = [f for found in findings.values() for f in found]
+    assert sum(f.problem == NO_POINTER for f in found) == no_pointer.sum() > 0
+    assert sum(f.problem.startswith(CAS_CR) for f in found) == len(reversal_cas.drop_duplicates()) > 0
+    assert all(name.startswith("835_") for name, found in findings.items() for f in found if f.problem != NO_POINTER)
+
+
+def test_a_file_with_a_broken_segment_is_not_clean(checked: tuple, tmp_path: Path) -> None:
+    """The check can fail: an 837I without its CL1 segment (SE01 adjusted) is reported."""
+    world, _ = checked
+    path = next(p for p in write_x12(world, tmp_path) if p.name.startswith("837I_"))
+    segments = path.read_text(encoding="ascii").split("~\n")
+    first_cl1 = next(i for i, s in enumerate(segments) if s.startswith("CL1*"))
+    end = next(i for i in range(first_cl1, len(segments)) if segments[i].startswith("SE*"))
+    count, control = segments[end].split("*")[1:]
+    segments[end] = f"SE*{int(count) - 1}*{control}"
+    del segments[first_cl1]
+    path.write_text("~\n".join(segments), encoding="ascii")
+    problems = [f.problem for f in validate_x12(path)]
+    assert problems == ['Mandatory segment "Institutional Claim Code" (CL1) missing']
+
+
+def test_inpatient_bills_validate_clean_and_read_back(checked: tuple, tmp_path: Path) -> None:
+    """Inpatient hospital claims (place of service 21, bill type 11x; none in the synthetic world) get the
+    admission date and CL101 the guide requires there, and still read back with their place of service."""
+    world, _ = checked
+    claims = world["claims"].copy()
+    inpatient = (claims["claim_type"] == "837I") & (claims["place_of_service"] == "22")
+    claims.loc[inpatient, "place_of_service"] = "21"
+    paths = write_x12({**world, "claims": claims}, tmp_path)
+    path = next(p for p in paths if p.name.startswith("837I_"))
+    text = path.read_text(encoding="ascii")
+    assert text.count("CL1*9*1*01~") == inpatient.sum() > 0
+    assert text.count("DTP*435*D8*") == inpatient.sum()
+    assert validate_x12(path) == []
+    back = ingest_x12([path]).tables["claims"].set_index("claim_id")["place_of_service"]
+    assert (back[claims.loc[inpatient, "claim_id"]] == "21").all()
