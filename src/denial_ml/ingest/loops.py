@@ -4,6 +4,7 @@ value roll its rows back and report it, keeping the other claims of the set."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import TypeVar
 
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
@@ -18,13 +19,16 @@ def loop_end(segments: list[list[str]], start: int, end_tags: Collection[str]) -
     return end
 
 
+Mark = TypeVar("Mark")  # whatever `mark()` returns and `rollback` takes back
+
+
 def map_claim_loop(
     ts: TransactionSet,
     start: int,
     end_tags: Collection[str],
     issues: list[Issue],
-    mark: Callable[[], object],
-    rollback: Callable[[object], None],
+    mark: Callable[[], Mark],
+    rollback: Callable[[Mark], None],
     rows: Callable[[int, str], None],
 ) -> int:
     """Map the claim loop starting at `segments[start]` with `rows(end, claim_id)`.

@@ -76,10 +76,10 @@ def remittance_sets(tables: dict[str, pd.DataFrame]) -> Iterator[tuple[str, pd.T
     providers = {p["provider_npi"]: p for p in records(tables["providers"])}
     key = itemgetter("payer_id", "adjudication_date", "_payee")
     for trace, ((payer, day, payee), group) in enumerate(groupby(rows, key=key), start=1):
-        group = list(group)
-        body = _header(payer, day, payee, group, payers, providers, trace)
+        remits_of_group = list(group)
+        body = _header(payer, day, payee, remits_of_group, payers, providers, trace)
         body.append(seg("LX", 1))
-        for remit in group:
+        for remit in remits_of_group:
             body += _claim(remit, claims[remit["claim_id"]], payers, children)
         yield payer, day, body
 

@@ -260,14 +260,14 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
     code = parts[1] if len(parts) > 1 else ""
     if not PROCEDURE.match(code):
         raise BadValueError(i, f"{tag}{1 + offset:02d} procedure code {code!r} is not a 5-character CPT/HCPCS code")
-    modifiers = [m for m in parts[2:6] if m]
-    for modifier in modifiers:
+    billed = [m for m in parts[2:6] if m]
+    for modifier in billed:
         if not MODIFIER.match(modifier):
             raise BadValueError(i, f"{tag} modifier {modifier!r} is not 2 characters")
-    off_campus = tag == "SV2" and not OFF_CAMPUS_MODIFIERS.isdisjoint(modifiers)
+    off_campus = tag == "SV2" and not OFF_CAMPUS_MODIFIERS.isdisjoint(billed)
     if off_campus:
-        modifiers = [m for m in modifiers if m not in OFF_CAMPUS_MODIFIERS]
-    modifiers += [None] * (4 - len(modifiers))
+        billed = [m for m in billed if m not in OFF_CAMPUS_MODIFIERS]
+    modifiers: list[str | None] = [*billed, *[None] * (4 - len(billed))]
     units = amount(seg, 4 + offset, i, 1.0)
     if units < 0.5:
         raise BadValueError(i, f"{tag}{4 + offset:02d} units {units} is below 1")
