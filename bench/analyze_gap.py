@@ -114,13 +114,7 @@ def oracle_categories(seen: dict) -> tuple[np.ndarray, np.ndarray]:
     claims, providers, lines = seen["claims"], seen["providers"], seen["lines"]
     h_claim = outcomes.claim_hazards(_MeanNoise(), claims, providers)
     h_line = outcomes.line_hazards(_MeanNoise(), lines, claims, providers)
-    line_claim = lines["_c"].to_numpy()
-    hazard = h_claim + np.stack(
-        [np.bincount(line_claim, weights=h_line[:, j], minlength=len(claims)) for j in range(h_line.shape[1])], axis=1
-    )
-    category = np.array([m.category for m in outcomes.MECHANISMS], dtype=object)
-    names = np.array(sorted(set(category)), dtype=object)
-    by_category = np.stack([hazard[:, category == c].sum(axis=1) for c in names], axis=1)
+    names, by_category = outcomes.category_hazards(h_claim, h_line, lines["_c"].to_numpy())
     claim_level = np.isin(names, CLAIM_LEVEL_CAUSES)
     return names[by_category.argmax(axis=1)], names[claim_level][by_category[:, claim_level].argmax(axis=1)]
 
