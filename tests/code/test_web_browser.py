@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from denial_ml.api.schemas import ClaimIn
 from denial_ml.api.services import assess
@@ -75,6 +76,9 @@ def page(browser, site):
 def sign_in(page, key: str) -> None:
     """Sign in with the keyboard only: the key field has the focus, Enter submits."""
     page.goto("/ui/sign-in")
+    # Chromium applies `autofocus` on a later frame than "load": typing before it lands goes nowhere and the
+    # empty required field blocks the submit (seen on a loaded CI machine). Waiting for the focus still proves it.
+    expect(page.get_by_label("API key", exact=True)).to_be_focused()
     page.keyboard.type(key)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/ui/sign-in" not in url)
@@ -197,7 +201,8 @@ def test_a_form_post_without_the_csrf_token_is_refused(page, site):
     with page.expect_response(lambda r: r.url.endswith(f"/ui/worklist/{item.id}/assign")) as answer:
         page.get_by_role("button", name="Assign to me").click()
     assert answer.value.status == 403
-    assert page.get_by_role("heading", name="Form refused").is_visible()
+    # The response can arrive before the refused page is drawn: expect() waits for it, is_visible() would not.
+    expect(page.get_by_role("heading", name="Form refused")).to_be_visible()
     assert site.store.get_item(item.id).assignee is None
     shot(page, "csrf-refused")
 
