@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from denial_ml.api.schemas import ClaimIn
@@ -77,11 +78,16 @@ def sign_in(page, key: str) -> None:
     """Sign in with the keyboard only: the key field has the focus, Enter submits."""
     page.goto("/ui/sign-in")
     # Chromium applies `autofocus` on a later frame than "load": typing before it lands goes nowhere and the
-    # empty required field blocks the submit (seen on a loaded CI machine). Waiting for the focus still proves it.
+    # empty required field blocks the submit (the likely cause of two CI failures that never left this page).
+    # Waiting for the focus still proves the field has it.
     expect(page.get_by_label("API key", exact=True)).to_be_focused()
     page.keyboard.type(key)
     page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/ui/sign-in" not in url)
+    try:
+        page.wait_for_url(lambda url: "/ui/sign-in" not in url)
+    except PlaywrightTimeout:
+        # Say what the page says (an error alert, or the untouched form) instead of a bare timeout.
+        pytest.fail(f"sign-in stayed on {page.url}; the page reads: {page.inner_text('main')!r}")
 
 
 def fill_claim(page, claim: dict) -> None:
