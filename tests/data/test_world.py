@@ -60,6 +60,28 @@ def test_partial_line_denials_and_paid_claim_adjustments_exist(small_world):
     assert (small_world["remittances"]["claim_status_code"] == "22").sum() > 0
 
 
+def test_every_remittance_balances_and_reversals_negate_the_original(small_world):
+    """CLP03 - CLP04 = the sum of its CAS amounts and CLP05 = its PR amounts, on every remittance; a reversal
+    (CLP02 22) repeats the original's adjustments negated, with 5010's group codes (no CR)."""
+    remits = small_world["remittances"].set_index("remit_id")
+    adj = small_world["adjustments"]
+    cas = adj.groupby("remit_id")["amount"].sum().reindex(remits.index, fill_value=0.0)
+    pr = adj[adj["group_code"] == "PR"].groupby("remit_id")["amount"].sum().reindex(remits.index, fill_value=0.0)
+    np.testing.assert_allclose(remits["total_charge"] - remits["paid_amount"], cas, atol=0.011)
+    np.testing.assert_allclose(remits["patient_responsibility"], pr, atol=0.011)
+    assert "CR" not in set(adj["group_code"])
+    reversed_ = remits.index[remits["claim_status_code"] == "22"]
+    assert len(reversed_) > 0
+
+    def by_code(remit_ids) -> pd.Series:
+        rows = adj[adj["remit_id"].isin(remit_ids)]
+        key = [rows["remit_id"].str[:-2], rows["group_code"], rows["carc"]]
+        return rows.groupby(key)["amount"].sum().round(2)
+
+    original = by_code(reversed_.str.replace("-2", "-1"))
+    pd.testing.assert_series_equal(by_code(reversed_), -original, check_names=False)
+
+
 def test_codes_used_are_current(small_world, shared_data):
     carc = pd.read_csv(shared_data / "codes" / "carc_codes_status.csv", dtype=str)
     rarc = pd.read_csv(shared_data / "codes" / "rarc_codes_status.csv", dtype=str)

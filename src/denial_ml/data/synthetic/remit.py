@@ -194,6 +194,9 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
 def _add_reversals(rng, tables, paid_remits):
     """A few paid claims are later reversed (CLP02 22) and re-adjudicated (a correction): not denials.
 
+    As in 5010 (which has no group code CR): the reversal repeats the original's adjustments with the
+    amounts negated, the correction repeats them with the change in payment taken up by CO-45.
+
     `paid_remits` flags, per row of `tables["remittances"]`, a claim that was paid (not denied).
     """
     remits = tables["remittances"]
@@ -219,22 +222,35 @@ def _add_reversals(rng, tables, paid_remits):
         adjudication_date=later,
         remit_sequence=3,
     )
-    cas = pd.DataFrame(
-        {
-            "remit_id": np.concatenate([reversal["remit_id"], correction["remit_id"]]),
-            "claim_id": np.concatenate([reversal["claim_id"], correction["claim_id"]]),
-            "line_number": pd.array([pd.NA] * (2 * len(pick)), dtype="Int64"),
-            "group_code": "CR",
-            "carc": "45",
-            "amount": np.concatenate(
-                [
-                    -(pick["total_charge"] - pick["paid_amount"]).to_numpy(),
-                    (pick["total_charge"] - correction["paid_amount"]).to_numpy(),
-                ]
-            ),
-            "quantity": np.nan,
-        }
+    cas = _reversal_adjustments(
+        tables["adjustments"], pick, paid_change=correction["paid_amount"] - pick["paid_amount"]
     )
     tables["remittances"] = pd.concat([remits, reversal, correction], ignore_index=True)
     tables["adjustments"] = pd.concat([tables["adjustments"], cas], ignore_index=True)
     return tables
+
+
+def _reversal_adjustments(adjustments: pd.DataFrame, pick: pd.DataFrame, paid_change: pd.Series) -> pd.DataFrame:
+    """Claim-level CAS rows of the reversals (`-2`) and corrections (`-3`) of the remittances in `pick`.
+
+    The original's adjustments are summed per group code and CARC to claim level (the reversal and the correction
+    carry no service lines), so each CLP still balances: charge - paid = sum of its CAS amounts, and its PR rows
+    add up to its patient responsibility.
+    """
+    own = adjustments[adjustments["remit_id"].isin(pick["remit_id"])]
+    summed = own.groupby(["remit_id", "claim_id", "group_code", "carc"], as_index=False, sort=True)["amount"].sum()
+    summed["amount"] = summed["amount"].round(2)
+    # A claim paid in full with no CO-45 still needs one row to take up the corrected payment.
+    change = pd.DataFrame(
+        {"remit_id": pick["remit_id"], "claim_id": pick["claim_id"], "group_code": "CO", "carc": "45"}
+    )
+    change["change"] = -paid_change.to_numpy()
+    corrected = summed.merge(change, how="outer", on=["remit_id", "claim_id", "group_code", "carc"])
+    corrected["amount"] = (corrected["amount"].fillna(0.0) + corrected["change"].fillna(0.0)).round(2)
+    reversal = summed.assign(remit_id=summed["remit_id"].str.replace("-1", "-2"), amount=-summed["amount"])
+    correction = corrected.drop(columns="change").assign(remit_id=corrected["remit_id"].str.replace("-1", "-3"))
+    rows = pd.concat([reversal, correction], ignore_index=True)
+    rows = rows[rows["amount"].abs() >= 0.005]
+    return rows.assign(line_number=pd.array([pd.NA] * len(rows), dtype="Int64"), quantity=np.nan)[
+        list(adjustments.columns)
+    ]
