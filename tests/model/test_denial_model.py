@@ -49,6 +49,19 @@ def test_one_claim_online_equals_its_batch_row(trained, small_world):
         pd.testing.assert_series_equal(one.set_index("claim_id").loc[claim_id], batch.loc[claim_id])
 
 
+def test_scoring_in_partitions_equals_scoring_the_whole_batch(trained, small_world):
+    """Batch scoring is a pure function of (claims, lines) and the bundle's snapshot: any split of the batch
+    (here four interleaved partitions, as Dask or worker processes would cut it) gives the same rows."""
+    _, scorer = trained
+    claims, lines = small_world["claims"].tail(2000), small_world["claim_lines"]
+    whole = scorer.score(claims, lines).set_index("claim_id")
+    parts = [claims.iloc[start::4] for start in range(4)]
+    split = pd.concat([scorer.score(part, lines[lines["claim_id"].isin(part["claim_id"])]) for part in parts])
+    split = split.set_index("claim_id").loc[whole.index]
+    pd.testing.assert_frame_equal(split, whole)
+    assert whole["denial_risk"].nunique() > 100  # real, varied scores were compared
+
+
 def _auth_claims(world: dict) -> pd.DataFrame:
     claims = world["claims"]
     auths = world["authorizations"].set_index("auth_number")
