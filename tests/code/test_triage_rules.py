@@ -9,7 +9,7 @@ import pytest
 from denial_ml.triage.denials import days_left
 from denial_ml.triage.evaluate import recovered_at, top_count, weighted_auc
 from denial_ml.triage.model import Calibration, fit_calibration
-from denial_ml.triage.routing import priority, route_denials
+from denial_ml.triage.routing import BELOW_COST, priority, route_denials
 
 
 def test_deadline_passed_leaves_the_appeal_list_with_its_reason() -> None:
@@ -34,6 +34,18 @@ def test_routes_of_non_appealable_and_resubmit_denials() -> None:
     # CARC 16 without MA130 stays on the appeal list.
     route, _ = route_denials(pd.Series(["authorization"]), pd.Series(["16"]), pd.Series([False]), np.array([5.0]))
     assert route.tolist() == ["appeal"]
+
+
+def test_an_appeal_worth_less_than_its_cost_is_written_off_with_that_reason() -> None:
+    # Expected recoveries (P x payment - cost): positive, zero, negative; then a negative one already past its
+    # deadline and a negative resubmission, whose own routes and reasons win.
+    category = pd.Series(["coding", "coding", "authorization", "coding", "missing_information"])
+    left = np.array([30.0, 30.0, 30.0, -1.0, 30.0])
+    recovery = np.array([12.5, 0.0, -23.6, -5.0, -40.0])
+    route, reason = route_denials(category, pd.Series(["4"] * 5), pd.Series([False] * 5), left, recovery)
+    assert route.tolist() == ["appeal", "write_off", "write_off", "write_off", "resubmit"]
+    assert reason.tolist() == ["", BELOW_COST, BELOW_COST, "appeal deadline passed", reason[4]]
+    assert reason[4].startswith("unprocessable")
 
 
 def test_urgency_raises_priority_near_the_deadline_and_write_offs_get_zero() -> None:

@@ -15,6 +15,7 @@ from denial_ml.triage.bundle import BundleError, load_bundle, save_bundle
 from denial_ml.triage.denials import decided_appeals
 from denial_ml.triage.features import feature_matrix
 from denial_ml.triage.rank import rank_denials, worklist_items
+from denial_ml.triage.routing import BELOW_COST
 from denial_ml.triage.train import feedback_rows, train_triage
 
 COST = 57.23
@@ -57,6 +58,25 @@ def test_selection_bias_figures_are_reported_for_both_fits(trained) -> None:
         assert 0.6 < bias[fit]["auc_vs_truth"] < 1.0
         assert 0.0 < bias[fit]["mean_predicted"] < 1.0
     assert bias["weighted"]["mean_truth"] == bias["unweighted"]["mean_truth"]
+
+
+def test_appeals_below_their_cost_leave_the_list_but_stay_in_the_judged_population(world, trained) -> None:
+    model, metrics, frame = trained
+    test = frame[frame["period"] == "test"]
+    ranked = rank_denials(test, model, test["adjudication_date"])
+    below = ranked["route_reason"] == BELOW_COST
+    on_list = ranked["route"] == "appeal"
+    assert below.sum() > 0 and on_list.sum() > 0
+    # P(overturn) x expected payment - cost decides it; the written-off figure is kept, and nothing urges it.
+    gross = ranked["p_overturn"] * ranked["expected_payment"]
+    assert (ranked.loc[below, "expected_recovery"] <= 0).all()
+    np.testing.assert_allclose(ranked.loc[below, "expected_recovery"], gross[below] - COST)
+    assert (ranked.loc[on_list, "expected_recovery"] > 0).all()
+    assert (ranked.loc[below, "priority"] == 0).all() and (ranked.loc[below, "route"] == "write_off").all()
+    # The top-20 % figure is judged on every appealable denial, not only those the model keeps on the list.
+    assert ranked["appealable"].equals(on_list | below)
+    has_truth = ranked["claim_id"].map(world["truth"].set_index("claim_id")["overturn_probability"]).notna()
+    assert metrics["test"]["appeal_list_size"] == (ranked["appealable"] & has_truth).sum()
 
 
 def test_bundle_round_trip_and_checksum_refusal(trained, tmp_path: Path) -> None:

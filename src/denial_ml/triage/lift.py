@@ -1,9 +1,9 @@
 """Worklist lift curves on the test period: dollars recovered by the share of the appeal list worked.
 
-The list and the value of each denial are those `train.evaluate_test` measures at 20 %: test-period denials
-routed "appeal", each triaged on its adjudication day, worth the truth's overturn probability x its expected
-payment. The curves put the model's ordering beside the baselines (billed amount, oldest deadline first,
-random order) and the truth's own ordering (the ceiling).
+The list and the value of each denial are those `train.evaluate_test` measures at 20 % (`holdout_appeal_list`):
+test-period denials that can be appealed, each triaged on its adjudication day, worth the truth's overturn
+probability x its expected payment. The curves put the model's ordering beside the baselines (billed amount,
+oldest deadline first, random order) and the truth's own ordering (the ceiling).
 """
 
 from __future__ import annotations
@@ -14,31 +14,13 @@ from matplotlib.figure import Figure
 
 from denial_ml.analytics.charts import PALETTE, THOUSANDS, to_svg
 from denial_ml.triage.evaluate import recovery_curve, top_count
-from denial_ml.triage.rank import TriageModel, rank_denials
+from denial_ml.triage.train import holdout_appeal_list
+
+__all__ = ["FRACTIONS", "MODEL", "RANDOM", "holdout_appeal_list", "lift_chart", "lift_curves", "ranking_scores"]
 
 FRACTIONS = tuple(round(0.05 * i, 2) for i in range(1, 21))  # 5 %, 10 %, ... 100 % of the list worked
 MODEL = "model (expected recovery)"
 RANDOM = "random order (expected)"
-
-
-def holdout_appeal_list(frame: pd.DataFrame, model: TriageModel, truth: pd.DataFrame) -> pd.DataFrame:
-    """The test period's appeal list, ranked, with each denial's recoverable dollars in `recoverable`.
-
-    Args:
-        frame: `train_triage`'s third output (denials with their features and `period`).
-        model: The trained recovery model.
-        truth: The world's `truth` table (`claim_id`, `overturn_probability`).
-
-    Returns:
-        `rank_denials` rows routed "appeal" whose claim has a truth probability, highest priority first.
-    """
-    test = frame[frame["period"] == "test"]
-    ranked = rank_denials(test, model, test["adjudication_date"])
-    ranked = ranked[ranked["route"] == "appeal"].reset_index(drop=True)
-    p_true = ranked["claim_id"].map(truth.set_index("claim_id")["overturn_probability"]).to_numpy(dtype=float)
-    keep = ~np.isnan(p_true)
-    ranked = ranked[keep].reset_index(drop=True)
-    return ranked.assign(recoverable=p_true[keep] * ranked["expected_payment"].to_numpy(dtype=float))
 
 
 def ranking_scores(appeal_list: pd.DataFrame) -> dict[str, np.ndarray]:

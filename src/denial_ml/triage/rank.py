@@ -17,7 +17,7 @@ from denial_ml.triage.denials import days_left
 from denial_ml.triage.explain import explain_rows
 from denial_ml.triage.features import feature_matrix
 from denial_ml.triage.model import Calibration, predict_overturn
-from denial_ml.triage.routing import priority, route_denials
+from denial_ml.triage.routing import BELOW_COST, priority, route_denials
 
 
 @dataclass
@@ -43,23 +43,29 @@ def rank_denials(frame: pd.DataFrame, model: TriageModel, as_of: pd.Timestamp | 
         as_of: The day the worklist is built (a date, or one date per row), for days left.
 
     Returns:
-        `frame` plus `p_overturn`, `expected_recovery`, `days_left`, `route`, `route_reason`, `priority`,
-        sorted by priority (then expected recovery) descending.
+        `frame` plus `p_overturn`, `expected_recovery`, `days_left`, `route`, `route_reason`, `appealable`
+        (on the appeal route, or written off only for being below cost: the population an appeal policy is judged
+        on), `priority`, sorted by priority (then expected recovery) descending.
     """
     X = feature_matrix(frame, model.feature_names, model.categories)
     p = predict_overturn(model.overturn, model.calibration, X)
     payment = frame["expected_payment"].to_numpy(dtype=float)
     recovery = p * payment - model.appeal_cost
     left = days_left(frame, as_of)
-    route, reason = route_denials(frame["denial_category"], frame["denial_carc"], frame["has_ma130"], left)
-    # Past the deadline or not appealable: nothing comes back by appeal.
-    recovery = np.where(route == "write_off", 0.0, recovery)
+    route, reason = route_denials(
+        frame["denial_category"], frame["denial_carc"], frame["has_ma130"], left, expected_recovery=recovery
+    )
+    # Past the deadline or not appealable: nothing comes back by appeal. A below-cost denial keeps its
+    # (negative) figure: it says why, and the item can still be appealed.
+    appealable = (route == "appeal") | (reason == BELOW_COST)
+    recovery = np.where((route == "write_off") & ~appealable, 0.0, recovery)
     out = frame.assign(
         p_overturn=p,
         expected_recovery=recovery,
         days_left=left,
         route=route,
         route_reason=reason,
+        appealable=appealable,
         priority=priority(recovery, payment, route, left),
     )
     order = np.lexsort((-out["expected_recovery"].to_numpy(), -out["priority"].to_numpy()))

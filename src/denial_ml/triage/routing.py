@@ -2,7 +2,9 @@
 
 Past the appeal deadline nothing can be recovered by appeal; duplicates are never appealed; unprocessable
 claims (missing information, CARC 16 with MA130) need a corrected claim and eligibility denials a claim to
-the right payer, so they go to "resubmit". Everything else goes on the appeal list.
+the right payer, so they go to "resubmit". Of the rest, an appeal expected to bring back less than it costs to
+work is written off with that reason (it stays appealable: a user may still appeal it); everything else goes on
+the appeal list.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ import pandas as pd
 
 URGENT_DAYS = 30.0  # within this many days of the deadline the priority rises
 MAX_URGENCY_BOOST = 0.5  # priority multiplier at the deadline: 1 + this
+BELOW_COST = "not worth an appeal: expected recovery is below the cost of working it"
 
 
 def route_denials(
-    category: pd.Series, carc: pd.Series, has_ma130: pd.Series, days_left: np.ndarray
+    category: pd.Series,
+    carc: pd.Series,
+    has_ma130: pd.Series,
+    days_left: np.ndarray,
+    expected_recovery: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Route each denial to "appeal", "resubmit" or "write_off", with the reason.
 
@@ -24,6 +31,8 @@ def route_denials(
         carc: Main CARC per denial.
         has_ma130: Whether the remittance carries remark MA130 (claim unprocessable).
         days_left: Days left to the appeal deadline (negative: passed).
+        expected_recovery: P(overturn) x expected payment - cost of the appeal, per denial; when given, an
+            otherwise appealable denial at or below zero is written off with reason `BELOW_COST`.
 
     Returns:
         `(route, reason)` arrays of strings; reason is "" on the appeal route.
@@ -43,6 +52,10 @@ def route_denials(
         "unprocessable claim: send a corrected claim, not an appeal",
         "eligibility: bill the payer that covered the patient",
     ]
+    if expected_recovery is not None:
+        conditions.append(np.asarray(expected_recovery, dtype=float) <= 0)
+        routes.append("write_off")
+        reasons.append(BELOW_COST)
     route = np.select(conditions, routes, default="appeal").astype(object)
     reason = np.select(conditions, reasons, default="").astype(object)
     return route, reason

@@ -3,7 +3,7 @@
 Denials are split by adjudication date into train (first 60 %), calibration (next 20 %) and test (last
 20 %). The propensity model learns which train-period denials staff appealed; overturn rows are weighted by
 1 / P(appealed) so the model describes all denials, not only the ones people chose. The test period is
-judged against the world's truth on every appeal-route denial, appealed or not.
+judged against the world's truth on every appealable denial, appealed or not.
 """
 
 from __future__ import annotations
@@ -127,15 +127,12 @@ def evaluate_test(
     """Top-20 % recovery of the model and baselines, and the selection-bias figures, on the test period.
 
     Each test denial is triaged on its adjudication day (full appeal window); the appeal list is the
-    denials routed "appeal". A denial's recovered dollars = truth overturn probability x expected payment.
+    appealable denials (`holdout_appeal_list`). A denial's recovered dollars = truth overturn probability x
+    expected payment.
     """
-    test = frame[frame["period"] == "test"]
-    ranked = rank_denials(test, model, test["adjudication_date"])
-    ranked = ranked[ranked["route"] == "appeal"].reset_index(drop=True)
-    p_true = ranked["claim_id"].map(truth.set_index("claim_id")["overturn_probability"]).to_numpy(dtype=float)
-    keep = ~np.isnan(p_true)
-    ranked, p_true = ranked[keep].reset_index(drop=True), p_true[keep]
-    value = p_true * ranked["expected_payment"].to_numpy()
+    ranked = holdout_appeal_list(frame, model, truth)
+    value = ranked["recoverable"].to_numpy()
+    p_true = ranked["p_true"].to_numpy()
     deadline_day = ranked["appeal_deadline"].to_numpy().astype("datetime64[D]").astype(float)
     scores = {
         "truth": value,
@@ -163,3 +160,28 @@ def evaluate_test(
             "unweighted": {**calibration_figures(p_plain, p_true), "recovered_at_20pct": plain_recovered},
         },
     }
+
+
+def holdout_appeal_list(frame: pd.DataFrame, model: TriageModel, truth: pd.DataFrame) -> pd.DataFrame:
+    """The test period's appeal list, ranked, with each denial's recoverable dollars in `recoverable`.
+
+    The list is every appealable denial (`rank_denials`' `appealable`: on the appeal route, or written off only
+    for being below cost), so the population does not depend on the model being judged.
+
+    Args:
+        frame: `train_triage`'s third output (denials with their features and `period`).
+        model: The trained recovery model.
+        truth: The world's `truth` table (`claim_id`, `overturn_probability`).
+
+    Returns:
+        Those `rank_denials` rows whose claim has a truth probability, highest priority first, plus `p_true`
+        (the truth's overturn probability) and `recoverable` (`p_true` x expected payment).
+    """
+    test = frame[frame["period"] == "test"]
+    ranked = rank_denials(test, model, test["adjudication_date"])
+    ranked = ranked[ranked["appealable"]]
+    p_true = ranked["claim_id"].map(truth.set_index("claim_id")["overturn_probability"]).to_numpy(dtype=float)
+    keep = ~np.isnan(p_true)
+    ranked = ranked[keep].reset_index(drop=True)
+    p_true = p_true[keep]
+    return ranked.assign(p_true=p_true, recoverable=p_true * ranked["expected_payment"].to_numpy(dtype=float))
