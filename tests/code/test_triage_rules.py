@@ -9,7 +9,7 @@ import pytest
 from denial_ml.triage.denials import days_left
 from denial_ml.triage.evaluate import recovered_at, top_count, weighted_auc
 from denial_ml.triage.model import Calibration, fit_calibration
-from denial_ml.triage.routing import BELOW_COST, priority, route_denials
+from denial_ml.triage.routing import BELOW_COST, priority, route_denials, summarize_routes
 
 
 def test_deadline_passed_leaves_the_appeal_list_with_its_reason() -> None:
@@ -46,6 +46,18 @@ def test_an_appeal_worth_less_than_its_cost_is_written_off_with_that_reason() ->
     assert route.tolist() == ["appeal", "write_off", "write_off", "write_off", "resubmit"]
     assert reason.tolist() == ["", BELOW_COST, BELOW_COST, "appeal deadline passed", reason[4]]
     assert reason[4].startswith("unprocessable")
+
+
+def test_route_summary_counts_each_route_by_its_reasons() -> None:
+    route = pd.Series(["write_off", "appeal", "write_off", "resubmit", "write_off", "appeal"] + ["appeal"] * 1000)
+    reason = pd.Series(
+        ["appeal deadline passed", "", BELOW_COST, "eligibility: bill the payer that covered the patient"]
+        + ["appeal deadline passed", None]
+        + [""] * 1000
+    )
+    assert summarize_routes(route, reason) == (
+        "appeal 1,002, resubmit 1 (eligibility 1), write_off 3 (appeal deadline passed 2, not worth an appeal 1)"
+    )
 
 
 def test_urgency_raises_priority_near_the_deadline_and_write_offs_get_zero() -> None:

@@ -72,6 +72,7 @@ def build(
     from denial_ml.data.io import WorldIOError
     from denial_ml.store import StoreError
     from denial_ml.triage.bundle import BundleError
+    from denial_ml.triage.routing import summarize_routes
     from denial_ml.triage.service import build_worklist
 
     settings = get_settings()
@@ -82,11 +83,8 @@ def build(
         raise fail(str(exc)) from None
     finally:
         store.close()
-    routes = ranked["route"].value_counts().to_dict()
-    typer.echo(
-        f"worklist: {result.inserted} new, {result.updated} rescored; routes "
-        + ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
-    )
+    routes = summarize_routes(ranked["route"], ranked["route_reason"])
+    typer.echo(f"worklist: {result.inserted} new, {result.updated} rescored; routes {routes}")
 
 
 def demo_worklist(settings: Settings, data_dir: Path, top: int = 10) -> int:
@@ -109,6 +107,7 @@ def demo_worklist(settings: Settings, data_dir: Path, top: int = 10) -> int:
 
 def _demo_worklist(settings: Settings, data_dir: Path, top: int) -> int:
     from denial_ml.cli.worklist import format_reasons
+    from denial_ml.triage.routing import summarize_routes
     from denial_ml.triage.service import build_worklist, train_bundle
 
     started = time.perf_counter()
@@ -127,11 +126,10 @@ def _demo_worklist(settings: Settings, data_dir: Path, top: int) -> int:
         step = time.perf_counter()
         typer.echo(f"building the worklist -> {make_url(settings.worklist_url).render_as_string(hide_password=True)}")
         ranked, result = build_worklist(data_dir, bundle, store)
-        routes = ranked["route"].value_counts().to_dict()
         typer.echo(
             f"{len(ranked):,} denials scored and explained in {time.perf_counter() - step:.1f} s: "
             f"{result.inserted:,} new, {result.updated:,} rescored; routes "
-            + ", ".join(f"{k} {v:,}" for k, v in sorted(routes.items()))
+            + summarize_routes(ranked["route"], ranked["route_reason"])
         )
         page = store.list_items(limit=top)
     finally:

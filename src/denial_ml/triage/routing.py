@@ -76,3 +76,18 @@ def priority(
     value = np.where(route == "write_off", 0.0, value)
     # A negative value (an appeal costing more than it brings) is not made more urgent by the deadline.
     return np.where(value > 0, value * boost, value)
+
+
+def summarize_routes(route: pd.Series, reason: pd.Series) -> str:
+    """One line of route counts, each split by the short form of its reasons (the words before a colon).
+
+    Example: "appeal 399, resubmit 544 (eligibility 321, unprocessable claim 223), write_off 16,944 (...)".
+    """
+    frame = pd.DataFrame({"route": np.asarray(route, dtype=object), "reason": np.asarray(reason, dtype=object)})
+    frame["reason"] = frame["reason"].fillna("").astype(str).str.split(":").str[0]
+    parts = []
+    for name, group in frame.groupby("route", sort=True):
+        counts = group.loc[group["reason"] != "", "reason"].value_counts()
+        detail = ", ".join(f"{why} {n:,}" for why, n in counts.items())
+        parts.append(f"{name} {len(group):,}" + (f" ({detail})" if detail else ""))
+    return ", ".join(parts)
