@@ -64,6 +64,17 @@ def test_filters_show_only_matching_items(appeals):
     assert shown and all(today <= item.appeal_deadline <= today + dt.timedelta(days=20) for item in shown)
 
 
+def test_route_filter_shows_only_that_route(appeals):
+    client, store = appeals
+    expected = store.list_items(route="write_off", limit=50)
+    assert 0 < expected.total < store.list_items(limit=1).total
+    page = client.get("/ui/worklist", params={"route": "write_off"})
+    assert [i for i, _ in rows(page.text)] == [item.id for item in expected.items]
+    assert f"{expected.total} item" in page.text
+    assert '<option value="write_off" selected>write off</option>' in page.text
+    assert "Route: Input should be" in client.get("/ui/worklist", params={"route": "ignore"}).text
+
+
 def test_bad_filters_are_named_and_ignored(appeals):
     client, _ = appeals
     page = client.get("/ui/worklist", params={"deadline_within_days": "soon", "status": "lost", "page": "0"})

@@ -16,11 +16,12 @@ from denial_ml.store import WorklistStore
 from denial_ml.store.models import WorklistItem
 
 PAGE_SIZE = 50
-FILTERS = ("payer", "category", "status", "assignee", "deadline_within_days")
+FILTERS = ("payer", "category", "status", "route", "assignee", "deadline_within_days")
 FILTER_LABELS = {
     "payer": "Payer",
     "category": "Category",
     "status": "Status",
+    "route": "Route",
     "assignee": "Assignee",
     "deadline_within_days": "Deadline within (days)",
     "page": "Page",

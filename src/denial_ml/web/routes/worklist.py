@@ -17,7 +17,7 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.store import IllegalTransition, StaleVersion, StoreError, UnknownItem, WorklistStore
 from denial_ml.store.models import WorklistItem
 from denial_ml.store.queries import ItemFilter
-from denial_ml.store.status import STATUSES, TRANSITIONS
+from denial_ml.store.status import ROUTES, STATUSES, TRANSITIONS
 from denial_ml.web.auth import AppealsViewer, CsrfChecked, PageError, Viewer
 from denial_ml.web.state import get_state, render
 from denial_ml.web.worklist_view import PAGE_SIZE, filter_options, read_filters
@@ -44,6 +44,7 @@ def worklist_page(request: Request, viewer: AppealsViewer, services: ServicesDep
             "options": options,
             "categories": CATEGORIES,
             "statuses": STATUSES,
+            "routes": ROUTES,
             "last_page": max(1, -(-page.total // PAGE_SIZE)),
         },
     )
