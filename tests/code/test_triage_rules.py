@@ -58,6 +58,7 @@ def test_route_summary_counts_each_route_by_its_reasons() -> None:
     assert summarize_routes(route, reason) == (
         "appeal 1,002, resubmit 1 (eligibility 1), write_off 3 (appeal deadline passed 2, not worth an appeal 1)"
     )
+    assert summarize_routes(pd.Series([], dtype=object), pd.Series([], dtype=object)) == "none (no denials)"
 
 
 def test_urgency_raises_priority_near_the_deadline_and_write_offs_get_zero() -> None:

@@ -90,4 +90,4 @@ def summarize_routes(route: pd.Series, reason: pd.Series) -> str:
         counts = group.loc[group["reason"] != "", "reason"].value_counts()
         detail = ", ".join(f"{why} {n:,}" for why, n in counts.items())
         parts.append(f"{name} {len(group):,}" + (f" ({detail})" if detail else ""))
-    return ", ".join(parts)
+    return ", ".join(parts) or "none (no denials)"
