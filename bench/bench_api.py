@@ -27,8 +27,8 @@ import httpx
 import numpy as np
 import pandas as pd
 
-from denial_ml.api.testing import free_port
-from denial_ml.api.validation import claims_payload
+from denial_ml.service.testing import free_port
+from denial_ml.service.validation import claims_payload
 from denial_ml.store import WorklistStore
 
 
@@ -38,7 +38,7 @@ def prepare(model: Path | None, data: Path | None, tmp: Path) -> tuple[Path, Pat
         return model, data
     from denial_ml.data.io import write_tables
     from denial_ml.data.synthetic.world import generate_world
-    from denial_ml.modeling.pipeline import run_training
+    from denial_ml.jobs.training import run_training
 
     print("no --model/--data: generating a 30,000-claim world (seed 11) and training a bundle ...", flush=True)
     tables = generate_world(30_000, seed=11)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from denial_ml.data.io import read_tables
-from denial_ml.modeling.pipeline import run_training
+from denial_ml.jobs.training import run_training
 
 
 def run_once(data: Path) -> tuple[float, float, dict[str, float]]:

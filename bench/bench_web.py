@@ -20,8 +20,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from denial_ml.api.app import create_app
-from denial_ml.api.testing import issue_keys, make_services
+from denial_ml.server.app import create_app
+from denial_ml.service.testing import issue_keys, make_services
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import create_schema, drop_schema, find_postgres, sample_items
 from denial_ml.web.settings import WebSettings

@@ -29,8 +29,8 @@ def small_world() -> dict:
 @pytest.fixture(scope="session")
 def trained(small_world, tmp_path_factory):
     """A bundle trained (without MLflow) on the small world, and its loaded scorer."""
+    from denial_ml.jobs.training import run_training
     from denial_ml.modeling.bundle import Scorer
-    from denial_ml.modeling.pipeline import run_training
 
     result = run_training(small_world, tmp_path_factory.mktemp("models"), name="test-bundle")
     return result, Scorer.load(result.bundle)

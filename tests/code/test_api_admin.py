@@ -10,10 +10,10 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from denial_ml.api.app import create_app
-from denial_ml.api.testing import issue_keys, make_services, world_claims
 from denial_ml.config import Settings
 from denial_ml.modeling.bundle import METADATA, sha256_file
+from denial_ml.server.app import create_app
+from denial_ml.service.testing import issue_keys, make_services, world_claims
 from denial_ml.store.testing import sqlite_database
 
 pytestmark = pytest.mark.xdist_group("model")
@@ -148,8 +148,8 @@ def test_ready_needs_a_reachable_store(trained, bundle_copy, tmp_path):
 def test_registry_alias_champion_is_served(trained, tmp_path):
     import mlflow
 
-    from denial_ml.api.serving import ModelLoadError, load_configured
     from denial_ml.modeling.registry import register_bundle, set_champion
+    from denial_ml.service.serving import ModelLoadError, load_configured
 
     result, scorer = trained
     settings = Settings(

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from denial_ml.api.app import create_app
-from denial_ml.api.testing import issue_keys, make_services, world_claims
-from denial_ml.api.validation import check_claims, claims_frame, lines_frame
 from denial_ml.explain.explainer import Explainer
 from denial_ml.schemas import validate_table
+from denial_ml.server.app import create_app
+from denial_ml.service.testing import issue_keys, make_services, world_claims
+from denial_ml.service.validation import check_claims, claims_frame, lines_frame
 from denial_ml.store.testing import sqlite_database
 
 pytestmark = pytest.mark.xdist_group("model")
@@ -159,7 +159,7 @@ def test_what_if_prior_auth_reports_both_risks(api, small_world):
     claims = small_world["claims"]
     with_auth = claims[claims["prior_auth_number"].notna()].head(1)
     lines = small_world["claim_lines"]
-    from denial_ml.api.validation import claims_payload
+    from denial_ml.service.validation import claims_payload
 
     claim = claims_payload(with_auth, lines[lines["claim_id"].isin(with_auth["claim_id"])])[0]
     number, claim["prior_auth_number"] = claim["prior_auth_number"], None

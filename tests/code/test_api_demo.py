@@ -10,10 +10,10 @@ from types import SimpleNamespace
 import pytest
 from fastapi.testclient import TestClient
 
-from denial_ml.api.app import create_app
-from denial_ml.api.testing import make_services
 from denial_ml.cli import serve as serve_cli
 from denial_ml.config import Settings, get_settings
+from denial_ml.server.app import create_app
+from denial_ml.service.testing import make_services
 from denial_ml.store import WorklistStore
 
 pytestmark = pytest.mark.xdist_group("model")
@@ -94,14 +94,14 @@ def test_serve_passes_options_to_uvicorn(monkeypatch, tmp_path):
 
 
 def test_demo_worklist_builds_the_store_and_prints_the_top_10_with_reasons(small_world, tmp_path, capsys):
-    from denial_ml.cli.triage import demo_worklist
     from denial_ml.data.io import write_tables
+    from denial_ml.jobs.triage import demo_worklist
 
     data = tmp_path / "world"
     write_tables(small_world, data, validate=False)
     url = f"sqlite:///{tmp_path / 'worklist.db'}"
     settings = Settings(worklist_url=url, models_dir=tmp_path / "models", _env_file=None)
-    total = demo_worklist(settings, data)
+    total = demo_worklist(settings, data, print)
     out = capsys.readouterr().out
     store = WorklistStore(url)
     top = store.list_items(limit=10)
@@ -121,25 +121,26 @@ def test_demo_worklist_builds_the_store_and_prints_the_top_10_with_reasons(small
 
 
 def test_demo_builds_the_worklist_before_serving(monkeypatch, tmp_path):
-    from denial_ml.analytics import render, report
-    from denial_ml.cli import model, triage, world
-    from denial_ml.cli import report as report_cli
-    from denial_ml.data import io
+    from denial_ml.cli import world
+    from denial_ml.jobs import demo, report, training, triage
+    from denial_ml.jobs import world as world_job
 
     steps = []
     settings = Settings(data_dir=tmp_path / "world", models_dir=tmp_path / "models", _env_file=None)
     monkeypatch.setattr(world, "get_settings", lambda: settings)
-    monkeypatch.setattr(world, "build_world", lambda *a: steps.append("world") or {})
-    monkeypatch.setattr(world, "format_summary", lambda s: "")
+    monkeypatch.setattr(world_job, "build_world", lambda *a, **k: steps.append("world") or {})
+    monkeypatch.setattr(demo, "format_summary", lambda s: "")
     trained = SimpleNamespace(bundle=tmp_path / "bundle", metrics={})
-    monkeypatch.setattr(model, "train_and_log", lambda *a: steps.append("model") or (trained, "run"))
-    monkeypatch.setattr(model, "format_metrics", lambda m: "")
-    monkeypatch.setattr(io, "read_tables", lambda *a: {})
-    monkeypatch.setattr(report, "build_report", lambda t: steps.append("report") or {})
-    monkeypatch.setattr(render, "render_html", lambda r: "")
-    monkeypatch.setattr(render, "render_json", lambda r: "")
-    monkeypatch.setattr(report_cli, "write_report_files", lambda *a: None)
-    monkeypatch.setattr(triage, "demo_worklist", lambda s, d: steps.append(("worklist", s, d)) or 5)
-    monkeypatch.setattr(serve_cli, "serve_demo", lambda *a: steps.append("serve"))
+    monkeypatch.setattr(training, "train_and_log", lambda *a, **k: steps.append("model") or (trained, "run"))
+    monkeypatch.setattr(demo, "format_metrics", lambda m: "")
+    monkeypatch.setattr(report, "write_report", lambda *a, **k: steps.append("report"))
+    monkeypatch.setattr(triage, "demo_worklist", lambda s, d, echo: steps.append(("worklist", s, d)) or 5)
+    monkeypatch.setattr(serve_cli, "serve_demo", lambda *a: steps.append(("serve", a[2])))
     world.demo()
-    assert steps == ["world", "model", "report", ("worklist", settings, settings.data_dir), "serve"]
+    assert steps == [
+        "world",
+        "model",
+        "report",
+        ("worklist", settings, settings.data_dir),
+        ("serve", tmp_path / "bundle"),
+    ]

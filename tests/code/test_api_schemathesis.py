@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from denial_ml.api.app import create_app
-from denial_ml.api.testing import issue_keys, make_services
 from denial_ml.config import Settings
+from denial_ml.server.app import create_app
+from denial_ml.service.testing import issue_keys, make_services
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import migrated_database, sample_items
 

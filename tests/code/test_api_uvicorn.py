@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from denial_ml.api.testing import free_port, private_values, world_claims
+from denial_ml.service.testing import free_port, private_values, world_claims
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import migrated_database
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from fastapi.testclient import TestClient
 
-from denial_ml.api.app import create_app
-from denial_ml.api.testing import issue_keys, make_services
+from denial_ml.server.app import create_app
+from denial_ml.service.testing import issue_keys, make_services
 from denial_ml.store.testing import sample_items
 
 N_ITEMS = 60

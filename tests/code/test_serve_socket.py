@@ -6,8 +6,8 @@ import socket
 
 import uvicorn
 
-from denial_ml.api.testing import free_port
 from denial_ml.cli.serve import APP, bind_nodelay_socket
+from denial_ml.service.testing import free_port
 
 
 def test_connections_accepted_by_the_workers_socket_have_tcp_nodelay():

@@ -8,13 +8,13 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from denial_ml.api.app import create_app
-from denial_ml.api.testing import issue_keys, make_services
+from denial_ml.server.app import create_app
+from denial_ml.server.testing import seed_worklist
+from denial_ml.service.testing import issue_keys, make_services
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import migrated_database
 from denial_ml.web.settings import WebSettings
 from denial_ml.web.state import make_state
-from denial_ml.web.testing import seed_worklist
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

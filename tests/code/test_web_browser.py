@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from denial_ml.api.schemas import ClaimIn
-from denial_ml.api.services import assess
-from denial_ml.web.testing import authorization_claim, model_site, serve_app
+from denial_ml.server.testing import authorization_claim, model_site, serve_app
+from denial_ml.service.schemas import ClaimIn
+from denial_ml.service.scoring import assess
 
 pytestmark = pytest.mark.xdist_group("model")
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,11 +16,11 @@ from test_web_auth import csrf, sign_in
 
 from denial_ml.analytics.facts import REQUIRED_COLUMNS
 from denial_ml.analytics.report import build_report
-from denial_ml.api.testing import world_claims
 from denial_ml.ingest.x12_write import render_x12
+from denial_ml.server.testing import model_site
+from denial_ml.service.testing import world_claims
 from denial_ml.web.batch import flat_csv
 from denial_ml.web.formats import pct
-from denial_ml.web.testing import model_site
 
 pytestmark = pytest.mark.xdist_group("model")
 RISK = re.compile(r'data-testid="risk" data-risk="([^"]+)"')

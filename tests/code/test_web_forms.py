@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from denial_ml.api.schemas import EXAMPLE_CLAIM, ClaimIn, FieldError
-from denial_ml.api.validation import check_claims, claims_frame, lines_frame
+from denial_ml.service.schemas import EXAMPLE_CLAIM, ClaimIn, FieldError
+from denial_ml.service.validation import check_claims, claims_frame, lines_frame
 from denial_ml.web.batch import UploadError, _csv_rows, flat_csv, is_x12, split_flat
 from denial_ml.web.claim_form import claim_to_form, describe_error, error_inputs, form_to_claim, parse_pasted
 from denial_ml.web.formats import deadline_badge, money, pct, points
@@ -124,7 +124,7 @@ def test_x12_is_recognised_by_its_start():
 
 
 def test_results_csv_quotes_cells_that_would_run_as_formulas():
-    from denial_ml.api.schemas import ScoreResponse
+    from denial_ml.service.schemas import ScoreResponse
 
     text = _csv_rows(ScoreResponse(model_version="v", scored=[], rejected=[]), [
         {"claim_id": "=HYPERLINK(1)", "where": "claims row 2", "problem": "bad"}

@@ -20,7 +20,7 @@ from denial_ml.features.build import FeatureBuilder
 from denial_ml.ingest.files import ingest_x12, write_ingested
 from denial_ml.ingest.reference import apply_reference, extract_reference, read_reference, write_reference
 from denial_ml.ingest.x12_write import write_x12
-from denial_ml.modeling.pipeline import labelled_claims, run_training
+from denial_ml.jobs.training import labelled_claims, run_training
 
 N_CLAIMS = 6_000
 TRUTH_KEYS = ("baselines.truth.", "truth_", "explanation_")

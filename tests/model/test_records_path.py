@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from denial_ml.api.validation import check_claims, claim_records, claims_payload, line_records
 from denial_ml.explain.explainer import Explainer
+from denial_ml.service.validation import check_claims, claim_records, claims_payload, line_records
 
 pytestmark = pytest.mark.xdist_group("model")
 

@@ -1,4 +1,5 @@
-"""Dependencies of the routes: the service state, the served model, the store and the caller's API key.
+"""Dependencies of the API routes: the served model, the store and the caller's API key (the service state,
+`Services`, comes from `denial_ml.service.state`, shared with the web pages).
 
 All are `async`: FastAPI runs a plain `def` dependency in its thread pool, and that hop costs more than these
 few microseconds (the key lookup is one indexed query).
@@ -10,12 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi import Depends, HTTPException, Security, status
 from fastapi.security import APIKeyHeader
 
-from denial_ml.api.observability import Metrics
-from denial_ml.api.serving import ModelHolder, ServedModel
-from denial_ml.config import Settings
+from denial_ml.service.serving import ServedModel
+from denial_ml.service.state import ServicesDep
 from denial_ml.store import WorklistStore
 
 API_KEY_HEADER = "X-API-Key"
@@ -26,35 +26,12 @@ api_key_header = APIKeyHeader(
 )
 
 
-@dataclass
-class Services:
-    """What the routes share: settings, the served model, the worklist store and the metrics."""
-
-    settings: Settings
-    models: ModelHolder
-    store: WorklistStore
-    metrics: Metrics
-
-
 @dataclass(frozen=True)
 class Caller:
     """The owner and role of the API key that made the request."""
 
     owner: str
     role: str
-
-
-def get_services(request: Request) -> Services:
-    """The services the app was started with."""
-    return request.app.state.services
-
-
-async def services_dependency(request: Request) -> Services:
-    """`get_services` as an async dependency (no thread-pool hop)."""
-    return get_services(request)
-
-
-ServicesDep = Annotated[Services, Depends(services_dependency)]
 
 
 async def get_store(services: ServicesDep) -> WorklistStore:

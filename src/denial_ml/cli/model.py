@@ -10,58 +10,22 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from denial_ml.cli import fail
 from denial_ml.config import get_settings
-from denial_ml.data.io import WorldIOError, read_tables
+from denial_ml.data.io import WorldIOError
+from denial_ml.jobs.training import train_and_log
 from denial_ml.modeling.bundle import BundleError, Scorer
-from denial_ml.modeling.pipeline import TrainingResult, run_training
+from denial_ml.modeling.evaluate import format_metrics
+from denial_ml.modeling.result import TrainingResult
 from denial_ml.modeling.scoring_io import ClaimBatch, load_claim_batch
 from denial_ml.schemas import TableValidationError
 
 
-def train_and_log(data: Path, out: Path, track: bool = True) -> tuple[TrainingResult, str | None]:
-    """Train on a world folder with a progress display; log to MLflow unless `track` is False."""
-    settings = get_settings()
-    tables = read_tables(data)
+def train_with_progress(data: Path, out: Path, track: bool = True) -> tuple[TrainingResult, str | None]:
+    """`train_and_log` with a progress display on the terminal (the job logs its steps too)."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("training", total=None)
-        result = run_training(
-            tables,
-            out,
-            review_capacity=settings.review_capacity,
-            progress=lambda s: bar.update(task, description=f"training: {s}"),
+        return train_and_log(
+            data, out, get_settings(), track, progress=lambda s: bar.update(task, description=f"training: {s}")
         )
-        run_id = None
-        if track:
-            from denial_ml.modeling.tracking import log_training_run
-
-            bar.update(task, description="logging to MLflow")
-            run_id = log_training_run(
-                result, settings.tracking_uri, registered_name=settings.registry_model_name, data_dir=data
-            )
-    return result, run_id
-
-
-def format_metrics(metrics: dict) -> str:
-    """The test-period table: the model beside its baselines."""
-    test = metrics["test"]
-    rows = [("lightgbm (calibrated)", test)] + list(test["baselines"].items())
-    lines = [f"{'model':<24}{'ROC-AUC':>9}{'PR-AUC':>9}{'R@95P':>8}{'Brier':>8}{'ECE':>8}"]
-    for name, m in rows:
-        lines.append(
-            f"{name:<24}{m['roc_auc']:>9.4f}{m['pr_auc']:>9.4f}{m['recall_at_95_precision']:>8.3f}"
-            f"{m['brier']:>8.4f}{m['ece']:>8.4f}"
-        )
-    if "truth_roc_auc" in test:
-        lines.append(
-            f"ROC-AUC / truth's: {test['roc_auc'] / test['truth_roc_auc']:.3f}   "
-            f"category accuracy: {test['category_accuracy']:.3f}   "
-            f"precision@{test['review_capacity_k']}/day: {test['precision_at_k']:.3f}"
-        )
-    if "explanation_top1_accuracy" in test:
-        by_cause = ", ".join(f"{c} {v:.2f}" for c, v in test["explanation_top1_accuracy_by_cause"].items())
-        ceiling = test.get("truth_explanation_top1_accuracy")
-        truth = f"; truth's most probable cause {ceiling:.3f}" if ceiling is not None else ""
-        lines.append(f"explanation top-1 accuracy: {test['explanation_top1_accuracy']:.3f} ({by_cause}{truth})")
-    return "\n".join(lines)
 
 
 def train(
@@ -71,7 +35,7 @@ def train(
 ) -> None:
     """Train the denial-risk and category models, evaluate on the last period, write a bundle, log to MLflow."""
     try:
-        result, run_id = train_and_log(data, out, track=not no_mlflow)
+        result, run_id = train_with_progress(data, out, track=not no_mlflow)
     except (WorldIOError, TableValidationError) as exc:
         raise fail(str(exc)) from None
     typer.echo(f"bundle: {result.bundle}" + (f"   MLflow run: {run_id}" if run_id else ""))

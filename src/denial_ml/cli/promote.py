@@ -10,29 +10,16 @@ import typer
 
 from denial_ml.cli import fail
 from denial_ml.config import get_settings
-from denial_ml.data.io import WorldIOError, read_tables
-from denial_ml.modeling.bundle import BundleError, Scorer
-from denial_ml.modeling.compare import Comparison, compare_scores, decide, format_comparison, score_both
+from denial_ml.data.io import WorldIOError
+from denial_ml.jobs.promote import compare_models
+from denial_ml.modeling.bundle import BundleError
+from denial_ml.modeling.compare import decide, format_comparison
 from denial_ml.modeling.promotion import apply_rule, promotion_target
 from denial_ml.modeling.registry import CHAMPION, RegistryError, ResolvedModel, resolve_model
-from denial_ml.monitoring.window import last_days, outcomes
 
-TABLES = ["claims", "claim_lines", "remittances", "remittance_lines", "adjustments"]
 Data = Annotated[Path | None, typer.Option("--data", help="World folder (default: settings data_dir).")]
 Period = Annotated[int, typer.Option("--period", help="Compare on claims decided in the last N days.")]
 Resamples = Annotated[int, typer.Option("--resamples", help="Paired bootstrap resamples.")]
-
-
-def compare_models(
-    champion: ResolvedModel, challenger: ResolvedModel, data: Path, period: int, resamples: int, seed: int = 0
-) -> Comparison:
-    """Score the claims decided in the last `period` days with both models and compare them."""
-    tables = read_tables(data, TABLES)
-    recent = last_days(outcomes(tables), period)
-    lines = tables["claim_lines"][tables["claim_lines"]["claim_id"].isin(recent["claim_id"])]
-    risk_a, risk_b = score_both(Scorer.load(champion.bundle), Scorer.load(challenger.bundle), recent, lines)
-    dollars = recent["denied_amount"].where(recent["denied"], 0.0).fillna(0.0).to_numpy(dtype=float)
-    return compare_scores(recent["denied"].to_numpy(dtype=int), risk_a, risk_b, dollars, resamples, seed)
 
 
 def evaluate(

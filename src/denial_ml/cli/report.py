@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 
-from denial_ml.analytics.facts import REQUIRED_COLUMNS, ReportInputError
-from denial_ml.analytics.render import render_html, render_json
-from denial_ml.analytics.report import build_report
+from denial_ml.analytics.facts import ReportInputError
 from denial_ml.config import get_settings
-from denial_ml.data.io import WorldIOError, read_tables
-
-
-def write_report_files(html: str, json_text: str, out: Path) -> tuple[Path, Path]:
-    """Write `out` (HTML) and the JSON beside it (same stem, `.json`).
-
-    Both files are written in full to temporary names in the target folder first and only then renamed
-    into place, so a failure while writing (disk full, bad folder) leaves no half-written or lone file.
-
-    Raises:
-        OSError: the folder cannot be written.
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    json_path = out.with_suffix(".json")
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for text, target in ((html, out), (json_text, json_path)):
-            # A plain open (not mkstemp) so the file gets the usual umask permissions, not 0600.
-            temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-            staged.append((temp, target))
-            with open(temp, "x", encoding="utf-8") as handle:
-                handle.write(text)
-        for temp, target in staged:
-            os.replace(temp, target)
-    finally:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-    return out, json_path
+from denial_ml.data.io import WorldIOError
+from denial_ml.jobs.report import write_report
 
 
 def report(
@@ -63,12 +33,9 @@ def report(
     except ValueError:
         raise fail(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}") from None
     try:
-        tables = read_tables(folder, names=list(REQUIRED_COLUMNS))
-        result = build_report(tables, as_of=day)
+        result, html_path, json_path = write_report(folder, out, as_of=day, top=top)
     except (WorldIOError, ReportInputError) as exc:
         raise fail(str(exc)) from None
-    try:
-        html_path, json_path = write_report_files(render_html(result, top=top), render_json(result), out)
     except OSError as exc:
         raise fail(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
     totals = result["totals"]

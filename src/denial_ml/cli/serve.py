@@ -12,14 +12,14 @@ import typer
 
 from denial_ml.config import Settings, get_settings
 
-APP = "denial_ml.api.app:create_app"
+APP = "denial_ml.server.app:create_app"
 
 
 def run_service(host: str, port: int, workers: int, log_level: str) -> None:
     """Run uvicorn with the app factory (each worker builds its app from the `DENIAL_ML_` settings)."""
     import uvicorn
 
-    from denial_ml.api.observability import logging_config
+    from denial_ml.service.observability import logging_config
 
     config = uvicorn.Config(
         APP,
@@ -84,7 +84,7 @@ def demo_request(data_dir: Path, url: str, token: str) -> str:
     """A ready-to-paste curl that scores the world's most recently submitted claim."""
     import pandas as pd
 
-    from denial_ml.api.validation import claims_payload
+    from denial_ml.service.validation import claims_payload
 
     claims = pd.read_parquet(data_dir / "claims.parquet")
     claim = claims.sort_values(["submission_date", "claim_id"]).tail(1)

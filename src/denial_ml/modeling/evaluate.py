@@ -100,3 +100,27 @@ def _save(fig, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
+
+
+def format_metrics(metrics: dict) -> str:
+    """The test-period table: the model beside its baselines."""
+    test = metrics["test"]
+    rows = [("lightgbm (calibrated)", test)] + list(test["baselines"].items())
+    lines = [f"{'model':<24}{'ROC-AUC':>9}{'PR-AUC':>9}{'R@95P':>8}{'Brier':>8}{'ECE':>8}"]
+    for name, m in rows:
+        lines.append(
+            f"{name:<24}{m['roc_auc']:>9.4f}{m['pr_auc']:>9.4f}{m['recall_at_95_precision']:>8.3f}"
+            f"{m['brier']:>8.4f}{m['ece']:>8.4f}"
+        )
+    if "truth_roc_auc" in test:
+        lines.append(
+            f"ROC-AUC / truth's: {test['roc_auc'] / test['truth_roc_auc']:.3f}   "
+            f"category accuracy: {test['category_accuracy']:.3f}   "
+            f"precision@{test['review_capacity_k']}/day: {test['precision_at_k']:.3f}"
+        )
+    if "explanation_top1_accuracy" in test:
+        by_cause = ", ".join(f"{c} {v:.2f}" for c, v in test["explanation_top1_accuracy_by_cause"].items())
+        ceiling = test.get("truth_explanation_top1_accuracy")
+        truth = f"; truth's most probable cause {ceiling:.3f}" if ceiling is not None else ""
+        lines.append(f"explanation top-1 accuracy: {test['explanation_top1_accuracy']:.3f} ({by_cause}{truth})")
+    return "\n".join(lines)

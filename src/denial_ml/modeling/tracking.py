@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from denial_ml.modeling.pipeline import TrainingResult
+from denial_ml.modeling.result import TrainingResult
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Web pages for billers and appeals staff, served by the API's own FastAPI app (`install_web`).
+"""Web pages for billers and appeals staff, mounted beside the JSON API on one app (`install_web`).
 
 Server-rendered Jinja2 pages under `/ui`, sharing the API's services (model, store, metrics) and its API keys:
 a key signs a user in, its role decides the pages. htmx (vendored in `static/`) re-scores what-if changes in
@@ -23,7 +23,7 @@ def install_web(app: FastAPI, settings: WebSettings | None = None) -> None:
     """Add the pages, their static files and their error pages to `app`.
 
     Args:
-        app: The service's app (`denial_ml.api.app.create_app`).
+        app: The service's app (built by `denial_ml.server.app.create_app`).
         settings: Web settings (default: `DENIAL_ML_WEB_*` from the environment).
     """
     from denial_ml.web.routes import account, batch, claims, tracking, worklist

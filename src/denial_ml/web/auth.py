@@ -15,7 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from denial_ml.api.deps import get_services
+from denial_ml.service.state import get_services
 from denial_ml.store import WorklistStore
 from denial_ml.store.models import ApiKey
 from denial_ml.web.session import COOKIE, CSRF_FIELD, WebSession, csrf_matches, new_session

@@ -15,14 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from denial_ml.api.schemas import ClaimScore, ScoreResponse
-from denial_ml.api.services import NothingValid, score_claims
-from denial_ml.api.serving import ServedModel
-from denial_ml.api.validation import claims_payload
 from denial_ml.ingest.errors import X12Error
 from denial_ml.ingest.files import read_x12_file
 from denial_ml.modeling.scoring_io import load_claim_batch, read_frame
 from denial_ml.schemas import CLAIM_LINES, CLAIMS, TableValidationError
+from denial_ml.service.schemas import ClaimScore, ScoreResponse
+from denial_ml.service.scoring import NothingValid, score_claims
+from denial_ml.service.serving import ServedModel
+from denial_ml.service.validation import claims_payload
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_CLAIMS = 5_000

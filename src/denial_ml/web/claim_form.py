@@ -1,7 +1,7 @@
 """The claim-check form: its fields to an API claim payload and back, and field errors to form inputs (pure).
 
 Values that do not parse (a units field reading "four") are passed on as text, so the API's own validation
-(`denial_ml.api.validation.check_claims`) names the field and the problem, exactly as the API would.
+(`denial_ml.service.validation.check_claims`) names the field and the problem, exactly as the API would.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from denial_ml.api.schemas import FieldError
+from denial_ml.service.schemas import FieldError
 
 MAX_LINES = 6
 HEADER_FIELDS = (

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from denial_ml.api.schemas import WorklistQuery
+from denial_ml.service.schemas import WorklistQuery
 from denial_ml.store import WorklistStore
 from denial_ml.store.models import WorklistItem
 

@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from denial_ml.api.deps import BillerDep, ModelDep, ServicesDep
-from denial_ml.api.schemas import (
+from denial_ml.api.deps import BillerDep, ModelDep
+from denial_ml.service.schemas import (
     RejectedClaim,
     ScoreRequest,
     ScoreResponse,
@@ -19,7 +19,8 @@ from denial_ml.api.schemas import (
     WhatIfResponse,
     error_responses,
 )
-from denial_ml.api.services import NothingValid, score_claims, what_if
+from denial_ml.service.scoring import NothingValid, score_claims, what_if
+from denial_ml.service.state import ServicesDep
 
 T = TypeVar("T")
 router = APIRouter(prefix="/v1/claims", tags=["claims"])

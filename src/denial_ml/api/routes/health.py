@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
-from denial_ml.api.deps import ServicesDep
-from denial_ml.api.schemas import LiveResponse, ReadyResponse
+from denial_ml.service.schemas import LiveResponse, ReadyResponse
+from denial_ml.service.state import ServicesDep
 
 router = APIRouter(tags=["health"])
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from denial_ml.api.deps import AdminDep, CallerDep, ModelDep, ServicesDep
-from denial_ml.api.schemas import ModelInfo, ModelsResponse, ReloadResponse, error_responses
-from denial_ml.api.serving import ModelLoadError, ServedModel
+from denial_ml.api.deps import AdminDep, CallerDep, ModelDep
+from denial_ml.service.schemas import ModelInfo, ModelsResponse, ReloadResponse, error_responses
+from denial_ml.service.serving import ModelLoadError, ServedModel
+from denial_ml.service.state import ServicesDep
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter
 from fastapi.exceptions import RequestValidationError
 
 from denial_ml.api.deps import AppealsDep, StoreDep
-from denial_ml.api.schemas import OutcomesRequest, OutcomesResponse, error_responses
-from denial_ml.api.services import record_outcomes
+from denial_ml.service.schemas import OutcomesRequest, OutcomesResponse, error_responses
+from denial_ml.service.scoring import record_outcomes
 
 router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.exceptions import RequestValidationError
 
 from denial_ml.api.deps import AppealsDep, StoreDep
-from denial_ml.api.schemas import (
+from denial_ml.service.schemas import (
     HistoryOut,
     ItemExplanation,
     NoteOut,

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from denial_ml.api.deps import ServicesDep
+from denial_ml.service.state import ServicesDep
 from denial_ml.web.auth import AdminViewer, CsrfChecked, anonymous_session, home_path, read_session
 from denial_ml.web.session import signed_in
 from denial_ml.web.state import get_state, render

@@ -9,9 +9,9 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from denial_ml.api.deps import ServicesDep
-from denial_ml.api.schemas import EXAMPLE_CLAIM, ClaimIn
-from denial_ml.api.validation import claims_frame, lines_frame
+from denial_ml.service.schemas import EXAMPLE_CLAIM, ClaimIn
+from denial_ml.service.state import ServicesDep
+from denial_ml.service.validation import claims_frame, lines_frame
 from denial_ml.web.auth import BillerViewer, CsrfChecked
 from denial_ml.web.batch import MAX_BYTES, MAX_CLAIMS, UploadError, check_batch, flat_csv
 from denial_ml.web.routes.claims import served_model

@@ -1,7 +1,7 @@
 """Claim check (biller): a claim from the form or pasted JSON -> risk, category, factors with fixes, findings;
 what-if toggles re-score it in place (htmx swaps the result; without JavaScript the whole page comes back).
 
-Scoring and what-if go through the API's own services (`denial_ml.api.services`), so a screen and the API
+Scoring and what-if go through the API's own services (`denial_ml.service.scoring`), so a screen and the API
 always agree on a claim.
 """
 
@@ -16,11 +16,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from denial_ml.api.deps import ServicesDep
-from denial_ml.api.schemas import ClaimEdits, ClaimIn, FieldError
-from denial_ml.api.services import NothingValid, assess, what_if
-from denial_ml.api.serving import ServedModel
-from denial_ml.api.validation import check_claims, pydantic_errors
+from denial_ml.service.schemas import ClaimEdits, ClaimIn, FieldError
+from denial_ml.service.scoring import NothingValid, assess, what_if
+from denial_ml.service.serving import ServedModel
+from denial_ml.service.state import ServicesDep
+from denial_ml.service.validation import check_claims, pydantic_errors
 from denial_ml.web.auth import BillerViewer, CsrfChecked, PageError
 from denial_ml.web.claim_form import (
     MAX_LINES,

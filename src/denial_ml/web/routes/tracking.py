@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from denial_ml.analytics.render import FORMATS
-from denial_ml.api.deps import ServicesDep
+from denial_ml.service.state import ServicesDep
 from denial_ml.web.auth import AnyViewer
 from denial_ml.web.state import get_state, render
 from denial_ml.web.tracking import VIEWS, TrackingUnavailable, build_tracking, folder_key, slice_view

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
-from denial_ml.api.deps import ServicesDep
 from denial_ml.domain.denials import CATEGORIES
+from denial_ml.service.state import ServicesDep
 from denial_ml.store import IllegalTransition, StaleVersion, StoreError, UnknownItem, WorklistStore
 from denial_ml.store.models import WorklistItem
 from denial_ml.store.queries import ItemFilter

@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from denial_ml.api.deps import Services
-from denial_ml.api.observability import Metrics
-from denial_ml.api.serving import ModelHolder, load_bundle, serve_scorer
-from denial_ml.api.validation import claims_payload
 from denial_ml.config import Settings
 from denial_ml.modeling.bundle import Scorer
+from denial_ml.service.observability import Metrics
+from denial_ml.service.serving import ModelHolder, load_bundle, serve_scorer
+from denial_ml.service.state import Services
+from denial_ml.service.validation import claims_payload
 from denial_ml.store import WorklistStore
 
 

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 from fastapi import FastAPI
 
-from denial_ml.api.testing import free_port
-from denial_ml.api.validation import claims_payload
 from denial_ml.modeling.bundle import Scorer
+from denial_ml.service.testing import free_port
+from denial_ml.service.validation import claims_payload
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import sample_items
 
@@ -137,10 +137,10 @@ def model_site(
 
     `cookie_secure=False` lets HTTP test clients keep the session; browsers keep a Secure cookie from
     http://127.0.0.1 (a loopback origin counts as secure)."""
-    from denial_ml.api.app import create_app
-    from denial_ml.api.testing import issue_keys, make_services
     from denial_ml.data.io import write_tables
     from denial_ml.schemas import TABLES
+    from denial_ml.server.app import create_app
+    from denial_ml.service.testing import issue_keys, make_services
     from denial_ml.store.testing import migrated_database
     from denial_ml.web.settings import WebSettings
     from denial_ml.web.state import make_state

@@ -1,13 +1,14 @@
-"""Orchestration of a training run: labels -> features -> models -> evaluation -> bundle (no MLflow here)."""
+"""Job: a training run of the denial-risk model: labels -> features -> models -> evaluation -> bundle, and
+`train_and_log`, the same run read from a world folder and logged to MLflow."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import denial_ml
+from denial_ml.config import Settings
+from denial_ml.data.io import read_tables
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.accuracy import explanation_accuracy, top_factor_categories
 from denial_ml.explain.summary import save_global_explanations
@@ -34,20 +37,12 @@ from denial_ml.modeling.bundle import (
     feature_spec,
     write_checksums,
 )
+from denial_ml.modeling.result import TrainingResult
 from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods, train_category_model, train_denial_model
 
+log = logging.getLogger(__name__)
+
 Progress = Callable[[str], None]
-
-
-@dataclass
-class TrainingResult:
-    """What a run produced: the bundle folder, its metrics, and the frames MLflow logging needs."""
-
-    bundle: Path
-    metrics: dict
-    params: dict
-    X_sample: pd.DataFrame
-    test_frame: pd.DataFrame
 
 
 def labelled_claims(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -110,6 +105,40 @@ def run_training(
     params = {**DENIAL_PARAMS, "n_features": X.shape[1], "review_capacity": review_capacity}
     test_frame = pd.DataFrame({"claim_id": claims.loc[te, "claim_id"].to_numpy(), "denied": y[te], "risk": risk})
     return TrainingResult(bundle=bundle, metrics=metrics, params=params, X_sample=X.head(5), test_frame=test_frame)
+
+
+def train_and_log(
+    data: Path, out: Path, settings: Settings, track: bool = True, progress: Progress | None = None
+) -> tuple[TrainingResult, str | None]:
+    """Train on a world folder and log the run to MLflow (registered under the settings' model name).
+
+    Args:
+        data: World folder (Parquet tables).
+        out: Folder for model bundles.
+        settings: Review capacity, tracking URI and registered model name.
+        track: Log to MLflow (False: only the bundle is written).
+        progress: Called with each step's name as it starts; steps are logged too.
+
+    Returns:
+        The run's result and its MLflow run id (None without tracking).
+    """
+
+    def step(name: str) -> None:
+        log.info("train: %s", name)
+        if progress is not None:
+            progress(name)
+
+    tables = read_tables(data)
+    result = run_training(tables, out, review_capacity=settings.review_capacity, progress=step)
+    if not track:
+        return result, None
+    from denial_ml.modeling.tracking import log_training_run  # MLflow's import is slow; only when tracking
+
+    step("logging to MLflow")
+    run_id = log_training_run(
+        result, settings.tracking_uri, registered_name=settings.registry_model_name, data_dir=data
+    )
+    return result, run_id
 
 
 def _baselines(tables, claims, X, y, period) -> dict[str, np.ndarray]:

@@ -9,7 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from denial_ml.api.schemas import (
+from denial_ml.domain.denials import CATEGORIES
+from denial_ml.explain.explainer import Explainer
+from denial_ml.modeling.bundle import Scorer
+from denial_ml.service.schemas import (
     ClaimEdits,
     ClaimIn,
     ClaimScore,
@@ -25,11 +28,8 @@ from denial_ml.api.schemas import (
     ScoreResponse,
     WhatIfResponse,
 )
-from denial_ml.api.serving import ServedModel
-from denial_ml.api.validation import check_claims, claim_problems, claim_records, line_records
-from denial_ml.domain.denials import CATEGORIES
-from denial_ml.explain.explainer import Explainer
-from denial_ml.modeling.bundle import Scorer
+from denial_ml.service.serving import ServedModel
+from denial_ml.service.validation import check_claims, claim_problems, claim_records, line_records
 from denial_ml.store import InvalidUpdate, StoreError, WorklistStore
 from denial_ml.store.status import DECIDED
 from denial_ml.store.updates import change_item, item_id_for_claim, load_item

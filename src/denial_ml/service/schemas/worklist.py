@@ -11,7 +11,7 @@ from pydantic import (
     Field,
 )
 
-from denial_ml.api.schemas.common import (
+from denial_ml.service.schemas.common import (
     Category,
     Money,
     Route,

@@ -1,4 +1,6 @@
-"""The FastAPI application: `create_app()` (a factory, for uvicorn `--factory`) and its lifespan.
+"""The composition root: `create_app()` (a factory, for uvicorn `--factory`) builds one FastAPI app, opens the
+shared services in its lifespan and mounts both adapters on them: the JSON API (`denial_ml.api`) and the web pages
+(`denial_ml.web`). Neither adapter imports the other; both reach the same `denial_ml.service` state.
 
 The model and the store are opened once, at start-up. A model that cannot be loaded does not stop the service:
 it answers `/health/ready` with 503 (and scoring with 503) until `POST /v1/models/reload` loads one.
@@ -9,7 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,12 +22,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 import denial_ml
-from denial_ml.api.deps import Services
-from denial_ml.api.observability import Metrics, RequestContextMiddleware
-from denial_ml.api.routes import claims, health, ml_models, outcomes, worklist
-from denial_ml.api.serving import ModelHolder, ModelLoadError
+from denial_ml.api import install_api
 from denial_ml.config import Settings, get_settings
-from denial_ml.store import WorklistStore
+from denial_ml.service.observability import RequestContextMiddleware
+from denial_ml.service.state import Services, open_services
 from denial_ml.web import install_web
 
 log = logging.getLogger(__name__)
@@ -33,18 +33,6 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """Denial risk of claims before submission (role `biller`), the appeal worklist and recorded
 outcomes (role `appeals`), model versions and reloads (role `admin`). Send an API key in the `X-API-Key`
 header; create one with `denial-ml keys create --role ROLE --owner NAME`."""
-
-
-def open_services(settings: Settings) -> Services:
-    """Open the store (migrated) and load the configured model; a model that fails to load is logged."""
-    store = WorklistStore(settings.worklist_url)
-    store.migrate()
-    holder = ModelHolder(settings)
-    with suppress(ModelLoadError):  # logged by the holder; the service starts not ready
-        holder.load()
-    metrics = Metrics()
-    metrics.model_version = holder.served.version if holder.served else None
-    return Services(settings=settings, models=holder, store=store, metrics=metrics)
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -101,7 +89,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    for module in (claims, worklist, outcomes, ml_models, health):
-        app.include_router(module.router)
+    install_api(app)  # the JSON routes under /v1, /health and /metrics (denial_ml.api)
     install_web(app)  # the pages under /ui (denial_ml.web)
     return app

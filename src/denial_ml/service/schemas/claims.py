@@ -13,7 +13,8 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-from denial_ml.api.schemas.common import (
+from denial_ml.schemas import NPI, PROCEDURE
+from denial_ml.service.schemas.common import (
     ICD10,
     MAX_BATCH,
     Category,
@@ -22,7 +23,6 @@ from denial_ml.api.schemas.common import (
     Money,
     Text,
 )
-from denial_ml.schemas import NPI, PROCEDURE
 
 EXAMPLE_CLAIM: dict[str, Any] = {
     "claim_id": "CLM-2026-000123",

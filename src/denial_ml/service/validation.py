@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from denial_ml.api.schemas import ClaimIn, FieldError, RejectedClaim
 from denial_ml.modeling.scoring_io import DATE_COLUMNS
 from denial_ml.schemas import CLAIM_LINES, CLAIMS
+from denial_ml.service.schemas import ClaimIn, FieldError, RejectedClaim
 
 
 @dataclass

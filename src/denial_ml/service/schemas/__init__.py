@@ -7,7 +7,7 @@ data model's space-separated strings (diagnosis codes, pointers) and numbered co
 
 from __future__ import annotations
 
-from denial_ml.api.schemas.claims import (
+from denial_ml.service.schemas.claims import (
     EXAMPLE_CLAIM,
     ClaimEdits,
     ClaimIn,
@@ -25,7 +25,7 @@ from denial_ml.api.schemas.claims import (
     WhatIfRequest,
     WhatIfResponse,
 )
-from denial_ml.api.schemas.common import (
+from denial_ml.service.schemas.common import (
     ICD10,
     ISO_DATE,
     MAX_BATCH,
@@ -38,7 +38,7 @@ from denial_ml.api.schemas.common import (
     Status,
     Text,
 )
-from denial_ml.api.schemas.system import (
+from denial_ml.service.schemas.system import (
     ERROR_TEXT,
     ErrorOut,
     LiveResponse,
@@ -48,7 +48,7 @@ from denial_ml.api.schemas.system import (
     ReloadResponse,
     error_responses,
 )
-from denial_ml.api.schemas.worklist import (
+from denial_ml.service.schemas.worklist import (
     HistoryOut,
     ItemExplanation,
     NoteOut,

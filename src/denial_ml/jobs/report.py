@@ -1,0 +1,59 @@
+"""Job: the denial tracking report of a world folder, written as one HTML page plus the same numbers as JSON."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+from denial_ml.analytics.facts import REQUIRED_COLUMNS
+from denial_ml.analytics.render import render_html, render_json
+from denial_ml.analytics.report import build_report
+from denial_ml.data.io import read_tables
+
+
+def write_report(
+    data_dir: Path, out: Path, as_of: pd.Timestamp | None = None, top: int = 15
+) -> tuple[dict, Path, Path]:
+    """Build the report from the world's tables and write `out` (HTML) with its JSON beside it.
+
+    Returns:
+        The report, the HTML path and the JSON path.
+
+    Raises:
+        WorldIOError, ReportInputError: the tables cannot be read or lack columns.
+        OSError: the files cannot be written (nothing is left half-written).
+    """
+    tables = read_tables(data_dir, names=list(REQUIRED_COLUMNS))
+    result = build_report(tables, as_of=as_of)
+    html_path, json_path = write_report_files(render_html(result, top=top), render_json(result), out)
+    return result, html_path, json_path
+
+
+def write_report_files(html: str, json_text: str, out: Path) -> tuple[Path, Path]:
+    """Write `out` (HTML) and the JSON beside it (same stem, `.json`).
+
+    Both files are written in full to temporary names in the target folder first and only then renamed
+    into place, so a failure while writing (disk full, bad folder) leaves no half-written or lone file.
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    json_path = out.with_suffix(".json")
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for text, target in ((html, out), (json_text, json_path)):
+            # A plain open (not mkstemp) so the file gets the usual umask permissions, not 0600.
+            temp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+            staged.append((temp, target))
+            with open(temp, "x", encoding="utf-8") as handle:
+                handle.write(text)
+        for temp, target in staged:
+            os.replace(temp, target)
+    finally:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+    return out, json_path

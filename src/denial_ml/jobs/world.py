@@ -1,0 +1,57 @@
+"""Job: generate a synthetic world and write it (Parquet tables, optionally X12 files and reference data)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from denial_ml.data.io import write_tables
+from denial_ml.data.synthetic.params import WorldTimeline
+from denial_ml.data.synthetic.summary import summarize_world
+from denial_ml.data.synthetic.world import generate_world
+from denial_ml.ingest.reference import extract_reference, write_reference
+from denial_ml.ingest.x12_write import write_x12
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def build_world(
+    n_claims: int,
+    seed: int,
+    out: Path,
+    x12: bool = False,
+    timeline: WorldTimeline | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Generate a world, write it all-or-nothing, and return its summary.
+
+    Args:
+        n_claims: Number of claims.
+        seed: Random seed (the same seed gives identical files).
+        out: Folder for the Parquet tables.
+        x12: Also write the claims and remittances as 837P/837I/835 files under `out/x12/`, and the practice's
+            reference data X12 does not carry (payers, providers, patients, coverages, authorizations,
+            eligibility checks) under `out/x12/reference/` (see `denial_ml.ingest.reference`).
+        timeline: Overrides the world's dated changes (e.g. a control world without the payer rule change).
+        progress: Called with each step's name as it starts (progress bars); steps are logged too.
+
+    Raises:
+        WorldIOError, TableValidationError, X12WriteError, OSError: the world could not be written.
+    """
+
+    def step(name: str) -> None:
+        log.info("generate: %s", name)
+        if progress is not None:
+            progress(name)
+
+    tables = generate_world(n_claims, seed, timeline, progress=step)
+    step("writing Parquet tables")
+    write_tables(tables, out)
+    if x12:
+        step("writing X12 837/835 files")
+        write_x12(tables, out / "x12")
+        write_reference(extract_reference(tables), out / "x12" / "reference")
+    return summarize_world(tables)
