@@ -182,6 +182,8 @@ def _bundle_metadata(name: str, bounds: dict, claims: pd.DataFrame) -> dict:
 
 
 def _write_bundle(target: Path, contents: DenialBundle, reports: _Reports) -> Path:
+    """Write the bundle with its plots and global explanations, which need the evaluation's test rows."""
+
     def write_reports(folder: Path) -> None:
         evaluate.save_plots(reports.y_test, reports.scores, folder / "plots")
         save_global_explanations(contents.denial_model, reports.X_test, folder / "explain")
