@@ -74,6 +74,7 @@ def test_altered_file_is_refused_naming_it(tmp_path: Path) -> None:
 
 def test_missing_file_is_refused_naming_it(tmp_path: Path) -> None:
     folder = write_bundle(tmp_path / "toy", SPEC, fill_with("v1"))
+    (folder / "calibration.json").write_text("{}")  # also altered: the missing file is what gets reported
     (folder / "model.txt").unlink()
     with pytest.raises(BundleError, match="is missing model.txt"):
         verify_bundle(folder, SPEC)

@@ -140,15 +140,13 @@ def verify_bundle(folder: Path, spec: BundleSpec) -> dict[str, Any]:
     metadata = read_metadata(folder, spec)
     check_format(folder, spec, metadata)
     checksums = metadata[CHECKSUMS]
-    for name, expected in checksums.items():
-        path = folder / name
-        if not path.is_file():
+    # Missing files first: a half-copied bundle is reported as such, whatever else was edited.
+    for name in [*spec.files, *checksums]:
+        if name not in checksums or not (folder / name).is_file():
             raise BundleError(f"{spec.kind} bundle {str(folder)!r} is missing {name}")
-        if sha256_file(path) != expected:
+    for name, expected in checksums.items():
+        if sha256_file(folder / name) != expected:
             raise BundleError(f"{spec.kind} bundle {str(folder)!r}: checksum of {name} does not match {METADATA}")
-    for required in spec.files:
-        if required not in checksums:
-            raise BundleError(f"{spec.kind} bundle {str(folder)!r} is missing {required}")
     return metadata
 
 
