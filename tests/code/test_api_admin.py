@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from denial_ml.config import Settings
-from denial_ml.modeling.bundle import METADATA, sha256_file
+from denial_ml.modeling.bundle import METADATA, write_checksums
 from denial_ml.server.app import create_app
 from denial_ml.service.testing import issue_keys, make_services, world_claims
 from denial_ml.store.testing import sqlite_database
@@ -76,9 +76,7 @@ def _other_features(folder):
     spec = json.loads(spec_path.read_text())
     spec["features"] = spec["features"][::-1]
     spec_path.write_text(json.dumps(spec))
-    meta = json.loads((folder / METADATA).read_text())
-    meta["files"]["feature_spec.json"] = sha256_file(spec_path)  # checksums agree: only the spec is wrong
-    (folder / METADATA).write_text(json.dumps(meta))
+    write_checksums(folder, json.loads((folder / METADATA).read_text()))  # checksums agree: only the spec is wrong
 
 
 @pytest.mark.parametrize(

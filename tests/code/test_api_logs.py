@@ -7,8 +7,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from denial_ml.service import scoring as api_services
 from denial_ml.server.app import create_app
+from denial_ml.service import scoring as api_services
 from denial_ml.service.testing import issue_keys, make_services, private_values, world_claims
 from denial_ml.store.testing import sample_items, sqlite_database
 

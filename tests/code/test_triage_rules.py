@@ -8,7 +8,6 @@ import pytest
 
 from denial_ml.triage.denials import days_left
 from denial_ml.triage.evaluate import recovered_at, top_count, weighted_auc
-from denial_ml.triage.model import Calibration, fit_calibration
 from denial_ml.triage.routing import BELOW_COST, priority, route_denials, summarize_routes
 
 
@@ -96,18 +95,3 @@ def test_weighted_auc_by_hand() -> None:
     assert weighted_auc(np.array([0.1, 0.9]), np.array([0.0, 1.0])) == 1.0
     assert weighted_auc(np.array([0.9, 0.1]), np.array([0.0, 1.0])) == 0.0
     assert weighted_auc(np.array([0.5, 0.5]), np.array([0.0, 1.0])) == 0.5
-
-
-def test_calibration_round_trips_through_json_and_refuses_bad_arrays() -> None:
-    rng = np.random.default_rng(0)
-    raw = rng.uniform(0.05, 0.95, 2000)
-    y = rng.random(2000) < raw**2
-    for method in ("platt", "isotonic"):
-        cal = fit_calibration(raw, y, method=method)
-        again = Calibration.from_json(cal.to_json())
-        assert np.allclose(again.apply(raw), cal.apply(raw))
-        assert abs(cal.apply(raw).mean() - y.mean()) < 0.02
-    with pytest.raises(ValueError, match="unknown method"):
-        Calibration.from_json({"method": "magic", "x": [], "y": []})
-    with pytest.raises(ValueError, match="ascending"):
-        Calibration.from_json({"method": "isotonic", "x": [0.5, 0.1], "y": [0.1, 0.2]})

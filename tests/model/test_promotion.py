@@ -44,7 +44,6 @@ def cripple(bundle: Path, folder: Path) -> Path:
     booster = lgb.Booster(model_file=str(bundle / DENIAL_MODEL))
     booster.save_model(str(worse / DENIAL_MODEL), num_iteration=1)
     metadata = json.loads((worse / METADATA).read_text())
-    metadata.pop("files")
     write_checksums(worse, metadata)
     return worse
 

@@ -101,7 +101,7 @@ def test_bundle_round_trip_and_checksum_refusal(trained, tmp_path: Path) -> None
     with pytest.raises(BundleError, match="checksum of calibration.json does not match"):
         load_bundle(folder)
     (folder / "overturn_model.txt").unlink()
-    with pytest.raises(BundleError, match="overturn_model.txt is missing"):
+    with pytest.raises(BundleError, match="is missing overturn_model.txt"):
         load_bundle(folder)
 
 

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import shutil
-import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +27,7 @@ from denial_ml.explain.summary import save_global_explanations
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.labels import label_claims
 from denial_ml.modeling import evaluate
-from denial_ml.modeling.bundle import (
-    CALIBRATION,
-    CATEGORY_MODEL,
-    DENIAL_MODEL,
-    SPEC,
-    feature_spec,
-    write_checksums,
-)
+from denial_ml.modeling.bundle import DenialBundle, save_bundle
 from denial_ml.modeling.result import TrainingResult
 from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods, train_category_model, train_denial_model
 
@@ -99,9 +90,8 @@ def run_training(
 
     step("bundle")
     booster.best_iteration = booster.best_iteration or booster.current_iteration()
-    bundle = _write_bundle(
-        out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y[te], scores, X[te]
-    )
+    contents = DenialBundle(builder, booster, cat_model, calibrator, metrics, _bundle_metadata(name, bounds, claims))
+    bundle = _write_bundle(out_dir / name, contents, _Reports(y[te], scores, X[te]))
     params = {**DENIAL_PARAMS, "n_features": X.shape[1], "review_capacity": review_capacity}
     test_frame = pd.DataFrame({"claim_id": claims.loc[te, "claim_id"].to_numpy(), "denied": y[te], "risk": risk})
     return TrainingResult(bundle=bundle, metrics=metrics, params=params, X_sample=X.head(5), test_frame=test_frame)
@@ -199,34 +189,33 @@ def _fingerprint(claims: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.to_numpy().tobytes()).hexdigest()
 
 
-def _write_bundle(
-    out_dir, name, builder, booster, cat_model, calibrator, metrics, bounds, claims, y_test, scores, X_test
-):
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_dir))
-    try:
-        booster.save_model(str(staging / DENIAL_MODEL), num_iteration=booster.best_iteration)
-        cat_model.save_model(str(staging / CATEGORY_MODEL), num_iteration=cat_model.best_iteration)
-        (staging / SPEC).write_text(json.dumps(feature_spec(builder), indent=1))
-        (staging / CALIBRATION).write_text(json.dumps(calibrator.to_json()))
-        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
-        builder.snapshot_.save(staging / "snapshot")
-        evaluate.save_plots(y_test, scores, staging / "plots")
-        save_global_explanations(booster, X_test, staging / "explain")
-        metadata = {
-            "name": name,
-            "package_version": denial_ml.__version__,
-            "periods": bounds,
-            "training_period": [bounds["train"][0], bounds["valid"][1]],
-            "data_fingerprint": _fingerprint(claims),
-            "n_claims": int(len(claims)),
-            "lightgbm_version": __import__("lightgbm").__version__,
-        }
-        write_checksums(staging, metadata)
-        target = out_dir / name
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
-        return target
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+@dataclass
+class _Reports:
+    """The test-period inputs of the plots and global explanations a bundle carries."""
+
+    y_test: np.ndarray
+    scores: dict[str, np.ndarray]
+    X_test: pd.DataFrame
+
+
+def _bundle_metadata(name: str, bounds: dict, claims: pd.DataFrame) -> dict:
+    """What a bundle records about its training run (format, kind and checksums are added on writing)."""
+    return {
+        "name": name,
+        "package_version": denial_ml.__version__,
+        "periods": bounds,
+        "training_period": [bounds["train"][0], bounds["valid"][1]],
+        "data_fingerprint": _fingerprint(claims),
+        "n_claims": int(len(claims)),
+        "lightgbm_version": __import__("lightgbm").__version__,
+    }
+
+
+def _write_bundle(target: Path, contents: DenialBundle, reports: _Reports) -> Path:
+    """Write the bundle with its plots and global explanations, which need the evaluation's test rows."""
+
+    def write_reports(folder: Path) -> None:
+        evaluate.save_plots(reports.y_test, reports.scores, folder / "plots")
+        save_global_explanations(contents.denial_model, reports.X_test, folder / "explain")
+
+    return save_bundle(contents, target, extras=write_reports)

@@ -1,43 +1,53 @@
-"""Model bundles: LightGBM text models, JSON calibration and specification, checksums; and the scorer.
+"""Denial-risk bundles: LightGBM text models, JSON calibration and specification, the history snapshot; and
+the scorer that serves them.
 
-A bundle never holds a pickle: models are LightGBM's own text format, everything else JSON, Parquet or npz
-(read with `allow_pickle=False`). Loading verifies every file's SHA-256 against `metadata.json`.
+The folder format (checksums, format number, atomic writing, `BundleError`) is `denial_ml.artifacts.bundle`'s,
+shared with the triage model; this module declares only what a denial-risk bundle holds (`DENIAL_SPEC`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from denial_ml.artifacts import bundle as artifacts
+from denial_ml.artifacts.bundle import METADATA as METADATA
+from denial_ml.artifacts.bundle import BundleError as BundleError
+from denial_ml.artifacts.bundle import BundleSpec
+from denial_ml.artifacts.bundle import sha256_file as sha256_file
+from denial_ml.artifacts.calibration import Calibration
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.snapshot import Snapshot
-from denial_ml.modeling.train import Calibrator
 
 DENIAL_MODEL = "denial_model.txt"
 CATEGORY_MODEL = "category_model.txt"
 SPEC = "feature_spec.json"
 CALIBRATION = "calibration.json"
-METADATA = "metadata.json"
+METRICS = "metrics.json"
+SNAPSHOT = "snapshot"
+DENIAL_SPEC = BundleSpec(
+    kind="denial-risk", files=(DENIAL_MODEL, CATEGORY_MODEL, SPEC, CALIBRATION), retrain="denial-ml train"
+)
 
 
-class BundleError(ValueError):
-    """A bundle is missing a file, fails its checksum, or does not match this code's feature specification."""
+@dataclass
+class DenialBundle:
+    """What a denial-risk bundle is written from (the parameter object of `save_bundle`)."""
 
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    builder: FeatureBuilder
+    denial_model: lgb.Booster
+    category_model: lgb.Booster
+    calibration: Calibration
+    metrics: dict
+    metadata: dict = field(default_factory=dict)
 
 
 def feature_spec(builder: FeatureBuilder) -> dict:
@@ -49,34 +59,49 @@ def feature_spec(builder: FeatureBuilder) -> dict:
     }
 
 
+def save_bundle(contents: DenialBundle, target: Path, extras: Callable[[Path], None] | None = None) -> Path:
+    """Write a denial-risk bundle to `target` whole (staged beside it, then renamed into place).
+
+    Args:
+        contents: The fitted models, calibration, metrics and the metadata to record.
+        target: The bundle folder (replaced only once the new bundle is complete).
+        extras: Writes further files (plots, explanations) into the staging folder; they are checksummed too.
+
+    Returns:
+        `target`.
+    """
+
+    def fill(folder: Path) -> dict[str, Any]:
+        booster, cat_model = contents.denial_model, contents.category_model
+        booster.save_model(str(folder / DENIAL_MODEL), num_iteration=booster.best_iteration)
+        cat_model.save_model(str(folder / CATEGORY_MODEL), num_iteration=cat_model.best_iteration)
+        (folder / SPEC).write_text(json.dumps(feature_spec(contents.builder), indent=1))
+        artifacts.write_json(folder / CALIBRATION, contents.calibration.to_json())
+        # Written as in every earlier bundle (no final newline), so metrics.json files compare byte for byte.
+        (folder / METRICS).write_text(json.dumps(contents.metrics, indent=2, default=artifacts.json_default))
+        contents.builder.snapshot_.save(folder / SNAPSHOT)
+        if extras is not None:
+            extras(folder)
+        return contents.metadata
+
+    return artifacts.write_bundle(target, DENIAL_SPEC, fill)
+
+
 def write_checksums(folder: Path, metadata: dict) -> dict:
-    """Add the SHA-256 of every file in `folder` (except metadata.json) to `metadata` and write it."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != METADATA)
-    metadata["files"] = {str(p.relative_to(folder)): sha256_file(p) for p in files}
-    (folder / METADATA).write_text(json.dumps(metadata, indent=2, default=str))
-    return metadata
+    """Seal a filled folder as a denial-risk bundle in place: format, kind and checksums into metadata.json.
+
+    For tests and tools that build or edit a bundle by hand; training writes through `save_bundle`.
+    """
+    return artifacts.seal_bundle(folder, DENIAL_SPEC, metadata)
 
 
 def verify_bundle(folder: Path) -> dict:
-    """Check that the bundle is whole and unchanged; return its metadata.
+    """Check that the denial-risk bundle is current, whole and unchanged; return its metadata.
 
     Raises:
-        BundleError: naming the missing or altered file.
+        BundleError: naming the missing or altered file, or the old format found and the command to retrain.
     """
-    meta_path = folder / METADATA
-    if not meta_path.exists():
-        raise BundleError(f"bundle {str(folder)!r} has no {METADATA}")
-    metadata = json.loads(meta_path.read_text())
-    for name, expected in metadata.get("files", {}).items():
-        path = folder / name
-        if not path.exists():
-            raise BundleError(f"bundle {str(folder)!r} is missing {name}")
-        if sha256_file(path) != expected:
-            raise BundleError(f"bundle {str(folder)!r}: checksum of {name} does not match metadata.json")
-    for required in (DENIAL_MODEL, CATEGORY_MODEL, SPEC, CALIBRATION):
-        if required not in metadata.get("files", {}):
-            raise BundleError(f"bundle {str(folder)!r} is missing {required}")
-    return metadata
+    return artifacts.verify_bundle(folder, DENIAL_SPEC)
 
 
 @dataclass
@@ -86,7 +111,7 @@ class Scorer:
     builder: FeatureBuilder
     denial_model: lgb.Booster
     category_model: lgb.Booster
-    calibrator: Calibrator
+    calibrator: Calibration
     metadata: dict
 
     @classmethod
@@ -95,21 +120,26 @@ class Scorer:
         path = Path(folder)
         metadata = verify_bundle(path)
         spec = json.loads((path / SPEC).read_text())
-        builder = FeatureBuilder(**spec["params"]).fit_snapshot(Snapshot.load(path / "snapshot"))
+        builder = FeatureBuilder(**spec["params"]).fit_snapshot(Snapshot.load(path / SNAPSHOT))
         if builder.feature_names_ != spec["features"]:
             raise BundleError(f"bundle {str(path)!r} was trained on other features than this code builds")
+        try:
+            calibrator = Calibration.from_json(json.loads((path / CALIBRATION).read_text()))
+        except ValueError as exc:
+            raise BundleError(f"bundle {str(path)!r}: {exc}") from None
         return cls(
             builder=builder,
             denial_model=lgb.Booster(model_file=str(path / DENIAL_MODEL)),
             category_model=lgb.Booster(model_file=str(path / CATEGORY_MODEL)),
-            calibrator=Calibrator.from_json(json.loads((path / CALIBRATION).read_text())),
+            calibrator=calibrator,
             metadata=metadata,
         )
 
     @property
     def version(self) -> str:
         """The model version: bundle name plus the first characters of the denial model's checksum."""
-        return f"{self.metadata.get('name', 'model')}-{self.metadata['files'][DENIAL_MODEL][:8]}"
+        checksum = self.metadata[artifacts.CHECKSUMS][DENIAL_MODEL]
+        return f"{self.metadata.get('name', 'model')}-{checksum[:8]}"
 
     def predict_features(self, X: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """Risk and category probabilities for ready feature rows (a frame or `transform_array`'s matrix)."""

@@ -129,8 +129,8 @@ def download_bundle(run_id: str, settings: Settings) -> Path:
         verify_bundle(Path(local))
         Path(local).rename(target)
     except Exception as exc:
-        if isinstance(exc, BundleError):
-            raise
+        if isinstance(exc, BundleError):  # say which run: the folder named is a download staging folder
+            raise BundleError(f"registered run {run_id!r}: {exc}") from None
         raise RegistryError(f"run {run_id!r} has no readable {BUNDLE_ARTIFACT!r} artifact: {exc}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
 
+from denial_ml.artifacts.calibration import Calibration, fit_calibration
 from denial_ml.domain.denials import CATEGORIES
 
 PERIODS = ("train", "valid", "calib", "test")
@@ -73,45 +71,9 @@ def assign_periods(submission_date: pd.Series, cuts: tuple[float, ...] = PERIOD_
     return period, bounds
 
 
-@dataclass
-class Calibrator:
-    """Platt scaling on the log-odds: p = sigmoid(a x logit(p_raw) + b), stored as two numbers.
-
-    Strictly increasing, so it changes no ranking (isotonic steps would tie scores and cost ROC-AUC).
-    """
-
-    a: float
-    b: float
-
-    @classmethod
-    def fit(cls, p_raw: np.ndarray, y: np.ndarray) -> Calibrator:
-        """Fit on a calibration period that the model did not train or stop on."""
-        z = _logit(p_raw).reshape(-1, 1)
-        model = LogisticRegression(C=1e6, max_iter=1000).fit(z, y)
-        return cls(a=float(model.coef_[0, 0]), b=float(model.intercept_[0]))
-
-    def apply(self, p_raw: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities."""
-        return 1.0 / (1.0 + np.exp(-(self.a * _logit(p_raw) + self.b)))
-
-    def to_json(self) -> dict:
-        """JSON-ready form."""
-        return {"kind": "platt", "a": self.a, "b": self.b}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Calibrator:
-        """Inverse of `to_json`."""
-        return cls(a=float(data["a"]), b=float(data["b"]))
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=float), 1e-7, 1 - 1e-7)
-    return np.log(q / (1 - q))
-
-
 def train_denial_model(
     X: pd.DataFrame, y: np.ndarray, period: np.ndarray, max_rounds: int = 1500
-) -> tuple[lgb.Booster, Calibrator]:
+) -> tuple[lgb.Booster, Calibration]:
     """Fit LightGBM on the train period with early stopping on the valid period, calibrate on the calib period."""
     tr, va, ca = (period == "train"), (period == "valid"), (period == "calib")
     dtrain = lgb.Dataset(X[tr], label=y[tr], free_raw_data=False)
@@ -124,7 +86,7 @@ def train_denial_model(
         callbacks=[lgb.early_stopping(50, verbose=False)],
     )
     booster = refit_on_train_and_valid(X, y, tr | va, booster.best_iteration)
-    calibrator = Calibrator.fit(np.asarray(booster.predict(X[ca], num_iteration=booster.best_iteration)), y[ca])
+    calibrator = fit_calibration(np.asarray(booster.predict(X[ca], num_iteration=booster.best_iteration)), y[ca])
     return booster, calibrator
 
 

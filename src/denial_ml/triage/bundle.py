@@ -1,20 +1,24 @@
-"""The triage bundle folder: LightGBM models as text, JSON calibration, metrics and checksummed metadata.
+"""The triage bundle folder: LightGBM models as text, JSON calibration and metrics, checksummed metadata.
 
-Nothing is pickled. `metadata.json` records the SHA-256 of every other file; `load_bundle` refuses a bundle
-whose files do not match, so a half-copied or edited model is never used to rank real denials.
+The folder format (checksums, format number, atomic writing, `BundleError`) is `denial_ml.artifacts.bundle`'s,
+shared with the denial-risk model: `load_bundle` refuses a bundle whose files do not match, so a half-copied or
+edited model is never used to rank real denials. This module declares only what a triage bundle holds.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
-import tempfile
 from pathlib import Path
+from typing import Any
 
 import lightgbm as lgb
 
-from denial_ml.triage.model import Calibration
+from denial_ml.artifacts import bundle as artifacts
+from denial_ml.artifacts.bundle import FORMAT as FORMAT
+from denial_ml.artifacts.bundle import METADATA as METADATA
+from denial_ml.artifacts.bundle import BundleError as BundleError
+from denial_ml.artifacts.bundle import BundleSpec
+from denial_ml.artifacts.calibration import Calibration
 from denial_ml.triage.rank import TriageModel
 
 FILES = {
@@ -23,74 +27,47 @@ FILES = {
     "calibration": "calibration.json",
     "metrics": "metrics.json",
 }
-METADATA = "metadata.json"
-FORMAT = 1
-
-
-class BundleError(ValueError):
-    """A triage bundle is missing, incomplete or does not match its checksums."""
-
-
-def sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+TRIAGE_SPEC = BundleSpec(kind="triage", files=tuple(FILES.values()), retrain="denial-ml triage train")
+# Written by `write_bundle` itself: never copied from a loaded model's metadata into a new bundle.
+_SEALED_KEYS = ("format", "kind", artifacts.CHECKSUMS)
 
 
 def save_bundle(model: TriageModel, metrics: dict, out: Path) -> Path:
-    """Write the bundle to `out` all at once (a temporary folder renamed into place).
+    """Write the bundle to `out` all at once (a staging folder beside it, renamed into place).
 
     Returns:
         The bundle folder.
     """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".triage-", dir=out.parent))
-    try:
-        model.overturn.save_model(str(tmp / FILES["overturn"]))
-        model.propensity.save_model(str(tmp / FILES["propensity"]))
-        _write_json(tmp / FILES["calibration"], model.calibration.to_json())
-        _write_json(tmp / FILES["metrics"], metrics)
-        meta = {
-            "format": FORMAT,
+
+    def fill(folder: Path) -> dict[str, Any]:
+        model.overturn.save_model(str(folder / FILES["overturn"]))
+        model.propensity.save_model(str(folder / FILES["propensity"]))
+        artifacts.write_json(folder / FILES["calibration"], model.calibration.to_json(), sort_keys=True)
+        artifacts.write_json(folder / FILES["metrics"], metrics, sort_keys=True)
+        return {
+            **{k: v for k, v in model.metadata.items() if k not in _SEALED_KEYS},
             "version": model.version,
             "appeal_cost": model.appeal_cost,
             "feature_names": model.feature_names,
             "categories": model.categories,
-            **{k: v for k, v in model.metadata.items() if k not in ("sha256",)},
-            "sha256": {name: sha256(tmp / name) for name in FILES.values()},
         }
-        _write_json(tmp / METADATA, meta)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+
+    return artifacts.write_bundle(Path(out), TRIAGE_SPEC, fill)
 
 
 def load_bundle(folder: Path) -> TriageModel:
-    """Read a bundle after checking every file against its recorded SHA-256.
+    """Read a bundle after checking its format and every file against its recorded SHA-256.
 
     Raises:
-        BundleError: naming the folder and the missing or mismatching file.
+        BundleError: naming the folder and the missing or mismatching file, or the old format found and the
+            command that retrains it.
     """
     folder = Path(folder)
-    meta_path = folder / METADATA
-    if not meta_path.is_file():
-        raise BundleError(f"triage bundle {folder}: no {METADATA} (run `denial-ml triage train` first)")
+    meta = artifacts.verify_bundle(folder, TRIAGE_SPEC)
     try:
-        meta = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"triage bundle {folder}: {METADATA} is not valid JSON ({exc})") from None
-    recorded = meta.get("sha256", {})
-    for name in FILES.values():
-        path = folder / name
-        if not path.is_file():
-            raise BundleError(f"triage bundle {folder}: file {name} is missing")
-        if recorded.get(name) != sha256(path):
-            raise BundleError(f"triage bundle {folder}: checksum of {name} does not match {METADATA}; refusing it")
-    calibration = Calibration.from_json(json.loads((folder / FILES["calibration"]).read_text()))
+        calibration = Calibration.from_json(json.loads((folder / FILES["calibration"]).read_text()))
+    except ValueError as exc:
+        raise BundleError(f"triage bundle {str(folder)!r}: {exc}") from None
     return TriageModel(
         overturn=lgb.Booster(model_file=str(folder / FILES["overturn"])),
         propensity=lgb.Booster(model_file=str(folder / FILES["propensity"])),
@@ -101,13 +78,3 @@ def load_bundle(folder: Path) -> TriageModel:
         version=str(meta.get("version", "unknown")),
         metadata=meta,
     )
-
-
-def _write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=_plain) + "\n")
-
-
-def _plain(value: object) -> object:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -13,10 +13,11 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from denial_ml.artifacts.calibration import Calibration
 from denial_ml.triage.denials import days_left
 from denial_ml.triage.explain import explain_rows
 from denial_ml.triage.features import feature_matrix
-from denial_ml.triage.model import Calibration, predict_overturn
+from denial_ml.triage.model import predict_overturn
 from denial_ml.triage.routing import BELOW_COST, priority, route_denials
 
 

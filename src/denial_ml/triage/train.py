@@ -12,15 +12,14 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from denial_ml.artifacts.calibration import Calibration, fit_calibration
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.triage.denials import decided_appeals
 from denial_ml.triage.evaluate import calibration_figures, recovered_at
 from denial_ml.triage.features import feature_categories, feature_matrix, feature_names, triage_frame
 from denial_ml.triage.model import (
     OVERTURN_ROUNDS,
-    Calibration,
     fit_booster,
-    fit_calibration,
     fit_propensity,
     inverse_propensity_weights,
     predict_overturn,
