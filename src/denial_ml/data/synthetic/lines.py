@@ -17,6 +17,7 @@ from denial_ml.data.synthetic.arrays import (
     lookup,
     str_frame,
 )
+from denial_ml.data.synthetic.hidden import add_hidden, hidden
 from denial_ml.data.synthetic.params import (
     EM_CODES,
     GP_REQUIRED_PAYER_TYPES,
@@ -25,6 +26,7 @@ from denial_ml.data.synthetic.params import (
     SPECIALTIES,
     TELEHEALTH_POS,
     THERAPY_CODES,
+    WorldTimeline,
 )
 from denial_ml.domain.catalog import DIAGNOSES, PROCEDURE_BY_CODE
 
@@ -79,7 +81,7 @@ def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.Dat
     units = np.where(max_units > 1, rng.integers(1, max_units + 1), 1)
     units = np.where(proc == PROCEDURE_INDEX["97153"], rng.integers(4, 17, len(proc)), units)
     base = PROCEDURE_BASE_CHARGE[proc]
-    prov = claims["_prov"].to_numpy()[c]
+    prov = hidden(claims, "claims", "_prov").to_numpy()[c]
     charge = np.round(base * fee[prov] * units * rng.uniform(0.97, 1.03, len(proc)), 2)
     revenue = lookup(specialty, REVENUE_CODES, None, object)[c]
     revenue = np.where(claims["claim_type"].to_numpy()[c] == "837I", revenue, None)
@@ -112,7 +114,7 @@ def match_preventive_codes(rng: np.random.Generator, lines: pd.DataFrame, claims
     """Billers mostly use the wellness code each payer pays; a few slip."""
     code = lines["procedure_code"].to_numpy().astype(object)
     medicare = np.isin(
-        lookup(claims["payer_id"], PAYER_TYPE, None, object)[lines["_c"].to_numpy()],
+        lookup(claims["payer_id"], PAYER_TYPE, None, object)[hidden(lines, "claim_lines", "_c").to_numpy()],
         ["medicare", "medicare_advantage"],
     )
     switch = rng.random(len(code)) < 0.93
@@ -122,19 +124,27 @@ def match_preventive_codes(rng: np.random.Generator, lines: pd.DataFrame, claims
 
 
 def add_modifiers(
-    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame, providers: pd.DataFrame
+    rng: np.random.Generator,
+    lines: pd.DataFrame,
+    claims: pd.DataFrame,
+    providers: pd.DataFrame,
+    timeline: WorldTimeline,
 ) -> pd.DataFrame:
-    """Attach modifiers the way coders do, including the slips that cause coding denials."""
+    """Attach modifiers the way coders do, including the slips that cause coding denials.
+
+    Coders mark the timeline's `bundling_code` billed with one of its `bundling_pair_codes` as a distinct
+    service (59 or XU); the bundling payer denies it with 59 (`outcomes.bundled_lines`).
+    """
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    c = lines["_c"].to_numpy()
+    c = hidden(lines, "claim_lines", "_c").to_numpy()
     code = fixed_str(lines["procedure_code"])
     n = len(code)
-    cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()[c]]
+    cq = people["coding_quality"].to_numpy()[hidden(claims, "claims", "_prov").to_numpy()[c]]
     payer_type = lookup(claims["payer_id"], PAYER_TYPE, "", str)[c]
     pos = fixed_str(claims["place_of_service"])[c]
     on_claim = pd.DataFrame({"_c": c, "code": code})
     has_25_proc = _claim_has(on_claim, PROCEDURES_NEEDING_25)[c]
-    has_therapy_pair = _claim_has(on_claim, {"97530", "97110"})[c]
+    has_bundling_pair = _claim_has(on_claim, frozenset(timeline.bundling_pair_codes))[c]
     slips = rng.random((6, n))
 
     is_em = np.isin(code, list(EM_CODES))
@@ -146,7 +156,7 @@ def add_modifiers(
     needs_gp = is_therapy & np.isin(payer_type, list(GP_REQUIRED_PAYER_TYPES))
     miss_gp = needs_gp & (slips[2] < 0.03 * cq)
     gp = is_therapy & ((needs_gp & ~miss_gp) | (~needs_gp & (slips[2] < 0.5)))
-    distinct = (code == "97140") & has_therapy_pair
+    distinct = (code == timeline.bundling_code) & has_bundling_pair
     mod59 = np.where(distinct & (slips[3] < 0.6), "59", np.where(distinct & (slips[3] < 0.8), "XU", ""))
     bad = slips[4] < 0.003 * cq
 
@@ -167,16 +177,15 @@ def add_modifiers(
     filled = packed != ""
     joined = join_slots(packed, filled)  # the 835's SVC01 modifier list, kept hidden for the remittance
     joined[~filled[:, 0]] = None
-    out = lines.assign(
-        **{f"modifier_{i + 1}": as_str(packed[:, i], ~filled[:, i]) for i in range(MODIFIER_SLOTS)},
+    out = lines.assign(**{f"modifier_{i + 1}": as_str(packed[:, i], ~filled[:, i]) for i in range(MODIFIER_SLOTS)})
+    return add_hidden(
+        out,
+        "claim_lines",
         _modifiers=joined,
-    )
-    return out.assign(
         _miss25=miss25,
         _miss_tele=miss_tele,
         _miss_gp=miss_gp,
         _bad_modifier=bad,
-        _bundled59=(code == "97140") & (mod59 == "59"),
     )
 
 
@@ -221,9 +230,10 @@ def draw_diagnoses(
     """
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     n_claims = len(claims)
-    cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()]
-    dq = people["data_quality"].to_numpy()[claims["_prov"].to_numpy()]
-    c = lines["_c"].to_numpy()
+    prov = hidden(claims, "claims", "_prov").to_numpy()
+    cq = people["coding_quality"].to_numpy()[prov]
+    dq = people["data_quality"].to_numpy()[prov]
+    c = hidden(lines, "claim_lines", "_c").to_numpy()
     ln = lines["line_number"].to_numpy()
     code = fixed_str(lines["procedure_code"])
     slot_dx = np.zeros((n_claims, 4), dtype=np.int64)  # indexes into DX_CODES; 0 is an empty slot
