@@ -21,6 +21,12 @@ THERAPY = {"97110", "97140", "97530", "97112", "97161", "G0283"}
 GP_PAYER_TYPES = {"medicare", "medicare_advantage", "tricare"}
 TELEHEALTH_POS = {"02", "10"}
 MODS = [f"modifier_{i}" for i in range(1, 5)]
+# The bundling edit behind the `mod59_on_97140` feature: 97140 with modifier 59 on a claim that also bills one of
+# the pair codes. Defined here rather than read from the synthetic world's `WorldTimeline`: the features describe
+# any practice's claims, and a feature's name and meaning are fixed by the models trained on it.
+BUNDLED_CODE = "97140"
+BUNDLE_PAIR_CODES = ("97530", "97110")
+BUNDLING_MODIFIER = "59"
 
 DX_GROUP = {d.code: d.group for d in DIAGNOSIS_BY_CODE.values()}
 FIT_PAIRS = {f"{g}|{p.code}" for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
@@ -199,11 +205,11 @@ class CodeFlags:
 
     is_em: np.ndarray  # an E/M visit code
     needs_25: np.ndarray  # a procedure that makes a same-claim E/M visit need modifier 25
-    pair_code: np.ndarray  # a therapy code 97140 + 59 is bundled into
+    pair_code: np.ndarray  # one of `BUNDLE_PAIR_CODES`
     therapy_no_gp: np.ndarray  # a therapy code without GP
     telehealth_no_mod: np.ndarray  # a telehealth-eligible code without 95 / GT
     invalid_modifier: np.ndarray
-    mod59_97140: np.ndarray  # 97140 with modifier 59
+    mod59_97140: np.ndarray  # `BUNDLED_CODE` with `BUNDLING_MODIFIER`
     has_25: np.ndarray
     has_mod_59: np.ndarray  # 59 or XU
 
@@ -236,11 +242,11 @@ def code_flags(code: np.ndarray, mods: np.ndarray) -> CodeFlags:
     return CodeFlags(
         is_em=is_em,
         needs_25=in_set(NEEDS_25, code),
-        pair_code=np.isin(code, ["97530", "97110"]),
+        pair_code=np.isin(code, list(BUNDLE_PAIR_CODES)),
         therapy_no_gp=in_set(THERAPY, code) & ~has["GP"],
         telehealth_no_mod=(is_em | np.char.startswith(code.astype(str), "908")) & ~(has["95"] | has["GT"]),
         invalid_modifier=invalid_modifier(code, mods),
-        mod59_97140=(code == "97140") & has["59"],
+        mod59_97140=(code == BUNDLED_CODE) & has[BUNDLING_MODIFIER],
         has_25=has["25"],
         has_mod_59=has["59"] | has["XU"],
     )
