@@ -87,3 +87,14 @@ def test_code_flags_take_keeps_every_flag():
     taken = flags.take(np.array([1, 0, 0]))
     assert isinstance(taken, CodeFlags)
     assert taken.mod59_97140.tolist() == [False, True, True] and taken.is_em.tolist() == [True, False, False]
+
+
+def test_feature_builder_keeps_the_estimator_contract():
+    from sklearn.base import clone
+
+    from denial_ml.features.build import FeatureBuilder
+
+    builder = FeatureBuilder(smoothing=5.0)
+    assert builder.get_params() == {"recent_days": 90, "smoothing": 5.0}
+    assert clone(builder).get_params() == builder.get_params()
+    assert not [name for name in vars(builder) if name.endswith("_")]  # nothing fitted before `fit`

@@ -40,7 +40,7 @@ def test_adding_an_undeclared_hidden_column_names_it():
 
 def test_reading_a_missing_hidden_column_names_it_and_its_stage():
     frame = pd.DataFrame({"claim_id": ["C1"]})
-    with pytest.raises(HiddenStateError, match=r"'_dx_misfit' is missing: lines.draw_diagnoses adds it"):
+    with pytest.raises(HiddenStateError, match=r"'_dx_misfit' is missing: diagnoses.add_diagnoses adds it"):
         hidden(frame, "claims", "_dx_misfit")
     with pytest.raises(HiddenStateError, match="not a declared hidden claims column"):
         hidden(frame, "claims", "_misfit")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic import appeals as appeals_mod
-from denial_ml.data.synthetic import auths, claims, entities, lines, outcomes, remit
+from denial_ml.data.synthetic import auths, claims, diagnoses, entities, lines, outcomes, remit
 from denial_ml.data.synthetic.arrays import join_columns, number_ids, str_frame
 from denial_ml.data.synthetic.hidden import add_hidden, hidden, public
 from denial_ml.data.synthetic.outcomes import Denials
@@ -60,9 +60,7 @@ def generate_world(
     ln = lines.draw_lines(rng, head, providers)
     ln = lines.match_preventive_codes(rng, ln, head)
     ln = lines.add_modifiers(rng, ln, head, providers, tl)
-    dx, pointers, misfit, inactive, missing_ptr = lines.draw_diagnoses(rng, ln, head, providers)
-    head = add_hidden(head.assign(diagnosis_codes=dx.array), "claims", _dx_misfit=misfit, _inactive_dx=inactive)
-    ln = add_hidden(ln.assign(diagnosis_pointers=pointers.array), "claim_lines", _missing_pointer=missing_ptr)
+    head, ln = diagnoses.add_diagnoses(head, ln, diagnoses.draw_diagnoses(rng, ln, head, providers))
 
     step("authorizations")
     auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl)
