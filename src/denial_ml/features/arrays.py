@@ -3,14 +3,16 @@
 Two extractions give identical arrays: from the data model's frames (batch) and from lists of dicts keyed by the
 same column names (the service's requests, which skip building DataFrames: one claim's frame costs more than its
 features). Strings are "" when missing (`dx_text` holds the space-separated diagnosis codes), days are whole
-days since 1970-01-01 (NaN when missing).
+days since 1970-01-01 (NaN when missing). Both come as the typed contracts `ClaimArrays` and `LineArrays`: a
+field the feature code reads but an extraction forgot is a `TypeError` naming it, a misspelt one an
+`AttributeError` (and a mypy error).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -40,6 +42,57 @@ CLAIM_DAYS = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ClaimArrays:
+    """The claim header fields the features read, one value per claim (names as in `CLAIM_TEXT` and `CLAIM_DAYS`).
+
+    Text fields are object arrays of strings ("" when missing), days float day numbers (NaN when missing).
+    """
+
+    claim_id: np.ndarray
+    payer: np.ndarray
+    patient: np.ndarray
+    member: np.ndarray
+    provider: np.ndarray
+    claim_type: np.ndarray
+    pos: np.ndarray
+    eligibility_status: np.ndarray
+    frequency: np.ndarray
+    auth_number: np.ndarray
+    service_day: np.ndarray
+    submit_day: np.ndarray
+    check_day: np.ndarray
+    dx_text: np.ndarray  # space-separated diagnosis codes
+    eligibility_checked: np.ndarray  # float 0/1
+    charge: np.ndarray  # total charge
+
+    def __post_init__(self) -> None:
+        check_lengths(self, len(self.claim_id))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineArrays:
+    """The line fields the features read, one value per line."""
+
+    claim_id: list  # the line's claim, matched to `ClaimArrays.claim_id` (lines of other claims are ignored)
+    code: np.ndarray  # procedure code
+    mods: np.ndarray  # shape (n_lines, len(MODS)): modifiers 1-4, "" when absent
+    units: np.ndarray  # float
+    pointers: np.ndarray  # diagnosis pointers, space-separated
+    service_day: np.ndarray  # int64 day numbers (NaT's integer when missing)
+
+    def __post_init__(self) -> None:
+        check_lengths(self, len(self.claim_id))
+
+
+def check_lengths(arrays: ClaimArrays | LineArrays, n: int) -> None:
+    """Raise a `ValueError` naming the first field whose length is not `n` (one value per claim or line)."""
+    for field in fields(arrays):
+        size = len(getattr(arrays, field.name))
+        if size != n:
+            raise ValueError(f"{type(arrays).__name__}.{field.name} has {size} values, not {n}")
+
+
 def strings(values: pd.Series) -> np.ndarray:
     """Object array of strings with "" for missing values."""
     if len(values) > _SMALL_FRAME and isinstance(values.dtype, pd.StringDtype):
@@ -55,26 +108,27 @@ def days_or_nan(values: pd.Series) -> np.ndarray:
     return np.where(np.isnat(days), np.nan, days.astype(np.int64).astype(float))
 
 
-def claim_arrays(claims: pd.DataFrame) -> dict[str, Any]:
+def claim_arrays(claims: pd.DataFrame) -> ClaimArrays:
     """The claim header fields the features use, from a `claims` frame."""
-    out: dict[str, Any] = {name: strings(claims[col]) for name, col in CLAIM_TEXT}
-    out.update({name: days_or_nan(claims[col]) for name, col in CLAIM_DAYS})
-    out["dx_text"] = strings(claims["diagnosis_codes"])
-    out["eligibility_checked"] = claims["eligibility_checked"].to_numpy(dtype=float)
-    out["charge"] = claims["total_charge"].to_numpy(dtype=float)
-    return out
+    return ClaimArrays(
+        **{name: strings(claims[col]) for name, col in CLAIM_TEXT},
+        **{name: days_or_nan(claims[col]) for name, col in CLAIM_DAYS},
+        dx_text=strings(claims["diagnosis_codes"]),
+        eligibility_checked=claims["eligibility_checked"].to_numpy(dtype=float),
+        charge=claims["total_charge"].to_numpy(dtype=float),
+    )
 
 
-def line_arrays(lines: pd.DataFrame) -> dict[str, Any]:
+def line_arrays(lines: pd.DataFrame) -> LineArrays:
     """The line fields the features use, from a `claim_lines` frame."""
-    return {
-        "claim_id": lines["claim_id"].tolist(),
-        "code": strings(lines["procedure_code"]),
-        "mods": np.column_stack([strings(lines[m]) for m in MODS]).reshape(len(lines), len(MODS)),
-        "units": lines["units"].to_numpy(dtype=float),
-        "pointers": strings(lines["diagnosis_pointers"]),
-        "service_day": to_days(lines["service_date"]),
-    }
+    return LineArrays(
+        claim_id=lines["claim_id"].tolist(),
+        code=strings(lines["procedure_code"]),
+        mods=np.column_stack([strings(lines[m]) for m in MODS]).reshape(len(lines), len(MODS)),
+        units=lines["units"].to_numpy(dtype=float),
+        pointers=strings(lines["diagnosis_pointers"]),
+        service_day=to_days(lines["service_date"]),
+    )
 
 
 def _text(value: object) -> str:
@@ -90,29 +144,28 @@ def day_number(value: object) -> float:
     return float(np.datetime64(pd.Timestamp(value), "D").astype(np.int64))
 
 
-def claim_arrays_from_records(claims: Sequence[dict]) -> dict[str, Any]:
+def claim_arrays_from_records(claims: Sequence[dict]) -> ClaimArrays:
     """`claim_arrays` from dicts keyed by the `claims` columns (diagnosis codes space-separated)."""
-    out: dict[str, Any] = {
-        name: np.array([_text(c.get(col)) for c in claims], dtype=object) for name, col in CLAIM_TEXT
-    }
-    out.update({name: np.array([day_number(c.get(col)) for c in claims], dtype=float) for name, col in CLAIM_DAYS})
-    out["dx_text"] = np.array([_text(c.get("diagnosis_codes")) for c in claims], dtype=object)
-    out["eligibility_checked"] = np.array([bool(c.get("eligibility_checked")) for c in claims], dtype=float)
-    out["charge"] = np.array([c.get("total_charge") for c in claims], dtype=float)
-    return out
+    return ClaimArrays(
+        **{name: np.array([_text(c.get(col)) for c in claims], dtype=object) for name, col in CLAIM_TEXT},
+        **{name: np.array([day_number(c.get(col)) for c in claims], dtype=float) for name, col in CLAIM_DAYS},
+        dx_text=np.array([_text(c.get("diagnosis_codes")) for c in claims], dtype=object),
+        eligibility_checked=np.array([bool(c.get("eligibility_checked")) for c in claims], dtype=float),
+        charge=np.array([c.get("total_charge") for c in claims], dtype=float),
+    )
 
 
-def line_arrays_from_records(lines: Sequence[dict]) -> dict[str, Any]:
+def line_arrays_from_records(lines: Sequence[dict]) -> LineArrays:
     """`line_arrays` from dicts keyed by the `claim_lines` columns."""
     n = len(lines)
-    return {
-        "claim_id": [line.get("claim_id") for line in lines],
-        "code": np.array([_text(line.get("procedure_code")) for line in lines], dtype=object),
-        "mods": np.array([[_text(line.get(m)) for m in MODS] for line in lines], dtype=object).reshape(n, len(MODS)),
-        "units": np.array([line.get("units") for line in lines], dtype=float),
-        "pointers": np.array([_text(line.get("diagnosis_pointers")) for line in lines], dtype=object),
-        "service_day": _int_days([day_number(line.get("service_date")) for line in lines]),
-    }
+    return LineArrays(
+        claim_id=[line.get("claim_id") for line in lines],
+        code=np.array([_text(line.get("procedure_code")) for line in lines], dtype=object),
+        mods=np.array([[_text(line.get(m)) for m in MODS] for line in lines], dtype=object).reshape(n, len(MODS)),
+        units=np.array([line.get("units") for line in lines], dtype=float),
+        pointers=np.array([_text(line.get("diagnosis_pointers")) for line in lines], dtype=object),
+        service_day=_int_days([day_number(line.get("service_date")) for line in lines]),
+    )
 
 
 def _int_days(days: list[float]) -> np.ndarray:

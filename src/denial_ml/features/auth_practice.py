@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.features.history import HistoryIndex, build_index, lookup_codes, to_days
+from denial_ml.features.lookup import Keys
 
 INDEX_NAME = "payer_proc_auth"
 WINDOW_DAYS = 90  # recent enough to follow a change in the practice's habits
@@ -69,7 +70,7 @@ def learnt_requirement(n_lines: np.ndarray, n_authorized: np.ndarray) -> np.ndar
     return (n_lines >= MIN_LINES) & (n_authorized >= MIN_SHARE * n_lines)
 
 
-def learnt_lines(index: HistoryIndex | None, keys: tuple[np.ndarray, np.ndarray], day: np.ndarray) -> np.ndarray:
+def learnt_lines(index: HistoryIndex | None, keys: Keys, day: np.ndarray) -> np.ndarray:
     """Per line: whether its `payer|procedure` needs authorization by the practice's recent claims.
 
     Args:

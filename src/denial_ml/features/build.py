@@ -8,21 +8,35 @@ on numpy arrays with dict lookups, so one claim costs about a millisecond and a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from denial_ml.features import line_features as lf
-from denial_ml.features.arrays import claim_arrays, claim_arrays_from_records, line_arrays, line_arrays_from_records
+from denial_ml.features.arrays import (
+    ClaimArrays,
+    LineArrays,
+    claim_arrays,
+    claim_arrays_from_records,
+    line_arrays,
+    line_arrays_from_records,
+)
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import learnable_keys, learnt_lines
 from denial_ml.features.coverage import coverage_features, index_spells
 from denial_ml.features.history import to_days
-from denial_ml.features.history_features import HISTORY_FEATURES, claim_history, line_history
-from denial_ml.features.line_features import join_keys
-from denial_ml.features.lookup import encode, encode_pairs, in_set, map_floats, map_keys
+from denial_ml.features.history_features import (
+    HISTORY_FEATURES,
+    LineHistoryKeys,
+    ModifierKeys,
+    claim_history,
+    line_history,
+)
+from denial_ml.features.keys import ClaimKeys, batch_lines, claim_keys, day_strings
+from denial_ml.features.line_features import AuthRecord, join_keys
+from denial_ml.features.lookup import Keys, encode, encode_pairs, in_set, map_floats, map_keys
 from denial_ml.features.snapshot import Snapshot
 from denial_ml.features.spec import CATEGORICAL, NUMERIC_FEATURES
 
@@ -66,7 +80,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         self.coverage_spells_ = index_spells(cov)
         auths = ref["authorizations"]
         self.auths_ = {
-            number: (float(start), float(end), f" {codes} ", float(units))
+            number: AuthRecord(float(start), float(end), f" {codes} ", float(units))
             for number, start, end, codes, units in zip(
                 auths["auth_number"],
                 to_days(auths["start_date"]),
@@ -92,6 +106,9 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         return self._matrix(self.columns(claims, lines))
 
     def _matrix(self, cols: dict[str, np.ndarray]) -> np.ndarray:
+        missing = [name for name in self.feature_names_ if name not in cols]
+        if missing:  # a feature the fitted names promise but the code did not build: say which
+            raise KeyError(f"features not built: {', '.join(missing)}")
         n = len(cols["payer_id"])
         values = [cols[name] for name in self.feature_names_]
         out = np.empty((n, len(values)))
@@ -124,66 +141,61 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         """Every feature as a named array (categoricals already coded), one value per claim."""
         return self.columns_from_arrays(claim_arrays(claims), line_arrays(lines))
 
-    def columns_from_arrays(self, a: dict, la: dict) -> dict[str, np.ndarray]:
+    def columns_from_arrays(self, a: ClaimArrays, la: LineArrays) -> dict[str, np.ndarray]:
         """`columns` from `denial_ml.features.arrays`' claim and line arrays."""
-        keys = _claim_keys(a)
+        keys = claim_keys(a)
         cols = self._claim_features(a, keys)
         cols.update(self._line_and_history_features(a, la, keys))
         for col, codes in self.category_codes_.items():
-            position, distinct = cols[col] if isinstance(cols[col], tuple) else encode(cols[col])
+            value = cols[col]
+            position, distinct = value if isinstance(value, Keys) else encode(value)
             cols[col] = map_floats(codes, distinct)[position]
-        return cols
+        return cast(dict[str, np.ndarray], cols)
 
-    def _claim_features(self, a: dict, keys: dict) -> dict:
-        """Claim header features; categoricals as (position, distinct values) to be coded once per value."""
-        payer, payers = keys["payer"]
-        patient, patients = keys["patient"]
-        npi, npis = keys["npi"]
-        dx_row, dx_lists = keys["dx"]
+    def _claim_features(self, a: ClaimArrays, keys: ClaimKeys) -> dict[str, np.ndarray | Keys]:
+        """Claim header features; categoricals as `Keys` (position, distinct values) to be coded once per value."""
+        payer, payers = keys.payer
+        patient, patients = keys.patient
+        npi, npis = keys.npi
+        dx_row, dx_lists = keys.dx
         limit = map_floats(self.timely_days_, payers)[payer]
-        lag = a["submit_day"] - a["service_day"]
-        pairs, pair_keys = keys["patient_payer"]
-        member, members = encode(a["member"])
+        lag = a.submit_day - a.service_day
+        pairs, pair_keys = keys.patient_payer
+        member, members = encode(a.member)
         member_pair, pair_of, member_of = encode_pairs(pairs, len(members), member)
         member_known = in_set(self.member_keys_, join_keys(pair_keys[pair_of], members[member_of]))[member_pair]
-        coverage = coverage_features(self.coverage_spells_, (pairs, pair_keys), a["service_day"], a["submit_day"])
+        coverage = coverage_features(self.coverage_spells_, keys.patient_payer, a.service_day, a.submit_day)
         return coverage | {
-            "payer_id": (payer, payers),
-            "payer_type": (payer, map_keys(self.payer_type_, payers)),
-            "claim_type": keys["claim_type"],
-            "place_of_service": keys["pos"],
-            "specialty": (npi, map_keys(self.specialty_, npis, "unknown")),
-            "principal_dx_group": (dx_row, map_keys(lf.DX_GROUP, [dx[0] for dx in dx_lists])),
-            "eligibility_status": a["eligibility_status"],
+            "payer_id": Keys(payer, payers),
+            "payer_type": Keys(payer, map_keys(self.payer_type_, payers)),
+            "claim_type": keys.claim_type,
+            "place_of_service": keys.pos,
+            "specialty": Keys(npi, map_keys(self.specialty_, npis, "unknown")),
+            "principal_dx_group": Keys(dx_row, map_keys(lf.DX_GROUP, [dx[0] for dx in dx_lists])),
+            "eligibility_status": a.eligibility_status,
             "n_dx": np.array([len(dx) for dx in dx_lists], dtype=float)[dx_row],
-            "inactive_dx": lf.any_inactive(dx_lists, dx_row, a["service_day"]).astype(float),
-            "missing_rendering_npi": (a["provider"] == "").astype(float),
+            "inactive_dx": lf.any_inactive(dx_lists, dx_row, a.service_day).astype(float),
+            "missing_rendering_npi": (a.provider == "").astype(float),
             "lag_days": lag.astype(float),
             "filing_days_left": limit - lag,
             "past_filing_limit": (lag > limit).astype(float),
-            "eligibility_checked": a["eligibility_checked"],
-            "eligibility_check_gap": a["service_day"] - a["check_day"],
+            "eligibility_checked": a.eligibility_checked,
+            "eligibility_check_gap": a.service_day - a.check_day,
             "member_id_known": member_known.astype(float),
-            "patient_age": (a["service_day"] - map_floats(self.birth_day_, patients)[patient]) / 365.25,
-            "is_replacement": (a["frequency"] == "7").astype(float),
-            "log_total_charge": np.log1p(a["charge"]),
-            "auth_number_present": (a["auth_number"] != "").astype(float),
+            "patient_age": (a.service_day - map_floats(self.birth_day_, patients)[patient]) / 365.25,
+            "is_replacement": (a.frequency == "7").astype(float),
+            "log_total_charge": np.log1p(a.charge),
+            "auth_number_present": (a.auth_number != "").astype(float),
         }
 
-    def _line_and_history_features(self, a: dict, la: dict, keys: dict) -> dict:
-        n = len(a["payer"])
-        payer, payers = keys["payer"]
-        position = {cid: i for i, cid in enumerate(a["claim_id"].tolist())}
-        c_all = np.fromiter(map(position.get, la["claim_id"], repeat(-1)), dtype=np.int64, count=len(la["claim_id"]))
-        keep = c_all >= 0
-        c = c_all[keep]
-        code = la["code"][keep]
-        mods = la["mods"][keep]
-        units = la["units"][keep]
-        pointers = la["pointers"][keep]
+    def _line_and_history_features(self, a: ClaimArrays, la: LineArrays, keys: ClaimKeys) -> dict[str, np.ndarray]:
+        n = len(a.payer)
+        payer, payers = keys.payer
+        ln = batch_lines(a, la)
+        c, code, mods, units = ln.claim, ln.code, ln.mods, ln.units
         combo, combo_line = lf.encode_lines(code, mods)
-        pos, places = keys["pos"]
-        claim_type, claim_types = keys["claim_type"]
+        pos, places = keys.pos
+        claim_type, claim_types = keys.claim_type
         flags = lf.line_flags(
             c,
             n,
@@ -191,28 +203,28 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             combo,
             in_set(lf.GP_PAYER_TYPES, map_keys(self.payer_type_, payers))[payer],
             in_set(lf.TELEHEALTH_POS, places)[pos],
-        )
+        ).by_feature()
         # An institutional claim (837I / UB-04) has no line diagnosis pointers: each line stands on all the
         # claim's diagnoses, so its pointer features use only that (as when it is read from an 837I file).
         institutional = (claim_types == "837I")[claim_type][c]
-        flags["missing_pointer"] = (pointers == "") & ~institutional
-        flags["line_dx_misfit"] = ~lf.line_dx_fit(keys["dx"][1], keys["dx"][0], c, pointers, code, institutional)
+        flags["missing_pointer"] = (ln.pointers == "") & ~institutional
+        flags["line_dx_misfit"] = ~lf.line_dx_fit(keys.dx.lists, keys.dx.row, c, ln.pointers, code, institutional)
         # Payer x (procedure, modifiers) pairs: the keys of the payer x procedure and payer x modifier indexes.
         pair, pair_payer, pair_combo = encode_pairs(payer[c], len(combo_line), combo)
         pair_payers, pair_line = payers[pair_payer], combo_line[pair_combo]
-        proc_keys = join_keys(pair_payers, code[pair_line])
-        day = a["submit_day"].astype(np.int64)
-        learnt = learnt_lines(self.snapshot_.indexes.get(AUTH_INDEX), (pair, proc_keys), day[c])
+        proc_keys = Keys(pair, join_keys(pair_payers, code[pair_line]))
+        day = a.submit_day.astype(np.int64)
+        learnt = learnt_lines(self.snapshot_.indexes.get(AUTH_INDEX), proc_keys, day[c])
         auth = lf.auth_match(
             self.auths_,
-            a["auth_number"],
-            a["service_day"],
+            a.auth_number,
+            a.service_day,
             c,
             code,
-            in_set(self.auth_required_keys_, proc_keys)[pair] | learnt,
+            in_set(self.auth_required_keys_, proc_keys.distinct)[pair] | learnt,
         )
-        flags["auth_required"] = auth["required"]
-        flags["auth_code_mismatch"] = auth["mismatch"]
+        flags["auth_required"] = auth.required
+        flags["auth_code_mismatch"] = auth.mismatch
         out = {name: lf.any_by_claim(c, mask, n).astype(float) for name, mask in flags.items()}
         counts = np.bincount(c, minlength=n).astype(float)
         has_lines = counts > 0
@@ -227,8 +239,8 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             total_units=np.where(has_lines, np.bincount(c, weights=units, minlength=n), np.nan),
             max_units=np.where(has_lines, max_units, np.nan),
             n_modifiers=np.bincount(c, weights=(mods != "").sum(axis=1), minlength=n),
-            auth_found=auth["found"],
-            auth_expired=auth["expired"],
+            auth_found=auth.found,
+            auth_expired=auth.expired,
             auth_units_exceeded=lf.units_exceeded(c, units, auth, n),
         )
         hist, prior = claim_history(self.snapshot_.indexes, day, keys, self.smoothing)
@@ -236,45 +248,15 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         mod_keys = []
         for j in range(2):
             mod = mods[pair_line, j]
-            mod_keys.append(((pair, join_keys(pair_payers, np.where(mod == "", "none", mod))), mods[:, j] != ""))
-        out.update(
-            line_history(
-                self.snapshot_.indexes,
-                day,
-                prior,
-                c,
-                (pair, proc_keys),
-                mod_keys,
-                join_keys(keys["patient"][1][keys["patient"][0][c]], _day_strings(la["service_day"][keep]), code),
-                self.smoothing,
-                self.recent_days,
+            mod_keys.append(
+                ModifierKeys(Keys(pair, join_keys(pair_payers, np.where(mod == "", "none", mod))), mods[:, j] != "")
             )
+        patient, patients = keys.patient
+        line_keys = LineHistoryKeys(
+            claim=c,
+            proc=proc_keys,
+            mods=tuple(mod_keys),
+            dup=join_keys(patients[patient[c]], day_strings(ln.service_day), code),
         )
+        out.update(line_history(self.snapshot_.indexes, day, prior, line_keys, self.smoothing, self.recent_days))
         return out
-
-
-def _claim_keys(a: dict) -> dict:
-    """The claims' key columns as (position of each claim's value, distinct values): `pos`, `claim_type`,
-    `payer`, `patient`, `npi`, the history index keys `provider` ("none" when missing) and `patient_payer`
-    (`patient|payer`), and `dx` (the distinct diagnosis code lists)."""
-    payer, payers = encode(a["payer"])
-    patient, patients = encode(a["patient"])
-    npi, npis = encode(a["provider"])
-    pairs, pair_patient, pair_payer = encode_pairs(patient, len(payers), payer)
-    dx_row, dx_texts = encode(a["dx_text"])
-    return {
-        "pos": encode(a["pos"]),
-        "claim_type": encode(a["claim_type"]),
-        "payer": (payer, payers),
-        "patient": (patient, patients),
-        "npi": (npi, npis),
-        "provider": (npi, np.where(npis == "", "none", npis).astype(object)),
-        "patient_payer": (pairs, join_keys(patients[pair_patient], payers[pair_payer])),
-        "dx": (dx_row, [text.split(" ") for text in dx_texts.tolist()]),
-    }
-
-
-def _day_strings(days: np.ndarray) -> np.ndarray:
-    """Integer day numbers as text (the duplicate keys print them), converted once per distinct day."""
-    position, distinct = encode(days)
-    return np.array([str(d) for d in distinct.tolist()], dtype=object)[position]

@@ -13,6 +13,7 @@ import pandas as pd
 
 from denial_ml.features.history import to_days
 from denial_ml.features.line_features import join_keys
+from denial_ml.features.lookup import Keys
 
 # A monthly termination file: an end date is on file at most about a month after it passed.
 ENROLLMENT_DELAY_DAYS = 30
@@ -33,7 +34,7 @@ def index_spells(coverages: pd.DataFrame) -> Spells:
 
 
 def coverage_features(
-    spells: Spells, keys: tuple[np.ndarray, np.ndarray], service_day: np.ndarray, submit_day: np.ndarray
+    spells: Spells, keys: Keys, service_day: np.ndarray, submit_day: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Per claim: `coverage_on_file` (1 when a known spell with this payer covers the service date, 0 when none
     does, NaN when the patient has no coverage with this payer on file) and `coverage_days_past_end` (days from

@@ -7,10 +7,15 @@ distinct key (a batch has a few payers and payer x procedure pairs) and the day 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import NamedTuple
+
 import numpy as np
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.history import HistoryIndex, lookup_codes, smoothed_rate
+from denial_ml.features.keys import ClaimKeys
+from denial_ml.features.lookup import Keys
 from denial_ml.features.snapshot import CATEGORY_COLUMNS
 
 PROVIDER_CATEGORIES = ("coding", "missing_information", "medical_necessity")
@@ -35,7 +40,24 @@ HISTORY_FEATURES = (
     + [f"hist_provider_{c}_rate" for c in PROVIDER_CATEGORIES]
     + [f"hist_payer_proc_{c}_rate" for c in CATEGORIES]
 )
-Keys = tuple[np.ndarray, np.ndarray]  # (each query's position among the distinct keys, distinct key strings)
+
+
+class ModifierKeys(NamedTuple):
+    """One modifier slot of the lines: `payer|modifier` of each line ("none" when absent), and whether the line
+    has that modifier."""
+
+    keys: Keys
+    present: np.ndarray
+
+
+@dataclass(frozen=True)
+class LineHistoryKeys:
+    """What the line-level history looks up, one value per line of the batch."""
+
+    claim: np.ndarray  # the line's claim position
+    proc: Keys  # `payer|procedure`
+    mods: tuple[ModifierKeys, ...]  # of the first two modifiers
+    dup: np.ndarray  # `patient|service day|procedure`
 
 
 def key_codes(index: HistoryIndex, keys: Keys) -> np.ndarray:
@@ -47,59 +69,56 @@ def key_codes(index: HistoryIndex, keys: Keys) -> np.ndarray:
 def claim_history(
     idx: dict[str, HistoryIndex],
     day: np.ndarray,
-    keys: dict[str, Keys],
+    keys: ClaimKeys,
     m: float,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Claim-level history rates; also returns the overall prior rate per claim.
+    """Claim-level history rates (feature name -> values); also returns the overall prior rate per claim.
 
     Args:
-        keys: The claims' keys of the `payer`, `provider`, `patient` and `patient_payer` indexes.
+        keys: The claims' keys; those of the `payer`, `provider`, `patient` and `patient_payer` indexes are read.
     """
     allq = idx["all"].before(np.array(["all"], dtype=object), day)  # one key for every claim
     prior = smoothed_rate(allq["denied"], allq["n"], BASE_RATE, m)
-    payer_now = _before(idx, "payer", keys, day)
+    payer_now = _before(idx["payer"], keys.payer, day)
     out = {"hist_payer_rate": smoothed_rate(payer_now["denied"], payer_now["n"], prior, m)}
     for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
         out[f"hist_payer_{cat}_rate"] = smoothed_rate(payer_now[col], payer_now["n"], prior / 8, m)
-    prov = _before(idx, "provider", keys, day)
+    prov = _before(idx["provider"], keys.provider, day)
     out["hist_provider_rate"] = smoothed_rate(prov["denied"], prov["n"], prior, m)
     for cat in PROVIDER_CATEGORIES:
         out[f"hist_provider_{cat}_rate"] = smoothed_rate(prov[f"cat_{cat}"], prov["n"], prior / 8, m)
-    pp = _before(idx, "patient_payer", keys, day)
+    pp = _before(idx["patient_payer"], keys.patient_payer, day)
     out["hist_patient_payer_denials"] = pp["denied"]
     out["hist_patient_payer_eligibility_denials"] = pp["cat_eligibility"]
-    pat = _before(idx, "patient", keys, day)
+    pat = _before(idx["patient"], keys.patient, day)
     out["hist_patient_prior_denials"] = pat["denied"]
     out["hist_patient_prior_claims"] = pat["n"]
     return out, prior
 
 
-def _before(idx: dict[str, HistoryIndex], name: str, keys: dict[str, Keys], day: np.ndarray) -> dict:
-    return idx[name].before_codes(key_codes(idx[name], keys[name]), day)
+def _before(index: HistoryIndex, keys: Keys, day: np.ndarray) -> dict[str, np.ndarray]:
+    return index.before_codes(key_codes(index, keys), day)
 
 
 def line_history(
     idx: dict[str, HistoryIndex],
     day: np.ndarray,
     prior: np.ndarray,
-    c: np.ndarray,
-    proc_keys: Keys,
-    mod_keys: list[tuple[Keys, np.ndarray]],
-    dup_keys: np.ndarray,
+    lines: LineHistoryKeys,
     m: float,
     recent_days: int,
 ) -> dict[str, np.ndarray]:
-    """Line-level history aggregated per claim: its worst payer x procedure line, modifiers, duplicates.
+    """Line-level history aggregated per claim (feature name -> values): its worst payer x procedure line,
+    modifiers, duplicates.
 
     Args:
-        proc_keys: `payer|procedure` of each line.
-        mod_keys: Of the first two modifiers: `payer|modifier` of each line ("none" when absent) and whether the
-            line has that modifier.
-        dup_keys: `patient|service day|procedure` of each line.
+        idx: The snapshot's indexes. day: Each claim's submission day. prior: Each claim's overall prior rate.
+        lines: The keys of each line. m: Smoothing strength. recent_days: Window of the recent rate.
     """
     n = len(day)
+    c = lines.claim
     index = idx["payer_proc"]
-    code = key_codes(index, proc_keys)
+    code = key_codes(index, lines.proc)
     now = index.before_codes(code, day[c])
     then = index.before_codes(code, day[c] - recent_days)
     rate = smoothed_rate(now["denied"], now["n"], prior[c], m)
@@ -121,12 +140,12 @@ def line_history(
     hazard = np.bincount(c, weights=-np.log1p(-np.clip(rate, 0.0, 0.999)), minlength=n)
     out["hist_payer_proc_hazard"] = np.where(np.bincount(c, minlength=n) > 0, hazard, np.nan)
     mod_max = np.zeros(n)
-    for keys, present in mod_keys:
+    for keys, present in lines.mods:
         q = idx["payer_mod"].before_codes(key_codes(idx["payer_mod"], keys), day[c])
         rates = np.where(present, smoothed_rate(q["denied"], q["n"], prior[c], m), 0.0)
         np.maximum.at(mod_max, c, rates)
     out["hist_payer_mod_rate"] = mod_max
-    dups = idx["submitted"].before(dup_keys, day[c])["n"]
+    dups = idx["submitted"].before(lines.dup, day[c])["n"]
     dup_max = np.zeros(n)
     np.maximum.at(dup_max, c, dups)
     out["dup_earlier_claims"] = dup_max

@@ -7,6 +7,9 @@ combination and broadcast to the lines.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+from typing import NamedTuple
+
 import numpy as np
 
 from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
@@ -18,6 +21,12 @@ THERAPY = {"97110", "97140", "97530", "97112", "97161", "G0283"}
 GP_PAYER_TYPES = {"medicare", "medicare_advantage", "tricare"}
 TELEHEALTH_POS = {"02", "10"}
 MODS = [f"modifier_{i}" for i in range(1, 5)]
+# The bundling edit behind the `mod59_on_97140` feature: 97140 with modifier 59 on a claim that also bills one of
+# the pair codes. Defined here rather than read from the synthetic world's `WorldTimeline`: the features describe
+# any practice's claims, and a feature's name and meaning are fixed by the models trained on it.
+BUNDLED_CODE = "97140"
+BUNDLE_PAIR_CODES = ("97530", "97110")
+BUNDLING_MODIFIER = "59"
 
 DX_GROUP = {d.code: d.group for d in DIAGNOSIS_BY_CODE.values()}
 FIT_PAIRS = {f"{g}|{p.code}" for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
@@ -125,18 +134,39 @@ def _pointed_index(ptr: str) -> int:
     return max(int(first) - 1 if first.isdigit() else 0, 0)
 
 
+class AuthRecord(NamedTuple):
+    """An authorization on file, as the features read it."""
+
+    start: float  # first day it covers
+    end: float  # last day it covers
+    codes: str  # the procedure codes it lists, space-separated with a space at each end (" 97110 97530 ")
+    units: float  # units authorized
+
+
+@dataclass(frozen=True)
+class AuthMatch:
+    """How each claim's authorization number matches the authorizations on file (`auth_match`)."""
+
+    required: np.ndarray  # per line: its `payer|procedure` needs authorization
+    mismatch: np.ndarray  # per line: required, the claim's authorization found, but it does not list the code
+    found: np.ndarray  # per claim (float 0/1): the authorization number is on file
+    expired: np.ndarray  # per claim (float 0/1): found, but the service day is outside its dates
+    covered: np.ndarray  # per line: the claim's authorization lists the line's code
+    units_authorized: np.ndarray  # per claim: units the authorization grants (NaN when not found)
+
+
 def auth_match(
-    auths: dict,
+    auths: dict[str, AuthRecord],
     auth_number: np.ndarray,
     service_day: np.ndarray,
     c: np.ndarray,
     code: np.ndarray,
     required: np.ndarray,
-) -> dict[str, np.ndarray]:
+) -> AuthMatch:
     """How each claim's authorization number matches the authorizations on file.
 
     Args:
-        auths: `auth_number -> (start_day, end_day, " codes ", units)` from the snapshot.
+        auths: `auth_number -> AuthRecord` from the snapshot.
         auth_number: Each claim's prior authorization number (or missing). service_day: Each claim's first
             service day. c: Claim position of each line. code: Each line's procedure.
         required: Whether each line's `payer|procedure` needs authorization.
@@ -144,56 +174,92 @@ def auth_match(
     number, numbers = encode(auth_number)
     records = [auths.get(x) for x in numbers.tolist()]
     found = np.array([r is not None for r in records], dtype=bool)[number]
-    start = np.array([r[0] if r else np.nan for r in records], dtype=float)[number]
-    end = np.array([r[1] if r else np.nan for r in records], dtype=float)[number]
+    start = np.array([r.start if r else np.nan for r in records], dtype=float)[number]
+    end = np.array([r.end if r else np.nan for r in records], dtype=float)[number]
     expired = found & ~((start <= service_day) & (service_day <= end))
     covered = np.zeros(len(c), dtype=bool)
     lines = np.flatnonzero(found[c])
     covered[lines] = [
-        f" {proc} " in records[r][2] for r, proc in zip(number[c[lines]].tolist(), code[lines].tolist(), strict=True)
+        f" {proc} " in records[r].codes for r, proc in zip(number[c[lines]].tolist(), code[lines].tolist(), strict=True)
     ]
-    return {
-        "required": required,
-        "mismatch": found[c] & required & ~covered,
-        "found": found.astype(float),
-        "expired": expired.astype(float),
-        "covered": covered,
-        "units_authorized": np.array([r[3] if r else np.nan for r in records], dtype=float)[number],
-    }
+    return AuthMatch(
+        required=required,
+        mismatch=found[c] & required & ~covered,
+        found=found.astype(float),
+        expired=expired.astype(float),
+        covered=covered,
+        units_authorized=np.array([r.units if r else np.nan for r in records], dtype=float)[number],
+    )
 
 
-def units_exceeded(c: np.ndarray, units: np.ndarray, auth: dict, n: int) -> np.ndarray:
+def units_exceeded(c: np.ndarray, units: np.ndarray, auth: AuthMatch, n: int) -> np.ndarray:
     """Whether the units billed on lines the authorization covers exceed the units it grants."""
-    used = np.bincount(c, weights=units * auth["covered"], minlength=n)
-    limit = auth["units_authorized"]
+    used = np.bincount(c, weights=units * auth.covered, minlength=n)
+    limit = auth.units_authorized
     return np.where(np.isnan(limit), 0.0, (used > limit).astype(float))
 
 
-def code_flags(code: np.ndarray, mods: np.ndarray) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class CodeFlags:
+    """Per-line flags that depend only on the line's procedure and modifiers (`code_flags`)."""
+
+    is_em: np.ndarray  # an E/M visit code
+    needs_25: np.ndarray  # a procedure that makes a same-claim E/M visit need modifier 25
+    pair_code: np.ndarray  # one of `BUNDLE_PAIR_CODES`
+    therapy_no_gp: np.ndarray  # a therapy code without GP
+    telehealth_no_mod: np.ndarray  # a telehealth-eligible code without 95 / GT
+    invalid_modifier: np.ndarray
+    mod59_97140: np.ndarray  # `BUNDLED_CODE` with `BUNDLING_MODIFIER`
+    has_25: np.ndarray
+    has_mod_59: np.ndarray  # 59 or XU
+
+    def take(self, rows: np.ndarray) -> CodeFlags:
+        """The flags of the given rows (e.g. each line's (procedure, modifiers) combination)."""
+        return CodeFlags(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+
+@dataclass(frozen=True)
+class CodingFlags:
+    """Per-line coding flags before aggregation to claims (`line_flags`); each field is the feature it becomes."""
+
+    missing_25: np.ndarray
+    therapy_without_gp: np.ndarray
+    telehealth_without_modifier: np.ndarray
+    invalid_modifier: np.ndarray
+    mod59_on_97140: np.ndarray
+    has_mod_25: np.ndarray
+    has_mod_59: np.ndarray
+
+    def by_feature(self) -> dict[str, np.ndarray]:
+        """Feature name -> per-line mask."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def code_flags(code: np.ndarray, mods: np.ndarray) -> CodeFlags:
     """Per-line flags that depend only on the line's procedure and modifiers."""
     has = {m: (mods == m).any(axis=1) for m in ("25", "59", "GP", "95", "GT", "XU")}
     is_em = in_set(EM, code)
-    return {
-        "is_em": is_em,
-        "needs_25": in_set(NEEDS_25, code),
-        "pair_code": np.isin(code, ["97530", "97110"]),
-        "therapy_no_gp": in_set(THERAPY, code) & ~has["GP"],
-        "telehealth_no_mod": (is_em | np.char.startswith(code.astype(str), "908")) & ~(has["95"] | has["GT"]),
-        "invalid_modifier": invalid_modifier(code, mods),
-        "mod59_97140": (code == "97140") & has["59"],
-        "has_25": has["25"],
-        "has_mod_59": has["59"] | has["XU"],
-    }
+    return CodeFlags(
+        is_em=is_em,
+        needs_25=in_set(NEEDS_25, code),
+        pair_code=np.isin(code, list(BUNDLE_PAIR_CODES)),
+        therapy_no_gp=in_set(THERAPY, code) & ~has["GP"],
+        telehealth_no_mod=(is_em | np.char.startswith(code.astype(str), "908")) & ~(has["95"] | has["GT"]),
+        invalid_modifier=invalid_modifier(code, mods),
+        mod59_97140=(code == BUNDLED_CODE) & has[BUNDLING_MODIFIER],
+        has_25=has["25"],
+        has_mod_59=has["59"] | has["XU"],
+    )
 
 
 def line_flags(
     c: np.ndarray,
     n: int,
-    combo_flags: dict[str, np.ndarray],
+    combo_flags: CodeFlags,
     combo: np.ndarray,
     gp_payer: np.ndarray,
     telehealth: np.ndarray,
-) -> dict[str, np.ndarray]:
+) -> CodingFlags:
     """Per-line coding flags (before aggregation to claims).
 
     Args:
@@ -201,15 +267,15 @@ def line_flags(
             combination. gp_payer: Whether each claim's payer type wants GP on therapy. telehealth: Whether each
             claim's place of service is telehealth.
     """
-    f = {name: mask[combo] for name, mask in combo_flags.items()}
-    claim_needs25 = any_by_claim(c, f["needs_25"], n)[c]
-    has_pair = any_by_claim(c, f["pair_code"], n)[c]
-    return {
-        "missing_25": f["is_em"] & claim_needs25 & ~f["has_25"],
-        "therapy_without_gp": f["therapy_no_gp"] & gp_payer[c],
-        "telehealth_without_modifier": telehealth[c] & f["telehealth_no_mod"],
-        "invalid_modifier": f["invalid_modifier"],
-        "mod59_on_97140": f["mod59_97140"] & has_pair,
-        "has_mod_25": f["has_25"],
-        "has_mod_59": f["has_mod_59"],
-    }
+    f = combo_flags.take(combo)
+    claim_needs25 = any_by_claim(c, f.needs_25, n)[c]
+    has_pair = any_by_claim(c, f.pair_code, n)[c]
+    return CodingFlags(
+        missing_25=f.is_em & claim_needs25 & ~f.has_25,
+        therapy_without_gp=f.therapy_no_gp & gp_payer[c],
+        telehealth_without_modifier=telehealth[c] & f.telehealth_no_mod,
+        invalid_modifier=f.invalid_modifier,
+        mod59_on_97140=f.mod59_97140 & has_pair,
+        has_mod_25=f.has_25,
+        has_mod_59=f.has_mod_59,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,14 @@ import pandas as pd
 SMALL = 512
 # Up to this many (one claim's lines) encoding costs more than it saves: every value stands for itself.
 TINY = 16
+
+
+class Keys(NamedTuple):
+    """Encoded values: each value's position among the distinct values, and those values (`distinct[position]`
+    gives the values back)."""
+
+    position: np.ndarray
+    distinct: np.ndarray
 
 
 def _values(keys: pd.Series | np.ndarray | list) -> list:
@@ -43,27 +52,27 @@ def in_set(members: Set, keys: pd.Series | np.ndarray | list) -> np.ndarray:
     return np.fromiter(map(members.__contains__, values), dtype=bool, count=len(values))
 
 
-def encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def encode(values: np.ndarray) -> Keys:
     """Distinct values and each value's position among them: `uniques[codes]` equals `values`.
 
     Args:
         values: A 1-d array of strings (object) or integers; a missing value (None) may come back as NaN.
 
     Returns:
-        `(codes, uniques)`: int64 codes, one per value, and the distinct values in order of first appearance;
+        `Keys(codes, uniques)`: int64 codes, one per value, and the distinct values in order of first appearance;
         up to `TINY` values, the values themselves (`uniques` may repeat, which only means repeated work).
     """
     if len(values) <= TINY:
-        return np.arange(len(values)), values
+        return Keys(np.arange(len(values)), values)
     if len(values) > SMALL:
         codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=values.dtype)
+        return Keys(codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=values.dtype))
     items = values.tolist()
     distinct = list(dict.fromkeys(items))  # first-appearance order, as pandas gives it
     position = {v: i for i, v in enumerate(distinct)}
     uniques = np.empty(len(distinct), dtype=values.dtype)
     uniques[:] = distinct
-    return np.fromiter(map(position.__getitem__, items), dtype=np.int64, count=len(items)), uniques
+    return Keys(np.fromiter(map(position.__getitem__, items), dtype=np.int64, count=len(items)), uniques)
 
 
 def encode_pairs(a: np.ndarray, size_b: int, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

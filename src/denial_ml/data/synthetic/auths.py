@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic.arrays import first_occurrences, fixed_str, format_ids, join_slots, str_frame
+from denial_ml.data.synthetic.hidden import add_hidden, hidden
 from denial_ml.data.synthetic.params import PAYERS, WorldTimeline
 
 AUTH_CODES = {p.payer_id: frozenset(p.auth_codes) for p in PAYERS}
@@ -38,15 +39,17 @@ def make_authorizations(
         (authorizations table, claims with `prior_auth_number` and hidden auth flags, lines with hidden
         `_auth_wrong_code` / `_auth_units` flags).
     """
-    c = lines["_c"].to_numpy()
+    c = hidden(lines, "claim_lines", "_c").to_numpy()
     code = fixed_str(lines["procedure_code"])
     payer = claims["payer_id"].to_numpy()[c]
     service = claims["service_date_from"].to_numpy()[c].astype("datetime64[D]")
     published = _on_auth_list(lines["procedure_code"], claims["payer_id"], c)
     rule_start = np.datetime64(timeline.rule_change_start, "D")
-    hidden = (payer == timeline.rule_change_payer) & np.isin(code, timeline.rule_change_codes) & (service >= rule_start)
-    learned = hidden & (service >= rule_start + np.timedelta64(timeline.practice_learns_after_days, "D"))
-    required = published | hidden
+    unlisted = (
+        (payer == timeline.rule_change_payer) & np.isin(code, timeline.rule_change_codes) & (service >= rule_start)
+    )
+    learned = unlisted & (service >= rule_start + np.timedelta64(timeline.practice_learns_after_days, "D"))
+    required = published | unlisted
     known = published | learned
 
     n = len(claims)
@@ -91,15 +94,14 @@ def make_authorizations(
     on_claim[idx] = True
     on_claim &= ~dq_slip
 
-    flags = {name: np.zeros(n, dtype=bool) for name in ("_auth_expired", "_auth_wrong", "_auth_units")}
-    flags["_auth_expired"][idx] = expired
-    flags["_auth_wrong"][idx] = wrong
-    flags["_auth_units"][idx] = short
-    claims = claims.assign(
-        prior_auth_number=number,
+    auth_expired = np.zeros(n, dtype=bool)
+    auth_expired[idx] = expired
+    claims = add_hidden(
+        claims.assign(prior_auth_number=number),
+        "claims",
         _auth_missing=need & ~on_claim,
         _auth_needed=need,
-        **{k_: v & on_claim for k_, v in flags.items()},
+        _auth_expired=auth_expired & on_claim,
     )
     # The line whose code the authorization does not cover, and the last line that exceeds its units.
     wrong_of_line = np.repeat(np.where(wrong, dropped, None), per_claim_lines)  # type: ignore[call-overload]
@@ -109,7 +111,7 @@ def make_authorizations(
     wrong_line[wrong_hit] = True
     units_line = np.zeros(len(lines), dtype=bool)
     units_line[last_req[short]] = True
-    lines = lines.assign(_auth_wrong_code=on & wrong_line, _auth_units=on & units_line)
+    lines = add_hidden(lines, "claim_lines", _auth_wrong_code=on & wrong_line, _auth_units=on & units_line)
     return auths, claims, lines
 
 

@@ -1,6 +1,6 @@
 """Claim headers as the practice submits them: who, when, which payer, eligibility facts, submission lag.
 
-Each step is vectorised over all claims. Hidden columns (prefixed `_`) carry the defects the outcome step
+Each step is vectorised over all claims. Hidden columns (declared in `hidden`) carry the defects the outcome step
 needs; they never reach the written tables.
 """
 
@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic.arrays import fixed_str, lookup, str_frame
+from denial_ml.data.synthetic.hidden import add_hidden, hidden
 from denial_ml.data.synthetic.params import PAYERS, SPECIALTIES, WorldTimeline
 
 PAYER_INDEX = {p.payer_id: i for i, p in enumerate(PAYERS)}
@@ -74,8 +75,8 @@ def assign_payers(rng: np.random.Generator, headers: pd.DataFrame, coverages: pd
     prim = coverages[coverages["coverage_priority"] == "P"]
     first = prim.drop_duplicates("_patient", keep="first")
     second = prim[prim.duplicated("_patient", keep="first")]
-    patient = headers["_patient"].to_numpy()
-    service = headers["_service"].to_numpy()
+    patient = hidden(headers, "claims", "_patient").to_numpy()
+    service = hidden(headers, "claims", "_service").to_numpy()
     # Row of each claim's first and second primary spell (-1: none), then plain array indexing.
     at1, at2 = _spell_rows(first, patient), _spell_rows(second, patient)
     payer1 = _take(first["payer_id"], at1)
@@ -104,13 +105,12 @@ def assign_payers(rng: np.random.Generator, headers: pd.DataFrame, coverages: pd
         eligibility_checked=checked,
         eligibility_check_date=np.where(checked, check_day, np.datetime64("NaT")).astype("datetime64[ns]"),
         eligibility_status=status,
-        _coverage_inactive=inactive,
     )
-    return out
+    return add_hidden(out, "claims", _coverage_inactive=inactive)
 
 
 def _spell_rows(spells: pd.DataFrame, patient: np.ndarray) -> np.ndarray:
-    owner = spells["_patient"].to_numpy()
+    owner = hidden(spells, "coverages", "_patient").to_numpy()
     rows = np.full(int(max(patient.max(initial=0), owner.max(initial=0))) + 1, -1)
     rows[owner] = np.arange(len(spells))
     return rows[patient]
@@ -129,12 +129,12 @@ def draw_submission(
     """Submission lag: days for most claims, months for a tail (lost claims, rework)."""
     n = len(headers)
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    scale = people["lag_scale"].to_numpy()[headers["_prov"].to_numpy()]
+    scale = people["lag_scale"].to_numpy()[hidden(headers, "claims", "_prov").to_numpy()]
     short = np.ceil(rng.lognormal(np.log(3.5 * scale), 0.7)).astype("int64")
     tail = rng.random(n) < 0.015 * scale
     lag = np.where(tail, rng.integers(45, 420, n), short)
-    service = headers["_service"].to_numpy()
-    limit = np.datetime64(timeline.end, "D") + np.timedelta64(60, "D")
+    service = hidden(headers, "claims", "_service").to_numpy()
+    limit = np.datetime64(timeline.as_of, "D")
     late = service + lag.astype("timedelta64[D]") > limit
     lag = np.where(late, np.minimum(short, (limit - service).astype("int64")), lag)
     return headers.assign(
@@ -150,14 +150,14 @@ def add_member_typos_and_missing_npi(
     """Front-desk and billing-system slips: a mistyped member id, a rendering NPI left off the claim."""
     n = len(headers)
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    quality = people["data_quality"].to_numpy()[headers["_prov"].to_numpy()]
+    quality = people["data_quality"].to_numpy()[hidden(headers, "claims", "_prov").to_numpy()]
     typo = rng.random(n) < 0.0025 * quality
     member = headers["member_id"].to_numpy().astype(object)
     member[typo] = [m[:-1] + str((int(m[-1]) + 1) % 10) for m in member[typo]]
     missing_npi = rng.random(n) < 0.005 * quality
     npi = headers["rendering_provider_npi"].to_numpy().astype(object)
     npi[missing_npi] = None
-    return headers.assign(member_id=member, rendering_provider_npi=npi, _member_typo=typo)
+    return add_hidden(headers.assign(member_id=member, rendering_provider_npi=npi), "claims", _member_typo=typo)
 
 
 def make_duplicates(rng: np.random.Generator, headers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,8 +1,6 @@
-"""Service lines, modifiers and diagnoses, with the coding slips a real practice makes."""
+"""Service lines and modifiers, with the coding slips a real practice makes (diagnoses: `diagnoses`)."""
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import pandas as pd
@@ -10,13 +8,12 @@ import pandas as pd
 from denial_ml.data.synthetic.arrays import (
     as_str,
     decode,
-    first_occurrences,
     fixed_str,
-    join_codes,
     join_slots,
     lookup,
     str_frame,
 )
+from denial_ml.data.synthetic.hidden import add_hidden, hidden
 from denial_ml.data.synthetic.params import (
     EM_CODES,
     GP_REQUIRED_PAYER_TYPES,
@@ -25,21 +22,16 @@ from denial_ml.data.synthetic.params import (
     SPECIALTIES,
     TELEHEALTH_POS,
     THERAPY_CODES,
+    WorldTimeline,
 )
-from denial_ml.domain.catalog import DIAGNOSES, PROCEDURE_BY_CODE
+from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 
 PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
 PROCEDURES_NEEDING_25 = frozenset({"20610", "11102", "17000", "17110", "93000"})
 LATERAL = frozenset({"73721", "29881", "27447", "20610", "J3301", "15823"})
 ABA = frozenset({"97151", "97153", "97155", "97156"})
-COMORBIDITIES = np.array(["I10", "E119", "E785", "K219", "F411", "G4733", "E039"])
 REVENUE_CODES = {"radiology": "0320", "cardiology": "0480", "orthopedics": "0360", "dermatology": "0510"}
 MODIFIER_SLOTS = 4
-# Diagnosis codes as integers (0: no code) while a claim's list is drawn; strings only when joined.
-DX_CODES = np.array(["", *sorted({d.code for d in DIAGNOSES} | set(COMORBIDITIES.tolist()))])
-DX_INDEX = {code: i for i, code in enumerate(DX_CODES)}
-DX_GROUPS = np.array([{d.code: d.group for d in DIAGNOSES}.get(code, "") for code in DX_CODES])
-COMORBIDITY_INDEX = np.array([DX_INDEX[code] for code in COMORBIDITIES])
 MAX_UNITS = {code: p.max_units for code, p in PROCEDURE_BY_CODE.items()}
 BASE_CHARGE = {code: p.base_charge for code, p in PROCEDURE_BY_CODE.items()}
 PROCEDURE_CODES = np.array(sorted(PROCEDURE_BY_CODE))
@@ -79,7 +71,7 @@ def draw_lines(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.Dat
     units = np.where(max_units > 1, rng.integers(1, max_units + 1), 1)
     units = np.where(proc == PROCEDURE_INDEX["97153"], rng.integers(4, 17, len(proc)), units)
     base = PROCEDURE_BASE_CHARGE[proc]
-    prov = claims["_prov"].to_numpy()[c]
+    prov = hidden(claims, "claims", "_prov").to_numpy()[c]
     charge = np.round(base * fee[prov] * units * rng.uniform(0.97, 1.03, len(proc)), 2)
     revenue = lookup(specialty, REVENUE_CODES, None, object)[c]
     revenue = np.where(claims["claim_type"].to_numpy()[c] == "837I", revenue, None)
@@ -112,7 +104,7 @@ def match_preventive_codes(rng: np.random.Generator, lines: pd.DataFrame, claims
     """Billers mostly use the wellness code each payer pays; a few slip."""
     code = lines["procedure_code"].to_numpy().astype(object)
     medicare = np.isin(
-        lookup(claims["payer_id"], PAYER_TYPE, None, object)[lines["_c"].to_numpy()],
+        lookup(claims["payer_id"], PAYER_TYPE, None, object)[hidden(lines, "claim_lines", "_c").to_numpy()],
         ["medicare", "medicare_advantage"],
     )
     switch = rng.random(len(code)) < 0.93
@@ -122,19 +114,27 @@ def match_preventive_codes(rng: np.random.Generator, lines: pd.DataFrame, claims
 
 
 def add_modifiers(
-    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame, providers: pd.DataFrame
+    rng: np.random.Generator,
+    lines: pd.DataFrame,
+    claims: pd.DataFrame,
+    providers: pd.DataFrame,
+    timeline: WorldTimeline,
 ) -> pd.DataFrame:
-    """Attach modifiers the way coders do, including the slips that cause coding denials."""
+    """Attach modifiers the way coders do, including the slips that cause coding denials.
+
+    Coders mark the timeline's `bundling_code` billed with one of its `bundling_pair_codes` as a distinct
+    service (59 or XU); the bundling payer denies it with 59 (`outcomes.bundled_lines`).
+    """
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    c = lines["_c"].to_numpy()
+    c = hidden(lines, "claim_lines", "_c").to_numpy()
     code = fixed_str(lines["procedure_code"])
     n = len(code)
-    cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()[c]]
+    cq = people["coding_quality"].to_numpy()[hidden(claims, "claims", "_prov").to_numpy()[c]]
     payer_type = lookup(claims["payer_id"], PAYER_TYPE, "", str)[c]
     pos = fixed_str(claims["place_of_service"])[c]
     on_claim = pd.DataFrame({"_c": c, "code": code})
     has_25_proc = _claim_has(on_claim, PROCEDURES_NEEDING_25)[c]
-    has_therapy_pair = _claim_has(on_claim, {"97530", "97110"})[c]
+    has_bundling_pair = _claim_has(on_claim, frozenset(timeline.bundling_pair_codes))[c]
     slips = rng.random((6, n))
 
     is_em = np.isin(code, list(EM_CODES))
@@ -146,7 +146,7 @@ def add_modifiers(
     needs_gp = is_therapy & np.isin(payer_type, list(GP_REQUIRED_PAYER_TYPES))
     miss_gp = needs_gp & (slips[2] < 0.03 * cq)
     gp = is_therapy & ((needs_gp & ~miss_gp) | (~needs_gp & (slips[2] < 0.5)))
-    distinct = (code == "97140") & has_therapy_pair
+    distinct = (code == timeline.bundling_code) & has_bundling_pair
     mod59 = np.where(distinct & (slips[3] < 0.6), "59", np.where(distinct & (slips[3] < 0.8), "XU", ""))
     bad = slips[4] < 0.003 * cq
 
@@ -167,16 +167,15 @@ def add_modifiers(
     filled = packed != ""
     joined = join_slots(packed, filled)  # the 835's SVC01 modifier list, kept hidden for the remittance
     joined[~filled[:, 0]] = None
-    out = lines.assign(
-        **{f"modifier_{i + 1}": as_str(packed[:, i], ~filled[:, i]) for i in range(MODIFIER_SLOTS)},
+    out = lines.assign(**{f"modifier_{i + 1}": as_str(packed[:, i], ~filled[:, i]) for i in range(MODIFIER_SLOTS)})
+    return add_hidden(
+        out,
+        "claim_lines",
         _modifiers=joined,
-    )
-    return out.assign(
         _miss25=miss25,
         _miss_tele=miss_tele,
         _miss_gp=miss_gp,
         _bad_modifier=bad,
-        _bundled59=(code == "97140") & (mod59 == "59"),
     )
 
 
@@ -208,74 +207,3 @@ def _pack_left(cand: np.ndarray) -> np.ndarray:
         at = np.argmax(seen > k, axis=1)  # column of the (k+1)-th filled candidate
         packed[rows, k] = np.where(seen[:, -1] > k, some[np.arange(len(rows)), at], "")
     return packed
-
-
-def draw_diagnoses(
-    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame, providers: pd.DataFrame
-) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray, np.ndarray]:
-    """Diagnosis codes per claim and the pointer of each line.
-
-    Returns:
-        (diagnosis_codes per claim, diagnosis_pointers per line, dx misfit flag per claim,
-        inactive-code flag per claim, missing-pointer flag per line).
-    """
-    people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    n_claims = len(claims)
-    cq = people["coding_quality"].to_numpy()[claims["_prov"].to_numpy()]
-    dq = people["data_quality"].to_numpy()[claims["_prov"].to_numpy()]
-    c = lines["_c"].to_numpy()
-    ln = lines["line_number"].to_numpy()
-    code = fixed_str(lines["procedure_code"])
-    slot_dx = np.zeros((n_claims, 4), dtype=np.int64)  # indexes into DX_CODES; 0 is an empty slot
-    for k in range(1, 5):
-        at = ln == k
-        slot_dx[c[at], k - 1] = _fitting_dx(rng, code[at])
-    empty = slot_dx == 0
-    comorb = COMORBIDITY_INDEX[rng.integers(0, len(COMORBIDITIES), (n_claims, 4))]
-    add = rng.random((n_claims, 4)) < np.array([1.0, 0.5, 0.3, 0.2])
-    slot_dx = np.where(empty & add, comorb, slot_dx)
-    all_dx = np.array([DX_INDEX[d.code] for d in DIAGNOSES if d.code != "M545"])
-    misfit_try = rng.random(n_claims) < 0.012 * cq
-    slot_dx[misfit_try, 0] = all_dx[rng.integers(0, len(all_dx), misfit_try.sum())]
-    first_code = code[ln == 1]
-    fits = _dx_fits(slot_dx[c[ln == 1], 0], first_code)
-    misfit = np.zeros(n_claims, dtype=bool)
-    misfit[c[ln == 1]] = ~fits
-    inactive = (slot_dx[:, 0] == DX_INDEX["M5450"]) & (rng.random(n_claims) < 0.04 * cq)
-    slot_dx[inactive, 0] = DX_INDEX["M545"]
-
-    # Unique codes per claim in slot order; each line points at its own slot's code.
-    new, ptr_table = first_occurrences(slot_dx, 0)
-    codes_per_claim = join_codes(slot_dx, new, DX_CODES)
-    line_slot = np.minimum(ln, 4) - 1
-    ptr = ptr_table[c, line_slot]
-    ptr = np.where(ptr == 0, 1, ptr)
-    pointers = np.array(["1", "2", "3", "4"])[np.where(ln == 1, 0, ptr - 1)]
-    missing_ptr = rng.random(len(c)) < 0.003 * dq[c]
-    codes_per_claim[~new.any(axis=1)] = "R69"
-    dx = pd.Series(codes_per_claim)
-    return dx, pd.Series(as_str(pointers, missing_ptr)), misfit, inactive, missing_ptr
-
-
-@functools.cache
-def _fit_table(procedure: str) -> np.ndarray:
-    proc = PROCEDURE_BY_CODE[procedure]
-    return np.array([DX_INDEX[d.code] for d in DIAGNOSES if d.group in proc.dx_groups and d.code != "M545"])
-
-
-def _fitting_dx(rng: np.random.Generator, codes: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(codes), dtype=np.int64)
-    for proc in np.unique(codes):
-        at = codes == proc
-        table = _fit_table(proc)
-        out[at] = table[rng.integers(0, len(table), at.sum())]
-    return out
-
-
-def _dx_fits(dx: np.ndarray, procedures: np.ndarray) -> np.ndarray:
-    """Whether each diagnosis (a `DX_CODES` index) supports its procedure."""
-    ok = {(g, p.code) for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
-    # Distinct (diagnosis group, procedure) pairs are few: test each once.
-    p_codes, procs = pd.factorize(np.asarray(procedures, dtype=object), use_na_sentinel=False)
-    table = np.array([[(g, p) in ok for p in procs] for g in DX_GROUPS], dtype=bool).reshape(len(DX_GROUPS), -1)
-    return table[dx, p_codes]

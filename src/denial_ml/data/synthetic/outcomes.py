@@ -8,11 +8,13 @@ Every mechanism contributes a hazard h = -log(1 - p) at claim or line level; a c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic.arrays import fixed_str, lookup
+from denial_ml.data.synthetic.hidden import ClaimDefects, LineDefects, hidden
 from denial_ml.data.synthetic.params import PAYERS, RATES, WorldTimeline
 from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 
@@ -71,7 +73,8 @@ def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.
     """Claim-level hazards, shape (n_claims, n_mechanisms); hidden latents make part of each unobservable."""
     n = len(claims)
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    prov = claims["_prov"].to_numpy()
+    prov = hidden(claims, "claims", "_prov").to_numpy()
+    d = ClaimDefects.of(claims)
     strict = lookup(claims["payer_id"], STRICT, dtype=float)
     noise = rng.lognormal(0.0, 0.6, n)  # the examiner and everything else nobody records
     dq = people["data_quality"].to_numpy()[prov]
@@ -79,54 +82,58 @@ def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.
     limit = lookup(claims["payer_id"], TF_DAYS, 0, np.int64)
     H = np.zeros((n, len(MECHANISMS)), order="F")  # filled column by column
     r = RATES
-    H[:, MECH_INDEX["elig_inactive"]] = _h(r["elig_inactive_hit"] * claims["_coverage_inactive"].to_numpy())
-    H[:, MECH_INDEX["elig_typo"]] = _h(r["elig_typo_hit"] * claims["_member_typo"].to_numpy())
+    H[:, MECH_INDEX["elig_inactive"]] = _h(r["elig_inactive_hit"] * d.coverage_inactive)
+    H[:, MECH_INDEX["elig_typo"]] = _h(r["elig_typo_hit"] * d.member_typo)
     unchecked = claims["eligibility_status"].to_numpy() == "unknown"
     H[:, MECH_INDEX["elig_base"]] = _h(r["elig_base"] * noise * (1 + 1.5 * unchecked))
-    H[:, MECH_INDEX["auth_missing"]] = _h(r["auth_missing_hit"] * claims["_auth_missing"].to_numpy())
-    H[:, MECH_INDEX["auth_expired"]] = _h(r["auth_expired_hit"] * claims["_auth_expired"].to_numpy())
-    H[:, MECH_INDEX["auth_base"]] = _h(r["auth_base"] * strict * noise * (1 + 4 * claims["_auth_needed"].to_numpy()))
-    H[:, MECH_INDEX["coding_misfit"]] = _h(r["coding_dx_misfit_hit"] * claims["_dx_misfit"].to_numpy())
-    H[:, MECH_INDEX["coding_inactive_dx"]] = _h(r["coding_inactive_dx_hit"] * claims["_inactive_dx"].to_numpy())
+    H[:, MECH_INDEX["auth_missing"]] = _h(r["auth_missing_hit"] * d.auth_missing)
+    H[:, MECH_INDEX["auth_expired"]] = _h(r["auth_expired_hit"] * d.auth_expired)
+    H[:, MECH_INDEX["auth_base"]] = _h(r["auth_base"] * strict * noise * (1 + 4 * d.auth_needed))
+    H[:, MECH_INDEX["coding_misfit"]] = _h(r["coding_dx_misfit_hit"] * d.dx_misfit)
+    H[:, MECH_INDEX["coding_inactive_dx"]] = _h(r["coding_inactive_dx_hit"] * d.inactive_dx)
     H[:, MECH_INDEX["missing_npi"]] = _h(r["missing_npi_hit"] * claims["rendering_provider_npi"].isna().to_numpy())
     H[:, MECH_INDEX["missing_base"]] = _h(r["missing_base"] * np.sqrt(dq) * noise)
     over = lag > limit
     edge = (lag > limit - 10) & ~over
     H[:, MECH_INDEX["timely"]] = _h(r["timely_hit"] * over + r["timely_edge"] * edge)
-    dup = claims["_duplicate"].to_numpy()
-    H[:, MECH_INDEX["duplicate"]] = _h(np.where(dup, r["duplicate_hit"], r["duplicate_base"]))
+    H[:, MECH_INDEX["duplicate"]] = _h(np.where(d.duplicate, r["duplicate_hit"], r["duplicate_base"]))
     return np.ascontiguousarray(H)  # row order: sums and row gathers follow
 
 
 def line_hazards(
-    rng: np.random.Generator, lines: pd.DataFrame, claims: pd.DataFrame, providers: pd.DataFrame
+    rng: np.random.Generator,
+    lines: pd.DataFrame,
+    claims: pd.DataFrame,
+    providers: pd.DataFrame,
+    timeline: WorldTimeline,
 ) -> np.ndarray:
     """Line-level hazards, shape (n_lines, n_mechanisms)."""
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    c = lines["_c"].to_numpy()
+    c = hidden(lines, "claim_lines", "_c").to_numpy()
+    d = LineDefects.of(lines)
     code = fixed_str(lines["procedure_code"])
     payer = claims["payer_id"].to_numpy()[c]
     strict = lookup(claims["payer_id"], STRICT, dtype=float)[c]
     ptype = lookup(claims["payer_id"], PAYER_TYPE, None, object)[c]
-    prov = claims["_prov"].to_numpy()[c]
+    prov = hidden(claims, "claims", "_prov").to_numpy()[c]
     doc = people["doc_quality"].to_numpy()[prov]
     cq = people["coding_quality"].to_numpy()[prov]
     n_dx = claims["diagnosis_codes"].str.count(" ").to_numpy()[c] + 1
     noise = rng.lognormal(0.0, 0.6, len(c))
     is_prone = lookup(lines["procedure_code"], NECESSITY_PRONE, False, bool)
-    auth_ok = claims["prior_auth_number"].notna().to_numpy()[c] & ~lines["_auth_wrong_code"].to_numpy()
+    auth_ok = claims["prior_auth_number"].notna().to_numpy()[c] & ~d.auth_wrong_code
     H = np.zeros((len(c), len(MECHANISMS)), order="F")  # filled column by column
     r = RATES
-    H[:, MECH_INDEX["auth_wrong_code"]] = _h(r["auth_wrong_code_hit"] * lines["_auth_wrong_code"].to_numpy())
-    H[:, MECH_INDEX["auth_units"]] = _h(r["auth_units_hit"] * lines["_auth_units"].to_numpy())
+    H[:, MECH_INDEX["auth_wrong_code"]] = _h(r["auth_wrong_code_hit"] * d.auth_wrong_code)
+    H[:, MECH_INDEX["auth_units"]] = _h(r["auth_units_hit"] * d.auth_units)
     H[:, MECH_INDEX["coding_base"]] = _h(r["coding_base"] * strict * cq * noise / 3.5)
-    H[:, MECH_INDEX["coding_missing25"]] = _h(r["coding_missing25_hit"] * lines["_miss25"].to_numpy())
-    H[:, MECH_INDEX["coding_telehealth"]] = _h(r["coding_telehealth_hit"] * lines["_miss_tele"].to_numpy())
-    H[:, MECH_INDEX["coding_missing_gp"]] = _h(r["coding_missing_gp_hit"] * lines["_miss_gp"].to_numpy())
-    H[:, MECH_INDEX["coding_bad_modifier"]] = _h(r["coding_bad_modifier_hit"] * lines["_bad_modifier"].to_numpy())
-    bundles = lines["_bundled59"].to_numpy() & (payer == "COM02")
+    H[:, MECH_INDEX["coding_missing25"]] = _h(r["coding_missing25_hit"] * d.miss25)
+    H[:, MECH_INDEX["coding_telehealth"]] = _h(r["coding_telehealth_hit"] * d.miss_tele)
+    H[:, MECH_INDEX["coding_missing_gp"]] = _h(r["coding_missing_gp_hit"] * d.miss_gp)
+    H[:, MECH_INDEX["coding_bad_modifier"]] = _h(r["coding_bad_modifier_hit"] * d.bad_modifier)
+    bundles = bundled_lines(lines, timeline) & (payer == timeline.bundling_payer)
     H[:, MECH_INDEX["coding_bundled59"]] = _h(r["coding_bundling_hit"] * bundles)
-    H[:, MECH_INDEX["missing_pointer"]] = _h(r["missing_pointer_hit"] * lines["_missing_pointer"].to_numpy())
+    H[:, MECH_INDEX["missing_pointer"]] = _h(r["missing_pointer_hit"] * d.missing_pointer)
     base = np.where(is_prone, r["necessity_prone_base"], r["necessity_base"])
     necessity = base * strict * doc**2 * noise * np.where(n_dx == 1, 1.6, 1.0) * np.where(auth_ok, 0.5, 1.0)
     H[:, MECH_INDEX["necessity"]] = _h(necessity)
@@ -144,15 +151,28 @@ def line_hazards(
     return np.ascontiguousarray(H)  # row order: sums and row gathers follow
 
 
+def bundled_lines(lines: pd.DataFrame, timeline: WorldTimeline) -> np.ndarray:
+    """Lines the bundling rule applies to: the timeline's `bundling_code` billed with one of its
+    `bundling_modifiers` (its payer, `bundling_payer`, denies them as bundled into the pair code)."""
+    mods = np.zeros(len(lines), dtype=bool)
+    for col in ("modifier_1", "modifier_2", "modifier_3", "modifier_4"):
+        mods |= lines[col].isin(list(timeline.bundling_modifiers)).to_numpy()
+    return (lines["procedure_code"].to_numpy() == timeline.bundling_code) & mods
+
+
+class Denials(NamedTuple):
+    """The payer's decisions, one value per claim (`decide_denials`)."""
+
+    prob: np.ndarray  # denial probability
+    denied: np.ndarray  # denied flag
+    mech: np.ndarray  # winning mechanism's index in `MECHANISMS` (-1: not denied)
+    line_row: np.ndarray  # the denied line's row (-1: a claim-level denial, or not denied)
+
+
 def decide_denials(
     rng: np.random.Generator, H_claim: np.ndarray, H_line: np.ndarray, line_claim: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Draw which claims are denied, by which mechanism, and at which line.
-
-    Returns:
-        (denial_probability per claim, denied flag per claim, winning mechanism index per claim (-1 when
-        not denied), denied line row index per claim (-1 for claim-level denials and non-denials)).
-    """
+) -> Denials:
+    """Draw which claims are denied, by which mechanism, and at which line (see `Denials`)."""
     n = H_claim.shape[0]
     total = H_claim.sum(axis=1) + np.bincount(line_claim, weights=H_line.sum(axis=1), minlength=n)
     prob = -np.expm1(-total)
@@ -180,7 +200,7 @@ def decide_denials(
     winners = race.sort_values("t", kind="stable").drop_duplicates("claim")
     mech[winners["claim"].to_numpy()] = winners["mech"].to_numpy()
     line_row[winners["claim"].to_numpy()] = winners["line"].to_numpy()
-    return prob, denied, mech, line_row
+    return Denials(prob, denied, mech, line_row)
 
 
 def category_hazards(H_claim: np.ndarray, H_line: np.ndarray, line_claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,5 +231,5 @@ def adjudication_dates(rng: np.random.Generator, claims: pd.DataFrame, timeline:
     median = lookup(claims["payer_id"], {p.payer_id: p.adjudication_days for p in PAYERS}, dtype=float)
     days = np.maximum(3, np.round(rng.gamma(4.0, median / 4.0))).astype("int64")
     adj = claims["submission_date"].to_numpy().astype("datetime64[D]") + days.astype("timedelta64[D]")
-    as_of = np.datetime64(timeline.end, "D") + np.timedelta64(60, "D")
+    as_of = np.datetime64(timeline.as_of, "D")
     return np.where(adj <= as_of, adj, np.datetime64("NaT")).astype("datetime64[ns]")

@@ -8,7 +8,7 @@ documentation quality, payer examiners' noise), which keeps the truth's own ROC-
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,6 @@ class SpecialtySpec:
     pos: dict[str, float]
     age_bands: tuple[float, float, float]  # child, adult, senior
     claim_type_837i: float = 0.0
-    units: tuple[int, int] = (1, 1)
 
 
 SPECIALTIES: dict[str, SpecialtySpec] = {
@@ -178,7 +177,6 @@ SPECIALTIES: dict[str, SpecialtySpec] = {
         (0.20, 0.45, 0.35),
         {"11": 0.97, "12": 0.03},
         (0.05, 0.55, 0.40),
-        units=(1, 4),
     ),
     "behavioral_health": SpecialtySpec(
         0.18,
@@ -196,7 +194,6 @@ SPECIALTIES: dict[str, SpecialtySpec] = {
         (0.80, 0.15, 0.05),
         {"11": 0.55, "02": 0.15, "10": 0.22, "12": 0.08},
         (0.38, 0.55, 0.07),
-        units=(1, 8),
     ),
     "radiology": SpecialtySpec(
         0.10,
@@ -256,11 +253,13 @@ class WorldTimeline:
     practice_learns_after_days: int = 120  # the practice starts getting those auths after this long
     # The practice fixes its authorization process on this date.
     auth_fix_date: dt.date = dt.date(2024, 10, 1)
-    # A payer that bundles manual therapy billed with modifier 59 (only visible in its remittances).
+    # The bundling rule, defined here only: coders mark `bundling_code` billed on a claim with one of
+    # `bundling_pair_codes` as a distinct service (59 or XU, `lines.add_modifiers`), and `bundling_payer` denies
+    # it when it carries one of `bundling_modifiers` (`outcomes.bundled_lines`; only visible in its remittances).
     bundling_payer: str = "COM02"
     bundling_code: str = "97140"
+    bundling_pair_codes: tuple[str, ...] = ("97530", "97110")
     bundling_modifiers: tuple[str, ...] = ("59",)
-    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def end(self) -> dt.date:

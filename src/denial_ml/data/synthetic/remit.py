@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic.arrays import lookup, number_ids, str_frame
+from denial_ml.data.synthetic.hidden import hidden
 from denial_ml.data.synthetic.lines import BASE_CHARGE
 from denial_ml.data.synthetic.outcomes import MECHANISMS
 from denial_ml.data.synthetic.params import ALLOWED_FACTOR, PAYERS
+from denial_ml.data.synthetic.reversals import add_reversals
 
 ALLOWED = {p.payer_id: p.allowed_ratio for p in PAYERS}
 PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
@@ -18,6 +22,35 @@ MECH_GROUP = np.array([m.group for m in MECHANISMS])
 MECH_LEVEL = np.array([m.level for m in MECHANISMS])
 
 
+@dataclass(frozen=True)
+class Remittances:
+    """The payer's answers (`build_remittances`)."""
+
+    tables: dict[str, pd.DataFrame]  # `remittances`, `remittance_lines`, `adjustments`, `remarks`
+    allowed_denied: np.ndarray  # per claim: expected payment of its denied part (for the appeals step)
+
+
+@dataclass(frozen=True)
+class _DenialRows:
+    """Where the denials sit: per line its claim and whether it is on a remittance, per claim the decision."""
+
+    line_claim: np.ndarray  # per line: its claim's row
+    on_remit: np.ndarray  # per line: its claim was adjudicated
+    mech: np.ndarray  # per claim: winning mechanism (-1: not denied)
+    line_row: np.ndarray  # per claim: the denied line's row (-1: claim-level or none)
+    claim_level: np.ndarray  # per claim: denied as a whole
+
+
+@dataclass(frozen=True)
+class _LineShares:
+    """Per line: the contractual write-down and the patient's shares (all 0 on denied lines)."""
+
+    co45: np.ndarray  # charge above the allowed amount
+    deductible: np.ndarray  # PR-1
+    coinsurance: np.ndarray  # PR-2
+    copay: np.ndarray  # PR-3
+
+
 def build_remittances(
     rng: np.random.Generator,
     claims: pd.DataFrame,
@@ -25,7 +58,7 @@ def build_remittances(
     adjudicated: np.ndarray,
     mech: np.ndarray,
     line_row: np.ndarray,
-) -> dict[str, pd.DataFrame]:
+) -> Remittances:
     """Write the payer's answer for every adjudicated claim.
 
     Args:
@@ -36,10 +69,10 @@ def build_remittances(
         line_row: Denied line's row in `lines` per claim (-1: claim-level or none).
 
     Returns:
-        `remittances`, `remittance_lines`, `adjustments`, `remarks` tables, and hidden `_allowed_denied`
-        (expected payment of the denied part, per claim) for the appeals step.
+        The `remittances`, `remittance_lines`, `adjustments`, `remarks` tables, and the expected payment of each
+        claim's denied part.
     """
-    c = lines["_c"].to_numpy()
+    c = hidden(lines, "claim_lines", "_c").to_numpy()
     n = len(claims)
     claim_level = (mech >= 0) & (line_row < 0)
     line_denied = np.zeros(len(lines), dtype=bool)
@@ -87,7 +120,7 @@ def build_remittances(
             "patient_responsibility": np.round(claim_pr, 2),
             "payer_claim_id": number_ids("PCN", n, 10),
             "payer_id": claims["payer_id"].array,
-            "adjudication_date": claims["_adj_date"].to_numpy(),
+            "adjudication_date": hidden(claims, "claims", "_adj_date").to_numpy(),
             "remit_sequence": 1,
         }
     ).iloc[adj_claims]
@@ -100,7 +133,7 @@ def build_remittances(
             "claim_line_number": lines["line_number"].to_numpy(),
             "line_control_number": lines["line_control_number"].array,
             "procedure_code": lines["procedure_code"].array,
-            "modifiers": lines["_modifiers"].array,
+            "modifiers": hidden(lines, "claim_lines", "_modifiers").array,
             "line_charge": charge,
             "paid_amount": paid,
             "units": lines["units"].to_numpy().astype(float),
@@ -108,7 +141,11 @@ def build_remittances(
         }
     )[on]
     adjustments, remarks = _adjustments(
-        claims, lines, remit_id, c, on, mech, line_row, claim_level, co45, pr1, pr2, pr3
+        claims,
+        lines,
+        remit_id,
+        _DenialRows(line_claim=c, on_remit=on, mech=mech, line_row=line_row, claim_level=claim_level),
+        _LineShares(co45=co45, deductible=pr1, coinsurance=pr2, copay=pr3),
     )
     tables = {
         "remittances": remits,
@@ -116,17 +153,33 @@ def build_remittances(
         "adjustments": adjustments,
         "remarks": remarks,
     }
-    tables = _add_reversals(rng, tables, (adjudicated & (mech < 0))[adjudicated])
+    tables = add_reversals(rng, tables, (adjudicated & (mech < 0))[adjudicated])
     denied_allowed = np.bincount(c, weights=np.where(line_denied, allowed, 0.0), minlength=n)
-    tables["_allowed_denied"] = pd.DataFrame({"allowed_denied": denied_allowed})
-    return tables
+    return Remittances(tables=tables, allowed_denied=denied_allowed)
 
 
-def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co45, pr1, pr2, pr3):
-    """CAS rows: contractual write-downs and patient shares on paid lines; the denial reason where denied."""
+def _adjustments(
+    claims: pd.DataFrame,
+    lines: pd.DataFrame,
+    remit_id: pd.api.extensions.ExtensionArray,
+    rows: _DenialRows,
+    shares: _LineShares,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CAS rows: contractual write-downs and patient shares on paid lines; the denial reason where denied.
+
+    Returns:
+        The `adjustments` and `remarks` tables.
+    """
+    c, on, mech, line_row = rows.line_claim, rows.on_remit, rows.mech, rows.line_row
     line_no = lines["line_number"].to_numpy()
     parts = []
-    for group, carc, amount in (("CO", "45", co45), ("PR", "1", pr1), ("PR", "2", pr2), ("PR", "3", pr3)):
+    paid_line_rows = (
+        ("CO", "45", shares.co45),
+        ("PR", "1", shares.deductible),
+        ("PR", "2", shares.coinsurance),
+        ("PR", "3", shares.copay),
+    )
+    for group, carc, amount in paid_line_rows:
         keep = on & (amount > 0.004)
         parts.append(
             str_frame(
@@ -143,7 +196,7 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
         )
     adjudicated_claim = np.zeros(len(claims), dtype=bool)
     adjudicated_claim[c[on]] = True
-    cl = np.flatnonzero(claim_level & adjudicated_claim)
+    cl = np.flatnonzero(rows.claim_level & adjudicated_claim)
     parts.append(
         str_frame(
             {
@@ -158,16 +211,16 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
         )
     )
     ln = np.flatnonzero((line_row >= 0) & adjudicated_claim)
-    rows = line_row[ln]
+    denied_rows = line_row[ln]
     parts.append(
         str_frame(
             {
                 "remit_id": remit_id[ln],
                 "claim_id": claims["claim_id"].array[ln],
-                "line_number": line_no[rows],
+                "line_number": line_no[denied_rows],
                 "group_code": MECH_GROUP[mech[ln]],
                 "carc": MECH_CARC[mech[ln]],
-                "amount": lines["line_charge"].to_numpy()[rows],
+                "amount": lines["line_charge"].to_numpy()[denied_rows],
                 "quantity": np.nan,
             }
         )
@@ -189,68 +242,3 @@ def _adjustments(claims, lines, remit_id, c, on, mech, line_row, claim_level, co
     )
     remarks.loc[remarks["line_number"] == 0, "line_number"] = pd.NA
     return adjustments, remarks
-
-
-def _add_reversals(rng, tables, paid_remits):
-    """A few paid claims are later reversed (CLP02 22) and re-adjudicated (a correction): not denials.
-
-    As in 5010 (which has no group code CR): the reversal repeats the original's adjustments with the
-    amounts negated, the correction repeats them with the change in payment taken up by CO-45.
-
-    `paid_remits` flags, per row of `tables["remittances"]`, a claim that was paid (not denied).
-    """
-    remits = tables["remittances"]
-    candidates = remits[paid_remits]
-    pick = candidates[rng.random(len(candidates)) < 0.005]
-    if pick.empty:
-        return tables
-    later = pick["adjudication_date"] + pd.to_timedelta(rng.integers(10, 60, len(pick)), unit="D")
-    reversal = pick.assign(
-        remit_id=pick["remit_id"].str.replace("-1", "-2"),
-        claim_status_code="22",
-        total_charge=-pick["total_charge"],
-        paid_amount=-pick["paid_amount"],
-        patient_responsibility=-pick["patient_responsibility"],
-        adjudication_date=later,
-        remit_sequence=2,
-    )
-    factor = rng.uniform(0.95, 1.05, len(pick))
-    correction = pick.assign(
-        remit_id=pick["remit_id"].str.replace("-1", "-3"),
-        claim_status_code="1",
-        paid_amount=(pick["paid_amount"] * factor).round(2),
-        adjudication_date=later,
-        remit_sequence=3,
-    )
-    cas = _reversal_adjustments(
-        tables["adjustments"], pick, paid_change=correction["paid_amount"] - pick["paid_amount"]
-    )
-    tables["remittances"] = pd.concat([remits, reversal, correction], ignore_index=True)
-    tables["adjustments"] = pd.concat([tables["adjustments"], cas], ignore_index=True)
-    return tables
-
-
-def _reversal_adjustments(adjustments: pd.DataFrame, pick: pd.DataFrame, paid_change: pd.Series) -> pd.DataFrame:
-    """Claim-level CAS rows of the reversals (`-2`) and corrections (`-3`) of the remittances in `pick`.
-
-    The original's adjustments are summed per group code and CARC to claim level (the reversal and the correction
-    carry no service lines), so each CLP still balances: charge - paid = sum of its CAS amounts, and its PR rows
-    add up to its patient responsibility.
-    """
-    own = adjustments[adjustments["remit_id"].isin(pick["remit_id"])]
-    summed = own.groupby(["remit_id", "claim_id", "group_code", "carc"], as_index=False, sort=True)["amount"].sum()
-    summed["amount"] = summed["amount"].round(2)
-    # A claim paid in full with no CO-45 still needs one row to take up the corrected payment.
-    change = pd.DataFrame(
-        {"remit_id": pick["remit_id"], "claim_id": pick["claim_id"], "group_code": "CO", "carc": "45"}
-    )
-    change["change"] = -paid_change.to_numpy()
-    corrected = summed.merge(change, how="outer", on=["remit_id", "claim_id", "group_code", "carc"])
-    corrected["amount"] = (corrected["amount"].fillna(0.0) + corrected["change"].fillna(0.0)).round(2)
-    reversal = summed.assign(remit_id=summed["remit_id"].str.replace("-1", "-2"), amount=-summed["amount"])
-    correction = corrected.drop(columns="change").assign(remit_id=corrected["remit_id"].str.replace("-1", "-3"))
-    rows = pd.concat([reversal, correction], ignore_index=True)
-    rows = rows[rows["amount"].abs() >= 0.005]
-    return rows.assign(line_number=pd.array([pd.NA] * len(rows), dtype="Int64"), quantity=np.nan)[
-        list(adjustments.columns)
-    ]

@@ -12,14 +12,13 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic import appeals as appeals_mod
-from denial_ml.data.synthetic import auths, claims, entities, lines, outcomes, remit
+from denial_ml.data.synthetic import auths, claims, diagnoses, entities, lines, outcomes, remit
 from denial_ml.data.synthetic.arrays import join_columns, number_ids, str_frame
+from denial_ml.data.synthetic.hidden import add_hidden, hidden, public
+from denial_ml.data.synthetic.outcomes import Denials
 from denial_ml.data.synthetic.params import WorldTimeline
-from denial_ml.schemas import TABLES
 
 Progress = Callable[[str], None]
-CLAIM_COLUMNS = list(TABLES["claims"].columns)
-LINE_COLUMNS = list(TABLES["claim_lines"].columns)
 
 
 def generate_world(
@@ -60,10 +59,8 @@ def generate_world(
     step("lines")
     ln = lines.draw_lines(rng, head, providers)
     ln = lines.match_preventive_codes(rng, ln, head)
-    ln = lines.add_modifiers(rng, ln, head, providers)
-    dx, pointers, misfit, inactive, missing_ptr = lines.draw_diagnoses(rng, ln, head, providers)
-    head = head.assign(diagnosis_codes=dx.array, _dx_misfit=misfit, _inactive_dx=inactive)
-    ln = ln.assign(diagnosis_pointers=pointers.array, _missing_pointer=missing_ptr)
+    ln = lines.add_modifiers(rng, ln, head, providers, tl)
+    head, ln = diagnoses.add_diagnoses(head, ln, diagnoses.draw_diagnoses(rng, ln, head, providers))
 
     step("authorizations")
     auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl)
@@ -72,36 +69,27 @@ def generate_world(
 
     step("adjudication")
     H_claim = outcomes.claim_hazards(rng, head, providers)
-    H_line = outcomes.line_hazards(rng, ln, head, providers)
-    prob, denied, mech, line_row = outcomes.decide_denials(rng, H_claim, H_line, ln["_c"].to_numpy())
-    head["_adj_date"] = outcomes.adjudication_dates(rng, head, tl)
-    adjudicated = head["_adj_date"].notna().to_numpy()
-    payer_side = remit.build_remittances(rng, head, ln, adjudicated, mech, line_row)
+    H_line = outcomes.line_hazards(rng, ln, head, providers, tl)
+    line_claim = hidden(ln, "claim_lines", "_c").to_numpy()
+    # `_make` takes any 4-tuple: a stand-in decision (the leakage test's) need not build `Denials` itself.
+    decisions = Denials._make(outcomes.decide_denials(rng, H_claim, H_line, line_claim))
+    head = add_hidden(head, "claims", _adj_date=outcomes.adjudication_dates(rng, head, tl))
+    adjudicated = hidden(head, "claims", "_adj_date").notna().to_numpy()
+    payer_side = remit.build_remittances(rng, head, ln, adjudicated, decisions.mech, decisions.line_row)
 
     step("appeals")
-    likely = outcomes.likely_causes(H_claim, H_line, ln["_c"].to_numpy())
-    truth, appeal_table = _truth_and_appeals(
-        rng,
-        head,
-        ln,
-        providers,
-        prob,
-        denied,
-        mech,
-        line_row,
-        adjudicated,
-        payer_side.pop("_allowed_denied"),
-        tl,
-    )
+    likely = outcomes.likely_causes(H_claim, H_line, line_claim)
+    adjudication = _Adjudication(decisions, adjudicated, payer_side.allowed_denied)
+    truth, appeal_table = _truth_and_appeals(rng, head, ln, providers, adjudication, tl)
     tables = {
         "payers": payers,
-        "providers": providers[list(TABLES["providers"].columns)],
-        "patients": patients[list(TABLES["patients"].columns)],
-        "coverages": coverages[list(TABLES["coverages"].columns)],
-        "claims": head[CLAIM_COLUMNS],
-        "claim_lines": ln[LINE_COLUMNS],
+        "providers": public(providers, "providers"),
+        "patients": public(patients, "patients"),
+        "coverages": public(coverages, "coverages"),
+        "claims": public(head, "claims"),
+        "claim_lines": public(ln, "claim_lines"),
         "authorizations": auth_table,
-        **payer_side,
+        **payer_side.tables,
         "appeals": appeal_table,
         "truth": truth.assign(likely_cause=pd.array(likely, dtype=truth["denial_cause"].dtype)),
     }
@@ -129,7 +117,7 @@ def _resend_claims(
     source claim's other columns and lines (lines are sorted by claim, so a source's lines are one range).
     """
     tgt, src, is_repl = claims.make_duplicates(rng, head)
-    c = ln["_c"].to_numpy()
+    c = hidden(ln, "claim_lines", "_c").to_numpy()
     source_row = np.arange(len(head))
     source_row[tgt] = src  # targets are never sources, so one gather copies every target at once
     sub = head["submission_date"].to_numpy().astype("datetime64[D]").copy()
@@ -142,8 +130,11 @@ def _resend_claims(
     dup[tgt[~is_repl]] = True
     src_of = np.full(len(head), -1)
     src_of[tgt[is_repl]] = src[is_repl]
-    head = head.assign(
-        submission_date=sub.astype("datetime64[ns]"), claim_frequency_code=freq, _src=src_of, _duplicate=dup
+    head = add_hidden(
+        head.assign(submission_date=sub.astype("datetime64[ns]"), claim_frequency_code=freq),
+        "claims",
+        _src=src_of,
+        _duplicate=dup,
     )
     start, end = np.searchsorted(c, src, "left"), np.searchsorted(c, src, "right")
     counts = end - start
@@ -166,7 +157,7 @@ def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame, resend: _Resend) -> tuple[
     content = resend.source_row[order]
     head = pd.DataFrame({c: head[c].array.take(order if c in OWN_COLUMNS else content) for c in head.columns})
     head["claim_id"] = number_ids("CLM", len(head), 9)
-    src = head["_src"].to_numpy()
+    src = hidden(head, "claims", "_src").to_numpy()
     original = np.full(len(head), None, dtype=object)
     replaced = np.flatnonzero(src >= 0)
     original[replaced] = head["claim_id"].array.take(new_pos[src[replaced]]).to_numpy()
@@ -174,23 +165,41 @@ def _assign_ids(head: pd.DataFrame, ln: pd.DataFrame, resend: _Resend) -> tuple[
     line_claim = new_pos[resend.line_claim]
     line_order = np.lexsort((ln["line_number"].to_numpy()[resend.line_rows], line_claim))
     ln = ln.iloc[resend.line_rows[line_order]].reset_index(drop=True)
-    ln["_c"] = line_claim[line_order]
-    ln["claim_id"] = head["claim_id"].array.take(ln["_c"].to_numpy())
+    ln = add_hidden(ln, "claim_lines", _c=line_claim[line_order])
+    ln["claim_id"] = head["claim_id"].array.take(line_claim[line_order])
     ln["line_control_number"] = join_columns(ln["claim_id"], ln["line_number"], "-")
-    totals = np.bincount(ln["_c"].to_numpy(), weights=ln["line_charge"].to_numpy(), minlength=len(head))
+    totals = np.bincount(line_claim[line_order], weights=ln["line_charge"].to_numpy(), minlength=len(head))
     head["total_charge"] = np.round(totals, 2)
     return head, ln
 
 
-def _truth_and_appeals(rng, head, ln, providers, prob, denied, mech, line_row, adjudicated, allowed_denied, tl):
+@dataclass(frozen=True)
+class _Adjudication:
+    """What the payer did with each claim, as the truth and appeals step reads it."""
+
+    decisions: Denials
+    adjudicated: np.ndarray  # a remittance exists by the end of history
+    allowed_denied: np.ndarray  # expected payment of the denied part
+
+
+def _truth_and_appeals(
+    rng: np.random.Generator,
+    head: pd.DataFrame,
+    ln: pd.DataFrame,
+    providers: pd.DataFrame,
+    adjudication: _Adjudication,
+    tl: WorldTimeline,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The truth table, and appeals on the denials staff chose."""
+    prob, denied, mech, line_row = adjudication.decisions
+    adjudicated = adjudication.adjudicated
     categories = np.array([m.category for m in outcomes.MECHANISMS])
     names = np.array([m.name for m in outcomes.MECHANISMS])
     cause = np.where(denied, categories[np.maximum(mech, 0)], "")
     charge = ln["line_charge"].to_numpy()
     denied_amount = np.where(line_row >= 0, charge[np.maximum(line_row, 0)], head["total_charge"].to_numpy())
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
-    doc = people["doc_quality"].to_numpy()[head["_prov"].to_numpy()]
+    doc = people["doc_quality"].to_numpy()[hidden(head, "claims", "_prov").to_numpy()]
     mech_name = np.where(denied, names[np.maximum(mech, 0)], "")
     rows = np.flatnonzero(denied)
     denials = pd.DataFrame(
@@ -200,8 +209,8 @@ def _truth_and_appeals(rng, head, ln, providers, prob, denied, mech, line_row, a
             "mechanism": mech_name[rows],
             "payer_id": head["payer_id"].array.take(rows),
             "denied_amount": denied_amount[rows],
-            "adjudication_date": head["_adj_date"].to_numpy()[rows],
-            "expected_payment": allowed_denied["allowed_denied"].to_numpy()[rows],
+            "adjudication_date": hidden(head, "claims", "_adj_date").to_numpy()[rows],
+            "expected_payment": adjudication.allowed_denied[rows],
         }
     )
     p_over = np.full(len(head), np.nan)
