@@ -23,6 +23,21 @@ HEADER = described.CLAIM_FIELDS
 LINE = described.LINE_FIELDS
 
 
+BASE_TYPES = {"text": str, "code": str, "choice": str, "date": dt.date, "money": float, "count": int, "flag": bool,
+              "codes": list, "numbers": list, "lines": list}  # fmt: skip
+
+
+def base_type(annotation: object) -> object:
+    """The type under an optional, a Literal (its values' type) or a list (`list`)."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return type(args[0])
+    if origin is list:
+        return list
+    return base_type(args[0]) if origin is not None else annotation
+
+
 def differences(fields: tuple[described.ClaimField, ...], layer: list[str] | set[str]) -> tuple[set, set]:
     """(described names the layer lacks, names the layer holds that are not described)."""
     names = {f.name for f in fields}
@@ -48,6 +63,7 @@ def test_api_field_follows_its_description(model, field):
     if not field.required:
         default = info.get_default(call_default_factory=True)
         assert default == (list(field.default) if field.default == () else field.default)
+    assert base_type(info.annotation) is BASE_TYPES[field.kind]
     allows_none = type(None) in typing.get_args(info.annotation)
     assert allows_none == field.nullable
     if field.kind == "choice":

@@ -55,6 +55,8 @@ EXAMPLE_CLAIM: dict[str, Any] = {
 }
 
 
+# The Python type of each field stays written in the classes below, because type checkers read them there (a
+# `create_model` class is an opaque `type[BaseModel]` to mypy); a test checks each agrees with its description.
 def _described(field: ClaimField) -> Any:
     """The pydantic field of a described claim field: default, constraints on the value (or on the list, for list
     kinds, whose item constraints are in the annotation), title, description and example."""
@@ -67,9 +69,11 @@ def _described(field: ClaimField) -> Any:
         kwargs.update(ge=field.minimum, le=field.maximum)
     kwargs.update(min_length=field.min_length, max_length=field.max_length)
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    if not field.required:
-        kwargs.update(default_factory=list) if field.default == () else kwargs.update(default=field.default)
-    return Field(**kwargs)
+    if field.required:
+        return Field(**kwargs)
+    if field.default == ():
+        return Field(default_factory=list, **kwargs)
+    return Field(default=field.default, **kwargs)
 
 
 def _claim(name: str) -> Any:
