@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from denial_ml.domain.claim_fields import NPI, PROCEDURE
 from denial_ml.domain.denials import CATEGORIES
 
 DATE = "datetime64[ns]"
@@ -46,8 +47,6 @@ def _code(pattern: str, nullable: bool = False) -> pa.Column:
     return _str(nullable=nullable, checks=[pa.Check.str_matches(pattern)])
 
 
-NPI = r"^\d{10}$"
-PROCEDURE = r"^[A-Z0-9]{5}$"
 MODIFIER = r"^([A-Z0-9]{2})?$"
 
 PAYERS = pa.DataFrameSchema(

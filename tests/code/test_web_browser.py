@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from denial_ml.domain.claim_fields import claim_field
 from denial_ml.server.testing import authorization_claim, model_site, serve_app
 from denial_ml.service.schemas import ClaimIn
 from denial_ml.service.scoring import assess
@@ -92,23 +93,13 @@ def sign_in(page, key: str) -> None:
 
 def fill_claim(page, claim: dict) -> None:
     """Type a claim payload into the claim-check form, field by field, through the fields' labels."""
-    text = {
-        "Claim number": "claim_id",
-        "Patient id": "patient_id",
-        "Member id": "member_id",
-        "Place of service": "place_of_service",
-        "Billing NPI": "billing_provider_npi",
-        "Rendering NPI": "rendering_provider_npi",
-        "Service from": "service_date_from",
-        "Service to": "service_date_to",
-        "Submission date": "submission_date",
-        "Check date": "eligibility_check_date",
-    }
-    for label, name in text.items():
-        page.get_by_label(label, exact=True).fill(str(claim.get(name) or ""))
-    page.get_by_label("Payer", exact=True).select_option(claim["payer_id"])
-    page.get_by_label("Claim type", exact=True).select_option(claim["claim_type"])
-    page.get_by_label("Status", exact=True).select_option(claim["eligibility_status"])
+    typed = ("claim_id", "patient_id", "member_id", "place_of_service", "billing_provider_npi",
+             "rendering_provider_npi", "service_date_from", "service_date_to", "submission_date",
+             "eligibility_check_date")  # fmt: skip
+    for name in typed:
+        page.get_by_label(claim_field(name).label, exact=True).fill(str(claim.get(name) or ""))
+    for name in ("payer_id", "claim_type", "eligibility_status"):
+        page.get_by_label(claim_field(name).label, exact=True).select_option(claim[name])
     page.get_by_label("Diagnosis codes", exact=True).fill(" ".join(claim["diagnosis_codes"]))
     page.get_by_label("Total charge ($)", exact=True).fill(f"{claim['total_charge']:.2f}")
     page.get_by_label("Eligibility verified", exact=True).set_checked(bool(claim["eligibility_checked"]))

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE, is_code_active
+from denial_ml.domain.claim_fields import claim_field, line_field
+from denial_ml.explain.authorization import authorization_state
 from denial_ml.explain.context import ClaimView
 from denial_ml.features.line_features import ACCEPTED, EM, GP_PAYER_TYPES, MODS, NEEDS_25, TELEHEALTH_POS, THERAPY
 
@@ -37,6 +39,20 @@ class Finding:
 Check = Callable[[ClaimView], Iterator[Finding]]
 
 
+def _named(name: str) -> str:
+    # Through the fields' description, so that a finding never names a field the claim does not have.
+    return claim_field(name).name
+
+
+def _line_named(position: int, name: str) -> str:
+    return f"lines[{position}].{line_field(name).name}"
+
+
+def _modifier_named(position: int, slot: int) -> str:
+    # The data model's column of the slot (`modifier_2`), as the findings have always named it.
+    return f"lines[{position}].{line_field('modifiers').data_columns[slot]}"
+
+
 def check_eligibility(v: ClaimView) -> Iterator[Finding]:
     """Coverage inactive per the eligibility response or ended per the enrollment on file, eligibility not
     verified, member ID unknown.
@@ -49,7 +65,7 @@ def check_eligibility(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "ELIGIBILITY_INACTIVE",
             "error",
-            "eligibility_status",
+            _named("eligibility_status"),
             f"The eligibility check answered coverage inactive for {service}.",
             "Find the patient's active coverage for the service date and bill that payer.",
             "eligibility",
@@ -58,7 +74,7 @@ def check_eligibility(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "COVERAGE_ENDED",
             "error",
-            "payer_id",
+            _named("payer_id"),
             f"No coverage with {v.payer} on file spans the service date {service}.",
             "Bill the payer that covered the patient on the service date, or re-verify coverage (270/271).",
             "eligibility",
@@ -67,7 +83,7 @@ def check_eligibility(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "ELIGIBILITY_NOT_VERIFIED",
             "warning",
-            "eligibility_checked",
+            _named("eligibility_checked"),
             "Eligibility was not verified before the visit.",
             "Run an eligibility inquiry (270/271) for the service date before submitting.",
             "eligibility",
@@ -76,7 +92,7 @@ def check_eligibility(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "MEMBER_ID_MISMATCH",
             "error",
-            "member_id",
+            _named("member_id"),
             f"The member ID does not match the patient's coverage on file with {v.payer}.",
             "Copy the member ID exactly from the insurance card or the 271 response.",
             "eligibility",
@@ -85,59 +101,54 @@ def check_eligibility(v: ClaimView) -> Iterator[Finding]:
 
 def check_authorization(v: ClaimView) -> Iterator[Finding]:
     """Authorization missing, unknown, expired, for other codes, or for fewer units."""
-    number = v.claim.get("prior_auth_number")
-    required = v.auth_required_codes()
-    record = v.auth_record()
-    if required and not number:
+    a = authorization_state(v)
+    number, field = a.number, _named("prior_auth_number")
+    if a.status == "missing":
         yield Finding(
             "AUTH_MISSING",
             "error",
-            "prior_auth_number",
-            f"{v.payer} requires prior authorization for {v.describe_auth_codes(required)} and the claim has none.",
+            field,
+            f"{v.payer} requires prior authorization for {v.describe_auth_codes(list(a.required))} and the claim "
+            "has none.",
             "Obtain the authorization (or a retro-authorization) and enter its number.",
             "authorization",
         )
-        return
-    if number and record is None:
+    if a.status == "not_on_file":
         yield Finding(
             "AUTH_NOT_FOUND",
             "error",
-            "prior_auth_number",
+            field,
             f"Authorization {number} is not on file.",
             "Check the number against the payer's approval and correct it.",
             "authorization",
         )
+    if a.status != "on_file":
         return
-    if record is None:
-        return
-    start, end, covered, units = record
-    if v.features["auth_expired"]:
+    if a.expired:
         yield Finding(
             "AUTH_EXPIRED",
             "error",
-            "prior_auth_number",
+            field,
             f"Authorization {number} is not valid on the service date {v.date('service_date_from')}.",
             "Request an extension or a new authorization covering the service date.",
             "authorization",
         )
-    for i, line in enumerate(v.lines):
-        code = line["procedure_code"]
-        if code in required and f" {code} " not in covered:
-            yield Finding(
-                "AUTH_WRONG_CODE",
-                "error",
-                f"lines[{i}].procedure_code",
-                f"Authorization {number} covers {covered.strip()} but not {code}.",
-                f"Ask {v.payer} to add {code} to the authorization, or bill only the authorized codes.",
-                "authorization",
-            )
-    if v.features["auth_units_exceeded"]:
-        used = sum(line["units"] for line in v.lines if f" {line['procedure_code']} " in covered)
+    for i in a.uncovered_lines:
+        code = v.lines[i]["procedure_code"]
+        yield Finding(
+            "AUTH_WRONG_CODE",
+            "error",
+            _line_named(i, "procedure_code"),
+            f"Authorization {number} covers {a.covered.strip()} but not {code}.",
+            f"Ask {v.payer} to add {code} to the authorization, or bill only the authorized codes.",
+            "authorization",
+        )
+    if a.units_exceeded:
         yield Finding(
             "AUTH_UNITS_EXCEEDED",
             "error",
-            "lines.units",
-            f"The claim bills {used:g} units against authorization {number}, which grants {units:g}.",
+            f"lines.{line_field('units').name}",
+            f"The claim bills {a.units_used:g} units against authorization {number}, which grants {a.units_granted:g}.",
             "Bill no more than the authorized units, or request more units first.",
             "authorization",
         )
@@ -152,7 +163,7 @@ def check_filing(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "FILING_LIMIT_PASSED",
             "error",
-            "submission_date",
+            _named("submission_date"),
             f"The filing limit of {v.payer} passed {-left:.0f} days before the submission date.",
             "Submit only with proof of timely filing; otherwise the charge is written off.",
             "timely_filing",
@@ -161,7 +172,7 @@ def check_filing(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "FILING_LIMIT_NEAR",
             "warning",
-            "submission_date",
+            _named("submission_date"),
             f"Only {left:.0f} days remain before {v.payer}'s filing limit.",
             "Submit today.",
             "timely_filing",
@@ -174,7 +185,7 @@ def check_duplicate(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "DUPLICATE",
             "error",
-            "claim_frequency_code",
+            _named("claim_frequency_code"),
             f"{v.features['dup_earlier_claims']:.0f} earlier claim(s) billed the same patient, date and procedure.",
             "Check the original claim's status; send a replacement (frequency 7) if it needs correcting.",
             "duplicate",
@@ -190,7 +201,7 @@ def check_codes(v: ClaimView) -> Iterator[Finding]:
             yield Finding(
                 "DIAGNOSIS_INVALID",
                 "error",
-                f"diagnosis_codes[{k}]",
+                f"{_named('diagnosis_codes')}[{k}]",
                 f"Diagnosis {dx} is {what} {service}.",
                 "Use the ICD-10-CM code valid on the service date.",
                 "coding",
@@ -203,7 +214,7 @@ def check_codes(v: ClaimView) -> Iterator[Finding]:
             yield Finding(
                 "PROCEDURE_INVALID",
                 "error",
-                f"lines[{i}].procedure_code",
+                _line_named(i, "procedure_code"),
                 f"Procedure {code} is {what} {day}.",
                 "Use the procedure code valid on the service date.",
                 "coding",
@@ -212,7 +223,7 @@ def check_codes(v: ClaimView) -> Iterator[Finding]:
             yield Finding(
                 "POINTER_MISSING",
                 "error",
-                f"lines[{i}].diagnosis_pointers",
+                _line_named(i, "diagnosis_pointers"),
                 f"Line {line['line_number']} ({code}) points to no diagnosis.",
                 "Point the line to the diagnosis that supports it.",
                 "missing_information",
@@ -221,7 +232,7 @@ def check_codes(v: ClaimView) -> Iterator[Finding]:
         yield Finding(
             "RENDERING_NPI_MISSING",
             "error",
-            "rendering_provider_npi",
+            _named("rendering_provider_npi"),
             "The rendering provider NPI is missing.",
             "Enter the rendering provider's NPI (loop 2310B).",
             "missing_information",
@@ -241,7 +252,7 @@ def check_modifiers(v: ClaimView) -> Iterator[Finding]:
                 yield Finding(
                     "MODIFIER_INVALID",
                     "error",
-                    f"lines[{i}].modifier_{j + 1}",
+                    _modifier_named(i, j),
                     f"Modifier {mod} is not valid with {code}.",
                     "Remove or correct the modifier.",
                     "coding",
@@ -250,7 +261,7 @@ def check_modifiers(v: ClaimView) -> Iterator[Finding]:
             yield Finding(
                 "MODIFIER_25_MISSING",
                 "warning",
-                f"lines[{i}].modifier_1",
+                _modifier_named(i, 0),
                 f"Visit {code} is billed with a procedure on the same day without modifier 25.",
                 "Add modifier 25 if the visit was significant and separately identifiable.",
                 "coding",
@@ -259,7 +270,7 @@ def check_modifiers(v: ClaimView) -> Iterator[Finding]:
             yield Finding(
                 "MODIFIER_GP_MISSING",
                 "warning",
-                f"lines[{i}].modifier_1",
+                _modifier_named(i, 0),
                 f"Therapy code {code} billed to a {v.features['payer_type'].replace('_', ' ')} payer without GP.",
                 "Add modifier GP to outpatient physical therapy lines.",
                 "coding",
@@ -268,7 +279,7 @@ def check_modifiers(v: ClaimView) -> Iterator[Finding]:
             yield Finding(
                 "TELEHEALTH_MODIFIER_MISSING",
                 "warning",
-                f"lines[{i}].modifier_1",
+                _modifier_named(i, 0),
                 f"Telehealth line {code} has no modifier 95 or GT.",
                 "Add modifier 95 (or the payer's own).",
                 "coding",

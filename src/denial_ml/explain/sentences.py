@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from denial_ml.domain.denials import CATEGORY_FIX
+from denial_ml.explain.authorization import authorization_state
 from denial_ml.explain.context import ClaimView
 from denial_ml.features.line_features import ACCEPTED, DX_GROUP, FIT_PAIRS, MODS, NEEDS_25, THERAPY
 
@@ -26,41 +27,38 @@ def _day(days: float) -> str:
 
 
 def _authorization(v: ClaimView) -> Sentence:
-    f, number = v.features, v.claim.get("prior_auth_number")
-    required = v.auth_required_codes()
-    record = v.auth_record()
-    if required and not number:
-        codes = ", ".join(required)
+    a = authorization_state(v)
+    number, verdict = a.number, a.verdict
+    if verdict == "missing":
         return (
             f"No prior authorization number on the claim; {v.payer} requires one for "
-            f"{v.describe_auth_codes(required)}.",
-            f"Obtain prior authorization for {codes} from {v.payer} (or a retro-authorization) and enter its number.",
+            f"{v.describe_auth_codes(list(a.required))}.",
+            f"Obtain prior authorization for {', '.join(a.required)} from {v.payer} (or a retro-authorization) and "
+            "enter its number.",
         )
-    if number and record is None:
+    if verdict == "not_on_file":
         return (
             f"Authorization {number} is not on file for this patient and payer.",
             "Check the authorization number against the payer's approval letter and correct it.",
         )
-    if record is not None:
-        start, end, covered, units = record
-        if f["auth_expired"]:
-            return (
-                f"Authorization {number} is valid {_day(start)} to {_day(end)}, not on the service date "
-                f"{v.date('service_date_from')}.",
-                f"Request an extension or a new authorization from {v.payer} covering the service date.",
-            )
-        missing = [c for c in required if f" {c} " not in covered]
-        if missing:
-            return (
-                f"Authorization {number} covers {covered.strip()} but not {', '.join(missing)}.",
-                f"Ask {v.payer} to add {', '.join(missing)} to the authorization, or bill only the authorized codes.",
-            )
-        if f["auth_units_exceeded"]:
-            used = sum(line["units"] for line in v.lines if f" {line['procedure_code']} " in covered)
-            return (
-                f"The claim bills {used:g} units against authorization {number}, which grants {units:g}.",
-                "Bill no more than the authorized units, or request more units before submitting.",
-            )
+    if verdict == "expired":
+        return (
+            f"Authorization {number} is valid {_day(a.start)} to {_day(a.end)}, not on the service date "
+            f"{v.date('service_date_from')}.",
+            f"Request an extension or a new authorization from {v.payer} covering the service date.",
+        )
+    if verdict == "wrong_code":
+        missing = ", ".join(a.uncovered_codes)
+        return (
+            f"Authorization {number} covers {a.covered.strip()} but not {missing}.",
+            f"Ask {v.payer} to add {missing} to the authorization, or bill only the authorized codes.",
+        )
+    if verdict == "units_exceeded":
+        return (
+            f"The claim bills {a.units_used:g} units against authorization {number}, which grants {a.units_granted:g}.",
+            "Bill no more than the authorized units, or request more units before submitting.",
+        )
+    if verdict == "covered":
         return (f"Authorization {number} on file covers the billed codes on the service date.", "None needed.")
     return ("No code on the claim needs prior authorization from this payer.", "None needed.")
 

@@ -17,29 +17,16 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from denial_ml.domain.claim_fields import header_feature_fields
 from denial_ml.features.history import to_days
 
 MODS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 _SMALL_FRAME = 64
-# (array name, claims column) of the claim's text fields
-CLAIM_TEXT = (
-    ("claim_id", "claim_id"),
-    ("payer", "payer_id"),
-    ("patient", "patient_id"),
-    ("member", "member_id"),
-    ("provider", "rendering_provider_npi"),
-    ("claim_type", "claim_type"),
-    ("pos", "place_of_service"),
-    ("eligibility_status", "eligibility_status"),
-    ("frequency", "claim_frequency_code"),
-    ("auth_number", "prior_auth_number"),
-)
-CLAIM_DAYS = (
-    ("service_day", "service_date_from"),
-    ("submit_day", "submission_date"),
-    ("check_day", "eligibility_check_date"),
-)
+# (array name, claims column) of the header fields the features read, from the fields' description; the
+# diagnosis codes, the eligibility flag and the total charge have their own conversions below.
+CLAIM_TEXT = header_feature_fields(("text", "code", "choice"))
+CLAIM_DAYS = header_feature_fields(("date",))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,59 +10,83 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from denial_ml.domain import claim_fields as described
 from denial_ml.service.schemas import FieldError
 
 MAX_LINES = 6
-HEADER_FIELDS = (
-    "claim_id",
-    "patient_id",
-    "member_id",
-    "payer_id",
-    "billing_provider_npi",
-    "rendering_provider_npi",
-    "claim_type",
-    "claim_frequency_code",
-    "place_of_service",
-    "service_date_from",
-    "service_date_to",
-    "submission_date",
-    "prior_auth_number",
-    "original_claim_id",
-    "eligibility_check_date",
-    "eligibility_status",
-)
-LINE_FIELDS = ("procedure_code", "modifiers", "units", "line_charge", "diagnosis_pointers", "service_date")
+# Typed-in header fields sent as typed; the diagnosis codes, the total charge and the eligibility flag are parsed.
+_AS_TYPED = ("text", "code", "choice", "date")
+HEADER_FIELDS = tuple(f.name for f in described.CLAIM_FIELDS if f.form_input and f.kind in _AS_TYPED)
+LINE_FIELDS = tuple(f.name for f in described.LINE_FIELDS if f.form_input)
+# Line labels are lower case: they follow "Line 2" in error summaries and input labels.
 LABELS = {
-    "claim_id": "Claim number",
-    "patient_id": "Patient id",
-    "member_id": "Member id",
-    "payer_id": "Payer",
-    "billing_provider_npi": "Billing NPI",
-    "rendering_provider_npi": "Rendering NPI",
-    "claim_type": "Claim type",
-    "claim_frequency_code": "Frequency",
-    "place_of_service": "Place of service",
-    "service_date_from": "Service from",
-    "service_date_to": "Service to",
-    "submission_date": "Submission date",
-    "total_charge": "Total charge",
-    "diagnosis_codes": "Diagnosis codes",
-    "prior_auth_number": "Prior authorization number",
-    "original_claim_id": "Original claim number",
-    "eligibility_checked": "Eligibility verified",
-    "eligibility_check_date": "Eligibility check date",
-    "eligibility_status": "Eligibility status",
-    "procedure_code": "procedure",
-    "modifiers": "modifiers",
-    "units": "units",
-    "line_charge": "charge",
-    "diagnosis_pointers": "diagnosis pointers",
-    "service_date": "service date",
-    "lines": "Service lines",
+    **{f.name: f.label for f in described.CLAIM_FIELDS},
+    **{f.name: f.label.lower() for f in described.LINE_FIELDS},
     "claim": "Claim",
 }
+_LINE_SIZES = {"procedure_code": 5, "modifiers": 8, "units": 3, "line_charge": 8, "diagnosis_pointers": 5}
+_DIGITS = re.compile(r"^\^\\d\{(\d+)\}\$$")
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """One input of the claim-check form, as the template draws it.
+
+    Attributes:
+        name: The input's name (the field's; `lines-<row>-<name>` for line fields).
+        label: Its label; money fields say their unit.
+        hint: The field's help text, and what an empty input sends.
+        widget: "text", "date", "select", "checkbox", "payer" (the served model's payers) or "lines".
+        required: Whether the browser asks for a value before sending.
+        options: (value, words) of a select.
+        inputmode: The keyboard a phone shows ("numeric", "decimal"; "" for text).
+        maxlength: Most characters a code of fixed length takes (None: no limit).
+        size: Width of a line input, in characters.
+    """
+
+    name: str
+    label: str
+    hint: str
+    widget: str
+    required: bool
+    options: tuple[tuple[str, str], ...] = ()
+    inputmode: str = ""
+    maxlength: int | None = None
+    size: int = 10
+
+
+def form_inputs() -> dict[str, list[FormInput]]:
+    """The form's inputs by section ("claim", "eligibility", "correction", "line"), in the fields' order."""
+    sections: dict[str, list[FormInput]] = {}
+    for field in (*described.CLAIM_FIELDS, *described.LINE_FIELDS):
+        if field.form_input and field.kind != "lines":
+            sections.setdefault(field.section, []).append(_form_input(field))
+    return sections
+
+
+def _form_input(field: described.ClaimField) -> FormInput:
+    widget = {"date": "date", "choice": "select", "flag": "checkbox"}.get(field.kind, "text")
+    if field.name == "payer_id":
+        widget = "payer"
+    digits = _DIGITS.match(field.pattern or "")
+    inputmode = "numeric" if digits else "decimal" if field.kind == "money" else ""
+    fill = f" Empty: {field.form_fill}." if field.form_fill else ""
+    return FormInput(
+        name=field.name,
+        label=f"{field.label} ($)" if field.kind == "money" else field.label,
+        hint=field.help + fill,
+        widget=widget,
+        required=field.required and not field.form_fill and widget in ("text", "date", "payer"),
+        options=field.choices,
+        inputmode=inputmode,
+        maxlength=int(digits.group(1)) if digits else None,
+        size=_LINE_SIZES.get(field.name, 10),
+    )
+
+
 _SPLIT = re.compile(r"[\s,;]+")
 _INT = re.compile(r"^\d{1,9}$")
 

@@ -13,15 +13,13 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-from denial_ml.schemas import NPI, PROCEDURE
+from denial_ml.domain.claim_fields import ClaimField, claim_field, line_field
 from denial_ml.service.schemas.common import (
-    ICD10,
     MAX_BATCH,
     Category,
     Day,
     Modifier,
     Money,
-    Text,
 )
 
 EXAMPLE_CLAIM: dict[str, Any] = {
@@ -57,53 +55,86 @@ EXAMPLE_CLAIM: dict[str, Any] = {
 }
 
 
+# The Python type of each field stays written in the classes below, because type checkers read them there (a
+# `create_model` class is an opaque `type[BaseModel]` to mypy); a test checks each agrees with its description.
+def _described(field: ClaimField) -> Any:
+    """The pydantic field of a described claim field: default, constraints on the value (or on the list, for list
+    kinds, whose item constraints are in the annotation), title, description and example."""
+    # The claim's own example shows whole lines; a line list's example would repeat it.
+    example = None if field.kind == "lines" else [field.example]
+    kwargs: dict[str, Any] = {"title": field.label, "description": field.description, "examples": example}
+    if field.kind in ("text", "code"):
+        kwargs.update(pattern=field.pattern)
+    if field.kind == "count":
+        kwargs.update(ge=field.minimum, le=field.maximum)
+    kwargs.update(min_length=field.min_length, max_length=field.max_length)
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    if field.required:
+        return Field(**kwargs)
+    if field.default == ():
+        return Field(default_factory=list, **kwargs)
+    return Field(default=field.default, **kwargs)
+
+
+def _claim(name: str) -> Any:
+    return _described(claim_field(name))
+
+
+def _line(name: str) -> Any:
+    return _described(line_field(name))
+
+
+DiagnosisCode = Annotated[str, Field(pattern=claim_field("diagnosis_codes").pattern)]
+LineModifier = Annotated[str, Field(pattern=line_field("modifiers").pattern)]
+_POINTER = line_field("diagnosis_pointers")
+Pointer = Annotated[int, Field(ge=_POINTER.minimum, le=_POINTER.maximum)]
+
+
 class LineIn(BaseModel):
     """One service line (837 loop 2400)."""
 
+    # Fields described in `denial_ml.domain.claim_fields`; a test checks the two list the same fields.
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    line_number: int = Field(ge=1, le=999, description="LX01, unique within the claim.")
-    line_control_number: str | None = Field(
-        None, max_length=64, description="REF*6R; default `<claim_id>-<line_number>`."
-    )
-    procedure_code: str = Field(pattern=PROCEDURE, description="CPT/HCPCS code (SV101-2 / SV202-2).")
-    modifiers: list[Modifier] = Field(default_factory=list, max_length=4, description="Up to four modifiers.")
-    units: int = Field(ge=1, le=9999)
-    line_charge: Money
-    diagnosis_pointers: list[Annotated[int, Field(ge=1, le=12)]] | None = Field(
-        None, max_length=4, description="1-based indexes into the claim's diagnosis_codes (SV107)."
-    )
-    service_date: Day
-    revenue_code: str | None = Field(None, pattern=r"^\d{4}$", description="SV201 (837I only).")
+    line_number: int = _line("line_number")
+    line_control_number: str | None = _line("line_control_number")
+    procedure_code: str = _line("procedure_code")
+    modifiers: list[LineModifier] = _line("modifiers")
+    units: int = _line("units")
+    line_charge: Money = _line("line_charge")
+    diagnosis_pointers: list[Pointer] | None = _line("diagnosis_pointers")
+    service_date: Day = _line("service_date")
+    revenue_code: str | None = _line("revenue_code")
 
 
 class ClaimIn(BaseModel):
     """A claim before submission: header fields (837 loop 2300) and its lines. No names or birth dates."""
 
+    # Fields described in `denial_ml.domain.claim_fields`; a test checks the two list the same fields.
+
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_CLAIM]})
 
-    claim_id: Text = Field(description="CLM01 patient control number.")
-    patient_id: Text
-    member_id: str | None = Field(None, max_length=64, description="NM109 subscriber id; never logged.")
-    payer_id: Text = Field(description="A payer the model knows (see GET /v1/models).")
-    billing_provider_npi: str = Field(pattern=NPI)
-    rendering_provider_npi: str | None = Field(None, pattern=NPI)
-    claim_type: Literal["837P", "837I"]
-    claim_frequency_code: Literal["1", "7", "8"] = "1"
-    place_of_service: str = Field(pattern=r"^\d{2}$")
-    service_date_from: Day
-    service_date_to: Day
-    submission_date: Day = Field(description="The day the claim leaves (or would leave) the practice.")
-    total_charge: Money
-    diagnosis_codes: list[Annotated[str, Field(pattern=ICD10)]] = Field(
-        min_length=1, max_length=12, description="ICD-10-CM codes without dots, principal first."
-    )
-    prior_auth_number: str | None = Field(None, max_length=50)
-    original_claim_id: str | None = Field(None, max_length=64)
-    eligibility_checked: bool = False
-    eligibility_check_date: Day | None = None
-    eligibility_status: Literal["active", "inactive", "unknown"] = "unknown"
-    lines: list[LineIn] = Field(min_length=1, max_length=999)
+    claim_id: str = _claim("claim_id")
+    patient_id: str = _claim("patient_id")
+    member_id: str | None = _claim("member_id")
+    payer_id: str = _claim("payer_id")
+    billing_provider_npi: str = _claim("billing_provider_npi")
+    rendering_provider_npi: str | None = _claim("rendering_provider_npi")
+    claim_type: Literal["837P", "837I"] = _claim("claim_type")
+    claim_frequency_code: Literal["1", "7", "8"] = _claim("claim_frequency_code")
+    place_of_service: str = _claim("place_of_service")
+    service_date_from: Day = _claim("service_date_from")
+    service_date_to: Day = _claim("service_date_to")
+    submission_date: Day = _claim("submission_date")
+    total_charge: Money = _claim("total_charge")
+    diagnosis_codes: list[DiagnosisCode] = _claim("diagnosis_codes")
+    prior_auth_number: str | None = _claim("prior_auth_number")
+    original_claim_id: str | None = _claim("original_claim_id")
+    eligibility_checked: bool = _claim("eligibility_checked")
+    eligibility_check_date: Day | None = _claim("eligibility_check_date")
+    eligibility_status: Literal["active", "inactive", "unknown"] = _claim("eligibility_status")
+    lines: list[LineIn] = _claim("lines")
 
 
 class _ClaimObject:

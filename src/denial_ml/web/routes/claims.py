@@ -23,10 +23,12 @@ from denial_ml.service.state import ServicesDep
 from denial_ml.service.validation import check_claims, pydantic_errors
 from denial_ml.web.auth import BillerViewer, CsrfChecked, PageError
 from denial_ml.web.claim_form import (
+    LABELS,
     MAX_LINES,
     claim_to_form,
     describe_error,
     error_inputs,
+    form_inputs,
     form_to_claim,
     new_form,
     parse_pasted,
@@ -47,6 +49,8 @@ def _page(request: Request, model: ServedModel, status: int = 200, **context: An
     values = {
         "form": context.pop("form", None) or new_form(dt.date.today()),
         "max_lines": MAX_LINES,
+        "inputs": form_inputs(),
+        "labels": LABELS,
         "payers": sorted(model.payers),
         "model_version": model.version,
         "mode": "form",
