@@ -26,7 +26,6 @@ from denial_ml.service.schemas.claims import (
     WhatIfResponse,
 )
 from denial_ml.service.schemas.common import (
-    ICD10,
     ISO_DATE,
     MAX_BATCH,
     MODIFIER_CODE,
@@ -78,7 +77,6 @@ __all__ = [
     "FieldError",
     "Finding",
     "HistoryOut",
-    "ICD10",
     "ISO_DATE",
     "ItemExplanation",
     "LineIn",

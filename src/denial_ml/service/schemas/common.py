@@ -13,13 +13,12 @@ from pydantic import (
     Strict,
 )
 
+from denial_ml.domain.claim_fields import MODIFIER_CODE  # the one description of a claim's codes
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.store.status import ROUTES, STATUSES
 
 MAX_BATCH = 10_000
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-ICD10 = r"^[A-Z][0-9][0-9A-Z]{1,5}$"  # ICD-10-CM without the dot
-MODIFIER_CODE = r"^[A-Z0-9]{2}$"  # the data model's MODIFIER minus its empty alternative
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
