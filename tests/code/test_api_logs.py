@@ -81,4 +81,4 @@ def test_logs_of_a_full_run_hold_request_ids_and_no_private_values(trained, stor
     assert [r.getMessage().split()[2] for r in access][:3] == ["200", "422", "200"]
     (error,) = [r for r in caplog.records if r.name == "denial_ml.api.errors"]
     assert error.getMessage().startswith("unexpected KeyError in POST /v1/claims/score")
-    assert "services.py" in error.getMessage()  # the stack frames are kept, the message is not
+    assert "scoring.py" in error.getMessage()  # the stack frames are kept, the message is not
