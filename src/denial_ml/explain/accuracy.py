@@ -43,3 +43,25 @@ def explanation_accuracy(top_category: np.ndarray, cause: np.ndarray) -> dict:
         "explanation_top1_accuracy_by_cause": by_cause,
         "explanation_n": int(mask.sum()),
     }
+
+
+def truth_explanation_metrics(
+    truth: pd.DataFrame,
+    booster: lgb.Booster,
+    cat_model: lgb.Booster,
+    X_test: pd.DataFrame,
+    claim_ids: pd.Series,
+    y_test: np.ndarray,
+) -> dict:
+    """Top-1 explanation accuracy of the denied test claims against the synthetic truth's denial causes, with the
+    truth's own ceiling (its most probable cause) when the truth carries it."""
+    denied = y_test.astype(bool)
+    truth = truth.set_index("claim_id")
+    ids = claim_ids[denied]
+    cause = ids.map(truth["denial_cause"]).fillna("").to_numpy(dtype=object)
+    top = top_factor_categories(booster, cat_model, X_test[denied], list(X_test.columns))
+    out = explanation_accuracy(top, cause)
+    if "likely_cause" in truth:  # the ceiling: the most probable cause, every hidden fact known
+        ceiling = explanation_accuracy(ids.map(truth["likely_cause"]).fillna("").to_numpy(dtype=object), cause)
+        out["truth_explanation_top1_accuracy"] = ceiling["explanation_top1_accuracy"]
+    return out

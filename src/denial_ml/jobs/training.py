@@ -12,21 +12,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import denial_ml
 from denial_ml.config import Settings
 from denial_ml.data.io import read_tables
-from denial_ml.domain.denials import CATEGORIES
-from denial_ml.explain.accuracy import explanation_accuracy, top_factor_categories
+from denial_ml.explain.accuracy import truth_explanation_metrics
 from denial_ml.explain.summary import save_global_explanations
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.labels import label_claims
 from denial_ml.modeling import evaluate
+from denial_ml.modeling.baselines import baseline_scores, category_metrics
 from denial_ml.modeling.bundle import DenialBundle, save_bundle
 from denial_ml.modeling.result import TrainingResult
 from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods, train_category_model, train_denial_model
@@ -67,7 +62,7 @@ def run_training(
     te = period == "test"
     raw = np.asarray(booster.predict(X[te], num_iteration=booster.best_iteration))
     risk = calibrator.apply(raw)
-    scores = {"lightgbm": risk, **_baselines(tables, claims, X, y, period)}
+    scores = {"lightgbm": risk, **baseline_scores(tables, claims, X, y, period)}
     test_metrics: dict[str, Any] = dict(evaluate.binary_metrics(y[te], risk))
     test_metrics["precision_at_k"] = evaluate.precision_at_k_per_day(
         y[te], risk, claims.loc[te, "submission_date"].to_numpy(), review_capacity
@@ -79,9 +74,11 @@ def run_training(
         test_metrics["truth_pr_auc"] = test_metrics["baselines"]["truth"]["pr_auc"]
     payer_type = claims["payer_id"].map(tables["payers"].set_index("payer_id")["payer_type"]).to_numpy()
     test_metrics["by_payer_type"] = evaluate.slice_metrics(y[te], risk, payer_type[te])
-    test_metrics.update(_category_metrics(cat_model, X[te], claims.loc[te, "denial_category"]))
+    test_metrics.update(category_metrics(cat_model, X[te], claims.loc[te, "denial_category"]))
     if "truth" in tables:
-        test_metrics.update(_explanation_metrics(tables, booster, cat_model, X[te], claims[te], y[te]))
+        test_metrics.update(
+            truth_explanation_metrics(tables["truth"], booster, cat_model, X[te], claims.loc[te, "claim_id"], y[te])
+        )
     metrics = {
         "test": test_metrics,
         "n_rows": {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")},
@@ -129,59 +126,6 @@ def train_and_log(
         result, settings.tracking_uri, registered_name=settings.registry_model_name, data_dir=data
     )
     return result, run_id
-
-
-def _baselines(tables, claims, X, y, period) -> dict[str, np.ndarray]:
-    """Scores of the comparison models on the test period."""
-    te, tr = period == "test", period == "train"
-    out = {"payer_procedure_rate": X.loc[te, "hist_payer_proc_rate"].to_numpy()}
-    cats = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
-    nums = [c for c in X.columns if c not in cats]
-    logreg = make_pipeline(
-        ColumnTransformer(
-            [
-                ("cat", OneHotEncoder(handle_unknown="ignore", min_frequency=20), cats),
-                ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), nums),
-            ]
-        ),
-        LogisticRegression(max_iter=400),
-    )
-    fit_rows = np.flatnonzero(tr)
-    if len(fit_rows) > 200_000:  # a linear baseline does not need more; keeps big runs inside their budget
-        fit_rows = np.random.default_rng(0).choice(fit_rows, 200_000, replace=False)
-    as_str = {c: X[c].astype(str) for c in cats}
-    Xs = X.assign(**as_str)
-    logreg.fit(Xs.iloc[fit_rows], y[fit_rows])
-    out["logistic_regression"] = logreg.predict_proba(Xs[te])[:, 1]
-    if "truth" in tables:
-        truth = tables["truth"].set_index("claim_id")["denial_probability"]
-        out["truth"] = claims.loc[te, "claim_id"].map(truth).to_numpy(dtype=float)
-    return out
-
-
-def _category_metrics(cat_model, X_test: pd.DataFrame, category: pd.Series) -> dict:
-    denied = (category != "").to_numpy()
-    if not denied.any():
-        return {"category_accuracy": float("nan")}
-    probs = cat_model.predict(X_test[denied])
-    predicted = np.array(CATEGORIES)[probs.argmax(axis=1)]
-    actual = category[denied].to_numpy()
-    by_cat = {c: float((predicted[actual == c] == c).mean()) for c in CATEGORIES if (actual == c).any()}
-    return {"category_accuracy": float((predicted == actual).mean()), "category_recall": by_cat}
-
-
-def _explanation_metrics(tables, booster, cat_model, X_test: pd.DataFrame, claims_test, y_test) -> dict:
-    """Top-1 explanation accuracy against the synthetic truth's denial causes (denied test claims)."""
-    denied = y_test.astype(bool)
-    truth = tables["truth"].set_index("claim_id")
-    ids = claims_test.loc[denied, "claim_id"]
-    cause = ids.map(truth["denial_cause"]).fillna("").to_numpy(dtype=object)
-    top = top_factor_categories(booster, cat_model, X_test[denied], list(X_test.columns))
-    out = explanation_accuracy(top, cause)
-    if "likely_cause" in truth:  # the ceiling: the most probable cause, every hidden fact known
-        ceiling = explanation_accuracy(ids.map(truth["likely_cause"]).fillna("").to_numpy(dtype=object), cause)
-        out["truth_explanation_top1_accuracy"] = ceiling["explanation_top1_accuracy"]
-    return out
 
 
 def _fingerprint(claims: pd.DataFrame) -> str:
