@@ -1,0 +1,79 @@
+"""What a run made of each file (the claims store's manifest records) and the rejections table.
+
+Every refused item of a run is one row of `rejections`: file, interchange (sender/ISA13), segment number,
+claim id, what was left out (scope) and why. Only ids and codes, never names or birth dates: the problems
+quote X12 values the reader refused, and the reader never quotes a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pandera.pandas as pa
+
+from denial_ml.data.claims_store import FileRecord
+from denial_ml.ingest.errors import Issue
+
+if TYPE_CHECKING:  # only for the annotation: files imports this module
+    from denial_ml.ingest.files import Ingested
+
+# Scopes that refuse claims: a run with any of them is partial (a dropped value keeps its claim).
+CLAIM_REFUSING = ("file", "set", "claim")
+
+REJECTIONS = pa.DataFrameSchema(
+    {
+        "file": pa.Column(str, coerce=True),
+        "interchange": pa.Column(str, coerce=True),  # "<ISA06 sender>/<ISA13>", "" outside an interchange
+        "segment": pa.Column("int64", coerce=True),  # 1-based segment number in the file, 0 if unknown
+        "claim_id": pa.Column(str, nullable=True, coerce=True),
+        "scope": pa.Column(str, checks=pa.Check.isin(("file", "set", "claim", "value")), coerce=True),
+        "reason": pa.Column(str, coerce=True),
+    },
+    strict=True,
+    name="rejections",
+)
+
+
+def describe_file(record: FileRecord, part: Ingested) -> None:
+    """Fill a file's record from what reading it gave: status, interchanges, rows taken, items refused."""
+    record.interchanges = [dict(i) for i in part.interchanges]
+    record.refused = sum(1 for i in part.issues if i.rejected in CLAIM_REFUSING)
+    if part.interchanges and not any(i["taken"] for i in part.interchanges):
+        record.status = "skipped"
+        record.note = "every interchange was already taken"
+        return
+    record.taken = {
+        "claims": len(part.versions.get("claims", ())),
+        "claim_lines": len(part.versions.get("claim_lines", ())),
+        "remittances": len(part.tables.get("remittances", ())),
+        "remittance_lines": len(part.tables.get("remittance_lines", ())),
+    }
+    record.status = "partial" if record.refused else "taken"
+
+
+def rejections_frame(issues: Iterable[Issue], files: Iterable[FileRecord]) -> pd.DataFrame:
+    """Every issue that left something out, one row each, with the interchange it lies in."""
+    ranges = {f.name: f.interchanges for f in files}
+    rows = [
+        {
+            "file": issue.file,
+            "interchange": _interchange_of(ranges.get(issue.file, []), issue.segment),
+            "segment": issue.segment,
+            "claim_id": issue.claim_id,
+            "scope": issue.rejected,
+            "reason": issue.problem,
+        }
+        for issue in issues
+        if issue.is_error
+    ]
+    frame = pd.DataFrame(rows, columns=list(REJECTIONS.columns))
+    return REJECTIONS.validate(frame)
+
+
+def _interchange_of(interchanges: list[dict], segment: int) -> str:
+    for interchange in interchanges:
+        if interchange["first_segment"] <= segment <= interchange["last_segment"]:
+            return f"{interchange['sender']}/{interchange['control']}"
+    return ""
