@@ -49,8 +49,12 @@ def describe_file(record: FileRecord, part: Ingested) -> None:
         "claim_lines": len(part.versions.get("claim_lines", ())),
         "remittances": len(part.tables.get("remittances", ())),
         "remittance_lines": len(part.tables.get("remittance_lines", ())),
+        "remittance_payments": len(part.tables.get("remittance_payments", ())),
+        "provider_adjustments": len(part.tables.get("provider_adjustments", ())),
     }
-    record.status = "partial" if record.refused else "taken"
+    took = sum(n for t, n in record.taken.items() if t != "claim_lines" and t != "remittance_lines")
+    # A file whose every claim was refused took nothing: it may be sent again once corrected.
+    record.status = "taken" if not record.refused else ("partial" if took else "failed")
 
 
 def rejections_frame(issues: Iterable[Issue], files: Iterable[FileRecord]) -> pd.DataFrame:

@@ -31,7 +31,8 @@ class FileRecord:
         sha256: SHA-256 of its bytes (a file with the same content is never taken twice).
         size: Its size in bytes.
         stem: The prefix its remit ids were given (unique in the store).
-        status: "taken" (every claim), "partial" (some refused), "failed" (nothing), "skipped" (already taken).
+        status: "taken" (every claim), "partial" (some refused), "failed" (nothing taken, something
+            refused), "skipped" (already taken).
         interchanges: One dict per interchange: sender (ISA06), control (ISA13), sha256 (of its segments),
             groups (GS06), sets (ST02), first/last segment, taken.
         taken: Rows taken per table.
