@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from denial_ml.cli import ingest as ingest_cli
+from denial_ml.data.io import read_tables
 from denial_ml.ingest.csv_import import CsvMappingError, read_mapped_csv
 from denial_ml.ingest.envelope import read_envelope
 from denial_ml.ingest.errors import X12Error
@@ -130,11 +131,12 @@ def test_cli_ingest_writes_good_files_and_nothing_of_a_failed_one(tmp_path):
     junk = _write(tmp_path, "junk.835", "hello")
     out = tmp_path / "out"
     result = CliRunner().invoke(_app(), ["ingest", str(good), str(junk), "--out", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # partial: one file taken, one refused
     assert "junk.835: segment 1: not an X12 file" in result.output
-    remittances = pd.read_parquet(out / "remittances.parquet")
+    remittances = read_tables(out, ["remittances"])["remittances"]
     assert sorted(remittances["claim_id"]) == ["C1", "NOBODY", "OTHER"]
-    assert (out / "remittance_matches.parquet").exists() and not list(out.glob(".staging*"))
+    assert len(read_tables(out, ["remittance_matches"])["remittance_matches"]) == 3
+    assert not list(out.rglob(".pending*"))
 
 
 def test_csv_import_with_example_mapping(tmp_path):

@@ -32,7 +32,7 @@ from denial_ml.ingest.x835 import Remit835, map_835
 from denial_ml.ingest.x837 import Claims837, map_837
 from denial_ml.schemas import TableValidationError, validate_table
 
-__all__ = ["Ingested", "empty_table", "ingest_x12", "read_x12_file", "write_ingested"]
+__all__ = ["Ingested", "empty_table", "validate_ingested", "ingest_x12", "read_x12_file", "write_ingested"]
 
 CLAIM_TABLES = ("claims", "claim_lines", "patients", "providers")
 REMIT_TABLES = (
@@ -131,7 +131,7 @@ def _read_x12(
         raise X12Error(name, errors[0].segment, f"nothing usable in the file: {errors[0].problem}{more}")
     try:
         tables, versions, duplicates = _versions(_frames(remits, claims), name)
-        tables = {t: _validate(t, frame) for t, frame in tables.items()}
+        tables = {t: validate_ingested(t, frame) for t, frame in tables.items()}
     except TableValidationError as exc:
         raise X12Error(name, 0, f"mapped rows break the data model: {exc}") from None
     kinds = {ts.kind for ts in envelope.sets}
@@ -198,7 +198,7 @@ def ingest_x12(
         claims["claims"], claims["claim_lines"], remits["remittances"], remits["remittance_lines"]
     )
     combined["remittance_lines"], combined["remittance_matches"] = lines, matches
-    result.tables = {t: _validate(t, frame) for t, frame in combined.items() if t in wanted}
+    result.tables = {t: validate_ingested(t, frame) for t, frame in combined.items() if t in wanted}
     return result
 
 
@@ -273,7 +273,8 @@ def empty_table(table: str) -> pd.DataFrame:
     return _frames(Remit835(), Claims837())[table]
 
 
-def _validate(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+def validate_ingested(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate (and coerce) one ingested table: a world table or an ingest-only one."""
     if table in EXTRA_TABLES:
         return EXTRA_TABLES[table].validate(frame)
     return validate_table(table, frame)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from denial_ml.data.claims_store.view import SOURCE
-from denial_ml.ingest.files import Ingested, empty_table
+from denial_ml.ingest.files import Ingested, empty_table, validate_ingested
 from denial_ml.ingest.matching import match_remittances
 from denial_ml.ingest.records import rejections_frame
 from denial_ml.ingest.reference import ELIGIBILITY, fill_eligibility
@@ -48,7 +48,21 @@ def plan_batch(
     batch.update({t: run.tables.get(t, empty_table(t)) for t in ACCUMULATED})
     batch["remittance_matches"], batch["remittance_lines"] = _matches(current, run)
     batch["rejections"] = rejections_frame(run.issues, run.files)
-    return batch
+    # Every part with its schema's dtypes: parts written by different runs then concatenate cleanly.
+    return {t: f if t in ("claims", "claim_lines") or f.empty else _checked(t, f) for t, f in batch.items()}
+
+
+def _checked(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    if table == "rejections":
+        return frame
+    if SOURCE not in frame.columns:
+        return validate_ingested(table, frame)
+    # A roster holds each id once per source (the reference's row and the X12 files' row).
+    slices = [
+        validate_ingested(table, rows.drop(columns=SOURCE)).assign(**{SOURCE: source})
+        for source, rows in frame.groupby(SOURCE, sort=False)
+    ]
+    return pd.concat(slices, ignore_index=True)
 
 
 def _roster(x12: pd.DataFrame | None, known: pd.DataFrame | None) -> pd.DataFrame:
