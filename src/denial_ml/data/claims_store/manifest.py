@@ -80,7 +80,7 @@ class Manifest:
 
     def taken_interchanges(self) -> dict[tuple[str, str, str], int]:
         """(sender ISA06, control ISA13, content SHA-256) of every interchange taken -> the batch that took it."""
-        out = {}
+        out: dict[tuple[str, str, str], int] = {}
         for batch in self.batches:
             for record in batch.files:
                 for i in record.interchanges:
