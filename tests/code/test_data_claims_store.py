@@ -228,3 +228,19 @@ def test_a_run_killed_after_its_commit_is_whole(tmp_path: Path) -> None:
     assert len(read_tables(store, ["remittances"])["remittances"]) == 8  # read from the pending parts
     assert run_ingest([_tuesday(tmp_path)], store).files[0].status == "skipped"
     assert len(pd.read_parquet(store / "tables" / "remittances")) == 8  # parts renamed by the next run
+
+
+def test_generate_writes_the_store_layout_that_ingest_adds_to(tmp_path: Path) -> None:
+    from denial_ml.jobs.world import build_world
+
+    build_world(200, 3, tmp_path / "plain")
+    build_world(200, 3, tmp_path / "store", store=True)
+    assert (tmp_path / "store" / "manifest.json").exists() and not list((tmp_path / "store").glob("*.parquet"))
+    plain, store = read_tables(tmp_path / "plain"), read_tables(tmp_path / "store")
+    assert sorted(plain) == sorted(store)
+    for table in plain:
+        pd.testing.assert_frame_equal(store[table], plain[table], obj=table)
+    assert run_ingest([_monday(tmp_path)], tmp_path / "store").exit_code == 0
+    after = read_tables(tmp_path / "store", ["remittances", "claims"])
+    assert len(after["remittances"]) == len(plain["remittances"]) + 5
+    pd.testing.assert_frame_equal(after["claims"], plain["claims"])

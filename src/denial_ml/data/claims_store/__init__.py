@@ -18,7 +18,7 @@ from denial_ml.data.claims_store.manifest import (
     is_store,
     load_manifest,
 )
-from denial_ml.data.claims_store.store import append_batch, read_all_rows, read_current, start_batch
+from denial_ml.data.claims_store.store import append_batch, read_all_rows, read_current, start_batch, write_world
 
 __all__ = [
     "Batch",
@@ -32,4 +32,5 @@ __all__ = [
     "read_all_rows",
     "read_current",
     "start_batch",
+    "write_world",
 ]

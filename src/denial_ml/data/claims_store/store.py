@@ -21,7 +21,7 @@ from denial_ml.data.claims_store.parts import (
     read_part,
     write_pending,
 )
-from denial_ml.data.claims_store.view import BATCH, view_claims, view_table
+from denial_ml.data.claims_store.view import BATCH, ROSTER_KEYS, SOURCE, VERSION, view_claims, view_table
 from denial_ml.schemas import TABLES, validate_table
 
 CLAIM_PAIR = ("claims", "claim_lines")
@@ -83,6 +83,30 @@ def append_batch(
     with contextlib.suppress(OSError):  # committed already: pending parts are read as they are, renamed later
         finalise_parts(out, committed)
     return committed
+
+
+def write_world(tables: dict[str, pd.DataFrame], folder: Path | str) -> Manifest:
+    """Write a whole world (`denial-ml generate --store`) as the first batch of a new claims store.
+
+    Claims are first versions; the world's patients and providers are the practice's reference roster.
+
+    Raises:
+        StoreError: `folder` already holds a store with batches or plain tables, or cannot be written.
+    """
+    out = Path(folder)
+    if out.is_dir() and any(out.glob("*.parquet")):
+        raise StoreError(f"{str(out)!r} holds plain tables; write the store into a new folder")
+    with start_batch(out) as manifest:
+        if manifest.batches:
+            raise StoreError(f"{str(out)!r} is a claims store already ({len(manifest.batches)} batches)")
+        batch = dict(tables)
+        for table in ("claims", "claim_lines"):
+            if table in batch:
+                batch[table] = batch[table].assign(**{VERSION: 1})
+        for table in ROSTER_KEYS:
+            if table in batch:
+                batch[table] = batch[table].assign(**{SOURCE: "reference"})
+        return append_batch(out, manifest, batch, [], "generate")
 
 
 def read_all_rows(folder: Path | str, table: str, manifest: Manifest | None = None) -> pd.DataFrame | None:
