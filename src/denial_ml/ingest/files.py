@@ -225,7 +225,7 @@ def _read_one(
     except X12Error as exc:
         record.status = "failed"
         return Ingested(issues=[exc.issue], failed_files=[str(path)], files=[record])
-    describe_file(record, part)
+    describe_file(record, part.interchanges, part.issues, {**part.tables, **part.versions})
     if record.status != "skipped":
         stems.add(stem)
         hashes[digest] = f"earlier in this run: {path}"

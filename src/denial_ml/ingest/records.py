@@ -7,17 +7,13 @@ quote X12 values the reader refused, and the reader never quotes a name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 import pandera.pandas as pa
 
 from denial_ml.data.claims_store import FileRecord
 from denial_ml.ingest.errors import Issue
-
-if TYPE_CHECKING:  # only for the annotation: files imports this module
-    from denial_ml.ingest.files import Ingested
 
 # Scopes that refuse claims: a run with any of them is partial (a dropped value keeps its claim).
 CLAIM_REFUSING = ("file", "set", "claim")
@@ -36,22 +32,32 @@ REJECTIONS = pa.DataFrameSchema(
 )
 
 
-def describe_file(record: FileRecord, part: Ingested) -> None:
-    """Fill a file's record from what reading it gave: status, interchanges, rows taken, items refused."""
-    record.interchanges = [dict(i) for i in part.interchanges]
-    record.refused = sum(1 for i in part.issues if i.rejected in CLAIM_REFUSING)
-    if part.interchanges and not any(i["taken"] for i in part.interchanges):
+def describe_file(
+    record: FileRecord, interchanges: list[dict], issues: list[Issue], rows: Mapping[str, pd.DataFrame]
+) -> None:
+    """Fill a file's record from what reading it gave: status, interchanges, rows taken, items refused.
+
+    Args:
+        record: The file's record (name, hash, size, stem already set).
+        interchanges: The envelope's interchange records.
+        issues: The file's issues.
+        rows: What it gave per table (claims and claim_lines with every version).
+    """
+    record.interchanges = [dict(i) for i in interchanges]
+    record.refused = sum(1 for i in issues if i.rejected in CLAIM_REFUSING)
+    if interchanges and not any(i["taken"] for i in interchanges):
         record.status = "skipped"
         record.note = "every interchange was already taken"
         return
-    record.taken = {
-        "claims": len(part.versions.get("claims", ())),
-        "claim_lines": len(part.versions.get("claim_lines", ())),
-        "remittances": len(part.tables.get("remittances", ())),
-        "remittance_lines": len(part.tables.get("remittance_lines", ())),
-        "remittance_payments": len(part.tables.get("remittance_payments", ())),
-        "provider_adjustments": len(part.tables.get("provider_adjustments", ())),
-    }
+    counted = (
+        "claims",
+        "claim_lines",
+        "remittances",
+        "remittance_lines",
+        "remittance_payments",
+        "provider_adjustments",
+    )
+    record.taken = {t: len(rows[t]) if t in rows else 0 for t in counted}
     took = sum(n for t, n in record.taken.items() if t != "claim_lines" and t != "remittance_lines")
     # A file whose every claim was refused took nothing: it may be sent again once corrected.
     record.status = "taken" if not record.refused else ("partial" if took else "failed")
