@@ -244,3 +244,17 @@ def test_generate_writes_the_store_layout_that_ingest_adds_to(tmp_path: Path) ->
     after = read_tables(tmp_path / "store", ["remittances", "claims"])
     assert len(after["remittances"]) == len(plain["remittances"]) + 5
     pd.testing.assert_frame_equal(after["claims"], plain["claims"])
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    from denial_ml.data.claims_store import StoreError, start_batch
+
+    store = tmp_path / "store"
+    with start_batch(store), pytest.raises(StoreError, match="another run is writing"):
+        run_ingest([_monday(tmp_path)], store)
+    assert run_ingest([_monday(tmp_path)], store).exit_code == 0
+
+
+def test_list_of_a_folder_that_is_no_store_is_an_error(tmp_path: Path) -> None:
+    code, output = _cli("--list", "--out", str(tmp_path))
+    assert code == 2 and "is not a claims store" in output

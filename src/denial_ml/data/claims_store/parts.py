@@ -76,13 +76,17 @@ def collect_garbage(folder: Path, manifest: Manifest) -> list[Path]:
 
 def read_part(folder: Path, relative: str) -> pd.DataFrame:
     """Read one committed part (from its pending name if the run that wrote it died before renaming)."""
-    path = folder / relative
-    if not path.exists():
-        path = pending_path(folder, relative)
-    try:
-        return pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"cannot read store part {str(folder / relative)!r}: {exc}") from None
+    final, pending = folder / relative, pending_path(folder, relative)
+    # Final name first; the pending one when a killed run left it; final again when a writer renamed it
+    # between the two looks.
+    for path in (final, pending, final):
+        try:
+            return pd.read_parquet(path)
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read store part {str(final)!r}: {exc}") from None
+    raise StoreError(f"store part {str(final)!r} is missing: the store was changed by hand")
 
 
 @contextmanager
