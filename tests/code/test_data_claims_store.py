@@ -258,3 +258,14 @@ def test_one_writer_at_a_time(tmp_path: Path) -> None:
 def test_list_of_a_folder_that_is_no_store_is_an_error(tmp_path: Path) -> None:
     code, output = _cli("--list", "--out", str(tmp_path))
     assert code == 2 and "is not a claims store" in output
+
+
+def test_a_daily_file_with_the_same_name_keeps_remit_ids_unique(tmp_path: Path) -> None:
+    (tmp_path / "mon").mkdir()
+    (tmp_path / "tue").mkdir()
+    store = tmp_path / "store"
+    run_ingest([write(tmp_path / "mon", "remit.835", _monday(tmp_path).read_bytes())], store)
+    run_ingest([write(tmp_path / "tue", "remit.835", _tuesday(tmp_path).read_bytes())], store)
+    remits = read_tables(store, ["remittances"], validate=True)["remittances"]
+    assert len(remits) == 8 and remits["remit_id"].is_unique
+    assert remits["remit_id"].str.startswith("remit+/").sum() == 3
