@@ -149,8 +149,8 @@ def ingest_x12(
     """Read many X12 files, keep every file's good results, then match remittances to claims.
 
     A file that fails entirely is listed in `failed_files` with its error in `issues`; nothing of it is kept.
-    A file whose content (SHA-256) or an interchange whose sender + ISA13 was taken before (in `taken_*`, or
-    earlier in this call) is skipped with a warning, never read twice. Claims sent more than once under one
+    A file whose content (SHA-256) or an interchange whose sender, ISA13 and content were taken before (in
+    `taken_*`, or earlier in this call) is skipped with a warning, never read twice. Claims sent more than once under one
     CLM01 are versions: the last is current (a void, frequency 8, removes the claim from `tables`).
 
     Args:
