@@ -150,8 +150,8 @@ def ingest_x12(
 
     A file that fails entirely is listed in `failed_files` with its error in `issues`; nothing of it is kept.
     A file whose content (SHA-256) or an interchange whose sender, ISA13 and content were taken before (in
-    `taken_*`, or earlier in this call) is skipped with a warning, never read twice. Claims sent more than once under one
-    CLM01 are versions: the last is current (a void, frequency 8, removes the claim from `tables`).
+    `taken_*`, or earlier in this call) is skipped with a warning, never read twice. Claims sent more than once
+    under one CLM01 are versions: the last is current (a void, frequency 8, removes the claim from `tables`).
 
     Args:
         paths: The X12 files.
