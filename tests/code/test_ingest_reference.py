@@ -10,6 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from denial_ml.cli import ingest as ingest_cli
+from denial_ml.data.claims_store import load_manifest
+from denial_ml.data.io import read_tables
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.ingest.reference import (
     ReferenceError,
@@ -35,12 +37,12 @@ def test_cli_ingest_with_reference_gives_the_worlds_columns(world: dict, tmp_pat
     args = ["ingest", *map(str, paths), "--reference", reference, "--out", str(tmp_path / "i")]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
+    read = read_tables(tmp_path / "i")
     for table in ("payers", "providers", "patients", "coverages", "authorizations"):
-        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "i" / f"{table}.parquet"), world[table], obj=table)
-    claims = pd.read_parquet(tmp_path / "i" / "claims.parquet")
+        pd.testing.assert_frame_equal(read[table], world[table], obj=table)
     columns = ["claim_id", "eligibility_checked", "eligibility_check_date", "eligibility_status"]
-    pd.testing.assert_frame_equal(claims[columns], world["claims"][columns])
-    assert not (tmp_path / "i" / "eligibility_checks.parquet").exists()
+    pd.testing.assert_frame_equal(read["claims"][columns], world["claims"][columns])
+    assert "eligibility_checks" not in load_manifest(tmp_path / "i").tables()
 
 
 def test_x12_rows_the_reference_lacks_are_kept_after_it(world: dict) -> None:

@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from denial_ml.cli import ingest as ingest_cli
+from denial_ml.data.io import read_tables
 from denial_ml.ingest.validate import Finding, validate_x12
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "x12"
@@ -53,12 +54,12 @@ def test_cli_reports_findings_and_still_ingests(tmp_path: Path) -> None:
     out = tmp_path / "tables"
     app = typer.Typer()
     ingest_cli.register(app)
-    args = ["ingest", str(CLEAN), str(PLACEHOLDERS), "--out", str(out), "--validate", "--lenient-counts"]
+    args = ["ingest", str(CLEAN), str(PLACEHOLDERS), "--out", str(out), "--validate"]
     result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # partial: the placeholder file's two claims are refused
     lines = result.stderr.splitlines()
     missing = 'Mandatory data element "Provider Identifier" (TS301) is missing'
     assert f"pyx12: {PLACEHOLDERS}: segment 21: {missing}" in lines
     assert not [line for line in lines if line.startswith(f"pyx12: {CLEAN}")]
     assert "pyx12: 1 of 2 files validate clean" in lines
-    assert (out / "remittances.parquet").exists()
+    assert len(read_tables(out, ["remittances"])["remittances"]) == 1 + 4

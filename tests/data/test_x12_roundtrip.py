@@ -195,7 +195,7 @@ def test_generate_x12_then_ingest_from_the_command_line(tmp_path) -> None:
     read = run("ingest", *map(str, files), "--out", str(read_dir))
     assert read.returncode == 0, read.stderr
     world = read_tables(world_dir)
-    back = pd.read_parquet(read_dir / "remittances.parquet")
-    assert len(pd.read_parquet(read_dir / "claims.parquet")) == 500
+    back = read_tables(read_dir)["remittances"]
+    assert len(read_tables(read_dir)["claims"]) == 500
     assert len(back) == len(world["remittances"])
     assert back["paid_amount"].sum() == pytest.approx(world["remittances"]["paid_amount"].sum(), abs=0.01)

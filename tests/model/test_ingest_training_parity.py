@@ -20,6 +20,7 @@ from denial_ml.features.build import FeatureBuilder
 from denial_ml.ingest.files import ingest_x12, write_ingested
 from denial_ml.ingest.reference import apply_reference, extract_reference, read_reference, write_reference
 from denial_ml.ingest.x12_write import write_x12
+from denial_ml.jobs.ingest import run_ingest
 from denial_ml.jobs.training import labelled_claims, run_training
 
 N_CLAIMS = 6_000
@@ -76,3 +77,17 @@ def test_training_metrics_are_identical(folders: tuple, tmp_path) -> None:
     for key in ("test.roc_auc", "test.pr_auc", "test.ece", "test.category_accuracy"):
         assert 0 < from_world[key] < 1, key
     assert {k: from_world[k] for k in from_ingest} == from_ingest
+
+
+def test_a_claims_store_reads_as_the_ingested_folder(folders: tuple, tmp_path) -> None:
+    """`denial-ml ingest --out STORE` (two runs: 837s, then 835s) gives training the same tables."""
+    world, ingested = folders
+    files = sorted((world / "x12").glob("*.x12"))
+    reference = world / "x12" / "reference"
+    first = run_ingest([f for f in files if f.name.startswith("837")], tmp_path / "store", reference=reference)
+    second = run_ingest([f for f in files if f.name.startswith("835")], tmp_path / "store")
+    assert first.exit_code == 0 and second.exit_code == 0
+    plain, store = read_tables(ingested), read_tables(tmp_path / "store")
+    assert sorted(plain) == sorted(store)
+    for table in plain:
+        pd.testing.assert_frame_equal(store[table], plain[table], obj=table)

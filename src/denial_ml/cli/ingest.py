@@ -1,13 +1,17 @@
-"""`denial-ml ingest` (X12 837/835 files) and `denial-ml ingest-csv` (billing-system exports)."""
+"""`denial-ml ingest` (X12 837/835 files into a claims store) and `denial-ml ingest-csv` (billing exports)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from denial_ml.ingest.errors import Issue
+if TYPE_CHECKING:
+    from denial_ml.data.claims_store import Manifest
+    from denial_ml.ingest.errors import Issue
+    from denial_ml.jobs.ingest import IngestOutcome
 
 MAX_SHOWN = 50
 
@@ -19,18 +23,21 @@ def register(app: typer.Typer) -> None:
 
 
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="X12 835 / 837P / 837I files.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")],
-    lenient_counts: Annotated[
+    out: Annotated[Path, typer.Option("--out", help="The claims store (a folder; created when missing).")],
+    files: Annotated[list[Path] | None, typer.Argument(help="X12 835 / 837P / 837I files.")] = None,
+    strict: Annotated[
         bool,
-        typer.Option("--lenient-counts", help="Keep transaction sets whose SE count is wrong (warn only)."),
+        typer.Option("--strict", help="Refuse what a wrong SE/GE/IEA count or control number closes (else warn)."),
+    ] = False,
+    lenient_counts: Annotated[
+        bool, typer.Option("--lenient-counts", hidden=True, help="Deprecated: lenient is the default now.")
     ] = False,
     reference: Annotated[
         Path | None,
         typer.Option(
             "--reference",
             help="Folder of reference Parquet tables X12 does not carry (payers, providers, patients, coverages, "
-            "authorizations, eligibility_checks), written beside the ingested tables.",
+            "authorizations, eligibility_checks), added to the store with the run.",
         ),
     ] = None,
     validate: Annotated[
@@ -41,40 +48,78 @@ def ingest(
             "its findings; they do not change what is ingested.",
         ),
     ] = False,
+    list_only: Annotated[bool, typer.Option("--list", help="List what the store holds, batch by batch.")] = False,
 ) -> None:
-    """Read X12 files into the project's tables; every problem is reported with file and segment number."""
-    from denial_ml.cli import fail
-    from denial_ml.data.io import WorldIOError
-    from denial_ml.ingest.files import ingest_x12, write_ingested
-    from denial_ml.ingest.output import read_existing
-    from denial_ml.ingest.reference import ReferenceError, apply_reference, read_reference
+    """Add X12 files to a claims store (append-only; files and interchanges taken before are skipped).
 
+    Exit 0 when every claim of every file was taken, 3 when some were refused, 1 when nothing was taken.
+    """
+    from denial_ml.cli import fail
+    from denial_ml.data.claims_store import StoreError
+    from denial_ml.ingest.reference import ReferenceError
+    from denial_ml.jobs.ingest import list_ingested, run_ingest
+
+    if list_only:
+        try:
+            _print_listing(list_ingested(out), out)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+        return
+    if not files:
+        raise fail("no files to ingest (give X12 files, or --list to see what the store holds)")
+    if lenient_counts:
+        typer.echo("warning: --lenient-counts is deprecated: wrong counts are warnings by default", err=True)
     try:
-        known = read_reference(reference) if reference is not None else {}
-        existing = read_existing(out)
-    except (ReferenceError, WorldIOError) as exc:
+        outcome = run_ingest(files, out, strict=strict, reference=reference)
+    except (StoreError, ReferenceError) as exc:
         raise fail(str(exc)) from None
-    result = ingest_x12(files, strict_counts=not lenient_counts, existing=existing)
-    _report(result.issues)
-    if known:
-        result.tables = apply_reference(result.tables, known)
+    _report(outcome.issues)
     if validate:
         _validate_files(files)
-    try:
-        write_ingested(result.tables, out)
-    except (WorldIOError, ValueError) as exc:
-        raise fail(str(exc)) from None
-    counts = ", ".join(f"{t} {len(f)}" for t, f in result.tables.items())
-    typer.echo(f"wrote {out}: {counts}")
-    matches = result.tables.get("remittance_matches")
-    unmatched = 0 if matches is None else int((matches["method"] == "unmatched").sum())
-    if unmatched:
+    _summarise(outcome, out)
+    if outcome.exit_code:
+        raise typer.Exit(outcome.exit_code)
+
+
+def _summarise(outcome: IngestOutcome, out: Path) -> None:
+    counts = ", ".join(f"{t} {n}" for t, n in outcome.added.items() if t != "rejections")
+    typer.echo(f"batch {outcome.batch} added to {out}: {counts or 'nothing'}")
+    for record in outcome.files:
+        if record.status == "skipped":
+            typer.echo(f"skipped {record.name}: {record.note}")
+    if outcome.unmatched:
         typer.echo(
-            f"{unmatched} remittances matched no claim of this ingest or of {out} "
-            "(kept, method 'unmatched' in remittance_matches.parquet)"
+            f"{outcome.unmatched} remittances matched no claim of the store "
+            "(kept, method 'unmatched' in remittance_matches)"
         )
-    if result.failed_files:
-        raise fail(f"{len(result.failed_files)} file(s) gave nothing: {', '.join(result.failed_files)}", code=1)
+    refused = outcome.refused
+    if refused:
+        scopes = Counter(i.rejected for i in refused)
+        said = ", ".join(f"{n} {scope}{'s' if n > 1 else ''}" for scope, n in scopes.items())
+        files = sum(1 for f in outcome.files if f.status in ("partial", "failed"))
+        typer.echo(
+            f"refused: {said} in {files} of {len(outcome.files)} files; every refused item is in the store's "
+            f"rejections table (read_tables({str(out)!r}, ['rejections']))",
+            err=True,
+        )
+        kind = "partial run" if outcome.exit_code == 3 else "nothing taken"
+        typer.echo(f"{kind}: exit {outcome.exit_code}", err=True)
+
+
+def _print_listing(manifest: Manifest, out: Path) -> None:
+    if not manifest.batches:
+        typer.echo(f"{out}: empty store")
+        return
+    for batch in manifest.batches:
+        rows = ", ".join(f"{t} {n}" for t, n in batch.rows.items() if t in ("claims", "remittances", "rejections"))
+        typer.echo(f"batch {batch.seq}  {batch.committed_at}  {batch.command}  {rows or 'no rows'}")
+        for f in batch.files:
+            controls = " ".join(f"{i['sender']}/{i['control']}" for i in f.interchanges) or "-"
+            taken = ", ".join(f"{t} {n}" for t, n in f.taken.items() if t in ("claims", "remittances"))
+            typer.echo(
+                f"  {f.status:<8} {f.name}  sha256 {f.sha256[:12]}  ISA {controls}  {taken or '-'}"
+                f"  refused {f.refused}{'  (' + f.note + ')' if f.note else ''}"
+            )
 
 
 def ingest_csv(
@@ -121,6 +166,8 @@ def _report(issues: list[Issue]) -> None:
         kind = f"error ({issue.rejected} left out)" if issue.is_error else "warning"
         typer.echo(f"{kind}: {issue}", err=True)
     if len(issues) > MAX_SHOWN:
-        typer.echo(f"... and {len(issues) - MAX_SHOWN} more problems", err=True)
+        typer.echo(
+            f"... and {len(issues) - MAX_SHOWN} more problems (all refused items: the rejections table)", err=True
+        )
     if issues:
         typer.echo(f"{len(errors)} errors, {len(warnings)} warnings", err=True)

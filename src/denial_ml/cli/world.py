@@ -10,6 +10,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from denial_ml.cli import fail
 from denial_ml.config import get_settings
+from denial_ml.data.claims_store import StoreError as ClaimsStoreError
 from denial_ml.data.io import WorldIOError
 from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.data.synthetic.summary import format_summary
@@ -19,12 +20,21 @@ from denial_ml.schemas import TableValidationError
 
 
 def build_world_with_progress(
-    n_claims: int, seed: int, out: Path, x12: bool = False, timeline: WorldTimeline | None = None
+    n_claims: int,
+    seed: int,
+    out: Path,
+    x12: bool = False,
+    timeline: WorldTimeline | None = None,
+    store: bool = False,
 ) -> dict:
     """`denial_ml.jobs.world.build_world` with a progress display on the terminal."""
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("generating", total=None)
-        return build_world(n_claims, seed, out, x12, timeline, progress=lambda s: bar.update(task, description=s))
+
+        def step(name: str) -> None:
+            bar.update(task, description=name)
+
+        return build_world(n_claims, seed, out, x12, timeline, progress=step, store=store)
 
 
 def generate(
@@ -42,6 +52,10 @@ def generate(
     no_rule_change: Annotated[
         bool, typer.Option("--no-rule-change", help="Control world: no mid-history payer rule change.")
     ] = False,
+    store: Annotated[
+        bool,
+        typer.Option("--store", help="Write OUT as a claims store (the layout `denial-ml ingest` adds to)."),
+    ] = False,
 ) -> None:
     """Generate a synthetic claims world: one Parquet file per table plus truth.parquet."""
     if claims < 1:
@@ -49,8 +63,8 @@ def generate(
     try:
         # An empty code list switches the payer rule change off (later random draws differ, the physics does not).
         timeline = WorldTimeline(rule_change_codes=()) if no_rule_change else None
-        summary = build_world_with_progress(claims, seed, out, x12, timeline)
-    except (WorldIOError, TableValidationError, X12WriteError) as exc:
+        summary = build_world_with_progress(claims, seed, out, x12, timeline, store)
+    except (WorldIOError, TableValidationError, X12WriteError, ClaimsStoreError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot write X12 files to {str(out / 'x12')!r}: {exc.strerror or exc}") from None

@@ -1,4 +1,8 @@
-"""Reading and writing a world: one Parquet file per table, validated, written all-or-nothing."""
+"""Reading and writing a world: one Parquet file per table, validated, written all-or-nothing.
+
+`read_tables` also reads a claims store (`denial_ml.data.claims_store`, what `denial-ml ingest` writes): its
+current view, so training, reports and the worklist read either kind of folder alike.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from denial_ml.data.claims_store import StoreError, is_store, read_current
 from denial_ml.schemas import TABLES, validate_table
 
 
@@ -72,10 +77,10 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, valida
 def read_tables(
     data_dir: Path | str, names: Iterable[str] | None = None, validate: bool = False
 ) -> dict[str, pd.DataFrame]:
-    """Read the named tables (default: every table present) from a world folder.
+    """Read the named tables (default: every table present) from a world folder or a claims store.
 
     Args:
-        data_dir: Folder holding `<table>.parquet` files.
+        data_dir: Folder holding `<table>.parquet` files, or a claims store (its current view is read).
         names: Tables to read; each must exist. None reads every known table that is present.
         validate: Check each table against its schema.
 
@@ -85,6 +90,11 @@ def read_tables(
     folder = Path(data_dir)
     if not folder.is_dir():
         raise WorldIOError(f"data folder {str(folder)!r} does not exist")
+    if is_store(folder):
+        try:
+            return read_current(folder, names, validate)
+        except StoreError as exc:
+            raise WorldIOError(str(exc)) from None
     wanted = list(names) if names is not None else [n for n in TABLES if (folder / f"{n}.parquet").exists()]
     tables = {}
     for name in wanted:

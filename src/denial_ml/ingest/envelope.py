@@ -2,13 +2,20 @@
 
 Each problem becomes an `Issue` naming file, segment number and problem. A bad transaction set is left out
 and reported while the good ones of the same file are kept; a file that is not X12 at all raises `X12Error`.
+Real files carry envelopes the guides do not allow (de-identified GS08 "99999", a bare "5010", trailer
+counts that are off by one): an unknown GS08/ST03 is a warning and the set is read by its own shape; a wrong
+trailer count or control number (SE, GE, IEA) is a warning unless `strict_counts`, which refuses the set,
+group or interchange. An interchange already taken (same sender ISA06, control number ISA13 and content; see
+`interchanges`) is skipped with a warning, so the same remittances are never read twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from denial_ml.ingest.errors import Issue, X12Error
+from denial_ml.ingest.interchanges import InterchangeLog, Key
 from denial_ml.ingest.tokens import (
     Delimiters,
     check_segment_id,
@@ -37,6 +44,8 @@ class TransactionSet:
         first_segment: File segment number of the ST segment.
         ordinal: 1-based position of the set in its file.
         delimiters: Delimiters of the interchange.
+        interchange: "<ISA06 sender>/<ISA13 control number>" ("" in an envelope-less fragment).
+        group: GS06 group control number.
     """
 
     file: str
@@ -47,6 +56,8 @@ class TransactionSet:
     first_segment: int
     ordinal: int
     delimiters: Delimiters
+    interchange: str = ""
+    group: str = ""
 
     def segment_number(self, index: int) -> int:
         """File segment number of `segments[index]`."""
@@ -55,10 +66,15 @@ class TransactionSet:
 
 @dataclass
 class Envelope:
-    """What `read_envelope` found: the whole transaction sets and the problems."""
+    """What `read_envelope` found: the whole transaction sets, the problems and the interchanges.
+
+    `interchanges` holds one dict per ISA: sender (ISA06), control (ISA13), groups (GS06), sets (ST02),
+    first_segment, last_segment, sha256 (of its segments) and taken (False when skipped as already taken).
+    """
 
     sets: list[TransactionSet] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    interchanges: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -75,26 +91,40 @@ class _State:
     gs_ok: bool = True
     gs_sets: int = 0
     st_index: int | None = None
+    log: InterchangeLog | None = None
+    interchange: dict | None = None  # the open interchange's record
+    isa_first_set: int = 0  # index in out.sets of the open interchange's first set (strict trailers)
+    gs_first_set: int = 0
 
     def issue(self, number: int, problem: str, rejected: str = "set") -> None:
         self.out.issues.append(Issue(self.file, number, problem, rejected))
 
     def count_issue(self, number: int, problem: str) -> bool:
-        """Record a count mismatch; returns True when it rejects the set (strict mode)."""
-        self.issue(number, problem, "set" if self.strict_counts else "none")
+        """Record a trailer mismatch; returns True when it rejects what the trailer closes (strict mode)."""
+        self.issue(
+            number,
+            problem + ("" if self.strict_counts else " (kept: a warning without --strict)"),
+            "set" if self.strict_counts else "none",
+        )
         return self.strict_counts
 
 
-def read_envelope(data: bytes, file: str, strict_counts: bool = True) -> Envelope:
+def read_envelope(
+    data: bytes,
+    file: str,
+    strict_counts: bool = False,
+    taken: Mapping[Key, str] | None = None,
+) -> Envelope:
     """Tokenise one file and cut it into checked transaction sets.
 
     Args:
         data: The file's bytes.
         file: Its name, quoted in every problem.
-        strict_counts: When True, a transaction set whose SE segment count disagrees with its segments (or
-            whose group's GE / interchange's IEA counts disagree) is rejected; when False it is kept and the
-            mismatch is reported as a warning. GE/IEA count mismatches are always warnings: the whole sets
-            are still good, but a set or group may be missing from the file.
+        strict_counts: When True, a trailer whose count or control number disagrees with what it closes
+            refuses it: SE01/SE02 the transaction set, GE01/GE02 the group's sets, IEA01/IEA02 the
+            interchange's sets. When False (the default) each mismatch is a warning and the sets are kept.
+        taken: Interchanges already taken, (ISA06 sender, ISA13 control, content SHA-256) -> where (e.g.
+            "batch 3"); their sets are skipped with a warning. An interchange repeated in the file is skipped too.
 
     Returns:
         The whole transaction sets and the issues found.
@@ -106,7 +136,7 @@ def read_envelope(data: bytes, file: str, strict_counts: bool = True) -> Envelop
     if not text:
         raise X12Error(file, 0, "empty file: no X12 segments")
     delimiters = detect_delimiters(text, file)
-    state = _State(file, strict_counts, delimiters)
+    state = _State(file, strict_counts, delimiters, log=InterchangeLog(file, dict(taken or {})))
     used = observed_component(text, delimiters.element, delimiters.segment)
     if used and used != delimiters.component:
         # Seen in the X12 guide examples: ISA16 declares one separator, the composites use another.
@@ -142,21 +172,25 @@ def _step(state: _State, segments: list[list[str]], index: int, segment: list[st
     if tag == "ST":
         state.st_index = index
     elif tag == "ISA":
-        _open_interchange(state, segment, number)
+        _open_interchange(state, segments, segment, number)
     elif tag == "GS":
         _open_group(state, segment, number)
     elif tag == "GE":
         _close_group(state, segment, number)
     elif tag == "IEA":
-        _close_interchange(state, segment, number)
+        _close_interchange(state, segments, segment, number)
     else:
         state.issue(number, f"segment {tag} outside a transaction set (no ST before it)", "none")
 
 
-def _open_interchange(state: _State, isa: list[str], number: int) -> None:
+def _open_interchange(state: _State, segments: list[list[str]], isa: list[str], number: int) -> None:
     if state.isa is not None:
         state.issue(number, "truncated interchange: ISA before the IEA of the previous interchange", "none")
+        _settle_interchange(state, segments, number - 2)
     state.isa, state.groups, state.isa_ok = isa, 0, True
+    state.isa_first_set = len(state.out.sets)
+    assert state.log is not None
+    state.interchange = state.log.open(isa, number - 1)
     version = isa[12] if len(isa) > 12 else ""
     if version not in INTERCHANGE_VERSIONS:
         state.isa_ok = False
@@ -171,11 +205,16 @@ def _open_group(state: _State, gs: list[str], number: int) -> None:
     if state.gs is not None:
         state.issue(number, "GS before the GE of the previous functional group", "none")
     state.gs, state.gs_number, state.gs_sets, state.gs_ok = gs, number, 0, True
+    state.gs_first_set = len(state.out.sets)
     state.groups += 1
+    if state.interchange is not None:
+        state.interchange["groups"].append(gs[6] if len(gs) > 6 else "")
     version = gs[8] if len(gs) > 8 else ""
     if not version.startswith(VERSION_PREFIXES):
-        state.gs_ok = False
-        state.issue(number, f"unknown version GS08 {version!r}; known: 004010x / 005010x; the group is skipped")
+        # De-identified files carry "99999" or a bare "5010": the sets are read by their own shape.
+        state.issue(
+            number, f"unknown version GS08 {version!r} (known: 004010x / 005010x); read as its ST01 says", "none"
+        )
 
 
 def _close_group(state: _State, ge: list[str], number: int) -> None:
@@ -183,13 +222,17 @@ def _close_group(state: _State, ge: list[str], number: int) -> None:
         state.issue(number, "GE without a GS", "none")
         return
     declared = ge[1] if len(ge) > 1 else ""
+    problems = []
     if declared != str(state.gs_sets):
-        # Whole sets stay good: a GE count that disagrees means a set may be missing, which is reported.
-        state.issue(number, f"GE01 says {declared!r} transaction sets, the group holds {state.gs_sets}", "none")
+        problems.append(f"GE01 says {declared!r} transaction sets, the group holds {state.gs_sets}")
+    control, opened = (ge[2] if len(ge) > 2 else "").strip(), (state.gs[6] if len(state.gs) > 6 else "").strip()
+    if control != opened:
+        problems.append(f"GE02 control number {control!r} differs from GS06 {opened!r}")
+    _refuse_on_trailer(state, number, problems, state.gs_first_set, "group")
     state.gs = None
 
 
-def _close_interchange(state: _State, iea: list[str], number: int) -> None:
+def _close_interchange(state: _State, segments: list[list[str]], iea: list[str], number: int) -> None:
     if state.isa is None:
         state.issue(number, "IEA without an ISA", "none")
         return
@@ -197,12 +240,35 @@ def _close_interchange(state: _State, iea: list[str], number: int) -> None:
         state.issue(number, "truncated functional group: IEA before GE", "none")
         state.gs = None
     declared = iea[1] if len(iea) > 1 else ""
+    problems = []
     if declared != str(state.groups):
-        state.issue(number, f"IEA01 says {declared!r} functional groups, the interchange holds {state.groups}", "none")
+        problems.append(f"IEA01 says {declared!r} functional groups, the interchange holds {state.groups}")
     control = iea[2] if len(iea) > 2 else ""
     if control.strip() != state.isa[13].strip():
-        state.issue(number, f"IEA02 control number {control!r} differs from ISA13 {state.isa[13]!r}", "none")
+        problems.append(f"IEA02 control number {control!r} differs from ISA13 {state.isa[13]!r}")
+    _refuse_on_trailer(state, number, problems, state.isa_first_set, "interchange")
+    _settle_interchange(state, segments, number - 1)
     state.isa = None
+
+
+def _settle_interchange(state: _State, segments: list[list[str]], end: int) -> None:
+    """Close the open interchange's record; a repeat of one taken before loses its sets."""
+    if state.interchange is None or state.log is None:
+        return
+    state.out.issues.extend(state.log.close(state.interchange, segments, end))
+    if not state.interchange["taken"]:
+        del state.out.sets[state.isa_first_set :]
+    state.interchange = None
+
+
+def _refuse_on_trailer(state: _State, number: int, problems: list[str], first_set: int, what: str) -> None:
+    """Report trailer mismatches; in strict mode drop the sets the trailer closes."""
+    refused = False
+    for problem in problems:
+        refused |= state.count_issue(number, problem)
+    if refused and len(state.out.sets) > first_set:
+        state.issue(number, f"the {what}'s {len(state.out.sets) - first_set} transaction set(s) are refused")
+        del state.out.sets[first_set:]
 
 
 def _close_set(state: _State, segments: list[list[str]], end: int) -> None:
@@ -218,13 +284,17 @@ def _close_set(state: _State, segments: list[list[str]], end: int) -> None:
     problems = []
     if kind not in TRANSACTION_SETS:
         problems.append(f"unsupported transaction set ST01 {kind!r}; this reader knows 835 and 837")
-    if version and not version.startswith(VERSION_PREFIXES):
-        problems.append(f"unknown version {version!r}; known: 004010x / 005010x")
-    if se[2:3] != [control]:
-        problems.append(f"SE02 {':'.join(se[2:3])!r} does not match ST02 control number {control!r}")
+    if version and not version.startswith(VERSION_PREFIXES) and len(st) > 3 and st[3]:
+        state.issue(number, f"unknown version ST03 {version!r} (known: 004010x / 005010x); read as ST01 says", "none")
     for problem in problems:
         state.issue(number, problem)
     rejected = bool(problems) or not state.isa_ok or (state.gs is not None and not state.gs_ok)
+    if state.interchange is not None:
+        state.interchange["sets"].append(control)
+    if se[2:3] != [control]:
+        rejected |= state.count_issue(
+            end + 1, f"SE02 {':'.join(se[2:3])!r} does not match ST02 control number {control!r}"
+        )
     if se[1:2] != [str(count)]:
         declared = se[1] if len(se) > 1 else ""
         rejected |= state.count_issue(
@@ -243,8 +313,15 @@ def _close_set(state: _State, segments: list[list[str]], end: int) -> None:
                 number,
                 ordinal,
                 state.delimiters,
+                _interchange_key(state),
+                (state.gs[6] if state.gs and len(state.gs) > 6 else ""),
             )
         )
+
+
+def _interchange_key(state: _State) -> str:
+    record = state.interchange if state.isa is not None else None
+    return f"{record['sender']}/{record['control']}" if record else ""
 
 
 def _finish(state: _State, segments: list[list[str]]) -> None:
@@ -257,3 +334,6 @@ def _finish(state: _State, segments: list[list[str]]) -> None:
         state.issue(len(segments), "truncated interchange: the file ends without GE", "none")
     if state.isa is not None:
         state.issue(len(segments), "truncated interchange: the file ends without IEA", "none")
+        _settle_interchange(state, segments, len(segments) - 1)
+    if state.log is not None:
+        state.out.interchanges = state.log.records

@@ -4,7 +4,8 @@ pyx12 checks each segment against the implementation guide's maps (loops, requir
 SE/GE/IEA counts). It reads about 0.1 MB/s, so it stays off the ingest path: its findings are reported
 beside ours and change nothing in the tables. Each file is checked in a fresh process: pyx12 keeps state from
 one document to the next (a file with ISA16 `>` read after one with `:` crashes it with an IndexError that
-the same file alone does not raise).
+the same file alone does not raise). pyx12 does not read a UTF-8 byte-order mark: a file starting with one is
+checked through a copy without it (its findings still name the file; segment numbers are the same).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 import logging
 import multiprocessing
 import re
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # pyx12 logs each finding as "Line:<segment number> <SEG|ELE|ST|...>:<id> - <problem>".
+BOM = b"\xef\xbb\xbf"
 FINDING = re.compile(r"^Line:(\d+)\s+\S+\s+-\s+(.*)$", re.DOTALL)
 MISSING_MAP = re.compile(r"Map not found\..*vriic=(\S+)")
 
@@ -77,13 +80,32 @@ def validate_x12(path: Path | str) -> list[Finding]:
     except ImportError:
         raise ValidatorMissingError("--validate needs pyx12: pip install pyx12") from None
     name = str(path)
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pyx12 state from earlier files
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        clean, messages = pool.submit(_run_pyx12, name).result()
+    with _without_bom(Path(path)) as readable:
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no pyx12 state from earlier files
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            clean, messages = pool.submit(_run_pyx12, str(readable)).result()
+        messages = [m.replace(str(readable), name) for m in messages]
     findings = [_finding(name, message) for message in messages]
     if not clean and not findings:
         findings.append(Finding(name, 0, "pyx12 rejects the file without naming a segment"))
     return findings
+
+
+@contextmanager
+def _without_bom(path: Path) -> Iterator[Path]:
+    """The file itself, or a temporary copy without its byte-order mark (deleted afterwards)."""
+    try:
+        with open(path, "rb") as handle:
+            has_bom = handle.read(3) == BOM
+    except OSError:
+        has_bom = False  # pyx12 reports the unreadable file itself
+    if not has_bom:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="denial-ml-pyx12-") as folder:
+        copy = Path(folder) / path.name
+        copy.write_bytes(path.read_bytes()[len(BOM) :])
+        yield copy
 
 
 def _run_pyx12(name: str) -> tuple[bool, list[str]]:

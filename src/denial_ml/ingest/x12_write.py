@@ -124,7 +124,9 @@ def _add_files(
     for number, chunk in enumerate(_chunks(sets, loop_tag, max_claims), start=1):
         wrapped = [transaction_set(kind, k, st03, body) for k, (body, _) in enumerate(chunk, start=1)]
         last_day = max(day for _, day in chunk).strftime("%Y%m%d")
-        files[f"{prefix}_{number:04d}.x12"] = interchange(functional_id, version, wrapped, last_day, number)
+        # ISA13 unique across the world's files: a claims store takes each (sender, ISA13) once.
+        control = len(files) + 1
+        files[f"{prefix}_{number:04d}.x12"] = interchange(functional_id, version, wrapped, last_day, control)
 
 
 def _chunks(

@@ -6,12 +6,14 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from denial_ml.data.claims_store import write_world
 from denial_ml.data.io import write_tables
 from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.data.synthetic.summary import summarize_world
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.ingest.reference import extract_reference, write_reference
 from denial_ml.ingest.x12_write import write_x12
+from denial_ml.schemas import validate_table
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ def build_world(
     x12: bool = False,
     timeline: WorldTimeline | None = None,
     progress: Progress | None = None,
+    store: bool = False,
 ) -> dict:
     """Generate a world, write it all-or-nothing, and return its summary.
 
@@ -37,9 +40,11 @@ def build_world(
             eligibility checks) under `out/x12/reference/` (see `denial_ml.ingest.reference`).
         timeline: Overrides the world's dated changes (e.g. a control world without the payer rule change).
         progress: Called with each step's name as it starts (progress bars); steps are logged too.
+        store: Write the tables as the first batch of a claims store (the layout `denial-ml ingest` adds to)
+            instead of one Parquet file per table.
 
     Raises:
-        WorldIOError, TableValidationError, X12WriteError, OSError: the world could not be written.
+        WorldIOError, TableValidationError, X12WriteError, StoreError, OSError: the world could not be written.
     """
 
     def step(name: str) -> None:
@@ -49,7 +54,10 @@ def build_world(
 
     tables = generate_world(n_claims, seed, timeline, progress=step)
     step("writing Parquet tables")
-    write_tables(tables, out)
+    if store:
+        write_world({name: validate_table(name, frame) for name, frame in tables.items()}, out)
+    else:
+        write_tables(tables, out)
     if x12:
         step("writing X12 837/835 files")
         write_x12(tables, out / "x12")

@@ -1,0 +1,125 @@
+"""Job: add X12 files to a claims store (`denial-ml ingest FILE... --out DIR`), and list what it holds.
+
+One run is one batch: the store is locked, its current view read, the files read (files and interchanges
+taken before are skipped), the batch's rows written as new parts and committed by replacing the manifest.
+Nothing is ever overwritten, so a run that refuses every claim leaves the store's tables as they were, and a
+run killed at any moment leaves the store as it was before the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from denial_ml.data.claims_store import (
+    FileRecord,
+    Manifest,
+    StoreError,
+    append_batch,
+    is_store,
+    load_manifest,
+    read_current,
+    start_batch,
+)
+from denial_ml.ingest.errors import Issue
+from denial_ml.ingest.files import ingest_x12
+from denial_ml.ingest.records import CLAIM_REFUSING
+from denial_ml.ingest.reference import read_reference
+from denial_ml.ingest.store_batch import plan_batch
+
+log = logging.getLogger(__name__)
+
+MATCHING_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines", "remittance_matches")
+EXIT_PARTIAL = 3  # some claims taken, some refused
+EXIT_NOTHING = 1  # items refused and nothing taken
+
+
+@dataclass
+class IngestOutcome:
+    """What one run did: the files' records, every issue, the rows added, and the batch committed."""
+
+    files: list[FileRecord] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    added: dict[str, int] = field(default_factory=dict)
+    batch: int = 0
+    unmatched: int = 0
+
+    @property
+    def refused(self) -> list[Issue]:
+        """Issues that left a claim, a transaction set or a file out."""
+        return [i for i in self.issues if i.rejected in CLAIM_REFUSING]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every claim of every file was taken (or was in the store already), 3 partial, 1 nothing."""
+        if not self.refused:
+            return 0
+        took = any(f.status in ("taken", "partial") for f in self.files)
+        return EXIT_PARTIAL if took else EXIT_NOTHING
+
+
+def run_ingest(paths: Iterable[Path], out: Path, strict: bool = False, reference: Path | None = None) -> IngestOutcome:
+    """Add X12 files to the claims store in `out` (created when missing) as one batch.
+
+    Args:
+        paths: X12 835 / 837 files.
+        out: The store folder.
+        strict: Refuse what a wrong trailer count or control number closes (else keep it, with a warning).
+        reference: Folder of the practice's reference tables (see `denial_ml.ingest.reference`).
+
+    Raises:
+        StoreError: `out` holds plain tables, another run holds the store, or it cannot be read or written.
+        ReferenceError: the reference folder cannot be used.
+    """
+    known = read_reference(reference) if reference is not None else {}
+    refuse_plain_folder(out)
+    with start_batch(out) as manifest:
+        current = read_current(out, [t for t in MATCHING_TABLES if t in manifest.tables()])
+        run = ingest_x12(
+            paths,
+            strict_counts=strict,
+            taken_files={h: f"batch {b}" for h, b in manifest.taken_hashes().items()},
+            taken_interchanges={k: f"batch {b}" for k, b in manifest.taken_interchanges().items()},
+            used_stems=manifest.used_stems(),
+        )
+        batch = plan_batch(current, run, known)
+        committed = append_batch(out, manifest, batch, run.files, "ingest")
+    matches = batch["remittance_matches"]
+    outcome = IngestOutcome(run.files, run.issues, {t: len(f) for t, f in batch.items() if len(f)})
+    outcome.batch = committed.batches[-1].seq
+    outcome.unmatched = int((matches["method"] == "unmatched").sum()) if len(matches) else 0
+    log.info("ingest: batch %d committed to %s (%s)", outcome.batch, out, outcome.added)
+    return outcome
+
+
+def refuse_plain_folder(out: Path) -> None:
+    """Raise when `out` holds plain `<table>.parquet` files: a store must not be mixed with them."""
+    if out.is_dir() and not is_store(out) and any(out.glob("*.parquet")):
+        names = ", ".join(sorted(p.name for p in out.glob("*.parquet"))[:3])
+        raise StoreError(
+            f"{str(out)!r} holds plain tables ({names}, ...), not a claims store; ingest into a new folder "
+            "(or write the world with `denial-ml generate --store`)"
+        )
+
+
+def list_ingested(out: Path) -> Manifest:
+    """The store's manifest: every batch with its files (status, hash, control numbers, counts).
+
+    Raises:
+        StoreError: `out` is not a claims store or its manifest cannot be read.
+    """
+    if not is_store(out):
+        raise StoreError(f"{str(out)!r} is not a claims store (no manifest.json)")
+    return load_manifest(out)
+
+
+def read_rejections(out: Path) -> pd.DataFrame:
+    """Every item refused by every run into the store (empty when none was)."""
+    manifest = list_ingested(out)
+    if "rejections" not in manifest.tables():
+        return pd.DataFrame(columns=["file", "interchange", "segment", "claim_id", "scope", "reason"])
+    return read_current(out, ["rejections"])["rejections"]
