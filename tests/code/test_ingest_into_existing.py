@@ -19,6 +19,8 @@ from denial_ml.ingest.files import ingest_x12, write_ingested
 from denial_ml.ingest.output import read_existing
 from denial_ml.ingest.x12_write import write_x12
 
+pytestmark = pytest.mark.slow
+
 SHARED_835 = Path(__file__).resolve().parents[3] / "shared" / "data" / "x12" / "835" / "pyx12__835_mult_loops.txt"
 
 

@@ -22,6 +22,8 @@ from denial_ml.ingest.reference import apply_reference, extract_reference, read_
 from denial_ml.ingest.x12_write import write_x12
 from denial_ml.modeling.pipeline import labelled_claims, run_training
 
+pytestmark = pytest.mark.slow
+
 N_CLAIMS = 6_000
 TRUTH_KEYS = ("baselines.truth.", "truth_", "explanation_")
 
