@@ -23,8 +23,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --cov=denial_ml --cov-report=term:skip-covered
 
 # The unit tier: every test not marked `slow` (no trained model, large world, server, browser, notebook or CLI process).
+# Serial: two xdist workers each import and collect the suite, which costs more than they save on these tests.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -n 2
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
