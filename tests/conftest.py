@@ -34,3 +34,17 @@ def trained(small_world, tmp_path_factory):
 
     result = run_training(small_world, tmp_path_factory.mktemp("models"), name="test-bundle")
     return result, Scorer.load(result.bundle)
+
+
+# Session fixtures that generate the 30,000-claim world or train on it: a test asking for one is in the slow tier
+# even when its file does not say so (`make test-fast` runs `-m "not slow"`).
+SLOW_FIXTURES = {"small_world", "trained"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark slow the tests of the slow session fixtures, and the PostgreSQL runs of the two-backend store tests
+    (each migrates a fresh schema; the fast tier keeps their SQLite runs)."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.slow)

@@ -20,6 +20,8 @@ from denial_ml.analytics.charts import PALETTE
 from denial_ml.analytics.render import render_html
 from denial_ml.analytics.report import build_report
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 

@@ -16,7 +16,7 @@ from denial_ml.service.testing import issue_keys, make_services, world_claims
 from denial_ml.service.validation import check_claims, claims_frame, lines_frame
 from denial_ml.store.testing import sqlite_database
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
 
 # SQLite only (overrides the shared two-backend fixture): these tests are about the model side of the service.

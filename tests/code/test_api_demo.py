@@ -19,6 +19,7 @@ from denial_ml.store import WorklistStore
 pytestmark = pytest.mark.xdist_group("model")
 
 
+@pytest.mark.slow
 def test_serve_demo_prints_a_working_curl(trained, small_world, tmp_path, capsys, monkeypatch):
     result, scorer = trained
     data = tmp_path / "world"
@@ -93,6 +94,7 @@ def test_serve_passes_options_to_uvicorn(monkeypatch, tmp_path):
     assert os.environ["DENIAL_ML_API_BUNDLE_DIR"] == str(tmp_path)
 
 
+@pytest.mark.slow
 def test_demo_worklist_builds_the_store_and_prints_the_top_10_with_reasons(small_world, tmp_path, capsys):
     from denial_ml.data.io import write_tables
     from denial_ml.jobs.triage import demo_worklist

@@ -12,7 +12,7 @@ from denial_ml.service import scoring as api_services
 from denial_ml.service.testing import issue_keys, make_services, private_values, world_claims
 from denial_ml.store.testing import sample_items, sqlite_database
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
 
 # SQLite only (overrides the shared two-backend fixture): these tests are about the model side of the service.

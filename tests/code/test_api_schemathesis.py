@@ -22,7 +22,7 @@ from denial_ml.service.testing import issue_keys, make_services
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import migrated_database, sample_items
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 ROLE_BY_PREFIX = (("/v1/claims", "biller"), ("/v1/worklist", "appeals"), ("/v1/outcomes", "appeals"))
 
 

@@ -14,7 +14,7 @@ from denial_ml.service.testing import free_port, private_values, world_claims
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import migrated_database
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
 
 def _wait_ready(url: str, process: subprocess.Popen, seconds: float = 90) -> httpx.Response:

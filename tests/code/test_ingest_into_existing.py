@@ -21,6 +21,8 @@ from denial_ml.ingest.output import read_existing
 from denial_ml.ingest.x12_write import write_x12
 from denial_ml.jobs.ingest import run_ingest
 
+pytestmark = pytest.mark.slow
+
 SHARED_835 = Path(__file__).resolve().parents[3] / "shared" / "data" / "x12" / "835" / "pyx12__835_mult_loops.txt"
 
 

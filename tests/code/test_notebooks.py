@@ -27,7 +27,7 @@ from denial_ml.triage.features import triage_frame
 from denial_ml.triage.lift import holdout_appeal_list, lift_curves
 from denial_ml.triage.train import split_periods
 
-pytestmark = pytest.mark.xdist_group("notebooks")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("notebooks")]
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = ("01-explore-claims", "02-train-denial-model", "03-appeal-triage", "04-compare-and-promote")

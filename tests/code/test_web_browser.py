@@ -19,7 +19,7 @@ from denial_ml.server.testing import authorization_claim, model_site, serve_app
 from denial_ml.service.schemas import ClaimIn
 from denial_ml.service.scoring import assess
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 # Visible form controls without a label (a <label for>, a wrapping label or aria-label): must be none.

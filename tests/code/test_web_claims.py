@@ -22,7 +22,7 @@ from denial_ml.service.testing import world_claims
 from denial_ml.web.batch import flat_csv
 from denial_ml.web.formats import pct
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 RISK = re.compile(r'data-testid="risk" data-risk="([^"]+)"')
 
 

@@ -23,6 +23,8 @@ from denial_ml.ingest.x12_write import write_x12
 from denial_ml.jobs.ingest import run_ingest
 from denial_ml.jobs.training import labelled_claims, run_training
 
+pytestmark = pytest.mark.slow
+
 N_CLAIMS = 6_000
 TRUTH_KEYS = ("baselines.truth.", "truth_", "explanation_")
 

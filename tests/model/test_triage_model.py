@@ -18,6 +18,8 @@ from denial_ml.triage.rank import rank_denials, worklist_items
 from denial_ml.triage.routing import BELOW_COST
 from denial_ml.triage.train import feedback_rows, train_triage
 
+pytestmark = pytest.mark.slow
+
 COST = 57.23
 
 

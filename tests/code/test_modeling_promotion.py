@@ -31,6 +31,8 @@ from denial_ml.modeling.registry import (
     register_bundle,
 )
 
+pytestmark = pytest.mark.slow
+
 
 def placeholder_bundle(folder: Path, name: str) -> Path:
     folder.mkdir(parents=True)

@@ -26,6 +26,8 @@ from denial_ml.ingest.files import ingest_x12
 from denial_ml.ingest.x12_write import X12WriteError, render_x12, write_x12
 from denial_ml.labels import label_claims
 
+pytestmark = pytest.mark.slow
+
 N_CLAIMS = 1_500
 CLAIM_COLUMNS = [
     "claim_id",

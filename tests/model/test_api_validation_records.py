@@ -9,7 +9,7 @@ import pytest
 from denial_ml.explain.explainer import Explainer
 from denial_ml.service.validation import check_claims, claim_records, claims_payload, line_records
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
 
 def _as_records(frame: pd.DataFrame) -> list[dict]:

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 
 def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -12,7 +12,7 @@ from denial_ml.explain.explainer import Explainer, factor_contributions
 from denial_ml.explain.factors import FACTOR_NAMES, grouping_matrix
 from denial_ml.explain.whatif import Edits, what_if
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
 
 @pytest.fixture(scope="module")

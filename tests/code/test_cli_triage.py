@@ -20,6 +20,8 @@ from denial_ml.triage.bundle import load_bundle
 from denial_ml.triage.explain import factor_contributions, grouping_matrix, recovery_factors
 from denial_ml.triage.features import feature_matrix
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def world_dir(tmp_path_factory) -> Path:

@@ -22,7 +22,7 @@ from denial_ml.monitoring.drift_report import build_drift_report, format_drift_r
 from denial_ml.monitoring.rule_changes import cell_observations, detect_rule_changes, first_alarm
 from denial_ml.monitoring.window import outcomes
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 TIMELINE = WorldTimeline()
 START = pd.Timestamp(TIMELINE.rule_change_start)
 SINCE = "2025-01-01"

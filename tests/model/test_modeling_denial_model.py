@@ -12,7 +12,7 @@ import pytest
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.modeling.bundle import BundleError, Scorer
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
 
 def _cut_history(world: dict, day: pd.Timestamp) -> dict:

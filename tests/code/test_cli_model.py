@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
 
 def run(*args):

@@ -14,6 +14,8 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.labels import label_claims
 from denial_ml.schemas import PRE_SUBMISSION_TABLES, TABLES, validate_table
 
+pytestmark = pytest.mark.slow
+
 
 def test_every_table_validates(small_world):
     assert set(small_world) == set(TABLES)

@@ -20,6 +20,8 @@ from denial_ml.ingest.files import ingest_x12
 from denial_ml.ingest.validate import Finding, validate_x12
 from denial_ml.ingest.x12_write import write_x12
 
+pytestmark = pytest.mark.slow
+
 N_CLAIMS, SEED = 1_500, 4
 NO_POINTER = 'Mandatory composite "Composite Diagnosis Code Pointer" (SV107) is missing'
 

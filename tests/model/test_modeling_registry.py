@@ -33,7 +33,7 @@ from denial_ml.modeling.registry import (
 )
 from denial_ml.modeling.tracking import log_training_run
 
-pytestmark = pytest.mark.xdist_group("model")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 PERIOD = "60"
 
 
