@@ -28,6 +28,7 @@ def world() -> dict[str, pd.DataFrame]:
     return generate_world(200, seed=9)
 
 
+@pytest.mark.slow  # runs the CLI over a generated world's X12 files (5 s)
 def test_cli_ingest_with_reference_gives_the_worlds_columns(world: dict, tmp_path: Path) -> None:
     paths = write_x12(world, tmp_path / "x12")
     write_reference(extract_reference(world), tmp_path / "x12" / "reference")

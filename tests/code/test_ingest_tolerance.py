@@ -86,6 +86,7 @@ def test_the_public_820_claim_style_file_with_a_wrong_se01_is_kept(tmp_path: Pat
     assert len(result.tables["claims"]) == 820
 
 
+@pytest.mark.slow  # starts pyx12 in a process of its own
 def test_a_bom_is_read_in_ingest_and_in_validate(tmp_path: Path) -> None:
     source = SHARED / "835" / "pyx12__835_mult_loops.txt"
     if not source.exists():

@@ -50,6 +50,7 @@ def test_findings_do_not_reach_the_application_log(caplog: pytest.LogCaptureFixt
     assert logging.getLogger("pyx12").propagate
 
 
+@pytest.mark.slow  # starts pyx12 in a process per file
 def test_cli_reports_findings_and_still_ingests(tmp_path: Path) -> None:
     out = tmp_path / "tables"
     app = typer.Typer()

@@ -159,6 +159,7 @@ def test_revoked_key_ends_its_sessions(site):
     assert client.get("/ui/worklist", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.slow  # waits 2 s for a session to expire
 def test_sessions_expire(site):
     app, _, keys = site
     app.state.web = make_state(WebSettings(session_secret="test-secret", cookie_secure=False, session_hours=1e-5))
