@@ -2,7 +2,7 @@
 
 `render_x12` is pure (tables -> file name -> text); `write_x12` writes the files all-or-nothing. Read back
 with `denial_ml.ingest.files.ingest_x12` they give the same tables on the columns X12 carries (see
-`tests/data/test_x12_roundtrip.py` for the columns it does not carry).
+`tests/data/test_ingest_x12_roundtrip.py` for the columns it does not carry).
 
 Files: `837P_0001.x12`, `837I_0001.x12` (one transaction set per submission date), and
 `835_<payer>_0001.x12` per payer (one set per payee and adjudication date); a file holds at most
