@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from denial_ml.domain.codesets import normalize_diagnoses
 from denial_ml.features.history import to_days
 
 MODS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
@@ -59,10 +60,19 @@ def claim_arrays(claims: pd.DataFrame) -> dict[str, Any]:
     """The claim header fields the features use, from a `claims` frame."""
     out: dict[str, Any] = {name: strings(claims[col]) for name, col in CLAIM_TEXT}
     out.update({name: days_or_nan(claims[col]) for name, col in CLAIM_DAYS})
-    out["dx_text"] = strings(claims["diagnosis_codes"])
+    out["dx_text"] = diagnosis_texts(strings(claims["diagnosis_codes"]))
     out["eligibility_checked"] = claims["eligibility_checked"].to_numpy(dtype=float)
     out["charge"] = claims["total_charge"].to_numpy(dtype=float)
     return out
+
+
+def diagnosis_texts(texts: np.ndarray) -> np.ndarray:
+    """Diagnosis lists in the data model's form: a dotted code ("M54.50") counts as its undotted form."""
+    odd = [i for i, t in enumerate(texts.tolist()) if "." in t or "," in t or t != t.upper()]
+    if odd:
+        texts = texts.copy()
+        texts[odd] = [normalize_diagnoses(texts[i]) for i in odd]
+    return texts
 
 
 def line_arrays(lines: pd.DataFrame) -> dict[str, Any]:
@@ -96,7 +106,7 @@ def claim_arrays_from_records(claims: Sequence[dict]) -> dict[str, Any]:
         name: np.array([_text(c.get(col)) for c in claims], dtype=object) for name, col in CLAIM_TEXT
     }
     out.update({name: np.array([day_number(c.get(col)) for c in claims], dtype=float) for name, col in CLAIM_DAYS})
-    out["dx_text"] = np.array([_text(c.get("diagnosis_codes")) for c in claims], dtype=object)
+    out["dx_text"] = diagnosis_texts(np.array([_text(c.get("diagnosis_codes")) for c in claims], dtype=object))
     out["eligibility_checked"] = np.array([bool(c.get("eligibility_checked")) for c in claims], dtype=float)
     out["charge"] = np.array([c.get("total_charge") for c in claims], dtype=float)
     return out
