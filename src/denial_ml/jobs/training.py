@@ -22,11 +22,12 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import denial_ml
 from denial_ml.config import Settings
-from denial_ml.data.io import read_tables
+from denial_ml.data.io import WorldIOError, read_tables
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.accuracy import explanation_accuracy, top_factor_categories
 from denial_ml.explain.summary import save_global_explanations
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.ingest.csv_complete import complete_world
 from denial_ml.labels import label_claims
 from denial_ml.modeling import evaluate
 from denial_ml.modeling.bundle import (
@@ -128,7 +129,10 @@ def train_and_log(
         if progress is not None:
             progress(name)
 
-    tables = read_tables(data)
+    try:
+        tables = complete_world(read_tables(data))  # absent tables empty or derived, never a KeyError
+    except ValueError as exc:
+        raise WorldIOError(str(exc)) from None
     result = run_training(tables, out, review_capacity=settings.review_capacity, progress=step)
     if not track:
         return result, None
