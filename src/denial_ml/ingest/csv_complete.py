@@ -259,7 +259,8 @@ def complete_world(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out = dict(tables)
     reference = derive_reference(out)
     for name in ("payers", "providers", "patients", "coverages"):
-        out.setdefault(name, reference[name])
+        if name not in out:
+            out[name] = reference[name]
     for name in TABLES:
         if name not in out and name != "truth":
             out[name] = empty_table(name)

@@ -38,6 +38,7 @@ from denial_ml.modeling.bundle import (
     feature_spec,
     write_checksums,
 )
+from denial_ml.modeling.gates import gate_run
 from denial_ml.modeling.result import TrainingResult
 from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods, train_category_model, train_denial_model
 
@@ -92,7 +93,9 @@ def run_training(
     test_metrics.update(_category_metrics(cat_model, X[te], claims.loc[te, "denial_category"]))
     if "truth" in tables:
         test_metrics.update(_explanation_metrics(tables, booster, cat_model, X[te], claims[te], y[te]))
+    test_metrics["intervals"], gate = gate_run(y[te], scores, len(claims), int(y.sum()))
     metrics = {
+        "gate": gate,
         "test": test_metrics,
         "n_rows": {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")},
         "best_iteration": int(booster.best_iteration),
@@ -225,6 +228,8 @@ def _write_bundle(
             "data_fingerprint": _fingerprint(claims),
             "n_claims": int(len(claims)),
             "lightgbm_version": __import__("lightgbm").__version__,
+            "for_use": metrics["gate"]["for_use"],  # the quality gate (modeling.gates): promote refuses False
+            "gate": metrics["gate"],
         }
         write_checksums(staging, metadata)
         target = out_dir / name
