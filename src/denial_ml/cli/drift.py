@@ -14,6 +14,7 @@ from denial_ml.config import get_settings
 from denial_ml.data.io import WorldIOError, read_tables
 from denial_ml.modeling.bundle import BundleError, Scorer
 from denial_ml.modeling.registry import RegistryError, resolve_model
+from denial_ml.monitoring.comparison_window import refuse_overlap
 from denial_ml.monitoring.drift_report import build_drift_report, format_drift_report, report_to_json
 from denial_ml.monitoring.rule_changes import WatchConfig
 
@@ -41,6 +42,7 @@ def drift(
     try:
         resolved = resolve_model(reference, settings)
         scorer = Scorer.load(resolved.bundle)
+        refuse_overlap(since, {f"model {resolved.label}": scorer.metadata}, "the recent period")
         tables = read_tables(data or settings.data_dir, TABLES)
         metrics_file = resolved.bundle / "metrics.json"
         test_ece = json.loads(metrics_file.read_text())["test"].get("ece") if metrics_file.exists() else None
