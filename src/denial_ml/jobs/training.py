@@ -39,6 +39,7 @@ from denial_ml.modeling.bundle import (
     write_checksums,
 )
 from denial_ml.modeling.gates import gate_run
+from denial_ml.modeling.model_card import card_slices, write_model_card
 from denial_ml.modeling.result import TrainingResult
 from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods, train_category_model, train_denial_model
 
@@ -99,6 +100,7 @@ def run_training(
         "test": test_metrics,
         "n_rows": {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")},
         "best_iteration": int(booster.best_iteration),
+        "slices": card_slices(claims[te], tables, y[te], risk),  # the model card's groups
     }
 
     step("bundle")
@@ -231,6 +233,7 @@ def _write_bundle(
             "for_use": metrics["gate"]["for_use"],  # the quality gate (modeling.gates): promote refuses False
             "gate": metrics["gate"],
         }
+        write_model_card(staging, metrics, metadata)
         write_checksums(staging, metadata)
         target = out_dir / name
         if target.exists():

@@ -130,5 +130,6 @@ def format_metrics(metrics: dict) -> str:
         lines.append(f"explanation top-1 accuracy: {test['explanation_top1_accuracy']:.3f} ({by_cause}{truth})")
     gate = metrics.get("gate")
     if gate:
-        lines.append(f"verdict: {gate['reason']}" + ("" if gate["for_use"] else " (bundle marked not for use)"))
+        kind = "fit for use" if gate["for_use"] else "not for use"
+        lines.append(f"verdict: {kind}: {gate['reason']}" + ("" if gate["for_use"] else " (bundle marked not for use)"))
     return "\n".join(lines)

@@ -101,7 +101,7 @@ def decide_gate(
         elif hi < 0:
             problems.append(f"worse than {name} beyond the interval (ROC-AUC difference {lo:+.3f} to {hi:+.3f})")
     if problems:
-        return {**out, "for_use": False, "verdict": NOT_BETTER, "reason": "not for use: " + "; ".join(problems)}
+        return {**out, "for_use": False, "verdict": NOT_BETTER, "reason": "; ".join(problems)}
     return {
         **out,
         "for_use": True,

@@ -62,7 +62,8 @@ def log_training_run(
         warnings.simplefilter("ignore")
         with mlflow.start_run() as run:
             mlflow.log_params({k: v for k, v in result.params.items() if not isinstance(v, dict)})
-            mlflow.log_metrics(flatten_metrics(result.metrics))
+            # Slices hold free-text group names (specialties, payer types): they stay in the bundle's model card.
+            mlflow.log_metrics(flatten_metrics({k: v for k, v in result.metrics.items() if k != "slices"}))
             gate = gate_tags(result.metrics)
             mlflow.set_tags({"bundle": str(result.bundle), "data_dir": str(data_dir or ""), **gate})
             dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]  # loaded lazily by mlflow.data
