@@ -42,3 +42,42 @@ def write_export(path: Path, n: int = 3000, seed: int = 0, denial_rate: float = 
     )
     frame.to_csv(path, index=False)
     return frame
+
+
+def write_line_export(path: Path, n_claims: int = 150, seed: int = 0) -> pd.DataFrame:
+    """Write a one-row-per-line charge export (claim fields repeated per line, paid per line) and return it."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_claims):
+        status = rng.choice(["Paid", "Denied", "Open"], p=[0.7, 0.25, 0.05])
+        dos = pd.Timestamp("2025-01-06") + pd.Timedelta(days=int(rng.integers(0, 120)))
+        payer = rng.choice(["MCR", "BCBS", "SELF"])
+        for line in range(int(rng.integers(1, 4))):
+            charge = float(rng.choice([40.0, 95.0, 130.0]))
+            rows.append(
+                {
+                    "Claim No": f"L{i:05d}",
+                    "Patient Acct": f"A{i % 60:04d}",
+                    "Member ID": f"M{i % 60:06d}",
+                    "Payer": payer,
+                    "Financial Class": {"MCR": "Medicare", "BCBS": "Commercial", "SELF": "Self Pay"}[payer],
+                    "Billing NPI": "1234567893",
+                    "Rendering NPI": "1679576722",
+                    "POS": "11",
+                    "DOS": dos.strftime("%m/%d/%Y"),
+                    "Submitted": (dos + pd.Timedelta(days=3)).strftime("%m/%d/%Y"),
+                    "Dx Codes": "M54.50, E11.9",
+                    "CPT": ["99214", "97110", "J3301"][line],
+                    "Mod1": "" if line == 0 else "GP" if line == 1 else "",
+                    "Units": "1",
+                    "Line Charge": f"{charge:.2f}",
+                    "Dx Ptr": "1",
+                    "Claim Status": status,
+                    "Paid Date": "" if status == "Open" else (dos + pd.Timedelta(days=30)).strftime("%m/%d/%Y"),
+                    "Line Paid": f"{charge * 0.8:.2f}" if status == "Paid" else ("" if status == "Open" else "0"),
+                    "Denial Code": "197" if status == "Denied" else "",
+                }
+            )
+    frame = pd.DataFrame(rows)
+    frame.to_csv(path, index=False)
+    return frame

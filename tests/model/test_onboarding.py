@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from onboarding_export import write_export
+from onboarding_export import write_export, write_line_export
 from typer.testing import CliRunner
 
 from denial_ml.cli import ingest as ingest_cli
@@ -135,3 +135,30 @@ def test_train_names_a_missing_table_instead_of_a_key_error(app, tmp_path) -> No
     result = run(app, "train", "--data", str(data), "--out", str(tmp_path / "m"), "--no-mlflow")
     assert result.exit_code == 2 and "KeyError" not in result.output
     assert "no remittances table" in result.output
+
+
+def test_a_one_row_per_line_export_maps_with_its_example(tmp_path) -> None:
+    from denial_ml.ingest.csv_import import read_mapped_csv
+    from denial_ml.labels import label_claims
+
+    export = tmp_path / "lines.csv"
+    raw = write_line_export(export, n_claims=150, seed=5)
+    mapping = EXAMPLES / "one_row_per_line.yaml"
+    assert len(mapping.read_text().splitlines()) <= 25
+    tables = read_mapped_csv(export, mapping)
+    assert len(tables["claims"]) == 150 and len(tables["claim_lines"]) == len(raw)
+    decided = raw[raw["Claim Status"] != "Open"]
+    assert len(tables["remittances"]) == decided["Claim No"].nunique()
+    paid = decided.assign(p=decided["Line Paid"].astype(float)).groupby("Claim No")["p"].sum()
+    remits = tables["remittances"].set_index("claim_id")["paid_amount"]
+    assert (remits.sort_index() - paid.sort_index()).abs().max() < 1e-9
+    charge = raw.assign(c=raw["Line Charge"].astype(float)).groupby("Claim No")["c"].sum()
+    assert (
+        tables["claims"].set_index("claim_id")["total_charge"].sort_index() - charge.sort_index()
+    ).abs().max() < 1e-9
+    assert tables["claims"]["diagnosis_codes"].eq("M5450 E119").all()
+    assert set(tables["payers"]["payer_type"]) == {"medicare", "commercial", "self_pay"}
+    labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
+    denied = set(raw.loc[raw["Claim Status"] == "Denied", "Claim No"])
+    assert set(labels.loc[labels["denied"], "claim_id"]) == denied
+    assert labels.loc[labels["denied"], "denial_category"].eq("authorization").all()

@@ -33,6 +33,14 @@ def drift(
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="JSON file written.")] = Path("reports/drift.json"),
     alpha: Annotated[float, typer.Option("--alpha", help="Family-wise false-flag rate of the rule watch.")] = 0.05,
+    allow_overlap: Annotated[
+        bool,
+        typer.Option(
+            "--allow-overlap",
+            help="Run although --since falls in the model's training period (the rule watch reads outcomes only; "
+            "the model's expected rates there are in-sample).",
+        ),
+    ] = False,
 ) -> None:
     """Drift report: feature stability, denials by payer x category against the model, calibration, rule changes."""
     settings = get_settings()
@@ -42,7 +50,8 @@ def drift(
     try:
         resolved = resolve_model(reference, settings)
         scorer = Scorer.load(resolved.bundle)
-        refuse_overlap(since, {f"model {resolved.label}": scorer.metadata}, "the recent period")
+        if not allow_overlap:
+            refuse_overlap(since, {f"model {resolved.label}": scorer.metadata}, "the recent period (--since)")
         tables = read_tables(data or settings.data_dir, TABLES)
         metrics_file = resolved.bundle / "metrics.json"
         test_ece = json.loads(metrics_file.read_text())["test"].get("ece") if metrics_file.exists() else None

@@ -134,10 +134,26 @@ def complete_remittances(remits: pd.DataFrame, claims: pd.DataFrame) -> pd.DataF
     return out[list(TABLES["remittances"].columns)]
 
 
-def derive_remittance_lines(remits: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
-    """One remittance line per claim line of each decided claim, the claim's payment split by line charge."""
+def _line_payments(tables: dict[str, pd.DataFrame]) -> pd.Series | None:
+    """Per-line payments mapped as `remittance_lines.paid_amount` on the same CSV rows as the claim lines (a
+    one-row-per-line export), in claim-line row order; None when not mapped that way."""
+    mapped = tables.get("remittance_lines")
+    lines = tables["claim_lines"]
+    if mapped is None or "paid_amount" not in mapped or len(mapped) != len(lines):
+        return None
+    return pd.Series(pd.to_numeric(mapped["paid_amount"]).fillna(0.0).to_numpy(), index=range(len(lines)))
+
+
+def derive_remittance_lines(
+    remits: pd.DataFrame, lines: pd.DataFrame, line_paid: pd.Series | None = None
+) -> pd.DataFrame:
+    """One remittance line per claim line of each decided claim, paid what the export says per line
+    (`line_paid`, in the rows of `lines`) or else the claim's payment split by line charge."""
+    lines = lines if line_paid is None else lines.assign(_line_paid=line_paid.to_numpy())
     paid = lines.merge(remits[["claim_id", "remit_id", "paid_amount"]], on="claim_id")
     charge = paid.groupby("claim_id")["line_charge"].transform("sum").replace(0, 1.0)
+    share = paid["paid_amount"] * paid["line_charge"] / charge
+    line_amount = paid["_line_paid"] if line_paid is not None else share
     out = pd.DataFrame(
         {
             "remit_id": paid["remit_id"],
@@ -148,7 +164,7 @@ def derive_remittance_lines(remits: pd.DataFrame, lines: pd.DataFrame) -> pd.Dat
             "procedure_code": paid["procedure_code"],
             "modifiers": None,
             "line_charge": paid["line_charge"],
-            "paid_amount": paid["paid_amount"] * paid["line_charge"] / charge,
+            "paid_amount": line_amount,
             "units": paid["units"].astype(float),
             "service_date": paid["service_date"],
         }
@@ -232,9 +248,13 @@ def complete_export(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out["claims"] = complete_claims(tables["claims"], tables["claim_lines"])
     out["claim_lines"] = complete_lines(tables["claim_lines"], out["claims"])
     if "remittances" in tables:
-        out["remittances"] = complete_remittances(tables["remittances"], out["claims"])
-        if "remittance_lines" not in tables:
-            out["remittance_lines"] = derive_remittance_lines(out["remittances"], out["claim_lines"])
+        line_paid = _line_payments(tables)
+        remits = tables["remittances"]
+        if line_paid is not None and "paid_amount" not in remits:
+            paid = line_paid.groupby(tables["claim_lines"]["claim_id"].to_numpy()).sum()
+            remits = remits.assign(paid_amount=remits["claim_id"].map(paid))
+        out["remittances"] = complete_remittances(remits, out["claims"])
+        out["remittance_lines"] = derive_remittance_lines(out["remittances"], out["claim_lines"], line_paid)
         if "adjustments" in tables:
             out["adjustments"] = complete_adjustments(tables["adjustments"], out["remittances"])
     out.update(derive_reference(out))
