@@ -244,6 +244,9 @@ def complete_export(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     missing = [t for t in REQUIRED if t not in tables]
     if missing:
         raise ValueError(f"the mapping needs the table(s) {missing}; only claims and claim_lines are required")
+    orphans = [t for t in ("remittance_lines", "adjustments") if t in tables and "remittances" not in tables]
+    if orphans:
+        raise ValueError(f"{', '.join(orphans)} need the decision too: map remittances (claim_id, claim_status_code)")
     out = dict(tables)
     out["claims"] = complete_claims(tables["claims"], tables["claim_lines"])
     out["claim_lines"] = complete_lines(tables["claim_lines"], out["claims"])

@@ -18,7 +18,7 @@ from denial_ml.store.status import ROUTES, STATUSES
 
 MAX_BATCH = 10_000
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
-ICD10 = r"^[A-Z][0-9][0-9A-Z]{1,5}$"  # ICD-10-CM without the dot
+ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"  # ICD-10-CM, with or without the dot (M54.50 is M5450)
 MODIFIER_CODE = r"^[A-Z0-9]{2}$"  # the data model's MODIFIER minus its empty alternative
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
