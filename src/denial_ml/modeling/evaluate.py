@@ -102,6 +102,13 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def _intervals(ci: dict | None) -> str:
+    """The 95 % intervals column of the metrics table ("" for a bundle trained before intervals existed)."""
+    if not ci:
+        return ""
+    return f"   ROC [{ci['roc_auc'][0]:.3f}, {ci['roc_auc'][1]:.3f}] PR [{ci['pr_auc'][0]:.3f}, {ci['pr_auc'][1]:.3f}]"
+
+
 def format_metrics(metrics: dict) -> str:
     """The test-period table: the model beside its baselines."""
     test = metrics["test"]
@@ -109,13 +116,9 @@ def format_metrics(metrics: dict) -> str:
     rows = [("lightgbm (calibrated)", "lightgbm", test)] + [(k, k, v) for k, v in test["baselines"].items()]
     lines = [f"{'model':<24}{'ROC-AUC':>9}{'PR-AUC':>9}{'R@95P':>8}{'Brier':>8}{'ECE':>8}   95 % intervals"]
     for name, key, m in rows:
-        ci = intervals.get(key)
-        shown = (
-            f"   ROC [{ci['roc_auc'][0]:.3f}, {ci['roc_auc'][1]:.3f}] PR [{ci['pr_auc'][0]:.3f}, {ci['pr_auc'][1]:.3f}]"
-        )
         lines.append(
             f"{name:<24}{m['roc_auc']:>9.4f}{m['pr_auc']:>9.4f}{m['recall_at_95_precision']:>8.3f}"
-            f"{m['brier']:>8.4f}{m['ece']:>8.4f}" + (shown if ci else "")
+            f"{m['brier']:>8.4f}{m['ece']:>8.4f}" + _intervals(intervals.get(key))
         )
     if "truth_roc_auc" in test:
         lines.append(
