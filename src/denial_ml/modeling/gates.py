@@ -106,7 +106,7 @@ def decide_gate(
         **out,
         "for_use": True,
         "verdict": FIT,
-        "reason": "fit for use: better than its baselines beyond the interval",
+        "reason": "better than its baselines beyond the interval",
     }
 
 
