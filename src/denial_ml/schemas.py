@@ -13,7 +13,8 @@ from denial_ml.domain.claim_fields import NPI, PROCEDURE
 from denial_ml.domain.denials import CATEGORIES
 
 DATE = "datetime64[ns]"
-PAYER_TYPES = ("medicare", "medicare_advantage", "medicaid", "commercial", "tricare")
+# self_pay: the patient pays (no insurer); a practice's export has such claims, the synthetic world does not.
+PAYER_TYPES = ("medicare", "medicare_advantage", "medicaid", "commercial", "tricare", "self_pay")
 CLP_STATUS_CODES = ("1", "2", "3", "4", "19", "20", "21", "22", "23", "25")
 GROUP_CODES = ("CO", "PR", "OA", "PI", "CR")
 APPEAL_OUTCOMES = ("overturned", "upheld", "pending")
@@ -78,7 +79,7 @@ PROVIDERS = pa.DataFrameSchema(
 PATIENTS = pa.DataFrameSchema(
     {
         "patient_id": _str(unique=True),
-        "birth_date": _date(),  # DMG02
+        "birth_date": _date(nullable=True),  # DMG02; empty when an export does not carry it
         "sex": _isin(("F", "M", "U")),  # DMG03
         "state": _str(),
     },

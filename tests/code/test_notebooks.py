@@ -112,11 +112,15 @@ def workspace(world, tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def trained(workspace) -> dict:
-    """Notebook 02 run; then the same bundle registered again, as a retrain would (version 2, the challenger)."""
+    """Notebook 02 run (registered under its own name, not the production one); then its bundle registered under
+    the production name twice, as a first training and a retrain would (versions 1 and 2, the challenger)."""
     book = execute("02-train-denial-model", workspace)
     settings = workspace["settings"]
     bundle = settings.models_dir / "denial-risk-notebook"
-    first_run = mlflow_client(settings).get_model_version(settings.registry_model_name, "1").run_id
+    client = mlflow_client(settings)
+    assert client.get_model_version("denial-risk-notebook", "1").run_id
+    assert not client.search_model_versions(f"name='{settings.registry_model_name}'")
+    first_run, _ = register_bundle(bundle, settings)
     second_run, version = register_bundle(bundle, settings)
     assert version == "2"
     return {"book": book, "bundle": bundle, "first_run": first_run, "second_run": second_run}

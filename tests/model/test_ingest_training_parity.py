@@ -26,7 +26,7 @@ from denial_ml.jobs.training import labelled_claims, run_training
 pytestmark = pytest.mark.slow
 
 N_CLAIMS = 6_000
-TRUTH_KEYS = ("baselines.truth.", "truth_", "explanation_")
+TRUTH_KEYS = ("baselines.truth.", "intervals.truth.", "truth_", "explanation_")
 
 
 @pytest.fixture(scope="module")

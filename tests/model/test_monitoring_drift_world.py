@@ -80,7 +80,9 @@ def test_drift_cli_writes_text_and_json(trained, small_world, tmp_path) -> None:
     app.command("unused")(lambda: None)  # two commands keep typer's sub-command form
     out = tmp_path / "drift.json"
     args = ["drift", "--since", SINCE, "--data", str(data), "--model", str(trained[0].bundle), "--out", str(out)]
-    result = CliRunner().invoke(app, args)
+    refused = CliRunner().invoke(app, args)  # SINCE lies in the model's training period: in-sample
+    assert refused.exit_code == 2 and "overlaps the training period" in refused.output
+    result = CliRunner().invoke(app, [*args, "--allow-overlap"])
     assert result.exit_code == 0, result.output
     assert "Payer rule changes" in result.output and "COM01" in result.output
     assert json.loads(out.read_text())["since"] == SINCE

@@ -14,6 +14,7 @@ from denial_ml.config import get_settings
 from denial_ml.data.io import WorldIOError, read_tables
 from denial_ml.modeling.bundle import BundleError, Scorer
 from denial_ml.modeling.registry import RegistryError, resolve_model
+from denial_ml.monitoring.comparison_window import refuse_overlap
 from denial_ml.monitoring.drift_report import build_drift_report, format_drift_report, report_to_json
 from denial_ml.monitoring.rule_changes import WatchConfig
 
@@ -32,6 +33,14 @@ def drift(
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="JSON file written.")] = Path("reports/drift.json"),
     alpha: Annotated[float, typer.Option("--alpha", help="Family-wise false-flag rate of the rule watch.")] = 0.05,
+    allow_overlap: Annotated[
+        bool,
+        typer.Option(
+            "--allow-overlap",
+            help="Run although --since falls in the model's training period (the rule watch reads outcomes only; "
+            "the model's expected rates there are in-sample).",
+        ),
+    ] = False,
 ) -> None:
     """Drift report: feature stability, denials by payer x category against the model, calibration, rule changes."""
     settings = get_settings()
@@ -41,6 +50,8 @@ def drift(
     try:
         resolved = resolve_model(reference, settings)
         scorer = Scorer.load(resolved.bundle)
+        if not allow_overlap:
+            refuse_overlap(since, {f"model {resolved.label}": scorer.metadata}, "the recent period (--since)")
         tables = read_tables(data or settings.data_dir, TABLES)
         metrics_file = resolved.bundle / "metrics.json"
         test_ece = json.loads(metrics_file.read_text())["test"].get("ece") if metrics_file.exists() else None

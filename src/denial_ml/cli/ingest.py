@@ -124,13 +124,27 @@ def _print_listing(manifest: Manifest, out: Path) -> None:
 
 def ingest_csv(
     file: Annotated[Path, typer.Argument(help="A billing-system CSV export.")],
-    mapping: Annotated[Path, typer.Option("--mapping", help="YAML mapping: our column <- their column.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet tables.")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="YAML mapping: our column <- their column.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the Parquet tables.")] = None,
+    suggest: Annotated[
+        bool, typer.Option("--suggest", help="Print a draft mapping from the file's header and values, and stop.")
+    ] = False,
 ) -> None:
     """Read a billing-system CSV export through a YAML column mapping into the project's tables."""
     from denial_ml.cli import fail
     from denial_ml.data.io import write_tables
     from denial_ml.ingest.csv_import import CsvMappingError, read_mapped_csv
+
+    if suggest:
+        from denial_ml.ingest.csv_suggest import suggest_mapping
+
+        try:
+            typer.echo(suggest_mapping(file), nl=False)
+        except (OSError, ValueError) as exc:
+            raise fail(f"CSV {str(file)!r} cannot be read: {exc}") from None
+        return
+    if mapping is None or out is None:
+        raise fail("ingest-csv needs --mapping MAP and --out DIR (or --suggest to draft a mapping)")
 
     try:
         tables = read_mapped_csv(file, mapping)

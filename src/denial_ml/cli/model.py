@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,12 @@ from denial_ml.schemas import TableValidationError
 
 
 def train_with_progress(data: Path, out: Path, track: bool = True) -> tuple[TrainingResult, str | None]:
-    """`train_and_log` with a progress display on the terminal (the job logs its steps too)."""
+    """`train_and_log` with a progress display on the terminal (the job logs its steps too); when the output is
+    not a terminal (a log file, CI), one line per step instead, so a long run shows where it is."""
+    if not sys.stderr.isatty():
+        return train_and_log(
+            data, out, get_settings(), track, progress=lambda s: typer.echo(f"training: {s}", err=True)
+        )
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("training", total=None)
         return train_and_log(
@@ -30,12 +36,14 @@ def train_with_progress(data: Path, out: Path, track: bool = True) -> tuple[Trai
 
 def train(
     data: Annotated[Path, typer.Option("--data", help="World folder (Parquet tables).")] = Path("data/synthetic/demo"),
-    out: Annotated[Path, typer.Option("--out", help="Folder for model bundles.")] = Path("models"),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for model bundles (default: DENIAL_ML_MODELS_DIR).")
+    ] = None,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
 ) -> None:
     """Train the denial-risk and category models, evaluate on the last period, write a bundle, log to MLflow."""
     try:
-        result, run_id = train_with_progress(data, out, track=not no_mlflow)
+        result, run_id = train_with_progress(data, out or Path(get_settings().models_dir), track=not no_mlflow)
     except (WorldIOError, TableValidationError) as exc:
         raise fail(str(exc)) from None
     typer.echo(f"bundle: {result.bundle}" + (f"   MLflow run: {run_id}" if run_id else ""))

@@ -14,18 +14,27 @@ from denial_ml.data.io import WorldIOError
 from denial_ml.jobs.promote import compare_models
 from denial_ml.modeling.bundle import BundleError
 from denial_ml.modeling.compare import decide, format_comparison
-from denial_ml.modeling.promotion import apply_rule, promotion_target
+from denial_ml.modeling.promotion import apply_rule, gate_refusal, promotion_target, refuse_gated
 from denial_ml.modeling.registry import CHAMPION, RegistryError, ResolvedModel, resolve_model
+from denial_ml.monitoring.comparison_window import MIN_WINDOW_CLAIMS
 
 Data = Annotated[Path | None, typer.Option("--data", help="World folder (default: settings data_dir).")]
-Period = Annotated[int, typer.Option("--period", help="Compare on claims decided in the last N days.")]
+Period = Annotated[
+    int | None,
+    typer.Option("--period", help="Compare on claims decided in the last N days (widened to --min-claims)."),
+]
+MinClaims = Annotated[
+    int,
+    typer.Option("--min-claims", help="Compare on at least this many of the latest decided claims."),
+]
 Resamples = Annotated[int, typer.Option("--resamples", help="Paired bootstrap resamples.")]
 
 
 def evaluate(
     challenger: Annotated[str, typer.Option("--challenger", help="Run id, version, alias or bundle folder.")],
     champion: Annotated[str, typer.Option("--champion", help="Run id, version, alias or bundle folder.")] = CHAMPION,
-    period: Period = 30,
+    period: Period = None,
+    min_claims: MinClaims = MIN_WINDOW_CLAIMS,
     data: Data = None,
     out: Annotated[Path, typer.Option("--out", help="JSON file written.")] = Path("reports/evaluation.json"),
     resamples: Resamples = 300,
@@ -35,7 +44,7 @@ def evaluate(
     settings = get_settings()
     try:
         a, b = resolve_model(champion, settings), resolve_model(challenger, settings)
-        comparison = compare_models(a, b, data or settings.data_dir, period, resamples, seed)
+        comparison = compare_models(a, b, data or settings.data_dir, period, resamples, seed, min_claims)
     except (RegistryError, BundleError, WorldIOError, ValueError) as exc:
         raise fail(str(exc)) from None
     decision = decide(comparison)
@@ -46,6 +55,7 @@ def evaluate(
         "champion": _describe(a),
         "challenger": _describe(b),
         "period_days": period,
+        "min_claims": min_claims,
         "comparison": comparison.to_json(),
         "decision": {"promote": decision.promote, "reasons": decision.reasons},
     }
@@ -58,7 +68,8 @@ def promote(
     run: Annotated[str, typer.Argument(help="The challenger: an MLflow run id or a registered version.")],
     force: Annotated[bool, typer.Option("--force", help="Promote even if worse (needs --reason).")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (recorded in MLflow).")] = None,
-    period: Period = 30,
+    period: Period = None,
+    min_claims: MinClaims = MIN_WINDOW_CLAIMS,
     data: Data = None,
     resamples: Resamples = 300,
 ) -> None:
@@ -69,12 +80,21 @@ def promote(
     try:
         challenger = resolve_model(run, settings)
         version, previous = promotion_target(challenger, settings)
+        gated = gate_refusal(challenger)
+        if gated:  # before any comparison: a gated-out model never becomes champion, not even the first or forced
+            refuse_gated(challenger, version, previous, gated, settings)
+            raise fail(
+                f"refused: {gated}; " + (f"the champion stays version {previous}" if previous else "no champion"),
+                code=1,
+            )
         if previous == version:
             raise fail(f"version {version} is already the champion")
         comparison = None
         if previous is not None:
             champion = resolve_model(CHAMPION, settings)
-            comparison = compare_models(champion, challenger, data or settings.data_dir, period, resamples)
+            comparison = compare_models(
+                champion, challenger, data or settings.data_dir, period, resamples, min_claims=min_claims
+            )
             typer.echo(format_comparison(comparison, champion.label, challenger.label))
         outcome = apply_rule(challenger, version, previous, comparison, settings, reason if force else None)
     except (RegistryError, BundleError, WorldIOError, ValueError) as exc:

@@ -32,7 +32,7 @@ Section = Literal["claim", "eligibility", "correction", "lines", "line"]
 
 NPI = r"^\d{10}$"
 PROCEDURE = r"^[A-Z0-9]{5}$"
-ICD10 = r"^[A-Z][0-9][0-9A-Z]{1,5}$"  # ICD-10-CM without the dot
+ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"  # ICD-10-CM, with or without the dot (M54.50 is M5450)
 MODIFIER_CODE = r"^[A-Z0-9]{2}$"
 PLACE_OF_SERVICE = r"^\d{2}$"
 REVENUE_CODE = r"^\d{4}$"

@@ -11,13 +11,15 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE, is_code_active
+from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 from denial_ml.domain.claim_fields import claim_field, line_field
 from denial_ml.explain.authorization import authorization_state
+from denial_ml.explain.code_checks import diagnosis_findings, procedure_findings
 from denial_ml.explain.context import ClaimView
 from denial_ml.features.line_features import ACCEPTED, EM, GP_PAYER_TYPES, MODS, NEEDS_25, TELEHEALTH_POS, THERAPY
 
 FILING_WARNING_DAYS = 14
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Finding:
     """One problem a check found on a claim."""
 
     code: str
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "info" (nothing to fix)
     field: str
     message: str
     fix: str
@@ -195,30 +197,13 @@ def check_duplicate(v: ClaimView) -> Iterator[Finding]:
 def check_codes(v: ClaimView) -> Iterator[Finding]:
     """Unknown or inactive procedure and diagnosis codes, missing pointers, missing rendering NPI."""
     service = v.date("service_date_from")
-    for k, dx in enumerate((v.claim.get("diagnosis_codes") or "").split(" ")):
-        if dx and service and not is_code_active(dx, service):
-            what = "inactive on" if dx in DIAGNOSIS_BY_CODE else "not a known ICD-10-CM code for"
-            yield Finding(
-                "DIAGNOSIS_INVALID",
-                "error",
-                f"{_named('diagnosis_codes')}[{k}]",
-                f"Diagnosis {dx} is {what} {service}.",
-                "Use the ICD-10-CM code valid on the service date.",
-                "coding",
-            )
+    for raw in diagnosis_findings(v.claim.get("diagnosis_codes"), service):
+        yield Finding(*raw)
     for i, line in enumerate(v.lines):
         code = line["procedure_code"]
         day = pd.Timestamp(line["service_date"]).date() if line.get("service_date") is not None else service
-        if day and not is_code_active(code, day):
-            what = "inactive on" if code in PROCEDURE_BY_CODE else "not a known code for"
-            yield Finding(
-                "PROCEDURE_INVALID",
-                "error",
-                _line_named(i, "procedure_code"),
-                f"Procedure {code} is {what} {day}.",
-                "Use the procedure code valid on the service date.",
-                "coding",
-            )
+        for raw in procedure_findings(line, i, day):
+            yield Finding(*raw)
         if not line.get("diagnosis_pointers"):
             yield Finding(
                 "POINTER_MISSING",
@@ -297,6 +282,6 @@ CHECKS: tuple[Check, ...] = (
 
 
 def run_checks(view: ClaimView) -> list[Finding]:
-    """Every finding for one claim, errors first."""
+    """Every finding for one claim, errors first, then warnings, then notes."""
     found = [finding for check in CHECKS for finding in check(view)]
-    return sorted(found, key=lambda f: f.severity != "error")
+    return sorted(found, key=lambda f: SEVERITY_ORDER.get(f.severity, 1))

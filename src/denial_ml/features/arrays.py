@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.domain.claim_fields import header_feature_fields
+from denial_ml.domain.codesets import normalize_diagnoses
 from denial_ml.features.history import to_days
 
 MODS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
@@ -100,10 +101,19 @@ def claim_arrays(claims: pd.DataFrame) -> ClaimArrays:
     return ClaimArrays(
         **{name: strings(claims[col]) for name, col in CLAIM_TEXT},
         **{name: days_or_nan(claims[col]) for name, col in CLAIM_DAYS},
-        dx_text=strings(claims["diagnosis_codes"]),
+        dx_text=diagnosis_texts(strings(claims["diagnosis_codes"])),
         eligibility_checked=claims["eligibility_checked"].to_numpy(dtype=float),
         charge=claims["total_charge"].to_numpy(dtype=float),
     )
+
+
+def diagnosis_texts(texts: np.ndarray) -> np.ndarray:
+    """Diagnosis lists in the data model's form: a dotted code ("M54.50") counts as its undotted form."""
+    odd = [i for i, t in enumerate(texts.tolist()) if "." in t or "," in t or t != t.upper()]
+    if odd:
+        texts = texts.copy()
+        texts[odd] = [normalize_diagnoses(texts[i]) for i in odd]
+    return texts
 
 
 def line_arrays(lines: pd.DataFrame) -> LineArrays:
@@ -136,7 +146,7 @@ def claim_arrays_from_records(claims: Sequence[dict]) -> ClaimArrays:
     return ClaimArrays(
         **{name: np.array([_text(c.get(col)) for c in claims], dtype=object) for name, col in CLAIM_TEXT},
         **{name: np.array([day_number(c.get(col)) for c in claims], dtype=float) for name, col in CLAIM_DAYS},
-        dx_text=np.array([_text(c.get("diagnosis_codes")) for c in claims], dtype=object),
+        dx_text=diagnosis_texts(np.array([_text(c.get("diagnosis_codes")) for c in claims], dtype=object)),
         eligibility_checked=np.array([bool(c.get("eligibility_checked")) for c in claims], dtype=float),
         charge=np.array([c.get("total_charge") for c in claims], dtype=float),
     )

@@ -25,6 +25,7 @@ from denial_ml.features.arrays import (
 )
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import learnable_keys, learnt_lines
+from denial_ml.features.code_families import procedure_levels
 from denial_ml.features.coverage import coverage_features, index_spells
 from denial_ml.features.history import to_days
 from denial_ml.features.history_features import (
@@ -171,7 +172,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             "claim_type": keys.claim_type,
             "place_of_service": keys.pos,
             "specialty": Keys(npi, map_keys(self.specialty_, npis, "unknown")),
-            "principal_dx_group": Keys(dx_row, map_keys(lf.DX_GROUP, [dx[0] for dx in dx_lists])),
+            "principal_dx_group": Keys(dx_row, _object_array([lf.dx_group(dx[0]) for dx in dx_lists])),
             "eligibility_status": a.eligibility_status,
             "n_dx": np.array([len(dx) for dx in dx_lists], dtype=float)[dx_row],
             "inactive_dx": lf.any_inactive(dx_lists, dx_row, a.service_day).astype(float),
@@ -231,6 +232,7 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         first = np.full(n, None, dtype=object)
         seen, idx = np.unique(c, return_index=True)
         first[seen] = code[idx]
+        first = procedure_levels(first)
         max_units = np.full(n, -np.inf)
         np.maximum.at(max_units, c, units)
         out.update(
@@ -260,3 +262,9 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         )
         out.update(line_history(self.snapshot_.indexes, day, prior, line_keys, self.smoothing, self.recent_days))
         return out
+
+
+def _object_array(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out

@@ -13,6 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
+from denial_ml.domain.code_families import diagnosis_group, procedure_family
+from denial_ml.domain.codesets import diagnosis_status
 from denial_ml.features.lookup import encode, encode_pairs, in_set
 
 EM = {"99202", "99203", "99213", "99214", "99215"}
@@ -33,6 +35,25 @@ FIT_PAIRS = {f"{g}|{p.code}" for p in PROCEDURE_BY_CODE.values() for g in p.dx_g
 ACCEPTED = {f"{p.code}|{m}" for p in PROCEDURE_BY_CODE.values() for m in p.modifiers}
 _DX_START = {d.code: float(np.datetime64(d.start, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
 _DX_STOP = {d.code: float(np.datetime64(d.stop, "D").astype(np.int64)) for d in DIAGNOSIS_BY_CODE.values()}
+
+
+def dx_group(code: str) -> str | None:
+    """A diagnosis code's group: the catalog's, else its ICD-10-CM family's (see `domain.code_families`)."""
+    return DX_GROUP[code] if code in DX_GROUP else diagnosis_group(code)
+
+
+def _dx_window(code: str) -> tuple[float, float]:
+    """The days a diagnosis code is active: the catalog's dates; a billable ICD-10-CM code outside the catalog
+    always (the packaged release is the current one); anything else never."""
+    if code in _DX_START:
+        return _DX_START[code], _DX_STOP[code]
+    return (-np.inf, np.inf) if diagnosis_status(code) == "billable" else (np.inf, -np.inf)
+
+
+def is_code_form(code: str) -> bool:
+    """Whether a procedure code is in the catalog or has a CPT / HCPCS Level II form (a real code we may not
+    describe); anything else is an unknown procedure."""
+    return code in PROCEDURE_BY_CODE or procedure_family(code) is not None
 
 
 def any_by_claim(c: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
@@ -66,11 +87,13 @@ def encode_lines(code: np.ndarray, mods: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def invalid_modifier(code: np.ndarray, mods: np.ndarray) -> np.ndarray:
-    """Lines carrying a modifier their procedure does not accept (or an unknown procedure)."""
-    bad = ~in_set(PROCEDURE_BY_CODE.keys(), code)
+    """Lines carrying a modifier their catalog procedure does not accept, or an unknown procedure (a code of CPT
+    or HCPCS form outside the catalog is not unknown: which modifiers it accepts is not known here)."""
+    known = in_set(PROCEDURE_BY_CODE.keys(), code)
+    bad = ~known & ~np.fromiter(map(is_code_form, code.tolist()), dtype=bool, count=len(code))
     for j in range(mods.shape[1]):
         m = mods[:, j]
-        bad |= (m != "") & ~in_set(ACCEPTED, join_keys(code, m))
+        bad |= known & (m != "") & ~in_set(ACCEPTED, join_keys(code, m))
     return bad
 
 
@@ -83,8 +106,9 @@ def any_inactive(dx_lists: list[list[str]], dx_row: np.ndarray, service_day: np.
     """
     # A list's codes are all active on the days from its latest start to its earliest stop (an unknown code:
     # on no day); a missing service day is outside every window.
-    latest_start = np.array([max([_DX_START.get(d, np.inf) for d in dx if d], default=-np.inf) for dx in dx_lists])
-    earliest_stop = np.array([min([_DX_STOP.get(d, -np.inf) for d in dx if d], default=np.inf) for dx in dx_lists])
+    windows = [[_dx_window(d) for d in dx if d] for dx in dx_lists]
+    latest_start = np.array([max([w[0] for w in ws], default=-np.inf) for ws in windows])
+    earliest_stop = np.array([min([w[1] for w in ws], default=np.inf) for ws in windows])
     has_code = np.array([any(dx) for dx in dx_lists], dtype=bool)
     start, stop = latest_start[dx_row], earliest_stop[dx_row]
     return has_code[dx_row] & ~((start <= service_day) & (service_day <= stop))
@@ -110,12 +134,14 @@ def line_dx_fit(
     # Group of each list's k-th diagnosis; padding gets the extra last group, which supports nothing.
     gid = np.full((len(dx_lists), width), -1, dtype=np.int64)
     for i, dx in enumerate(dx_lists):
-        gid[i, : len(dx)] = [groups.setdefault(DX_GROUP.get(d, "?"), len(groups)) for d in dx]
+        gid[i, : len(dx)] = [groups.setdefault(dx_group(d) or "?", len(groups)) for d in dx]
     gid[gid < 0] = len(groups)
     proc, procs = encode(code)
     fit = np.zeros((len(groups) + 1, len(procs)), dtype=bool)
     for g, i in groups.items():
         fit[i] = [f"{g}|{p}" in FIT_PAIRS for p in procs.tolist()]
+    # Which diagnoses support a procedure outside the catalog is not known here: such a line is no misfit.
+    fit[:, ~in_set(PROCEDURE_BY_CODE.keys(), procs)] = True
     ptr, ptrs = encode(pointers)
     k_of = np.array([_pointed_index(p) for p in ptrs.tolist()], dtype=np.int64)
     k = k_of[ptr]

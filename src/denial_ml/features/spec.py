@@ -6,12 +6,12 @@ records it, so a change here needs a retrained model.
 
 from __future__ import annotations
 
-from denial_ml.domain.catalog import DIAGNOSIS_BY_CODE, PROCEDURE_BY_CODE
+from denial_ml.features.code_families import DX_GROUP_LEVELS, PROCEDURE_LEVELS
 from denial_ml.features.coverage import COVERAGE_FEATURES
 
 CATEGORICAL: dict[str, list[str]] = {
     "payer_id": [],  # filled from the snapshot's payers at fit time
-    "payer_type": ["medicare", "medicare_advantage", "medicaid", "commercial", "tricare"],
+    "payer_type": ["medicare", "medicare_advantage", "medicaid", "commercial", "tricare", "self_pay"],
     "claim_type": ["837P", "837I"],
     "place_of_service": ["02", "10", "11", "12", "19", "21", "22", "24", "81"],
     "specialty": [
@@ -24,8 +24,8 @@ CATEGORICAL: dict[str, list[str]] = {
         "dermatology",
         "unknown",
     ],
-    "primary_procedure": sorted(PROCEDURE_BY_CODE),
-    "principal_dx_group": sorted({d.group for d in DIAGNOSIS_BY_CODE.values()}),
+    "primary_procedure": PROCEDURE_LEVELS,  # catalog codes, then code families (features.code_families)
+    "principal_dx_group": DX_GROUP_LEVELS,
     "eligibility_status": ["active", "inactive", "unknown"],
 }
 NUMERIC_FEATURES = [

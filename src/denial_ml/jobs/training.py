@@ -15,14 +15,17 @@ import pandas as pd
 
 import denial_ml
 from denial_ml.config import Settings
-from denial_ml.data.io import read_tables
+from denial_ml.data.io import WorldIOError, read_tables
 from denial_ml.explain.accuracy import truth_explanation_metrics
 from denial_ml.explain.summary import save_global_explanations
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.ingest.csv_complete import complete_world
 from denial_ml.labels import label_claims
 from denial_ml.modeling import evaluate
 from denial_ml.modeling.baselines import baseline_scores, category_metrics
 from denial_ml.modeling.bundle import DenialBundle, save_bundle
+from denial_ml.modeling.gates import gate_run
+from denial_ml.modeling.model_card import card_slices, write_model_card
 from denial_ml.modeling.result import TrainingResult
 from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods, train_category_model, train_denial_model
 
@@ -79,15 +82,20 @@ def run_training(
         test_metrics.update(
             truth_explanation_metrics(tables["truth"], booster, cat_model, X[te], claims.loc[te, "claim_id"], y[te])
         )
+    test_metrics["intervals"], gate = gate_run(y[te], scores, len(claims), int(y.sum()))
     metrics = {
+        "gate": gate,
         "test": test_metrics,
         "n_rows": {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")},
         "best_iteration": int(booster.best_iteration),
+        "slices": card_slices(claims[te], tables, y[te], risk),  # the model card's groups
     }
 
     step("bundle")
     booster.best_iteration = booster.best_iteration or booster.current_iteration()
-    contents = DenialBundle(builder, booster, cat_model, calibrator, metrics, _bundle_metadata(name, bounds, claims))
+    contents = DenialBundle(
+        builder, booster, cat_model, calibrator, metrics, _bundle_metadata(name, bounds, claims, metrics)
+    )
     bundle = _write_bundle(out_dir / name, contents, _Reports(y[te], scores, X[te]))
     params = {**DENIAL_PARAMS, "n_features": X.shape[1], "review_capacity": review_capacity}
     test_frame = pd.DataFrame({"claim_id": claims.loc[te, "claim_id"].to_numpy(), "denied": y[te], "risk": risk})
@@ -115,7 +123,10 @@ def train_and_log(
         if progress is not None:
             progress(name)
 
-    tables = read_tables(data)
+    try:
+        tables = complete_world(read_tables(data))  # absent tables empty or derived, never a KeyError
+    except ValueError as exc:
+        raise WorldIOError(str(exc)) from None
     result = run_training(tables, out, review_capacity=settings.review_capacity, progress=step)
     if not track:
         return result, None
@@ -142,7 +153,7 @@ class _Reports:
     X_test: pd.DataFrame
 
 
-def _bundle_metadata(name: str, bounds: dict, claims: pd.DataFrame) -> dict:
+def _bundle_metadata(name: str, bounds: dict, claims: pd.DataFrame, metrics: dict) -> dict:
     """What a bundle records about its training run (format, kind and checksums are added on writing)."""
     return {
         "name": name,
@@ -152,6 +163,8 @@ def _bundle_metadata(name: str, bounds: dict, claims: pd.DataFrame) -> dict:
         "data_fingerprint": _fingerprint(claims),
         "n_claims": int(len(claims)),
         "lightgbm_version": __import__("lightgbm").__version__,
+        "for_use": metrics["gate"]["for_use"],  # the quality gate (modeling.gates): promote refuses False
+        "gate": metrics["gate"],
     }
 
 
@@ -161,5 +174,6 @@ def _write_bundle(target: Path, contents: DenialBundle, reports: _Reports) -> Pa
     def write_reports(folder: Path) -> None:
         evaluate.save_plots(reports.y_test, reports.scores, folder / "plots")
         save_global_explanations(contents.denial_model, reports.X_test, folder / "explain")
+        write_model_card(folder, contents.metrics, contents.metadata)
 
     return save_bundle(contents, target, extras=write_reports)

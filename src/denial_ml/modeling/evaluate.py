@@ -102,15 +102,23 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def _intervals(ci: dict | None) -> str:
+    """The 95 % intervals column of the metrics table ("" for a bundle trained before intervals existed)."""
+    if not ci:
+        return ""
+    return f"   ROC [{ci['roc_auc'][0]:.3f}, {ci['roc_auc'][1]:.3f}] PR [{ci['pr_auc'][0]:.3f}, {ci['pr_auc'][1]:.3f}]"
+
+
 def format_metrics(metrics: dict) -> str:
     """The test-period table: the model beside its baselines."""
     test = metrics["test"]
-    rows = [("lightgbm (calibrated)", test)] + list(test["baselines"].items())
-    lines = [f"{'model':<24}{'ROC-AUC':>9}{'PR-AUC':>9}{'R@95P':>8}{'Brier':>8}{'ECE':>8}"]
-    for name, m in rows:
+    intervals = test.get("intervals", {})
+    rows = [("lightgbm (calibrated)", "lightgbm", test)] + [(k, k, v) for k, v in test["baselines"].items()]
+    lines = [f"{'model':<24}{'ROC-AUC':>9}{'PR-AUC':>9}{'R@95P':>8}{'Brier':>8}{'ECE':>8}   95 % intervals"]
+    for name, key, m in rows:
         lines.append(
             f"{name:<24}{m['roc_auc']:>9.4f}{m['pr_auc']:>9.4f}{m['recall_at_95_precision']:>8.3f}"
-            f"{m['brier']:>8.4f}{m['ece']:>8.4f}"
+            f"{m['brier']:>8.4f}{m['ece']:>8.4f}" + _intervals(intervals.get(key))
         )
     if "truth_roc_auc" in test:
         lines.append(
@@ -123,4 +131,8 @@ def format_metrics(metrics: dict) -> str:
         ceiling = test.get("truth_explanation_top1_accuracy")
         truth = f"; truth's most probable cause {ceiling:.3f}" if ceiling is not None else ""
         lines.append(f"explanation top-1 accuracy: {test['explanation_top1_accuracy']:.3f} ({by_cause}{truth})")
+    gate = metrics.get("gate")
+    if gate:
+        kind = "fit for use" if gate["for_use"] else "not for use"
+        lines.append(f"verdict: {kind}: {gate['reason']}" + ("" if gate["for_use"] else " (bundle marked not for use)"))
     return "\n".join(lines)

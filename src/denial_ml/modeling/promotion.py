@@ -7,6 +7,7 @@ comparison's decision applied to the `champion` alias and recorded in MLflow.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -89,9 +90,13 @@ def ensure_champion(settings: Settings) -> str:
     if current is not None:
         return str(current.version)
     versions = registered_versions(settings)
-    if versions.empty:
-        raise RegistryError(f"no registered version of {settings.registry_model_name!r} can become {CHAMPION!r}")
-    first = versions.iloc[0]
+    client = mlflow_client(settings)
+    name = settings.registry_model_name
+    # A version its quality gate marked not for use never becomes champion (tag written by log_training_run).
+    usable = [v for v in versions["version"] if client.get_model_version(name, v).tags.get("gate.for_use") != "false"]
+    if not usable:
+        raise RegistryError(f"no registered version of {name!r} can become {CHAMPION!r} (none passed its gate)")
+    first = versions[versions["version"] == usable[0]].iloc[0]
     set_champion(first["version"], settings)
     record_promotion(first["run_id"], first["version"], "promoted", FIRST_CHAMPION, None, None, settings)
     return str(first["version"])
@@ -113,6 +118,27 @@ def promotion_target(challenger: ResolvedModel, settings: Settings) -> tuple[str
     return version, None if current is None else str(current.version)
 
 
+def gate_refusal(challenger: ResolvedModel) -> str | None:
+    """Why the challenger's quality gate keeps it from being champion (its bundle's `for_use` is false), or None.
+
+    Bundles written before the gate existed carry no verdict and are not refused for it.
+    """
+    metadata_file = challenger.bundle / "metadata.json"
+    metadata = json.loads(metadata_file.read_text()) if metadata_file.exists() else {}
+    if metadata.get("for_use", True):
+        return None
+    reason = (metadata.get("gate") or {}).get("reason", "marked not for use")
+    return f"the challenger failed its quality gate ({reason})"
+
+
+def refuse_gated(
+    challenger: ResolvedModel, version: str, previous: str | None, reason: str, settings: Settings
+) -> Promotion:
+    """Record the refusal of a gated-out challenger in MLflow (the alias does not move)."""
+    record_promotion(str(challenger.run_id), version, "refused", reason, previous, None, settings)
+    return Promotion("refused", version, previous, reason)
+
+
 def apply_rule(
     challenger: ResolvedModel,
     version: str,
@@ -132,6 +158,9 @@ def apply_rule(
     Raises:
         ValueError: when there is a champion but no comparison to decide on.
     """
+    gated = gate_refusal(challenger)
+    if gated:
+        return refuse_gated(challenger, version, previous, gated, settings)
     if comparison is None:
         if previous is not None:
             raise ValueError(f"version {previous} is the champion: promoting needs a comparison with it")

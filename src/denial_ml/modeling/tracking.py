@@ -25,6 +25,18 @@ def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
     return flat
 
 
+def gate_tags(metrics: dict) -> dict[str, str]:
+    """MLflow tags of the quality gate (`modeling.gates`): `gate.for_use` ("true"/"false"), verdict, reason."""
+    gate = metrics.get("gate") or {}
+    if not gate:
+        return {}
+    return {
+        "gate.for_use": str(bool(gate["for_use"])).lower(),
+        "gate.verdict": str(gate["verdict"]),
+        "gate.reason": str(gate["reason"])[:5000],
+    }
+
+
 def log_training_run(
     result: TrainingResult,
     tracking_uri: str,
@@ -50,8 +62,10 @@ def log_training_run(
         warnings.simplefilter("ignore")
         with mlflow.start_run() as run:
             mlflow.log_params({k: v for k, v in result.params.items() if not isinstance(v, dict)})
-            mlflow.log_metrics(flatten_metrics(result.metrics))
-            mlflow.set_tags({"bundle": str(result.bundle), "data_dir": str(data_dir or "")})
+            # Slices hold free-text group names (specialties, payer types): they stay in the bundle's model card.
+            mlflow.log_metrics(flatten_metrics({k: v for k, v in result.metrics.items() if k != "slices"}))
+            gate = gate_tags(result.metrics)
+            mlflow.set_tags({"bundle": str(result.bundle), "data_dir": str(data_dir or ""), **gate})
             dataset = mlflow.data.from_pandas(  # type: ignore[attr-defined]  # loaded lazily by mlflow.data
                 result.test_frame, source=str(data_dir or "memory"), name="test-period", targets="denied"
             )
@@ -60,11 +74,16 @@ def log_training_run(
             booster = lgb.Booster(model_file=str(result.bundle / "denial_model.txt"))
             example = result.X_sample
             signature = infer_signature(example, pd.Series(booster.predict(example), name="raw_probability"))
-            mlflow.lightgbm.log_model(
+            info = mlflow.lightgbm.log_model(
                 booster,
                 name="model",
                 signature=signature,
                 input_example=example,
                 registered_model_name=registered_name,
             )
+            version = getattr(info, "registered_model_version", None)
+            if registered_name and version is not None:
+                client = mlflow.MlflowClient()
+                for key, value in gate.items():  # the version carries the gate too: promote reads it there
+                    client.set_model_version_tag(registered_name, str(version), key, value)
             return run.info.run_id

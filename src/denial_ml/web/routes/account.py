@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
+from denial_ml.modeling.model_card import read_card_body
 from denial_ml.service.state import ServicesDep
 from denial_ml.web.auth import AdminViewer, CsrfChecked, anonymous_session, home_path, read_session
 from denial_ml.web.session import signed_in
@@ -78,5 +79,10 @@ def model_page(request: Request, viewer: AdminViewer, services: ServicesDep) -> 
     return render(
         request,
         "model.html",
-        {"served": served, "metrics": served.test_metrics() if served else {}, "error": services.models.last_error},
+        {
+            "served": served,
+            "metrics": served.test_metrics() if served else {},
+            "card": read_card_body(served.folder) if served else None,  # written by training with the bundle
+            "error": services.models.last_error,
+        },
     )
