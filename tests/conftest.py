@@ -43,8 +43,14 @@ SLOW_FIXTURES = {"small_world", "trained"}
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark slow the tests of the slow session fixtures, and the PostgreSQL runs of the two-backend store tests
-    (each migrates a fresh schema; the fast tier keeps their SQLite runs)."""
+    """Mark slow every test of the model tier (tests/model: behaviour of trained models), the tests of the slow
+    session fixtures, and the PostgreSQL runs of the two-backend store tests (each migrates a fresh schema; the
+    fast tier keeps their SQLite runs)."""
     for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("postgres"):
+        in_model_tier = item.path.parent.name == "model"
+        if (
+            in_model_tier
+            or SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or item.get_closest_marker("postgres")
+        ):
             item.add_marker(pytest.mark.slow)
