@@ -56,15 +56,7 @@ def procedure_findings(line: dict[str, Any], i: int, day: dt.date | None) -> Ite
         return
     where = f"lines[{i}].{line_field('procedure_code').name}"
     if code in PROCEDURE_BY_CODE:
-        message = f"Procedure {code} is inactive on {day}."
-        yield (
-            "PROCEDURE_INVALID",
-            "error",
-            where,
-            message,
-            "Use the procedure code valid on the service date.",
-            "coding",
-        )
+        yield ("PROCEDURE_INVALID", "error", where, f"Procedure {code} is inactive on {day}.", FIX_PROCEDURE, "coding")
         return
     kind = procedure_kind(code)
     if kind == "cpt":
@@ -78,11 +70,4 @@ def procedure_findings(line: dict[str, Any], i: int, day: dt.date | None) -> Ite
         )
     elif kind == "unknown":
         message = f"Procedure {code} is neither a CPT code nor a HCPCS Level II code."
-        yield (
-            "PROCEDURE_INVALID",
-            "error",
-            where,
-            message,
-            "Use the procedure code valid on the service date.",
-            "coding",
-        )
+        yield ("PROCEDURE_INVALID", "error", where, message, FIX_PROCEDURE, "coding")

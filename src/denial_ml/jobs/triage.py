@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from denial_ml.config import Settings
 from denial_ml.data.io import read_tables
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.schemas import PAYER_DECISION_TABLES, PRE_SUBMISSION_TABLES
 from denial_ml.store.items import UpsertResult, upsert_items
 from denial_ml.store.queries import Page
 from denial_ml.store.worklist import WorklistStore
@@ -22,20 +23,8 @@ from denial_ml.triage.rank import rank_denials, worklist_items
 from denial_ml.triage.routing import summarize_routes
 from denial_ml.triage.train import train_triage
 
-WORLD_TABLES = (
-    "payers",
-    "providers",
-    "patients",
-    "coverages",
-    "claims",
-    "claim_lines",
-    "authorizations",
-    "remittances",
-    "remittance_lines",
-    "adjustments",
-    "remarks",
-    "appeals",
-)
+# Every table but the truth: what a practice has before and after the payer decides.
+WORLD_TABLES = (*PRE_SUBMISSION_TABLES, *PAYER_DECISION_TABLES)
 
 
 def read_world(data_dir: Path) -> dict[str, pd.DataFrame]:
