@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_workers: int = 1
     api_log_level: str = "info"
+    # Request bodies, checked before they are read (denial_ml.service.limits). A scoring batch of 10,000 claims
+    # of a few lines each is about 25 MB of JSON; an upload is the batch page's 20 MB file plus its form framing.
+    max_body_bytes: int = 1024 * 1024  # any other request
+    max_score_body_bytes: int = 32 * 1024 * 1024  # POST /v1/claims/score
+    max_outcomes_body_bytes: int = 5 * 1024 * 1024  # POST /v1/outcomes: 1,000 outcomes with 4,000-character notes
+    max_upload_bytes: int = 20 * 1024 * 1024 + 64 * 1024  # POST /ui/claims/batch
 
 
 @lru_cache

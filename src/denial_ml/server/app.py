@@ -23,10 +23,13 @@ from starlette.routing import Match
 
 import denial_ml
 from denial_ml.api import install_api
+from denial_ml.api.deps import API_KEY_HEADER
 from denial_ml.config import Settings, get_settings
+from denial_ml.service.limits import BodyLimits, RequestLimitsMiddleware
 from denial_ml.service.observability import RequestContextMiddleware
 from denial_ml.service.state import Services, open_services
 from denial_ml.web import install_web
+from denial_ml.web.session import COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,18 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if route.matches(request.scope)[0] != Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return JSONResponse({"detail": exc.detail}, status_code=405, headers={"Allow": ", ".join(sorted(methods))})
+
+
+def body_limits(settings: Settings) -> BodyLimits:
+    """The body size limit of each route that takes more than the default."""
+    return BodyLimits(
+        default=settings.max_body_bytes,
+        by_path={
+            "/v1/claims/score": settings.max_score_body_bytes,
+            "/v1/outcomes": settings.max_outcomes_body_bytes,
+            "/ui/claims/batch": settings.max_upload_bytes,
+        },
+    )
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -86,6 +101,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     if services is not None:
         app.state.services = services
+    # Added first, so it runs inside the request-id middleware: early refusals get an id, a log line and metrics.
+    app.add_middleware(
+        RequestLimitsMiddleware, limits=body_limits(settings), api_key_header=API_KEY_HEADER, session_cookie=COOKIE
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
