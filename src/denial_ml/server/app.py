@@ -28,7 +28,9 @@ from denial_ml.config import Settings, get_settings
 from denial_ml.service.limits import BodyLimits, RequestLimitsMiddleware
 from denial_ml.service.observability import RequestContextMiddleware
 from denial_ml.service.state import Services, open_services
+from denial_ml.store import InvalidText
 from denial_ml.web import install_web
+from denial_ml.web.auth import PageError, page_error
 from denial_ml.web.session import COOKIE
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,13 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if route.matches(request.scope)[0] != Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return JSONResponse({"detail": exc.detail}, status_code=405, headers={"Allow": ", ".join(sorted(methods))})
+
+
+async def invalid_text(request: Request, exc: InvalidText) -> Response:
+    """422 naming the field whose text the store refuses: a JSON error under /v1, an error page under /ui."""
+    if request.url.path.startswith("/ui"):
+        return page_error(request, PageError(422, "Text refused", f"{exc}."))
+    return JSONResponse({"detail": [{"loc": [exc.field], "msg": str(exc), "type": "value_error"}]}, status_code=422)
 
 
 def body_limits(settings: Settings) -> BodyLimits:
@@ -108,6 +117,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidText, invalid_text)  # type: ignore[arg-type]
     install_api(app)  # the JSON routes under /v1, /health and /metrics (denial_ml.api)
     install_web(app)  # the pages under /ui (denial_ml.web)
     return app
