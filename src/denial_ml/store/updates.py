@@ -152,17 +152,3 @@ def flush_or_conflict(session: Session, item_id: int) -> None:
         raise StaleVersion(
             f"item {item_id} was changed by someone else while you edited it; reload it and retry"
         ) from None
-
-
-def record_outcome(session: Session, claim_id: str, outcome: str, amount: float, actor: str) -> WorklistItem:
-    """Record the payer's decision on an appealed claim (status 'appealed' -> `outcome`).
-
-    Raises:
-        InvalidUpdate: when `outcome` is not overturned/upheld or `amount` is invalid.
-        UnknownItem, IllegalTransition: when the claim is unknown or not appealed.
-    """
-    if outcome not in DECIDED:
-        raise InvalidUpdate(f"claim {claim_id!r}: outcome {outcome!r} is not one of {', '.join(DECIDED)}")
-    item_id = item_id_for_claim(session, claim_id)
-    current = load_item(session, item_id)
-    return change_item(session, item_id, current.version, actor, status=outcome, recovered_amount=float(amount))

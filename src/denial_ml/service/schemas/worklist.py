@@ -136,14 +136,24 @@ class WorklistPatch(BaseModel):
 
 
 class OutcomeIn(BaseModel):
-    """A recorded outcome: the payer's appeal decision, or what became of the denied claim."""
+    """A recorded outcome: the payer's appeal decision, or what became of the denied claim.
+
+    Recorded only if the item is still at `version` (else 409). A re-send with the same `idempotency_key`
+    returns the first result and changes nothing. A final item (overturned, upheld, resubmitted, written off)
+    takes no new outcome; a decided appeal is changed only with `correction: true` and a `note` saying why.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     claim_id: Text
+    version: int = Field(ge=1, le=2**31 - 1, description="The item's version you read (GET /v1/worklist).")
     outcome: Literal["overturned", "upheld", "resubmitted", "written_off"]
     recovered_amount: Money | None = Field(None, description="Dollars recovered; with overturned/upheld only.")
     note: str | None = Field(None, min_length=1, max_length=4000)
+    idempotency_key: str | None = Field(
+        None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="Your id of this outcome."
+    )
+    correction: bool = Field(False, description="Correct the outcome of a decided appeal (needs a note).")
 
 
 class OutcomesRequest(BaseModel):
@@ -154,7 +164,17 @@ class OutcomesRequest(BaseModel):
         strict=True,
         json_schema_extra={
             "examples": [
-                {"outcomes": [{"claim_id": "CLM000012345", "outcome": "overturned", "recovered_amount": 312.5}]}
+                {
+                    "outcomes": [
+                        {
+                            "claim_id": "CLM000012345",
+                            "version": 1,
+                            "outcome": "written_off",
+                            "note": "past the payer's appeal window",
+                            "idempotency_key": "feed-2026-05-01-0001",
+                        }
+                    ]
+                }
             ]
         },
     )
@@ -169,6 +189,7 @@ class OutcomeRecorded(BaseModel):
     item_id: int
     status: str
     version: int
+    replayed: bool = Field(False, description="Recorded before under the same idempotency key; not applied again.")
 
 
 class OutcomeRejected(BaseModel):
@@ -177,6 +198,7 @@ class OutcomeRejected(BaseModel):
     index: int
     claim_id: str
     error: str
+    status: int = Field(description="404 unknown claim, 409 stale version or refused move, 422 invalid outcome.")
 
 
 class OutcomesResponse(BaseModel):
