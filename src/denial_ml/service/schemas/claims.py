@@ -74,7 +74,7 @@ class LineIn(BaseModel):
         None, max_length=4, description="1-based indexes into the claim's diagnosis_codes (SV107)."
     )
     service_date: Day
-    revenue_code: str | None = Field(None, pattern=r"^\d{4}$", description="SV201 (837I only).")
+    revenue_code: str | None = Field(None, pattern=r"^[0-9]{4}$", description="SV201 (837I only).")
 
 
 class ClaimIn(BaseModel):
@@ -90,7 +90,7 @@ class ClaimIn(BaseModel):
     rendering_provider_npi: str | None = Field(None, pattern=NPI)
     claim_type: Literal["837P", "837I"]
     claim_frequency_code: Literal["1", "7", "8"] = "1"
-    place_of_service: str = Field(pattern=r"^\d{2}$")
+    place_of_service: str = Field(pattern=r"^[0-9]{2}$")
     service_date_from: Day
     service_date_to: Day
     submission_date: Day = Field(description="The day the claim leaves (or would leave) the practice.")
