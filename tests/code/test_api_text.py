@@ -41,7 +41,7 @@ def test_api_refuses_control_characters_naming_the_field(site, text):
         assert name in response.text
     response = client.patch(f"/v1/worklist/{item.id}", json={"version": item.version, "note": text}, headers=headers)
     assert response.status_code == 422 and "note contains the control character" in response.text
-    body = {"outcomes": [{"claim_id": text, "outcome": "written_off", "note": "x"}]}
+    body = {"outcomes": [{"claim_id": text, "version": 1, "outcome": "written_off", "note": "x"}]}
     response = client.post("/v1/outcomes", json=body, headers=headers)
     assert response.status_code == 422 and "claim_id contains the control character" in response.text
 
