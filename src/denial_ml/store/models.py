@@ -187,6 +187,19 @@ class WorklistOutcome(Base):
     version: Mapped[int] = mapped_column(Integer)  # the item's version once this outcome was applied
 
 
+class WebSession(Base):
+    """A signed-in web session: the cookie carries its id, only the id's hash is stored; sign-out ends it here,
+    so a copied cookie dies with it."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_prefix: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
 class ApiKey(Base):
     """An API key: only a salted hash of the secret is stored; `prefix` finds the row for a token."""
 

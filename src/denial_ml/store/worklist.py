@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from denial_ml.store import items, keys, outcomes, queries, updates
+from denial_ml.store import items, keys, outcomes, queries, updates, web_sessions
 from denial_ml.store.db import make_engine, make_sessionmaker
 from denial_ml.store.errors import InvalidUpdate
 from denial_ml.store.migrate import upgrade_database
@@ -133,3 +133,18 @@ class WorklistStore:
         """Every API key, oldest first."""
         with self.sessions() as session:
             return keys.list_keys(session)
+
+    def open_web_session(self, session_id: str, key_prefix: str, hours: float) -> None:
+        """Record a signed-in web session (see `denial_ml.store.web_sessions`)."""
+        with self.sessions.begin() as session:
+            web_sessions.open_session(session, session_id, key_prefix, hours)
+
+    def web_session_active(self, session_id: str | None) -> bool:
+        """Whether a web session is open, unexpired and its key active."""
+        with self.sessions() as session:
+            return web_sessions.session_active(session, session_id)
+
+    def end_web_session(self, session_id: str | None) -> None:
+        """End a web session at sign-out."""
+        with self.sessions.begin() as session:
+            web_sessions.end_session(session, session_id)
