@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_score_body_bytes: int = 32 * 1024 * 1024  # POST /v1/claims/score
     max_outcomes_body_bytes: int = 5 * 1024 * 1024  # POST /v1/outcomes: 1,000 outcomes with 4,000-character notes
     max_upload_bytes: int = 20 * 1024 * 1024 + 64 * 1024  # POST /ui/claims/batch
+    body_timeout_seconds: float = 30.0  # for a whole body to arrive (a 20 MB upload over a slow link included)
+    # Requests handled at once per worker; more are answered 503 with Retry-After (denial_ml.service.overload).
+    # One scoring request costs ~3 ms of CPU: 32 in flight keep an accepted request's wait near 100 ms.
+    max_in_flight: int = 32
+    retry_after_seconds: int = 1
 
 
 @lru_cache

@@ -27,6 +27,7 @@ from denial_ml.api.deps import API_KEY_HEADER
 from denial_ml.config import Settings, get_settings
 from denial_ml.service.limits import BodyLimits, RequestLimitsMiddleware
 from denial_ml.service.observability import RequestContextMiddleware
+from denial_ml.service.overload import LoadSheddingMiddleware
 from denial_ml.service.state import Services, open_services
 from denial_ml.store import InvalidText
 from denial_ml.web import install_web
@@ -110,9 +111,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     if services is not None:
         app.state.services = services
-    # Added first, so it runs inside the request-id middleware: early refusals get an id, a log line and metrics.
+    # The last added runs first: request id, log line and metrics for everything (refusals too), then load
+    # shedding (the cheapest refusal), then the credential and body checks, then the routes.
     app.add_middleware(
-        RequestLimitsMiddleware, limits=body_limits(settings), api_key_header=API_KEY_HEADER, session_cookie=COOKIE
+        RequestLimitsMiddleware,
+        limits=body_limits(settings),
+        api_key_header=API_KEY_HEADER,
+        session_cookie=COOKIE,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
+    app.add_middleware(
+        LoadSheddingMiddleware,
+        max_in_flight=settings.max_in_flight,
+        retry_after_seconds=settings.retry_after_seconds,
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]

@@ -5,12 +5,15 @@
   routes: 401 and 403 need the store, this middleware only looks at headers);
 - 403 to a form post under `/ui` without a session cookie (every form needs the session's CSRF token);
 - 413 to a request whose `Content-Length` exceeds its route's limit.
-A body sent without a length (chunked) is counted as it streams and cut with 413 once it passes the limit.
+A body sent without a length (chunked) is counted as it streams and cut with 413 once it passes the limit; a
+body that does not arrive in full within the read timeout is cut with 408 (a stalled upload holds no worker).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -18,6 +21,13 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class BodyTimeout(HTTPException):
+    """The body did not arrive in full within the read timeout (answered 408)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"the request body did not arrive within {seconds:g} s")
 
 
 class BodyTooLarge(HTTPException):
@@ -81,10 +91,19 @@ class RequestLimitsMiddleware:
         limits: Body size limits by path.
         api_key_header: The header carrying the API key of `/v1` requests.
         session_cookie: The cookie carrying the session of `/ui` pages.
+        body_timeout_seconds: Time for the whole body to arrive, from the first read.
     """
 
-    def __init__(self, app: ASGIApp, limits: BodyLimits, api_key_header: str, session_cookie: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limits: BodyLimits,
+        api_key_header: str,
+        session_cookie: str,
+        body_timeout_seconds: float = 30.0,
+    ) -> None:
         self.app = app
+        self.body_timeout = body_timeout_seconds
         self.limits = limits
         self.api_key_header = api_key_header.lower().encode()
         self.session_cookie = session_cookie
@@ -111,13 +130,21 @@ class RequestLimitsMiddleware:
             # "close": the unread body stays on the socket; the client must not reuse the connection.
             await send_json(send, *refused, headers={"connection": "close"})
             return
-        limit, received, started = self.limits.for_path(scope["path"]), 0, False
+        limit, received, started, complete = self.limits.for_path(scope["path"]), 0, False, False
+        deadline: float | None = None
 
         async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, complete, deadline
+            if complete:  # after the body only a disconnect can come: no deadline for that wait
+                return await receive()
+            deadline = deadline or time.monotonic() + self.body_timeout
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise BodyTimeout(self.body_timeout) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if received > limit:
                     raise BodyTooLarge(limit)
             return message
@@ -129,7 +156,7 @@ class RequestLimitsMiddleware:
 
         try:
             await self.app(scope, counted_receive, watched_send)
-        except BodyTooLarge as exc:  # cut where no handler turned it into a response (e.g. a thread)
+        except (BodyTooLarge, BodyTimeout) as exc:  # cut where no handler turned it into a response
             if started:
                 raise
             await send_json(send, exc.status_code, str(exc.detail), headers={"connection": "close"})
