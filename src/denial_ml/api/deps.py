@@ -46,7 +46,8 @@ async def get_model(services: ServicesDep) -> ServedModel:
     """The served model; 503 while none is loaded."""
     served = services.models.served
     if served is None:
-        detail = "no model is loaded" + (f": {services.models.last_error}" if services.models.last_error else "")
+        error = services.models.public_error
+        detail = "no model is loaded" + (f": {error}" if error else "")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail)
     return served
 

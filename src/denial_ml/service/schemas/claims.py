@@ -103,7 +103,9 @@ class ClaimIn(BaseModel):
     eligibility_checked: bool = False
     eligibility_check_date: Day | None = None
     eligibility_status: Literal["active", "inactive", "unknown"] = "unknown"
-    lines: list[LineIn] = Field(min_length=1, max_length=999)
+    lines: list[LineIn] = Field(
+        min_length=1, max_length=999, description="The claim's lines; each `line_number` once (a repeat is refused)."
+    )
 
 
 class _ClaimObject:
@@ -202,7 +204,8 @@ class LineModifiers(BaseModel):
 class ClaimEdits(BaseModel):
     """Changes to try; a field left out is not changed (`prior_auth_number: null` removes the number)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # At least one edit: the schema says so as the validator below does.
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
     prior_auth_number: str | None = Field(None, min_length=1, max_length=50)
     line_modifiers: list[LineModifiers] = Field(default_factory=list, max_length=999)

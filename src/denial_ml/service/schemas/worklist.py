@@ -9,7 +9,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from denial_ml.service.schemas.common import (
     Category,
@@ -126,13 +128,24 @@ class WorklistPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
-        json_schema_extra={"examples": [{"version": 1, "status": "in_progress", "assignee": "jlee"}]},
+        json_schema_extra={
+            "examples": [{"version": 1, "status": "in_progress", "assignee": "jlee"}],
+            # At least one change besides the version (the service refuses a PATCH with nothing to change).
+            "anyOf": [{"required": ["status"]}, {"required": ["assignee"]}, {"required": ["note"]}],
+        },
     )
 
     version: int = Field(ge=1)
-    status: Status | None = None
-    assignee: str | None = Field(None, max_length=100, description='"" unassigns.')
-    note: str | None = Field(None, min_length=1, max_length=4000)
+    # `SkipJsonSchema[None]`: null is accepted as "not given" but not advertised (it changes nothing).
+    status: Status | SkipJsonSchema[None] = None
+    assignee: str | SkipJsonSchema[None] = Field(None, max_length=100, description='"" unassigns.')
+    note: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=4000)
+
+    @model_validator(mode="after")
+    def _one_change(self) -> WorklistPatch:
+        if self.status is None and self.assignee is None and self.note is None:
+            raise ValueError("nothing to change: give a status, an assignee or a note besides the version")
+        return self
 
 
 class OutcomeIn(BaseModel):

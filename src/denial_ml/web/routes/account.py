@@ -84,5 +84,5 @@ def model_page(request: Request, viewer: AdminViewer, services: ServicesDep) -> 
     return render(
         request,
         "model.html",
-        {"served": served, "metrics": served.test_metrics() if served else {}, "error": services.models.last_error},
+        {"served": served, "metrics": served.test_metrics() if served else {}, "error": services.models.public_error},
     )
