@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     # Requests handled at once per worker; more are answered 503 with Retry-After (denial_ml.service.overload).
     # One scoring request costs ~3 ms of CPU: 32 in flight keep an accepted request's wait near 100 ms.
     max_in_flight: int = 32
+    max_queue_seconds: float = 0.1  # event-loop lag above which new requests are refused (their wait to start)
     retry_after_seconds: int = 1
 
 

@@ -103,3 +103,28 @@ def test_a_body_that_never_arrives_is_cut_with_408(site):
     status, _, body = asyncio.run(scenario())
     assert status == 408 and b"did not arrive within 0.3 s" in body
     assert time.perf_counter() - started < 2
+
+
+def test_a_lagging_event_loop_sheds_new_requests():
+    from denial_ml.service.overload import LoadSheddingMiddleware
+
+    async def inner(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    shedder = LoadSheddingMiddleware(inner, max_in_flight=100, max_queue_seconds=0.1, retry_after_seconds=2)
+
+    async def scenario() -> tuple:
+        before = await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body)  # starts the heartbeat
+        await asyncio.sleep(0.03)
+        time.sleep(0.4)  # the loop is blocked, as by requests scored on it back to back
+        for _ in range(5):  # the heartbeat, due long ago, runs next and records the lag
+            await asyncio.sleep(0)
+        during = await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body)
+        await asyncio.sleep(0.1)  # the loop keeps up again
+        after = await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body)
+        return before, during, after
+
+    before, during, after = asyncio.run(scenario())
+    assert (before[0], during[0], after[0]) == (200, 503, 200)
+    assert during[1][b"retry-after"] == b"2"

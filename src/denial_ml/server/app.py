@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(
         LoadSheddingMiddleware,
         max_in_flight=settings.max_in_flight,
+        max_queue_seconds=settings.max_queue_seconds,
         retry_after_seconds=settings.retry_after_seconds,
     )
     app.add_middleware(RequestContextMiddleware)
