@@ -102,7 +102,7 @@ def _correct(session: Session, item: WorklistItem, outcome: Outcome, amount: flo
         raise InvalidUpdate(f"item {item.id}: a correction needs a note saying why the recorded outcome was wrong")
     now, recovered = utcnow(), amount if amount is not None else item.recovered_amount
     old_amount = None if item.recovered_amount is None else f"{item.recovered_amount:.2f}"
-    changes = [("correction", item.status, outcome.outcome)]
+    changes: list[tuple[str, str | None, str | None]] = [("correction", item.status, outcome.outcome)]
     if outcome.outcome != item.status:
         changes.append(("status", item.status, outcome.outcome))
     if recovered != item.recovered_amount:
