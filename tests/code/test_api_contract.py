@@ -51,6 +51,17 @@ def test_a_patch_with_only_a_version_is_refused_by_validation(site):
     assert "nothing to change" in response.json()["detail"][0]["msg"]
 
 
+def test_a_whole_number_written_as_a_float_is_a_version(site):
+    client, keys, item = site
+    headers = {"X-API-Key": keys["appeals"]}
+    half = client.patch(f"/v1/worklist/{item.id}", json={"version": item.version + 0.5, "note": "x"}, headers=headers)
+    assert half.status_code == 422
+    text = client.patch(f"/v1/worklist/{item.id}", json={"version": str(item.version), "note": "x"}, headers=headers)
+    assert text.status_code == 422
+    whole = client.patch(f"/v1/worklist/{item.id}", json={"version": float(item.version), "note": "x"}, headers=headers)
+    assert whole.status_code == 200, whole.text
+
+
 def test_errors_shown_to_every_role_hide_server_paths(site):
     client, keys, _ = site
     for role in ("biller", "appeals", "admin"):

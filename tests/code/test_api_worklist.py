@@ -183,17 +183,21 @@ def test_outcomes_update_items_and_history(api):
     ]
 
 
-def test_outcomes_none_recorded_is_422(api):
+def test_outcomes_none_recorded_is_404_for_unknown_claims_else_422(api):
     client, keys, _ = api
-    response = client.post(
-        "/v1/outcomes",
-        json={"outcomes": [{"claim_id": "NO-SUCH", "version": 1, "outcome": "upheld"}]},
-        headers=key(keys),
-    )
+    unknown = {"claim_id": "NO-SUCH", "version": 1, "outcome": "upheld"}
+    response = client.post("/v1/outcomes", json={"outcomes": [unknown]}, headers=key(keys))
+    assert response.status_code == 404
+    assert response.json()["detail"] == "outcome 0: no worklist item for claim 'NO-SUCH'"
+    item = client.get("/v1/worklist", params={"limit": 1}, headers=key(keys)).json()["items"][0]
+    bad = {"claim_id": item["claim_id"], "version": item["version"], "outcome": "written_off", "recovered_amount": 5}
+    response = client.post("/v1/outcomes", json={"outcomes": [bad, unknown]}, headers=key(keys))
     assert response.status_code == 422
-    assert response.json()["detail"] == [
-        {"loc": ["body", "outcomes", 0], "msg": "no worklist item for claim 'NO-SUCH'", "type": "value_error"}
-    ]
+    assert response.json()["detail"][0] == {
+        "loc": ["body", "outcomes", 0],
+        "msg": f"claim {item['claim_id']!r}: a recovered amount goes with overturned or upheld",
+        "type": "value_error",
+    }
 
 
 @pytest.mark.parametrize(

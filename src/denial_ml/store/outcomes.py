@@ -123,11 +123,12 @@ def record(session: Session, outcome: Outcome, actor: str) -> OutcomeResult:
         IllegalTransition: the status machine refuses it, or the item is final and this is no correction.
     """
     actor = check_actor(actor)
+    # The claim first: an outcome for a claim not on the worklist is "unknown" whatever else is wrong with it.
+    item = load_item(session, item_id_for_claim(session, outcome.claim_id))
     amount = _amount(outcome)
     replayed = _replay(session, outcome, amount)
     if replayed is not None:
         return replayed
-    item = load_item(session, item_id_for_claim(session, outcome.claim_id))
     version = item.version if outcome.expected_version is None else outcome.expected_version
     if item.version != version:
         raise StaleVersion(

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/outcomes", tags=["outcomes"])
 
 
 @router.post(
-    "", response_model=OutcomesResponse, responses=error_responses(400, 401, 403, 409), summary="Record outcomes"
+    "", response_model=OutcomesResponse, responses=error_responses(400, 401, 403, 404, 409), summary="Record outcomes"
 )
 def post_outcomes(caller: AppealsDep, store: StoreDep, body: OutcomesRequest) -> OutcomesResponse:
     """Record each outcome on its item (status, recovered amount, note); refused ones are listed with the reason.
@@ -24,15 +24,17 @@ def post_outcomes(caller: AppealsDep, store: StoreDep, body: OutcomesRequest) ->
     `replayed: true` and changes nothing. A final item takes no new outcome; a decided appeal is changed only with
     `correction: true` and a note saying why (written to the history).
 
-    When no outcome could be recorded: 409 if one was refused for a stale version or a refused move, else 422.
+    When no outcome could be recorded: 409 if one was refused for a stale version or a refused move, 404 if
+    every one names a claim not on the worklist, else 422.
     """
     result = record_outcomes(store, body.outcomes, caller.owner)
-    if not result.recorded and any(r.status == status.HTTP_409_CONFLICT for r in result.rejected):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, "; ".join(f"outcome {r.index}: {r.error}" for r in result.rejected)
-        )
-    if not result.recorded:
-        raise RequestValidationError(
-            [{"loc": ["body", "outcomes", r.index], "msg": r.error, "type": "value_error"} for r in result.rejected]
-        )
-    return result
+    if result.recorded:
+        return result
+    listed = "; ".join(f"outcome {r.index}: {r.error}" for r in result.rejected)
+    if any(r.status == status.HTTP_409_CONFLICT for r in result.rejected):
+        raise HTTPException(status.HTTP_409_CONFLICT, listed)
+    if all(r.status == status.HTTP_404_NOT_FOUND for r in result.rejected):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, listed)
+    raise RequestValidationError(
+        [{"loc": ["body", "outcomes", r.index], "msg": r.error, "type": "value_error"} for r in result.rejected]
+    )

@@ -43,6 +43,15 @@ def _iso_text(value: Any) -> Any:
 
 
 Day = Annotated[dt.date, Strict(False), BeforeValidator(_iso_text), AfterValidator(_in_range)]
+
+
+def _whole(value: Any) -> Any:
+    # JSON Schema counts 112.0 as an integer; strict pydantic would refuse it. Only whole floats become ints.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Version = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=2**31 - 1)]
+"""An item's version as the caller read it: an integer (112 or 112.0)."""
 Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 Text = Annotated[str, Field(min_length=1, max_length=64)]
 Modifier = Annotated[str, Field(pattern=MODIFIER_CODE)]

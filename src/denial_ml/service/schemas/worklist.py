@@ -19,6 +19,7 @@ from denial_ml.service.schemas.common import (
     Route,
     Status,
     Text,
+    Version,
 )
 
 
@@ -135,7 +136,7 @@ class WorklistPatch(BaseModel):
         },
     )
 
-    version: int = Field(ge=1)
+    version: Version
     # `SkipJsonSchema[None]`: null is accepted as "not given" but not advertised (it changes nothing).
     status: Status | SkipJsonSchema[None] = None
     assignee: str | SkipJsonSchema[None] = Field(None, max_length=100, description='"" unassigns.')
@@ -159,7 +160,7 @@ class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     claim_id: Text
-    version: int = Field(ge=1, le=2**31 - 1, description="The item's version you read (GET /v1/worklist).")
+    version: Version = Field(description="The item's version you read (GET /v1/worklist).")
     outcome: Literal["overturned", "upheld", "resubmitted", "written_off"]
     recovered_amount: Money | None = Field(None, description="Dollars recovered; with overturned/upheld only.")
     note: str | None = Field(None, min_length=1, max_length=4000)
