@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    WithJsonSchema,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
 
 from denial_ml.service.schemas.common import (
+    MULTILINE,
+    ONE_LINE,
     Category,
     Money,
+    Name,
+    Note,
+    OneLine,
     Route,
     Status,
     Text,
     Version,
 )
+from denial_ml.store.status import STATUSES
 
 
 class WorklistItemOut(BaseModel):
@@ -59,10 +65,12 @@ class WorklistQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    payer: str | None = Field(None, max_length=200, description="Payer id or exact payer name.")
+    payer: Annotated[str, OneLine] | None = Field(
+        None, max_length=200, json_schema_extra={"pattern": ONE_LINE}, description="Payer id or exact payer name."
+    )
     category: Category | None = None
     status: Status | None = None
-    assignee: str | None = Field(None, max_length=100)
+    assignee: Name | None = None
     route: Route | None = None
     min_expected_recovery: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
     deadline_within_days: int | None = Field(
@@ -137,10 +145,15 @@ class WorklistPatch(BaseModel):
     )
 
     version: Version
-    # `SkipJsonSchema[None]`: null is accepted as "not given" but not advertised (it changes nothing).
-    status: Status | SkipJsonSchema[None] = None
-    assignee: str | SkipJsonSchema[None] = Field(None, max_length=100, description='"" unassigns.')
-    note: str | SkipJsonSchema[None] = Field(None, min_length=1, max_length=4000)
+    # Null is accepted as "not given" but not advertised (it changes nothing): the schemas name the type alone.
+    status: Annotated[Status | None, WithJsonSchema({"enum": list(STATUSES), "type": "string"})] = None
+    assignee: Annotated[
+        Name | None,
+        WithJsonSchema({"type": "string", "maxLength": 100, "pattern": ONE_LINE, "description": '"" unassigns.'}),
+    ] = None
+    note: Annotated[
+        Note | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 4000, "pattern": MULTILINE})
+    ] = None
 
     @model_validator(mode="after")
     def _one_change(self) -> WorklistPatch:
@@ -163,7 +176,7 @@ class OutcomeIn(BaseModel):
     version: Version = Field(description="The item's version you read (GET /v1/worklist).")
     outcome: Literal["overturned", "upheld", "resubmitted", "written_off"]
     recovered_amount: Money | None = Field(None, description="Dollars recovered; with overturned/upheld only.")
-    note: str | None = Field(None, min_length=1, max_length=4000)
+    note: Note | None = None
     idempotency_key: str | None = Field(
         None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="Your id of this outcome."
     )
