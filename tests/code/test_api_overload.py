@@ -85,7 +85,7 @@ def test_a_full_service_sheds_with_retry_after_and_still_answers_probes(site):
     assert shed[0] == 503 and shed[1][b"retry-after"] == b"1"
     assert b"busy" in shed[2]
     assert probe[0] == 200
-    assert done[0] == 422  # the held request was served (no such claim) once its body came
+    assert done[0] == 404  # the held request was served (no such claim) once its body came
     assert after[0] == 200  # its slot is free again
 
 
@@ -105,7 +105,7 @@ def test_a_body_that_never_arrives_is_cut_with_408(site):
     assert time.perf_counter() - started < 2
 
 
-def test_a_lagging_event_loop_sheds_new_requests():
+def shedder_and_scenario(queued: int):
     from denial_ml.service.overload import LoadSheddingMiddleware
 
     async def inner(scope, receive, send) -> None:
@@ -117,6 +117,8 @@ def test_a_lagging_event_loop_sheds_new_requests():
     async def scenario() -> tuple:
         before = await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body)  # starts the heartbeat
         await asyncio.sleep(0.03)
+        for _ in range(queued):  # requests that start before the loop next gets to the heartbeat
+            await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body)
         time.sleep(0.4)  # the loop is blocked, as by requests scored on it back to back
         for _ in range(5):  # the heartbeat, due long ago, runs next and records the lag
             await asyncio.sleep(0)
@@ -125,6 +127,15 @@ def test_a_lagging_event_loop_sheds_new_requests():
         after = await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body)
         return before, during, after
 
-    before, during, after = asyncio.run(scenario())
+    return scenario
+
+
+def test_a_lagging_event_loop_with_a_queue_sheds_new_requests():
+    before, during, after = asyncio.run(shedder_and_scenario(queued=3)())
     assert (before[0], during[0], after[0]) == (200, 503, 200)
     assert during[1][b"retry-after"] == b"2"
+
+
+def test_one_slow_request_alone_sheds_nothing():
+    before, during, after = asyncio.run(shedder_and_scenario(queued=1)())
+    assert (before[0], during[0], after[0]) == (200, 200, 200)

@@ -4,9 +4,10 @@ Without it, a service offered more than it can do queues every request (one work
 capacity of ~320/s: p99 20 s, no error). Two signals bound the wait:
 - requests in flight (from headers to the end of the response) above `max_in_flight`: work handed to threads,
   or bodies still arriving;
-- the event loop's lag above `max_queue_seconds`: small scoring requests run on the loop itself, so under
-  overload they queue as tasks not yet started, where no counter sees them; a heartbeat that measures how late
-  the loop wakes it up measures that queue's wait.
+- the event loop's lag above `max_queue_seconds` while requests queue: small scoring requests run on the loop
+  itself, so under overload they wait as tasks not yet started, where no counter sees them; a heartbeat that
+  measures how late the loop wakes it up measures that wait. One slow request makes a beat late too, with nobody
+  waiting behind it: a late beat counts only when more than one request started since the beat before.
 Refusing costs a fraction of a millisecond, so the queue drains and accepted requests keep their latency.
 """
 
@@ -25,10 +26,12 @@ HEARTBEAT_SECONDS = 0.01
 
 
 class LoopLag:
-    """How late the event loop runs a callback due now: the wait of a request that arrives now."""
+    """How late the event loop runs a callback due now, and how many requests started meanwhile."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.arrivals = 0  # requests started since the last beat (counted by the middleware)
+        self.queued = 0  # requests started during the last beat's wait
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -42,7 +45,7 @@ class LoopLag:
         while True:
             due = loop.time() + HEARTBEAT_SECONDS
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            self.seconds = max(0.0, loop.time() - due)
+            self.seconds, self.queued, self.arrivals = max(0.0, loop.time() - due), self.arrivals, 0
 
 
 class LoadSheddingMiddleware:
@@ -74,13 +77,15 @@ class LoadSheddingMiddleware:
 
     def busy(self) -> bool:
         """Whether a new request should be refused now."""
-        return self.in_flight >= self.max_in_flight or self.lag.seconds > self.max_queue_seconds
+        backlog = self.lag.seconds > self.max_queue_seconds and self.lag.queued > 1
+        return self.in_flight >= self.max_in_flight or backlog
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.exempt:
             await self.app(scope, receive, send)
             return
         self.lag.start()
+        self.lag.arrivals += 1
         if self.busy():
             detail = f"the service is busy; retry after {self.retry_after} s"
             await send_json(send, 503, detail, headers={"retry-after": self.retry_after})
