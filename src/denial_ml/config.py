@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_workers: int = 1
     api_log_level: str = "info"
+    # Request bodies, checked before they are read (denial_ml.service.limits). A scoring batch of 10,000 claims
+    # of a few lines each is about 25 MB of JSON; an upload is the batch page's 20 MB file plus its form framing.
+    max_body_bytes: int = 1024 * 1024  # any other request
+    max_score_body_bytes: int = 32 * 1024 * 1024  # POST /v1/claims/score
+    max_outcomes_body_bytes: int = 5 * 1024 * 1024  # POST /v1/outcomes: 1,000 outcomes with 4,000-character notes
+    max_upload_bytes: int = 20 * 1024 * 1024 + 64 * 1024  # POST /ui/claims/batch
+    body_timeout_seconds: float = 30.0  # for a whole body to arrive (a 20 MB upload over a slow link included)
+    # Requests handled at once per worker; more are answered 503 with Retry-After (denial_ml.service.overload).
+    # One scoring request costs ~3 ms of CPU: 32 in flight keep an accepted request's wait near 100 ms.
+    max_in_flight: int = 32
+    max_queue_seconds: float = 0.1  # event-loop lag above which new requests are refused (their wait to start)
+    retry_after_seconds: int = 1
 
 
 @lru_cache

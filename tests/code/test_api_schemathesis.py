@@ -1,8 +1,10 @@
 """Schemathesis against the service's own OpenAPI schema: no 5xx, every response conforms to its schema.
 
-Bounded to 25 generated cases per operation, valid and invalid (about 230 in all). `positive_data_acceptance`
-is left out: rules the schema cannot express (a payer the model knows, an item that exists, a change the status
-machine allows) answer schema-valid requests with 404/409/422 by design.
+Bounded to 25 generated cases per operation, valid and invalid (about 230 in all). Every check runs, including
+`positive_data_acceptance` (a schema-valid request must not get a 422; 404 and 409 for an item that does not exist
+or a move the status machine refuses are allowed), except that check on the two claim-scoring operations: a
+claim's payer must be one the served model knows and its fields must agree with each other (dates in order,
+line numbers unique, pointers into its diagnoses), rules a static schema cannot express.
 """
 
 from __future__ import annotations
@@ -61,4 +63,5 @@ def role_for(path: str) -> str:
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_service_honours_its_openapi_schema(case, keys):
-    case.call_and_validate(headers={"X-API-Key": keys[role_for(case.path)]}, excluded_checks=[positive_data_acceptance])
+    excluded = [positive_data_acceptance] if case.path.startswith("/v1/claims/") else []
+    case.call_and_validate(headers={"X-API-Key": keys[role_for(case.path)]}, excluded_checks=excluded)

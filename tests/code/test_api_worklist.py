@@ -137,7 +137,7 @@ def test_unknown_item_is_404(api):
     assert client.get("/v1/worklist/0", headers=key(keys)).status_code == 422
 
 
-def _appeal(client, keys, item: dict) -> None:
+def _appeal(client, keys, item: dict) -> int:
     version = item["version"]
     for status in ("in_progress", "appealed"):
         response = client.patch(
@@ -145,19 +145,21 @@ def _appeal(client, keys, item: dict) -> None:
         )
         assert response.status_code == 200, response.text
         version = response.json()["version"]
+    return version
 
 
 def test_outcomes_update_items_and_history(api):
     client, keys, _ = api
     page = client.get("/v1/worklist", params={"limit": 3}, headers=key(keys)).json()["items"]
-    _appeal(client, keys, page[0])
+    appealed = _appeal(client, keys, page[0])
     outcomes = [
-        {"claim_id": page[0]["claim_id"], "outcome": "overturned", "recovered_amount": 125.5, "note": "won"},
-        {"claim_id": page[1]["claim_id"], "outcome": "written_off"},
-        {"claim_id": page[2]["claim_id"], "outcome": "upheld"},  # not appealed: refused
-        {"claim_id": "NO-SUCH", "outcome": "resubmitted"},
-        {"claim_id": page[1]["claim_id"], "outcome": "resubmitted", "recovered_amount": 5},
+        {"claim_id": page[0]["claim_id"], "version": appealed, "outcome": "overturned", "recovered_amount": 125.5},
+        {"claim_id": page[1]["claim_id"], "version": page[1]["version"], "outcome": "written_off"},
+        {"claim_id": page[2]["claim_id"], "version": page[2]["version"], "outcome": "upheld"},  # not appealed
+        {"claim_id": "NO-SUCH", "version": 1, "outcome": "resubmitted"},
+        {"claim_id": page[1]["claim_id"], "version": 1, "outcome": "resubmitted", "recovered_amount": 5},
     ]
+    outcomes[0]["note"] = "won"
     response = client.post("/v1/outcomes", json={"outcomes": outcomes}, headers=key(keys))
     assert response.status_code == 200, response.text
     body = response.json()
@@ -181,15 +183,21 @@ def test_outcomes_update_items_and_history(api):
     ]
 
 
-def test_outcomes_none_recorded_is_422(api):
+def test_outcomes_none_recorded_is_404_for_unknown_claims_else_422(api):
     client, keys, _ = api
-    response = client.post(
-        "/v1/outcomes", json={"outcomes": [{"claim_id": "NO-SUCH", "outcome": "upheld"}]}, headers=key(keys)
-    )
+    unknown = {"claim_id": "NO-SUCH", "version": 1, "outcome": "upheld"}
+    response = client.post("/v1/outcomes", json={"outcomes": [unknown]}, headers=key(keys))
+    assert response.status_code == 404
+    assert response.json()["detail"] == "outcome 0: no worklist item for claim 'NO-SUCH'"
+    item = client.get("/v1/worklist", params={"limit": 1}, headers=key(keys)).json()["items"][0]
+    bad = {"claim_id": item["claim_id"], "version": item["version"], "outcome": "written_off", "recovered_amount": 5}
+    response = client.post("/v1/outcomes", json={"outcomes": [bad, unknown]}, headers=key(keys))
     assert response.status_code == 422
-    assert response.json()["detail"] == [
-        {"loc": ["body", "outcomes", 0], "msg": "no worklist item for claim 'NO-SUCH'", "type": "value_error"}
-    ]
+    assert response.json()["detail"][0] == {
+        "loc": ["body", "outcomes", 0],
+        "msg": f"claim {item['claim_id']!r}: a recovered amount goes with overturned or upheld",
+        "type": "value_error",
+    }
 
 
 @pytest.mark.parametrize(
@@ -198,7 +206,7 @@ def test_outcomes_none_recorded_is_422(api):
         ("GET", "/v1/worklist", None),
         ("GET", "/v1/worklist/1", None),
         ("PATCH", "/v1/worklist/1", {"version": 1, "note": "x"}),
-        ("POST", "/v1/outcomes", {"outcomes": [{"claim_id": "C000001", "outcome": "upheld"}]}),
+        ("POST", "/v1/outcomes", {"outcomes": [{"claim_id": "C000001", "version": 1, "outcome": "upheld"}]}),
     ],
 )
 def test_worklist_routes_need_an_appeals_key(api, method, path, body):

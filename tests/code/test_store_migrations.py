@@ -18,7 +18,15 @@ from denial_ml.store.migrate import MIGRATIONS
 from denial_ml.store.models import ApiKey, Base
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = {"worklist_items", "worklist_notes", "worklist_history", "api_keys", "alembic_version"}
+TABLES = {
+    "worklist_items",
+    "worklist_notes",
+    "worklist_history",
+    "worklist_outcomes",
+    "web_sessions",
+    "api_keys",
+    "alembic_version",
+}
 
 
 def test_migration_from_an_empty_database_creates_every_table_and_index(database_url):

@@ -204,3 +204,14 @@ def test_static_files_are_served(site):
     client = TestClient(app)
     assert client.get("/ui/static/htmx.min.js").text.startswith("var htmx=")
     assert "font-family" in client.get("/ui/static/app.css").text
+
+
+def test_a_copied_cookie_dies_at_sign_out(site):
+    app, _, keys = site
+    client = TestClient(app)
+    sign_in(client, keys["appeals"])
+    copied = client.cookies.get("dml_session")
+    page = client.get("/ui/worklist")
+    client.post("/ui/sign-out", data={"csrf_token": csrf(page.text)}, follow_redirects=False)
+    other = TestClient(app, cookies={"dml_session": copied})
+    assert other.get("/ui/worklist", follow_redirects=False).status_code == 303

@@ -16,7 +16,7 @@ from fastapi.security import APIKeyHeader
 
 from denial_ml.service.serving import ServedModel
 from denial_ml.service.state import ServicesDep
-from denial_ml.store import WorklistStore
+from denial_ml.store import InvalidText, WorklistStore
 
 API_KEY_HEADER = "X-API-Key"
 api_key_header = APIKeyHeader(
@@ -46,7 +46,8 @@ async def get_model(services: ServicesDep) -> ServedModel:
     """The served model; 503 while none is loaded."""
     served = services.models.served
     if served is None:
-        detail = "no model is loaded" + (f": {services.models.last_error}" if services.models.last_error else "")
+        error = services.models.public_error
+        detail = "no model is loaded" + (f": {error}" if error else "")
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail)
     return served
 
@@ -58,7 +59,10 @@ async def get_caller(services: ServicesDep, token: Annotated[str | None, Securit
     """The caller of a valid, unrevoked key; 401 when the key is missing or wrong."""
     if not token:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"missing API key: send it in the {API_KEY_HEADER} header")
-    found = services.store.authenticate(token)
+    try:
+        found = services.store.authenticate(token)
+    except InvalidText:  # a header cannot be a key with a control character in it
+        found = None
     if found is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key")
     return Caller(owner=found[0], role=found[1])

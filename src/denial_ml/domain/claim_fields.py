@@ -30,12 +30,12 @@ from typing import Literal
 Kind = Literal["text", "code", "choice", "date", "money", "count", "flag", "codes", "numbers", "lines"]
 Section = Literal["claim", "eligibility", "correction", "lines", "line"]
 
-NPI = r"^\d{10}$"
+NPI = r"^[0-9]{10}$"  # ASCII digits only: \d also takes other scripts' digits
 PROCEDURE = r"^[A-Z0-9]{5}$"
 ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"  # ICD-10-CM, with or without the dot (M54.50 is M5450)
 MODIFIER_CODE = r"^[A-Z0-9]{2}$"
-PLACE_OF_SERVICE = r"^\d{2}$"
-REVENUE_CODE = r"^\d{4}$"
+PLACE_OF_SERVICE = r"^[0-9]{2}$"
+REVENUE_CODE = r"^[0-9]{4}$"
 
 CLAIM_SYSTEM_COLUMNS: tuple[str, ...] = ()
 """Columns of the `claims` table no biller field fills (none: every column comes from the claim as sent)."""
@@ -162,7 +162,7 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
                "active", required=False, default="unknown", x12="EB01 of the 271", section="eligibility",
                choices=(("active", "active"), ("inactive", "inactive"), ("unknown", "unknown")),
                feature_array="eligibility_status"),
-    ClaimField("lines", "lines", "Service lines", "The claim's service lines, at least one.", [],
+    ClaimField("lines", "lines", "Service lines", "The claim's service lines, at least one; each line_number once (a repeat is refused).", [],
                x12="loop 2400", min_length=1, max_length=999, section="lines"),
 )  # fmt: skip
 """The claim's header fields, in the order requests and the API document list them."""

@@ -23,10 +23,16 @@ from starlette.routing import Match
 
 import denial_ml
 from denial_ml.api import install_api
+from denial_ml.api.deps import API_KEY_HEADER
 from denial_ml.config import Settings, get_settings
+from denial_ml.service.limits import BodyLimits, RequestLimitsMiddleware
 from denial_ml.service.observability import RequestContextMiddleware
+from denial_ml.service.overload import LoadSheddingMiddleware
 from denial_ml.service.state import Services, open_services
+from denial_ml.store import InvalidText
 from denial_ml.web import install_web
+from denial_ml.web.auth import PageError, page_error
+from denial_ml.web.session import COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +59,25 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if route.matches(request.scope)[0] != Match.NONE:
             methods |= getattr(route, "methods", None) or set()
     return JSONResponse({"detail": exc.detail}, status_code=405, headers={"Allow": ", ".join(sorted(methods))})
+
+
+async def invalid_text(request: Request, exc: InvalidText) -> Response:
+    """422 naming the field whose text the store refuses: a JSON error under /v1, an error page under /ui."""
+    if request.url.path.startswith("/ui"):
+        return page_error(request, PageError(422, "Text refused", f"{exc}."))
+    return JSONResponse({"detail": [{"loc": [exc.field], "msg": str(exc), "type": "value_error"}]}, status_code=422)
+
+
+def body_limits(settings: Settings) -> BodyLimits:
+    """The body size limit of each route that takes more than the default."""
+    return BodyLimits(
+        default=settings.max_body_bytes,
+        by_path={
+            "/v1/claims/score": settings.max_score_body_bytes,
+            "/v1/outcomes": settings.max_outcomes_body_bytes,
+            "/ui/claims/batch": settings.max_upload_bytes,
+        },
+    )
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -86,9 +111,25 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     if services is not None:
         app.state.services = services
+    # The last added runs first: request id, log line and metrics for everything (refusals too), then load
+    # shedding (the cheapest refusal), then the credential and body checks, then the routes.
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        limits=body_limits(settings),
+        api_key_header=API_KEY_HEADER,
+        session_cookie=COOKIE,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
+    app.add_middleware(
+        LoadSheddingMiddleware,
+        max_in_flight=settings.max_in_flight,
+        max_queue_seconds=settings.max_queue_seconds,
+        retry_after_seconds=settings.retry_after_seconds,
+    )
     app.add_middleware(RequestContextMiddleware)
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidText, invalid_text)  # type: ignore[arg-type]
     install_api(app)  # the JSON routes under /v1, /health and /metrics (denial_ml.api)
     install_web(app)  # the pages under /ui (denial_ml.web)
     return app

@@ -24,6 +24,10 @@ error_log = logging.getLogger("denial_ml.api.errors")
 REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Label values come from closed sets: a client inventing methods or paths must not grow /metrics without bound.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED = "unmatched"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -76,7 +80,8 @@ class Metrics:
         self.model_version: str | None = None
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Count one request and its latency."""
+        """Count one request and its latency (an unknown method counts as "other")."""
+        method = method if method in METHODS else OTHER_METHOD
         with self._lock:
             self.requests[(method, route, str(status))] += 1
             key = (method, route)
@@ -144,7 +149,7 @@ def _metrics_of(scope: Scope) -> Metrics | None:
 
 def _route_of(scope: Scope) -> str:
     route = scope.get("route")
-    return getattr(route, "path", None) or "unmatched"
+    return getattr(route, "path", None) or UNMATCHED
 
 
 class RequestContextMiddleware:

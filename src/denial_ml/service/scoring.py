@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,9 +30,8 @@ from denial_ml.service.schemas import (
 )
 from denial_ml.service.serving import ServedModel
 from denial_ml.service.validation import check_claims, claim_problems, claim_records, line_records
-from denial_ml.store import InvalidUpdate, StoreError, WorklistStore
-from denial_ml.store.status import DECIDED
-from denial_ml.store.updates import change_item, item_id_for_claim, load_item
+from denial_ml.store import IllegalTransition, StaleVersion, StoreError, UnknownItem, WorklistStore
+from denial_ml.store.outcomes import Outcome
 
 
 class NothingValid(ValueError):  # noqa: N818 (reads as the condition)
@@ -175,25 +174,21 @@ def what_if(model: ServedModel, claim: ClaimIn, edits: ClaimEdits) -> WhatIfResp
     )
 
 
+def _rejection_status(exc: StoreError) -> int:
+    if isinstance(exc, UnknownItem):
+        return 404
+    return 409 if isinstance(exc, StaleVersion | IllegalTransition) else 422
+
+
 def record_outcome(store: WorklistStore, outcome: OutcomeIn, actor: str) -> OutcomeRecorded:
     """Apply one outcome to the claim's item (status, amount, note) with a history row per change.
 
     Raises:
-        StoreError: unknown claim, a status change the machine refuses, or a bad amount.
+        StoreError: unknown claim, a stale version, a status change the machine refuses, or a bad amount.
     """
-    decided = outcome.outcome in DECIDED
-    if not decided and outcome.recovered_amount is not None:
-        raise InvalidUpdate(f"claim {outcome.claim_id!r}: a recovered amount goes with overturned or upheld")
-    amount = outcome.recovered_amount
-    if amount is None and outcome.outcome == "upheld":
-        amount = 0.0
-    with store.sessions.begin() as session:
-        item_id = item_id_for_claim(session, outcome.claim_id)
-        current = load_item(session, item_id)
-        item = change_item(
-            session, item_id, current.version, actor, status=outcome.outcome, note=outcome.note, recovered_amount=amount
-        )
-        return OutcomeRecorded(claim_id=item.claim_id, item_id=item.id, status=item.status, version=item.version)
+    fields = outcome.model_dump(exclude={"version"})
+    result = store.record(Outcome(**fields, expected_version=outcome.version), actor)
+    return OutcomeRecorded(**asdict(result))
 
 
 def record_outcomes(store: WorklistStore, outcomes: Sequence[OutcomeIn], actor: str) -> OutcomesResponse:
@@ -203,5 +198,6 @@ def record_outcomes(store: WorklistStore, outcomes: Sequence[OutcomeIn], actor: 
         try:
             recorded.append(record_outcome(store, outcome, actor))
         except StoreError as exc:
-            rejected.append(OutcomeRejected(index=index, claim_id=outcome.claim_id, error=str(exc)))
+            status = _rejection_status(exc)
+            rejected.append(OutcomeRejected(index=index, claim_id=outcome.claim_id, error=str(exc), status=status))
     return OutcomesResponse(recorded=recorded, rejected=rejected)

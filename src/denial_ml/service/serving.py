@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,16 @@ class ModelLoadError(RuntimeError):
     """The configured model could not be loaded; the message names the source and the problem."""
 
 
+# An absolute path, up to a quote, space or separator: the server's folders are no caller's business.
+_PATH = re.compile(r"(?:/[^/\s'\";,]+)+/?")
+
+
+def public_message(text: str) -> str:
+    """`text` with every absolute path cut to its last part: what callers see of a server-side error (the log
+    keeps the whole message)."""
+    return _PATH.sub(lambda m: m.group().rstrip("/").rsplit("/", 1)[-1], text)
+
+
 @dataclass(frozen=True)
 class ServedModel:
     """A loaded bundle with where it came from."""
@@ -34,6 +45,11 @@ class ServedModel:
     source: str
     loaded_at: dt.datetime
     metrics: dict = field(default_factory=dict)
+
+    @property
+    def public_source(self) -> str:
+        """`source` without the server's folders (e.g. "bundle:denial-risk")."""
+        return public_message(self.source)
 
     @property
     def version(self) -> str:
@@ -123,6 +139,11 @@ class ModelHolder:
     def served(self) -> ServedModel | None:
         """The model being served (None until one loaded)."""
         return self._served
+
+    @property
+    def public_error(self) -> str | None:
+        """The last load error as callers may see it (no server paths)."""
+        return public_message(self.last_error) if self.last_error else None
 
     def load(self) -> ServedModel:
         """Load the configured model and serve it.

@@ -164,6 +164,22 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def _pointer(text: str) -> int | str:
+    value = ascii_int(text)
+    return text if value is None else value
+
+
+def ascii_int(text: str | None, max_digits: int = 9) -> int | None:
+    """The integer written in `text` with ASCII digits only, else None.
+
+    `str.isdigit()` accepts "²" and "①" (which `int()` refuses) and `int()` accepts "٣" and "３": a number a
+    page or filter reads must be plain 0-9.
+    """
+    if not text or len(text) > max_digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def claims_payload(claims: pd.DataFrame, lines: pd.DataFrame) -> list[dict[str, Any]]:
     """Data-model frames as the JSON claims the API takes (the inverse of `claims_frame`/`lines_frame`)."""
     by_claim: dict[str, list[dict[str, Any]]] = {}
@@ -172,7 +188,8 @@ def claims_payload(claims: pd.DataFrame, lines: pd.DataFrame) -> list[dict[str, 
         line["modifiers"] = [m for k in range(1, 5) if (m := _plain(row[f"modifier_{k}"]))]
         line["line_charge"] = _plain(row["line_charge"])
         pointers = _plain(row["diagnosis_pointers"])
-        line["diagnosis_pointers"] = [int(p) for p in pointers.split()] if pointers else None
+        # A pointer that is no plain number stays text: the claim's validation then names the field.
+        line["diagnosis_pointers"] = [_pointer(p) for p in str(pointers).split()] if pointers else None
         line["service_date"] = _plain(row["service_date"])
         line["revenue_code"] = _plain(row["revenue_code"])
         by_claim.setdefault(row["claim_id"], []).append(line)

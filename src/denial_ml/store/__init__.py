@@ -12,11 +12,13 @@ from denial_ml.store.errors import (
 )
 from denial_ml.store.items import upsert_items
 from denial_ml.store.migrate import upgrade_database
+from denial_ml.store.text import InvalidText
 from denial_ml.store.worklist import WorklistStore
 
 __all__ = [
     "IllegalTransition",
     "InvalidItems",
+    "InvalidText",
     "InvalidUpdate",
     "StaleVersion",
     "StoreError",

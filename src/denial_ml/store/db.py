@@ -8,6 +8,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from denial_ml.store.text import check_parameters
+
+
+def _install_text_backstop(engine: Engine) -> None:
+    # Whatever a caller forgot to check, a NUL never reaches either driver: the same refusal on both backends.
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_nul(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        check_parameters(parameters)
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine for `url`; SQLite gets foreign keys on, WAL and a busy timeout.
@@ -18,9 +27,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        _install_text_backstop(engine)
+        return engine
     # Several processes (CLI, API) share the file: wait for a lock rather than fail at once.
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+    _install_text_backstop(engine)
     in_memory = parsed.database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")

@@ -18,6 +18,7 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.store.errors import InvalidItems
 from denial_ml.store.models import WorklistItem, utcnow
 from denial_ml.store.status import ROUTES
+from denial_ml.store.text import CONTROL
 
 REQUIRED = (
     "claim_id",
@@ -94,6 +95,10 @@ def validate_items(items: pd.DataFrame) -> pd.DataFrame:
         _fail(frame, text.isna() | (text == ""), f"{column} is empty")
         frame[column] = text
     _fail(frame, frame["claim_id"].duplicated(keep=False), "claim_id appears more than once")
+    for column in ("claim_id", "payer_id", "payer_name", "carc", "route_reason", "model_version"):
+        if column in frame.columns:
+            text = frame[column].astype("string")
+            _fail(frame, text.str.contains(CONTROL, regex=True).fillna(False), f"{column} has a control character")
     _fail(frame, ~frame["category"].isin(CATEGORIES), f"category is not one of {', '.join(CATEGORIES)}")
     _fail(frame, ~frame["route"].isin(ROUTES), f"route is not one of {', '.join(ROUTES)}")
     for column in FINITE:

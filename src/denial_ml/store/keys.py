@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from denial_ml.store.errors import InvalidUpdate, UnknownKey
 from denial_ml.store.models import ROLES, ApiKey, utcnow
+from denial_ml.store.text import check_text
 
 TOKEN_PREFIX = "dml"
 
@@ -47,7 +48,7 @@ def create_key(session: Session, owner: str, role: str) -> IssuedKey:
     Raises:
         InvalidUpdate: for an empty owner or an unknown role.
     """
-    owner = (owner or "").strip()
+    owner = (check_text("owner", owner) or "").strip()
     if not owner:
         raise InvalidUpdate("API key owner is empty")
     if role not in ROLES:
@@ -60,7 +61,12 @@ def create_key(session: Session, owner: str, role: str) -> IssuedKey:
 
 
 def authenticate(session: Session, token: str) -> tuple[str, str] | None:
-    """`(owner, role)` of a valid, unrevoked token, else None (malformed, unknown, wrong or revoked)."""
+    """`(owner, role)` of a valid, unrevoked token, else None (malformed, unknown, wrong or revoked).
+
+    Raises:
+        InvalidText: for a token with a control character (no key has one).
+    """
+    check_text("api_key", token)
     parts = (token or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -168,6 +169,37 @@ class WorklistHistory(Base):
     item: Mapped[WorklistItem] = relationship(back_populates="history")
 
 
+class WorklistOutcome(Base):
+    """One outcome recorded on an item (or a correction of one), with the caller's idempotency key: a re-send
+    with the same key is answered from this row instead of being applied again. Rows are never changed."""
+
+    __tablename__ = "worklist_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("worklist_items.id", ondelete="RESTRICT"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(20))
+    recovered_amount: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    correction: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)  # the item's version once this outcome was applied
+
+
+class WebSession(Base):
+    """A signed-in web session: the cookie carries its id, only the id's hash is stored; sign-out ends it here,
+    so a copied cookie dies with it."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_prefix: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
 class ApiKey(Base):
     """An API key: only a salted hash of the secret is stored; `prefix` finds the row for a token."""
 
@@ -186,6 +218,8 @@ class ApiKey(Base):
 
 @event.listens_for(WorklistHistory, "before_update")
 @event.listens_for(WorklistHistory, "before_delete")
-def _refuse_history_change(mapper: Any, connection: Any, target: WorklistHistory) -> None:
-    # The history is the audit trail: the ORM refuses to rewrite it.
-    raise PermissionError(f"worklist history row {target.id} is append-only")
+@event.listens_for(WorklistOutcome, "before_update")
+@event.listens_for(WorklistOutcome, "before_delete")
+def _refuse_history_change(mapper: Any, connection: Any, target: WorklistHistory | WorklistOutcome) -> None:
+    # The history and the outcomes are the audit trail: the ORM refuses to rewrite them.
+    raise PermissionError(f"{target.__tablename__} row {target.id} is append-only")

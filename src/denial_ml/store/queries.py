@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from denial_ml.store.errors import InvalidUpdate
 from denial_ml.store.models import WorklistItem
 from denial_ml.store.status import DECIDED, ROUTES, check_status
+from denial_ml.store.text import check_text
 from denial_ml.store.updates import load_item
 
 MAX_PAGE = 1000
@@ -44,6 +45,8 @@ class Page:
 
 def _conditions(f: ItemFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
+    for name in ("payer", "category", "status", "assignee", "route"):
+        check_text(name, getattr(f, name))
     if f.payer is not None:
         conditions.append(or_(WorklistItem.payer_id == f.payer, WorklistItem.payer_name == f.payer))
     if f.category is not None:

@@ -15,11 +15,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from denial_ml.store.errors import InvalidUpdate, StaleVersion, UnknownItem
 from denial_ml.store.models import WorklistHistory, WorklistItem, WorklistNote, utcnow
 from denial_ml.store.status import DECIDED, check_status, check_transition
+from denial_ml.store.text import check_text
 
 
 def check_actor(actor: str) -> str:
     """Return the stripped actor name, refusing an empty one (history must say who acted)."""
-    name = (actor or "").strip()
+    name = (check_text("actor", actor) or "").strip()
     if not name:
         raise InvalidUpdate("actor is empty: every change must name who made it")
     return name
@@ -35,6 +36,7 @@ def load_item(session: Session, item_id: int) -> WorklistItem:
 
 def item_id_for_claim(session: Session, claim_id: str) -> int:
     """The id of the item of `claim_id`, or `UnknownItem`."""
+    check_text("claim_id", claim_id)
     item_id = session.scalar(select(WorklistItem.id).where(WorklistItem.claim_id == claim_id))
     if item_id is None:
         raise UnknownItem(f"no worklist item for claim {claim_id!r}")
@@ -111,8 +113,10 @@ def change_item(
     actor = check_actor(actor)
     if status is None and assignee is None and note is None and recovered_amount is None:
         raise InvalidUpdate(f"nothing to change for item {item_id}: give a status, an assignee or a note")
+    check_text("assignee", assignee)
+    check_text("note", note, multiline=True)
     if status is not None:
-        check_status(status)
+        check_status(check_text("status", status) or "")
     note_text = note.strip() if note is not None else None
     if note is not None and not note_text:
         raise InvalidUpdate(f"item {item_id}: the note is empty")
@@ -148,17 +152,3 @@ def flush_or_conflict(session: Session, item_id: int) -> None:
         raise StaleVersion(
             f"item {item_id} was changed by someone else while you edited it; reload it and retry"
         ) from None
-
-
-def record_outcome(session: Session, claim_id: str, outcome: str, amount: float, actor: str) -> WorklistItem:
-    """Record the payer's decision on an appealed claim (status 'appealed' -> `outcome`).
-
-    Raises:
-        InvalidUpdate: when `outcome` is not overturned/upheld or `amount` is invalid.
-        UnknownItem, IllegalTransition: when the claim is unknown or not appealed.
-    """
-    if outcome not in DECIDED:
-        raise InvalidUpdate(f"claim {claim_id!r}: outcome {outcome!r} is not one of {', '.join(DECIDED)}")
-    item_id = item_id_for_claim(session, claim_id)
-    current = load_item(session, item_id)
-    return change_item(session, item_id, current.version, actor, status=outcome, recovered_amount=float(amount))

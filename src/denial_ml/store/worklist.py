@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from denial_ml.store import items, keys, queries, updates
+from denial_ml.store import items, keys, outcomes, queries, updates, web_sessions
 from denial_ml.store.db import make_engine, make_sessionmaker
+from denial_ml.store.errors import InvalidUpdate
 from denial_ml.store.migrate import upgrade_database
 from denial_ml.store.models import ApiKey, WorklistItem
 from denial_ml.store.queries import ItemFilter, Page
+from denial_ml.store.status import DECIDED
 
 
 class WorklistStore:
@@ -95,9 +97,17 @@ class WorklistStore:
             )
 
     def record_outcome(self, claim_id: str, outcome: str, amount: float, actor: str) -> WorklistItem:
-        """Record the payer's decision ('overturned' or 'upheld') and the dollars recovered."""
+        """Record the payer's decision ('overturned' or 'upheld') and the dollars recovered (a trusted feed:
+        the item's current version; a final item is refused)."""
+        if outcome not in DECIDED:
+            raise InvalidUpdate(f"claim {claim_id!r}: outcome {outcome!r} is not one of {', '.join(DECIDED)}")
+        result = self.record(outcomes.Outcome(claim_id, outcome, recovered_amount=float(amount)), actor)
+        return self.get_item(result.item_id)
+
+    def record(self, outcome: outcomes.Outcome, actor: str) -> outcomes.OutcomeResult:
+        """Record one outcome (see `denial_ml.store.outcomes.record`) in its own transaction."""
         with self.sessions.begin() as session:
-            return updates.record_outcome(session, claim_id, outcome, amount, actor)
+            return outcomes.record(session, outcome, actor)
 
     def outcomes_frame(self) -> pd.DataFrame:
         """Decided appeals as training rows for the next recovery-model run."""
@@ -123,3 +133,18 @@ class WorklistStore:
         """Every API key, oldest first."""
         with self.sessions() as session:
             return keys.list_keys(session)
+
+    def open_web_session(self, session_id: str, key_prefix: str, hours: float) -> None:
+        """Record a signed-in web session (see `denial_ml.store.web_sessions`)."""
+        with self.sessions.begin() as session:
+            web_sessions.open_session(session, session_id, key_prefix, hours)
+
+    def web_session_active(self, session_id: str | None) -> bool:
+        """Whether a web session is open, unexpired and its key active."""
+        with self.sessions() as session:
+            return web_sessions.session_active(session, session_id)
+
+    def end_web_session(self, session_id: str | None) -> None:
+        """End a web session at sign-out."""
+        with self.sessions.begin() as session:
+            web_sessions.end_session(session, session_id)

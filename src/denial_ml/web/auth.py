@@ -12,12 +12,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
 from denial_ml.service.state import get_services
-from denial_ml.store import WorklistStore
-from denial_ml.store.models import ApiKey
 from denial_ml.web.session import COOKIE, CSRF_FIELD, WebSession, csrf_matches, new_session
 from denial_ml.web.state import ROLE_PAGES, get_state, render
 
@@ -49,21 +46,13 @@ class Viewer:
     session: WebSession
 
 
-def key_active(store: WorklistStore, prefix: str | None) -> bool:
-    """Whether the API key with this prefix still exists and is not revoked (a revoked key ends its sessions)."""
-    if not prefix:
-        return False
-    with store.sessions() as session:
-        revoked = session.execute(select(ApiKey.revoked_at).where(ApiKey.prefix == prefix)).first()
-    return revoked is not None and revoked[0] is None
-
-
 def read_session(request: Request) -> WebSession | None:
     """The request's valid session (signed-in only while its key is active), kept on `request.state`."""
     if hasattr(request.state, "web_session"):
         return request.state.web_session
     session = get_state(request).codec.loads(request.cookies.get(COOKIE))
-    if session is not None and session.signed_in and not key_active(get_services(request).store, session.key_prefix):
+    # The server-side session decides: sign-out or a revoked key ends it, whatever copies of the cookie exist.
+    if session is not None and session.signed_in and not get_services(request).store.web_session_active(session.sid):
         session = None
     request.state.web_session = session
     return session

@@ -88,7 +88,7 @@ def _form_input(field: described.ClaimField) -> FormInput:
 
 
 _SPLIT = re.compile(r"[\s,;]+")
-_INT = re.compile(r"^\d{1,9}$")
+_INT = re.compile(r"^[0-9]{1,9}$")  # ASCII only: `\d` and `str.isdigit` take "²" and "٣"
 
 
 def _clean(value: Any) -> str | None:

@@ -1,4 +1,5 @@
-"""The session cookie: who signed in (owner, role, key prefix) and the CSRF token, signed and time-limited.
+"""The session cookie: who signed in (owner, role, key prefix), the CSRF token and the id of the server-side
+session (which sign-out ends), signed and time-limited.
 
 The cookie holds no API key secret and no claim data; it is HTTP-only, SameSite=Lax and (by default) Secure.
 Forms that change anything carry the session's CSRF token in a hidden field, compared in constant time.
@@ -28,6 +29,7 @@ class WebSession:
     role: str | None = None
     key_prefix: str | None = None
     signed_in_at: float | None = None
+    sid: str | None = None  # the server-side session's id (`WorklistStore.open_web_session`)
 
     @property
     def signed_in(self) -> bool:
@@ -42,7 +44,14 @@ def new_session() -> WebSession:
 
 def signed_in(owner: str, role: str, key_prefix: str) -> WebSession:
     """A session for an accepted key; the CSRF token is new so one seen before sign-in is worthless."""
-    return replace(new_session(), owner=owner, role=role, key_prefix=key_prefix, signed_in_at=time.time())
+    return replace(
+        new_session(),
+        owner=owner,
+        role=role,
+        key_prefix=key_prefix,
+        signed_in_at=time.time(),
+        sid=secrets.token_urlsafe(32),
+    )
 
 
 class SessionCodec:

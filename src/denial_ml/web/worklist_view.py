@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from denial_ml.service.schemas import WorklistQuery
+from denial_ml.service.validation import ascii_int
 from denial_ml.store import WorklistStore
 from denial_ml.store.models import WorklistItem
 
@@ -52,7 +53,8 @@ def read_filters(params: Mapping[str, str]) -> Filters:
     shown = {name: (params.get(name) or "").strip() for name in FILTERS}
     out = Filters(shown=shown)
     raw_page = (params.get("page") or "1").strip()
-    out.page = int(raw_page) if raw_page.isdigit() and 1 <= int(raw_page) <= 200_000 else 1
+    number = ascii_int(raw_page, max_digits=6)
+    out.page = number if number is not None and 1 <= number <= 200_000 else 1
     if raw_page != str(out.page):
         out.errors.append(f"Page: {raw_page!r} is not a page number; showing page 1.")
     wanted = {k: v for k, v in shown.items() if v}

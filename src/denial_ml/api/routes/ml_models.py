@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, status
 
 from denial_ml.api.deps import AdminDep, CallerDep, ModelDep
 from denial_ml.service.schemas import ModelInfo, ModelsResponse, ReloadResponse, error_responses
-from denial_ml.service.serving import ModelLoadError, ServedModel
+from denial_ml.service.serving import ModelLoadError, ServedModel, public_message
 from denial_ml.service.state import ServicesDep
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
@@ -20,7 +20,7 @@ def model_info(served: ServedModel) -> ModelInfo:
         name=str(meta.get("name", "denial-risk")),
         kind="denial-risk",
         version=served.version,
-        source=served.source,
+        source=served.public_source,
         loaded_at=served.loaded_at,
         training_period=[str(d) for d in period] if period else None,
         n_claims=meta.get("n_claims"),
@@ -50,7 +50,8 @@ def reload_model(caller: AdminDep, services: ServicesDep) -> ReloadResponse:
     except ModelLoadError as exc:
         services.metrics.count_reload("refused")
         still = f"still serving {previous.version}" if previous else "no model is served"
-        raise HTTPException(status.HTTP_409_CONFLICT, f"reload refused: {exc}; {still}") from None
+        detail = f"reload refused: {public_message(str(exc))}; {still}"
+        raise HTTPException(status.HTTP_409_CONFLICT, detail) from None
     services.metrics.count_reload("ok")
     services.metrics.model_version = loaded.version
     before = previous.version if previous else None

@@ -20,6 +20,7 @@ from denial_ml.service.schemas.common import (
     Day,
     Modifier,
     Money,
+    Text,
 )
 
 EXAMPLE_CLAIM: dict[str, Any] = {
@@ -115,10 +116,10 @@ class ClaimIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [EXAMPLE_CLAIM]})
 
-    claim_id: str = _claim("claim_id")
-    patient_id: str = _claim("patient_id")
+    claim_id: Text = _claim("claim_id")  # the stores' text policy too
+    patient_id: Text = _claim("patient_id")  # the stores' text policy too
     member_id: str | None = _claim("member_id")
-    payer_id: str = _claim("payer_id")
+    payer_id: Text = _claim("payer_id")  # the stores' text policy too
     billing_provider_npi: str = _claim("billing_provider_npi")
     rendering_provider_npi: str | None = _claim("rendering_provider_npi")
     claim_type: Literal["837P", "837I"] = _claim("claim_type")
@@ -233,7 +234,8 @@ class LineModifiers(BaseModel):
 class ClaimEdits(BaseModel):
     """Changes to try; a field left out is not changed (`prior_auth_number: null` removes the number)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # At least one edit: the schema says so as the validator below does.
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"minProperties": 1})
 
     prior_auth_number: str | None = Field(None, min_length=1, max_length=50)
     line_modifiers: list[LineModifiers] = Field(default_factory=list, max_length=999)

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    WithJsonSchema,
+    model_validator,
 )
 
 from denial_ml.service.schemas.common import (
+    MULTILINE,
+    ONE_LINE,
     Category,
     Money,
+    Name,
+    Note,
+    OneLine,
     Route,
     Status,
     Text,
+    Version,
 )
+from denial_ml.store.status import STATUSES
 
 
 class WorklistItemOut(BaseModel):
@@ -56,10 +65,12 @@ class WorklistQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    payer: str | None = Field(None, max_length=200, description="Payer id or exact payer name.")
+    payer: Annotated[str, OneLine] | None = Field(
+        None, max_length=200, json_schema_extra={"pattern": ONE_LINE}, description="Payer id or exact payer name."
+    )
     category: Category | None = None
     status: Status | None = None
-    assignee: str | None = Field(None, max_length=100)
+    assignee: Name | None = None
     route: Route | None = None
     min_expected_recovery: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False)
     deadline_within_days: int | None = Field(
@@ -126,24 +137,50 @@ class WorklistPatch(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
-        json_schema_extra={"examples": [{"version": 1, "status": "in_progress", "assignee": "jlee"}]},
+        json_schema_extra={
+            "examples": [{"version": 1, "status": "in_progress", "assignee": "jlee"}],
+            # At least one change besides the version (the service refuses a PATCH with nothing to change).
+            "anyOf": [{"required": ["status"]}, {"required": ["assignee"]}, {"required": ["note"]}],
+        },
     )
 
-    version: int = Field(ge=1)
-    status: Status | None = None
-    assignee: str | None = Field(None, max_length=100, description='"" unassigns.')
-    note: str | None = Field(None, min_length=1, max_length=4000)
+    version: Version
+    # Null is accepted as "not given" but not advertised (it changes nothing): the schemas name the type alone.
+    status: Annotated[Status | None, WithJsonSchema({"enum": list(STATUSES), "type": "string"})] = None
+    assignee: Annotated[
+        Name | None,
+        WithJsonSchema({"type": "string", "maxLength": 100, "pattern": ONE_LINE, "description": '"" unassigns.'}),
+    ] = None
+    note: Annotated[
+        Note | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 4000, "pattern": MULTILINE})
+    ] = None
+
+    @model_validator(mode="after")
+    def _one_change(self) -> WorklistPatch:
+        if self.status is None and self.assignee is None and self.note is None:
+            raise ValueError("nothing to change: give a status, an assignee or a note besides the version")
+        return self
 
 
 class OutcomeIn(BaseModel):
-    """A recorded outcome: the payer's appeal decision, or what became of the denied claim."""
+    """A recorded outcome: the payer's appeal decision, or what became of the denied claim.
+
+    Recorded only if the item is still at `version` (else 409). A re-send with the same `idempotency_key`
+    returns the first result and changes nothing. A final item (overturned, upheld, resubmitted, written off)
+    takes no new outcome; a decided appeal is changed only with `correction: true` and a `note` saying why.
+    """
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     claim_id: Text
+    version: Version = Field(description="The item's version you read (GET /v1/worklist).")
     outcome: Literal["overturned", "upheld", "resubmitted", "written_off"]
     recovered_amount: Money | None = Field(None, description="Dollars recovered; with overturned/upheld only.")
-    note: str | None = Field(None, min_length=1, max_length=4000)
+    note: Note | None = None
+    idempotency_key: str | None = Field(
+        None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$", description="Your id of this outcome."
+    )
+    correction: bool = Field(False, description="Correct the outcome of a decided appeal (needs a note).")
 
 
 class OutcomesRequest(BaseModel):
@@ -154,7 +191,17 @@ class OutcomesRequest(BaseModel):
         strict=True,
         json_schema_extra={
             "examples": [
-                {"outcomes": [{"claim_id": "CLM000012345", "outcome": "overturned", "recovered_amount": 312.5}]}
+                {
+                    "outcomes": [
+                        {
+                            "claim_id": "CLM000012345",
+                            "version": 1,
+                            "outcome": "written_off",
+                            "note": "past the payer's appeal window",
+                            "idempotency_key": "feed-2026-05-01-0001",
+                        }
+                    ]
+                }
             ]
         },
     )
@@ -169,6 +216,7 @@ class OutcomeRecorded(BaseModel):
     item_id: int
     status: str
     version: int
+    replayed: bool = Field(False, description="Recorded before under the same idempotency key; not applied again.")
 
 
 class OutcomeRejected(BaseModel):
@@ -177,6 +225,7 @@ class OutcomeRejected(BaseModel):
     index: int
     claim_id: str
     error: str
+    status: int = Field(description="404 unknown claim, 409 stale version or refused move, 422 invalid outcome.")
 
 
 class OutcomesResponse(BaseModel):

@@ -58,6 +58,9 @@ def sign_in(
         return render(request, "sign_in.html", {"next": safe_next(next) or "", "error": message}, status=401)
     owner, role = found
     session = signed_in(owner, role, key_prefix=token.split("_", 2)[1])
+    services.store.open_web_session(
+        session.sid or "", session.key_prefix or "", get_state(request).codec.max_age / 3600
+    )
     request.state.web_session = session
     response = RedirectResponse(safe_next(next) or home_path(role), status_code=303)
     get_state(request).codec.write(response, session)
@@ -65,8 +68,11 @@ def sign_in(
 
 
 @router.post("/sign-out", dependencies=[CsrfChecked])
-def sign_out(request: Request) -> Response:
-    """End the session (the cookie is deleted) and show the sign-in page."""
+def sign_out(request: Request, services: ServicesDep) -> Response:
+    """End the session on the server (a copied cookie dies too), delete the cookie, show the sign-in page."""
+    session = read_session(request)
+    if session is not None:
+        services.store.end_web_session(session.sid)
     response = RedirectResponse("/ui/sign-in", status_code=303)
     get_state(request).codec.clear(response)
     return response
@@ -83,6 +89,6 @@ def model_page(request: Request, viewer: AdminViewer, services: ServicesDep) -> 
             "served": served,
             "metrics": served.test_metrics() if served else {},
             "card": read_card_body(served.folder) if served else None,  # written by training with the bundle
-            "error": services.models.last_error,
+            "error": services.models.public_error,
         },
     )
