@@ -162,7 +162,8 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
                "active", required=False, default="unknown", x12="EB01 of the 271", section="eligibility",
                choices=(("active", "active"), ("inactive", "inactive"), ("unknown", "unknown")),
                feature_array="eligibility_status"),
-    ClaimField("lines", "lines", "Service lines", "The claim's service lines, at least one; each line_number once (a repeat is refused).", [],
+    ClaimField("lines", "lines", "Service lines",
+               "The claim's service lines, at least one; each line_number once (a repeat is refused).", [],
                x12="loop 2400", min_length=1, max_length=999, section="lines"),
 )  # fmt: skip
 """The claim's header fields, in the order requests and the API document list them."""
