@@ -39,7 +39,7 @@ def test_the_schema_needs_a_change_in_patch_and_an_edit_in_what_if(site):
     assert patch["anyOf"] == [{"required": ["status"]}, {"required": ["assignee"]}, {"required": ["note"]}]
     assert all("anyOf" not in patch["properties"][name] for name in ("status", "assignee", "note"))  # no null
     assert schemas["ClaimEdits"]["minProperties"] == 1
-    assert "each `line_number` once" in schemas["ClaimIn"]["properties"]["lines"]["description"]
+    assert "each line_number once" in schemas["ClaimIn"]["properties"]["lines"]["description"]
 
 
 def test_a_patch_with_only_a_version_is_refused_by_validation(site):
