@@ -50,6 +50,9 @@ def test_models_lists_version_period_and_metrics_for_any_role(api, trained):
         assert model["training_period"] == scorer.metadata["training_period"]
         assert model["test_metrics"]["roc_auc"] == pytest.approx(result.metrics["test"]["roc_auc"])
         assert set(model["payers"]) == set(scorer.builder.categories_["payer_id"])
+        # The training run's quality gate, as the bundle recorded it.
+        assert model["for_use"] is scorer.metadata["for_use"] is result.metrics["gate"]["for_use"]
+        assert model["gate_reason"] == result.metrics["gate"]["reason"] != ""
     assert client.get("/v1/models").status_code == 401
 
 

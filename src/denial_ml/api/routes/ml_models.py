@@ -26,6 +26,8 @@ def model_info(served: ServedModel) -> ModelInfo:
         n_claims=meta.get("n_claims"),
         payers=sorted(served.payers),
         test_metrics=served.test_metrics(),
+        for_use=meta.get("for_use"),
+        gate_reason=(meta.get("gate") or {}).get("reason"),
     )
 
 

@@ -23,6 +23,10 @@ class ModelInfo(BaseModel):
     n_claims: int | None
     payers: list[str] = Field(description="Payer ids the model knows.")
     test_metrics: dict[str, float]
+    for_use: bool | None = Field(
+        None, description="The training run's quality gate: false when the model is not fit for use (null: not gated)."
+    )
+    gate_reason: str | None = Field(None, description="Why the gate decided as it did.")
 
 
 class ModelsResponse(BaseModel):
