@@ -10,13 +10,6 @@ from typing import Annotated
 import typer
 
 from denial_ml.cli import fail
-from denial_ml.config import get_settings
-from denial_ml.data.io import WorldIOError, read_tables
-from denial_ml.modeling.bundle import BundleError, Scorer
-from denial_ml.modeling.registry import RegistryError, resolve_model
-from denial_ml.monitoring.comparison_window import refuse_overlap
-from denial_ml.monitoring.drift_report import build_drift_report, format_drift_report, report_to_json
-from denial_ml.monitoring.rule_changes import WatchConfig
 
 TABLES = ["claims", "claim_lines", "remittances", "remittance_lines", "adjustments", "appeals"]
 
@@ -43,6 +36,15 @@ def drift(
     ] = False,
 ) -> None:
     """Drift report: feature stability, denials by payer x category against the model, calibration, rule changes."""
+    # Imported here, not at module level: pandas, lightgbm and mlflow cost start-up time for every command.
+    from denial_ml.config import get_settings
+    from denial_ml.data.io import WorldIOError, read_tables
+    from denial_ml.modeling.bundle import BundleError, Scorer
+    from denial_ml.modeling.registry import RegistryError, resolve_model
+    from denial_ml.monitoring.comparison_window import refuse_overlap
+    from denial_ml.monitoring.drift_report import build_drift_report, format_drift_report, report_to_json
+    from denial_ml.monitoring.rule_changes import WatchConfig
+
     settings = get_settings()
     if not 0 < alpha < 1:
         raise fail(f"--alpha must be between 0 and 1, got {alpha}")

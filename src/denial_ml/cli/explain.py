@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from denial_ml.cli import fail
 from denial_ml.cli.model import load_scorer_and_claims
-from denial_ml.explain.explainer import Explainer
+
+# Imported inside `explain` (shap, lightgbm and pandas behind it): `denial-ml --help` would pay for it at start-up.
+if TYPE_CHECKING:
+    from denial_ml.explain.explainer import Explainer
 
 CHUNK = 5000  # claims explained per step: bounded memory and a progress bar on large files
 
@@ -59,6 +62,8 @@ def explain(
         raise fail("no valid claims to explain")
     if out is None and len(chosen) > 1:
         raise fail("--out is required for more than one claim (or pick one with --claim-id)")
+    from denial_ml.explain.explainer import Explainer
+
     explainer = Explainer(scorer, top_k=top)
     results = _explain_all(explainer, chosen, chosen_lines, out)
     if len(chosen) == 1:

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from denial_ml.cli import fail
-from denial_ml.config import get_settings
-from denial_ml.data.io import WorldIOError
-from denial_ml.jobs.training import train_and_log
-from denial_ml.modeling.bundle import BundleError, Scorer
-from denial_ml.modeling.evaluate import format_metrics
-from denial_ml.modeling.result import TrainingResult
-from denial_ml.modeling.scoring_io import ClaimBatch, load_claim_batch
-from denial_ml.schemas import TableValidationError
+
+# The library modules (pandas, lightgbm, mlflow, pydantic behind them) are imported inside the functions that use
+# them: `denial-ml --help` and the other commands would otherwise pay for them at start-up.
+if TYPE_CHECKING:
+    from denial_ml.modeling.bundle import Scorer
+    from denial_ml.modeling.result import TrainingResult
+    from denial_ml.modeling.scoring_io import ClaimBatch
 
 
 def train_with_progress(data: Path, out: Path, track: bool = True) -> tuple[TrainingResult, str | None]:
     """`train_and_log` with a progress display on the terminal (the job logs its steps too); when the output is
     not a terminal (a log file, CI), one line per step instead, so a long run shows where it is."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from denial_ml.config import get_settings
+    from denial_ml.jobs.training import train_and_log
+
     if not sys.stderr.isatty():
         return train_and_log(
             data, out, get_settings(), track, progress=lambda s: typer.echo(f"training: {s}", err=True)
@@ -42,6 +45,11 @@ def train(
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
 ) -> None:
     """Train the denial-risk and category models, evaluate on the last period, write a bundle, log to MLflow."""
+    from denial_ml.config import get_settings
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.modeling.evaluate import format_metrics
+    from denial_ml.schemas import TableValidationError
+
     try:
         result, run_id = train_with_progress(data, out or Path(get_settings().models_dir), track=not no_mlflow)
     except (WorldIOError, TableValidationError) as exc:
@@ -53,6 +61,10 @@ def train(
 def load_scorer_and_claims(model: Path, claims: Path, lines: Path | None) -> tuple[Scorer, ClaimBatch]:
     """The bundle and the valid claims of a file, the first 20 rejected rows printed to stderr (for `score` and
     `explain`); a refused bundle or an unreadable file ends the command with its message."""
+    from denial_ml.modeling.bundle import BundleError, Scorer
+    from denial_ml.modeling.scoring_io import load_claim_batch
+    from denial_ml.schemas import TableValidationError
+
     try:
         scorer = Scorer.load(model)
         batch = load_claim_batch(claims, lines, set(scorer.builder.categories_["payer_id"]))

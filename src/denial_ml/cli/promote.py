@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from denial_ml.cli import fail
-from denial_ml.config import get_settings
-from denial_ml.data.io import WorldIOError
-from denial_ml.jobs.promote import compare_models
-from denial_ml.modeling.bundle import BundleError
-from denial_ml.modeling.compare import decide, format_comparison
-from denial_ml.modeling.promotion import apply_rule, gate_refusal, promotion_target, refuse_gated
-from denial_ml.modeling.registry import CHAMPION, RegistryError, ResolvedModel, resolve_model
-from denial_ml.monitoring.comparison_window import MIN_WINDOW_CLAIMS
+
+# The registry (mlflow), the comparison (pandas, sklearn) and the settings (pydantic) are imported inside the
+# commands: `denial-ml --help` and the other commands would otherwise pay for them at start-up.
+if TYPE_CHECKING:
+    from denial_ml.modeling.registry import ResolvedModel
+
+# The option defaults typer shows in --help, copied so that registering the commands imports no library module;
+# tests/code/test_cli_startup.py checks they equal denial_ml.modeling.registry.CHAMPION and
+# denial_ml.monitoring.comparison_window.MIN_WINDOW_CLAIMS.
+CHAMPION = "champion"
+MIN_WINDOW_CLAIMS = 1000
 
 Data = Annotated[Path | None, typer.Option("--data", help="World folder (default: settings data_dir).")]
 Period = Annotated[
@@ -41,6 +44,13 @@ def evaluate(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
 ) -> None:
     """Compare challenger and champion on the same recently decided claims (paired bootstrap intervals)."""
+    from denial_ml.config import get_settings
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.jobs.promote import compare_models
+    from denial_ml.modeling.bundle import BundleError
+    from denial_ml.modeling.compare import decide, format_comparison
+    from denial_ml.modeling.registry import RegistryError, resolve_model
+
     settings = get_settings()
     try:
         a, b = resolve_model(champion, settings), resolve_model(challenger, settings)
@@ -74,6 +84,14 @@ def promote(
     resamples: Resamples = 300,
 ) -> None:
     """Move the `champion` alias to RUN when it is not worse than the champion beyond the interval."""
+    from denial_ml.config import get_settings
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.jobs.promote import compare_models
+    from denial_ml.modeling.bundle import BundleError
+    from denial_ml.modeling.compare import format_comparison
+    from denial_ml.modeling.promotion import apply_rule, gate_refusal, promotion_target, refuse_gated
+    from denial_ml.modeling.registry import RegistryError, resolve_model
+
     settings = get_settings()
     if force and not (reason and reason.strip()):
         raise fail("--force needs --reason TEXT saying why (it is recorded in MLflow)")

@@ -5,13 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
-
-from denial_ml.analytics.facts import ReportInputError
-from denial_ml.config import get_settings
-from denial_ml.data.io import WorldIOError
-from denial_ml.jobs.report import write_report
 
 
 def report(
@@ -23,7 +17,15 @@ def report(
     top: Annotated[int, typer.Option("--top", min=1, help="Rows shown per long table in the HTML.")] = 15,
 ) -> None:
     """Write the denial report: measures by payer, category, CARC, procedure, provider and month."""
-    from denial_ml.cli import fail  # late: the cli package imports this module while registering
+    # Imported here, not at module level: pandas and the report job would cost every command start-up time
+    # (and the cli package imports this module while registering).
+    import pandas as pd
+
+    from denial_ml.analytics.facts import ReportInputError
+    from denial_ml.cli import fail
+    from denial_ml.config import get_settings
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.jobs.report import write_report
 
     folder = data or get_settings().data_dir
     if out.suffix.lower() not in (".html", ".htm"):

@@ -6,11 +6,14 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from denial_ml.config import Settings, get_settings
+# Settings (pydantic) are imported inside the functions that use them: `denial-ml --help` and the other commands
+# would otherwise pay for them at start-up.
+if TYPE_CHECKING:
+    from denial_ml.config import Settings
 
 APP = "denial_ml.server.app:create_app"
 
@@ -65,6 +68,7 @@ def serve(
 ) -> None:
     """Run the service: claim scoring, what-if, the appeal worklist, outcomes, model admin, health, metrics."""
     from denial_ml.cli import fail
+    from denial_ml.config import get_settings
 
     if model is not None:
         if not model.is_dir():
@@ -97,6 +101,7 @@ def demo_request(data_dir: Path, url: str, token: str) -> str:
 
 def serve_demo(settings: Settings, data_dir: Path, bundle: Path) -> None:
     """Issue a demo biller key, print the docs URL, the key and a curl, then serve `bundle` until Ctrl-C."""
+    from denial_ml.config import get_settings
     from denial_ml.store import WorklistStore
 
     store = WorklistStore(settings.worklist_url)

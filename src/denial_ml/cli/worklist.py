@@ -9,17 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.engine import make_url
 
-from denial_ml.jobs.triage import format_money, top_reason
-from denial_ml.store import StoreError, WorklistStore
-from denial_ml.store.models import WorklistItem
-from denial_ml.store.queries import ItemFilter, Page
+# The store (sqlalchemy), the triage job (pandas) and rich's tables are imported inside the functions that use
+# them: `denial-ml --help` and the other commands would otherwise pay for them at start-up.
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from denial_ml.store import WorklistStore
+    from denial_ml.store.models import WorklistItem
+    from denial_ml.store.queries import Page
 
 worklist_app = typer.Typer(help="The appeal worklist: ranked denials, their status and history.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys of the worklist service.", no_args_is_help=True)
@@ -29,8 +30,11 @@ DbOption = Annotated[str | None, typer.Option("--db", help="Worklist database UR
 
 def open_store(db: str | None, create: bool) -> WorklistStore:
     """Open (and migrate) the worklist store; a missing SQLite file is an error unless `create`."""
+    from sqlalchemy.engine import make_url
+
     from denial_ml.cli import fail  # late: the cli package imports this module while registering
     from denial_ml.config import get_settings
+    from denial_ml.store import WorklistStore
 
     url = db or get_settings().worklist_url
     try:
@@ -52,6 +56,8 @@ def open_store(db: str | None, create: bool) -> WorklistStore:
 
 def render_page(page: Page, today: dt.date) -> Table:
     """A rich table of one worklist page, days left counted from `today`."""
+    from rich.table import Table
+
     shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "0"
     table = Table(title=f"Worklist: items {shown} of {page.total}, by expected recovery")
     for name in ("#", "id", "claim", "payer", "category", "CARC", "denied", "P(overturn)", "exp. recovery"):
@@ -65,6 +71,8 @@ def render_page(page: Page, today: dt.date) -> Table:
 
 
 def _row(rank: int, item: WorklistItem, today: dt.date) -> list[str]:
+    from denial_ml.jobs.triage import format_money, top_reason
+
     days = "" if item.appeal_deadline is None else str((item.appeal_deadline - today).days)
     route = item.route if not item.route_reason else f"{item.route} ({item.route_reason})"
     return [
@@ -101,7 +109,11 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Show the worklist, highest expected recovery first."""
+    from rich.console import Console
+
     from denial_ml.cli import fail
+    from denial_ml.store import StoreError
+    from denial_ml.store.queries import ItemFilter
 
     store = open_store(db, create=False)
     item_filter = ItemFilter(payer, category, status, assignee, route, min_recovery, due_within)
@@ -129,6 +141,7 @@ def set_item(
 ) -> None:
     """Change an item's status, assignee or add a note; the change goes to its history."""
     from denial_ml.cli import fail
+    from denial_ml.store import StoreError
 
     store = open_store(db, create=False)
     try:
@@ -153,6 +166,7 @@ def create(
 ) -> None:
     """Issue an API key and print it once; only its hash is stored."""
     from denial_ml.cli import fail
+    from denial_ml.store import StoreError
 
     store = open_store(db, create=True)
     try:
@@ -182,6 +196,7 @@ def list_keys(db: DbOption = None) -> None:
 def revoke(key_id: Annotated[int, typer.Argument(help="Key id from `keys list`.")], db: DbOption = None) -> None:
     """Revoke an API key at once."""
     from denial_ml.cli import fail
+    from denial_ml.store import StoreError
 
     store = open_store(db, create=False)
     try:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from denial_ml.cli import fail
-from denial_ml.config import get_settings
-from denial_ml.data.claims_store import StoreError as ClaimsStoreError
-from denial_ml.data.io import WorldIOError
-from denial_ml.data.synthetic.params import WorldTimeline
-from denial_ml.data.synthetic.summary import format_summary
-from denial_ml.ingest.x12_write import X12WriteError
-from denial_ml.jobs.world import build_world
-from denial_ml.schemas import TableValidationError
+
+# The library modules (pandas, numpy, sklearn, pydantic behind them) are imported inside the commands that use
+# them: `denial-ml --help` and the other commands would otherwise pay for them at start-up.
+if TYPE_CHECKING:
+    from denial_ml.config import Settings
+    from denial_ml.data.synthetic.params import WorldTimeline
+
+
+def get_settings() -> Settings:
+    """The project settings, `denial_ml.config` imported on first use (pydantic costs start-up time)."""
+    from denial_ml.config import get_settings as read_settings
+
+    return read_settings()
 
 
 def build_world_with_progress(
@@ -28,6 +32,10 @@ def build_world_with_progress(
     store: bool = False,
 ) -> dict:
     """`denial_ml.jobs.world.build_world` with a progress display on the terminal."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from denial_ml.jobs.world import build_world
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("generating", total=None)
 
@@ -60,6 +68,13 @@ def generate(
     """Generate a synthetic claims world: one Parquet file per table plus truth.parquet."""
     if claims < 1:
         raise fail(f"--claims must be a positive number of claims, got {claims}")
+    from denial_ml.data.claims_store import StoreError as ClaimsStoreError
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.data.synthetic.params import WorldTimeline
+    from denial_ml.data.synthetic.summary import format_summary
+    from denial_ml.ingest.x12_write import X12WriteError
+    from denial_ml.schemas import TableValidationError
+
     try:
         # An empty code list switches the payer rule change off (later random draws differ, the physics does not).
         timeline = WorldTimeline(rule_change_codes=()) if no_rule_change else None
@@ -74,9 +89,13 @@ def generate(
 
 def demo() -> None:
     """Run the main job end to end on the embedded defaults: world, model, report, worklist, then the service."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from denial_ml.cli.serve import serve_demo
+    from denial_ml.data.io import WorldIOError
     from denial_ml.jobs.demo import run_demo
     from denial_ml.modeling.bundle import BundleError
+    from denial_ml.schemas import TableValidationError
     from denial_ml.store import StoreError
 
     settings = get_settings()
