@@ -7,7 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from denial_ml.cli.worklist import register
-from denial_ml.jobs.triage import top_reason
+from denial_ml.jobs.worklist_text import top_reason
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import sample_items
 

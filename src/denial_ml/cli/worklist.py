@@ -71,7 +71,7 @@ def render_page(page: Page, today: dt.date) -> Table:
 
 
 def _row(rank: int, item: WorklistItem, today: dt.date) -> list[str]:
-    from denial_ml.jobs.triage import format_money, top_reason
+    from denial_ml.jobs.worklist_text import format_money, top_reason
 
     days = "" if item.appeal_deadline is None else str((item.appeal_deadline - today).days)
     route = item.route if not item.route_reason else f"{item.route} ({item.route_reason})"
