@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-import pandas as pd
 from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,6 +18,9 @@ from denial_ml.store.errors import InvalidItems
 from denial_ml.store.models import WorklistItem, utcnow
 from denial_ml.store.status import ROUTES
 from denial_ml.store.text import CONTROL
+
+if TYPE_CHECKING:  # pandas costs start-up time; imported where a frame is built
+    import pandas as pd
 
 REQUIRED = (
     "claim_id",
@@ -72,6 +74,8 @@ def _fail(frame: pd.DataFrame, mask: pd.Series, problem: str) -> None:
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
     values = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     _fail(frame, values.isna() | ~values.map(math.isfinite), f"{column} is missing or not a finite number")
     return values
@@ -110,6 +114,8 @@ def validate_items(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fill_optional(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     for column in OPTIONAL:
         if column not in frame.columns:
             frame[column] = None
@@ -121,6 +127,8 @@ def _fill_optional(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    import pandas as pd
+
     frame = frame.copy()
     frame["appeal_deadline"] = frame["appeal_deadline"].dt.date
     for column in ("payer_name", "carc", "route_reason", "model_version"):

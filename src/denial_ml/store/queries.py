@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,6 +14,9 @@ from denial_ml.store.models import WorklistItem
 from denial_ml.store.status import DECIDED, ROUTES, check_status
 from denial_ml.store.text import check_text
 from denial_ml.store.updates import load_item
+
+if TYPE_CHECKING:  # pandas costs start-up time; imported where a frame is built
+    import pandas as pd
 
 MAX_PAGE = 1000
 
@@ -135,6 +137,8 @@ def outcomes_frame(session: Session) -> pd.DataFrame:
     Columns are `OUTCOME_COLUMNS` (`overturned` a bool label, `p_overturn` the score the item had) followed
     by one `input_<name>` column per key of the items' stored `score_inputs`.
     """
+    import pandas as pd
+
     items = session.scalars(
         select(WorklistItem).where(WorklistItem.status.in_(DECIDED)).order_by(WorklistItem.id)
     ).all()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from denial_ml.store import items, keys, outcomes, queries, updates, web_sessions
@@ -12,6 +13,9 @@ from denial_ml.store.migrate import upgrade_database
 from denial_ml.store.models import ApiKey, WorklistItem
 from denial_ml.store.queries import ItemFilter, Page
 from denial_ml.store.status import DECIDED
+
+if TYPE_CHECKING:  # pandas costs start-up time; imported where a frame is built
+    import pandas as pd
 
 
 class WorklistStore:
