@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from denial_ml.server.app import create_app
-from denial_ml.service.testing import issue_keys, make_services
+from denial_ml.service.testing import http_scope, issue_keys, make_services
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import migrated_database
 
@@ -38,21 +38,7 @@ def call_without_body(app, method: str, path: str, headers: dict[str, str]) -> t
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        "app": app,
-    }
+    scope = http_scope(app, method, path, [(k.lower().encode(), v.encode()) for k, v in headers.items()])
     asyncio.run(app(scope, receive, send))
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return sent[0]["status"], body

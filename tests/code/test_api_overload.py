@@ -9,7 +9,7 @@ import time
 import pytest
 
 from denial_ml.server.app import create_app
-from denial_ml.service.testing import issue_keys, make_services
+from denial_ml.service.testing import http_scope, issue_keys, make_services
 from denial_ml.store import WorklistStore
 from denial_ml.store.testing import migrated_database
 
@@ -29,21 +29,7 @@ def scope(app, method: str, path: str, key: str, length: int = 0) -> dict:
     headers = [(b"x-api-key", key.encode())]
     if length:
         headers += [(b"content-length", str(length).encode()), (b"content-type", b"application/json")]
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-        "app": app,
-    }
+    return http_scope(app, method, path, headers)
 
 
 async def call(app, request_scope: dict, receive) -> tuple[int, dict[bytes, bytes], bytes]:
