@@ -150,7 +150,7 @@ class ClaimDefects:
     @classmethod
     def of(cls, claims: pd.DataFrame) -> ClaimDefects:
         """Read the defects from the claims' hidden columns (an error names any stage that has not run)."""
-        return cls(**{f.name: hidden(claims, "claims", f"_{f.name}").to_numpy() for f in fields(cls)})
+        return cls(**_flags_of(cls, claims, "claims"))
 
 
 @dataclass(frozen=True)
@@ -168,4 +168,9 @@ class LineDefects:
     @classmethod
     def of(cls, lines: pd.DataFrame) -> LineDefects:
         """Read the defects from the lines' hidden columns (an error names any stage that has not run)."""
-        return cls(**{f.name: hidden(lines, "claim_lines", f"_{f.name}").to_numpy() for f in fields(cls)})
+        return cls(**_flags_of(cls, lines, "claim_lines"))
+
+
+def _flags_of(view: type, frame: pd.DataFrame, table: str) -> dict[str, np.ndarray]:
+    """Each field of the dataclass `view` read from `table`'s hidden column `_` + field name."""
+    return {f.name: hidden(frame, table, f"_{f.name}").to_numpy() for f in fields(view)}
