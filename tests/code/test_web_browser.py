@@ -105,6 +105,8 @@ def fill_claim(page, claim: dict) -> None:
     page.get_by_label("Eligibility verified", exact=True).set_checked(bool(claim["eligibility_checked"]))
     for row, line in enumerate(claim["lines"]):
         prefix = f"Line {row + 1} "
+        if not page.get_by_label(prefix + "procedure", exact=True).is_visible():
+            page.locator("details.more-lines > summary").click()  # rows past the open ones, as a user opens them
         page.get_by_label(prefix + "procedure", exact=True).fill(line["procedure_code"])
         page.get_by_label(prefix + "modifiers", exact=True).fill(" ".join(line["modifiers"]))
         page.get_by_label(prefix + "units", exact=True).fill(str(line["units"]))
@@ -237,3 +239,73 @@ def test_admin_sees_the_served_model(page, site, trained):
     sign_in(page, site.keys["admin"])
     assert page.get_by_test_id("model-version").inner_text() == trained[1].version
     shot(page, "model")
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it stands (WCAG 2.1 A/AA and best practice), one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in results.response["violations"]
+    ]
+
+
+def test_every_page_has_no_axe_violations(page, site, trained, small_world):
+    """axe-core finds nothing on any page, in the states a user sees: empty, filled, with results, refused."""
+    found: dict[str, list[str]] = {}
+    page.goto("/ui/sign-in")
+    found["sign-in"] = axe_violations(page)
+    sign_in(page, site.keys["biller"])
+    found["claim-check"] = axe_violations(page)
+    claim, _ = authorization_claim(small_world, trained[1])
+    fill_claim(page, claim)
+    page.get_by_role("button", name="Check claim").click()
+    page.wait_for_selector("#result")
+    found["claim-check-result"] = axe_violations(page)
+    page.goto("/ui/claims/batch")
+    found["batch"] = axe_violations(page)
+    page.goto("/ui/tracking")
+    found["tracking"] = axe_violations(page)
+    page.goto("/ui/worklist")
+    found["forbidden"] = axe_violations(page)
+    sign_in(page, site.keys["appeals"])
+    found["worklist"] = axe_violations(page)
+    page.locator("table.worklist tbody tr").first.get_by_role("link").click()
+    page.wait_for_url("**/ui/worklist/*")
+    found["worklist-item"] = axe_violations(page)
+    sign_in(page, site.keys["admin"])
+    page.goto("/ui/model")
+    found["model"] = axe_violations(page)
+    assert {name: lines for name, lines in found.items() if lines} == {}
+
+
+def tab_path_to(page, name: str, limit: int = 200) -> list[str]:
+    """The ids of the elements Tab visits from the claim form's first field until the button `name` has the focus.
+
+    Chromium stops on each part of a date input (month, day, year, picker): those ids repeat.
+    """
+    page.locator("#claim-form").locator("input:not([type=hidden]), select").first.focus()
+    path = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == name:
+            return path
+        path.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    raise AssertionError(f"{name!r} not reached in {limit} Tab presses")
+
+
+def test_the_claim_form_is_a_short_tab_path(page, site):
+    """Tab from the form's first field to "Check claim" passes the claim, eligibility and two line rows, not all
+    six (the form took 90 stops); the other rows open under "More service lines", in the order a user expects."""
+    sign_in(page, site.keys["biller"])
+    closed = tab_path_to(page, "Check claim")
+    per_row = sum(1 for stop in closed if stop.startswith("f-lines-0-"))
+    assert {stop.split("-")[2] for stop in closed if stop.startswith("f-lines-")} == {"0", "1"}
+    assert len(closed) <= 50, len(closed)
+    page.locator("details.more-lines > summary").click()
+    opened = tab_path_to(page, "Check claim")
+    assert len(opened) == len(closed) + 4 * per_row
+    rows = [stop.split("-")[2] for stop in opened if stop.startswith("f-lines-")]
+    assert rows == sorted(rows) and set(rows) == {"0", "1", "2", "3", "4", "5"}

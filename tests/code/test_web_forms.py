@@ -10,7 +10,15 @@ import pytest
 from denial_ml.service.schemas import EXAMPLE_CLAIM, ClaimIn, FieldError
 from denial_ml.service.validation import check_claims, claims_frame, lines_frame
 from denial_ml.web.batch import UploadError, _csv_rows, flat_csv, is_x12, split_flat
-from denial_ml.web.claim_form import claim_to_form, describe_error, error_inputs, form_to_claim, parse_pasted
+from denial_ml.web.claim_form import (
+    MAX_LINES,
+    claim_to_form,
+    describe_error,
+    error_inputs,
+    form_to_claim,
+    open_line_rows,
+    parse_pasted,
+)
 from denial_ml.web.formats import deadline_badge, money, pct, points
 from denial_ml.web.routes.account import safe_next
 from denial_ml.web.worklist_view import read_filters
@@ -130,3 +138,12 @@ def test_results_csv_quotes_cells_that_would_run_as_formulas():
         {"claim_id": "=HYPERLINK(1)", "where": "claims row 2", "problem": "bad"}
     ])  # fmt: skip
     assert "'=HYPERLINK(1)" in text and text.splitlines()[0].startswith("claim_id,denial_risk,likely_category")
+
+
+def test_open_line_rows_shows_every_used_row_plus_one_and_at_least_two() -> None:
+    assert open_line_rows({}) == 2
+    assert open_line_rows({"lines-0-procedure_code": "99213"}) == 2
+    assert open_line_rows({"lines-2-units": " 3 "}) == 4
+    assert open_line_rows({"lines-1-units": "   "}) == 2  # blank text is not a value
+    assert open_line_rows({}, {"lines-3-units": ["not a number"]}) == 5  # a row with an error stays open
+    assert open_line_rows({f"lines-{MAX_LINES - 1}-procedure_code": "97110"}) == MAX_LINES

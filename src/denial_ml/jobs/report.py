@@ -9,8 +9,6 @@ from pathlib import Path
 import pandas as pd
 
 from denial_ml.analytics.facts import REQUIRED_COLUMNS
-from denial_ml.analytics.render import render_html, render_json
-from denial_ml.analytics.report import build_report
 from denial_ml.data.io import read_tables
 
 
@@ -27,6 +25,11 @@ def write_report(
         OSError: the files cannot be written (nothing is left half-written).
     """
     tables = read_tables(data_dir, names=list(REQUIRED_COLUMNS))
+    # Imported after the tables are read: the charts' matplotlib (0.8 s) is needed only to render, so the
+    # command starts reading its data within its start-up budget (issue #20; bench/bench_startup.py).
+    from denial_ml.analytics.render import render_html, render_json
+    from denial_ml.analytics.report import build_report
+
     result = build_report(tables, as_of=as_of)
     html_path, json_path = write_report_files(render_html(result, top=top), render_json(result), out)
     return result, html_path, json_path

@@ -162,6 +162,21 @@ def form_to_claim(form: Mapping[str, Any], today: dt.date) -> tuple[dict[str, An
     return claim, rows
 
 
+def open_line_rows(form: Mapping[str, Any], errors: Mapping[str, Any] | None = None) -> int:
+    """How many line rows the form shows open: every row holding a value or an error, plus one empty row.
+
+    At least two; the rest sit in a closed "More service lines" group, so the Tab path through a one-line
+    claim passes 2 rows of line inputs instead of all MAX_LINES (issue #21: the form took 90 Tab stops).
+    """
+    used = [
+        row
+        for row in range(MAX_LINES)
+        if any(str(form.get(f"lines-{row}-{name}") or "").strip() for name in LINE_FIELDS)
+        or any(key.startswith(f"lines-{row}-") for key in (errors or {}))
+    ]
+    return min(MAX_LINES, max(2, (max(used) + 2) if used else 0))
+
+
 def claim_to_form(claim: Mapping[str, Any]) -> dict[str, str]:
     """Form values showing a claim payload (e.g. one pasted as JSON), lines in rows 0, 1, ..."""
     form = {name: "" if claim.get(name) is None else str(claim[name]) for name in HEADER_FIELDS}

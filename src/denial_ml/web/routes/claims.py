@@ -31,6 +31,7 @@ from denial_ml.web.claim_form import (
     form_inputs,
     form_to_claim,
     new_form,
+    open_line_rows,
     parse_pasted,
 )
 from denial_ml.web.state import render
@@ -64,7 +65,9 @@ def _page(request: Request, model: ServedModel, status: int = 200, **context: An
         "whatif_error": None,
         "choices": {},
     }
-    return render(request, "claim_check.html", {**values, **context}, status=status)
+    values.update(context)
+    values["open_lines"] = open_line_rows(values["form"], values["field_errors"])
+    return render(request, "claim_check.html", values, status=status)
 
 
 @router.get("/check")
