@@ -1,4 +1,4 @@
-"""`denial-ml worklist show|set` and `denial-ml keys create|list|revoke` on a SQLite worklist."""
+"""`denial-ml worklist show|set|refresh` and `denial-ml keys create|list|revoke` on a SQLite worklist."""
 
 from __future__ import annotations
 
@@ -110,3 +110,20 @@ def test_keys_create_list_revoke(app, tmp_path):
     store.close()
     bad = run(app, "keys", "create", "--role", "boss", "--owner", "ann", "--db", db)
     assert bad.exit_code == 2 and "unknown role 'boss'" in bad.output
+
+
+def test_refresh_routes_appeals_past_their_deadline_and_says_how_many(app, db):
+    import datetime as dt
+
+    store = WorklistStore(db)
+    later = dt.date.today() + dt.timedelta(days=30)
+    due = [i for i in store.list_items(route="appeal", limit=100).items if i.appeal_deadline < later]
+    store.close()
+    result = run(app, "worklist", "refresh", "--today", later.isoformat(), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert f"{len(due)} appeal(s) past their deadline on {later} routed to write off" in result.output
+    store = WorklistStore(db)
+    assert all(store.get_item(i.id).route == "write_off" for i in due)
+    store.close()
+    bad = run(app, "worklist", "refresh", "--today", "soon", "--db", db)
+    assert bad.exit_code != 0 and "--today must be a date YYYY-MM-DD, got 'soon'" in bad.output

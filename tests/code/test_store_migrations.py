@@ -23,6 +23,7 @@ TABLES = {
     "worklist_notes",
     "worklist_history",
     "worklist_outcomes",
+    "worklist_views",
     "web_sessions",
     "api_keys",
     "alembic_version",

@@ -309,3 +309,40 @@ def test_the_claim_form_is_a_short_tab_path(page, site):
     assert len(opened) == len(closed) + 4 * per_row
     rows = [stop.split("-")[2] for stop in opened if stop.startswith("f-lines-")]
     assert rows == sorted(rows) and set(rows) == {"0", "1", "2", "3", "4", "5"}
+
+
+def test_appeals_user_searches_sorts_saves_a_view_and_assigns_in_bulk(page, site):
+    sign_in(page, site.keys["appeals"])
+    assert "Ranked as of" in page.get_by_test_id("ranked-as-of").inner_text()
+    page.get_by_label("View", exact=True).select_option("all")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/ui/worklist?*view=all*")
+    claim = page.locator("table.worklist tbody tr").nth(3).get_by_role("link").inner_text()
+    page.get_by_label("Claim search", exact=True).fill(claim[-5:].lower())
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/ui/worklist?*search=*")
+    assert claim in page.locator("table.worklist tbody").inner_text()
+
+    page.get_by_label("Claim search", exact=True).fill("")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("link", name="Deadline").click()
+    page.wait_for_url("**sort=deadline*")
+    assert page.locator('th[aria-sort="ascending"]').inner_text().startswith("Deadline")
+    dates = page.locator("table.worklist td.deadline").all_inner_texts()
+    days = [d.split()[0] for d in dates if d.split()[0] != "–"]
+    assert days == sorted(days)
+
+    page.get_by_label("Save these filters as", exact=True).fill("By deadline")
+    page.get_by_role("button", name="Save view").click()
+    page.get_by_test_id("saved-views").get_by_role("link", name="By deadline").click()
+    page.wait_for_url("**sort=deadline*")
+
+    boxes = page.locator('table.worklist input[name="item"]')
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.get_by_label("With the selected items", exact=True).select_option("assign_me")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_test_id("bulk-result")).to_contain_text("2 items changed.")
+    assert page.locator("table.worklist tbody tr").nth(0).locator("td").last.inner_text() == "appeals-user"
+    assert axe_violations(page) == []
+    shot(page, "worklist-bulk")

@@ -13,6 +13,7 @@ from denial_ml.server.app import create_app
 from denial_ml.server.testing import seed_worklist
 from denial_ml.service.testing import issue_keys, make_services
 from denial_ml.store import WorklistStore
+from denial_ml.store.queries import ItemFilter
 from denial_ml.store.testing import migrated_database
 from denial_ml.web.settings import WebSettings
 from denial_ml.web.state import make_state
@@ -39,19 +40,30 @@ def rows(html: str) -> list[tuple[int, str]]:
     return [(int(i), body) for i, body in ROW.findall(html)]
 
 
+def test_the_default_view_is_the_open_appeals_and_resubmissions(appeals):
+    client, store = appeals
+    page = client.get("/ui/worklist")
+    expected = store.list_items(ItemFilter(view="open_work"), limit=50)
+    assert 0 < expected.total < 120
+    assert [i for i, _ in rows(page.text)] == [item.id for item in expected.items]
+    assert f"{expected.total} items" in page.text
+    assert all(store.get_item(i).route in ("appeal", "resubmit") for i, _ in rows(page.text))
+    assert '<option value="open_work" selected>open appeals and resubmissions</option>' in page.text
+
+
 def test_worklist_is_sorted_by_expected_recovery_and_paged(appeals):
     client, store = appeals
-    first = client.get("/ui/worklist")
+    first = client.get("/ui/worklist?view=all")
     ids = [i for i, _ in rows(first.text)]
     assert ids == [item.id for item in store.list_items(limit=50).items]
-    assert "120 items" in first.text and 'href="/ui/worklist?page=2"' in first.text
-    second = client.get("/ui/worklist?page=3")
+    assert "120 items" in first.text and 'href="/ui/worklist?view=all&amp;page=2"' in first.text
+    second = client.get("/ui/worklist?view=all&page=3")
     assert [i for i, _ in rows(second.text)] == [item.id for item in store.list_items(offset=100, limit=50).items]
 
 
 def test_filters_show_only_matching_items(appeals):
     client, store = appeals
-    page = client.get("/ui/worklist", params={"status": "new", "category": "coding", "payer": "P3"})
+    page = client.get("/ui/worklist", params={"view": "all", "status": "new", "category": "coding", "payer": "P3"})
     expected = store.list_items(status="new", category="coding", payer="P3", limit=50)
     assert [i for i, _ in rows(page.text)] == [item.id for item in expected.items]
     assert f"{expected.total} item" in page.text
@@ -68,7 +80,7 @@ def test_route_filter_shows_only_that_route(appeals):
     client, store = appeals
     expected = store.list_items(route="write_off", limit=50)
     assert 0 < expected.total < store.list_items(limit=1).total
-    page = client.get("/ui/worklist", params={"route": "write_off"})
+    page = client.get("/ui/worklist", params={"view": "all", "route": "write_off"})
     assert [i for i, _ in rows(page.text)] == [item.id for item in expected.items]
     assert f"{expected.total} item" in page.text
     assert '<option value="write_off" selected>write off</option>' in page.text
@@ -77,7 +89,9 @@ def test_route_filter_shows_only_that_route(appeals):
 
 def test_bad_filters_are_named_and_ignored(appeals):
     client, _ = appeals
-    page = client.get("/ui/worklist", params={"deadline_within_days": "soon", "status": "lost", "page": "0"})
+    page = client.get(
+        "/ui/worklist", params={"view": "all", "deadline_within_days": "soon", "status": "lost", "page": "0"}
+    )
     assert page.status_code == 200
     assert "Deadline within (days): Input should be a valid integer" in page.text
     assert "Status: Input should be" in page.text
@@ -153,7 +167,7 @@ def test_assign_to_me_and_notes(appeals):
         f"/ui/worklist/{item.id}/note", data={"csrf_token": token, "version": "2", "note": "Called the payer."}
     )
     assert "<strong>appeals-user</strong>: Called the payer." in noted.text
-    mine = client.get("/ui/worklist", params={"assignee": "appeals-user"})
+    mine = client.get("/ui/worklist", params={"view": "all", "assignee": "appeals-user"})
     assert [i for i, _ in rows(mine.text)] == [item.id]
     empty = client.post(f"/ui/worklist/{item.id}/note", data={"csrf_token": token, "version": "3", "note": " "})
     assert empty.status_code == 422 and "Write the note before adding it." in empty.text

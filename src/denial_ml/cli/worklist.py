@@ -1,4 +1,4 @@
-"""`denial-ml worklist show|set` and `denial-ml keys create|list|revoke`: the appeal worklist from a terminal.
+"""`denial-ml worklist show|set|refresh` and `denial-ml keys create|list|revoke`: the appeal worklist from a terminal.
 
 `worklist build` (scoring denials into the store) is added to `worklist_app` by the triage module and
 writes through `denial_ml.store.upsert_items`.
@@ -156,6 +156,28 @@ def set_item(
         f"item {item.id} (claim {item.claim_id}): status {before.status} -> {item.status}, "
         f"assignee {before.assignee or '-'} -> {item.assignee or '-'}, version {item.version}"
     )
+
+
+@worklist_app.command("refresh")
+def refresh(
+    today: Annotated[
+        str | None, typer.Option("--today", help="Judge deadlines as of YYYY-MM-DD (default: today).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Route open appeals whose deadline has passed to write off (reason and history kept); run it daily."""
+    from denial_ml.cli import fail
+
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        raise fail(f"--today must be a date YYYY-MM-DD, got {today!r}") from None
+    store = open_store(db, create=False)
+    try:
+        result = store.refresh_routes(day)
+    finally:
+        store.close()
+    typer.echo(f"{len(result.rerouted):,} appeal(s) past their deadline on {day} routed to write off")
 
 
 @keys_app.command("create")

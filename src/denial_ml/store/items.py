@@ -160,7 +160,7 @@ def write_items(session: Session, items: pd.DataFrame) -> UpsertResult:
     existing = _existing_ids(session, [r["claim_id"] for r in records])
     now = utcnow()
     fresh = [
-        {**r, "status": "new", "version": 1, "created_at": now, "updated_at": now}
+        {**r, "status": "new", "version": 1, "created_at": now, "updated_at": now, "ranked_at": now}
         for r in records
         if r["claim_id"] not in existing
     ]
@@ -175,7 +175,7 @@ def write_items(session: Session, items: pd.DataFrame) -> UpsertResult:
         session.execute(insert(TABLE), fresh)
     if rescored:
         values: dict[str, Any] = {c: bindparam("v_" + c) for c in records[0] if c != "claim_id"}
-        values |= {"version": TABLE.c.version + 1, "updated_at": now}
+        values |= {"version": TABLE.c.version + 1, "updated_at": now, "ranked_at": now}
         statement = update(TABLE).where(TABLE.c.id == bindparam("v_id")).values(values)
         session.connection().execute(statement, rescored)
     if len(records) >= ANALYZE_AFTER:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -106,6 +107,7 @@ class WorklistItem(Base):
     appealed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     recovered_amount: Mapped[float | None] = mapped_column(Float)
+    ranked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # when a build last scored and routed it
 
     notes: Mapped[list[WorklistNote]] = relationship(
         back_populates="item", order_by="WorklistNote.id", cascade="save-update, merge"
@@ -185,6 +187,20 @@ class WorklistOutcome(Base):
     note: Mapped[str | None] = mapped_column(Text)
     correction: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer)  # the item's version once this outcome was applied
+
+
+class SavedView(Base):
+    """A user's named worklist view: the query string of its filters and sort, as the page's own link."""
+
+    __tablename__ = "worklist_views"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("owner", "name", name="uq_worklist_views_owner_name"),)
 
 
 class WebSession(Base):

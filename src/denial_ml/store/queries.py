@@ -19,6 +19,26 @@ if TYPE_CHECKING:  # pandas costs start-up time; imported where a frame is built
     import pandas as pd
 
 MAX_PAGE = 1000
+OPEN: tuple[str, ...] = ("new", "in_progress", "appealed")
+"""Statuses that still need someone's work (an appealed item waits for the payer's decision)."""
+
+# Views as data: the statuses and routes each one holds (None: any). "open_work" is the page's default: the
+# appeals and resubmissions still to be worked, not the write-offs that make up most denials.
+VIEWS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    "open_work": {"statuses": OPEN, "routes": ("appeal", "resubmit")},
+    "open": {"statuses": OPEN, "routes": None},
+    "all": {"statuses": None, "routes": None},
+}
+# Sort keys as data: the column and whether its natural order is descending. Every sort ends with the id, so
+# pages never overlap; a deadline sort puts items without a deadline last.
+SORTS: dict[str, tuple[str, bool]] = {
+    "recovery": ("expected_recovery", True),
+    "deadline": ("appeal_deadline", False),
+    "odds": ("p_overturn", True),
+    "denied": ("denied_amount", True),
+    "claim": ("claim_id", False),
+    "payer": ("payer_id", False),
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +53,8 @@ class ItemFilter:
     min_expected_recovery: float | None = None
     deadline_within_days: int | None = None  # deadline between today and today + N days
     today: dt.date | None = None  # reference date of deadline_within_days (default: today)
+    search: str | None = None  # part of a claim id, any case
+    view: str | None = None  # one of VIEWS; None is "all"
 
 
 @dataclass(frozen=True)
@@ -47,8 +69,21 @@ class Page:
 
 def _conditions(f: ItemFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    for name in ("payer", "category", "status", "assignee", "route"):
+    for name in ("payer", "category", "status", "assignee", "route", "search"):
         check_text(name, getattr(f, name))
+    if f.view is not None:
+        if f.view not in VIEWS:
+            raise InvalidUpdate(f"unknown view {f.view!r}; known: {', '.join(VIEWS)}")
+        # A view is a preset: a status or route filter the user chose replaces the view's own.
+        statuses, routes = VIEWS[f.view]["statuses"], VIEWS[f.view]["routes"]
+        if statuses is not None and f.status is None:
+            conditions.append(WorklistItem.status.in_(statuses))
+        if routes is not None and f.route is None:
+            conditions.append(WorklistItem.route.in_(routes))
+    if f.search:
+        # LIKE's own wildcards in the typed text are matched literally.
+        escaped = f.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(func.lower(WorklistItem.claim_id).like(f"%{escaped}%", escape="\\"))
     if f.payer is not None:
         conditions.append(or_(WorklistItem.payer_id == f.payer, WorklistItem.payer_name == f.payer))
     if f.category is not None:
@@ -72,29 +107,59 @@ def _conditions(f: ItemFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def list_items(session: Session, item_filter: ItemFilter, offset: int = 0, limit: int = 50) -> Page:
-    """One page of items matching `item_filter`, highest expected recovery first (ties by id).
+def _order(sort: str, descending: bool | None) -> list[Any]:
+    """ORDER BY terms of a sort key; `descending` None takes the key's natural direction."""
+    if sort not in SORTS:
+        raise InvalidUpdate(f"unknown sort {sort!r}; known: {', '.join(SORTS)}")
+    name, natural = SORTS[sort]
+    column = getattr(WorklistItem, name)
+    down = natural if descending is None else descending
+    terms = [column.desc() if down else column.asc(), WorklistItem.id]
+    # Only the deadline can be empty: a NULLs-last term on the other keys would keep the planner from reading
+    # the page's order straight off the recovery index (bench/bench_worklist.py).
+    return [column.is_(None), *terms] if name == "appeal_deadline" else terms
+
+
+def list_items(
+    session: Session,
+    item_filter: ItemFilter,
+    offset: int = 0,
+    limit: int = 50,
+    sort: str = "recovery",
+    descending: bool | None = None,
+) -> Page:
+    """One page of items matching `item_filter`, sorted by `sort` (default: highest expected recovery first;
+    ties by id; items without a value of the sort key last).
 
     Raises:
         UnknownStatus: for an unknown status filter.
-        InvalidUpdate: for a bad route, paging or deadline argument.
+        InvalidUpdate: for a bad route, view, sort, paging or deadline argument.
     """
     if offset < 0 or not 1 <= limit <= MAX_PAGE:
         raise InvalidUpdate(f"paging: offset must be >= 0 and limit in 1..{MAX_PAGE} (got {offset}, {limit})")
+    order = _order(sort, descending)
     conditions = _conditions(item_filter)
     total = session.scalar(select(func.count()).select_from(WorklistItem).where(*conditions)) or 0
     # Ids first (read from an index), then the 50 full rows: sorting whole rows would cost far more.
-    ids = list(
-        session.scalars(
-            select(WorklistItem.id)
-            .where(*conditions)
-            .order_by(WorklistItem.expected_recovery.desc(), WorklistItem.id)
-            .offset(offset)
-            .limit(limit)
-        )
-    )
+    ids = list(session.scalars(select(WorklistItem.id).where(*conditions).order_by(*order).offset(offset).limit(limit)))
     rows = {item.id: item for item in session.scalars(select(WorklistItem).where(WorklistItem.id.in_(ids)))}
     return Page(items=[rows[i] for i in ids], total=total, offset=offset, limit=limit)
+
+
+def assignee_counts(session: Session, item_filter: ItemFilter) -> dict[str | None, int]:
+    """Items matching `item_filter` per assignee (None: unassigned), largest count first."""
+    rows = session.execute(
+        select(WorklistItem.assignee, func.count())
+        .where(*_conditions(item_filter))
+        .group_by(WorklistItem.assignee)
+        .order_by(func.count().desc(), WorklistItem.assignee)
+    ).all()
+    return {assignee: count for assignee, count in rows}
+
+
+def ranked_as_of(session: Session) -> dt.datetime | None:
+    """When a worklist build last scored and routed items (None before any build)."""
+    return session.scalar(select(func.max(WorklistItem.ranked_at)))
 
 
 def get_item(session: Session, item_id: int) -> WorklistItem:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from denial_ml.store import items, keys, outcomes, queries, updates, web_sessions
+from denial_ml.store import deadlines, items, keys, outcomes, queries, saved_views, updates, web_sessions
 from denial_ml.store.db import make_engine, make_sessionmaker
 from denial_ml.store.errors import InvalidUpdate
 from denial_ml.store.migrate import upgrade_database
-from denial_ml.store.models import ApiKey, WorklistItem
+from denial_ml.store.models import ApiKey, SavedView, WorklistItem
 from denial_ml.store.queries import ItemFilter, Page
 from denial_ml.store.status import DECIDED
 
@@ -62,18 +63,61 @@ class WorklistStore:
         return items.upsert_items(self, frame)
 
     def list_items(
-        self, item_filter: ItemFilter | None = None, offset: int = 0, limit: int = 50, **filters: object
+        self,
+        item_filter: ItemFilter | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        sort: str = "recovery",
+        descending: bool | None = None,
+        **filters: object,
     ) -> Page:
-        """A page of items, highest expected recovery first.
+        """A page of items, highest expected recovery first unless `sort` says otherwise.
 
         Args:
             item_filter: The filters; or give its fields as keywords (`status="new"`, `payer="P1"`).
             offset: Items to skip.
             limit: Page size (1..1000).
+            sort: A key of `denial_ml.store.queries.SORTS`.
+            descending: The direction; None takes the key's natural one.
         """
         chosen = item_filter or ItemFilter(**filters)  # type: ignore[arg-type]
         with self.sessions() as session:
-            return queries.list_items(session, chosen, offset, limit)
+            return queries.list_items(session, chosen, offset, limit, sort, descending)
+
+    def assignee_counts(self, item_filter: ItemFilter | None = None) -> dict[str | None, int]:
+        """Items per assignee (None: unassigned) among those matching `item_filter`."""
+        with self.sessions() as session:
+            return queries.assignee_counts(session, item_filter or ItemFilter())
+
+    def ranked_as_of(self) -> dt.datetime | None:
+        """When a build last scored and routed items."""
+        with self.sessions() as session:
+            return queries.ranked_as_of(session)
+
+    def refresh_routes(self, today: dt.date | None = None, actor: str = "worklist refresh") -> deadlines.RefreshResult:
+        """Route open appeals whose deadline passed before `today` (default: today) to write off."""
+        with self.sessions.begin() as session:
+            return deadlines.refresh_routes(session, today or dt.date.today(), actor)
+
+    def save_view(self, owner: str, name: str, query: str) -> SavedView:
+        """Save `owner`'s named worklist view (filters and sort as a query string)."""
+        with self.sessions.begin() as session:
+            view = saved_views.save_view(session, owner, name, query)
+            session.flush()
+            session.expunge(view)
+            return view
+
+    def list_views(self, owner: str) -> list[SavedView]:
+        """`owner`'s saved views by name."""
+        with self.sessions() as session:
+            views = saved_views.list_views(session, owner)
+            session.expunge_all()
+            return views
+
+    def delete_view(self, owner: str, view_id: int) -> bool:
+        """Delete one of `owner`'s saved views; whether it existed."""
+        with self.sessions.begin() as session:
+            return saved_views.delete_view(session, owner, view_id)
 
     def get_item(self, item_id: int) -> WorklistItem:
         """One item with its notes and history."""

@@ -15,10 +15,28 @@ from denial_ml.service.schemas import WorklistQuery
 from denial_ml.service.validation import ascii_int
 from denial_ml.store import WorklistStore
 from denial_ml.store.models import WorklistItem
+from denial_ml.store.queries import SORTS
 
 PAGE_SIZE = 50
-FILTERS = ("payer", "category", "status", "route", "assignee", "deadline_within_days")
+FILTERS = (
+    "view", "search", "payer", "category", "status", "route", "assignee", "deadline_within_days", "sort", "order",
+)  # fmt: skip
+DEFAULT_VIEW = "open_work"  # the page opens on the work still to do, not on the write-offs (most denials)
+VIEW_LABELS = {"open_work": "open appeals and resubmissions", "open": "every open item", "all": "every item"}
+# Sortable columns of the page: the column's sort key and its header; the others are not sortable.
+SORT_LABELS = {
+    "claim": "Claim",
+    "payer": "Payer",
+    "denied": "Denied",
+    "odds": "P(overturn)",
+    "recovery": "Expected recovery",
+    "deadline": "Deadline",
+}
 FILTER_LABELS = {
+    "view": "View",
+    "search": "Claim search",
+    "sort": "Sort",
+    "order": "Order",
     "payer": "Payer",
     "category": "Category",
     "status": "Status",
@@ -47,10 +65,41 @@ class Filters:
         """The query string of another page with the same filters."""
         return urlencode({**{k: v for k, v in self.shown.items() if v}, "page": page})
 
+    @property
+    def query(self) -> str:
+        """The query string of these filters and sort (first page): what a saved view keeps."""
+        return urlencode({k: v for k, v in self.shown.items() if v})
+
+    @property
+    def sort(self) -> str:
+        """The sort key in force."""
+        return str(self.applied.get("sort", "recovery"))
+
+    @property
+    def descending(self) -> bool | None:
+        """The direction in force; None for the sort key's natural one."""
+        order = self.applied.get("order")
+        return None if order is None else order == "desc"
+
+    def sort_link(self, key: str) -> str:
+        """The query string sorting by `key`: its natural direction, or the other one when it is the sort now."""
+        natural = SORTS[key][1]
+        now = self.descending if self.descending is not None else natural
+        order = ("asc" if now else "desc") if key == self.sort else ("desc" if natural else "asc")
+        return urlencode({**{k: v for k, v in self.shown.items() if v}, "sort": key, "order": order})
+
+    def aria_sort(self, key: str) -> str:
+        """The `aria-sort` value of the column of `key`."""
+        if key != self.sort:
+            return "none"
+        down = self.descending if self.descending is not None else SORTS[key][1]
+        return "descending" if down else "ascending"
+
 
 def read_filters(params: Mapping[str, str]) -> Filters:
     """Filters from query parameters; a bad value is dropped with a message naming the filter."""
     shown = {name: (params.get(name) or "").strip() for name in FILTERS}
+    shown["view"] = shown["view"] or DEFAULT_VIEW
     out = Filters(shown=shown)
     raw_page = (params.get("page") or "1").strip()
     number = ascii_int(raw_page, max_digits=6)
@@ -67,6 +116,11 @@ def read_filters(params: Mapping[str, str]) -> Filters:
             wanted.pop(name, None)
     out.applied = WorklistQuery.model_validate(wanted).model_dump(exclude={"offset", "limit"}, exclude_none=True)
     return out
+
+
+def item_filter_of(filters: Filters) -> dict[str, Any]:
+    """The store's `ItemFilter` fields of the applied filters (sort and order go to the query separately)."""
+    return {k: v for k, v in filters.applied.items() if k not in ("sort", "order")}
 
 
 def filter_options(store: WorklistStore) -> dict[str, list[tuple[str, str]]]:

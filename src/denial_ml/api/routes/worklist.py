@@ -48,8 +48,11 @@ def load_detail(store: WorklistStore, item_id: int) -> WorklistItemDetail:
 @router.get("", response_model=WorklistPage, responses=error_responses(401, 403), summary="A page of the worklist")
 def list_worklist(caller: AppealsDep, store: StoreDep, query: Annotated[WorklistQuery, Query()]) -> WorklistPage:
     """Items matching every filter given, highest expected recovery first."""
-    filters = query.model_dump(exclude={"offset", "limit"})
-    page = store.list_items(ItemFilter(**filters), offset=query.offset, limit=query.limit)
+    filters = query.model_dump(exclude={"offset", "limit", "sort", "order"})
+    descending = None if query.order is None else query.order == "desc"
+    page = store.list_items(
+        ItemFilter(**filters), offset=query.offset, limit=query.limit, sort=query.sort, descending=descending
+    )
     items = [WorklistItemOut.model_validate(item) for item in page.items]
     return WorklistPage(items=items, total=page.total, offset=page.offset, limit=page.limit)
 

@@ -26,7 +26,11 @@ from denial_ml.service.schemas.common import (
     Text,
     Version,
 )
+from denial_ml.store.queries import SORTS, VIEWS
 from denial_ml.store.status import STATUSES
+
+View = Literal[tuple(VIEWS)]  # type: ignore[valid-type]
+Sort = Literal[tuple(SORTS)]  # type: ignore[valid-type]
 
 
 class WorklistItemOut(BaseModel):
@@ -58,6 +62,7 @@ class WorklistItemOut(BaseModel):
     appealed_at: dt.datetime | None
     decided_at: dt.datetime | None
     recovered_amount: float | None
+    ranked_at: dt.datetime | None = Field(None, description="When a worklist build last scored and routed it.")
 
 
 class WorklistQuery(BaseModel):
@@ -76,6 +81,15 @@ class WorklistQuery(BaseModel):
     deadline_within_days: int | None = Field(
         None, ge=0, le=3650, description="Appeal deadline between today and today + N days."
     )
+    search: Annotated[str, OneLine] | None = Field(
+        None, max_length=64, json_schema_extra={"pattern": ONE_LINE}, description="Part of a claim id, any case."
+    )
+    view: View | None = Field(  # type: ignore[valid-type]
+        None,
+        description="open_work: open appeal and resubmit items; open: every open item; all (the default here).",
+    )
+    sort: Sort = Field("recovery", description="Sort key; every sort ends with the item id.")  # type: ignore[valid-type]
+    order: Literal["asc", "desc"] | None = Field(None, description="Direction; the sort key's natural one if unset.")
     offset: int = Field(0, ge=0, le=10_000_000)
     limit: int = Field(50, ge=1, le=1000)
 

@@ -66,7 +66,7 @@ def _page(request: Request, model: ServedModel, status: int = 200, **context: An
         "choices": {},
     }
     values.update(context)
-    values["open_lines"] = open_line_rows(values["form"], values["field_errors"])
+    values["open_lines"] = open_line_rows(values["form"], values["field_errors"])  # type: ignore[arg-type]
     return render(request, "claim_check.html", values, status=status)
 
 

@@ -7,6 +7,7 @@ page says so and shows the item as it is now.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
@@ -20,7 +21,17 @@ from denial_ml.store.queries import ItemFilter
 from denial_ml.store.status import ROUTES, STATUSES, TRANSITIONS
 from denial_ml.web.auth import AppealsViewer, CsrfChecked, PageError, Viewer
 from denial_ml.web.state import get_state, render
-from denial_ml.web.worklist_view import PAGE_SIZE, filter_options, read_filters
+from denial_ml.web.worklist_view import (
+    PAGE_SIZE,
+    SORT_LABELS,
+    VIEW_LABELS,
+    filter_options,
+    item_filter_of,
+    read_filters,
+)
+
+# Statuses a bulk action may set: work in hand, never a final one (those ask for a reason, item by item).
+BULK_STATUSES: tuple[str, ...] = ("in_progress", "new")
 
 router = APIRouter(prefix="/ui/worklist", include_in_schema=False)
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -28,26 +39,48 @@ Version = Annotated[int, Form(ge=1, le=2**31 - 1)]
 SAVED = {"status": "Status changed.", "assignee": "Assignment saved.", "note": "Note added."}
 
 
+def list_page(
+    request: Request,
+    viewer: Viewer,
+    store: WorklistStore,
+    status: int = 200,
+    params: Mapping[str, str] | None = None,
+    **extra: object,
+) -> Response:
+    """The worklist page for `params` (default: the request's query string), with `extra` in the context."""
+    filters = read_filters(request.query_params if params is None else params)
+    chosen = ItemFilter(**item_filter_of(filters))
+    page = store.list_items(
+        chosen, offset=filters.offset, limit=PAGE_SIZE, sort=filters.sort, descending=filters.descending
+    )
+    options = get_state(request).cache.get("worklist-options", store.url, lambda: filter_options(store))
+    # Per person over the view in force (the other filters aside), so the counts say who holds what.
+    counts = store.assignee_counts(ItemFilter(view=chosen.view))
+    context = {
+        "page": page,
+        "filters": filters,
+        "options": options,
+        "categories": CATEGORIES,
+        "statuses": STATUSES,
+        "routes": ROUTES,
+        "views": VIEW_LABELS,
+        "sort_labels": SORT_LABELS,
+        "counts": counts,
+        "ranked_as_of": store.ranked_as_of(),
+        "saved_views": store.list_views(viewer.owner),
+        "bulk_statuses": BULK_STATUSES,
+        "last_page": max(1, -(-page.total // PAGE_SIZE)),
+        "bulk": None,
+        "view_error": None,
+        **extra,
+    }
+    return render(request, "worklist.html", context, status=status)
+
+
 @router.get("")
 def worklist_page(request: Request, viewer: AppealsViewer, services: ServicesDep) -> Response:
-    """A page of items matching the filters, highest expected recovery first."""
-    filters = read_filters(request.query_params)
-    store = services.store
-    page = store.list_items(ItemFilter(**filters.applied), offset=filters.offset, limit=PAGE_SIZE)
-    options = get_state(request).cache.get("worklist-options", store.url, lambda: filter_options(store))
-    return render(
-        request,
-        "worklist.html",
-        {
-            "page": page,
-            "filters": filters,
-            "options": options,
-            "categories": CATEGORIES,
-            "statuses": STATUSES,
-            "routes": ROUTES,
-            "last_page": max(1, -(-page.total // PAGE_SIZE)),
-        },
-    )
+    """A page of items matching the filters (open appeals and resubmissions by default), sorted as asked."""
+    return list_page(request, viewer, services.store)
 
 
 def load_item(store: WorklistStore, item_id: int) -> WorklistItem:
