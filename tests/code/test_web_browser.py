@@ -6,6 +6,7 @@ Each page's screenshot goes to `screenshots/` at the repo root (or DENIAL_ML_SCR
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -346,3 +347,28 @@ def test_appeals_user_searches_sorts_saves_a_view_and_assigns_in_bulk(page, site
     assert page.locator("table.worklist tbody tr").nth(0).locator("td").last.inner_text() == "appeals-user"
     assert axe_violations(page) == []
     shot(page, "worklist-bulk")
+
+
+def test_appeals_user_records_an_overturn_with_dollars_confirms_and_undoes_it(page, site):
+    item = site.store.list_items(status="new", limit=1).items[0]
+    item = site.store.update_item(item.id, item.version, "appeals-user", status="in_progress")
+    site.store.update_item(item.id, item.version, "appeals-user", status="appealed")
+    sign_in(page, site.keys["appeals"])
+    page.goto(f"/ui/worklist/{item.id}")
+    page.get_by_label("Outcome", exact=True).select_option("overturned")
+    page.get_by_label("Recovered ($)", exact=True).fill("$250.00")
+    page.get_by_label("Decision date", exact=True).fill(dt.date.today().isoformat())
+    page.get_by_label("Reason", exact=True).fill("Authorization found on file; payer reprocessed")
+    page.get_by_role("button", name="Review and close").click()
+    confirm = page.get_by_test_id("confirm")
+    expect(confirm).to_contain_text("close this item as overturned: paid in full, $250.00 recovered")
+    assert site.store.get_item(item.id).status == "appealed"
+    assert axe_violations(page) == []
+    shot(page, "worklist-item-confirm")
+    confirm.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_test_id("saved")).to_have_text("Item closed.")
+    assert page.get_by_test_id("recovered").inner_text() == "$250.00"
+    assert site.store.get_item(item.id).recovered_amount == 250.0
+    page.get_by_test_id("undo").get_by_role("button", name="Undo").click()
+    expect(page.get_by_test_id("saved")).to_contain_text("Undone")
+    assert page.get_by_test_id("status").inner_text() == "appealed"

@@ -114,14 +114,18 @@ def test_moving_an_item_writes_history_with_the_users_name(appeals):
     item = store.list_items(status="in_progress", limit=1).items[0]
     detail = client.get(f"/ui/worklist/{item.id}")
     buttons = re.findall(r'data-status="(\w+)"', detail.text)
-    assert buttons == ["new", "appealed", "resubmitted", "written_off"]  # the legal moves from in_progress
+    assert buttons == ["new", "appealed"]  # the legal one-click moves from in_progress
+    closings = re.findall(r'<option value="(\w+)">', detail.text.split('id="close-outcome"')[1].split("</select>")[0])
+    assert closings == ["resubmitted", "written_off"]  # final: through "Close the item"
     response = client.post(
         f"/ui/worklist/{item.id}/status",
         data={"csrf_token": csrf(detail.text), "version": str(item.version), "status": "appealed"},
     )
     assert response.status_code == 200 and "Status changed." in response.text
     assert re.search(r"<strong>appeals-user</strong> changed status from in progress to appealed", response.text)
-    assert re.findall(r'data-status="(\w+)"', response.text) == ["overturned", "upheld"]
+    assert re.findall(r'data-status="(\w+)"', response.text) == []
+    closings = re.findall(r'<option value="(\w+)">', response.text.split('id="close-outcome"')[1].split("</select>")[0])
+    assert closings == ["overturned", "partial", "upheld"]
 
 
 def test_a_stale_version_says_someone_else_changed_the_item(appeals):
@@ -148,10 +152,10 @@ def test_a_move_the_status_machine_refuses_is_explained(appeals):
     detail = client.get(f"/ui/worklist/{item.id}")
     response = client.post(
         f"/ui/worklist/{item.id}/status",
-        data={"csrf_token": csrf(detail.text), "version": str(item.version), "status": "overturned"},
+        data={"csrf_token": csrf(detail.text), "version": str(item.version), "status": "appealed"},
     )
     assert response.status_code == 409
-    assert "Not allowed: cannot move item" in response.text and "from &#39;new&#39; to &#39;overturned&#39;" in (
+    assert "Not allowed: cannot move item" in response.text and "from &#39;new&#39; to &#39;appealed&#39;" in (
         response.text
     )
 

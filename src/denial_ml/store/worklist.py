@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from denial_ml.store import deadlines, items, keys, outcomes, queries, saved_views, updates, web_sessions
+from denial_ml.store import deadlines, finals, items, keys, outcomes, queries, saved_views, updates, web_sessions
 from denial_ml.store.db import make_engine, make_sessionmaker
 from denial_ml.store.errors import InvalidUpdate
 from denial_ml.store.migrate import upgrade_database
@@ -143,6 +143,27 @@ class WorklistStore:
             return updates.change_item(
                 session, item_id, expected_version, actor, status, assignee, note, recovered_amount
             )
+
+    def finish_item(
+        self,
+        item_id: int,
+        expected_version: int,
+        actor: str,
+        status: str,
+        reason: str,
+        recovered_amount: float | None = None,
+        decided_on: dt.date | None = None,
+    ) -> WorklistItem:
+        """Close an item with a final status and its reason (see `denial_ml.store.finals.finish_item`)."""
+        with self.sessions.begin() as session:
+            finals.finish_item(session, item_id, expected_version, actor, status, reason, recovered_amount, decided_on)
+        return self.get_item(item_id)
+
+    def undo_final(self, item_id: int, expected_version: int, actor: str) -> WorklistItem:
+        """Undo the item's final status (same person, within `denial_ml.store.finals.UNDO_MINUTES`)."""
+        with self.sessions.begin() as session:
+            finals.undo_final(session, item_id, expected_version, actor)
+        return self.get_item(item_id)
 
     def record_outcome(self, claim_id: str, outcome: str, amount: float, actor: str) -> WorklistItem:
         """Record the payer's decision ('overturned' or 'upheld') and the dollars recovered (a trusted feed:

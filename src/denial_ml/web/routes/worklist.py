@@ -7,6 +7,7 @@ page says so and shows the item as it is now.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.service.state import ServicesDep
 from denial_ml.store import IllegalTransition, StaleVersion, StoreError, UnknownItem, WorklistStore
+from denial_ml.store.finals import FINAL, undoable_until
 from denial_ml.store.models import WorklistItem
 from denial_ml.store.queries import ItemFilter
 from denial_ml.store.status import ROUTES, STATUSES, TRANSITIONS
@@ -30,13 +32,34 @@ from denial_ml.web.worklist_view import (
     read_filters,
 )
 
+
+def closing_choices(targets: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """The ways to close an item from its legal targets, `(value, label)`: an overturn paid in part is its own
+    choice (status overturned, the dollars below the denied amount)."""
+    labels = {
+        "overturned": "overturned: paid in full",
+        "partial": "overturned: partially paid",
+        "upheld": "upheld: the denial stands",
+        "resubmitted": "resubmitted as a corrected claim",
+        "written_off": "written off",
+    }
+    values = [v for t in targets if t in FINAL for v in (("overturned", "partial") if t == "overturned" else (t,))]
+    return [(v, labels[v]) for v in values]
+
+
 # Statuses a bulk action may set: work in hand, never a final one (those ask for a reason, item by item).
 BULK_STATUSES: tuple[str, ...] = ("in_progress", "new")
 
 router = APIRouter(prefix="/ui/worklist", include_in_schema=False)
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Version = Annotated[int, Form(ge=1, le=2**31 - 1)]
-SAVED = {"status": "Status changed.", "assignee": "Assignment saved.", "note": "Note added."}
+SAVED = {
+    "status": "Status changed.",
+    "assignee": "Assignment saved.",
+    "note": "Note added.",
+    "closed": "Item closed.",
+    "undone": "Undone: the item is back to its earlier status.",
+}
 
 
 def list_page(
@@ -92,17 +115,32 @@ def load_item(store: WorklistStore, item_id: int) -> WorklistItem:
 
 
 def detail(
-    request: Request, store: WorklistStore, item_id: int, status: int = 200, message: str | None = None
+    request: Request,
+    store: WorklistStore,
+    item_id: int,
+    status: int = 200,
+    message: str | None = None,
+    **extra: object,
 ) -> Response:
-    """The item's page; `message` is an error to show above it."""
+    """The item's page; `message` is an error to show above it, `extra` more context (a confirmation)."""
     item = load_item(store, item_id)
     saved = SAVED.get(request.query_params.get("saved", ""))
-    return render(
-        request,
-        "worklist_item.html",
-        {"item": item, "moves": TRANSITIONS.get(item.status, ()), "error": message, "saved": saved},
-        status=status,
-    )
+    targets = TRANSITIONS.get(item.status, ())
+    session = getattr(request.state, "web_session", None)
+    owner = getattr(session, "owner", None) or ""
+    context = {
+        "item": item,
+        # One-click moves keep the work going; a final status asks for its reason and a confirmation.
+        "moves": [t for t in targets if t not in FINAL],
+        "closings": closing_choices(targets),
+        "undo_until": undoable_until(item, owner) if owner else None,
+        "today": dt.date.today(),
+        "error": message,
+        "saved": saved,
+        "confirm": None,
+        **extra,
+    }
+    return render(request, "worklist_item.html", context, status=status)
 
 
 @router.get("/{item_id}")
@@ -152,7 +190,11 @@ def move_item(
     status: Annotated[str, Form(max_length=20)],
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
-    """Move the item to another status (the store refuses moves the status machine does not allow)."""
+    """Move the item to another status (the store refuses moves the status machine does not allow); a final
+    status goes through "Close the item", which asks for its reason and a confirmation."""
+    if status in FINAL:
+        message = f"Not allowed: {status.replace('_', ' ')} is final; close the item below, with its reason."
+        return detail(request, services.store, item_id, status=409, message=message)
     fields = {"status": status, "note": note.strip() or None}
     return change(request, viewer, services.store, item_id, version, "status", **fields)
 
