@@ -14,6 +14,7 @@ import pandas as pd
 
 from denial_ml.data.claims_store.view import SOURCE
 from denial_ml.ingest.files import Ingested, empty_table, validate_ingested
+from denial_ml.ingest.frontend_tables import FRONT_END_SCHEMAS, empty_front_end
 from denial_ml.ingest.matching import match_remittances
 from denial_ml.ingest.records import rejections_frame
 from denial_ml.ingest.reference import ELIGIBILITY, fill_eligibility
@@ -46,6 +47,8 @@ def plan_batch(
         batch[table] = _roster(run.tables.get(table), reference.get(table))
     batch.update({t: reference[t] for t in SNAPSHOTS if t in reference})
     batch.update({t: run.tables.get(t, empty_table(t)) for t in ACCUMULATED})
+    # Acknowledgements, claim events and eligibility responses accumulate like remittances.
+    batch.update({t: run.tables.get(t, empty_front_end(t)) for t in FRONT_END_SCHEMAS})
     batch["remittance_matches"], batch["remittance_lines"] = _matches(current, run)
     batch["rejections"] = rejections_frame(run.issues, run.files)
     # Every part with its schema's dtypes: parts written by different runs then concatenate cleanly.
