@@ -12,12 +12,13 @@ unusable value is left out with an issue naming its segment; the other claims of
 
 from __future__ import annotations
 
+from denial_ml.domain.claim_status import REJECTING_CATEGORIES
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
 from denial_ml.ingest.frontend_tables import FrontEndRows
 from denial_ml.ingest.values import BadValueError, element, is_date8, period_start
 
-REJECTING = frozenset({"A3", "A4", "A6", "A7", "A8"})
+REJECTING = REJECTING_CATEGORIES
 CLAIM_LEVELS = frozenset({"PT", "22", "23"})
 
 
