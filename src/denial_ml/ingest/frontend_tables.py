@@ -31,9 +31,9 @@ DATE_COLUMNS = {
 class FrontEndRows:
     """Rows read from 999, 277CA, 277 and 271 sets, with the problems found (rolled back per set or claim)."""
 
-    acknowledgements: Columns = field(default_factory=lambda: Columns(ACKNOWLEDGEMENTS.columns))
-    claim_events: Columns = field(default_factory=lambda: Columns(CLAIM_EVENTS.columns))
-    eligibility_responses: Columns = field(default_factory=lambda: Columns(ELIGIBILITY_RESPONSES.columns))
+    acknowledgements: Columns = field(default_factory=lambda: Columns(list(ACKNOWLEDGEMENTS.columns)))
+    claim_events: Columns = field(default_factory=lambda: Columns(list(CLAIM_EVENTS.columns)))
+    eligibility_responses: Columns = field(default_factory=lambda: Columns(list(ELIGIBILITY_RESPONSES.columns)))
     issues: list[Issue] = field(default_factory=list)
 
     def table(self, name: str) -> Columns:
@@ -64,4 +64,4 @@ def front_end_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def empty_front_end(name: str) -> pd.DataFrame:
     """An empty front-end table with its columns and dtypes."""
-    return front_end_frame(name, Columns(FRONT_END_SCHEMAS[name].columns).frame())
+    return front_end_frame(name, Columns(list(FRONT_END_SCHEMAS[name].columns)).frame())
