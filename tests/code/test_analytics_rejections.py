@@ -80,3 +80,22 @@ def test_the_page_shows_the_rejection_rate_and_reasons(reports: tuple[dict, dict
     assert '16.7%</div><div class="k">rejection rate (2 claims rejected before adjudication)' in html
     assert "<td>eligibility</td><td>1</td><td>1</td><td>$100.00</td>" in html
     assert "No rejections" in render_html(reports[0])
+
+
+def test_a_277ca_ingested_into_a_store_shows_in_the_written_report(tmp_path: Path) -> None:
+    from denial_ml.jobs.ingest import run_ingest
+    from denial_ml.jobs.report import write_report
+    from denial_ml.jobs.world import build_world
+
+    store = tmp_path / "store"
+    build_world(300, seed=3, out=store, store=True)
+    before, _, _ = write_report(store, tmp_path / "before.html")
+    events = pd.read_parquet(next((store / "tables" / "claim_events").glob("*.parquet")))
+    clean = sorted(set(events["claim_id"]) - set(events.loc[events["event_kind"] == "rejection", "claim_id"]))[0]
+    run_ingest([write(tmp_path, "r.277", ack_277ca(990, [(clean, "A7:158:QC", 10.0)], date="20240101"))], store)
+    after, html, _ = write_report(store, tmp_path / "after.html")
+    assert after["totals"]["rejected"] == before["totals"]["rejected"] + 1
+    assert after["totals"]["clean_claims"] <= before["totals"]["clean_claims"]
+    demographic = {r["key"]: r["claims"] for r in after["rejections"]["by_reason"]}["demographic"]
+    assert demographic == {r["key"]: r["claims"] for r in before["rejections"]["by_reason"]}.get("demographic", 0) + 1
+    assert "rejection rate" in html.read_text()
