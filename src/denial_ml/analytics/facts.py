@@ -12,8 +12,11 @@ Definitions (each measure in `measures.py` is a ratio of sums of these columns):
 - *original*: claim frequency code 1 (CLM05-3); 7/8 are replacements/voids of an earlier claim.
 - *replaced*: a later claim names this claim in `original_claim_id`.
 - *reversed*: the claim has any remittance with CLP02 = 22.
-- *clean*: original, adjudicated, not denied, not reversed and not replaced.
-- *first_pass_paid*: original, adjudicated, not denied and paid more than zero on the initial decision.
+- *clean*: original, adjudicated, not denied, not reversed, not replaced and never rejected (277CA).
+- *first_pass_paid*: original, adjudicated, not denied, never rejected and paid more than zero on the initial
+  decision.
+- *rejected*, *rejection_resolved*, *rejection_open*, *rejection_days*: see `rejections.py` (optional table
+  `claim_events`; without it no claim is rejected).
 - *appeal deadline*: adjudication date of the initial decision + the payer's `appeal_deadline_days`.
 - *missed_deadline*: denied, not replaced, category appealable (not duplicate), deadline before `as_of`,
   and no appeal filed on or before the deadline (never appealed, or appealed late).
@@ -26,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.analytics.rejections import add_rejections
 from denial_ml.domain.denials import CLP_REVERSAL, NON_APPEALABLE_CATEGORIES
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -119,6 +123,7 @@ def build_claim_facts(tables: dict[str, pd.DataFrame], labels: pd.DataFrame, as_
     facts["adjudication_days"] = ((adjudicated_on - submitted).dt.days).fillna(0).astype(float)
 
     _add_rework_flags(facts, claims, tables["remittances"], paid)
+    add_rejections(facts, claims, tables.get("claim_events"), as_of)
     _add_appeals(facts, tables["appeals"])
     _add_deadlines(facts, claims, tables["payers"], adjudicated_on, as_of)
     return facts

@@ -25,6 +25,7 @@ CLAIM_ID_COLUMNS = {
     "appeals": ("claim_id",),
 }
 REMIT_ID_TABLES = ("remittances", "remittance_lines", "adjustments")
+OPTIONAL_CLAIM_ID_TABLES = ("claim_events",)  # front-end events: coded when present, ids unknown give -1
 
 
 def arrow_strings(values: pd.Series) -> pa.Array:
@@ -66,6 +67,9 @@ def encode_ids(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         if name in REMIT_ID_TABLES:
             frame["remit_id"] = encode(tables[name]["remit_id"], remit_ids)
         out[name] = frame
+    for name in OPTIONAL_CLAIM_ID_TABLES:
+        if name in tables:
+            out[name] = tables[name].assign(claim_id=encode(tables[name]["claim_id"], claim_ids))
     for name in ("remittances", "appeals"):
         unknown = out[name]["claim_id"].to_numpy() == MISSING
         if unknown.any():

@@ -34,6 +34,11 @@ SUM_COLUMNS = (
     "missed_deadline",
     "missed_deadline_dollars",
     "late_appeals",
+    "rejected",
+    "rejection_resolved",
+    "rejection_open",
+    "rejection_days",
+    "rejection_timed",
 )
 
 SLICES: dict[str, str] = {
@@ -107,6 +112,16 @@ def days_to_appeal_decision_from(s: pd.DataFrame) -> pd.Series:
     return _ratio(s["decision_days"], s["decision_timed"])
 
 
+def rejection_rate_from(s: pd.DataFrame) -> pd.Series:
+    """Claims rejected before adjudication at least once (277CA A3/A4/A6/A7/A8) / claims submitted."""
+    return _ratio(s["rejected"], s["claims"])
+
+
+def days_lost_to_rejection_from(s: pd.DataFrame) -> pd.Series:
+    """Mean days from a claim's first rejection to its acceptance after resubmission, resolved claims."""
+    return _ratio(s["rejection_days"], s["rejection_timed"])
+
+
 RATES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "denial_rate": denial_rate_from,
     "dollar_denial_rate": dollar_denial_rate_from,
@@ -115,6 +130,8 @@ RATES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     "overturn_rate": overturn_rate_from,
     "avg_days_to_adjudication": days_to_adjudication_from,
     "avg_days_to_appeal_decision": days_to_appeal_decision_from,
+    "rejection_rate": rejection_rate_from,
+    "avg_days_lost_to_rejection": days_lost_to_rejection_from,
 }
 """Measure name -> function of a `group_sums` frame. Documented one by one above."""
 
@@ -137,10 +154,18 @@ COUNTS: dict[str, str] = {
     "missed_appeal_deadline": "missed_deadline",
     "missed_appeal_deadline_dollars": "missed_deadline_dollars",
     "late_appeals": "late_appeals",
+    "rejected": "rejected",
+    "rejections_open": "rejection_open",
 }
 """Output name -> summed fact column (counts and dollar totals)."""
 
-CLAIM_DENOMINATOR_MEASURES = ("denial_rate", "dollar_denial_rate", "clean_claim_rate", "first_pass_rate")
+CLAIM_DENOMINATOR_MEASURES = (
+    "denial_rate",
+    "dollar_denial_rate",
+    "clean_claim_rate",
+    "first_pass_rate",
+    "rejection_rate",
+)
 
 
 def measure_table(facts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

@@ -19,6 +19,7 @@ CLAIM_COLUMNS = (
     ("dollar_denial_rate", "$ denial rate", "pct"),
     ("clean_claim_rate", "clean-claim rate", "pct"),
     ("first_pass_rate", "first-pass rate", "pct"),
+    ("rejection_rate", "rejection rate", "pct"),
     ("avg_days_to_adjudication", "days to adjudication", "days"),
     ("overturn_rate", "overturn rate", "pct"),
     ("recovered_dollars", "recovered $", "money"),
@@ -105,7 +106,7 @@ def render_html(report: dict[str, Any], top: int = 15) -> str:
             }
         )
     template = _environment().get_template("report.html")
-    return template.render(r=report, t=report["totals"], charts=report_charts(report), sections=sections)
+    return template.render(r=report, t=report["totals"], charts=report_charts(report), sections=sections, top=top)
 
 
 def render_json(report: dict[str, Any]) -> str:

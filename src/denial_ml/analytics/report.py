@@ -14,6 +14,7 @@ from denial_ml.analytics.facts import build_claim_facts, check_tables, default_a
 from denial_ml.analytics.ids import encode_ids
 from denial_ml.analytics.measures import COUNTS, RATES, SLICES, measure_table, slice_table
 from denial_ml.analytics.preventable import PREVENTION_STEP, preventable_denials, preventable_trend
+from denial_ml.analytics.rejections import rejection_summary
 from denial_ml.domain.denials import CARC_CATEGORY_MAP_VERSION
 from denial_ml.labels import label_claims
 
@@ -29,13 +30,15 @@ def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | No
 
     Args:
         tables: World tables; needs those of `facts.REQUIRED_COLUMNS` (claims, claim_lines, payers,
-            providers, remittances, remittance_lines, adjustments, appeals).
+            providers, remittances, remittance_lines, adjustments, appeals); `claim_events` (277CA / 277) is
+            optional and gives the rejection measures.
         as_of: Report date for deadlines; default the latest date found in the tables.
 
     Returns:
         A JSON-serialisable dict with `as_of`, `totals` (all measures), `slices` (name -> rows with `key`,
         `label` and the measures, largest denied dollars first; months in order), `preventable` (steps and
-        monthly trends), `reconciliation` (checks against the source tables) and `definitions`.
+        monthly trends), `rejections` (front-end rejections by reason and status code), `reconciliation`
+        (checks against the source tables) and `definitions`.
 
     Raises:
         ReportInputError: a needed table or column is missing, or claim ids do not resolve.
@@ -53,6 +56,7 @@ def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | No
         "totals": totals,
         "slices": slices,
         "preventable": _preventable(facts),
+        "rejections": rejection_summary(tables.get("claim_events"), tables["claims"], day),
         "reconciliation": reconcile(totals, slices, labels, tables),
         "definitions": {name: _first_line(rate.__doc__) for name, rate in RATES.items()},
     }

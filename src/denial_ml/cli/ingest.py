@@ -106,16 +106,20 @@ def _summarise(outcome: IngestOutcome, out: Path) -> None:
         typer.echo(f"{kind}: exit {outcome.exit_code}", err=True)
 
 
+LISTED = ("claims", "remittances", "acknowledgements", "claim_events", "eligibility_responses")
+
+
 def _print_listing(manifest: Manifest, out: Path) -> None:
     if not manifest.batches:
         typer.echo(f"{out}: empty store")
         return
     for batch in manifest.batches:
-        rows = ", ".join(f"{t} {n}" for t, n in batch.rows.items() if t in ("claims", "remittances", "rejections"))
+        rows = ", ".join(f"{t} {n}" for t, n in batch.rows.items() if t in (*LISTED, "rejections"))
         typer.echo(f"batch {batch.seq}  {batch.committed_at}  {batch.command}  {rows or 'no rows'}")
         for f in batch.files:
             controls = " ".join(f"{i['sender']}/{i['control']}" for i in f.interchanges) or "-"
-            taken = ", ".join(f"{t} {n}" for t, n in f.taken.items() if t in ("claims", "remittances"))
+            # The kinds a file gave (a 999 no claims), or claims and remittances as before.
+            taken = ", ".join(f"{t} {n}" for t, n in f.taken.items() if t in LISTED[:2] or (t in LISTED and n))
             typer.echo(
                 f"  {f.status:<8} {f.name}  sha256 {f.sha256[:12]}  ISA {controls}  {taken or '-'}"
                 f"  refused {f.refused}{'  (' + f.note + ')' if f.note else ''}"

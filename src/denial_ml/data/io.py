@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from denial_ml.data.claims_store import StoreError, is_store, read_current
-from denial_ml.schemas import TABLES, validate_table
+from denial_ml.data.claims_store import StoreError, is_store, load_manifest, read_current
+from denial_ml.schemas import FRONT_END_TABLES, TABLES, validate_table
 
 
 class WorldIOError(OSError):
@@ -44,7 +44,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, valida
     succeeded are the files moved into place, so a failure leaves `out_dir` as it was.
 
     Args:
-        tables: Table name -> frame. Names must be keys of `denial_ml.schemas.TABLES`.
+        tables: Table name -> frame. Names must be keys of `denial_ml.schemas.TABLES` (or `FRONT_END_TABLES`).
         out_dir: Destination folder (created when missing).
         validate: Check each table against its schema before writing.
 
@@ -58,7 +58,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, valida
     out, staging = make_staging(out_dir, ".staging-")
     try:
         for name, frame in tables.items():
-            if name not in TABLES:
+            if name not in TABLES and name not in FRONT_END_TABLES:
                 raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
             frame = validate_table(name, frame) if validate else frame
             frame.to_parquet(staging / f"{name}.parquet", index=False)
@@ -104,3 +104,26 @@ def read_tables(
         frame = pd.read_parquet(path)
         tables[name] = validate_table(name, frame) if validate else frame
     return tables
+
+
+def read_optional_tables(data_dir: Path | str, names: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The named tables a world folder or claims store holds (those it lacks are simply absent).
+
+    For tables a reader can do without, such as the front end's `claim_events`.
+
+    Raises:
+        WorldIOError: a present table cannot be read.
+    """
+    folder = Path(data_dir)
+    if is_store(folder):
+        present = [n for n in names if n in load_manifest(folder).tables()]
+    else:
+        present = [n for n in names if (folder / f"{n}.parquet").exists()]
+    if not present:
+        return {}
+    if is_store(folder):
+        return read_tables(folder, present)
+    try:
+        return {n: pd.read_parquet(folder / f"{n}.parquet") for n in present}
+    except (OSError, ValueError) as exc:
+        raise WorldIOError(f"cannot read the tables {', '.join(present)} of {str(folder)!r}: {exc}") from None

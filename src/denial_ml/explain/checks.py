@@ -19,6 +19,7 @@ from denial_ml.explain.context import ClaimView
 from denial_ml.features.line_features import ACCEPTED, EM, GP_PAYER_TYPES, MODS, NEEDS_25, TELEHEALTH_POS, THERAPY
 
 FILING_WARNING_DAYS = 14
+STALE_ELIGIBILITY_DAYS = 30  # a 271 older than this before the visit may no longer hold
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -56,20 +57,33 @@ def _modifier_named(position: int, slot: int) -> str:
 
 
 def check_eligibility(v: ClaimView) -> Iterator[Finding]:
-    """Coverage inactive per the eligibility response or ended per the enrollment on file, eligibility not
-    verified, member ID unknown.
+    """Coverage inactive (or ending before the service date) per the eligibility response, or ended per the
+    enrollment on file; eligibility not verified, or verified long before the service; member ID unknown.
 
     An end date on file counts only once the enrollment feed could have delivered it (see
     `denial_ml.features.coverage`), the same rule the model's coverage features follow.
     """
     service = v.date("service_date_from")
+    checked_on = v.date("eligibility_check_date")
+    ahead = (service - checked_on).days if service and checked_on and v.claim.get("eligibility_checked") else None
     if v.claim.get("eligibility_status") == "inactive":
+        verified = f" (verified {ahead} days before service)" if ahead is not None else ""
         yield Finding(
             "ELIGIBILITY_INACTIVE",
             "error",
             _named("eligibility_status"),
-            f"The eligibility check answered coverage inactive for {service}.",
+            f"The eligibility check{verified} answered coverage inactive for {service}, "
+            "or coverage that ends before the service date.",
             "Find the patient's active coverage for the service date and bill that payer.",
+            "eligibility",
+        )
+    elif ahead is not None and ahead > STALE_ELIGIBILITY_DAYS:
+        yield Finding(
+            "ELIGIBILITY_STALE",
+            "warning",
+            _named("eligibility_check_date"),
+            f"Eligibility was verified {ahead} days before the service date {service}.",
+            "Re-verify coverage (270/271) for the service date before submitting.",
             "eligibility",
         )
     if v.features["coverage_on_file"] == 0 and v.claim.get("eligibility_status") != "inactive":

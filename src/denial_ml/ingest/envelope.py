@@ -27,7 +27,7 @@ from denial_ml.ingest.tokens import (
 
 INTERCHANGE_VERSIONS = ("00401", "00501")
 VERSION_PREFIXES = ("004010", "005010")
-TRANSACTION_SETS = ("835", "837")
+TRANSACTION_SETS = ("835", "837", "999", "277", "271")
 ENVELOPE_TAGS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
@@ -283,7 +283,7 @@ def _close_set(state: _State, segments: list[list[str]], end: int) -> None:
     count = end - start + 1
     problems = []
     if kind not in TRANSACTION_SETS:
-        problems.append(f"unsupported transaction set ST01 {kind!r}; this reader knows 835 and 837")
+        problems.append(f"unsupported transaction set ST01 {kind!r}; this reader knows {', '.join(TRANSACTION_SETS)}")
     if version and not version.startswith(VERSION_PREFIXES) and len(st) > 3 and st[3]:
         state.issue(number, f"unknown version ST03 {version!r} (known: 004010x / 005010x); read as ST01 says", "none")
     for problem in problems:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from denial_ml.data.claims_store import FileRecord
 from denial_ml.data.claims_store.view import VERSION, current_claims, number_versions, sequence_remittances
+from denial_ml.ingest import frontend
 from denial_ml.ingest.columns import to_dates
 from denial_ml.ingest.envelope import read_envelope
 from denial_ml.ingest.errors import Issue, X12Error
@@ -111,16 +112,18 @@ def _read_x12(
     data: bytes, name: str, strict_counts: bool, stem: str, taken: Mapping[Key, str] | None = None
 ) -> Ingested:
     envelope = read_envelope(data, name, strict_counts, taken)
-    remits, claims = Remit835(), Claims837()
+    remits, claims, front = Remit835(), Claims837(), frontend.FrontEndRows()
     seen: dict[str, int] = {}
     for ts in envelope.sets:
         seen[ts.control] = seen.get(ts.control, 0) + 1
         control = ts.control if seen[ts.control] == 1 else f"{ts.control}.{seen[ts.control]}"
-        if ts.kind == "835":
+        if ts.kind in frontend.FRONT_END_READERS:
+            frontend.FRONT_END_READERS[ts.kind](ts, f"{stem}/{control}", front)
+        elif ts.kind == "835":
             map_835(ts, f"{stem}/{control}", remits)
         else:
             map_837(ts, claims)
-    issues = envelope.issues + remits.issues + claims.issues
+    issues = envelope.issues + remits.issues + claims.issues + front.issues
     if not envelope.sets:
         errors = [i for i in issues if i.is_error]
         if envelope.interchanges and not any(i["taken"] for i in envelope.interchanges):
@@ -131,7 +134,7 @@ def _read_x12(
         raise X12Error(name, errors[0].segment, f"nothing usable in the file: {errors[0].problem}{more}")
     try:
         tables, versions, duplicates = _versions(_frames(remits, claims), name)
-        tables = {t: validate_ingested(t, frame) for t, frame in tables.items()}
+        tables = {t: validate_ingested(t, frame) for t, frame in tables.items()} | front.frames(name)
     except TableValidationError as exc:
         raise X12Error(name, 0, f"mapped rows break the data model: {exc}") from None
     kinds = {ts.kind for ts in envelope.sets}
@@ -198,6 +201,8 @@ def ingest_x12(
         claims["claims"], claims["claim_lines"], remits["remittances"], remits["remittance_lines"]
     )
     combined["remittance_lines"], combined["remittance_matches"] = lines, matches
+    if result.kinds & frontend.FRONT_END_KINDS:
+        combined, wanted = combined | frontend.combine_front_end(parts), wanted + frontend.FRONT_END_TABLES
     result.tables = {t: validate_ingested(t, frame) for t, frame in combined.items() if t in wanted}
     return result
 

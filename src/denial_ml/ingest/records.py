@@ -14,6 +14,7 @@ import pandera.pandas as pa
 
 from denial_ml.data.claims_store import FileRecord
 from denial_ml.ingest.errors import Issue
+from denial_ml.ingest.frontend_tables import FRONT_END_SCHEMAS
 
 # Scopes that refuse claims: a run with any of them is partial (a dropped value keeps its claim).
 CLAIM_REFUSING = ("file", "set", "claim")
@@ -56,6 +57,7 @@ def describe_file(
         "remittance_lines",
         "remittance_payments",
         "provider_adjustments",
+        *FRONT_END_SCHEMAS,
     )
     record.taken = {t: len(rows[t]) if t in rows else 0 for t in counted}
     took = sum(n for t, n in record.taken.items() if t != "claim_lines" and t != "remittance_lines")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+from denial_ml.ingest.frontend_tables import FRONT_END_SCHEMAS
+
 PROVIDER_ADJUSTMENTS = pa.DataFrameSchema(
     {
         "set_id": pa.Column(str, coerce=True),  # <file stem>/<ST02>, prefix of the set's remit_ids
@@ -49,5 +51,5 @@ REMITTANCE_MATCHES = pa.DataFrameSchema(
     name="remittance_matches",
 )
 
-EXTRA_TABLES = {s.name: s for s in (PROVIDER_ADJUSTMENTS, REMITTANCE_PAYMENTS, REMITTANCE_MATCHES)}
+EXTRA_TABLES = {s.name: s for s in (PROVIDER_ADJUSTMENTS, REMITTANCE_PAYMENTS, REMITTANCE_MATCHES)} | FRONT_END_SCHEMAS
 """Ingest-only tables by name (= Parquet file stem), written beside the world tables."""

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from denial_ml.data.claims_store.view import SOURCE
+from denial_ml.ingest.eligibility import eligibility_from_responses
 from denial_ml.ingest.files import Ingested, empty_table, validate_ingested
+from denial_ml.ingest.frontend_tables import FRONT_END_SCHEMAS, empty_front_end
 from denial_ml.ingest.matching import match_remittances
 from denial_ml.ingest.records import rejections_frame
 from denial_ml.ingest.reference import ELIGIBILITY, fill_eligibility
@@ -41,15 +43,33 @@ def plan_batch(
     claims = run.versions.get("claims", empty_table("claims").assign(claim_version=0))
     if ELIGIBILITY in reference:
         claims = fill_eligibility(claims, reference[ELIGIBILITY])
+    claims = _eligibility_from_271(claims, current, run)
     batch = {"claims": claims, "claim_lines": run.versions.get("claim_lines", empty_table("claim_lines"))}
     for table in ROSTERS:
         batch[table] = _roster(run.tables.get(table), reference.get(table))
     batch.update({t: reference[t] for t in SNAPSHOTS if t in reference})
     batch.update({t: run.tables.get(t, empty_table(t)) for t in ACCUMULATED})
+    # Acknowledgements, claim events and eligibility responses accumulate like remittances.
+    batch.update({t: run.tables.get(t, empty_front_end(t)) for t in FRONT_END_SCHEMAS})
     batch["remittance_matches"], batch["remittance_lines"] = _matches(current, run)
     batch["rejections"] = rejections_frame(run.issues, run.files)
     # Every part with its schema's dtypes: parts written by different runs then concatenate cleanly.
     return {t: f if t in ("claims", "claim_lines") or f.empty else _checked(t, f) for t, f in batch.items()}
+
+
+def _eligibility_from_271(claims: pd.DataFrame, current: Mapping[str, pd.DataFrame], run: Ingested) -> pd.DataFrame:
+    """Claims not checked per the reference data get their eligibility from the store's and the run's 271s
+    (the latest on or before each claim's submission: `ingest.eligibility`)."""
+    frames = [current.get("eligibility_responses"), run.tables.get("eligibility_responses")]
+    responses = [f for f in frames if f is not None and len(f)]
+    if not responses or claims.empty:
+        return claims
+    unset = ~claims["eligibility_checked"].astype(bool).to_numpy()
+    filled = eligibility_from_responses(claims, pd.concat(responses, ignore_index=True))
+    columns = ["eligibility_checked", "eligibility_check_date", "eligibility_status"]
+    out = claims.copy()
+    out.loc[unset, columns] = filled.loc[unset, columns].to_numpy()
+    return out.astype({"eligibility_checked": bool})
 
 
 def _checked(table: str, frame: pd.DataFrame) -> pd.DataFrame:

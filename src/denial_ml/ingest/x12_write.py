@@ -1,4 +1,5 @@
-"""Write a world's tables as 5010 X12 files: 837P / 837I claims and 835 remittance advice.
+"""Write a world's tables as 5010 X12 files: 837P / 837I claims and 835 remittance advice (and, for a world with
+a front end, 999, 277CA, 277 and 271 files: `x12_write_frontend`).
 
 `render_x12` is pure (tables -> file name -> text); `write_x12` writes the files all-or-nothing. Read back
 with `denial_ml.ingest.files.ingest_x12` they give the same tables on the columns X12 carries (see
@@ -26,6 +27,7 @@ from denial_ml.ingest.x12_write_835 import VERSION as VERSION_835
 from denial_ml.ingest.x12_write_835 import remittance_sets
 from denial_ml.ingest.x12_write_837 import VERSIONS as VERSIONS_837
 from denial_ml.ingest.x12_write_837 import claim_sets
+from denial_ml.ingest.x12_write_frontend import front_end_files
 
 NEEDED_TABLES = (
     "payers",
@@ -73,6 +75,7 @@ def render_x12(tables: dict[str, pd.DataFrame], max_claims: int = MAX_CLAIMS_PER
     for payer, sets in by_payer.items():
         safe = re.sub(r"[^A-Za-z0-9_-]", "_", payer)
         _add_files(files, f"835_{safe}", "HP", VERSION_835, "835", sets, "CLP", max_claims)
+    files.update(front_end_files(tables, files))  # 999, 277CA, 277 and 271 when the world has a front end
     return files
 
 

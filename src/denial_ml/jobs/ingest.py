@@ -78,7 +78,8 @@ def run_ingest(paths: Iterable[Path], out: Path, strict: bool = False, reference
     known = read_reference(reference) if reference is not None else {}
     refuse_plain_folder(out)
     with start_batch(out) as manifest:
-        current = read_current(out, [t for t in MATCHING_TABLES if t in manifest.tables()])
+        wanted = (*MATCHING_TABLES, "eligibility_responses")  # 271s set the eligibility of the run's claims
+        current = read_current(out, [t for t in wanted if t in manifest.tables()])
         run = ingest_x12(
             paths,
             strict_counts=strict,

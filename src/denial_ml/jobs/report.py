@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 
 from denial_ml.analytics.facts import REQUIRED_COLUMNS
-from denial_ml.data.io import read_tables
+from denial_ml.data.io import read_optional_tables, read_tables
+
+OPTIONAL_TABLES = ("claim_events",)  # front-end rejections: the report shows them when present
 
 
 def write_report(
@@ -25,6 +27,7 @@ def write_report(
         OSError: the files cannot be written (nothing is left half-written).
     """
     tables = read_tables(data_dir, names=list(REQUIRED_COLUMNS))
+    tables.update(read_optional_tables(data_dir, OPTIONAL_TABLES))
     # Imported after the tables are read: the charts' matplotlib (0.8 s) is needed only to render, so the
     # command starts reading its data within its start-up budget (issue #20; bench/bench_startup.py).
     from denial_ml.analytics.render import render_html, render_json

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from denial_ml.data.claims_store import write_world
 from denial_ml.data.io import write_tables
+from denial_ml.data.synthetic.frontend import generate_front_end
 from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.data.synthetic.summary import summarize_world
 from denial_ml.data.synthetic.world import generate_world
@@ -35,7 +36,8 @@ def build_world(
         n_claims: Number of claims.
         seed: Random seed (the same seed gives identical files).
         out: Folder for the Parquet tables.
-        x12: Also write the claims and remittances as 837P/837I/835 files under `out/x12/`, and the practice's
+        x12: Also write the claims and remittances as 837P/837I/835 files under `out/x12/` (with the front end's
+            999, 277CA, 277 and 271 files), and the practice's
             reference data X12 does not carry (payers, providers, patients, coverages, authorizations,
             eligibility checks) under `out/x12/reference/` (see `denial_ml.ingest.reference`).
         timeline: Overrides the world's dated changes (e.g. a control world without the payer rule change).
@@ -53,13 +55,16 @@ def build_world(
             progress(name)
 
     tables = generate_world(n_claims, seed, timeline, progress=step)
+    step("front end: eligibility responses and claim acknowledgements")
+    # Tables of their own, from a random stream of their own: the world's tables stay what they were.
+    front = generate_front_end(tables, seed)
     step("writing Parquet tables")
     if store:
-        write_world({name: validate_table(name, frame) for name, frame in tables.items()}, out)
+        write_world({name: validate_table(name, frame) for name, frame in (tables | front).items()}, out)
     else:
-        write_tables(tables, out)
+        write_tables(tables | front, out)
     if x12:
-        step("writing X12 837/835 files")
-        write_x12(tables, out / "x12")
+        step("writing X12 837/835/999/277CA/277/271 files")
+        write_x12(tables | front, out / "x12")
         write_reference(extract_reference(tables), out / "x12" / "reference")
     return summarize_world(tables)

@@ -12,7 +12,7 @@ from denial_ml.analytics.charts import report_charts
 from denial_ml.analytics.facts import REQUIRED_COLUMNS, ReportInputError
 from denial_ml.analytics.render import CLAIM_COLUMNS, DENIAL_COLUMNS
 from denial_ml.analytics.report import build_report
-from denial_ml.data.io import WorldIOError, read_tables
+from denial_ml.data.io import WorldIOError, read_optional_tables, read_tables
 
 VIEWS = {
     "month": ("By month of service", CLAIM_COLUMNS),
@@ -42,6 +42,7 @@ def build_tracking(folder: Path) -> dict[str, Any]:
     """
     try:
         tables = read_tables(folder, names=list(REQUIRED_COLUMNS))
+        tables.update(read_optional_tables(folder, ("claim_events",)))
         report = build_report(tables)
     except (WorldIOError, ReportInputError, FileNotFoundError) as exc:
         raise TrackingUnavailable(f"No report for {str(folder)!r}: {exc}") from None

@@ -1,0 +1,201 @@
+"""The front end of the synthetic world: eligibility responses (271) and claim events (277CA, 277).
+
+Made from a finished world's public tables with a random stream of its own (seeded from the world seed and
+`STREAM`), so the world's tables stay exactly what they were. Pure: frames in, frames out.
+
+- Every eligibility check a claim records (`eligibility_checked`) is a 271 on its `eligibility_check_date`
+  (before service), for the billed coverage: active, or inactive with the ended plan's dates; a patient whose
+  coverage changed and whose practice billed the new payer shows the new plan's start. A share of the claims
+  not checked get a late 271, after submission (`LATE_SHARE`): known only after the claim left, so never a
+  pre-submission fact.
+- Every claim has a 277CA acceptance (A2:20) a day or two after its submission. `REJECTION_RATE` of the claims
+  (more where coverage ended or the member id is wrong) were rejected first (277CA A3/A6/A7, mostly
+  demographic and eligibility reasons) and sent again: the claims table holds the version that was accepted.
+- Claims still pending at the end of the world have a 277 claim status (P1:20, pending in process).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.schemas import validate_table
+
+STREAM = 271_277  # the front end's own random stream: SeedSequence([world seed, STREAM])
+REJECTION_RATE = 0.04  # of claims with room for a rejection before their accepted submission
+LATE_SHARE = 0.25  # of unchecked claims get a 271 after submission
+# (category, status code, entity, weight): the rejection reasons of claims with nothing visibly wrong.
+REASONS = (
+    ("A7", "158", "QC", 0.24),  # patient's date of birth
+    ("A7", "157", "QC", 0.10),  # patient's gender
+    ("A7", "156", "QC", 0.08),  # patient relationship to subscriber
+    ("A7", "164", "IL", 0.18),  # subscriber's member number
+    ("A3", "33", "IL", 0.10),  # subscriber and subscriber id not found
+    ("A6", "562", "82", 0.12),  # rendering provider NPI
+    ("A7", "187", "", 0.08),  # dates of service
+    ("A7", "454", "", 0.10),  # procedure code
+)
+
+
+def generate_front_end(tables: dict[str, pd.DataFrame], seed: int) -> dict[str, pd.DataFrame]:
+    """Eligibility responses and claim events for a generated world.
+
+    Args:
+        tables: The world's tables (`claims`, `coverages`, `patients`, `remittances`).
+        seed: The world's seed.
+
+    Returns:
+        `{"eligibility_responses": ..., "claim_events": ...}`, validated.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, STREAM]))
+    claims = tables["claims"].reset_index(drop=True)
+    coverage = _billed_coverage(claims, tables["coverages"], tables["patients"])
+    responses = _responses(rng, claims, coverage)
+    events = _events(rng, claims, coverage, tables["remittances"])
+    return {
+        "eligibility_responses": validate_table("eligibility_responses", responses),
+        "claim_events": validate_table("claim_events", events),
+    }
+
+
+def _billed_coverage(claims: pd.DataFrame, coverages: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """Per claim (same rows): the coverage spell of its patient with its payer, and the patient's birth date."""
+    spells = coverages.drop_duplicates(["patient_id", "payer_id"], keep="last")
+    keyed = claims[["patient_id", "payer_id", "member_id"]].merge(
+        spells[["patient_id", "payer_id", "member_id", "coverage_start", "coverage_end"]].rename(
+            columns={"member_id": "plan_member_id"}
+        ),
+        on=["patient_id", "payer_id"],
+        how="left",
+    )
+    births = patients.drop_duplicates("patient_id").set_index("patient_id")["birth_date"]
+    keyed["birth_date"] = keyed["patient_id"].map(births)
+    # A claim whose member id differs from the plan's was mistyped on the claim (the 271 carries the plan's).
+    keyed["member_typo"] = keyed["plan_member_id"].notna() & (keyed["plan_member_id"] != keyed["member_id"])
+    keyed["plan_member_id"] = keyed["plan_member_id"].fillna(keyed["member_id"])
+    return keyed
+
+
+def _responses(rng: np.random.Generator, claims: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+    checked = claims["eligibility_checked"].astype(bool).to_numpy()
+    late = ~checked & (rng.random(len(claims)) < LATE_SHARE)
+    lag = rng.integers(1, 31, len(claims)).astype("timedelta64[D]")
+    submitted = claims["submission_date"].to_numpy(dtype="datetime64[ns]")
+    answered = np.where(checked, claims["eligibility_check_date"].to_numpy(dtype="datetime64[ns]"), submitted + lag)
+    service = claims["service_date_from"].to_numpy(dtype="datetime64[ns]")
+    start = coverage["coverage_start"].to_numpy(dtype="datetime64[ns]")
+    end = coverage["coverage_end"].to_numpy(dtype="datetime64[ns]")
+    covered = (start <= service) & (np.isnat(end) | (service <= end))
+    status = np.where(
+        checked, claims["eligibility_status"].astype(str).to_numpy(), np.where(covered, "active", "inactive")
+    )
+    rows = checked | late
+    ids = claims["claim_id"].astype(str).to_numpy()
+    day = pd.Series(answered).dt.strftime("%Y%m%d").to_numpy()
+    frame = pd.DataFrame(
+        {
+            "response_id": ids + "/271",
+            "set_id": "synthetic/271/" + day,
+            "file": "synthetic",
+            "trace_number": "E" + ids,
+            "response_date": answered,
+            "payer_id": claims["payer_id"].to_numpy(),
+            "provider_npi": claims["billing_provider_npi"].to_numpy(),
+            "member_id": coverage["plan_member_id"].to_numpy(),
+            "birth_date": coverage["birth_date"].to_numpy(),
+            "relationship": "subscriber",
+            "coverage_status": status,
+            "active_service_types": np.where(status == "active", "30", ""),
+            "inactive_service_types": np.where(status == "inactive", "30", ""),
+            "coverage_begin": start,
+            "coverage_end": end,
+            "service_date": service,
+            "reject_codes": "",
+        }
+    )
+    return frame[rows].sort_values(["response_date", "response_id"], kind="stable", ignore_index=True)
+
+
+def _events(
+    rng: np.random.Generator, claims: pd.DataFrame, coverage: pd.DataFrame, remittances: pd.DataFrame
+) -> pd.DataFrame:
+    n = len(claims)
+    submitted = claims["submission_date"].to_numpy(dtype="datetime64[D]")
+    service_end = claims["service_date_to"].to_numpy(dtype="datetime64[D]")
+    room = (submitted - service_end).astype("int64")  # days between service and the accepted submission
+    typo = coverage["member_typo"].to_numpy(dtype=bool)
+    inactive = claims["eligibility_status"].astype(str).to_numpy() == "inactive"
+    weight = np.where(typo, 8.0, 1.0) * np.where(inactive, 4.0, 1.0)
+    rejected = (room >= 3) & (rng.random(n) < REJECTION_RATE * weight)
+    lost = np.minimum(rng.integers(2, 15, n), np.maximum(room - 1, 2))
+    category, code, entity = _reasons(rng, n, typo, inactive)
+    accepted_on = submitted + rng.integers(0, 3, n).astype("timedelta64[D]")
+    rejected_on = submitted - lost.astype("timedelta64[D]")
+    base = {
+        "transaction": "277CA",
+        "claim_id": claims["claim_id"].astype(str).to_numpy(),
+        "payer_claim_id": None,
+        "trace_number": None,
+        "payer_id": claims["payer_id"].to_numpy(),
+        "other_codes": "",
+        "total_charge": claims["total_charge"].to_numpy(dtype=float),
+        "paid_amount": np.nan,
+        "service_date": claims["service_date_from"].to_numpy(dtype="datetime64[ns]"),
+    }
+    accepted = _event_frame(base, "acceptance", "A2", "20", "", accepted_on, "WQ", "/277CA")
+    rejections = _event_frame(base, "rejection", category, code, entity, rejected_on, "U", "/277CA-R")[rejected]
+    pending = ~claims["claim_id"].isin(remittances["claim_id"]).to_numpy()
+    world_end = max(pd.Timestamp(claims["submission_date"].max()), pd.Timestamp(remittances["adjudication_date"].max()))
+    status_on = np.full(n, np.datetime64(world_end.date(), "D"))
+    statuses = _event_frame({**base, "transaction": "277"}, "status", "P1", "20", "", status_on, "", "/277")[pending]
+    events = pd.concat([rejections, accepted, statuses], ignore_index=True)
+    return events.sort_values(["status_date", "event_id"], kind="stable", ignore_index=True)
+
+
+def _reasons(
+    rng: np.random.Generator, n: int, typo: np.ndarray, inactive: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Why each claim would be rejected: its member id or ended coverage when so, else a drawn reason."""
+    weights = np.array([r[3] for r in REASONS])
+    drawn = rng.choice(len(REASONS), size=n, p=weights / weights.sum())
+    category = np.array([r[0] for r in REASONS], dtype=object)[drawn]
+    code = np.array([r[1] for r in REASONS], dtype=object)[drawn]
+    entity = np.array([r[2] for r in REASONS], dtype=object)[drawn]
+    category[typo], code[typo], entity[typo] = "A7", "164", "IL"
+    category[inactive], code[inactive], entity[inactive] = "A7", "109", "IL"
+    return category, code, entity
+
+
+def _event_frame(
+    base: dict,
+    kind: str,
+    category: object,
+    code: object,
+    entity: object,
+    on: np.ndarray,
+    action: str,
+    suffix: str,
+) -> pd.DataFrame:
+    day = pd.Series(on.astype("datetime64[ns]")).dt.strftime("%Y%m%d").to_numpy()
+    transaction = base["transaction"]
+    frame = pd.DataFrame(
+        {
+            "event_id": base["claim_id"] + suffix,
+            "set_id": f"synthetic/{transaction}/" + day,
+            "file": "synthetic",
+            **{k: base[k] for k in ("transaction", "claim_id", "payer_claim_id", "trace_number", "payer_id")},
+            "event_kind": kind,
+            "status_category": category,
+            "status_code": code,
+            "entity_code": entity,
+            "other_codes": base["other_codes"],
+            "status_date": on.astype("datetime64[ns]"),
+            "action_code": action or None,
+            "total_charge": base["total_charge"],
+            "paid_amount": base["paid_amount"],
+            "service_date": base["service_date"],
+            "response_date": on.astype("datetime64[ns]"),
+        }
+    )
+    frame["entity_code"] = frame["entity_code"].replace("", None)
+    return frame

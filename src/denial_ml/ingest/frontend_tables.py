@@ -1,0 +1,67 @@
+"""The front end of the claim cycle as tables: acknowledgements (999), claim events (277CA, 277) and eligibility
+responses (271) (schemas in `denial_ml.schemas.FRONT_END_TABLES`), and the row collector the three readers share.
+
+A rejection stops a claim before adjudication (the clearinghouse or the payer's front end: syntax, missing
+patient details, unknown member); it never reaches an 835. A 277CA claim event of kind `rejection` is one.
+Only ids, codes, dates and amounts are kept: never a name; a 999's copy of the bad value (IK404) is left out
+because it may quote one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from denial_ml.ingest.columns import Columns
+from denial_ml.ingest.errors import Issue, X12Error
+from denial_ml.schemas import ACKNOWLEDGEMENTS, CLAIM_EVENTS, ELIGIBILITY_RESPONSES, FRONT_END_TABLES
+
+FRONT_END_SCHEMAS = FRONT_END_TABLES
+
+
+DATE_COLUMNS = {
+    "claim_events": ("status_date", "service_date", "response_date"),
+    "eligibility_responses": ("response_date", "birth_date", "coverage_begin", "coverage_end", "service_date"),
+}
+
+
+@dataclass
+class FrontEndRows:
+    """Rows read from 999, 277CA, 277 and 271 sets, with the problems found (rolled back per set or claim)."""
+
+    acknowledgements: Columns = field(default_factory=lambda: Columns(list(ACKNOWLEDGEMENTS.columns)))
+    claim_events: Columns = field(default_factory=lambda: Columns(list(CLAIM_EVENTS.columns)))
+    eligibility_responses: Columns = field(default_factory=lambda: Columns(list(ELIGIBILITY_RESPONSES.columns)))
+    issues: list[Issue] = field(default_factory=list)
+
+    def table(self, name: str) -> Columns:
+        """The rows of one front-end table."""
+        rows: Columns = getattr(self, name)
+        return rows
+
+    def frames(self, file: str) -> dict[str, pd.DataFrame]:
+        """Every front-end table of one file, validated (dates parsed from CCYYMMDD).
+
+        Raises:
+            X12Error: mapped rows break a front-end table's schema (the file gives nothing).
+        """
+        try:
+            return {name: front_end_frame(name, self.table(name).frame()) for name in FRONT_END_SCHEMAS}
+        except (pa.errors.SchemaError, pa.errors.SchemaErrors) as exc:
+            raise X12Error(file, 0, f"mapped rows break the data model: {exc}") from None
+
+
+def front_end_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate one front-end table's rows, parsing its CCYYMMDD date strings first."""
+    frame = frame.copy()
+    for column in DATE_COLUMNS.get(name, ()):
+        raw = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+        frame[column] = pd.to_datetime(raw.where(raw != "", None), format="%Y%m%d", errors="coerce")
+    return FRONT_END_SCHEMAS[name].validate(frame)
+
+
+def empty_front_end(name: str) -> pd.DataFrame:
+    """An empty front-end table with its columns and dtypes."""
+    return front_end_frame(name, Columns(list(FRONT_END_SCHEMAS[name].columns)).frame())
