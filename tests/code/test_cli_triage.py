@@ -73,9 +73,25 @@ def test_train_then_build_fills_the_worklist(app, world_dir: Path, trained_bundl
         assert item.appeal_deadline is not None
         assert "log_expected_payment" in item.score_inputs
     _assert_factors_explain_the_scores(page.items, bundle)
+    _assert_detail_is_the_worlds_claim(page.items[:50], world_dir)
     # Building again rescores the same claims instead of adding new ones.
     again = run(app, "worklist", "build", "--data", str(world_dir), "--model", str(bundle), "--db", db)
     assert f"0 new, {everything.total} rescored" in again.output
+
+
+def _assert_detail_is_the_worlds_claim(items: list, world_dir: Path) -> None:
+    """Each item carries its claim as the world has it: charges, lines and the denying remittance's codes."""
+    claims = pd.read_parquet(world_dir / "claims.parquet").set_index("claim_id")
+    lines = pd.read_parquet(world_dir / "claim_lines.parquet")
+    adjustments = pd.read_parquet(world_dir / "adjustments.parquet")
+    for item in items:
+        detail = item.claim_detail
+        assert detail["claim"]["total_charge"] == pytest.approx(claims.at[item.claim_id, "total_charge"])
+        mine = lines[lines["claim_id"] == item.claim_id]
+        assert [line["line_number"] for line in detail["lines"]] == sorted(mine["line_number"].tolist())
+        carcs = {a["carc"] for r in detail["remittances"] for a in r["adjustments"]}
+        assert item.carc in carcs and carcs == set(adjustments[adjustments["claim_id"] == item.claim_id]["carc"])
+        assert detail["appeal_cost"] > 0
 
 
 def _assert_factors_explain_the_scores(items: list, bundle: Path) -> None:

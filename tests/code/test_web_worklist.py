@@ -192,3 +192,27 @@ def test_detail_page_shows_the_factor_sentences(appeals):
     assert f'data-factor="{factor["factor"]}"' in listed
     assert "overturned 78 % of the time (40 decided appeals)." in listed
     assert "(raises the chance of overturn)" in listed
+
+
+def test_item_page_shows_the_claim_remittance_codes_and_how_the_recovery_adds_up(appeals):
+    from test_triage_detail import tables
+
+    from denial_ml.store.testing import sample_items
+    from denial_ml.triage.detail import claim_details
+
+    client, store = appeals
+    items = sample_items(1, seed=9).assign(claim_id="C1")
+    items["claim_detail"] = [{**claim_details(tables(), ["C1"])[0], "appeal_cost": 57.23}]
+    store.upsert_items(items)
+    item = store.list_items(ItemFilter(search="C1"), limit=5).items
+    (item,) = [i for i in item if i.claim_id == "C1"]
+    html = client.get(f"/ui/worklist/{item.id}").text
+    detail = html.split('data-testid="claim-detail"')[1].split("</section>")[0]
+    assert "<td>97140</td>" in detail and "<td>59 GP</td>" in detail and "2026-01-05" in detail
+    assert "Line 2: CO-97 $100.00 – benefit included in the payment for another service already adjudicated" in detail
+    assert "Line 2: remark M15 – separately billed services have been bundled" in detail
+    assert "CO-9999 $150.00</li>" in detail  # no summary on file: the code alone
+    parts = re.search(r'data-testid="recovery-parts">(.*?)</dd>', html, re.S).group(1)
+    expected = item.p_overturn * item.expected_payment - 57.23
+    shown = f"-${-expected:,.2f}" if expected < 0 else f"${expected:,.2f}"
+    assert parts.endswith(f"− $57.23 cost of working the appeal = {shown}")

@@ -18,6 +18,7 @@ from denial_ml.schemas import PAYER_DECISION_TABLES, PRE_SUBMISSION_TABLES
 from denial_ml.store.items import UpsertResult, upsert_items
 from denial_ml.store.worklist import WorklistStore
 from denial_ml.triage.bundle import load_bundle, save_bundle
+from denial_ml.triage.detail import claim_details
 from denial_ml.triage.features import triage_frame
 from denial_ml.triage.rank import rank_denials, worklist_items
 from denial_ml.triage.routing import summarize_routes
@@ -63,6 +64,8 @@ def build_worklist(data_dir: Path, bundle: Path, store: WorklistStore) -> tuple[
     ranked = rank_denials(frame, model, as_of)
     names = tables["payers"].set_index("payer_id")["payer_name"]
     items = worklist_items(ranked, model, names)
+    details = claim_details(tables, items["claim_id"].tolist())
+    items["claim_detail"] = [{**detail, "appeal_cost": model.appeal_cost} for detail in details]
     return ranked, upsert_items(store, items)
 
 

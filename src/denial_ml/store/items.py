@@ -42,6 +42,7 @@ OPTIONAL = (
     "model_version",
     "score_inputs",
     "factors",
+    "claim_detail",
 )
 NON_NEGATIVE = ("denied_amount", "expected_payment")
 FINITE = ("denied_amount", "expected_payment", "p_overturn", "expected_recovery", "priority")

@@ -108,6 +108,7 @@ class WorklistItem(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     recovered_amount: Mapped[float | None] = mapped_column(Float)
     ranked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # when a build last scored and routed it
+    claim_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # claim, lines, remittances at the build
 
     notes: Mapped[list[WorklistNote]] = relationship(
         back_populates="item", order_by="WorklistNote.id", cascade="save-update, merge"

@@ -1,4 +1,5 @@
-"""Saved worklist views per user, and when a build last ranked each item ("ranked as of" on the worklist).
+"""Saved worklist views per user, when a build last ranked each item ("ranked as of" on the worklist) and the
+claim's detail (lines, remittances, codes) as the build saw it.
 
 Revision ID: 0004
 Revises: 0003
@@ -18,6 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("worklist_items") as batch:
         batch.add_column(sa.Column("ranked_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("claim_detail", sa.JSON(), nullable=True))
     op.create_table(
         "worklist_views",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -33,4 +35,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("worklist_views")
     with op.batch_alter_table("worklist_items") as batch:
+        batch.drop_column("claim_detail")
         batch.drop_column("ranked_at")
