@@ -381,6 +381,22 @@ FRONT_END_TABLES: dict[str, pa.DataFrameSchema] = {
 `validate_table` knows them. Read by `denial_ml.ingest.x999` / `x277` / `x271`, made by the synthetic world."""
 
 
+PAYER_CONTACTS = pa.DataFrameSchema(
+    {
+        "payer_id": _text_column(False, unique=True),
+        "appeal_address": _text_column(),  # one line: "Appeals Unit, PO Box 1234, City, ST 12345"
+        "appeal_fax": _text_column(),
+        "appeal_portal": _text_column(),
+    },
+    strict=True,
+    name="payer_contacts",
+)
+"""Where each payer takes appeals (a practice's own reference data; the synthetic world makes one up)."""
+
+OPTIONAL_TABLES: dict[str, pa.DataFrameSchema] = {**FRONT_END_TABLES, PAYER_CONTACTS.name: PAYER_CONTACTS}
+"""Tables a world or store may lack, by name; `validate_table` knows them."""
+
+
 class TableValidationError(ValueError):
     """A table broke its schema; the message names the table, the columns, the rows and the problems."""
 
@@ -389,7 +405,7 @@ def validate_table(name: str, df: pd.DataFrame, max_cases: int = 5) -> pd.DataFr
     """Validate (and coerce) one table against its schema.
 
     Args:
-        name: Table name, a key of `TABLES` or `FRONT_END_TABLES`.
+        name: Table name, a key of `TABLES` or `OPTIONAL_TABLES`.
         df: The table.
         max_cases: How many failing cases to quote in the message.
 
@@ -400,7 +416,7 @@ def validate_table(name: str, df: pd.DataFrame, max_cases: int = 5) -> pd.DataFr
         TableValidationError: naming the table, the column, the row and the problem.
     """
     try:
-        return (TABLES.get(name) or FRONT_END_TABLES[name]).validate(df, lazy=True)
+        return (TABLES.get(name) or OPTIONAL_TABLES[name]).validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.head(max_cases)
         parts = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from denial_ml.cli import triage, worklist
 from denial_ml.data.io import write_tables
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.store import WorklistStore
+from denial_ml.store.queries import ItemFilter
 from denial_ml.triage.bundle import load_bundle
 from denial_ml.triage.explain import factor_contributions, grouping_matrix, recovery_factors
 from denial_ml.triage.features import feature_matrix
@@ -26,7 +29,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def world_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("world")
-    write_tables(generate_world(10_000, seed=3), folder, validate=False)
+    write_tables(generate_world(13_000, seed=3), folder, validate=False)  # >= 1,000 worklist items
     return folder
 
 
@@ -140,3 +143,118 @@ def test_train_with_db_counts_recorded_outcomes(app, world_dir: Path, trained_bu
     assert result.exit_code == 0, result.output
     assert "(+1 recorded outcomes)" in result.output
     assert json.loads((bundle / "metrics.json").read_text())["counts"]["feedback_rows"] == 1
+
+
+# Facts a letter can state, found by their shape: amounts, ISO dates, group-CARC pairs, remarks, line codes.
+AMOUNT = re.compile(r"\$[\d,]+\.\d{2}")
+DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+CARC = re.compile(r"\b(CO|OA|PI|PR|CR)-(\w+)\b")
+REMARK = re.compile(r"\bremark (\w+)\b")
+LINE = re.compile(r"^Line (\d+): ([^\s,]+)", re.M)
+
+
+def test_appeal_packets_state_only_facts_on_file(app, world_dir: Path, trained_bundle: Path, tmp_path: Path) -> None:
+    """Draft a packet for every item of a built worklist and check each amount, date, code, identifier and name
+    in its text against the world's own records of that claim: zero misses."""
+    from denial_ml.appeals.render import docx_text
+    from denial_ml.data.synthetic.contacts import payer_contacts
+    from denial_ml.jobs.appeals import draft_packets, packet_for
+
+    names = ("claims", "claim_lines", "remittances", "remittance_lines", "adjustments", "remarks", "payers")
+    tables = {n: pd.read_parquet(world_dir / f"{n}.parquet") for n in names}
+    contacts = payer_contacts(tables["payers"])
+    contacts.to_parquet(world_dir / "payer_contacts.parquet")
+    db = f"sqlite:///{tmp_path / 'packets.db'}"
+    assert (
+        run(app, "worklist", "build", "--data", str(world_dir), "--model", str(trained_bundle), "--db", db).exit_code
+        == 0
+    )
+    store = WorklistStore(db)
+    items = store.list_items(ItemFilter(view="all"), limit=1000).items
+    items += store.list_items(ItemFilter(view="all"), offset=1000, limit=1000).items
+    assert len(items) >= 1000
+    today = dt.date(2026, 12, 7)
+    source = _source_facts(tables, contacts)
+    checked, letters, misses = 0, 0, []
+    for item in items:
+        packet = packet_for(item, today)
+        if packet.kind != "letter":
+            continue
+        letters += 1
+        text = packet.text()
+        facts = source[item.claim_id]
+        found = (
+            [("amount", a) for a in AMOUNT.findall(text)]
+            + [("date", d) for d in DATE.findall(text)]
+            + [("carc", f"{g}-{c}") for g, c in CARC.findall(text)]
+            + [("rarc", r) for r in REMARK.findall(text)]
+            + [("line", f"{n} {c}") for n, c in LINE.findall(text)]
+        )
+        for kind, value in found:
+            checked += 1
+            if value not in facts[kind] and not (kind == "date" and value == today.isoformat()):
+                misses.append((item.claim_id, kind, value))
+        for kind, value in (("claim", item.claim_id), ("payer", item.payer_name)):
+            checked += 1
+            if value not in text or value not in facts[kind]:
+                misses.append((item.claim_id, kind, value))
+        for value in (packet.facts.get("payer_claim_id"), packet.facts.get("billing_provider_npi"),
+                      packet.facts.get("prior_auth_number"), packet.facts.get("appeal_address"),
+                      packet.facts.get("appeal_fax")):  # fmt: skip
+            if value is not None:
+                checked += 1
+                if value not in facts["ids"]:
+                    misses.append((item.claim_id, "id", value))
+    assert letters >= 1000 and checked > 15 * letters  # about 20 facts a letter
+    assert misses == []
+    result = draft_packets(store, tmp_path / "packets", [items[0].id, items[1].id], today=today)
+    store.close()
+    assert docx_text(result.letters[0].read_bytes()).count(items[0].claim_id) >= 1
+
+
+def _source_facts(tables: dict[str, pd.DataFrame], contacts: pd.DataFrame) -> dict[str, dict[str, set[str]]]:
+    """Per claim: every value of the world's records a letter may state, in the letter's format (the denied
+    amount as the labels sum it from the remittance's denial adjustments)."""
+    from denial_ml.labels import label_claims
+
+    money = "${:,.2f}".format
+
+    def day(value: object) -> str:
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+    facts: dict[str, dict[str, set[str]]] = {}
+    payers = tables["payers"].set_index("payer_id")["payer_name"]
+    contact = contacts.set_index("payer_id")
+    for row in tables["claims"].itertuples(index=False):
+        dates = {day(v) for v in (row.service_date_from, row.service_date_to, row.submission_date) if pd.notna(v)}
+        if pd.notna(row.eligibility_check_date):
+            dates.add(day(row.eligibility_check_date))
+        ids = {
+            row.billing_provider_npi,
+            contact.at[row.payer_id, "appeal_address"],
+            contact.at[row.payer_id, "appeal_fax"],
+        }
+        if pd.notna(row.prior_auth_number):
+            ids.add(row.prior_auth_number)
+        facts[row.claim_id] = {
+            "amount": {money(row.total_charge)}, "date": dates, "carc": set(), "rarc": set(), "line": set(),
+            "claim": {row.claim_id}, "payer": {payers[row.payer_id]}, "ids": ids,
+        }  # fmt: skip
+    for row in tables["claim_lines"].itertuples(index=False):
+        f = facts[row.claim_id]
+        f["amount"].add(money(row.line_charge))
+        f["date"].add(day(row.service_date))
+        code = row.procedure_code if pd.notna(row.procedure_code) and row.procedure_code else "revenue"
+        f["line"].add(f"{row.line_number} {code}")
+    for row in tables["remittances"].itertuples(index=False):
+        facts[row.claim_id]["date"].add(day(row.adjudication_date))
+        facts[row.claim_id]["ids"].add(str(row.payer_claim_id))
+    for row in tables["adjustments"].itertuples(index=False):
+        facts[row.claim_id]["amount"].add(money(abs(row.amount)))
+        facts[row.claim_id]["carc"].add(f"{row.group_code}-{row.carc}")
+    for row in tables["remarks"].itertuples(index=False):
+        facts[row.claim_id]["rarc"].add(row.rarc)
+    labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
+    for row in labels[labels["denied"]].itertuples(index=False):
+        facts[row.claim_id]["amount"].add(money(row.denied_amount))
+    return facts

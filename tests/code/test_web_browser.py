@@ -372,3 +372,39 @@ def test_appeals_user_records_an_overturn_with_dollars_confirms_and_undoes_it(pa
     page.get_by_test_id("undo").get_by_role("button", name="Undo").click()
     expect(page.get_by_test_id("saved")).to_contain_text("Undone")
     assert page.get_by_test_id("status").inner_text() == "appealed"
+
+
+def test_appeals_user_drafts_a_packet_prints_it_and_marks_the_appeal_sent(page, site, small_world):
+    from denial_ml.appeals.render import docx_text
+    from denial_ml.data.synthetic.contacts import payer_contacts
+    from denial_ml.store.testing import sample_items
+    from denial_ml.triage.detail import claim_details
+
+    adjustments = small_world["adjustments"]
+    claim_id = adjustments.loc[adjustments["carc"] == "197", "claim_id"].iloc[0]
+    payer = small_world["claims"].set_index("claim_id").at[claim_id, "payer_id"]
+    contact = payer_contacts(small_world["payers"]).set_index("payer_id").loc[payer].to_dict()
+    detail = {**claim_details(small_world, [claim_id])[0], "appeal_cost": 57.23, "contact": contact}
+    denied = float(adjustments.loc[(adjustments["claim_id"] == claim_id) & (adjustments["carc"] == "197"), "amount"].sum())
+    item = sample_items(1, seed=5).assign(claim_id=claim_id, payer_id=payer, category="authorization", carc="197",
+                                          route="appeal", denied_amount=denied, claim_detail=[detail])  # fmt: skip
+    site.store.upsert_items(item)
+    (stored,) = site.store.list_items(search=claim_id, limit=5).items
+    sign_in(page, site.keys["appeals"])
+    page.goto(f"/ui/worklist/{stored.id}")
+    expect(page.get_by_test_id("claim-detail")).to_contain_text("CO-197")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Draft (Word, to edit)").click()
+    words = docx_text(Path(download.value.path()).read_bytes())
+    assert "Request to reconsider: authorization" in words and claim_id in words
+    assert contact["appeal_address"] in words
+    printable = page.context.new_page()
+    printable.goto(f"/ui/worklist/{stored.id}/appeal.html")
+    assert claim_id in printable.inner_text("main") and "Review and edit before sending" in printable.inner_text("body")
+    shot(printable, "appeal-packet")
+    printable.close()
+    page.get_by_role("button", name="In progress", exact=True).click()
+    page.get_by_test_id("saved").wait_for()
+    page.get_by_role("button", name="Appealed", exact=True).click()
+    expect(page.get_by_test_id("status")).to_have_text("appealed")
+    assert axe_violations(page) == []

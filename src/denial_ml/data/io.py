@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from denial_ml.data.claims_store import StoreError, is_store, load_manifest, read_current
-from denial_ml.schemas import FRONT_END_TABLES, TABLES, validate_table
+from denial_ml.schemas import OPTIONAL_TABLES, TABLES, validate_table
 
 
 class WorldIOError(OSError):
@@ -44,7 +44,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, valida
     succeeded are the files moved into place, so a failure leaves `out_dir` as it was.
 
     Args:
-        tables: Table name -> frame. Names must be keys of `denial_ml.schemas.TABLES` (or `FRONT_END_TABLES`).
+        tables: Table name -> frame. Names must be keys of `denial_ml.schemas.TABLES` (or `OPTIONAL_TABLES`).
         out_dir: Destination folder (created when missing).
         validate: Check each table against its schema before writing.
 
@@ -58,7 +58,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, valida
     out, staging = make_staging(out_dir, ".staging-")
     try:
         for name, frame in tables.items():
-            if name not in TABLES and name not in FRONT_END_TABLES:
+            if name not in TABLES and name not in OPTIONAL_TABLES:
                 raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
             frame = validate_table(name, frame) if validate else frame
             frame.to_parquet(staging / f"{name}.parquet", index=False)

@@ -11,7 +11,7 @@ import pandas as pd
 from sqlalchemy.engine import make_url
 
 from denial_ml.config import Settings
-from denial_ml.data.io import read_tables
+from denial_ml.data.io import read_optional_tables, read_tables
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.jobs.worklist_text import format_reasons
 from denial_ml.schemas import PAYER_DECISION_TABLES, PRE_SUBMISSION_TABLES
@@ -65,7 +65,12 @@ def build_worklist(data_dir: Path, bundle: Path, store: WorklistStore) -> tuple[
     names = tables["payers"].set_index("payer_id")["payer_name"]
     items = worklist_items(ranked, model, names)
     details = claim_details(tables, items["claim_id"].tolist())
-    items["claim_detail"] = [{**detail, "appeal_cost": model.appeal_cost} for detail in details]
+    contacts = read_optional_tables(data_dir, ["payer_contacts"]).get("payer_contacts")
+    by_payer = {} if contacts is None else contacts.set_index("payer_id").to_dict("index")
+    items["claim_detail"] = [
+        {**detail, "appeal_cost": model.appeal_cost, "contact": by_payer.get(payer)}
+        for detail, payer in zip(details, items["payer_id"], strict=True)
+    ]
     return ranked, upsert_items(store, items)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from denial_ml.data.claims_store import write_world
 from denial_ml.data.io import write_tables
+from denial_ml.data.synthetic.contacts import payer_contacts
 from denial_ml.data.synthetic.frontend import generate_front_end
 from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.data.synthetic.summary import summarize_world
@@ -57,7 +58,7 @@ def build_world(
     tables = generate_world(n_claims, seed, timeline, progress=step)
     step("front end: eligibility responses and claim acknowledgements")
     # Tables of their own, from a random stream of their own: the world's tables stay what they were.
-    front = generate_front_end(tables, seed)
+    front = generate_front_end(tables, seed) | {"payer_contacts": payer_contacts(tables["payers"])}
     step("writing Parquet tables")
     if store:
         write_world({name: validate_table(name, frame) for name, frame in (tables | front).items()}, out)

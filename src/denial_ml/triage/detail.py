@@ -15,7 +15,8 @@ import pandas as pd
 from denial_ml.domain.code_text import describe_carc, describe_rarc
 
 HEADER = ("claim_type", "claim_frequency_code", "place_of_service", "service_date_from", "service_date_to",
-          "submission_date", "total_charge", "billing_provider_npi", "prior_auth_number")  # fmt: skip
+          "submission_date", "total_charge", "billing_provider_npi", "prior_auth_number", "eligibility_checked",
+          "eligibility_check_date")  # fmt: skip
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
 
 

@@ -26,10 +26,19 @@ def install_web(app: FastAPI, settings: WebSettings | None = None) -> None:
         app: The service's app (built by `denial_ml.server.app.create_app`).
         settings: Web settings (default: `DENIAL_ML_WEB_*` from the environment).
     """
-    from denial_ml.web.routes import account, batch, claims, tracking, worklist, worklist_bulk, worklist_close
+    from denial_ml.web.routes import (
+        account,
+        batch,
+        claims,
+        tracking,
+        worklist,
+        worklist_appeal,
+        worklist_bulk,
+        worklist_close,
+    )
 
     app.state.web = make_state(settings)
-    for module in (account, claims, batch, worklist_bulk, worklist_close, worklist, tracking):
+    for module in (account, claims, batch, worklist_appeal, worklist_bulk, worklist_close, worklist, tracking):
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="web-static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)

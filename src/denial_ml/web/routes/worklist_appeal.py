@@ -1,0 +1,48 @@
+"""The appeal packet of a worklist item, from its page: printable HTML or an editable Word document."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import HTMLResponse, Response
+
+from denial_ml.appeals.packet import Packet
+from denial_ml.appeals.render import to_docx, to_html
+from denial_ml.jobs.appeals import packet_for
+from denial_ml.service.state import ServicesDep
+from denial_ml.store.models import WorklistItem
+from denial_ml.web.auth import AppealsViewer, PageError
+from denial_ml.web.routes.worklist import load_item
+
+router = APIRouter(prefix="/ui/worklist", include_in_schema=False)
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _packet(services: ServicesDep, item_id: int) -> tuple[WorklistItem, Packet]:
+    item = load_item(services.store, item_id)
+    if not item.claim_detail:
+        raise PageError(
+            409, "No claim detail", "This item was built before claim details were kept: rebuild the worklist."
+        )
+    return item, packet_for(item, dt.date.today())
+
+
+@router.get("/{item_id}/appeal.html")
+def appeal_html(request: Request, viewer: AppealsViewer, services: ServicesDep, item_id: ItemId) -> Response:
+    """The packet as a printable page (the draft note hides when printed)."""
+    _, packet = _packet(services, item_id)
+    return HTMLResponse(to_html(packet, dt.date.today()))
+
+
+@router.get("/{item_id}/appeal.docx")
+def appeal_docx(request: Request, viewer: AppealsViewer, services: ServicesDep, item_id: ItemId) -> Response:
+    """The packet as a Word document to edit before sending."""
+    item, packet = _packet(services, item_id)
+    if packet.kind != "letter":
+        raise PageError(409, "No appeal rights", f"No letter for claim {item.claim_id}: {packet.reason}.")
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.claim_id)
+    headers = {"Content-Disposition": f'attachment; filename="appeal-{name}.docx"'}
+    return Response(to_docx(packet, dt.date.today()), media_type=DOCX, headers=headers)
