@@ -385,7 +385,9 @@ def test_appeals_user_drafts_a_packet_prints_it_and_marks_the_appeal_sent(page, 
     payer = small_world["claims"].set_index("claim_id").at[claim_id, "payer_id"]
     contact = payer_contacts(small_world["payers"]).set_index("payer_id").loc[payer].to_dict()
     detail = {**claim_details(small_world, [claim_id])[0], "appeal_cost": 57.23, "contact": contact}
-    denied = float(adjustments.loc[(adjustments["claim_id"] == claim_id) & (adjustments["carc"] == "197"), "amount"].sum())
+    denied = float(
+        adjustments.loc[(adjustments["claim_id"] == claim_id) & (adjustments["carc"] == "197"), "amount"].sum()
+    )
     item = sample_items(1, seed=5).assign(claim_id=claim_id, payer_id=payer, category="authorization", carc="197",
                                           route="appeal", denied_amount=denied, claim_detail=[detail])  # fmt: skip
     site.store.upsert_items(item)
