@@ -176,6 +176,23 @@ def test_what_if_prior_auth_reports_both_risks(api, small_world):
     assert change["factor"] == "authorization" and (change["after"] is None or change["after"] < change["before"])
 
 
+def test_an_authorization_number_not_on_file_cannot_lower_the_risk(api, small_world, trained):
+    """The what-if holds the risk where it was and says why; the number on file does lower it."""
+    from denial_ml.server.testing import authorization_claim
+
+    client, keys, _ = api
+    claim, number = authorization_claim(small_world, trained[1])
+    made_up = client.post("/v1/claims/what-if", json={"claim": claim, "edits": {"prior_auth_number": "ZZ9999999"}},
+                          headers=key(keys)).json()  # fmt: skip
+    assert any(f["code"] == "AUTH_NOT_FOUND" for f in made_up["after"]["findings"])
+    assert made_up["after"]["denial_risk"] == made_up["before"]["denial_risk"] and made_up["risk_change"] == 0
+    assert made_up["held"].startswith("Authorization ZZ9999999 is not on file for this patient and payer, so the risk ")
+    assert "(the model alone would say " in made_up["held"]
+    real = client.post("/v1/claims/what-if", json={"claim": claim, "edits": {"prior_auth_number": number}},
+                       headers=key(keys)).json()  # fmt: skip
+    assert real["held"] is None and real["after"]["denial_risk"] < real["before"]["denial_risk"]
+
+
 def test_what_if_modifiers_and_submission_date(api, small_world):
     client, keys, _ = api
     claim = world_claims(small_world, 1, seed=5)[0]

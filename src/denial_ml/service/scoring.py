@@ -163,6 +163,9 @@ def what_if(model: ServedModel, claim: ClaimIn, edits: ClaimEdits) -> WhatIfResp
         raise NothingValid([RejectedClaim(index=0, claim_id=claim.claim_id, errors=problems)])
     edited, applied = apply_edits(claim, edits)
     before, after = assess(model.scorer, [claim, edited.model_copy(update={"claim_id": claim.claim_id + "~"})])
+    held = hold_reason(edited, before, after)
+    if held is not None:
+        after = after.model_copy(update={"denial_risk": before.denial_risk})
     return WhatIfResponse(
         claim_id=claim.claim_id,
         model_version=model.version,
@@ -171,6 +174,23 @@ def what_if(model: ServedModel, claim: ClaimIn, edits: ClaimEdits) -> WhatIfResp
         after=after,
         risk_change=after.denial_risk - before.denial_risk,
         factor_changes=factor_changes(before, after),
+        held=held,
+    )
+
+
+def hold_reason(edited: ClaimIn, before: RiskView, after: RiskView) -> str | None:
+    """Why the edited claim's lower risk must not be shown: its authorization number is not on file.
+
+    The model learnt from claims whose numbers were real; a number typed in a what-if that no authorization on
+    file carries would otherwise lower the risk of a claim the payer will still deny (issue #21).
+    """
+    not_found = any(f.code == "AUTH_NOT_FOUND" for f in after.findings)
+    if not (not_found and edited.prior_auth_number and after.denial_risk < before.denial_risk):
+        return None
+    return (
+        f"Authorization {edited.prior_auth_number} is not on file for this patient and payer, so the risk stays at "
+        f"{before.denial_risk:.1%} (the model alone would say {after.denial_risk:.1%}). Record the authorization, "
+        "or check the number, to lower it."
     )
 
 

@@ -289,3 +289,8 @@ class WhatIfResponse(BaseModel):
     after: RiskView
     risk_change: float = Field(description="after.denial_risk - before.denial_risk")
     factor_changes: list[FactorChange]
+    held: str | None = Field(
+        None,
+        description="Why the risk after the edits is held at the risk before (an authorization number not on file "
+        "cannot lower it); the model's own figure is in the text.",
+    )
