@@ -72,8 +72,8 @@ def test_claim_form_errors_name_the_fields(biller, small_world):
     response = biller.post("/ui/claims/check", data=form)
     assert response.status_code == 422
     text = html.unescape(response.text)
-    assert "Line 1 units: Input should be a valid integer" in text
-    assert "Billing NPI: Field required" in text
+    assert "Line 1 units: must be a whole number" in text
+    assert "Billing NPI: is required" in text
     assert 'id="f-lines-0-units" name="lines-0-units" type="text" size="3" value="x" aria-invalid="true"' in text
     bad_json = biller.post(
         "/ui/claims/check", data={"csrf_token": csrf(page.text), "mode": "json", "claim_json_text": "{nope"}

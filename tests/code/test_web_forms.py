@@ -72,9 +72,11 @@ def test_unparsable_values_reach_the_api_checks_and_land_on_their_input():
     by_input = error_inputs(problems, rows)
     assert set(by_input) == {"lines-0-units", "billing_provider_npi", "lines-2-procedure_code"}
     messages = sorted(describe_error(e, rows) for e in problems)
-    assert messages[0].startswith("Billing NPI: String should match pattern")
-    assert messages[1] == "Line 1 units: Input should be a valid integer"
-    assert messages[2].startswith("Line 3 procedure: String should match pattern")
+    # In a biller's words (web/plain_errors.py), not the validator's "String should match pattern '^\\d{10}$'".
+    assert messages[0] == "Billing NPI: enter the billing provider's 10-digit NPI, for example 1283664446"
+    assert messages[1] == "Line 1 units: must be a whole number"
+    assert messages[2].startswith("Line 3 procedure: enter ") and "for example" in messages[2]
+    assert by_input["lines-0-units"] == ["must be a whole number"]
 
 
 def test_error_inputs_of_list_fields():
@@ -106,10 +108,10 @@ def test_formats_and_deadline_badges():
 
 def test_read_filters_keeps_good_ones_and_names_bad_ones():
     filters = read_filters({"payer": "P1", "status": "sleeping", "deadline_within_days": "14", "page": "3"})
-    assert filters.applied == {"payer": "P1", "deadline_within_days": 14}
+    assert filters.applied == {"payer": "P1", "deadline_within_days": 14, "view": "open_work", "sort": "recovery"}
     assert filters.errors[0].startswith("Status: Input should be")
     assert (filters.page, filters.offset) == (3, 100)
-    assert filters.link(4) == "payer=P1&status=sleeping&deadline_within_days=14&page=4"
+    assert filters.link(4) == "view=open_work&payer=P1&status=sleeping&deadline_within_days=14&page=4"
 
 
 def test_safe_next_allows_only_local_pages():

@@ -15,6 +15,7 @@ from typing import Any
 
 from denial_ml.domain import claim_fields as described
 from denial_ml.service.schemas import FieldError
+from denial_ml.web.plain_errors import plain_message
 
 MAX_LINES = 6
 # Typed-in header fields sent as typed; the diagnosis codes, the total charge and the eligibility flag are parsed.
@@ -222,7 +223,7 @@ def error_inputs(errors: list[FieldError], rows: list[int] | None = None) -> dic
             key = f"lines-{row}-{match.group(2)}"
         else:
             key = re.sub(r"\[\d+\]$", "", error.field) or "claim"
-        out.setdefault(key, []).append(error.message)
+        out.setdefault(key, []).append(plain_message(error))
     return out
 
 
@@ -232,6 +233,6 @@ def describe_error(error: FieldError, rows: list[int] | None = None) -> str:
     if match:
         position = int(match.group(1))
         row = rows[position] if rows is not None and position < len(rows) else position
-        return f"Line {row + 1} {LABELS.get(match.group(2), match.group(2))}: {error.message}"
+        return f"Line {row + 1} {LABELS.get(match.group(2), match.group(2))}: {plain_message(error)}"
     name = re.sub(r"\[\d+\]$", "", error.field) or "claim"
-    return f"{LABELS.get(name, name)}: {error.message}"
+    return f"{LABELS.get(name, name)}: {plain_message(error)}"
