@@ -104,7 +104,7 @@ def test_web_form_has_an_input_for_every_described_field_or_says_why_not():
 
 
 def test_claim_check_page_draws_every_form_input():
-    page = {"form": {}, "inputs": form_inputs(), "labels": LABELS, "max_lines": 1, "payers": ["MCD02"]}
+    page = {"form": {}, "inputs": form_inputs(), "labels": LABELS, "max_lines": 1, "open_lines": 1, "payers": ["MCD02"]}
     page |= dict.fromkeys(("result", "claim", "viewer", "request", "whatif", "whatif_error"))
     page |= {"field_errors": {}, "errors": [], "choices": {}, "model_version": "v", "mode": "form", "pasted": ""}
     page |= {"claim_json": "", "csrf_field": "c", "csrf_token": "t"}
