@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,6 +46,48 @@ def write_pending(folder: Path, table: str, batch_id: str, frame: pd.DataFrame) 
     with open(target, "rb") as handle:
         os.fsync(handle.fileno())
     return relative
+
+
+def write_pending_chunks(
+    folder: Path, table: str, batch_id: str, frames: Callable[[], Iterable[pd.DataFrame]]
+) -> tuple[str, int]:
+    """Write one part from frames given chunk by chunk (one row group each), fsynced; memory holds one chunk.
+
+    `frames` is called twice: once for the chunks' schemas (a column that is all null in one chunk takes
+    the type the others give it), once to write them.
+
+    Returns:
+        The part's committed relative path and its row count (0: nothing was written).
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = [pa.Schema.from_pandas(f, preserve_index=False) for f in frames() if len(f)]
+    if not schemas:
+        return "", 0
+    schema = pa.unify_schemas(schemas, promote_options="permissive")
+    columns: dict[str, dict] = {}
+    for one in schemas:
+        for entry in json.loads(one.metadata[b"pandas"])["columns"]:
+            if entry["name"] not in columns or columns[entry["name"]]["pandas_type"] == "empty":
+                columns[entry["name"]] = entry
+    pandas_meta = json.loads(schemas[0].metadata[b"pandas"])
+    pandas_meta["columns"] = [columns.get(c["name"], c) for c in pandas_meta["columns"]]
+    schema = schema.with_metadata({b"pandas": json.dumps(pandas_meta).encode()})
+    relative = part_path(table, batch_id)
+    target = pending_path(folder, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    with pq.ParquetWriter(target, schema) as writer:
+        for frame in frames():
+            if len(frame):
+                writer.write_table(pa.Table.from_pandas(frame, preserve_index=False).cast(schema))
+                rows += len(frame)
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
+    return relative, rows
 
 
 def finalise_parts(folder: Path, manifest: Manifest) -> None:
