@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from denial_ml.data.claims_store import FileRecord
+from denial_ml.data.claims_store import FileRecord, StoreError
 from denial_ml.data.claims_store.view import VERSION, current_claims, number_versions, sequence_remittances
 from denial_ml.ingest.errors import Issue, X12Error
 from denial_ml.ingest.frames import empty_table, table_frames, validate_ingested
@@ -236,6 +236,8 @@ def _read_one(
     try:
         with paused_gc():
             part = _read_x12(path, scan, str(path), strict_counts, stem, taken, chunk_size, spool, batch_rows)
+    except StoreError:
+        raise  # the spool could not be written: the run fails, not the file
     except (OSError, X12Error) as exc:
         record.status = "failed"
         if spool is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from denial_ml.data.claims_store import StoreError
 from denial_ml.ingest.frames import remit_frames
 from denial_ml.ingest.x835 import Remit835
 
@@ -42,6 +43,7 @@ class Spool:
 
         Raises:
             TableValidationError: when the rows break the data model.
+            StoreError: when the chunk cannot be written.
         """
         chunk = {}
         for table, frame in remit_frames(remits).items():
@@ -49,10 +51,15 @@ class Spool:
                 chunk[table] = (self._write(table, frame), len(frame))
         self.chunks.append(chunk)
 
-    def _write(self, table: str, frame: pd.DataFrame) -> Path:
-        self.written += 1
-        path = self.folder / f"{self.written:07d}-{table}.parquet"
-        frame.to_parquet(path, index=False)
+    def _write(self, table: str, frame: pd.DataFrame, path: Path | None = None) -> Path:
+        """Write one chunk; a failure (a full disk) fails the run, as a failed part would."""
+        if path is None:
+            self.written += 1
+            path = self.folder / f"{self.written:07d}-{table}.parquet"
+        try:
+            frame.to_parquet(path, index=False)
+        except OSError as exc:
+            raise StoreError(f"cannot write to the store {str(self.folder.parent)!r}: {exc.strerror or exc}") from None
         return path
 
     def cut(self, counts: dict[str, int]) -> None:
@@ -68,7 +75,7 @@ class Spool:
                 if keep == rows:
                     continue
                 if keep:
-                    pd.read_parquet(path).head(keep).to_parquet(path, index=False)
+                    self._write(table, pd.read_parquet(path).head(keep), path)
                     chunk[table] = (path, keep)
                 else:
                     path.unlink()
