@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-_consume = deque(maxlen=0).extend  # runs an iterator to its end in C
+_consume = deque[Any](maxlen=0).extend  # runs an iterator to its end in C
 
 
 class Columns:

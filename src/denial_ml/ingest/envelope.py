@@ -126,7 +126,9 @@ class SetSink(Protocol):
     interchange found at its IEA to be taken before loses its sets: `rollback` returns to a `checkpoint`.
     """
 
-    count: int  # sets kept so far
+    @property
+    def count(self) -> int:
+        """Sets kept so far."""
 
     def add(self, ts: TransactionSet) -> None:
         """Take one whole, checked transaction set."""

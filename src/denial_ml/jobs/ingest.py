@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MATCHING_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines", "remittance_matches")
+MATCH_COLUMNS = {  # of the store's claims, what `ingest.matching` reads
+    "claims": ["claim_id"],
+    "claim_lines": ["claim_id", "line_number", "line_control_number", "procedure_code", "service_date", "line_charge"],
+}
 EXIT_PARTIAL = 3  # some claims taken, some refused
 EXIT_NOTHING = 1  # items refused and nothing taken
 
@@ -95,7 +99,6 @@ def run_ingest(
     refuse_plain_folder(out)
     with start_batch(out) as manifest, spool_folder(out) as folder:
         spool = Spool(folder)
-        current = read_current(out, [t for t in MATCHING_TABLES if t in manifest.tables()])
         run = ingest_x12(
             paths,
             strict_counts=strict,
@@ -107,6 +110,11 @@ def run_ingest(
             spool=spool,
             batch_rows=batch_rows,
         )
+        # What matching needs of the store, read after the files: a run without 837s needs only the claims'
+        # keys (earlier remittances cannot match differently), so its cost does not grow with the store's
+        # remittances, nor with the claims' other columns.
+        names = MATCHING_TABLES if "837" in run.kinds else MATCHING_TABLES[:2]
+        current = read_current(out, [t for t in names if t in manifest.tables()], claim_columns=MATCH_COLUMNS)
         batch = plan_batch(current, run, known)
         streamed, unmatched = plan_spooled(current, run, spool)
         committed = append_batch(out, manifest, batch, run.files, "ingest", streamed)

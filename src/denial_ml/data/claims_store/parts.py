@@ -116,14 +116,15 @@ def collect_garbage(folder: Path, manifest: Manifest) -> list[Path]:
     return removed
 
 
-def read_part(folder: Path, relative: str) -> pd.DataFrame:
-    """Read one committed part (from its pending name if the run that wrote it died before renaming)."""
+def read_part(folder: Path, relative: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read one committed part, or only `columns` of it (from its pending name if the run that wrote it died
+    before renaming)."""
     final, pending = folder / relative, pending_path(folder, relative)
     # Final name first; the pending one when a killed run left it; final again when a writer renamed it
     # between the two looks.
     for path in (final, pending, final):
         try:
-            return pd.read_parquet(path)
+            return pd.read_parquet(path, columns=columns)
         except FileNotFoundError:
             continue
         except (OSError, ValueError) as exc:

@@ -136,16 +136,22 @@ def write_world(tables: dict[str, pd.DataFrame], folder: Path | str) -> Manifest
         return append_batch(out, manifest, batch, [], "generate")
 
 
-def read_all_rows(folder: Path | str, table: str, manifest: Manifest | None = None) -> pd.DataFrame | None:
-    """Every committed row of `table` (with the store columns), oldest batch first; None when it has none."""
+def read_all_rows(
+    folder: Path | str, table: str, manifest: Manifest | None = None, columns: list[str] | None = None
+) -> pd.DataFrame | None:
+    """Every committed row of `table` (with the store columns; only `columns` when given), oldest batch
+    first; None when it has none."""
     out = Path(folder)
     manifest = manifest if manifest is not None else load_manifest(out)
-    frames = [read_part(out, relative) for _, relative in manifest.parts_of(table)]
+    frames = [read_part(out, relative, columns) for _, relative in manifest.parts_of(table)]
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def read_current(
-    folder: Path | str, names: Iterable[str] | None = None, validate: bool = False
+    folder: Path | str,
+    names: Iterable[str] | None = None,
+    validate: bool = False,
+    claim_columns: Mapping[str, list[str]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The current view of a store's tables (see `view`): what training, reports and the worklist read.
 
@@ -154,6 +160,9 @@ def read_current(
         names: Tables to read; each must have rows. None reads every world table (`denial_ml.schemas.TABLES`)
             the store holds; ingest-only tables (`remittance_matches`, `rejections`, ...) only when named.
         validate: Check each world table against its schema.
+        claim_columns: Only these columns of `claims` / `claim_lines` (e.g. what matching needs: a store's
+            claims are then read at a fraction of the cost); `claim_frequency_code` and the line number,
+            which the view needs, are added.
 
     Raises:
         StoreError: a named table has no rows, or the store cannot be read.
@@ -167,7 +176,7 @@ def read_current(
         raise StoreError(f"table {missing[0]!r} is missing: the store {str(out)!r} holds no rows of it")
     result: dict[str, pd.DataFrame] = {}
     if any(t in CLAIM_PAIR for t in wanted):
-        claims, lines = _claim_rows(out, manifest)
+        claims, lines = _claim_rows(out, manifest, claim_columns or {})
         result.update({t: f for t, f in zip(CLAIM_PAIR, view_claims(claims, lines), strict=True) if t in wanted})
     for table in wanted:
         if table not in result:
@@ -179,9 +188,13 @@ def read_current(
     return {t: result[t] for t in wanted}
 
 
-def _claim_rows(out: Path, manifest: Manifest) -> tuple[pd.DataFrame, pd.DataFrame]:
-    claims = read_all_rows(out, "claims", manifest)
-    lines = read_all_rows(out, "claim_lines", manifest)
+def _claim_rows(out: Path, manifest: Manifest, columns: Mapping[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    needed = {"claims": ["claim_id", "claim_frequency_code"], "claim_lines": ["claim_id", "line_number"]}
+    wanted = {
+        t: list(dict.fromkeys([*needed[t], *columns[t], BATCH, VERSION])) if t in columns else None for t in needed
+    }
+    claims = read_all_rows(out, "claims", manifest, wanted["claims"])
+    lines = read_all_rows(out, "claim_lines", manifest, wanted["claim_lines"])
     if claims is None:
         raise StoreError(f"the store {str(out)!r} holds claim lines but no claims")
     if lines is None:
