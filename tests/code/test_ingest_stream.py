@@ -113,3 +113,23 @@ def test_spilled_runs_hold_few_rows_and_store_the_same(tmp_path: Path, monkeypat
     matches = rows_big["remittance_matches"]
     assert (matches["method"] == "claim_id").sum() == 1  # C2 matched its claim; the rest are unmatched
     assert not list((tmp_path / "small").glob(".spool-*"))  # the spool is gone after the run
+
+
+def test_an_835_run_reads_only_the_claim_keys_of_the_store(tmp_path: Path, monkeypatch) -> None:
+    from denial_ml.data.claims_store import store as store_module
+
+    store = tmp_path / "store"
+    run_ingest([write(tmp_path, "claims.837", claims_837(51, [claim("C1", [("99213", 60), ("83036", 40)])]))], store)
+    run_ingest([write(tmp_path, "first.835", _remits(52, 1, 2))], store)
+    reads: list[tuple[str, list[str] | None]] = []
+    real = store_module.read_part
+
+    def recording(folder, relative, columns=None):
+        reads.append((relative.split("/")[1], columns))
+        return real(folder, relative, columns)
+
+    monkeypatch.setattr(store_module, "read_part", recording)
+    outcome = run_ingest([write(tmp_path, "second.835", _remits(53, 1, 1))], store)
+    assert sorted(table for table, _ in reads) == ["claim_lines", "claims"]  # no earlier remittances
+    assert all(columns is not None and "patient_id" not in columns for _, columns in reads)
+    assert outcome.unmatched == 0 and outcome.added["remittances"] == 1  # C1 matched by its claim id
