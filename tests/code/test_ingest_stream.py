@@ -133,3 +133,20 @@ def test_an_835_run_reads_only_the_claim_keys_of_the_store(tmp_path: Path, monke
     assert sorted(table for table, _ in reads) == ["claim_lines", "claims"]  # no earlier remittances
     assert all(columns is not None and "patient_id" not in columns for _, columns in reads)
     assert outcome.unmatched == 0 and outcome.added["remittances"] == 1  # C1 matched by its claim id
+
+
+def test_remit_sequence_on_arrow_columns_equals_the_views(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from denial_ml.data.claims_store.view import sequence_remittances
+    from denial_ml.ingest.store_batch import remit_sequence
+
+    dates = ["2025-03-02", None, "2025-03-01", "2025-03-02", "2025-03-01", None, "2025-02-01", "2025-03-02"]
+    frame = pd.DataFrame(
+        {
+            "claim_id": ["B", "A", "B", "A", "B", "B", "C", "B"],
+            "adjudication_date": pd.to_datetime(pd.Series(dates)),
+        }
+    )
+    expected = sequence_remittances(frame)["remit_sequence"].tolist()
+    assert expected == [3, 2, 1, 1, 2, 5, 1, 4] == remit_sequence(pa.Table.from_pandas(frame)).tolist()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from denial_ml.data.claims_store import StoreError
 from denial_ml.ingest.frames import remit_frames
@@ -105,6 +106,13 @@ class Spool:
         for chunk in self.chunks:
             if table in chunk:
                 yield pd.read_parquet(chunk[table][0], columns=columns)
+
+    def keys(self, table: str, columns: list[str]) -> pa.Table:
+        """`columns` of every chunk of `table`, as one Arrow table (compact: no Python objects per value)."""
+        import pyarrow.parquet as pq
+
+        parts = [pq.read_table(chunk[table][0], columns=columns) for chunk in self.chunks if table in chunk]
+        return pa.concat_tables(parts) if parts else pa.table({c: pa.array([], pa.string()) for c in columns})
 
     def pairs(self) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
         """(remittances, remittance_lines) of each chunk that holds remittances."""
