@@ -1,6 +1,7 @@
 """Reading X12 files into the project's tables: the orchestration of envelope, mappers and matching.
 
-Pure apart from reading the input files. `denial_ml.jobs.ingest` adds a run to a claims store; `write_ingested`
+Pure apart from reading the input files (streaming, chunk by chunk: `stream`, `reading`) and, when a `spool`
+is given, writing the 835 rows to it in batches. `denial_ml.jobs.ingest` adds a run to a claims store; `write_ingested`
 writes plain tables (all-or-nothing, after each file's tables were validated on their own, so one bad file never
 keeps the good ones out). Claims sent more than once (an original and its replacement, frequency 7, or void, 8,
 under one CLM01) are versions: `Ingested.versions` keeps them all, `tables` the current one. Remittances are
