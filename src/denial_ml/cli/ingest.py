@@ -55,11 +55,11 @@ def ingest(
     Exit 0 when every claim of every file was taken, 3 when some were refused, 1 when nothing was taken.
     """
     from denial_ml.cli import fail
-    from denial_ml.data.claims_store import StoreError
-    from denial_ml.ingest.reference import ReferenceError
-    from denial_ml.jobs.ingest import list_ingested, run_ingest
+    from denial_ml.jobs.ingest import list_ingested, run_ingest  # light: pandas & co. load once reading began
 
     if list_only:
+        from denial_ml.data.claims_store import StoreError
+
         try:
             _print_listing(list_ingested(out), out)
         except StoreError as exc:
@@ -71,8 +71,13 @@ def ingest(
         typer.echo("warning: --lenient-counts is deprecated: wrong counts are warnings by default", err=True)
     try:
         outcome = run_ingest(files, out, strict=strict, reference=reference)
-    except (StoreError, ReferenceError) as exc:
-        raise fail(str(exc)) from None
+    except Exception as exc:
+        from denial_ml.data.claims_store import StoreError
+        from denial_ml.ingest.reference import ReferenceError
+
+        if isinstance(exc, (StoreError, ReferenceError)):
+            raise fail(str(exc)) from None
+        raise
     _report(outcome.issues)
     if validate:
         _validate_files(files)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
+
+_consume = deque[Any](maxlen=0).extend  # runs an iterator to its end in C
 
 
 class Columns:
@@ -17,8 +20,10 @@ class Columns:
 
     def add(self, *values: Any) -> None:
         """Append one row (values in column order)."""
-        for column, value in zip(self.lists, values, strict=True):
-            column.append(value)
+        if len(values) != len(self.lists):
+            raise ValueError(f"a row of {len(values)} values for {len(self.lists)} columns {self.names}")
+        # One C-level loop instead of a Python one: this runs once per mapped row.
+        _consume(map(list.append, self.lists, values))
 
     def __len__(self) -> int:
         return len(self.lists[0])

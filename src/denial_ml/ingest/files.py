@@ -1,6 +1,7 @@
 """Reading X12 files into the project's tables: the orchestration of envelope, mappers and matching.
 
-Pure apart from reading the input files. `denial_ml.jobs.ingest` adds a run to a claims store; `write_ingested`
+Pure apart from reading the input files (streaming, chunk by chunk: `stream`, `reading`) and, when a `spool`
+is given, writing the 835 rows to it in batches. `denial_ml.jobs.ingest` adds a run to a claims store; `write_ingested`
 writes plain tables (all-or-nothing, after each file's tables were validated on their own, so one bad file never
 keeps the good ones out). Claims sent more than once (an original and its replacement, frequency 7, or void, 8,
 under one CLM01) are versions: `Ingested.versions` keeps them all, `tables` the current one. Remittances are
@@ -10,27 +11,27 @@ the output folder (`existing`), so ingesting 837s then 835s in two runs gives th
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from denial_ml.data.claims_store import FileRecord
+from denial_ml.data.claims_store import FileRecord, StoreError
 from denial_ml.data.claims_store.view import VERSION, current_claims, number_versions, sequence_remittances
 from denial_ml.ingest import frontend
-from denial_ml.ingest.columns import to_dates
-from denial_ml.ingest.envelope import read_envelope
 from denial_ml.ingest.errors import Issue, X12Error
+from denial_ml.ingest.frames import empty_table, table_frames, validate_ingested
 from denial_ml.ingest.interchanges import Key, interchange_key
 from denial_ml.ingest.matching import match_remittances
 from denial_ml.ingest.output import write_ingested
+from denial_ml.ingest.reading import SetMapper, read_file_sets
 from denial_ml.ingest.records import describe_file
-from denial_ml.ingest.schemas_extra import EXTRA_TABLES
+from denial_ml.ingest.spool import Spool
+from denial_ml.ingest.stream import BATCH_ROWS, CHUNK_SIZE, FileScan, scan_file
 from denial_ml.ingest.tokens import paused_gc
-from denial_ml.ingest.x835 import Remit835, map_835
-from denial_ml.ingest.x837 import Claims837, map_837
+from denial_ml.ingest.x835 import Remit835
+from denial_ml.ingest.x837 import Claims837
 from denial_ml.schemas import TableValidationError, validate_table
 
 __all__ = ["Ingested", "empty_table", "validate_ingested", "ingest_x12", "read_x12_file", "write_ingested"]
@@ -45,15 +46,6 @@ REMIT_TABLES = (
     "remittance_payments",
     "remittance_matches",
 )
-DATE_COLUMNS = {
-    "claims": ("service_date_from", "service_date_to", "submission_date", "eligibility_check_date"),
-    "claim_lines": ("service_date",),
-    "patients": ("birth_date",),
-    "remittances": ("adjudication_date",),
-    "remittance_lines": ("service_date",),
-    "provider_adjustments": ("fiscal_period_date",),
-    "remittance_payments": ("payment_date", "production_date"),
-}
 
 
 @dataclass
@@ -84,14 +76,16 @@ def read_x12_file(
     strict_counts: bool = False,
     stem: str | None = None,
     taken: Mapping[Key, str] | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Ingested:
-    """Read one X12 file (835 and/or 837 transaction sets) into tables.
+    """Read one X12 file (835 and/or 837 transaction sets) into tables, streaming it chunk by chunk.
 
     Args:
         path: The file.
         strict_counts: Refuse what a wrong trailer count or control number closes (else keep it, warning).
         stem: Prefix of the file's remit ids (default: the file name without extension).
         taken: Interchanges already taken, (ISA06, ISA13, content SHA-256) -> where; they are skipped.
+        chunk_size: Bytes read at a time (the result does not depend on it).
 
     Returns:
         The file's tables (validated) and issues.
@@ -101,44 +95,44 @@ def read_x12_file(
     """
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        scan = scan_file(Path(path), chunk_size)
+        with paused_gc():
+            return _read_x12(Path(path), scan, name, strict_counts, stem or Path(path).stem, taken, chunk_size)
     except OSError as exc:
         raise X12Error(name, 0, f"cannot read the file: {exc.strerror or exc}") from None
-    with paused_gc():
-        return _read_x12(data, name, strict_counts, stem or Path(path).stem, taken)
 
 
 def _read_x12(
-    data: bytes, name: str, strict_counts: bool, stem: str, taken: Mapping[Key, str] | None = None
+    path: Path,
+    scan: FileScan,
+    name: str,
+    strict_counts: bool,
+    stem: str,
+    taken: Mapping[Key, str] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    spool: Spool | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Ingested:
-    envelope = read_envelope(data, name, strict_counts, taken)
-    remits, claims, front = Remit835(), Claims837(), frontend.FrontEndRows()
-    seen: dict[str, int] = {}
-    for ts in envelope.sets:
-        seen[ts.control] = seen.get(ts.control, 0) + 1
-        control = ts.control if seen[ts.control] == 1 else f"{ts.control}.{seen[ts.control]}"
-        if ts.kind in frontend.FRONT_END_READERS:
-            frontend.FRONT_END_READERS[ts.kind](ts, f"{stem}/{control}", front)
-        elif ts.kind == "835":
-            map_835(ts, f"{stem}/{control}", remits)
-        else:
-            map_837(ts, claims)
-    issues = envelope.issues + remits.issues + claims.issues + front.issues
-    if not envelope.sets:
+    mapper = SetMapper(stem, spool.spill, spool.cut, batch_rows) if spool is not None else SetMapper(stem)
+    try:
+        read = read_file_sets(path, scan, name, mapper, strict_counts, dict(taken or {}), chunk_size)
+    except TableValidationError as exc:
+        raise X12Error(name, 0, f"mapped rows break the data model: {exc}") from None
+    remits, claims, issues = read.mapper.remits, read.mapper.claims, read.issues
+    if not read.mapper.count:
         errors = [i for i in issues if i.is_error]
-        if envelope.interchanges and not any(i["taken"] for i in envelope.interchanges):
-            return Ingested(_frames(Remit835(), Claims837()), issues, interchanges=envelope.interchanges)
+        if read.interchanges and not any(i["taken"] for i in read.interchanges):
+            return Ingested(table_frames(Remit835(), Claims837()), issues, interchanges=read.interchanges)
         if not errors:
             raise X12Error(name, 0, "nothing usable in the file: no transaction set")
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise X12Error(name, errors[0].segment, f"nothing usable in the file: {errors[0].problem}{more}")
     try:
-        tables, versions, duplicates = _versions(_frames(remits, claims), name)
-        tables = {t: validate_ingested(t, frame) for t, frame in tables.items()} | front.frames(name)
+        tables, versions, duplicates = _versions(table_frames(remits, claims), name)
+        tables = {t: validate_ingested(t, frame) for t, frame in tables.items()} | read.mapper.front.frames(name)
     except TableValidationError as exc:
         raise X12Error(name, 0, f"mapped rows break the data model: {exc}") from None
-    kinds = {ts.kind for ts in envelope.sets}
-    return Ingested(tables, issues + duplicates, kinds=kinds, versions=versions, interchanges=envelope.interchanges)
+    return Ingested(tables, issues + duplicates, kinds=read.kinds, versions=versions, interchanges=read.interchanges)
 
 
 def ingest_x12(
@@ -148,6 +142,10 @@ def ingest_x12(
     taken_files: Mapping[str, str] | None = None,
     taken_interchanges: Mapping[Key, str] | None = None,
     used_stems: Iterable[str] = (),
+    chunk_size: int = CHUNK_SIZE,
+    scans: Mapping[Path, FileScan] | None = None,
+    spool: Spool | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Ingested:
     """Read many X12 files, keep every file's good results, then match remittances to claims.
 
@@ -166,11 +164,17 @@ def ingest_x12(
         taken_files: SHA-256 of files taken before -> where (e.g. "batch 2").
         taken_interchanges: (ISA06 sender, ISA13 control, content SHA-256) taken before -> where.
         used_stems: Remit-id prefixes already used (a file with the same name gets another).
+        chunk_size: Bytes read at a time (the result does not depend on it).
+        scans: First passes over files (`stream.scan_file`) made already, by path.
+        spool: Where the 835 rows go every `batch_rows` remittances (their tables in the result are then
+            empty; see `spool`); None keeps them in the result.
+        batch_rows: Remittances held in memory before they are spilled.
     """
     parts, result, stems = [], Ingested(), set(used_stems)
     hashes, taken = dict(taken_files or {}), dict(taken_interchanges or {})
     for path in paths:
-        part = _read_one(Path(path), strict_counts, stems, hashes, taken)
+        scan = (scans or {}).get(Path(path))
+        part = _read_one(Path(path), strict_counts, stems, hashes, taken, chunk_size, spool, batch_rows, scan)
         result.files.append(part.files[0])
         result.issues.extend(part.issues)
         if part.failed_files:
@@ -179,7 +183,7 @@ def ingest_x12(
         if part.versions:
             parts.append({**part.tables, **part.versions})
         result.kinds |= part.kinds
-    names = list(_frames(Remit835(), Claims837()))
+    names = list(table_frames(Remit835(), Claims837()))
     combined = {t: pd.concat([p[t] for p in parts], ignore_index=True) if parts else empty_table(t) for t in names}
     combined["claims"] = combined["claims"].drop(columns=VERSION, errors="ignore")
     combined["claim_lines"] = combined["claim_lines"].drop(columns=VERSION, errors="ignore")
@@ -208,32 +212,51 @@ def ingest_x12(
 
 
 def _read_one(
-    path: Path, strict_counts: bool, stems: set[str], hashes: dict[str, str], taken: dict[Key, str]
+    path: Path,
+    strict_counts: bool,
+    stems: set[str],
+    hashes: dict[str, str],
+    taken: dict[Key, str],
+    chunk_size: int = CHUNK_SIZE,
+    spool: Spool | None = None,
+    batch_rows: int = BATCH_ROWS,
+    scan: FileScan | None = None,
 ) -> Ingested:
     """Read one file of a run unless its content was taken before; its record says what came of it."""
     stem = path.stem
     while stem in stems:  # same stem in two folders or two runs: keep remit ids unique
         stem += "+"
     try:
-        data = path.read_bytes()
+        scan = scan or scan_file(path, chunk_size)
     except OSError as exc:
         issue = X12Error(str(path), 0, f"cannot read the file: {exc.strerror or exc}").issue
         return Ingested(issues=[issue], failed_files=[str(path)], files=[FileRecord(str(path), "", 0, status="failed")])
-    digest = hashlib.sha256(data).hexdigest()
-    record = FileRecord(str(path), digest, len(data), stem)
-    if digest in hashes:
-        record.status, record.note = "skipped", f"same content as a file already taken ({hashes[digest]})"
+    record = FileRecord(str(path), scan.sha256, scan.size, stem)
+    if scan.sha256 in hashes:
+        record.status, record.note = "skipped", f"same content as a file already taken ({hashes[scan.sha256]})"
         return Ingested(issues=[Issue(str(path), 0, record.note + "; skipped", "none")], files=[record])
+    if spool is not None:
+        spool.start_file()
     try:
         with paused_gc():
-            part = _read_x12(data, str(path), strict_counts, stem, taken)
-    except X12Error as exc:
+            part = _read_x12(path, scan, str(path), strict_counts, stem, taken, chunk_size, spool, batch_rows)
+    except StoreError:
+        raise  # the spool could not be written: the run fails, not the file
+    except (OSError, X12Error) as exc:
         record.status = "failed"
+        if spool is not None:
+            spool.discard_file()
+        if isinstance(exc, OSError):
+            exc = X12Error(str(path), 0, f"cannot read the file: {exc.strerror or exc}")
         return Ingested(issues=[exc.issue], failed_files=[str(path)], files=[record])
     describe_file(record, part.interchanges, part.issues, {**part.tables, **part.versions})
+    if spool is not None and record.taken:
+        for table, rows in spool.file_rows().items():
+            if table in record.taken:
+                record.taken[table] += rows
     if record.status != "skipped":
         stems.add(stem)
-        hashes[digest] = f"earlier in this run: {path}"
+        hashes[scan.sha256] = f"earlier in this run: {path}"
     for interchange in part.interchanges:
         if interchange["taken"]:
             taken.setdefault(interchange_key(interchange), f"earlier in this run: {path}")
@@ -248,41 +271,6 @@ def _side(
     if read or not existing or any(n not in existing for n in names):
         return {n: combined[n] for n in names}
     return {n: existing[n] for n in names}
-
-
-def _frames(remits: Remit835, claims: Claims837) -> dict[str, pd.DataFrame]:
-    frames = {
-        "claims": claims.claims.frame(),
-        "claim_lines": claims.lines.frame(),
-        "patients": claims.patients.frame().drop_duplicates("patient_id"),
-        "providers": claims.providers.frame().drop_duplicates("provider_npi"),
-        "remittances": remits.remittances.frame().assign(remit_sequence=1),
-        "remittance_lines": remits.lines.frame(),
-        "adjustments": remits.adjustments.frame(),
-        "remarks": remits.remarks.frame(),
-        "provider_adjustments": remits.provider_adjustments.frame(),
-        "remittance_payments": remits.payments.frame(),
-    }
-    lines = frames["remittance_lines"]
-    frames["remittance_lines"] = lines.assign(claim_line_number=pd.array([pd.NA] * len(lines), dtype="Int64"))
-    for table, columns in DATE_COLUMNS.items():
-        for column in columns:
-            frames[table][column] = to_dates(frames[table][column].astype(object).fillna(""))
-    return frames
-
-
-def empty_table(table: str) -> pd.DataFrame:
-    """An empty frame of one of the tables X12 gives, with its columns."""
-    if table == "remittance_matches":  # made by matching, not by the mappers
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in EXTRA_TABLES[table].columns})
-    return _frames(Remit835(), Claims837())[table]
-
-
-def validate_ingested(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Validate (and coerce) one ingested table: a world table or an ingest-only one."""
-    if table in EXTRA_TABLES:
-        return EXTRA_TABLES[table].validate(frame)
-    return validate_table(table, frame)
 
 
 def _versions(

@@ -7,7 +7,6 @@ interchanges; those are taken, with a warning, while a true repeat (same envelop
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -46,13 +45,10 @@ class InterchangeLog:
         self.open_index = index
         return record
 
-    def close(self, record: dict, segments: list[list[str]], end: int) -> list[Issue]:
-        """Finish a record at `segments[end]` (its IEA, or the file's end); sets `taken` False for a repeat."""
-        digest = hashlib.sha256()
-        for segment in segments[self.open_index : end + 1]:
-            digest.update("\x1f".join(segment).encode("utf-8", "surrogateescape"))
-            digest.update(b"\x1e")
-        record["sha256"], record["last_segment"] = digest.hexdigest(), end + 1
+    def close(self, record: dict, sha256: str, end: int) -> list[Issue]:
+        """Finish a record at segment index `end` (its IEA, or the file's end) with the SHA-256 of its segments
+        (each segment's elements joined by 0x1F, then 0x1E); sets `taken` False for a repeat."""
+        record["sha256"], record["last_segment"] = sha256, end + 1
         key, number = interchange_key(record), record["first_segment"]
         where = self.taken.get(key)
         issues = []

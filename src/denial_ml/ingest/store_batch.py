@@ -8,9 +8,13 @@ are matched again and those whose match changed are written again (the view take
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from denial_ml.data.claims_store.view import SOURCE
 from denial_ml.ingest.eligibility import eligibility_from_responses
@@ -19,6 +23,9 @@ from denial_ml.ingest.frontend_tables import FRONT_END_SCHEMAS, empty_front_end
 from denial_ml.ingest.matching import match_remittances
 from denial_ml.ingest.records import rejections_frame
 from denial_ml.ingest.reference import ELIGIBILITY, fill_eligibility
+from denial_ml.ingest.spool import Spool
+
+MATCHES, MATCHED_LINES = "remittance_matches", "matched_lines"  # spool tables made by `plan_spooled`
 
 ACCUMULATED = ("remittances", "adjustments", "remarks", "provider_adjustments", "remittance_payments")
 SNAPSHOTS = ("payers", "coverages", "authorizations")
@@ -72,6 +79,59 @@ def _eligibility_from_271(claims: pd.DataFrame, current: Mapping[str, pd.DataFra
     return out.astype({"eligibility_checked": bool})
 
 
+def plan_spooled(
+    current: Mapping[str, pd.DataFrame], run: Ingested, spool: Spool
+) -> tuple[dict[str, Callable[[], Iterator[pd.DataFrame]]], int]:
+    """The batch's 835 rows a spool holds, chunk by chunk: matched to the claims (as `plan_batch` matches the
+    run's remittances; matching is per remittance, so chunk by chunk gives the same rows) and numbered
+    (`remit_sequence` over all the run's remittances, as `ingest_x12` numbers them).
+
+    Returns:
+        Table -> a callable giving its chunks (for `append_batch(streamed=...)`), and the number of the
+        spooled remittances that matched no claim.
+    """
+    claims, lines = matching_claims(current, run)
+    unmatched = 0
+    for index, (remits, remit_lines) in enumerate(spool.pairs()):
+        remit_lines = remit_lines if remit_lines is not None else empty_table("remittance_lines")
+        matches, matched = match_remittances(claims, lines, remits, remit_lines)
+        unmatched += int((matches["method"] == "unmatched").sum())
+        spool.add_chunk(index, MATCHES, _checked("remittance_matches", matches))
+        spool.add_chunk(index, MATCHED_LINES, _checked("remittance_lines", matched) if len(matched) else matched)
+    sequence = remit_sequence(spool.keys("remittances", ["claim_id", "adjudication_date"]))
+
+    def remittances() -> Iterator[pd.DataFrame]:
+        start = 0
+        for frame in spool.frames("remittances"):
+            yield frame.assign(remit_sequence=sequence[start : start + len(frame)])
+            start += len(frame)
+
+    streamed: dict[str, Callable[[], Iterator[pd.DataFrame]]] = {"remittances": remittances}
+    streamed["remittance_matches"] = lambda: spool.frames(MATCHES)
+    streamed["remittance_lines"] = lambda: spool.frames(MATCHED_LINES)
+    for table in ("adjustments", "remarks", "provider_adjustments", "remittance_payments"):
+        streamed[table] = functools.partial(spool.frames, table)
+    return streamed, unmatched
+
+
+def remit_sequence(keys: pa.Table) -> np.ndarray:
+    """`view.sequence_remittances` on Arrow columns (claim id, adjudication date): the n-th remittance of its
+    claim by date (none last), then by row order. A stable Arrow sort instead of pandas: a run's millions of
+    claim ids stay compact Arrow strings, never Python objects."""
+    n = keys.num_rows
+    if not n:
+        return np.zeros(0, dtype="int64")
+    order = pc.sort_indices(keys, sort_keys=[("claim_id", "ascending"), ("adjudication_date", "ascending")])
+    ids = keys.column("claim_id").take(order)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    positions = np.arange(n)
+    first = np.maximum.accumulate(np.where(starts, positions, 0))
+    sequence = np.empty(n, dtype="int64")
+    sequence[order.to_numpy()] = positions - first + 1
+    return sequence
+
+
 def _checked(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     if table == "rejections":
         return frame
@@ -94,12 +154,18 @@ def _current(current: Mapping[str, pd.DataFrame], table: str) -> pd.DataFrame:
     return current[table] if table in current else empty_table(table)
 
 
-def _matches(current: Mapping[str, pd.DataFrame], run: Ingested) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Matches and remittance lines of the run's remittances, and of earlier ones whose match changed."""
+def matching_claims(current: Mapping[str, pd.DataFrame], run: Ingested) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The claims and claim lines remittances are matched to: the store's current ones updated with the run's."""
     taken = set(run.versions["claims"]["claim_id"]) if "claims" in run.versions else set()
     old_claims, old_lines = _current(current, "claims"), _current(current, "claim_lines")
     claims = _concat(old_claims[~old_claims["claim_id"].isin(taken)], run.tables.get("claims"))
     lines = _concat(old_lines[~old_lines["claim_id"].isin(taken)], run.tables.get("claim_lines"))
+    return claims, lines
+
+
+def _matches(current: Mapping[str, pd.DataFrame], run: Ingested) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Matches and remittance lines of the run's remittances, and of earlier ones whose match changed."""
+    claims, lines = matching_claims(current, run)
     new_remits = run.tables.get("remittances", empty_table("remittances"))
     new_lines = run.tables.get("remittance_lines", empty_table("remittance_lines"))
     if "837" not in run.kinds or "remittances" not in current:

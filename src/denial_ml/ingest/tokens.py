@@ -117,13 +117,19 @@ def split_segments(text: str, delimiters: Delimiters) -> list[list[str]]:
 
     Line ends around terminators are dropped (CR, LF, CRLF); empty segments are skipped.
     """
+    element = delimiters.element
+    with paused_gc():
+        return [s.split(element) for s in raw_segments(text, delimiters)]
+
+
+def raw_segments(text: str, delimiters: Delimiters) -> list[str]:
+    """Split decoded text into segment texts (line ends around terminators dropped, empty ones skipped)."""
     if delimiters.segment != "\n" and ("\n" in text or "\r" in text):
         text = text.replace("\r", "").replace("\n", "")
-    element, terminator = delimiters.element, delimiters.segment
-    with paused_gc():
-        if f" {terminator}" in text or f"{terminator} " in text or "\t" in text:
-            return [s.split(element) for s in (raw.strip() for raw in text.split(terminator)) if s]
-        return [s.split(element) for s in text.split(terminator) if s]  # fast path: nothing to strip
+    terminator = delimiters.segment
+    if f" {terminator}" in text or f"{terminator} " in text or "\t" in text:
+        return [s for s in (raw.strip() for raw in text.split(terminator)) if s]
+    return [s for s in text.split(terminator) if s]  # fast path: nothing to strip
 
 
 def check_segment_id(segment: list[str], number: int, file: str) -> None:

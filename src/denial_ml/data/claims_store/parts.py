@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,6 +48,48 @@ def write_pending(folder: Path, table: str, batch_id: str, frame: pd.DataFrame) 
     return relative
 
 
+def write_pending_chunks(
+    folder: Path, table: str, batch_id: str, frames: Callable[[], Iterable[pd.DataFrame]]
+) -> tuple[str, int]:
+    """Write one part from frames given chunk by chunk (one row group each), fsynced; memory holds one chunk.
+
+    `frames` is called twice: once for the chunks' schemas (a column that is all null in one chunk takes
+    the type the others give it), once to write them.
+
+    Returns:
+        The part's committed relative path and its row count (0: nothing was written).
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = [pa.Schema.from_pandas(f, preserve_index=False) for f in frames() if len(f)]
+    if not schemas:
+        return "", 0
+    schema = pa.unify_schemas(schemas, promote_options="permissive")
+    columns: dict[str, dict] = {}
+    for one in schemas:
+        for entry in json.loads(one.metadata[b"pandas"])["columns"]:
+            if entry["name"] not in columns or columns[entry["name"]]["pandas_type"] == "empty":
+                columns[entry["name"]] = entry
+    pandas_meta = json.loads(schemas[0].metadata[b"pandas"])
+    pandas_meta["columns"] = [columns.get(c["name"], c) for c in pandas_meta["columns"]]
+    schema = schema.with_metadata({b"pandas": json.dumps(pandas_meta).encode()})
+    relative = part_path(table, batch_id)
+    target = pending_path(folder, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    with pq.ParquetWriter(target, schema) as writer:
+        for frame in frames():
+            if len(frame):
+                writer.write_table(pa.Table.from_pandas(frame, preserve_index=False).cast(schema))
+                rows += len(frame)
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
+    return relative, rows
+
+
 def finalise_parts(folder: Path, manifest: Manifest) -> None:
     """Rename every committed part still under its pending name to its final name (idempotent)."""
     touched = set()
@@ -74,14 +116,15 @@ def collect_garbage(folder: Path, manifest: Manifest) -> list[Path]:
     return removed
 
 
-def read_part(folder: Path, relative: str) -> pd.DataFrame:
-    """Read one committed part (from its pending name if the run that wrote it died before renaming)."""
+def read_part(folder: Path, relative: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read one committed part, or only `columns` of it (from its pending name if the run that wrote it died
+    before renaming)."""
     final, pending = folder / relative, pending_path(folder, relative)
     # Final name first; the pending one when a killed run left it; final again when a writer renamed it
     # between the two looks.
     for path in (final, pending, final):
         try:
-            return pd.read_parquet(path)
+            return pd.read_parquet(path, columns=columns)
         except FileNotFoundError:
             continue
         except (OSError, ValueError) as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from denial_ml.data.claims_store.parts import (
     pending_path,
     read_part,
     write_pending,
+    write_pending_chunks,
 )
 from denial_ml.data.claims_store.view import BATCH, ROSTER_KEYS, SOURCE, VERSION, view_claims, view_table
 from denial_ml.schemas import TABLES, validate_table
@@ -51,10 +52,13 @@ def append_batch(
     tables: dict[str, pd.DataFrame],
     files: list[FileRecord],
     command: str,
+    streamed: Mapping[str, Callable[[], Iterable[pd.DataFrame]]] | None = None,
 ) -> Manifest:
     """Write a batch's rows as new parts and commit it; call inside `start_batch`.
 
     Empty tables give no part. Each row gets the store column `batch` (the batch's sequence number).
+    `streamed` tables come chunk by chunk (each call gives the chunks again), after the rows `tables` has
+    of them: one part each, written a chunk at a time, so memory does not grow with the batch.
 
     Returns:
         The committed manifest (the old one plus the batch).
@@ -66,23 +70,46 @@ def append_batch(
     seq = manifest.next_seq()
     batch_id = f"{seq:06d}-{uuid.uuid4().hex[:8]}"
     parts: dict[str, str] = {}
+    rows: dict[str, int] = {}
+    streamed = streamed or {}
     try:
         for table, frame in tables.items():
-            if len(frame):
+            if table not in streamed and len(frame):
                 parts[table] = write_pending(out, table, batch_id, frame.assign(**{BATCH: seq}))
+                rows[table] = len(frame)
+        for table, chunks in streamed.items():
+            first = tables.get(table)
+            every = _with_batch(first, chunks, seq)
+            relative, count = write_pending_chunks(out, table, batch_id, every)
+            if count:
+                parts[table], rows[table] = relative, count
     except OSError as exc:
         for relative in parts.values():
             pending_path(out, relative).unlink(missing_ok=True)
         raise StoreError(f"cannot write to the store {str(out)!r}: {exc.strerror or exc}") from None
     pause_for_tests("before-commit")
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    rows = {t: len(f) for t, f in tables.items() if t in parts}
+    rows = {t: rows[t] for t in [*tables, *streamed] if t in parts}
     committed = Manifest([*manifest.batches, Batch(seq, batch_id, now, command, parts, rows, files)])
     commit_manifest(out, committed)
     pause_for_tests("after-commit")
     with contextlib.suppress(OSError):  # committed already: pending parts are read as they are, renamed later
         finalise_parts(out, committed)
     return committed
+
+
+def _with_batch(
+    first: pd.DataFrame | None, chunks: Callable[[], Iterable[pd.DataFrame]], seq: int
+) -> Callable[[], Iterator[pd.DataFrame]]:
+    """The rows held in memory, then the chunks, each with the store column `batch`."""
+
+    def every() -> Iterator[pd.DataFrame]:
+        if first is not None and len(first):
+            yield first.assign(**{BATCH: seq})
+        for chunk in chunks():
+            yield chunk.assign(**{BATCH: seq})
+
+    return every
 
 
 def write_world(tables: dict[str, pd.DataFrame], folder: Path | str) -> Manifest:
@@ -109,16 +136,22 @@ def write_world(tables: dict[str, pd.DataFrame], folder: Path | str) -> Manifest
         return append_batch(out, manifest, batch, [], "generate")
 
 
-def read_all_rows(folder: Path | str, table: str, manifest: Manifest | None = None) -> pd.DataFrame | None:
-    """Every committed row of `table` (with the store columns), oldest batch first; None when it has none."""
+def read_all_rows(
+    folder: Path | str, table: str, manifest: Manifest | None = None, columns: list[str] | None = None
+) -> pd.DataFrame | None:
+    """Every committed row of `table` (with the store columns; only `columns` when given), oldest batch
+    first; None when it has none."""
     out = Path(folder)
     manifest = manifest if manifest is not None else load_manifest(out)
-    frames = [read_part(out, relative) for _, relative in manifest.parts_of(table)]
+    frames = [read_part(out, relative, columns) for _, relative in manifest.parts_of(table)]
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def read_current(
-    folder: Path | str, names: Iterable[str] | None = None, validate: bool = False
+    folder: Path | str,
+    names: Iterable[str] | None = None,
+    validate: bool = False,
+    claim_columns: Mapping[str, list[str]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The current view of a store's tables (see `view`): what training, reports and the worklist read.
 
@@ -127,6 +160,9 @@ def read_current(
         names: Tables to read; each must have rows. None reads every world table (`denial_ml.schemas.TABLES`)
             the store holds; ingest-only tables (`remittance_matches`, `rejections`, ...) only when named.
         validate: Check each world table against its schema.
+        claim_columns: Only these columns of `claims` / `claim_lines` (e.g. what matching needs: a store's
+            claims are then read at a fraction of the cost); `claim_frequency_code` and the line number,
+            which the view needs, are added.
 
     Raises:
         StoreError: a named table has no rows, or the store cannot be read.
@@ -140,7 +176,7 @@ def read_current(
         raise StoreError(f"table {missing[0]!r} is missing: the store {str(out)!r} holds no rows of it")
     result: dict[str, pd.DataFrame] = {}
     if any(t in CLAIM_PAIR for t in wanted):
-        claims, lines = _claim_rows(out, manifest)
+        claims, lines = _claim_rows(out, manifest, claim_columns or {})
         result.update({t: f for t, f in zip(CLAIM_PAIR, view_claims(claims, lines), strict=True) if t in wanted})
     for table in wanted:
         if table not in result:
@@ -152,9 +188,13 @@ def read_current(
     return {t: result[t] for t in wanted}
 
 
-def _claim_rows(out: Path, manifest: Manifest) -> tuple[pd.DataFrame, pd.DataFrame]:
-    claims = read_all_rows(out, "claims", manifest)
-    lines = read_all_rows(out, "claim_lines", manifest)
+def _claim_rows(out: Path, manifest: Manifest, columns: Mapping[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    needed = {"claims": ["claim_id", "claim_frequency_code"], "claim_lines": ["claim_id", "line_number"]}
+    wanted = {
+        t: list(dict.fromkeys([*needed[t], *columns[t], BATCH, VERSION])) if t in columns else None for t in needed
+    }
+    claims = read_all_rows(out, "claims", manifest, wanted["claims"])
+    lines = read_all_rows(out, "claim_lines", manifest, wanted["claim_lines"])
     if claims is None:
         raise StoreError(f"the store {str(out)!r} holds claim lines but no claims")
     if lines is None:
