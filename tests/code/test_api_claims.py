@@ -132,6 +132,21 @@ def test_nothing_valid_is_422_naming_claim_and_field(api, small_world):
     assert locs == [["body", "claims", 0, "billing_provider_npi"], ["body", "claims", 1, "payer_id"]]
 
 
+def test_a_batch_whose_claims_all_break_rules_the_schema_cannot_state_is_200_with_each_listed(api, small_world):
+    client, keys, services = api
+    payload = world_claims(small_world, 2, seed=8)
+    unknown = payload[0] | {"payer_id": "NOPE9"}
+    twice = payload[1] | {"lines": [payload[1]["lines"][0], payload[1]["lines"][0]]}
+    before = services.metrics.rejected
+    response = client.post("/v1/claims/score", json={"claims": [unknown, twice]}, headers=key(keys))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["scored"] == []
+    fields = [(r["index"], r["claim_id"], [e["field"] for e in r["errors"]]) for r in body["rejected"]]
+    assert fields == [(0, unknown["claim_id"], ["payer_id"]), (1, twice["claim_id"], ["lines[1].line_number"])]
+    assert services.metrics.rejected == before + 2
+
+
 @pytest.mark.parametrize(
     ("body", "loc", "kind"),
     [
@@ -210,7 +225,6 @@ def test_what_if_modifiers_and_submission_date(api, small_world):
 @pytest.mark.parametrize(
     ("edits", "loc", "text"),
     [
-        ({"line_modifiers": [{"line_number": 99, "modifiers": []}]}, ["body", "edits", "line_modifiers"], "no line 99"),
         ({}, ["body", "edits"], "edits are empty"),
         ({"submission_date": "1800-01-01"}, ["body", "edits", "submission_date"], "between 1900-01-01"),
     ],
@@ -224,13 +238,38 @@ def test_what_if_bad_edits_are_422(api, small_world, edits, loc, text):
     assert error["loc"] == loc and text in error["msg"]
 
 
-def test_what_if_unknown_payer_is_422(api, small_world):
+def test_what_if_of_a_claim_the_model_cannot_score_is_200_with_errors_and_no_risks(api, small_world):
+    # The request matches the schema; the payer and the repeated line number break rules no schema states.
     client, keys, _ = api
     claim = world_claims(small_world, 1, seed=7)[0] | {"payer_id": "NOPE9"}
+    claim["lines"] = [claim["lines"][0], claim["lines"][0]]
     body = {"claim": claim, "edits": {"prior_auth_number": "A1"}}
     response = client.post("/v1/claims/what-if", json=body, headers=key(keys))
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "claim", "payer_id"]
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert [e["field"] for e in answer["errors"]] == ["claim.payer_id", "claim.lines[1].line_number"]
+    assert "payer unknown to the model" in answer["errors"][0]["message"]
+    assert (answer["before"], answer["after"], answer["risk_change"]) == (None, None, None)
+    assert answer["claim_id"] == claim["claim_id"] and answer["edits_applied"] == []
+
+
+def test_what_if_edit_of_a_line_the_claim_lacks_is_200_with_the_error(api, small_world):
+    client, keys, _ = api
+    claim = world_claims(small_world, 1, seed=6)[0]
+    edits = {"line_modifiers": [{"line_number": 99, "modifiers": []}]}
+    response = client.post("/v1/claims/what-if", json={"claim": claim, "edits": edits}, headers=key(keys))
+    assert response.status_code == 200, response.text
+    [error] = response.json()["errors"]
+    assert error["field"] == "edits.line_modifiers" and "no line 99" in error["message"]
+    assert response.json()["before"] is None
+
+
+def test_a_scored_what_if_lists_no_errors(api, small_world):
+    client, keys, _ = api
+    claim = world_claims(small_world, 1, seed=6)[0]
+    body = {"claim": claim, "edits": {"prior_auth_number": "A1"}}
+    answer = client.post("/v1/claims/what-if", json=body, headers=key(keys)).json()
+    assert answer["errors"] == [] and 0 <= answer["before"]["denial_risk"] <= 1
 
 
 @pytest.mark.parametrize("path", ["/v1/claims/score", "/v1/claims/what-if"])

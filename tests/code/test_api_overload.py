@@ -125,3 +125,32 @@ def test_a_lagging_event_loop_with_a_queue_sheds_new_requests():
 def test_one_slow_request_alone_sheds_nothing():
     before, during, after = asyncio.run(shedder_and_scenario(queued=1)())
     assert (before[0], during[0], after[0]) == (200, 200, 200)
+
+
+def test_a_request_starting_while_the_loop_is_behind_is_shed_before_the_heartbeat_notices():
+    # Under overload the loop runs accepted requests back to back; the heartbeat's record of the lag comes only
+    # after that run, too late for the requests in it. What counts is how late the loop is when a request starts.
+    from denial_ml.service.overload import LoadSheddingMiddleware
+
+    async def inner(scope, receive, send) -> None:
+        time.sleep(0.06)  # a request scored on the loop, as one-claim scoring is
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    shedder = LoadSheddingMiddleware(inner, max_in_flight=100, max_queue_seconds=0.1, retry_after_seconds=1)
+
+    async def scenario() -> list[int]:
+        await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body)  # starts the heartbeat
+        await asyncio.sleep(0.03)  # the heartbeat ran: the last recorded lag is small
+        statuses = []
+        for _ in range(6):  # six requests queued on the loop, run without the loop getting back to the heartbeat
+            statuses.append((await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body))[0])
+        await asyncio.sleep(0.03)  # the loop catches up
+        statuses.append((await call(shedder, scope(None, "GET", "/v1/worklist", "k"), no_body))[0])
+        return statuses
+
+    statuses = asyncio.run(scenario())
+    # The heartbeat was due at most 10 ms after the first started: the loop is over 0.1 s behind by the third.
+    assert statuses[:2] == [200, 200]
+    assert statuses[3:6] == [503, 503, 503]
+    assert statuses[6] == 200

@@ -35,11 +35,12 @@ from denial_ml.store.outcomes import Outcome
 
 
 class NothingValid(ValueError):  # noqa: N818 (reads as the condition)
-    """Every claim of a request was refused."""
+    """Every claim of a request was refused (`malformed`: some of them do not match the claim schema)."""
 
-    def __init__(self, rejected: list[RejectedClaim]) -> None:
+    def __init__(self, rejected: list[RejectedClaim], malformed: bool = False) -> None:
         super().__init__(f"none of the {len(rejected)} claims is valid")
         self.rejected = rejected
+        self.malformed = malformed
 
 
 @dataclass
@@ -108,7 +109,7 @@ def score_claims(model: ServedModel, raw_claims: Sequence[Any]) -> ScoreResponse
     """
     checked = check_claims(raw_claims, model.payers)
     if not checked.valid:
-        raise NothingValid(checked.rejected)
+        raise NothingValid(checked.rejected, malformed=checked.malformed > 0)
     views = assess(model.scorer, checked.valid)
     scored = [
         ClaimScore(claim_id=claim.claim_id, model_version=model.version, **view.model_dump())

@@ -22,11 +22,13 @@ from denial_ml.service.schemas import ClaimIn, FieldError, RejectedClaim
 
 @dataclass
 class CheckedClaims:
-    """The valid claims with their positions in the request, and the refused ones."""
+    """The valid claims with their positions in the request, and the refused ones (`malformed` of them do not
+    match the claim schema; the others break a rule it cannot state: payer, repeated number or id)."""
 
     valid: list[ClaimIn]
     positions: list[int]
     rejected: list[RejectedClaim]
+    malformed: int = 0
 
 
 def field_name(loc: Sequence[int | str]) -> str:
@@ -70,6 +72,7 @@ def check_claims(raw: Iterable[Any], known_payers: set[str] | frozenset[str]) ->
             claim = ClaimIn.model_validate(item)
         except ValidationError as exc:
             out.rejected.append(RejectedClaim(index=index, claim_id=label, errors=pydantic_errors(exc)))
+            out.malformed += 1
             continue
         problems = claim_problems(claim, known_payers)
         if claim.claim_id in seen:

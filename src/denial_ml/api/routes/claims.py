@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from denial_ml.api.deps import BillerDep, ModelDep
 from denial_ml.service.schemas import (
+    FieldError,
     RejectedClaim,
     ScoreRequest,
     ScoreResponse,
@@ -43,12 +44,11 @@ async def run_scoring(n_claims: int, func: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(func, *args)
 
 
-def invalid(rejected: list[RejectedClaim], batch: bool) -> RequestValidationError:
-    """A 422 listing every field error of every refused claim (`loc` ends with the claim's field)."""
+def invalid(rejected: list[RejectedClaim]) -> RequestValidationError:
+    """A 422 listing every field error of every refused claim of a batch (`loc` ends with the claim's field)."""
     errors = []
     for r in rejected:
-        where = ["body", "claims", r.index] if batch else ["body", "claim"]
-        errors += [{"loc": [*where, e.field], "msg": e.message, "type": e.type} for e in r.errors]
+        errors += [{"loc": ["body", "claims", r.index, e.field], "msg": e.message, "type": e.type} for e in r.errors]
     return RequestValidationError(errors)
 
 
@@ -62,13 +62,18 @@ async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body:
     """Risk, category probabilities, factors and findings of each valid claim.
 
     Claims are checked one by one: the valid ones are scored and the others come back in `rejected` with
-    their field errors. Only when no claim is valid does the answer become a 422.
+    their field errors, also when none is valid (`scored` then empty): a claim that matches the `ClaimIn` schema
+    but breaks a rule no schema states (a payer unknown to the model, a repeated line number or claim id) is a
+    row of the batch, not an error of the request. Only when nothing was scored and some claim does not match
+    the schema is the answer a 422.
     """
     try:
         result = await run_scoring(len(body.claims), score_claims, model, body.claims)
     except NothingValid as exc:
-        services.metrics.count_scores(0, len(exc.rejected))
-        raise invalid(exc.rejected, batch=True) from None
+        if exc.malformed:
+            services.metrics.count_scores(0, len(exc.rejected))
+            raise invalid(exc.rejected) from None
+        result = ScoreResponse(model_version=model.version, scored=[], rejected=exc.rejected)
     services.metrics.count_scores(len(result.scored), len(result.rejected))
     return json_response(result)
 
@@ -80,14 +85,33 @@ async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body:
     summary="Risk of a claim before and after edits",
 )
 async def what_if_edits(caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest) -> Response:
-    """Re-score the claim with a prior authorization number, other line modifiers or another submission date."""
+    """Re-score the claim with a prior authorization number, other line modifiers or another submission date.
+
+    A request that matches the schema is answered 200. When the claim or the edits break a rule no schema states
+    (a payer unknown to the model, a repeated line number, an edit of a line the claim lacks), `before`, `after`
+    and `risk_change` are null and `errors` names each field and problem, as a batch lists its refused claims.
+    """
     try:
         result = await run_scoring(2, what_if, model, body.claim, body.edits)
     except NothingValid as exc:
-        raise invalid(exc.rejected, batch=False) from None
+        errors = [e.model_copy(update={"field": f"claim.{e.field}"}) for r in exc.rejected for e in r.errors]
+        return json_response(not_scored(model.version, body, errors))
     except ValueError as exc:
-        raise RequestValidationError(
-            [{"loc": ["body", "edits", "line_modifiers"], "msg": str(exc), "type": "value_error"}]
-        ) from None
+        error = FieldError(field="edits.line_modifiers", message=str(exc), type="value_error")
+        return json_response(not_scored(model.version, body, [error]))
     services.metrics.count_scores(2, 0)
     return json_response(result)
+
+
+def not_scored(version: str, body: WhatIfRequest, errors: list[FieldError]) -> WhatIfResponse:
+    """The what-if answer for a claim or edits that could not be scored: the errors, no risks."""
+    return WhatIfResponse(
+        claim_id=body.claim.claim_id,
+        model_version=version,
+        edits_applied=[],
+        before=None,
+        after=None,
+        risk_change=None,
+        factor_changes=[],
+        errors=errors,
+    )

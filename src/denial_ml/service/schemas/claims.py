@@ -21,6 +21,7 @@ from denial_ml.service.schemas.common import (
     Modifier,
     Money,
     Text,
+    Whole,
 )
 
 EXAMPLE_CLAIM: dict[str, Any] = {
@@ -88,7 +89,7 @@ def _line(name: str) -> Any:
 DiagnosisCode = Annotated[str, Field(pattern=claim_field("diagnosis_codes").pattern)]
 LineModifier = Annotated[str, Field(pattern=line_field("modifiers").pattern)]
 _POINTER = line_field("diagnosis_pointers")
-Pointer = Annotated[int, Field(ge=_POINTER.minimum, le=_POINTER.maximum)]
+Pointer = Annotated[Whole, Field(ge=_POINTER.minimum, le=_POINTER.maximum)]
 
 
 class LineIn(BaseModel):
@@ -98,11 +99,11 @@ class LineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    line_number: int = _line("line_number")
+    line_number: Whole = _line("line_number")
     line_control_number: str | None = _line("line_control_number")
     procedure_code: str = _line("procedure_code")
     modifiers: list[LineModifier] = _line("modifiers")
-    units: int = _line("units")
+    units: Whole = _line("units")
     line_charge: Money = _line("line_charge")
     diagnosis_pointers: list[Pointer] | None = _line("diagnosis_pointers")
     service_date: Day = _line("service_date")
@@ -227,7 +228,7 @@ class LineModifiers(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    line_number: int = Field(ge=1, le=999)
+    line_number: Whole = Field(ge=1, le=999)
     modifiers: list[Modifier] = Field(max_length=4)
 
 
@@ -280,17 +281,23 @@ class FactorChange(BaseModel):
 
 
 class WhatIfResponse(BaseModel):
-    """Risk before and after the edits."""
+    """Risk before and after the edits; or, for a claim or edits that break a rule the schema cannot state,
+    the errors (the risks then null)."""
 
     claim_id: str
     model_version: str
     edits_applied: list[str]
-    before: RiskView
-    after: RiskView
-    risk_change: float = Field(description="after.denial_risk - before.denial_risk")
+    before: RiskView | None = Field(description="Null when `errors` is not empty.")
+    after: RiskView | None = Field(description="Null when `errors` is not empty.")
+    risk_change: float | None = Field(description="after.denial_risk - before.denial_risk; null with `errors`.")
     factor_changes: list[FactorChange]
     held: str | None = Field(
         None,
         description="Why the risk after the edits is held at the risk before (an authorization number not on file "
         "cannot lower it); the model's own figure is in the text.",
+    )
+    errors: list[FieldError] = Field(
+        default_factory=list,
+        description="Why the claim was not scored: `claim.payer_id` unknown to the model, a repeated "
+        "`claim.lines[i].line_number`, an `edits.line_modifiers` line the claim lacks. Empty when scored.",
     )

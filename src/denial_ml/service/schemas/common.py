@@ -43,12 +43,24 @@ def _iso_text(value: Any) -> Any:
     raise ValueError("must be a date written YYYY-MM-DD")
 
 
-Day = Annotated[dt.date, Strict(False), BeforeValidator(_iso_text), AfterValidator(_in_range)]
+# The schema says the range too (as a pattern on the year), so a date the service refuses is not schema-valid.
+DAY_RANGE = r"^(19[0-9]{2}|20[0-9]{2}|2100)-"
+Day = Annotated[
+    dt.date,
+    Strict(False),
+    BeforeValidator(_iso_text),
+    AfterValidator(_in_range),
+    Field(json_schema_extra={"pattern": DAY_RANGE}),
+]
 
 
 def _whole(value: Any) -> Any:
     # JSON Schema counts 112.0 as an integer; strict pydantic would refuse it. Only whole floats become ints.
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+"""An integer, also written as a whole float (4 or 4.0), as JSON Schema's `integer` allows."""
 
 
 Version = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole)]

@@ -197,6 +197,11 @@ class OutcomeIn(BaseModel):
     correction: bool = Field(False, description="Correct the outcome of a decided appeal (needs a note).")
 
 
+# The example's claim is a current denial (denied, no appeal on file) of the demo's world (200,000 claims,
+# seed 7) and of the tests' (30,000, seed 11): sent to a fresh demo worklist, it is recorded (a test sends it).
+EXAMPLE_OUTCOME_CLAIM = "CLM000000158"
+
+
 class OutcomesRequest(BaseModel):
     """Outcomes to record, each applied on its own."""
 
@@ -208,7 +213,7 @@ class OutcomesRequest(BaseModel):
                 {
                     "outcomes": [
                         {
-                            "claim_id": "CLM000012345",
+                            "claim_id": EXAMPLE_OUTCOME_CLAIM,
                             "version": 1,
                             "outcome": "written_off",
                             "note": "past the payer's appeal window",
