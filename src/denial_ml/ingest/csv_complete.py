@@ -215,14 +215,16 @@ def derive_reference(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]
     )[list(TABLES["payers"].columns)]
     npis = pd.concat([claims["billing_provider_npi"], claims["rendering_provider_npi"]]).dropna().unique()
     given = tables.get("providers")
-    extra = npis if given is None else [n for n in npis if n not in set(given["provider_npi"])]
+    known = set() if given is None else set(given["provider_npi"])  # once: a set per id made this quadratic
+    extra = npis if given is None else [n for n in npis if n not in known]
     providers = pd.DataFrame(
         {"provider_npi": extra, "provider_name": extra, "entity_type": "1", "taxonomy_code": "", "specialty": "unknown"}
     )
     out["providers"] = providers if given is None else pd.concat([given, providers], ignore_index=True)
     ids = claims["patient_id"].unique()
     given = tables.get("patients")
-    extra = ids if given is None else [p for p in ids if p not in set(given["patient_id"])]
+    known = set() if given is None else set(given["patient_id"])
+    extra = ids if given is None else [p for p in ids if p not in known]
     patients = pd.DataFrame({"patient_id": extra, "birth_date": pd.NaT, "sex": "U", "state": ""})
     out["patients"] = patients if given is None else pd.concat([given, patients], ignore_index=True)
     if "coverages" not in tables:
@@ -280,10 +282,10 @@ def complete_world(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             "payers' decisions (remittances); see README 'Onboarding a practice's export'"
         )
     out = dict(tables)
-    reference = derive_reference(out)
-    for name in ("payers", "providers", "patients", "coverages"):
-        if name not in out:
-            out[name] = reference[name]
+    absent = [name for name in ("payers", "providers", "patients", "coverages") if name not in out]
+    reference = derive_reference(out) if absent else {}
+    for name in absent:
+        out[name] = reference[name]
     for name in TABLES:
         if name not in out and name != "truth":
             out[name] = empty_table(name)

@@ -292,7 +292,7 @@ class WhatIfResponse(BaseModel):
     risk_change: float | None = Field(description="after.denial_risk - before.denial_risk; null with `errors`.")
     factor_changes: list[FactorChange]
     held: str | None = Field(
-        None,
+        default=None,
         description="Why the risk after the edits is held at the risk before (an authorization number not on file "
         "cannot lower it); the model's own figure is in the text.",
     )
