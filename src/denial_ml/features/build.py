@@ -201,16 +201,8 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         ln = batch_lines(a, la)
         c, code, mods, units = ln.claim, ln.code, ln.mods, ln.units
         combo, combo_line = lf.encode_lines(code, mods)
-        pos, places = keys.pos
         claim_type, claim_types = keys.claim_type
-        flags = lf.line_flags(
-            c,
-            n,
-            lf.code_flags(code[combo_line], mods[combo_line]),
-            combo,
-            in_set(lf.GP_PAYER_TYPES, map_keys(self.payer_type_, payers))[payer],
-            in_set(lf.TELEHEALTH_POS, places)[pos],
-        ).by_feature()
+        flags = lf.line_flags(lf.code_flags(code[combo_line], mods[combo_line]), combo).by_feature()
         # An institutional claim (837I / UB-04) has no line diagnosis pointers: each line stands on all the
         # claim's diagnoses, so its pointer features use only that (as when it is read from an 837I file).
         institutional = (claim_types == "837I")[claim_type][c]
