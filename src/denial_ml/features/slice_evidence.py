@@ -15,7 +15,7 @@ from denial_ml.features.history_features import BASE_RATE
 from denial_ml.features.keys import batch_lines, claim_keys
 from denial_ml.features.line_features import join_keys
 from denial_ml.features.slice_keys import SliceLines, encoded, ordinal_band, slice_lines
-from denial_ml.features.slices import earlier_same_service, patient_counts, slice_rates
+from denial_ml.features.slices import patient_counts, patient_keys, slice_rates, year_counts
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,17 @@ def line_evidence(
     Args: as `slice_features`.
     """
     e = encoded(s)
-    ordinal = ordinal_band(earlier_same_service(idx, e, day))
+    same, year_keys = patient_keys(e)
+    year = year_counts(idx, year_keys, day)
+    ordinal = ordinal_band(year[0])
     out = []
     for kind, r in slice_rates(idx, s.claim, e, ordinal, day, proc_rate, m).items():
         for i, line in enumerate(r.line.tolist()):
-            value = str(r.key[i]).split("|", 2)[2]
+            value = str(r.key[i]).split("|", 3)[3]  # kind|payer|code|value
             out.append(
                 SliceEvidence(kind, str(s.code[line]), value, float(r.rate[i]), float(r.parent[i]), r.n[i], r.denied[i])
             )
-    return out, patient_counts(idx, e, day)
+    return out, patient_counts(idx, same, day, year)
 
 
 def slice_evidence(

@@ -18,7 +18,7 @@ from denial_ml.domain.code_families import procedure_family
 from denial_ml.features.arrays import ClaimArrays
 from denial_ml.features.keys import BatchLines, ClaimKeys
 from denial_ml.features.line_features import encode_lines, first_rows, join_keys
-from denial_ml.features.lookup import Keys, encode, encode_pairs, map_floats, map_keys
+from denial_ml.features.lookup import TINY, Keys, encode, encode_pairs, map_floats, map_keys
 
 AGE_EDGES = np.array([6.0, 18.0, 40.0, 65.0])  # bands 0-5, 6-17, 18-39, 40-64, 65+
 AGE_LABELS = np.array(["age<6", "age6-17", "age18-39", "age40-64", "age65+", "age?"], dtype=object)
@@ -69,6 +69,8 @@ def bands(values: np.ndarray, edges: np.ndarray, labels: np.ndarray) -> np.ndarr
 
 def combine(*parts: Keys) -> Keys:
     """`a|b|...` keys of encoded string columns (`Keys`): the strings are joined once per distinct combination."""
+    if len(parts[0].position) <= TINY:  # a claim's few lines: join each line's strings, no encoding
+        return Keys(np.arange(len(parts[0].position)), join_keys(*(p.distinct[p.position] for p in parts)))
     position = parts[0].position
     for part in parts[1:]:
         position, _, _ = encode_pairs(position, len(part.distinct), part.position)
@@ -94,16 +96,22 @@ def ordinal_band(earlier: np.ndarray) -> np.ndarray:
     ]
 
 
+def tag(text: str, n: int) -> Keys:
+    """A constant key part (the slice kind's name) for `n` lines."""
+    return Keys(np.zeros(n, dtype=np.int64), np.array([text], dtype=object))
+
+
 def slice_keys(e: dict[str, Keys], ordinal: np.ndarray) -> dict[str, Keys]:
-    """Every slice kind's key of each line except `pair` (see `pair_keys`).
+    """Every slice kind's key (`kind|payer|code|...`) of each line except `pair` (see `pair_keys`).
 
     Args:
         e: The lines' `encoded` columns. ordinal: `ordinal_band` of each line.
     """
+    n = len(ordinal)
     proc = combine(e["payer"], e["code"])
-    out = {kind: combine(proc, e[kind]) for kind in ("mods", "pos", "age", "sex", "dx", "units")}
-    out["mods_pos"] = combine(proc, e["mods"], e["pos"])
-    out["ordinal"] = combine(proc, encode(ordinal))
+    out = {kind: combine(tag(kind, n), proc, e[kind]) for kind in ("mods", "pos", "age", "sex", "dx", "units")}
+    out["mods_pos"] = combine(tag("mods_pos", n), proc, e["mods"], e["pos"])
+    out["ordinal"] = combine(tag("ordinal", n), proc, encode(ordinal))
     return out
 
 
@@ -121,15 +129,16 @@ def line_pairs(claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pair_keys(claim: np.ndarray, e: dict[str, Keys]) -> tuple[np.ndarray, Keys]:
-    """Same-claim pairs: `payer|code|modifiers|with|other code` for each pair of lines, and each pair's line.
+    """Same-claim pairs: `pair|payer|code|modifiers|with|other code` for each pair of lines, and each pair's line.
 
     Args:
         claim: Each line's claim. e: The lines' `encoded` columns.
     """
     line, other = line_pairs(claim)
-    with_ = Keys(np.zeros(len(line), dtype=np.int64), np.array(["with"], dtype=object))
     parts = [Keys(e[name].position[line], e[name].distinct) for name in ("payer", "code", "mods")]
-    return line, combine(*parts, with_, Keys(e["code"].position[other], e["code"].distinct))
+    return line, combine(
+        tag("pair", len(line)), *parts, tag("with", len(line)), Keys(e["code"].position[other], e["code"].distinct)
+    )
 
 
 def pointed_diagnoses(dx_lists: list[list[str]], dx_row: np.ndarray, pointers: np.ndarray) -> np.ndarray:

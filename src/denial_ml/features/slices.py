@@ -29,6 +29,7 @@ from denial_ml.features.slice_keys import (
     pair_keys,
     slice_keys,
     slice_lines,
+    tag,
 )
 
 SLICE_FEATURES = [f"slice_{kind}_lift" for kind in SLICE_KINDS]
@@ -40,7 +41,8 @@ PATIENT_FEATURES = [
     "pat_proc_denials",
 ]
 YEAR_DAYS = 365
-PATIENT_INDEXES = ("pat_proc", "pat_proc_year", "pat_family_year", "pat_proc_denied")
+SLICE_INDEX = "slices"  # one index for every slice kind: a batch's lookups are one query
+PATIENT_INDEXES = ("pat_proc", "pat_year", "pat_proc_denied")
 
 
 @dataclass(frozen=True)
@@ -55,73 +57,94 @@ class SliceRate:
     denied: np.ndarray
 
 
-def patient_keys(e: dict[str, Keys]) -> dict[str, Keys]:
-    """Keys of the patient-history indexes for each line (`e`: the lines' `encoded` columns)."""
-    same = combine(e["patient"], e["payer"], e["code"])
-    return {
-        "pat_proc": same,
-        "pat_proc_year": combine(same, e["year"]),
-        "pat_family_year": combine(e["patient"], e["payer"], e["family"], e["year"]),
-        "pat_proc_denied": same,
-    }
-
-
 def key_codes(index: HistoryIndex, keys: Keys) -> np.ndarray:
     """The index's code of each query's key (-1 when unseen), looked up once per distinct key."""
     return lookup_codes(index.codes, keys.distinct)[keys.position]
+
+
+def concat_keys(parts: list[Keys]) -> Keys:
+    """Several key arrays as one (their distinct values must not overlap): one index query for all of them."""
+    offsets = np.cumsum([0] + [len(p.distinct) for p in parts[:-1]])
+    position = np.concatenate([p.position + off for p, off in zip(parts, offsets, strict=True)])
+    return Keys(position, np.concatenate([np.asarray(p.distinct, dtype=object) for p in parts]))
 
 
 def _strings(keys: Keys) -> np.ndarray:
     return keys.distinct[keys.position]
 
 
+def patient_keys(e: dict[str, Keys]) -> tuple[Keys, Keys]:
+    """Each line's `patient|payer|code` key, and its keys in the `pat_year` index: the same with the service year
+    (first the procedure's, then its family's), as one array of twice the lines."""
+    n = len(e["code"].position)
+    same = combine(e["patient"], e["payer"], e["code"])
+    year = concat_keys(
+        [
+            combine(tag("proc", n), same, e["year"]),
+            combine(tag("family", n), e["patient"], e["payer"], e["family"], e["year"]),
+        ]
+    )
+    return same, year
+
+
 def build_patient_indexes(
     e: dict[str, Keys], submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
 ) -> dict[str, HistoryIndex]:
-    """The patient-history indexes from history lines.
+    """The patient-history indexes from history lines: services by submission day (`pat_proc`, and `pat_year` by
+    service year) and denials by adjudication day (`pat_proc_denied`).
 
     Args:
         e: The history lines' `encoded` columns. submit_day: Each line's claim submission day.
         decided_day: Its adjudication day (NaN when not decided). denied: Whether its claim was denied (0/1).
     """
-    keys = patient_keys(e)
+    same, year = patient_keys(e)
     one = pd.DataFrame({"one": np.ones(len(submit_day))})
-    out = {name: build_index(_strings(keys[name]), submit_day, one) for name in PATIENT_INDEXES[:3]}
     decided = ~np.isnan(decided_day)
-    out["pat_proc_denied"] = build_index(
-        _strings(keys["pat_proc_denied"])[decided],
-        decided_day[decided].astype(np.int64),
-        pd.DataFrame({"denied": denied[decided].astype(float)}),
-    )
-    return out
+    return {
+        "pat_proc": build_index(_strings(same), submit_day, one),
+        "pat_year": build_index(_strings(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
+        "pat_proc_denied": build_index(
+            _strings(same)[decided],
+            decided_day[decided].astype(np.int64),
+            pd.DataFrame({"denied": denied[decided].astype(float)}),
+        ),
+    }
 
 
-def earlier_same_service(idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray) -> np.ndarray:
-    """How many lines of the same procedure the patient had billed to the payer in the line's service year,
-    submitted before `day` (one per line)."""
-    index = idx["pat_proc_year"]
-    return index.before_codes(key_codes(index, combine(e["patient"], e["payer"], e["code"], e["year"])), day)["n"]
+def year_counts(idx: dict[str, HistoryIndex], year: Keys, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many lines of the same procedure, and of its family, the patient had billed to the payer in the line's
+    service year, submitted before `day` (one per line each; `year`: the lines' `pat_year` keys)."""
+    index = idx["pat_year"]
+    counts = index.before_codes(key_codes(index, year), np.concatenate([day, day]))["n"]
+    return counts[: len(day)], counts[len(day) :]
+
+
+def all_slice_keys(claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray) -> tuple[list[str], Keys, np.ndarray]:
+    """Every slice key of the lines as one array: the kinds in order, `kind|payer|code|...` keys, and each key's
+    line (the lines once per kind, then one per same-claim pair)."""
+    n = len(claim)
+    by_kind = slice_keys(e, ordinal)
+    pair_line, pairs = pair_keys(claim, e)
+    kinds = [k for k in SLICE_KINDS if k != "pair"] + ["pair"]
+    parts = [by_kind[k] for k in kinds[:-1]] + [pairs]
+    line = np.concatenate([np.tile(np.arange(n), len(kinds) - 1), pair_line])
+    return kinds, concat_keys(parts), line
 
 
 def build_slice_indexes(
     claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
 ) -> dict[str, HistoryIndex]:
-    """One outcome index per slice kind (`slice_<kind>`) from the decided history lines.
+    """The slice index (every kind's keys in one) from the decided history lines.
 
     Args:
         claim: Each line's claim. e: The lines' `encoded` columns. ordinal: Each line's `ordinal_band`.
         decided_day: Its claim's adjudication day (NaN when not decided). denied: Whether it was denied (0/1).
     """
-    decided = ~np.isnan(decided_day)
-    days = np.where(decided, decided_day, 0).astype(np.int64)
-    values = pd.DataFrame({"denied": denied.astype(float)})
-    out = {}
-    for kind, keys in slice_keys(e, ordinal).items():
-        out[f"slice_{kind}"] = build_index(_strings(keys)[decided], days[decided], values[decided])
-    line, keys = pair_keys(claim, e)
-    ok = decided[line]
-    out["slice_pair"] = build_index(_strings(keys)[ok], days[line][ok], values.iloc[line][ok])
-    return out
+    _, keys, line = all_slice_keys(claim, e, ordinal)
+    decided = ~np.isnan(decided_day)[line]
+    days = np.nan_to_num(decided_day).astype(np.int64)[line]
+    values = pd.DataFrame({"denied": denied.astype(float)[line][decided]})
+    return {SLICE_INDEX: build_index(_strings(keys)[decided], days[decided], values)}
 
 
 def slice_rates(
@@ -140,19 +163,18 @@ def slice_rates(
         ordinal: `ordinal_band` of each line. day: Each line's claim submission day.
         proc_rate: Each line's smoothed payer x procedure rate. m: Smoothing strength.
     """
+    kinds, keys, line = all_slice_keys(claim, e, ordinal)
+    index = idx[SLICE_INDEX]
+    q = index.before_codes(key_codes(index, keys), day[line])
+    n = len(claim)
     out: dict[str, SliceRate] = {}
-    keys = slice_keys(e, ordinal)
-    every = np.arange(len(day))
-    for kind in SLICE_KINDS:
-        if kind == "pair":
-            line, k = pair_keys(claim, e)
-        else:
-            line, k = every, keys[kind]
-        index = idx[f"slice_{kind}"]
-        q = index.before_codes(key_codes(index, k), day[line])
-        parent = out[PARENT[kind]].rate[line] if kind in PARENT else proc_rate[line]
-        rate = smoothed_rate(q["denied"], q["n"], parent, m)
-        out[kind] = SliceRate(line, k.distinct[k.position], rate, parent, q["n"], q["denied"])
+    strings = _strings(keys)
+    for j, kind in enumerate(kinds):
+        part = slice(j * n, (j + 1) * n) if kind != "pair" else slice(j * n, len(line))
+        rows = line[part]
+        parent = out[PARENT[kind]].rate[rows] if kind in PARENT else proc_rate[rows]
+        rate = smoothed_rate(q["denied"][part], q["n"][part], parent, m)
+        out[kind] = SliceRate(rows, strings[part], rate, parent, q["n"][part], q["denied"][part])
     return out
 
 
@@ -166,19 +188,25 @@ def last_day_before(index: HistoryIndex, code: np.ndarray, days: np.ndarray) -> 
     return np.where(has, last.astype(float), np.nan)
 
 
-def patient_counts(idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray) -> dict[str, np.ndarray]:
-    """The patient-history values of each line (`PATIENT_FEATURES` before aggregation to claims)."""
-    keys = patient_keys(e)
-    codes = {name: key_codes(idx[name], keys[name]) for name in PATIENT_INDEXES}
+def patient_counts(
+    idx: dict[str, HistoryIndex], same: Keys, day: np.ndarray, year: tuple[np.ndarray, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The patient-history values of each line (`PATIENT_FEATURES` before aggregation to claims).
+
+    Args:
+        same: The lines' `patient|payer|code` keys. year: Their `year_counts`.
+    """
     proc = idx["pat_proc"]
-    now = proc.before_codes(codes["pat_proc"], day)["n"]
-    year_ago = proc.before_codes(codes["pat_proc"], day - YEAR_DAYS)["n"]
+    code = key_codes(proc, same)
+    n = len(day)
+    counts = proc.before_codes(np.concatenate([code, code]), np.concatenate([day, day - YEAR_DAYS]))["n"]
+    denied = idx["pat_proc_denied"]
     return {
-        "pat_proc_year_n": idx["pat_proc_year"].before_codes(codes["pat_proc_year"], day)["n"],
-        "pat_family_year_n": idx["pat_family_year"].before_codes(codes["pat_family_year"], day)["n"],
-        "pat_proc_365_n": now - year_ago,
-        "pat_proc_days_since": day - last_day_before(proc, codes["pat_proc"], day),
-        "pat_proc_denials": idx["pat_proc_denied"].before_codes(codes["pat_proc_denied"], day)["denied"],
+        "pat_proc_year_n": year[0],
+        "pat_family_year_n": year[1],
+        "pat_proc_365_n": counts[:n] - counts[n:],
+        "pat_proc_days_since": day - last_day_before(proc, code, day),
+        "pat_proc_denials": denied.before_codes(key_codes(denied, same), day)["denied"],
     }
 
 
@@ -200,12 +228,14 @@ def slice_features(
     """
     has_lines = np.bincount(s.claim, minlength=n) > 0
     e = encoded(s)
-    ordinal = ordinal_band(earlier_same_service(idx, e, day))
+    same, year_keys = patient_keys(e)
+    year = year_counts(idx, year_keys, day)
+    ordinal = ordinal_band(year[0])
     out = {}
     for kind, r in slice_rates(idx, s.claim, e, ordinal, day, proc_rate, m).items():
         lift = claim_max(s.claim[r.line], r.rate - r.parent, n, fill=0.0)
         out[f"slice_{kind}_lift"] = np.where(has_lines, lift, np.nan)
-    counts = patient_counts(idx, e, day)
+    counts = patient_counts(idx, same, day, year)
     for name, values in counts.items():
         if name == "pat_proc_days_since":
             out[name] = -claim_max(s.claim, -values, n)
@@ -241,7 +271,7 @@ def line_indexes(
     e = encoded(s)
     out = build_patient_indexes(e, submit_day, decided_day, denied)
     # A history line's rank in its year counts what was submitted before it, as a claim's does when scored.
-    ordinal = ordinal_band(earlier_same_service(out, e, submit_day))
+    ordinal = ordinal_band(year_counts(out, patient_keys(e)[1], submit_day)[0])
     out.update(build_slice_indexes(s.claim, e, ordinal, decided_day, denied))
     return out
 
