@@ -35,6 +35,7 @@ def _e(kind: str, value: str, rate: float = 0.5, parent: float = 0.1, n: float =
         ("mods_pos", "none|02", "billed without modifiers at place of service 02"),
         ("pair", "25|with|20610", "billed (modifier 25) with 20610 on the same claim"),
         ("pair", "none|with|97530", "billed with 97530 on the same claim"),
+        ("any_mods_pos", "none|02", "billed without modifiers at place of service 02"),
         ("pos", "22", "at place of service 22"),
         ("age", "age6-17", "for patients aged 6-17"),
         ("age", "age65+", "for patients aged 65+"),
@@ -53,11 +54,13 @@ def test_history_sentence_gives_the_raw_share_counts_and_the_parent_rate():
     view = SimpleNamespace(payer="MCD01")
     assert history_sentence(view, _e("ordinal", "n3", n=25, denied=22, parent=0.12)) == (
         "MCD01 denied 88% of 97110 lines that were a patient's 3rd of the year (22 of 25 decided before this "
-        "claim), against 12% for 97110 overall."
+        "claim), against 12% for 97110 at MCD01 overall."
     )
     assert "against 12% for 97110 with these modifiers at any place" in history_sentence(
         view, _e("mods_pos", "none|02", parent=0.12)
     )
+    pooled = history_sentence(view, _e("any_pair", "25|with|20610", n=10, denied=9))
+    assert pooled.startswith("Payers together denied 90% of 97110 lines billed (modifier 25) with 20610 on the same")
 
 
 def test_fixes_name_what_to_check():

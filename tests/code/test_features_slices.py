@@ -59,7 +59,7 @@ def _features(history: list[dict], submit: list[str], decided: list[str | None],
     return slice_features(idx, q, day, np.full(len(q.claim), proc_rate), M, n)
 
 
-def test_modifier_slice_shrinks_towards_the_procedure_rate_and_mods_pos_towards_mods():
+def test_modifier_slices_shrink_towards_their_parents():
     history = [{"claim": i, "mods": "59"} for i in range(4)] + [{"claim": 4 + i} for i in range(6)]
     out = _features(
         history,
@@ -69,8 +69,10 @@ def test_modifier_slice_shrinks_towards_the_procedure_rate_and_mods_pos_towards_
         query=[{"mods": "59"}],
         query_day="2025-02-01",
     )
-    mods = (3 + M * 0.2) / (4 + M)  # 3 of 4 lines with 59 denied, prior 0.2
-    assert out["slice_mods_lift"][0] == pytest.approx(mods - 0.2)
+    pooled = (3 + M * 0.2) / (4 + M)  # 3 of 4 lines with 59 denied (all payers), prior 0.2
+    mods = (3 + M * pooled) / (4 + M)  # the same lines at payer P, prior the pooled rate
+    assert out["slice_any_mods_lift"][0] == pytest.approx(pooled - 0.2)
+    assert out["slice_mods_lift"][0] == pytest.approx(mods - pooled)
     assert out["slice_mods_pos_lift"][0] == pytest.approx((3 + M * mods) / (4 + M) - mods)
     # All ten lines are at POS 11, 3 denied: the place-of-service slice is the procedure's own record.
     assert out["slice_pos_lift"][0] == pytest.approx((3 + M * 0.2) / (10 + M) - 0.2)
@@ -104,7 +106,10 @@ def test_same_claim_pair_slice_takes_the_worst_partner():
         query_day="2025-03-01",
     )
     # Both lines of a 99213 + 20610 claim are in a 4-of-5 pair slice; the 99213 + 97110 claim's in 0-of-5 ones.
-    assert out["slice_pair_lift"].tolist() == pytest.approx([(4 + M * 0.2) / (5 + M) - 0.2, (M * 0.2) / (5 + M) - 0.2])
+    pooled = np.array([(4 + M * 0.2) / (5 + M), (M * 0.2) / (5 + M)])
+    assert out["slice_any_pair_lift"].tolist() == pytest.approx((pooled - 0.2).tolist())
+    payer = (np.array([4, 0]) + M * pooled) / (5 + M)  # payer P's own pair slices start from the pooled rates
+    assert out["slice_pair_lift"].tolist() == pytest.approx((payer - pooled).tolist())
 
 
 def test_patient_history_counts_this_year_last_365_days_days_since_and_denials():

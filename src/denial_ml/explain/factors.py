@@ -70,6 +70,9 @@ FACTORS: tuple[Factor, ...] = (
             "hist_payer_mod_rate",
             # What the payer did with this procedure billed with these modifiers (at this place of service), or
             # next to another code on the same claim: where NCCI pairs and modifier requirements show up.
+            "slice_any_mods_lift",
+            "slice_any_mods_pos_lift",
+            "slice_any_pair_lift",
             "slice_mods_lift",
             "slice_mods_pos_lift",
             "slice_pair_lift",

@@ -11,7 +11,7 @@ from denial_ml.features.slice_evidence import SliceEvidence
 from denial_ml.features.slice_keys import ORDINAL_CAP
 
 Sentence = tuple[str, str]
-CODING_KINDS = ("mods", "mods_pos", "pair")
+CODING_KINDS = ("any_mods", "any_mods_pos", "any_pair", "mods", "mods_pos", "pair")
 CLAIM_KINDS = ("pos", "age", "sex", "dx", "units")
 MIN_LIFT = 0.02  # below this a slice says nothing the procedure's own record does not
 
@@ -28,14 +28,14 @@ def _ordinal(k: int) -> str:
 def describe_slice(e: SliceEvidence) -> str:
     """The slice in words: "billed with modifier 59", "for patients aged 6-17", "billed with 97530 on the same
     claim", "that were a patient's 3rd of the year"."""
-    value = e.value
-    if e.kind == "mods":
+    value, kind = e.value, e.kind.removeprefix("any_")
+    if kind == "mods":
         return "billed without modifiers" if value == "none" else f"billed with modifier {value.replace('+', ' and ')}"
-    if e.kind == "mods_pos":
+    if kind == "mods_pos":
         mods, pos = value.split("|")
         with_mods = "without modifiers" if mods == "none" else f"with modifier {mods.replace('+', ' and ')}"
         return f"billed {with_mods} at place of service {pos}"
-    if e.kind == "pair":
+    if kind == "pair":
         mods, _, other = value.split("|")
         on = "" if mods == "none" else f" (modifier {mods.replace('+', ' and ')})"
         return f"billed{on} with {other} on the same claim"
@@ -62,18 +62,24 @@ def top_slice(view: ClaimView, kinds: tuple[str, ...]) -> SliceEvidence | None:
 
 
 def history_sentence(view: ClaimView, e: SliceEvidence) -> str:
-    """ "{payer} denied 91% of 95810 lines for patients aged 6-17 (41 of 45 decided before this claim), against
-    12% for 95810 overall." with the raw share and counts (the feature itself is smoothed)."""
-    parent = "with these modifiers at any place" if e.kind == "mods_pos" else "overall"
+    """ "MCD01 denied 88% of 97110 lines that were a patient's 3rd of the year (22 of 25 decided before this
+    claim), against 12% for 97110 at MCD01 overall." with the raw share and counts (the feature is smoothed)."""
+    subject = "Payers together" if e.kind.startswith("any_") else view.payer
+    parent = {
+        "mods": "with these modifiers at all payers",
+        "pair": "for this pair at all payers",
+        "mods_pos": "with these modifiers at any place of service",
+        "any_mods_pos": "with these modifiers at any place of service",
+    }.get(e.kind, f"at {view.payer} overall")
     return (
-        f"{view.payer} denied {_pct(e.denied / e.n)} of {e.code} lines {describe_slice(e)} ({e.denied:.0f} of "
+        f"{subject} denied {_pct(e.denied / e.n)} of {e.code} lines {describe_slice(e)} ({e.denied:.0f} of "
         f"{e.n:.0f} decided before this claim), against {_pct(e.parent)} for {e.code} {parent}."
     )
 
 
 def coding_fix(view: ClaimView, e: SliceEvidence) -> str:
     """What to check for a modifier or same-claim pair slice."""
-    if e.kind == "pair":
+    if e.kind in ("pair", "any_pair"):
         other = e.value.split("|")[2]
         return (
             f"Check the NCCI edit for {e.code} with {other}: add the modifier it allows (25, 59 or XE/XS/XP/XU) "

@@ -25,9 +25,13 @@ AGE_LABELS = np.array(["age<6", "age6-17", "age18-39", "age40-64", "age65+", "ag
 UNITS_EDGES = np.array([2.0, 3.0, 5.0, 9.0])  # bands 1, 2, 3-4, 5-8, 9+
 UNITS_LABELS = np.array(["u1", "u2", "u3-4", "u5-8", "u9+", "u?"], dtype=object)
 ORDINAL_CAP = 6  # the 6th and later same services of a year share one band
-# Slice kinds. Each shrinks towards the payer x procedure rate, `mods_pos` towards `mods`.
-SLICE_KINDS = ("mods", "pos", "mods_pos", "age", "sex", "dx", "units", "pair", "ordinal")
-PARENT = {"mods_pos": "mods"}
+# Slice kinds, parents first: each shrinks towards its parent's rate, or the payer x procedure rate. Coding rules
+# (modifier requirements, NCCI pairs) mostly hold at every payer, so the `any_` kinds pool the practice's lines
+# across payers and a payer's own slice, often thin, starts from them.
+SLICE_KINDS = (
+    "any_mods", "any_mods_pos", "any_pair", "mods", "pos", "mods_pos", "age", "sex", "dx", "units", "pair", "ordinal",
+)  # fmt: skip
+PARENT = {"any_mods_pos": "any_mods", "mods": "any_mods", "mods_pos": "mods", "pair": "any_pair"}
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,8 @@ def slice_keys(e: dict[str, Keys], ordinal: np.ndarray) -> dict[str, Keys]:
     out = {kind: combine(tag(kind, n), proc, e[kind]) for kind in ("mods", "pos", "age", "sex", "dx", "units")}
     out["mods_pos"] = combine(tag("mods_pos", n), proc, e["mods"], e["pos"])
     out["ordinal"] = combine(tag("ordinal", n), proc, encode(ordinal))
+    out["any_mods"] = combine(tag("any_mods", n), tag("*", n), e["code"], e["mods"])
+    out["any_mods_pos"] = combine(tag("any_mods_pos", n), tag("*", n), e["code"], e["mods"], e["pos"])
     return out
 
 
@@ -128,17 +134,18 @@ def line_pairs(claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[first[keep]], order[second[keep]]
 
 
-def pair_keys(claim: np.ndarray, e: dict[str, Keys]) -> tuple[np.ndarray, Keys]:
+def pair_keys(claim: np.ndarray, e: dict[str, Keys], any_payer: bool = False) -> tuple[np.ndarray, Keys]:
     """Same-claim pairs: `pair|payer|code|modifiers|with|other code` for each pair of lines, and each pair's line.
 
     Args:
-        claim: Each line's claim. e: The lines' `encoded` columns.
+        claim: Each line's claim. e: The lines' `encoded` columns. any_payer: The `any_pair` keys (payer `*`).
     """
     line, other = line_pairs(claim)
-    parts = [Keys(e[name].position[line], e[name].distinct) for name in ("payer", "code", "mods")]
-    return line, combine(
-        tag("pair", len(line)), *parts, tag("with", len(line)), Keys(e["code"].position[other], e["code"].distinct)
-    )
+    n = len(line)
+    payer = tag("*", n) if any_payer else Keys(e["payer"].position[line], e["payer"].distinct)
+    parts = [Keys(e[name].position[line], e[name].distinct) for name in ("code", "mods")]
+    other_code = Keys(e["code"].position[other], e["code"].distinct)
+    return line, combine(tag("any_pair" if any_payer else "pair", n), payer, *parts, tag("with", n), other_code)
 
 
 def pointed_diagnoses(dx_lists: list[list[str]], dx_row: np.ndarray, pointers: np.ndarray) -> np.ndarray:

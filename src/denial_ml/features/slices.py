@@ -41,6 +41,7 @@ PATIENT_FEATURES = [
     "pat_proc_denials",
 ]
 YEAR_DAYS = 365
+PAIR_KINDS = ("any_pair", "pair")
 SLICE_INDEX = "slices"  # one index for every slice kind: a batch's lookups are one query
 PATIENT_INDEXES = ("pat_proc", "pat_year", "pat_proc_denied")
 
@@ -121,14 +122,13 @@ def year_counts(idx: dict[str, HistoryIndex], year: Keys, day: np.ndarray) -> tu
 
 def all_slice_keys(claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray) -> tuple[list[str], Keys, np.ndarray]:
     """Every slice key of the lines as one array: the kinds in order, `kind|payer|code|...` keys, and each key's
-    line (the lines once per kind, then one per same-claim pair)."""
+    line (the lines once per kind, then one per same-claim pair for each pair kind)."""
     n = len(claim)
     by_kind = slice_keys(e, ordinal)
-    pair_line, pairs = pair_keys(claim, e)
-    kinds = [k for k in SLICE_KINDS if k != "pair"] + ["pair"]
-    parts = [by_kind[k] for k in kinds[:-1]] + [pairs]
-    line = np.concatenate([np.tile(np.arange(n), len(kinds) - 1), pair_line])
-    return kinds, concat_keys(parts), line
+    pair_line, by_kind["pair"] = pair_keys(claim, e)
+    _, by_kind["any_pair"] = pair_keys(claim, e, any_payer=True)
+    lines = [pair_line if k in PAIR_KINDS else np.arange(n) for k in SLICE_KINDS]
+    return list(SLICE_KINDS), concat_keys([by_kind[k] for k in SLICE_KINDS]), np.concatenate(lines)
 
 
 def build_slice_indexes(
@@ -166,13 +166,21 @@ def slice_rates(
     kinds, keys, line = all_slice_keys(claim, e, ordinal)
     index = idx[SLICE_INDEX]
     q = index.before_codes(key_codes(index, keys), day[line])
-    n = len(claim)
+    n, n_pairs = len(claim), int((line.size - len(claim) * (len(kinds) - len(PAIR_KINDS))) / len(PAIR_KINDS))
     out: dict[str, SliceRate] = {}
     strings = _strings(keys)
-    for j, kind in enumerate(kinds):
-        part = slice(j * n, (j + 1) * n) if kind != "pair" else slice(j * n, len(line))
+    start = 0
+    for kind in kinds:
+        size = n_pairs if kind in PAIR_KINDS else n
+        part = slice(start, start + size)
+        start += size
         rows = line[part]
-        parent = out[PARENT[kind]].rate[rows] if kind in PARENT else proc_rate[rows]
+        if kind not in PARENT:
+            parent = proc_rate[rows]
+        elif kind in PAIR_KINDS:  # a pair kind's parent is the other pair kind, in the same pair order
+            parent = out[PARENT[kind]].rate
+        else:
+            parent = out[PARENT[kind]].rate[rows]
         rate = smoothed_rate(q["denied"][part], q["n"][part], parent, m)
         out[kind] = SliceRate(rows, strings[part], rate, parent, q["n"][part], q["denied"][part])
     return out
