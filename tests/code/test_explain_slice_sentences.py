@@ -67,6 +67,7 @@ def test_fixes_name_what_to_check():
     view = SimpleNamespace(payer="COM03")
     assert "NCCI edit for 97110 with 97530" in coding_fix(view, _e("pair", "59|with|97530"))
     assert "COM03" in coding_fix(view, _e("mods", "none"))
+    assert "on 97110 at place of service 02" in coding_fix(view, _e("any_mods_pos", "none|02"))
     assert "covered diagnoses" in claim_fix(view, _e("dx", "M5450"))
     assert "unit limit" in claim_fix(view, _e("units", "u9+"))
     assert "place of service 22" in claim_fix(view, _e("pos", "22"))

@@ -53,12 +53,12 @@ def describe_slice(e: SliceEvidence) -> str:
     return f"that were a patient's {_ordinal(k)}{' or later' if k == ORDINAL_CAP else ''} of the year"
 
 
-def top_slice(view: ClaimView, kinds: tuple[str, ...]) -> SliceEvidence | None:
+def top_slice(view: ClaimView, kinds: tuple[str, ...], min_lift: float = MIN_LIFT) -> SliceEvidence | None:
     """The claim's slice of these kinds that raises its line's rate most above its parent (None when none does
-    by `MIN_LIFT`)."""
+    by `min_lift`)."""
     evidence = [e for e in view.slice_evidence()[0] if e.kind in kinds and e.n > 0]
     best = max(evidence, key=lambda e: e.rate - e.parent, default=None)
-    return best if best is not None and best.rate - best.parent >= MIN_LIFT else None
+    return best if best is not None and best.rate - best.parent >= min_lift else None
 
 
 def history_sentence(view: ClaimView, e: SliceEvidence) -> str:
@@ -66,14 +66,14 @@ def history_sentence(view: ClaimView, e: SliceEvidence) -> str:
     claim), against 12% for 97110 at MCD01 overall." with the raw share and counts (the feature is smoothed)."""
     subject = "Payers together" if e.kind.startswith("any_") else view.payer
     parent = {
-        "mods": "with these modifiers at all payers",
-        "pair": "for this pair at all payers",
-        "mods_pos": "with these modifiers at any place of service",
-        "any_mods_pos": "with these modifiers at any place of service",
-    }.get(e.kind, f"at {view.payer} overall")
+        "mods": f"for {e.code} with these modifiers at all payers",
+        "pair": "for the same pair at all payers",
+        "mods_pos": f"for {e.code} with these modifiers at any place of service",
+        "any_mods_pos": f"for {e.code} with these modifiers at any place of service",
+    }.get(e.kind, f"for {e.code} at {view.payer} overall")
     return (
         f"{subject} denied {_pct(e.denied / e.n)} of {e.code} lines {describe_slice(e)} ({e.denied:.0f} of "
-        f"{e.n:.0f} decided before this claim), against {_pct(e.parent)} for {e.code} {parent}."
+        f"{e.n:.0f} decided before this claim), against {_pct(e.parent)} {parent}."
     )
 
 
@@ -85,9 +85,10 @@ def coding_fix(view: ClaimView, e: SliceEvidence) -> str:
             f"Check the NCCI edit for {e.code} with {other}: add the modifier it allows (25, 59 or XE/XS/XP/XU) "
             f"only when the record documents a separate service, otherwise drop the bundled code."
         )
+    where = f" at place of service {e.value.split('|')[1]}" if e.kind.endswith("mods_pos") else ""
     return (
-        f"Check which modifiers {view.payer} requires on {e.code} (e.g. GP for therapy, 95 for telehealth) and "
-        "correct the line before submitting."
+        f"Check which modifiers {view.payer} requires on {e.code}{where} (e.g. GP for therapy, 95 for telehealth) "
+        "and correct the line before submitting."
     )
 
 
@@ -108,7 +109,7 @@ def claim_fix(view: ClaimView, e: SliceEvidence) -> str:
 
 def procedure_slices(view: ClaimView, fallback: Sentence) -> Sentence:
     """The "payer's record with this procedure for claims like this one" factor."""
-    e = top_slice(view, CLAIM_KINDS)
+    e = top_slice(view, CLAIM_KINDS) or top_slice(view, CLAIM_KINDS, min_lift=-1.0)
     return (history_sentence(view, e), claim_fix(view, e)) if e else fallback
 
 
