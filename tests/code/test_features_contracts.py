@@ -86,7 +86,7 @@ def test_code_flags_take_keeps_every_flag():
     flags = code_flags(np.array(["97140", "99213"], dtype=object), np.array([["59", "", "", ""], ["", "", "", ""]]))
     taken = flags.take(np.array([1, 0, 0]))
     assert isinstance(taken, CodeFlags)
-    assert taken.mod59_97140.tolist() == [False, True, True] and taken.is_em.tolist() == [True, False, False]
+    assert taken.has_mod_59.tolist() == [False, True, True] and taken.is_em.tolist() == [True, False, False]
 
 
 def test_feature_builder_keeps_the_estimator_contract():

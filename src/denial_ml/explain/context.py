@@ -13,6 +13,7 @@ from denial_ml.features.arrays import day_number
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import learnt_shares
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.features.slice_evidence import SliceEvidence, slice_evidence
 
 
 @dataclass
@@ -81,6 +82,13 @@ class ClaimView:
         """The authorization on file for the claim's number: (start day, end day, " codes ", units)."""
         number = self.claim.get("prior_auth_number")
         return self.builder.auths_.get(number) if number else None
+
+    def slice_evidence(self) -> tuple[list[SliceEvidence], dict[str, np.ndarray]]:
+        """What the payer's history shows for each slice of each line, and the patient's history of each line's
+        service (`features.slice_evidence`), computed once per view."""
+        if "slices" not in self.cache:
+            self.cache["slices"] = slice_evidence(self.builder, [self.claim], self.lines)
+        return self.cache["slices"]
 
     def worst_procedure(self) -> tuple[str, float, float, float]:
         """The line code this payer denied most often recently: (code, recent rate, long-run rate, n history)."""

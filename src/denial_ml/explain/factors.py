@@ -63,15 +63,19 @@ FACTORS: tuple[Factor, ...] = (
         "Modifiers",
         "coding",
         (
-            "missing_25",
-            "therapy_without_gp",
-            "telehealth_without_modifier",
             "invalid_modifier",
-            "mod59_on_97140",
             "has_mod_25",
             "has_mod_59",
             "n_modifiers",
             "hist_payer_mod_rate",
+            # What the payer did with this procedure billed with these modifiers (at this place of service), or
+            # next to another code on the same claim: where NCCI pairs and modifier requirements show up.
+            "slice_any_mods_lift",
+            "slice_any_mods_pos_lift",
+            "slice_any_pair_lift",
+            "slice_mods_lift",
+            "slice_mods_pos_lift",
+            "slice_pair_lift",
         ),
     ),
     Factor(
@@ -101,6 +105,25 @@ FACTORS: tuple[Factor, ...] = (
             "hist_payer_proc_hazard",
             "primary_procedure",
             *(f"hist_payer_proc_{c}_rate" for c in CATEGORIES),
+        ),
+    ),
+    Factor(
+        "payer_procedure_slices",
+        "Payer's record with this procedure for claims like this one",
+        None,
+        ("slice_pos_lift", "slice_age_lift", "slice_sex_lift", "slice_dx_lift", "slice_units_lift"),
+    ),
+    Factor(
+        "patient_service_history",
+        "Patient's earlier services with this payer",
+        None,
+        (
+            "pat_proc_year_n",
+            "pat_family_year_n",
+            "pat_proc_365_n",
+            "pat_proc_days_since",
+            "pat_proc_denials",
+            "slice_ordinal_lift",
         ),
     ),
     # Payer- and provider-level rates mostly stand for who the payer or provider is, so each forms one factor
@@ -189,7 +212,8 @@ def factor_categories(likely_category: np.ndarray, rates: np.ndarray) -> np.ndar
     out[:, dynamic] = likely[:, None]
     known = ~np.isnan(rates).all(axis=1)
     by_procedure = np.array(CATEGORIES, dtype=object)[np.nan_to_num(rates, nan=-1.0).argmax(axis=1)]
-    out[:, FACTOR_NAMES.index("payer_procedure_history")] = np.where(known, by_procedure, likely)
+    for name in ("payer_procedure_history", "payer_procedure_slices"):
+        out[:, FACTOR_NAMES.index(name)] = np.where(known, by_procedure, likely)
     return out
 
 

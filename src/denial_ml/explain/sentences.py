@@ -12,7 +12,8 @@ from collections.abc import Callable
 from denial_ml.domain.denials import CATEGORY_FIX
 from denial_ml.explain.authorization import authorization_state
 from denial_ml.explain.context import ClaimView
-from denial_ml.features.line_features import ACCEPTED, DX_GROUP, FIT_PAIRS, MODS, NEEDS_25, THERAPY
+from denial_ml.explain.slice_sentences import modifier_slices, patient_services, procedure_slices
+from denial_ml.features.line_features import ACCEPTED, DX_GROUP, FIT_PAIRS, MODS
 
 Sentence = tuple[str, str]
 COVERAGE_FIX = "Bill the payer that covered the patient on the service date, or re-verify coverage (270/271)."
@@ -115,36 +116,16 @@ def _patient_eligibility(v: ClaimView) -> Sentence:
 
 
 def _modifiers(v: ClaimView) -> Sentence:
-    f, codes = v.features, v.codes()
-    if f["missing_25"]:
-        em = [c for c in codes if c.startswith("992")]
-        other = [c for c in codes if c in NEEDS_25]
-        return (
-            f"Visit {', '.join(em)} is billed with procedure {', '.join(other)} without modifier 25.",
-            "Add modifier 25 to the E/M line if the visit was significant and separately identifiable.",
-        )
-    if f["therapy_without_gp"]:
-        bad = [c for c in codes if c in THERAPY]
-        return (
-            f"Therapy code {', '.join(bad)} billed to a {f['payer_type'].replace('_', ' ')} payer without GP.",
-            "Add modifier GP to each outpatient physical therapy line.",
-        )
-    if f["telehealth_without_modifier"]:
-        return (
-            f"Telehealth visit (place of service {v.claim['place_of_service']}) without modifier 95 or GT.",
-            "Add modifier 95 (or the payer's required telehealth modifier) to the visit line.",
-        )
+    f = v.features
     if f["invalid_modifier"]:
         bad_text = _invalid_modifiers(v)
         return (
             f"Modifier {bad_text} is not valid with its procedure.",
             "Remove or correct the modifier per the procedure's coding rules.",
         )
-    if f["mod59_on_97140"]:
-        return (
-            "Modifier 59 on 97140 billed with 97530/97110 on the same day (a bundled pair).",
-            "Bill 97140 only with documentation of a separate body region and the X{EPSU} modifier, or drop it.",
-        )
+    learnt = modifier_slices(v)
+    if learnt is not None:
+        return learnt
     rate = f["hist_payer_mod_rate"]
     if rate:
         return (f"{v.payer} denied {_pct(rate)} of recent claims with these modifiers.", CATEGORY_FIX["coding"])
@@ -299,6 +280,8 @@ BUILDERS: dict[str, Callable[[ClaimView], Sentence]] = {
     "timely_filing": _timely,
     "duplicate": _duplicate,
     "payer_procedure_history": _payer_procedure,
+    "payer_procedure_slices": lambda v: procedure_slices(v, _payer_procedure(v)),
+    "patient_service_history": patient_services,
     "payer": _payer,
     "provider": _provider,
     "patient_history": _patient_history,

@@ -27,17 +27,20 @@ from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import learnable_keys, learnt_lines
 from denial_ml.features.code_families import procedure_levels
 from denial_ml.features.coverage import coverage_features, index_spells
-from denial_ml.features.history import to_days
+from denial_ml.features.history import smoothed_rate, to_days
 from denial_ml.features.history_features import (
     HISTORY_FEATURES,
     LineHistoryKeys,
     ModifierKeys,
     claim_history,
+    key_codes,
     line_history,
 )
-from denial_ml.features.keys import ClaimKeys, batch_lines, claim_keys, day_strings
+from denial_ml.features.keys import BatchLines, ClaimKeys, batch_lines, claim_keys, day_strings
 from denial_ml.features.line_features import AuthRecord, join_keys
 from denial_ml.features.lookup import Keys, encode, encode_pairs, in_set, map_floats, map_keys
+from denial_ml.features.slice_keys import slice_lines
+from denial_ml.features.slices import PATIENT_FEATURES, SLICE_FEATURES, birth_days, sexes, slice_features
 from denial_ml.features.snapshot import Snapshot
 from denial_ml.features.spec import CATEGORICAL, NUMERIC_FEATURES
 
@@ -75,7 +78,8 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         providers = ref["providers"]
         self.specialty_ = dict(zip(providers["provider_npi"], providers["specialty"], strict=True))
         patients = ref["patients"]
-        self.birth_day_ = dict(zip(patients["patient_id"], to_days(patients["birth_date"]).astype(float), strict=True))
+        self.birth_day_ = birth_days(patients)
+        self.sex_ = sexes(patients)
         cov = ref["coverages"]
         self.member_keys_ = set(cov["patient_id"] + "|" + cov["payer_id"] + "|" + cov["member_id"])
         self.coverage_spells_ = index_spells(cov)
@@ -91,7 +95,9 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
                 strict=True,
             )
         }
-        self.feature_names_ = list(self.categories_) + NUMERIC_FEATURES + HISTORY_FEATURES
+        self.feature_names_ = (
+            list(self.categories_) + NUMERIC_FEATURES + HISTORY_FEATURES + SLICE_FEATURES + PATIENT_FEATURES
+        )
         return self
 
     def transform(self, claims: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -195,16 +201,8 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         ln = batch_lines(a, la)
         c, code, mods, units = ln.claim, ln.code, ln.mods, ln.units
         combo, combo_line = lf.encode_lines(code, mods)
-        pos, places = keys.pos
         claim_type, claim_types = keys.claim_type
-        flags = lf.line_flags(
-            c,
-            n,
-            lf.code_flags(code[combo_line], mods[combo_line]),
-            combo,
-            in_set(lf.GP_PAYER_TYPES, map_keys(self.payer_type_, payers))[payer],
-            in_set(lf.TELEHEALTH_POS, places)[pos],
-        ).by_feature()
+        flags = lf.line_flags(lf.code_flags(code[combo_line], mods[combo_line]), combo).by_feature()
         # An institutional claim (837I / UB-04) has no line diagnosis pointers: each line stands on all the
         # claim's diagnoses, so its pointer features use only that (as when it is read from an 837I file).
         institutional = (claim_types == "837I")[claim_type][c]
@@ -261,7 +259,18 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             dup=join_keys(patients[patient[c]], day_strings(ln.service_day), code),
         )
         out.update(line_history(self.snapshot_.indexes, day, prior, line_keys, self.smoothing, self.recent_days))
+        out.update(self._slice_features(a, ln, keys, proc_keys, day, prior))
         return out
+
+    def _slice_features(
+        self, a: ClaimArrays, ln: BatchLines, keys: ClaimKeys, proc_keys: Keys, day: np.ndarray, prior: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Slice lifts and the patient's history of the same services (`denial_ml.features.slices`)."""
+        idx, c = self.snapshot_.indexes, ln.claim
+        proc = idx["payer_proc"].before_codes(key_codes(idx["payer_proc"], proc_keys), day[c])
+        proc_rate = smoothed_rate(proc["denied"], proc["n"], prior[c], self.smoothing)
+        s = slice_lines(a, ln, keys, self.birth_day_, self.sex_)
+        return slice_features(idx, s, day[c], proc_rate, self.smoothing, len(a.payer))
 
 
 def _object_array(values: list) -> np.ndarray:

@@ -20,15 +20,12 @@ from denial_ml.features.lookup import encode, encode_pairs, in_set
 EM = {"99202", "99203", "99213", "99214", "99215"}
 NEEDS_25 = {"20610", "11102", "17000", "17110", "93000"}
 THERAPY = {"97110", "97140", "97530", "97112", "97161", "G0283"}
+# Payer types and places of service of the deterministic modifier checks (`explain.checks`): every scrubber has
+# them. The model has no feature per rule: it learns such rules from the payer's history of each procedure with
+# each modifier set, place of service and same-claim code (`features.slices`).
 GP_PAYER_TYPES = {"medicare", "medicare_advantage", "tricare"}
 TELEHEALTH_POS = {"02", "10"}
 MODS = [f"modifier_{i}" for i in range(1, 5)]
-# The bundling edit behind the `mod59_on_97140` feature: 97140 with modifier 59 on a claim that also bills one of
-# the pair codes. Defined here rather than read from the synthetic world's `WorldTimeline`: the features describe
-# any practice's claims, and a feature's name and meaning are fixed by the models trained on it.
-BUNDLED_CODE = "97140"
-BUNDLE_PAIR_CODES = ("97530", "97110")
-BUNDLING_MODIFIER = "59"
 
 DX_GROUP = {d.code: d.group for d in DIAGNOSIS_BY_CODE.values()}
 FIT_PAIRS = {f"{g}|{p.code}" for p in PROCEDURE_BY_CODE.values() for g in p.dx_groups}
@@ -230,12 +227,7 @@ class CodeFlags:
     """Per-line flags that depend only on the line's procedure and modifiers (`code_flags`)."""
 
     is_em: np.ndarray  # an E/M visit code
-    needs_25: np.ndarray  # a procedure that makes a same-claim E/M visit need modifier 25
-    pair_code: np.ndarray  # one of `BUNDLE_PAIR_CODES`
-    therapy_no_gp: np.ndarray  # a therapy code without GP
-    telehealth_no_mod: np.ndarray  # a telehealth-eligible code without 95 / GT
     invalid_modifier: np.ndarray
-    mod59_97140: np.ndarray  # `BUNDLED_CODE` with `BUNDLING_MODIFIER`
     has_25: np.ndarray
     has_mod_59: np.ndarray  # 59 or XU
 
@@ -248,11 +240,7 @@ class CodeFlags:
 class CodingFlags:
     """Per-line coding flags before aggregation to claims (`line_flags`); each field is the feature it becomes."""
 
-    missing_25: np.ndarray
-    therapy_without_gp: np.ndarray
-    telehealth_without_modifier: np.ndarray
     invalid_modifier: np.ndarray
-    mod59_on_97140: np.ndarray
     has_mod_25: np.ndarray
     has_mod_59: np.ndarray
 
@@ -263,45 +251,21 @@ class CodingFlags:
 
 def code_flags(code: np.ndarray, mods: np.ndarray) -> CodeFlags:
     """Per-line flags that depend only on the line's procedure and modifiers."""
-    has = {m: (mods == m).any(axis=1) for m in ("25", "59", "GP", "95", "GT", "XU")}
-    is_em = in_set(EM, code)
+    has = {m: (mods == m).any(axis=1) for m in ("25", "59", "XU")}
     return CodeFlags(
-        is_em=is_em,
-        needs_25=in_set(NEEDS_25, code),
-        pair_code=np.isin(code, list(BUNDLE_PAIR_CODES)),
-        therapy_no_gp=in_set(THERAPY, code) & ~has["GP"],
-        telehealth_no_mod=(is_em | np.char.startswith(code.astype(str), "908")) & ~(has["95"] | has["GT"]),
+        is_em=in_set(EM, code),
         invalid_modifier=invalid_modifier(code, mods),
-        mod59_97140=(code == BUNDLED_CODE) & has[BUNDLING_MODIFIER],
         has_25=has["25"],
         has_mod_59=has["59"] | has["XU"],
     )
 
 
-def line_flags(
-    c: np.ndarray,
-    n: int,
-    combo_flags: CodeFlags,
-    combo: np.ndarray,
-    gp_payer: np.ndarray,
-    telehealth: np.ndarray,
-) -> CodingFlags:
+def line_flags(combo_flags: CodeFlags, combo: np.ndarray) -> CodingFlags:
     """Per-line coding flags (before aggregation to claims).
 
     Args:
         combo_flags: `code_flags` of each distinct (procedure, modifiers) combination. combo: Each line's
-            combination. gp_payer: Whether each claim's payer type wants GP on therapy. telehealth: Whether each
-            claim's place of service is telehealth.
+            combination.
     """
     f = combo_flags.take(combo)
-    claim_needs25 = any_by_claim(c, f.needs_25, n)[c]
-    has_pair = any_by_claim(c, f.pair_code, n)[c]
-    return CodingFlags(
-        missing_25=f.is_em & claim_needs25 & ~f.has_25,
-        therapy_without_gp=f.therapy_no_gp & gp_payer[c],
-        telehealth_without_modifier=telehealth[c] & f.telehealth_no_mod,
-        invalid_modifier=f.invalid_modifier,
-        mod59_on_97140=f.mod59_97140 & has_pair,
-        has_mod_25=f.has_25,
-        has_mod_59=f.has_mod_59,
-    )
+    return CodingFlags(invalid_modifier=f.invalid_modifier, has_mod_25=f.has_25, has_mod_59=f.has_mod_59)

@@ -13,6 +13,7 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import build_auth_index
 from denial_ml.features.history import HistoryIndex, build_index, to_days
+from denial_ml.features.slices import history_indexes
 from denial_ml.labels import label_claims
 
 REFERENCE_TABLES = ("payers", "providers", "patients", "coverages", "authorizations")
@@ -82,6 +83,7 @@ class Snapshot:
             "all": build_index(pd.Series(["all"] * len(events)), day, values[["denied"]]),
             AUTH_INDEX: build_auth_index(claims, lines, tables["authorizations"]),
         }
+        indexes.update(history_indexes(claims, lines, labels, tables["patients"]))
         reference = {name: tables[name] for name in REFERENCE_TABLES}
         return cls(reference=reference, indexes=indexes)
 

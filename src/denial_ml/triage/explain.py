@@ -65,6 +65,9 @@ CLAIM_MERGE = {
     "diagnosis_coding": ("coding", "Coding on the claim form"),
     "rendering_npi": ("coding", "Coding on the claim form"),
     "diagnosis_pointer": ("coding", "Coding on the claim form"),
+    # The history slices read, after the denial, as the payer's and the patient's record.
+    "payer_procedure_slices": ("payer_procedure_history", "Payer's record with this procedure"),
+    "patient_service_history": ("patient_history", "Patient's claim history"),
 }
 
 

@@ -1,0 +1,149 @@
+"""Sentences for the factors learnt from history slices: they say what the payer's history shows for claims like
+this one ("MCD01 denied 88% of 97110 lines that were a patient's 3rd of the year (22 of 25 decided)") and how
+to check the rule behind it, since no rule is named anywhere in the model.
+"""
+
+from __future__ import annotations
+
+from denial_ml.domain.denials import CATEGORY_FIX
+from denial_ml.explain.context import ClaimView
+from denial_ml.features.slice_evidence import SliceEvidence
+from denial_ml.features.slice_keys import ORDINAL_CAP
+
+Sentence = tuple[str, str]
+CODING_KINDS = ("any_mods", "any_mods_pos", "any_pair", "mods", "mods_pos", "pair")
+CLAIM_KINDS = ("pos", "age", "sex", "dx", "units")
+MIN_LIFT = 0.02  # below this a slice says nothing the procedure's own record does not
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def describe_slice(e: SliceEvidence) -> str:
+    """The slice in words: "billed with modifier 59", "for patients aged 6-17", "billed with 97530 on the same
+    claim", "that were a patient's 3rd of the year"."""
+    value, kind = e.value, e.kind.removeprefix("any_")
+    if kind == "mods":
+        return "billed without modifiers" if value == "none" else f"billed with modifier {value.replace('+', ' and ')}"
+    if kind == "mods_pos":
+        mods, pos = value.split("|")
+        with_mods = "without modifiers" if mods == "none" else f"with modifier {mods.replace('+', ' and ')}"
+        return f"billed {with_mods} at place of service {pos}"
+    if kind == "pair":
+        mods, _, other = value.split("|")
+        on = "" if mods == "none" else f" (modifier {mods.replace('+', ' and ')})"
+        return f"billed{on} with {other} on the same claim"
+    if e.kind == "pos":
+        return f"at place of service {value}"
+    if e.kind == "age":
+        return "for patients of unknown age" if value == "age?" else f"for patients aged {value[3:]}"
+    if e.kind == "sex":
+        return f"for patients of sex {value}"
+    if e.kind == "dx":
+        return f"with diagnosis {value or '(none)'}"
+    if e.kind == "units":
+        return f"billed with {value[1:]} unit(s)"
+    k = int(value[1:])
+    return f"that were a patient's {_ordinal(k)}{' or later' if k == ORDINAL_CAP else ''} of the year"
+
+
+def top_slice(view: ClaimView, kinds: tuple[str, ...], min_lift: float = MIN_LIFT) -> SliceEvidence | None:
+    """The claim's slice of these kinds that raises its line's rate most above its parent (None when none does
+    by `min_lift`)."""
+    evidence = [e for e in view.slice_evidence()[0] if e.kind in kinds and e.n > 0]
+    best = max(evidence, key=lambda e: e.rate - e.parent, default=None)
+    return best if best is not None and best.rate - best.parent >= min_lift else None
+
+
+def history_sentence(view: ClaimView, e: SliceEvidence) -> str:
+    """ "MCD01 denied 88% of 97110 lines that were a patient's 3rd of the year (22 of 25 decided before this
+    claim), against 12% for 97110 at MCD01 overall." with the raw share and counts (the feature is smoothed)."""
+    subject = "Payers together" if e.kind.startswith("any_") else view.payer
+    parent = {
+        "mods": f"for {e.code} with these modifiers at all payers",
+        "pair": "for the same pair at all payers",
+        "mods_pos": f"for {e.code} with these modifiers at any place of service",
+        "any_mods_pos": f"for {e.code} with these modifiers at any place of service",
+    }.get(e.kind, f"for {e.code} at {view.payer} overall")
+    return (
+        f"{subject} denied {_pct(e.denied / e.n)} of {e.code} lines {describe_slice(e)} ({e.denied:.0f} of "
+        f"{e.n:.0f} decided before this claim), against {_pct(e.parent)} {parent}."
+    )
+
+
+def coding_fix(view: ClaimView, e: SliceEvidence) -> str:
+    """What to check for a modifier or same-claim pair slice."""
+    if e.kind in ("pair", "any_pair"):
+        other = e.value.split("|")[2]
+        return (
+            f"Check the NCCI edit for {e.code} with {other}: add the modifier it allows (25, 59 or XE/XS/XP/XU) "
+            f"only when the record documents a separate service, otherwise drop the bundled code."
+        )
+    where = f" at place of service {e.value.split('|')[1]}" if e.kind.endswith("mods_pos") else ""
+    return (
+        f"Check which modifiers {view.payer} requires on {e.code}{where} (e.g. GP for therapy, 95 for telehealth) "
+        "and correct the line before submitting."
+    )
+
+
+def claim_fix(view: ClaimView, e: SliceEvidence) -> str:
+    """What to check for a place-of-service, age, sex, diagnosis or units slice."""
+    policy = f"{view.payer}'s coverage policy for {e.code}"
+    if e.kind == "dx":
+        return (
+            f"Check {policy}'s covered diagnoses: code the supporting diagnosis from the record, or get a prior "
+            "authorization or the patient's signed waiver (ABN) if it is not covered."
+        )
+    if e.kind == "units":
+        return f"Check {policy}'s unit limit: bill the units it allows, or attach documentation for more."
+    if e.kind == "pos":
+        return f"Check {policy} at place of service {e.value} (some payers pay it only in another setting)."
+    return f"Check {policy} for this patient's {'age' if e.kind == 'age' else 'sex'}; get authorization if needed."
+
+
+def procedure_slices(view: ClaimView, fallback: Sentence) -> Sentence:
+    """The "payer's record with this procedure for claims like this one" factor."""
+    e = top_slice(view, CLAIM_KINDS) or top_slice(view, CLAIM_KINDS, min_lift=-1.0)
+    return (history_sentence(view, e), claim_fix(view, e)) if e else fallback
+
+
+def modifier_slices(view: ClaimView) -> Sentence | None:
+    """The modifier / same-claim pair part of the "modifiers" factor (None when no such slice stands out)."""
+    e = top_slice(view, CODING_KINDS)
+    return (history_sentence(view, e), coding_fix(view, e)) if e else None
+
+
+def patient_services(view: ClaimView) -> Sentence:
+    """The "patient's earlier services with this payer" factor: where this line falls in the patient's year, and
+    what the payer did with such lines."""
+    evidence, counts = view.slice_evidence()
+    e = top_slice(view, ("ordinal",))
+    fix = CATEGORY_FIX[view.cache.get("likely_category") or "non_covered"]
+    if e is not None:
+        k = int(e.value[1:])
+        year = f"this is the patient's {_ordinal(k)}{' or later' if k == ORDINAL_CAP else ''} {e.code} line billed "
+        return (
+            f"{year[0].upper()}{year[1:]}to {view.payer} this year; {history_sentence(view, e)}",
+            f"Check the patient's remaining {view.payer} benefit for {e.code} this year (a visit or frequency "
+            "limit): get an authorization for more visits, or the patient's signed waiver, before the service.",
+        )
+    lines = view.lines
+    if not lines:
+        return ("The claim has no lines.", fix)
+    i = int(counts["pat_proc_year_n"].argmax())
+    code, n_year = lines[i]["procedure_code"], counts["pat_proc_year_n"][i]
+    denials = counts["pat_proc_denials"][i]
+    since = counts["pat_proc_days_since"][i]
+    last = f", the last {since:.0f} days before this submission" if since == since else ""
+    return (
+        f"The patient had {n_year:.0f} earlier {code} line(s) billed to {view.payer} this year "
+        f"({counts['pat_proc_365_n'][i]:.0f} in the last 365 days{last}); {denials:.0f} earlier {code} line(s) "
+        f"of this patient with {view.payer} were denied.",
+        fix,
+    )

@@ -1,0 +1,71 @@
+"""The history behind one claim's slice features, for the explanations: which slice of which line stood out, with
+the counts (`denial_ml.explain.slice_sentences` turns it into sentences)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from denial_ml.features.arrays import claim_arrays_from_records, line_arrays_from_records
+from denial_ml.features.build import FeatureBuilder
+from denial_ml.features.history import HistoryIndex, smoothed_rate
+from denial_ml.features.history_features import BASE_RATE
+from denial_ml.features.keys import batch_lines, claim_keys
+from denial_ml.features.line_features import join_keys
+from denial_ml.features.slice_keys import SliceLines, encoded, ordinal_band, slice_lines
+from denial_ml.features.slices import patient_counts, patient_keys, slice_rates, year_counts
+
+
+@dataclass(frozen=True)
+class SliceEvidence:
+    """What one slice of one line showed before the claim's submission day (for the explanations)."""
+
+    kind: str  # a `SLICE_KINDS` value
+    code: str  # the line's procedure
+    value: str  # the slice's own part of the key ("59", "02", "age6-17", "with|97530", "n3")
+    rate: float  # smoothed denial rate of the slice
+    parent: float  # the rate it is compared with (payer x procedure, or its parent slice)
+    n: float  # decided lines in the slice
+    denied: float  # of which denied
+
+
+def line_evidence(
+    idx: dict[str, HistoryIndex], s: SliceLines, day: np.ndarray, proc_rate: np.ndarray, m: float
+) -> tuple[list[SliceEvidence], dict[str, np.ndarray]]:
+    """Every slice of every line with its history, and the patient-history values of each line.
+
+    Args: as `slice_features`.
+    """
+    e = encoded(s)
+    same, year_keys = patient_keys(e)
+    year = year_counts(idx, year_keys, day)
+    ordinal = ordinal_band(year[0])
+    out = []
+    for kind, r in slice_rates(idx, s.claim, e, ordinal, day, proc_rate, m).items():
+        for i, line in enumerate(r.line.tolist()):
+            value = str(r.key[i]).split("|", 3)[3]  # kind|payer|code|value
+            out.append(
+                SliceEvidence(kind, str(s.code[line]), value, float(r.rate[i]), float(r.parent[i]), r.n[i], r.denied[i])
+            )
+    return out, patient_counts(idx, same, day, year)
+
+
+def slice_evidence(
+    builder: FeatureBuilder, claims: Sequence[dict], lines: Sequence[dict]
+) -> tuple[list[SliceEvidence], dict[str, np.ndarray]]:
+    """The history behind the slice and patient-history features of a few claims (records as in
+    `FeatureBuilder.transform_records`): every slice of every line, and each line's patient-history values."""
+    a = claim_arrays_from_records(claims)
+    ln = batch_lines(a, line_arrays_from_records(lines))
+    keys = claim_keys(a)
+    idx, c, m = builder.snapshot_.indexes, ln.claim, builder.smoothing
+    day = a.submit_day.astype(np.int64)
+    everything = idx["all"].before(np.array(["all"], dtype=object), day)
+    prior = smoothed_rate(everything["denied"], everything["n"], BASE_RATE, m)
+    payers = keys.payer.distinct[keys.payer.position]
+    proc = idx["payer_proc"].before(join_keys(payers[c], ln.code), day[c])
+    proc_rate = smoothed_rate(proc["denied"], proc["n"], prior[c], m)
+    s = slice_lines(a, ln, keys, builder.birth_day_, builder.sex_)
+    return line_evidence(idx, s, day[c], proc_rate, m)

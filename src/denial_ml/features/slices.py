@@ -1,0 +1,294 @@
+"""Point-in-time slice rates and the patient's history of the same service with the payer.
+
+Slice rates (`slice_<kind>_lift`): how much more (or less) often the payer denied this procedure in the line's
+slice (`denial_ml.features.slice_keys`) than for the procedure overall, smoothed (empirical Bayes: a slice with
+few decided lines stays at its parent's rate). Patient history (`pat_*`): how many times the patient already had
+the service (or its family) billed to this payer this calendar year and in the last 365 days, how long ago the
+last one was, and how many were denied. Everything counts only what was known strictly before the claim's
+submission day: outcomes by their adjudication day, earlier services by their submission day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.features.arrays import claim_arrays, line_arrays
+from denial_ml.features.history import DAY_BITS, HistoryIndex, build_index, lookup_codes, smoothed_rate, to_days
+from denial_ml.features.keys import batch_lines, claim_keys
+from denial_ml.features.lookup import Keys, map_floats
+from denial_ml.features.slice_keys import (
+    PARENT,
+    SLICE_KINDS,
+    SliceLines,
+    combine,
+    encoded,
+    ordinal_band,
+    pair_keys,
+    slice_keys,
+    slice_lines,
+    tag,
+)
+
+SLICE_FEATURES = [f"slice_{kind}_lift" for kind in SLICE_KINDS]
+PATIENT_FEATURES = [
+    "pat_proc_year_n",
+    "pat_family_year_n",
+    "pat_proc_365_n",
+    "pat_proc_days_since",
+    "pat_proc_denials",
+]
+YEAR_DAYS = 365
+PAIR_KINDS = ("any_pair", "pair")
+SLICE_INDEX = "slices"  # one index for every slice kind: a batch's lookups are one query
+PATIENT_INDEXES = ("pat_proc", "pat_year", "pat_proc_denied")
+
+
+@dataclass(frozen=True)
+class SliceRate:
+    """One slice kind's smoothed rate for each line (for `pair`: each pair of lines, `line` says whose)."""
+
+    line: np.ndarray  # the line each value belongs to
+    key: np.ndarray  # the slice key
+    rate: np.ndarray
+    parent: np.ndarray  # the rate it shrinks towards (payer x procedure, or its parent slice)
+    n: np.ndarray  # decided lines in the slice before the claim's submission day
+    denied: np.ndarray
+
+
+def key_codes(index: HistoryIndex, keys: Keys) -> np.ndarray:
+    """The index's code of each query's key (-1 when unseen), looked up once per distinct key."""
+    return lookup_codes(index.codes, keys.distinct)[keys.position]
+
+
+def concat_keys(parts: list[Keys]) -> Keys:
+    """Several key arrays as one (their distinct values must not overlap): one index query for all of them."""
+    offsets = np.cumsum([0] + [len(p.distinct) for p in parts[:-1]])
+    position = np.concatenate([p.position + off for p, off in zip(parts, offsets, strict=True)])
+    return Keys(position, np.concatenate([np.asarray(p.distinct, dtype=object) for p in parts]))
+
+
+def _strings(keys: Keys) -> np.ndarray:
+    return keys.distinct[keys.position]
+
+
+def patient_keys(e: dict[str, Keys]) -> tuple[Keys, Keys]:
+    """Each line's `patient|payer|code` key, and its keys in the `pat_year` index: the same with the service year
+    (first the procedure's, then its family's), as one array of twice the lines."""
+    n = len(e["code"].position)
+    same = combine(e["patient"], e["payer"], e["code"])
+    year = concat_keys(
+        [
+            combine(tag("proc", n), same, e["year"]),
+            combine(tag("family", n), e["patient"], e["payer"], e["family"], e["year"]),
+        ]
+    )
+    return same, year
+
+
+def build_patient_indexes(
+    e: dict[str, Keys], submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
+) -> dict[str, HistoryIndex]:
+    """The patient-history indexes from history lines: services by submission day (`pat_proc`, and `pat_year` by
+    service year) and denials by adjudication day (`pat_proc_denied`).
+
+    Args:
+        e: The history lines' `encoded` columns. submit_day: Each line's claim submission day.
+        decided_day: Its adjudication day (NaN when not decided). denied: Whether its claim was denied (0/1).
+    """
+    same, year = patient_keys(e)
+    one = pd.DataFrame({"one": np.ones(len(submit_day))})
+    decided = ~np.isnan(decided_day)
+    return {
+        "pat_proc": build_index(_strings(same), submit_day, one),
+        "pat_year": build_index(_strings(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
+        "pat_proc_denied": build_index(
+            _strings(same)[decided],
+            decided_day[decided].astype(np.int64),
+            pd.DataFrame({"denied": denied[decided].astype(float)}),
+        ),
+    }
+
+
+def year_counts(idx: dict[str, HistoryIndex], year: Keys, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many lines of the same procedure, and of its family, the patient had billed to the payer in the line's
+    service year, submitted before `day` (one per line each; `year`: the lines' `pat_year` keys)."""
+    index = idx["pat_year"]
+    counts = index.before_codes(key_codes(index, year), np.concatenate([day, day]))["n"]
+    return counts[: len(day)], counts[len(day) :]
+
+
+def all_slice_keys(claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray) -> tuple[list[str], Keys, np.ndarray]:
+    """Every slice key of the lines as one array: the kinds in order, `kind|payer|code|...` keys, and each key's
+    line (the lines once per kind, then one per same-claim pair for each pair kind)."""
+    n = len(claim)
+    by_kind = slice_keys(e, ordinal)
+    pair_line, by_kind["pair"] = pair_keys(claim, e)
+    _, by_kind["any_pair"] = pair_keys(claim, e, any_payer=True)
+    lines = [pair_line if k in PAIR_KINDS else np.arange(n) for k in SLICE_KINDS]
+    return list(SLICE_KINDS), concat_keys([by_kind[k] for k in SLICE_KINDS]), np.concatenate(lines)
+
+
+def build_slice_indexes(
+    claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
+) -> dict[str, HistoryIndex]:
+    """The slice index (every kind's keys in one) from the decided history lines.
+
+    Args:
+        claim: Each line's claim. e: The lines' `encoded` columns. ordinal: Each line's `ordinal_band`.
+        decided_day: Its claim's adjudication day (NaN when not decided). denied: Whether it was denied (0/1).
+    """
+    _, keys, line = all_slice_keys(claim, e, ordinal)
+    decided = ~np.isnan(decided_day)[line]
+    days = np.nan_to_num(decided_day).astype(np.int64)[line]
+    values = pd.DataFrame({"denied": denied.astype(float)[line][decided]})
+    return {SLICE_INDEX: build_index(_strings(keys)[decided], days[decided], values)}
+
+
+def slice_rates(
+    idx: dict[str, HistoryIndex],
+    claim: np.ndarray,
+    e: dict[str, Keys],
+    ordinal: np.ndarray,
+    day: np.ndarray,
+    proc_rate: np.ndarray,
+    m: float,
+) -> dict[str, SliceRate]:
+    """Each slice kind's smoothed rate per line (per pair of lines for `pair`).
+
+    Args:
+        idx: The snapshot's indexes. claim: Each line's claim. e: The lines' `encoded` columns.
+        ordinal: `ordinal_band` of each line. day: Each line's claim submission day.
+        proc_rate: Each line's smoothed payer x procedure rate. m: Smoothing strength.
+    """
+    kinds, keys, line = all_slice_keys(claim, e, ordinal)
+    index = idx[SLICE_INDEX]
+    q = index.before_codes(key_codes(index, keys), day[line])
+    n, n_pairs = len(claim), int((line.size - len(claim) * (len(kinds) - len(PAIR_KINDS))) / len(PAIR_KINDS))
+    out: dict[str, SliceRate] = {}
+    strings = _strings(keys)
+    start = 0
+    for kind in kinds:
+        size = n_pairs if kind in PAIR_KINDS else n
+        part = slice(start, start + size)
+        start += size
+        rows = line[part]
+        if kind not in PARENT:
+            parent = proc_rate[rows]
+        elif kind in PAIR_KINDS:  # a pair kind's parent is the other pair kind, in the same pair order
+            parent = out[PARENT[kind]].rate
+        else:
+            parent = out[PARENT[kind]].rate[rows]
+        rate = smoothed_rate(q["denied"][part], q["n"][part], parent, m)
+        out[kind] = SliceRate(rows, strings[part], rate, parent, q["n"][part], q["denied"][part])
+    return out
+
+
+def last_day_before(index: HistoryIndex, code: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Day of the latest event with the key strictly before each day (NaN when none)."""
+    known = code >= 0
+    c = np.where(known, code, 0)
+    pos = np.searchsorted(index.sorted_keys, (c << DAY_BITS) | days.astype(np.int64), side="left")
+    has = known & (pos > index.starts[c])
+    last = index.sorted_keys[np.maximum(pos - 1, 0)] & ((1 << DAY_BITS) - 1)
+    return np.where(has, last.astype(float), np.nan)
+
+
+def patient_counts(
+    idx: dict[str, HistoryIndex], same: Keys, day: np.ndarray, year: tuple[np.ndarray, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The patient-history values of each line (`PATIENT_FEATURES` before aggregation to claims).
+
+    Args:
+        same: The lines' `patient|payer|code` keys. year: Their `year_counts`.
+    """
+    proc = idx["pat_proc"]
+    code = key_codes(proc, same)
+    n = len(day)
+    counts = proc.before_codes(np.concatenate([code, code]), np.concatenate([day, day - YEAR_DAYS]))["n"]
+    denied = idx["pat_proc_denied"]
+    return {
+        "pat_proc_year_n": year[0],
+        "pat_family_year_n": year[1],
+        "pat_proc_365_n": counts[:n] - counts[n:],
+        "pat_proc_days_since": day - last_day_before(proc, code, day),
+        "pat_proc_denials": denied.before_codes(key_codes(denied, same), day)["denied"],
+    }
+
+
+def claim_max(c: np.ndarray, values: np.ndarray, n: int, fill: float = np.nan) -> np.ndarray:
+    """Largest value over each claim's entries (`fill` for claims without any)."""
+    out = np.full(n, -np.inf)
+    np.fmax.at(out, c, values)
+    return np.where(np.isneginf(out), fill, out)
+
+
+def slice_features(
+    idx: dict[str, HistoryIndex], s: SliceLines, day: np.ndarray, proc_rate: np.ndarray, m: float, n: int
+) -> dict[str, np.ndarray]:
+    """`SLICE_FEATURES` and `PATIENT_FEATURES` per claim: the largest lift and count over the claim's lines, the
+    fewest days since the last same service.
+
+    Args:
+        day: Each line's claim submission day (int64). n: Number of claims.
+    """
+    has_lines = np.bincount(s.claim, minlength=n) > 0
+    e = encoded(s)
+    same, year_keys = patient_keys(e)
+    year = year_counts(idx, year_keys, day)
+    ordinal = ordinal_band(year[0])
+    out = {}
+    for kind, r in slice_rates(idx, s.claim, e, ordinal, day, proc_rate, m).items():
+        lift = claim_max(s.claim[r.line], r.rate - r.parent, n, fill=0.0)
+        out[f"slice_{kind}_lift"] = np.where(has_lines, lift, np.nan)
+    counts = patient_counts(idx, same, day, year)
+    for name, values in counts.items():
+        if name == "pat_proc_days_since":
+            out[name] = -claim_max(s.claim, -values, n)
+        else:
+            out[name] = np.where(has_lines, claim_max(s.claim, values, n, fill=0.0), np.nan)
+    return out
+
+
+def history_indexes(
+    claims: pd.DataFrame, lines: pd.DataFrame, labels: pd.DataFrame, patients: pd.DataFrame
+) -> dict[str, HistoryIndex]:
+    """The patient-history and slice indexes of a world's claims, lines and outcomes (`label_claims`' rows)."""
+    a = claim_arrays(claims)
+    ln = batch_lines(a, line_arrays(lines))
+    s = slice_lines(a, ln, claim_keys(a), birth_days(patients), sexes(patients))
+    decided_day = map_floats(
+        dict(zip(labels["claim_id"], to_days(labels["adjudication_date"]), strict=True)), a.claim_id
+    )
+    denied = map_floats(dict(zip(labels["claim_id"], labels["denied"].astype(float), strict=True)), a.claim_id, 0.0)
+    submit = np.nan_to_num(a.submit_day).astype(np.int64)[ln.claim]
+    return line_indexes(s, submit, decided_day[ln.claim], denied[ln.claim])
+
+
+def line_indexes(
+    s: SliceLines, submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
+) -> dict[str, HistoryIndex]:
+    """The patient-history and slice indexes of history lines.
+
+    Args:
+        s: The lines. submit_day: Each line's claim submission day (int). decided_day: Its adjudication day (NaN
+            when not decided). denied: Whether its claim was denied (0/1).
+    """
+    e = encoded(s)
+    out = build_patient_indexes(e, submit_day, decided_day, denied)
+    # A history line's rank in its year counts what was submitted before it, as a claim's does when scored.
+    ordinal = ordinal_band(year_counts(out, patient_keys(e)[1], submit_day)[0])
+    out.update(build_slice_indexes(s.claim, e, ordinal, decided_day, denied))
+    return out
+
+
+def birth_days(patients: pd.DataFrame) -> dict[str, float]:
+    """Patient id -> birth day number."""
+    return dict(zip(patients["patient_id"], to_days(patients["birth_date"]).astype(float), strict=True))
+
+
+def sexes(patients: pd.DataFrame) -> dict[str, str]:
+    """Patient id -> sex as recorded ("?" when missing)."""
+    return dict(zip(patients["patient_id"], patients["sex"].fillna("?").astype(str), strict=True))
