@@ -143,7 +143,7 @@ def test_factors_point_the_way_of_the_payers_record_and_the_category(booster) ->
             {"auth_required": 1.0, "auth_number_present": 0.0},
             "No prior authorization number on the claim, though the payer requires one.",
         ),
-        ("coding", {"missing_25": 1.0, "n_dx": 2.0}, "The claim form has E/M visit without modifier 25."),
+        ("coding", {"invalid_modifier": 1.0, "n_dx": 2.0}, "The claim form has a modifier the code does not accept."),
     ],
 )
 def test_sentences_state_the_denials_values(factor, values, sentence) -> None:

@@ -103,11 +103,7 @@ def _eligibility(row: Row) -> str:
 
 
 CODING_FLAGS = (
-    ("missing_25", "E/M visit without modifier 25"),
-    ("therapy_without_gp", "therapy without modifier GP"),
-    ("telehealth_without_modifier", "telehealth without modifier 95/GT"),
     ("invalid_modifier", "a modifier the code does not accept"),
-    ("mod59_on_97140", "modifier 59 on 97140"),
     ("inactive_dx", "an inactive diagnosis code"),
     ("line_dx_misfit", "a diagnosis that does not fit the procedure"),
     ("missing_rendering_npi", "no rendering provider NPI"),
