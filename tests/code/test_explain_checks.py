@@ -133,6 +133,12 @@ def test_line_checks_pointer_procedure_and_modifiers(world_and_builder):
     )
     bad = [f for f in _findings(builder, claim, em) if f.code == "MODIFIER_INVALID"]
     assert bad and bad[0].field == "lines[0].modifier_1" and "GP" in bad[0].message
+    number = int(em["line_number"].iloc[0])
+    assert bad[0].message.startswith(f"Line {number}: ")  # a finding about one line says which
+    invalid = [
+        f for f in _findings(builder, claim, lines.assign(procedure_code="Z9999")) if f.code == "PROCEDURE_INVALID"
+    ]
+    assert [f.message.split(":")[0] for f in invalid] == [f"Line {n}" for n in lines["line_number"]]
     pair = pd.concat([em.assign(modifier_1=None), em.assign(line_number=2, procedure_code="20610", modifier_1=None)])
     assert "MODIFIER_25_MISSING" in _codes(builder, claim, pair)
     assert "MODIFIER_25_MISSING" not in _codes(builder, claim, pair.assign(modifier_1=["25", None]))
@@ -181,3 +187,14 @@ def test_coverage_end_counts_only_once_the_enrollment_feed_could_know_it(world_a
     on_time = early.assign(submission_date=end + pd.Timedelta(days=ENROLLMENT_DELAY_DAYS))
     assert ended.transform(early, lines)["coverage_on_file"].iloc[0] == 1  # not yet known: still open
     assert ended.transform(on_time, lines)["coverage_on_file"].iloc[0] == 0
+
+
+def test_pre_submission_fixes_speak_of_submitting_not_of_resubmitting_or_appealing():
+    """The claim has not gone out yet: no fix tells a biller to resubmit or appeal it."""
+    import inspect
+
+    from denial_ml.explain import checks, code_checks, sentences, slice_sentences
+
+    for module in (checks, code_checks, sentences, slice_sentences):
+        text = inspect.getsource(module).lower()
+        assert "resubmit" not in text and "appeal" not in text, module.__name__

@@ -6,6 +6,8 @@ field to change, a message built from the claim's values and the fix. Findings c
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
@@ -296,6 +298,22 @@ CHECKS: tuple[Check, ...] = (
 
 
 def run_checks(view: ClaimView) -> list[Finding]:
-    """Every finding for one claim, errors first, then warnings, then notes."""
-    found = [finding for check in CHECKS for finding in check(view)]
+    """Every finding for one claim, errors first, then warnings, then notes; a finding about one line says
+    which ("Line 2: ...", the claim's own line number)."""
+    found = [with_line_number(finding, view) for check in CHECKS for finding in check(view)]
     return sorted(found, key=lambda f: SEVERITY_ORDER.get(f.severity, 1))
+
+
+LINE_PATH = re.compile(r"^lines\[(\d+)\]")
+
+
+def with_line_number(finding: Finding, view: ClaimView) -> Finding:
+    """The finding with "Line N: " in front of its message when its field is one line's (and it does not say so)."""
+    match = LINE_PATH.match(finding.field)
+    if match is None or finding.message.startswith("Line "):
+        return finding
+    position = int(match.group(1))
+    if position >= len(view.lines):
+        return finding
+    number = view.lines[position].get("line_number", position + 1)
+    return dataclasses.replace(finding, message=f"Line {number}: {finding.message}")

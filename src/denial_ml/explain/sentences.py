@@ -85,7 +85,7 @@ def _member_id(v: ClaimView) -> Sentence:
         return ("The member ID matches the patient's coverage on file with this payer.", "None needed.")
     return (
         "The member ID on the claim does not match the patient's coverage on file with this payer.",
-        "Copy the member ID exactly from the insurance card or the 271 response and resubmit.",
+        "Copy the member ID exactly from the insurance card or the 271 response before you submit.",
     )
 
 
@@ -174,7 +174,7 @@ def _rendering_npi(v: ClaimView) -> Sentence:
     if v.features["missing_rendering_npi"]:
         return (
             "The rendering provider NPI is missing.",
-            "Enter the rendering provider's NPI (loop 2310B) and resubmit.",
+            "Enter the rendering provider's NPI (loop 2310B) before you submit.",
         )
     return ("The rendering provider NPI is present.", "None needed.")
 
