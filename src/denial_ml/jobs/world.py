@@ -9,6 +9,7 @@ from pathlib import Path
 from denial_ml.data.claims_store import write_world
 from denial_ml.data.io import write_tables
 from denial_ml.data.synthetic.params import WorldTimeline
+from denial_ml.data.synthetic.policies import load_policies
 from denial_ml.data.synthetic.summary import summarize_world
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.ingest.reference import extract_reference, write_reference
@@ -28,6 +29,7 @@ def build_world(
     timeline: WorldTimeline | None = None,
     progress: Progress | None = None,
     store: bool = False,
+    policies: Path | None = None,
 ) -> dict:
     """Generate a world, write it all-or-nothing, and return its summary.
 
@@ -42,17 +44,20 @@ def build_world(
         progress: Called with each step's name as it starts (progress bars); steps are logged too.
         store: Write the tables as the first batch of a claims store (the layout `denial-ml ingest` adds to)
             instead of one Parquet file per table.
+        policies: A policy file (YAML, docs/policies.md) with the payers' rules; default: the packaged default.
 
     Raises:
+        PolicyError: the policy file cannot be read or breaks the schema (raised before anything is written).
         WorldIOError, TableValidationError, X12WriteError, StoreError, OSError: the world could not be written.
     """
+    rules = load_policies(policies) if policies is not None else None
 
     def step(name: str) -> None:
         log.info("generate: %s", name)
         if progress is not None:
             progress(name)
 
-    tables = generate_world(n_claims, seed, timeline, progress=step)
+    tables = generate_world(n_claims, seed, timeline, progress=step, policies=rules)
     step("writing Parquet tables")
     if store:
         write_world({name: validate_table(name, frame) for name, frame in tables.items()}, out)
