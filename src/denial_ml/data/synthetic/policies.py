@@ -17,9 +17,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-CATEGORY = Literal[
-    "authorization", "coding", "medical_necessity", "non_covered", "eligibility", "missing_information"
-]
+CATEGORY = Literal["authorization", "coding", "medical_necessity", "non_covered", "eligibility", "missing_information"]
+Carc = Annotated[str, Field(pattern=r"^[A-Z]?\d{1,3}$")]  # a claim adjustment reason code: 4, 197, P14
 DEFAULT_FILE = "default.yaml"
 
 
@@ -40,7 +39,7 @@ class BaseRule(BaseModel):
     effective_from: dt.date | None = None  # first service date the rule applies to
     effective_to: dt.date | None = None  # last service date it applies to
     strength: Annotated[float, Field(gt=0, lt=1)] = 0.8  # denial probability the rule adds on the lines it hits
-    carc: Annotated[str, Field(pattern=r"^[A-Z]?\d{1,3}$")] = "96"
+    carc: Carc = "96"
     rarc: Annotated[str, Field(pattern=r"^([A-Z]{1,2}\d{1,4})?$")] = ""
     group: Literal["CO", "PR", "OA", "PI"] = "CO"
     category: CATEGORY = "non_covered"
@@ -57,7 +56,18 @@ class AuthorizationRule(BaseRule):
 
     kind: Literal["authorization"]
     category: CATEGORY = "authorization"
-    carc: str = "197"
+    carc: Carc = "197"
+
+    @model_validator(mode="after")
+    def _no_strength(self) -> AuthorizationRule:
+        # A missing authorization is denied by the authorization mechanisms (their rates and CARC 197), so a
+        # strength or codes given here would silently do nothing.
+        given = sorted(self.model_fields_set & {"strength", "carc", "rarc", "group", "category"})
+        if given:
+            raise ValueError(
+                f"an authorization list takes no {', '.join(given)} (the authorization mechanisms decide its denials)"
+            )
+        return self
 
 
 class FrequencyLimit(BaseRule):
@@ -66,7 +76,7 @@ class FrequencyLimit(BaseRule):
     kind: Literal["frequency_limit"]
     max_services: Annotated[int, Field(ge=1)]
     period: Literal["calendar_year", "rolling_12_months"] = "calendar_year"
-    carc: str = "119"  # benefit maximum for this time period or occurrence has been reached
+    carc: Carc = "119"  # benefit maximum for this time period or occurrence has been reached
 
 
 class AgeEdit(BaseRule):
@@ -75,7 +85,7 @@ class AgeEdit(BaseRule):
     kind: Literal["age"]
     min_age: Annotated[int, Field(ge=0, le=130)] = 0
     max_age: Annotated[int, Field(ge=0, le=130)] = 130
-    carc: str = "6"  # the procedure is inconsistent with the patient's age
+    carc: Carc = "6"  # the procedure is inconsistent with the patient's age
 
     @model_validator(mode="after")
     def _check_band(self) -> AgeEdit:
@@ -89,7 +99,7 @@ class SexEdit(BaseRule):
 
     kind: Literal["sex"]
     allowed_sex: tuple[Literal["F", "M", "U"], ...] = Field(min_length=1)
-    carc: str = "7"  # the procedure is inconsistent with the patient's gender
+    carc: Carc = "7"  # the procedure is inconsistent with the patient's gender
 
 
 class PlaceOfServiceRule(BaseRule):
@@ -98,7 +108,7 @@ class PlaceOfServiceRule(BaseRule):
     kind: Literal["place_of_service"]
     denied_pos: tuple[str, ...] = ()
     allowed_pos: tuple[str, ...] = ()
-    carc: str = "58"  # treatment was deemed by the payer to have been rendered in an inappropriate place
+    carc: Carc = "58"  # treatment was deemed by the payer to have been rendered in an inappropriate place
 
     @model_validator(mode="after")
     def _check_one_list(self) -> PlaceOfServiceRule:
@@ -112,7 +122,7 @@ class DiagnosisCoverage(BaseRule):
 
     kind: Literal["diagnosis_coverage"]
     covered_diagnoses: tuple[str, ...] = Field(min_length=1)
-    carc: str = "11"  # the diagnosis is inconsistent with the procedure
+    carc: Carc = "11"  # the diagnosis is inconsistent with the procedure
     category: CATEGORY = "medical_necessity"
 
     @field_validator("covered_diagnoses")
@@ -128,7 +138,7 @@ class BundledPair(BaseRule):
     kind: Literal["bundled_pair"]
     with_codes: tuple[str, ...] = Field(min_length=1)
     bypass_modifiers: tuple[str, ...] = ()
-    carc: str = "97"
+    carc: Carc = "97"
     category: CATEGORY = "coding"
 
 
@@ -137,7 +147,7 @@ class ModifierRequirement(BaseRule):
 
     kind: Literal["modifier_required"]
     modifiers: tuple[str, ...] = Field(min_length=1)
-    carc: str = "4"
+    carc: Carc = "4"
     category: CATEGORY = "coding"
 
 
@@ -152,8 +162,15 @@ Rule = Annotated[
     | ModifierRequirement,
     Field(discriminator="kind"),
 ]
-ENGINE_KINDS = ("frequency_limit", "age", "sex", "place_of_service", "diagnosis_coverage", "bundled_pair")
-ENGINE_KINDS += ("modifier_required",)
+ENGINE_KINDS = (
+    "frequency_limit",
+    "age",
+    "sex",
+    "place_of_service",
+    "diagnosis_coverage",
+    "bundled_pair",
+    "modifier_required",
+)
 
 
 class Policies(BaseModel):

@@ -65,9 +65,7 @@ class _View:
         return hidden(self.claims, "claims", "_patient").to_numpy()[self.c]
 
 
-def policy_hazards(
-    lines: pd.DataFrame, claims: pd.DataFrame, patients: pd.DataFrame, policies: Policies
-) -> np.ndarray:
+def policy_hazards(lines: pd.DataFrame, claims: pd.DataFrame, patients: pd.DataFrame, policies: Policies) -> np.ndarray:
     """Line hazards of the engine rules, shape (n_lines, n_rules): -log(1 - strength) where a rule denies."""
     rules = policies.engine_rules()
     H = np.zeros((len(lines), len(rules)))
@@ -107,11 +105,11 @@ def _denies(rule: BaseRule, v: _View, selected: np.ndarray) -> np.ndarray:
         return ~np.isin(v.pos, list(rule.allowed_pos))
     if isinstance(rule, DiagnosisCoverage):
         dx = v.claims["diagnosis_codes"].fillna("").str.split(" ", expand=True).fillna("")
-        covered = np.isin(dx.to_numpy(dtype=object), list(rule.covered_diagnoses)).any(axis=1)
+        covered = np.asarray(np.isin(dx.to_numpy(dtype=object), list(rule.covered_diagnoses)).any(axis=1))
         return ~covered[v.c]
     if isinstance(rule, BundledPair):
-        column1 = np.bincount(v.c, weights=np.isin(v.code, list(rule.with_codes)), minlength=v.n_claims) > 0
-        return column1[v.c] & ~_has_modifier(v, rule.bypass_modifiers)
+        column1 = np.bincount(v.c, weights=np.isin(v.code, list(rule.with_codes)), minlength=v.n_claims)
+        return (column1[v.c] > 0) & ~_has_modifier(v, rule.bypass_modifiers)
     if isinstance(rule, ModifierRequirement):
         return ~_has_modifier(v, rule.modifiers)
     raise TypeError(f"no engine for rule kind {type(rule).__name__}")  # a new kind must be added here
@@ -120,7 +118,7 @@ def _denies(rule: BaseRule, v: _View, selected: np.ndarray) -> np.ndarray:
 def _has_modifier(v: _View, modifiers: tuple[str, ...]) -> np.ndarray:
     if not modifiers:
         return np.zeros(len(v.code), dtype=bool)
-    return np.isin(v.modifiers(), list(modifiers)).any(axis=1)
+    return np.asarray(np.isin(v.modifiers(), list(modifiers)).any(axis=1))
 
 
 def ages_at(birth: np.ndarray, service: np.ndarray) -> np.ndarray:
@@ -164,7 +162,7 @@ def over_limit(
 
 def policy_truth(
     H_policy: np.ndarray, line_claim: np.ndarray, mech: np.ndarray, n_builtin: int, policies: Policies
-) -> dict[str, np.ndarray]:
+) -> dict[str, object]:
     """The truth's policy columns per claim.
 
     Returns:

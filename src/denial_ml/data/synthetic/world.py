@@ -87,9 +87,7 @@ def generate_world(
     decisions = Denials._make(outcomes.decide_denials(rng, H_claim, H_line, line_claim))
     head = add_hidden(head, "claims", _adj_date=outcomes.adjudication_dates(rng, head, tl))
     adjudicated = hidden(head, "claims", "_adj_date").notna().to_numpy()
-    payer_side = remit.build_remittances(
-        rng, head, ln, adjudicated, decisions.mech, decisions.line_row, mechanisms
-    )
+    payer_side = remit.build_remittances(rng, head, ln, adjudicated, decisions.mech, decisions.line_row, mechanisms)
 
     step("appeals")
     likely = outcomes.likely_causes(H_claim, H_line, line_claim, mechanisms)
@@ -107,9 +105,7 @@ def generate_world(
         "authorizations": auth_table,
         **payer_side.tables,
         "appeals": appeal_table,
-        "truth": truth.assign(
-            likely_cause=pd.array(likely, dtype=truth["denial_cause"].dtype), **str_frame(ruled)
-        ),
+        "truth": truth.assign(likely_cause=pd.array(likely, dtype=truth["denial_cause"].dtype), **str_frame(ruled)),
     }
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
 
