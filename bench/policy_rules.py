@@ -19,7 +19,9 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from denial_ml.data.io import read_tables
+from denial_ml.data.synthetic.policies import Policies, load_policies
 from denial_ml.data.synthetic.policy_report import rule_figures
+from denial_ml.explain.explainer import Explainer
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.jobs.training import labelled_claims
 from denial_ml.modeling.bundle import Scorer
@@ -30,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", required=True, help="world folder (generated with --policies)")
     parser.add_argument("--model", required=True, help="bundle folder trained on it")
+    parser.add_argument("--policies", help="the world's policy file: also judge the top factor's sentences")
     args = parser.parse_args()
     tables = read_tables(args.data)
     scorer = Scorer.load(args.model)
@@ -49,6 +52,33 @@ def main() -> None:
         print(figures.to_string())
     denied_by = truth["denial_rule"].value_counts()
     print("denials caused by each rule (whole world):", {k: int(v) for k, v in denied_by.items() if k})
+    if args.policies:
+        print_sentences(tables, Explainer(scorer), test, load_policies(args.policies))
+
+
+def print_sentences(tables: dict, explainer: Explainer, test: pd.DataFrame, policies: Policies) -> None:
+    """Per rule, the share of its test-period denials whose top factor's sentence names one of its codes, and
+    one of its codes and its payer (id or name): the rule's slice."""
+    truth = tables["truth"].merge(test[["claim_id"]], on="claim_id")
+    names = dict(zip(tables["payers"]["payer_id"], tables["payers"]["payer_name"], strict=True))
+    claims, lines = tables["claims"], tables["claim_lines"]
+    for rule in policies.engine_rules():
+        ids = truth.loc[truth["denial_rule"] == rule.id, "claim_id"]
+        if ids.empty:
+            continue
+        batch = claims[claims["claim_id"].isin(ids)].reset_index(drop=True)
+        explained = explainer.explain(batch, lines[lines["claim_id"].isin(ids)])
+        code_hits = slice_hits = 0
+        for claim, expl in zip(batch.itertuples(), explained, strict=True):
+            top = expl["factors"][0]["sentence"] if expl["factors"] else ""
+            has_code = any(code in top for code in rule.codes)
+            code_hits += has_code
+            slice_hits += has_code and (claim.payer_id in top or names.get(claim.payer_id, "?") in top)
+        n = len(batch)
+        print(
+            f"{rule.id}: {n} test denials; top sentence names a code {code_hits / n:.0%}, code + payer "
+            f"{slice_hits / n:.0%}; e.g. {explained[0]['factors'][0]['sentence'] if explained[0]['factors'] else ''!r}"
+        )
 
 
 if __name__ == "__main__":
