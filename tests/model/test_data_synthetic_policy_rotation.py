@@ -25,15 +25,19 @@ ROTATIONS = Path(__file__).resolve().parents[1] / "data" / "policies"
 
 
 @pytest.fixture(scope="module", params=["rotation_a", "rotation_b", "rotation_c"])
-def rotation(request, tmp_path_factory):
+def rotation(request):
     policies = load_policies(ROTATIONS / f"{request.param}.yaml")
-    world = generate_world(30_000, seed=11, policies=policies)
-    result = run_training(world, tmp_path_factory.mktemp(request.param), name="rotation")
-    return policies, world, result
+    return policies, generate_world(30_000, seed=11, policies=policies)
+
+
+@pytest.fixture(scope="module")
+def trained_on_rotation(rotation, tmp_path_factory):
+    policies, world = rotation
+    return policies, world, run_training(world, tmp_path_factory.mktemp("rotation"), name="rotation")
 
 
 def test_every_rule_hits_enough_claims_and_sends_its_codes(rotation):
-    policies, world, _ = rotation
+    policies, world = rotation
     truth = world["truth"]
     adjustments = world["adjustments"].dropna(subset=["line_number"])
     denied_lines = adjustments[(adjustments["group_code"] != "PR") & (adjustments["carc"] != "45")]  # denials
@@ -47,7 +51,7 @@ def test_every_rule_hits_enough_claims_and_sends_its_codes(rotation):
 
 
 def test_the_rules_added_risk_shows_in_the_outcomes(rotation):
-    policies, world, _ = rotation
+    policies, world = rotation
     truth = world["truth"]
     p = truth["denial_probability"].to_numpy()
     without = 1 - (1 - p) * np.exp(truth["policy_hazard"].to_numpy())
@@ -56,11 +60,12 @@ def test_the_rules_added_risk_shows_in_the_outcomes(rotation):
         hit = (truth["policy_rule"] == rule.id).to_numpy()
         assert denied[hit].mean() > 0.6, rule.id
         assert denied[hit].mean() - without[hit].mean() > 0.4, rule.id
-        assert (p[hit] - without[hit]).mean() >= rule.strength * 0.99, rule.id  # at least one hit line each
+        # Each hit claim has at least one line with the rule's hazard: it adds at least strength x (1 - p without).
+        assert np.all(p[hit] - without[hit] >= rule.strength * (1 - without[hit]) - 1e-9), rule.id
 
 
-def test_models_catch_part_of_each_rule_and_the_figures_are_recorded(rotation, record_property):
-    policies, world, result = rotation
+def test_models_catch_part_of_each_rule_and_the_figures_are_recorded(trained_on_rotation, record_property):
+    policies, world, result = trained_on_rotation
     test = result.test_frame
     figures = rule_figures(world["truth"], test)
     truth_p = test.merge(world["truth"], on="claim_id")["denial_probability"]
