@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
@@ -79,3 +80,12 @@ def test_models_catch_part_of_each_rule_and_the_figures_are_recorded(trained_on_
     for rule_id, row in figures.iterrows():
         assert row["claims"] >= 10, rule_id  # in the test period
         assert row["predicted"] > 1.5 * mean_risk, rule_id  # the slice is at least seen as risky
+
+
+def test_the_codes_the_rules_send_are_current(rotation, shared_data):
+    policies, world = rotation
+    carc = pd.read_csv(shared_data / "codes" / "carc_codes_status.csv", dtype=str)
+    rarc = pd.read_csv(shared_data / "codes" / "rarc_codes_status.csv", dtype=str)
+    assert set(world["adjustments"]["carc"]) <= set(carc.loc[carc["status"] == "current", "code"])
+    assert set(world["remarks"]["rarc"]) <= set(rarc.loc[rarc["status"] == "current", "code"])
+    assert {r.carc for r in policies.engine_rules()} <= set(world["adjustments"]["carc"])
