@@ -244,6 +244,11 @@ TRUTH = pa.DataFrameSchema(
         # The most probable cause should the claim be denied (Bayes-optimal, all hidden facts known).
         "likely_cause": _isin(("",) + CATEGORIES),
         "overturn_probability": pa.Column(float, checks=[pa.Check.in_range(0, 1)], nullable=True, coerce=True),
+        # The policy-file rule with the largest hazard on the claim ("" when none hits it), that hazard, and
+        # the rule that denied the claim ("" unless a policy rule did): see synthetic/policy_rules.py.
+        "policy_rule": _str(),
+        "policy_hazard": pa.Column(float, checks=[pa.Check.ge(0)], coerce=True),
+        "denial_rule": _str(),
     },
     strict=True,
     name="truth",

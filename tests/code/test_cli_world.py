@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -50,3 +51,23 @@ def test_unwritable_folder(tmp_path):
     assert "cannot write to folder" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert blocker.read_text() == "not a folder"
+
+
+def test_policies_file_changes_the_world_and_a_bad_one_writes_nothing(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "extends: default\nrules:\n  - id: no-ecg\n    kind: place_of_service\n    codes: ['93000']\n"
+        "    allowed_pos: ['99']\n    strength: 0.9\n    carc: '58'\n"
+    )
+    out = tmp_path / "w"
+    result = run("generate", "--claims", "2000", "--seed", "3", "--out", str(out), "--policies", str(rules))
+    assert result.returncode == 0, result.stderr
+    truth = pd.read_parquet(out / "truth.parquet")
+    assert (truth["policy_rule"] == "no-ecg").sum() > 20
+    assert set(truth["denial_rule"]) == {"", "no-ecg"}
+    rules.write_text("rules:\n  - id: no-ecg\n    kind: place_of_service\n    codes: ['93000']\n")
+    result = run("generate", "--claims", "50", "--out", str(tmp_path / "w2"), "--policies", str(rules))
+    assert result.returncode != 0
+    assert "rule 'no-ecg' (#1) rule: Value error, give exactly one of denied_pos or allowed_pos" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "w2").exists()

@@ -30,6 +30,7 @@ def build_world_with_progress(
     x12: bool = False,
     timeline: WorldTimeline | None = None,
     store: bool = False,
+    policies: Path | None = None,
 ) -> dict:
     """`denial_ml.jobs.world.build_world` with a progress display on the terminal."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -42,7 +43,7 @@ def build_world_with_progress(
         def step(name: str) -> None:
             bar.update(task, description=name)
 
-        return build_world(n_claims, seed, out, x12, timeline, progress=step, store=store)
+        return build_world(n_claims, seed, out, x12, timeline, progress=step, store=store, policies=policies)
 
 
 def generate(
@@ -64,6 +65,13 @@ def generate(
         bool,
         typer.Option("--store", help="Write OUT as a claims store (the layout `denial-ml ingest` adds to)."),
     ] = False,
+    policies: Annotated[
+        Path | None,
+        typer.Option(
+            "--policies",
+            help="Policy file (YAML) with the payers' rules (docs/policies.md); default: the built-in world's rules.",
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic claims world: one Parquet file per table plus truth.parquet."""
     if claims < 1:
@@ -71,6 +79,7 @@ def generate(
     from denial_ml.data.claims_store import StoreError as ClaimsStoreError
     from denial_ml.data.io import WorldIOError
     from denial_ml.data.synthetic.params import WorldTimeline
+    from denial_ml.data.synthetic.policies import PolicyError
     from denial_ml.data.synthetic.summary import format_summary
     from denial_ml.ingest.x12_write import X12WriteError
     from denial_ml.schemas import TableValidationError
@@ -78,8 +87,8 @@ def generate(
     try:
         # An empty code list switches the payer rule change off (later random draws differ, the physics does not).
         timeline = WorldTimeline(rule_change_codes=()) if no_rule_change else None
-        summary = build_world_with_progress(claims, seed, out, x12, timeline, store)
-    except (WorldIOError, TableValidationError, X12WriteError, ClaimsStoreError) as exc:
+        summary = build_world_with_progress(claims, seed, out, x12, timeline, store, policies)
+    except (PolicyError, WorldIOError, TableValidationError, X12WriteError, ClaimsStoreError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot write X12 files to {str(out / 'x12')!r}: {exc.strerror or exc}") from None

@@ -11,6 +11,7 @@ from denial_ml.data.io import write_tables
 from denial_ml.data.synthetic.contacts import payer_contacts
 from denial_ml.data.synthetic.frontend import generate_front_end
 from denial_ml.data.synthetic.params import WorldTimeline
+from denial_ml.data.synthetic.policies import load_policies
 from denial_ml.data.synthetic.summary import summarize_world
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.ingest.reference import extract_reference, write_reference
@@ -30,6 +31,7 @@ def build_world(
     timeline: WorldTimeline | None = None,
     progress: Progress | None = None,
     store: bool = False,
+    policies: Path | None = None,
 ) -> dict:
     """Generate a world, write it all-or-nothing, and return its summary.
 
@@ -45,17 +47,20 @@ def build_world(
         progress: Called with each step's name as it starts (progress bars); steps are logged too.
         store: Write the tables as the first batch of a claims store (the layout `denial-ml ingest` adds to)
             instead of one Parquet file per table.
+        policies: A policy file (YAML, docs/policies.md) with the payers' rules; default: the packaged default.
 
     Raises:
+        PolicyError: the policy file cannot be read or breaks the schema (raised before anything is written).
         WorldIOError, TableValidationError, X12WriteError, StoreError, OSError: the world could not be written.
     """
+    rules = load_policies(policies) if policies is not None else None
 
     def step(name: str) -> None:
         log.info("generate: %s", name)
         if progress is not None:
             progress(name)
 
-    tables = generate_world(n_claims, seed, timeline, progress=step)
+    tables = generate_world(n_claims, seed, timeline, progress=step, policies=rules)
     step("front end: eligibility responses and claim acknowledgements")
     # Tables of their own, from a random stream of their own: the world's tables stay what they were.
     front = generate_front_end(tables, seed) | {"payer_contacts": payer_contacts(tables["payers"])}

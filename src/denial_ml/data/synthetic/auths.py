@@ -8,8 +8,9 @@ import pandas as pd
 from denial_ml.data.synthetic.arrays import first_occurrences, fixed_str, format_ids, join_slots, str_frame
 from denial_ml.data.synthetic.hidden import add_hidden, hidden
 from denial_ml.data.synthetic.params import PAYERS, WorldTimeline
+from denial_ml.data.synthetic.policies import Policies, applies_to
 
-AUTH_CODES = {p.payer_id: frozenset(p.auth_codes) for p in PAYERS}
+PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
 # A sibling code an authorization is mistakenly written for ("covers 97153 but not 97155").
 SIBLING = {
     "97151": "97153",
@@ -31,9 +32,13 @@ SIBLING = {
 
 
 def make_authorizations(
-    rng: np.random.Generator, claims: pd.DataFrame, lines: pd.DataFrame, timeline: WorldTimeline
+    rng: np.random.Generator,
+    claims: pd.DataFrame,
+    lines: pd.DataFrame,
+    timeline: WorldTimeline,
+    policies: Policies,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Authorizations the practice obtained, with their defects.
+    """Authorizations the practice obtained, with their defects (the lists: `policies`' authorization rules).
 
     Returns:
         (authorizations table, claims with `prior_auth_number` and hidden auth flags, lines with hidden
@@ -43,7 +48,7 @@ def make_authorizations(
     code = fixed_str(lines["procedure_code"])
     payer = claims["payer_id"].to_numpy()[c]
     service = claims["service_date_from"].to_numpy()[c].astype("datetime64[D]")
-    published = _on_auth_list(lines["procedure_code"], claims["payer_id"], c)
+    published = _on_auth_list(policies, code, payer, service)
     rule_start = np.datetime64(timeline.rule_change_start, "D")
     unlisted = (
         (payer == timeline.rule_change_payer) & np.isin(code, timeline.rule_change_codes) & (service >= rule_start)
@@ -115,12 +120,19 @@ def make_authorizations(
     return auths, claims, lines
 
 
-def _on_auth_list(code: pd.Series, claim_payer: pd.Series, c: np.ndarray) -> np.ndarray:
-    """Per line: is the procedure on its payer's published authorization list (a payer x code table)."""
-    payer_of_claim, payers = pd.factorize(claim_payer)
-    code_of_line, codes = pd.factorize(code)
-    listed = np.array([[cd in AUTH_CODES.get(p, ()) for cd in codes] for p in payers], dtype=bool)
-    return listed.reshape(len(payers), len(codes))[payer_of_claim[c], code_of_line]
+def _on_auth_list(policies: Policies, code: np.ndarray, payer: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """Per line: is the procedure on one of its payer's published authorization lists on the service date."""
+    listed = np.zeros(len(code), dtype=bool)
+    payer_ids = pd.unique(payer)
+    for rule in policies.auth_lists():
+        named = [p for p in payer_ids if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
+        hit = np.isin(payer, named) & np.isin(code, rule.codes)
+        if rule.effective_from is not None:
+            hit &= service >= np.datetime64(rule.effective_from, "D")
+        if rule.effective_to is not None:
+            hit &= service <= np.datetime64(rule.effective_to, "D")
+        listed |= hit
+    return listed
 
 
 def _authorized_codes(

@@ -7,6 +7,7 @@ import pandas as pd
 
 from denial_ml.data.synthetic.arrays import number_ids
 from denial_ml.data.synthetic.params import PAYERS, SPECIALTIES, WorldTimeline
+from denial_ml.data.synthetic.policies import Policies, published_auth_codes
 from denial_ml.domain.catalog import SPECIALTY_TAXONOMY
 
 # Age bands: which payer types cover children, adults and seniors (share of patients of that band).
@@ -18,8 +19,8 @@ BAND_PAYER_TYPE_WEIGHTS = {
 BAND_AGES = {0: (2, 17), 1: (18, 64), 2: (65, 92)}
 
 
-def make_payers() -> pd.DataFrame:
-    """The `payers` table."""
+def make_payers(policies: Policies) -> pd.DataFrame:
+    """The `payers` table (`auth_required_codes`: the codes on each payer's published authorization lists)."""
     return pd.DataFrame(
         {
             "payer_id": [p.payer_id for p in PAYERS],
@@ -27,7 +28,7 @@ def make_payers() -> pd.DataFrame:
             "payer_type": [p.payer_type for p in PAYERS],
             "timely_filing_days": [p.timely_filing_days for p in PAYERS],
             "appeal_deadline_days": [p.appeal_deadline_days for p in PAYERS],
-            "auth_required_codes": [" ".join(p.auth_codes) for p in PAYERS],
+            "auth_required_codes": [" ".join(published_auth_codes(policies, p.payer_id, p.payer_type)) for p in PAYERS],
         }
     )
 

@@ -203,14 +203,21 @@ def decide_denials(
     return Denials(prob, denied, mech, line_row)
 
 
-def category_hazards(H_claim: np.ndarray, H_line: np.ndarray, line_claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def category_hazards(
+    H_claim: np.ndarray,
+    H_line: np.ndarray,
+    line_claim: np.ndarray,
+    mechanisms: tuple[Mechanism, ...] = MECHANISMS,
+) -> tuple[np.ndarray, np.ndarray]:
     """Each claim's total hazard per denial category (its lines' hazards summed in).
+
+    `mechanisms` names the hazard columns (the built-in ones, then any policy rules').
 
     Returns:
         (category names, sorted; hazards of shape (n_claims, n_categories)).
     """
     n = H_claim.shape[0]
-    category = np.array([m.category for m in MECHANISMS], dtype=object)
+    category = np.array([m.category for m in mechanisms], dtype=object)
     names = np.unique(category)
     by_mechanism = H_claim + np.stack(
         [np.bincount(line_claim, weights=H_line[:, j], minlength=n) for j in range(H_line.shape[1])], axis=1
@@ -218,11 +225,16 @@ def category_hazards(H_claim: np.ndarray, H_line: np.ndarray, line_claim: np.nda
     return names, np.stack([by_mechanism[:, category == c].sum(axis=1) for c in names], axis=1)
 
 
-def likely_causes(H_claim: np.ndarray, H_line: np.ndarray, line_claim: np.ndarray) -> np.ndarray:
+def likely_causes(
+    H_claim: np.ndarray,
+    H_line: np.ndarray,
+    line_claim: np.ndarray,
+    mechanisms: tuple[Mechanism, ...] = MECHANISMS,
+) -> np.ndarray:
     """Each claim's most probable denial category should it be denied: in the exponential race a mechanism wins
     with probability h / sum(h) whether or not the claim is denied, so the category with the largest summed hazard
     is the Bayes-optimal guess of the cause, knowing everything the world knows (the explanations' ceiling)."""
-    names, by_category = category_hazards(H_claim, H_line, line_claim)
+    names, by_category = category_hazards(H_claim, H_line, line_claim, mechanisms)
     return np.where(by_category.max(axis=1) > 0, names[by_category.argmax(axis=1)], "")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PayerSpec:
-    """A payer with its deadlines, published auth list, strictness and fee level."""
+    """A payer with its deadlines, strictness and fee level (its rules are in the policy file, `policies.py`)."""
 
     payer_id: str
     name: str
@@ -21,112 +21,23 @@ class PayerSpec:
     share: float  # share of patients covered
     timely_filing_days: int
     appeal_deadline_days: int
-    auth_codes: tuple[str, ...]
     strictness: float  # multiplies discretionary denial rates (medical necessity, coding, base noise)
     allowed_ratio: float  # allowed amount / charge
     adjudication_days: int  # median days from submission to remittance
     eligibility_check_rate: float  # share of claims whose eligibility the practice verifies
 
 
-_IMAGING = ("70450", "72148", "73721", "74177", "93306")
-_SURGERY = ("29881", "27447", "15823")
-_ABA = ("97151", "97153", "97155", "97156")
-
 PAYERS: tuple[PayerSpec, ...] = (
-    PayerSpec("MCR01", "Medicare Part B (MAC J-H)", "medicare", 0.20, 365, 120, ("15823",), 0.40, 0.50, 14, 0.80),
-    PayerSpec(
-        "MA001",
-        "Summit Advantage",
-        "medicare_advantage",
-        0.10,
-        180,
-        60,
-        _IMAGING + _SURGERY,
-        1.50,
-        0.52,
-        21,
-        0.72,
-    ),
-    PayerSpec(
-        "MA002",
-        "Keystone Medicare Plus",
-        "medicare_advantage",
-        0.07,
-        365,
-        65,
-        _IMAGING + _SURGERY + ("93015",),
-        1.40,
-        0.50,
-        25,
-        0.70,
-    ),
-    PayerSpec("MCD01", "State Medicaid FFS", "medicaid", 0.10, 365, 90, _ABA + _SURGERY, 0.85, 0.40, 35, 0.66),
-    PayerSpec(
-        "MCD02",
-        "Bluewater Medicaid Managed Care",
-        "medicaid",
-        0.08,
-        180,
-        60,
-        _ABA + _IMAGING + _SURGERY,
-        1.35,
-        0.42,
-        30,
-        0.62,
-    ),
-    PayerSpec(
-        "COM01",
-        "Northstar Health",
-        "commercial",
-        0.15,
-        90,
-        180,
-        _ABA + _IMAGING + _SURGERY,
-        1.30,
-        0.72,
-        18,
-        0.72,
-    ),
-    PayerSpec(
-        "COM02",
-        "Pinnacle Insurance",
-        "commercial",
-        0.12,
-        180,
-        180,
-        _ABA + _IMAGING + _SURGERY,
-        1.20,
-        0.68,
-        22,
-        0.74,
-    ),
-    PayerSpec(
-        "COM03",
-        "Harbor Mutual",
-        "commercial",
-        0.07,
-        120,
-        65,
-        _ABA + _SURGERY + ("72148", "73721"),
-        1.10,
-        0.75,
-        20,
-        0.70,
-    ),
-    PayerSpec(
-        "COM04",
-        "Evergreen Benefit Plans",
-        "commercial",
-        0.05,
-        90,
-        90,
-        _ABA + _IMAGING + _SURGERY,
-        1.55,
-        0.65,
-        28,
-        0.68,
-    ),
-    PayerSpec("TRI01", "Tricare East", "tricare", 0.06, 365, 90, _ABA + _SURGERY, 0.80, 0.50, 20, 0.80),
+    PayerSpec("MCR01", "Medicare Part B (MAC J-H)", "medicare", 0.20, 365, 120, 0.40, 0.50, 14, 0.80),
+    PayerSpec("MA001", "Summit Advantage", "medicare_advantage", 0.10, 180, 60, 1.50, 0.52, 21, 0.72),
+    PayerSpec("MA002", "Keystone Medicare Plus", "medicare_advantage", 0.07, 365, 65, 1.40, 0.50, 25, 0.70),
+    PayerSpec("MCD01", "State Medicaid FFS", "medicaid", 0.10, 365, 90, 0.85, 0.40, 35, 0.66),
+    PayerSpec("MCD02", "Bluewater Medicaid Managed Care", "medicaid", 0.08, 180, 60, 1.35, 0.42, 30, 0.62),
+    PayerSpec("COM01", "Northstar Health", "commercial", 0.15, 90, 180, 1.30, 0.72, 18, 0.72),
+    PayerSpec("COM02", "Pinnacle Insurance", "commercial", 0.12, 180, 180, 1.20, 0.68, 22, 0.74),
+    PayerSpec("COM03", "Harbor Mutual", "commercial", 0.07, 120, 65, 1.10, 0.75, 20, 0.70),
+    PayerSpec("COM04", "Evergreen Benefit Plans", "commercial", 0.05, 90, 90, 1.55, 0.65, 28, 0.68),
+    PayerSpec("TRI01", "Tricare East", "tricare", 0.06, 365, 90, 0.80, 0.50, 20, 0.80),
 )
 
 

@@ -10,16 +10,12 @@ import pandas as pd
 from denial_ml.data.synthetic.arrays import lookup, number_ids, str_frame
 from denial_ml.data.synthetic.hidden import hidden
 from denial_ml.data.synthetic.lines import BASE_CHARGE
-from denial_ml.data.synthetic.outcomes import MECHANISMS
+from denial_ml.data.synthetic.outcomes import MECHANISMS, Mechanism
 from denial_ml.data.synthetic.params import ALLOWED_FACTOR, PAYERS
 from denial_ml.data.synthetic.reversals import add_reversals
 
 ALLOWED = {p.payer_id: p.allowed_ratio for p in PAYERS}
 PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
-MECH_CARC = np.array([m.carc for m in MECHANISMS])
-MECH_RARC = np.array([m.rarc for m in MECHANISMS])
-MECH_GROUP = np.array([m.group for m in MECHANISMS])
-MECH_LEVEL = np.array([m.level for m in MECHANISMS])
 
 
 @dataclass(frozen=True)
@@ -39,6 +35,7 @@ class _DenialRows:
     mech: np.ndarray  # per claim: winning mechanism (-1: not denied)
     line_row: np.ndarray  # per claim: the denied line's row (-1: claim-level or none)
     claim_level: np.ndarray  # per claim: denied as a whole
+    mechanisms: tuple[Mechanism, ...]  # what `mech` indexes: the built-in mechanisms, then policy rules'
 
 
 @dataclass(frozen=True)
@@ -58,6 +55,7 @@ def build_remittances(
     adjudicated: np.ndarray,
     mech: np.ndarray,
     line_row: np.ndarray,
+    mechanisms: tuple[Mechanism, ...] = MECHANISMS,
 ) -> Remittances:
     """Write the payer's answer for every adjudicated claim.
 
@@ -67,6 +65,7 @@ def build_remittances(
         adjudicated: Per claim, whether a remittance exists by the end of history.
         mech: Winning mechanism index per claim (-1: not denied).
         line_row: Denied line's row in `lines` per claim (-1: claim-level or none).
+        mechanisms: The mechanisms `mech` indexes (their group, CARC and RARC are what the payer sends).
 
     Returns:
         The `remittances`, `remittance_lines`, `adjustments`, `remarks` tables, and the expected payment of each
@@ -144,7 +143,7 @@ def build_remittances(
         claims,
         lines,
         remit_id,
-        _DenialRows(line_claim=c, on_remit=on, mech=mech, line_row=line_row, claim_level=claim_level),
+        _DenialRows(c, on, mech, line_row, claim_level, mechanisms),
         _LineShares(co45=co45, deductible=pr1, coinsurance=pr2, copay=pr3),
     )
     tables = {
@@ -171,6 +170,9 @@ def _adjustments(
         The `adjustments` and `remarks` tables.
     """
     c, on, mech, line_row = rows.line_claim, rows.on_remit, rows.mech, rows.line_row
+    group_of = np.array([m.group for m in rows.mechanisms])
+    carc_of = np.array([m.carc for m in rows.mechanisms])
+    rarc_of = np.array([m.rarc for m in rows.mechanisms])
     line_no = lines["line_number"].to_numpy()
     parts = []
     paid_line_rows = (
@@ -203,8 +205,8 @@ def _adjustments(
                 "remit_id": remit_id[cl],
                 "claim_id": claims["claim_id"].array[cl],
                 "line_number": -1,  # claim level: missing once the parts are joined
-                "group_code": MECH_GROUP[mech[cl]],
-                "carc": MECH_CARC[mech[cl]],
+                "group_code": group_of[mech[cl]],
+                "carc": carc_of[mech[cl]],
                 "amount": claims["total_charge"].to_numpy()[cl],
                 "quantity": np.nan,
             }
@@ -218,8 +220,8 @@ def _adjustments(
                 "remit_id": remit_id[ln],
                 "claim_id": claims["claim_id"].array[ln],
                 "line_number": line_no[denied_rows],
-                "group_code": MECH_GROUP[mech[ln]],
-                "carc": MECH_CARC[mech[ln]],
+                "group_code": group_of[mech[ln]],
+                "carc": carc_of[mech[ln]],
                 "amount": lines["line_charge"].to_numpy()[denied_rows],
                 "quantity": np.nan,
             }
@@ -229,7 +231,7 @@ def _adjustments(
     line = adjustments["line_number"].to_numpy().astype(np.int64)
     adjustments["line_number"] = pd.arrays.IntegerArray(line, line < 0)
     denied = np.concatenate([cl, ln])
-    rarc = MECH_RARC[mech[denied]]
+    rarc = rarc_of[mech[denied]]
     has = rarc != ""
     line_of = np.concatenate([np.full(len(cl), -1), line_no[line_row[ln]]])
     remarks = str_frame(

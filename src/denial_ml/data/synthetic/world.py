@@ -12,17 +12,22 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic import appeals as appeals_mod
-from denial_ml.data.synthetic import auths, claims, diagnoses, entities, lines, outcomes, remit
+from denial_ml.data.synthetic import auths, claims, diagnoses, entities, lines, outcomes, policy_rules, remit
 from denial_ml.data.synthetic.arrays import join_columns, number_ids, str_frame
 from denial_ml.data.synthetic.hidden import add_hidden, hidden, public
 from denial_ml.data.synthetic.outcomes import Denials
 from denial_ml.data.synthetic.params import WorldTimeline
+from denial_ml.data.synthetic.policies import Policies, default_policies
 
 Progress = Callable[[str], None]
 
 
 def generate_world(
-    n_claims: int, seed: int = 7, timeline: WorldTimeline | None = None, progress: Progress | None = None
+    n_claims: int,
+    seed: int = 7,
+    timeline: WorldTimeline | None = None,
+    progress: Progress | None = None,
+    policies: Policies | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate a seeded synthetic world.
 
@@ -31,6 +36,7 @@ def generate_world(
         seed: Random seed; the same seed gives identical tables.
         timeline: History span and the dated changes in it (defaults: two years from 2024-01-01).
         progress: Called with the name of each step as it starts (for progress bars).
+        policies: The payers' rules (default: the packaged `policies/default.yaml`).
 
     Returns:
         Table name -> frame for every table in `denial_ml.schemas.TABLES`, including `truth`.
@@ -42,10 +48,11 @@ def generate_world(
         raise ValueError(f"n_claims must be a positive number of claims, got {n_claims}")
     tl = timeline or WorldTimeline()
     step = progress or (lambda _name: None)
+    pol = policies or default_policies()
     rng = np.random.default_rng(seed)
 
     step("entities")
-    payers = entities.make_payers()
+    payers = entities.make_payers(pol)
     providers = entities.make_providers(rng, int(np.clip(n_claims / 400, 12, 5000)))
     patients = entities.make_patients(rng, int(np.clip(n_claims / 6, 60, 400_000)), tl)
     coverages = entities.make_coverages(rng, patients, tl)
@@ -63,7 +70,7 @@ def generate_world(
     head, ln = diagnoses.add_diagnoses(head, ln, diagnoses.draw_diagnoses(rng, ln, head, providers))
 
     step("authorizations")
-    auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl)
+    auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl, pol)
     head, resend = _resend_claims(rng, head, ln, tl)
     head, ln = _assign_ids(head, ln, resend)
 
@@ -71,16 +78,23 @@ def generate_world(
     H_claim = outcomes.claim_hazards(rng, head, providers)
     H_line = outcomes.line_hazards(rng, ln, head, providers, tl)
     line_claim = hidden(ln, "claim_lines", "_c").to_numpy()
+    H_policy = policy_rules.policy_hazards(ln, head, patients, pol)
+    mechanisms = outcomes.MECHANISMS + policy_rules.policy_mechanisms(pol)
+    if H_policy.shape[1]:  # only then: extra all-zero columns could change the floating-point row sums
+        H_claim = np.hstack([H_claim, np.zeros((len(H_claim), H_policy.shape[1]))])
+        H_line = np.hstack([H_line, H_policy])
     # `_make` takes any 4-tuple: a stand-in decision (the leakage test's) need not build `Denials` itself.
     decisions = Denials._make(outcomes.decide_denials(rng, H_claim, H_line, line_claim))
     head = add_hidden(head, "claims", _adj_date=outcomes.adjudication_dates(rng, head, tl))
     adjudicated = hidden(head, "claims", "_adj_date").notna().to_numpy()
-    payer_side = remit.build_remittances(rng, head, ln, adjudicated, decisions.mech, decisions.line_row)
+    payer_side = remit.build_remittances(rng, head, ln, adjudicated, decisions.mech, decisions.line_row, mechanisms)
 
     step("appeals")
-    likely = outcomes.likely_causes(H_claim, H_line, line_claim)
-    adjudication = _Adjudication(decisions, adjudicated, payer_side.allowed_denied)
+    likely = outcomes.likely_causes(H_claim, H_line, line_claim, mechanisms)
+    adjudication = _Adjudication(decisions, adjudicated, payer_side.allowed_denied, mechanisms)
     truth, appeal_table = _truth_and_appeals(rng, head, ln, providers, adjudication, tl)
+    n_builtin = len(outcomes.MECHANISMS)
+    ruled = policy_rules.policy_truth(H_policy, line_claim, decisions.mech, n_builtin, pol)
     tables = {
         "payers": payers,
         "providers": public(providers, "providers"),
@@ -91,7 +105,7 @@ def generate_world(
         "authorizations": auth_table,
         **payer_side.tables,
         "appeals": appeal_table,
-        "truth": truth.assign(likely_cause=pd.array(likely, dtype=truth["denial_cause"].dtype)),
+        "truth": truth.assign(likely_cause=pd.array(likely, dtype=truth["denial_cause"].dtype), **str_frame(ruled)),
     }
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
 
@@ -180,6 +194,7 @@ class _Adjudication:
     decisions: Denials
     adjudicated: np.ndarray  # a remittance exists by the end of history
     allowed_denied: np.ndarray  # expected payment of the denied part
+    mechanisms: tuple[outcomes.Mechanism, ...]  # what `decisions.mech` indexes
 
 
 def _truth_and_appeals(
@@ -193,8 +208,8 @@ def _truth_and_appeals(
     """The truth table, and appeals on the denials staff chose."""
     prob, denied, mech, line_row = adjudication.decisions
     adjudicated = adjudication.adjudicated
-    categories = np.array([m.category for m in outcomes.MECHANISMS])
-    names = np.array([m.name for m in outcomes.MECHANISMS])
+    categories = np.array([m.category for m in adjudication.mechanisms])
+    names = np.array([m.name for m in adjudication.mechanisms])
     cause = np.where(denied, categories[np.maximum(mech, 0)], "")
     charge = ln["line_charge"].to_numpy()
     denied_amount = np.where(line_row >= 0, charge[np.maximum(line_row, 0)], head["total_charge"].to_numpy())

@@ -1,0 +1,185 @@
+"""The generic rule engine: which claim lines each policy rule hits, and the hazard it adds there.
+
+Every rule of `Policies.engine_rules()` becomes one line-level mechanism `policy:<rule id>` with the rule's
+CARC/RARC and category. A rule first selects its lines (payer, procedure code, service date in its effective
+window), then its kind decides which of those it denies: age and sex edits, place-of-service and diagnosis
+coverage lists are filters on the claim or patient; a frequency limit ranks the patient's visits at the payer by
+service date; a bundled pair looks at the other lines of the claim; a modifier requirement at the line's own
+modifiers. The engine draws nothing at random, so a world without engine rules keeps every random draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from denial_ml.data.synthetic.arrays import fixed_str
+from denial_ml.data.synthetic.hidden import hidden
+from denial_ml.data.synthetic.outcomes import Mechanism
+from denial_ml.data.synthetic.params import PAYERS
+from denial_ml.data.synthetic.policies import (
+    AgeEdit,
+    BaseRule,
+    BundledPair,
+    DiagnosisCoverage,
+    FrequencyLimit,
+    ModifierRequirement,
+    PlaceOfServiceRule,
+    Policies,
+    SexEdit,
+    applies_to,
+)
+
+PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
+MODIFIER_COLUMNS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
+
+
+def policy_mechanisms(policies: Policies) -> tuple[Mechanism, ...]:
+    """One line-level mechanism per engine rule, named `policy:<rule id>`, in file order."""
+    return tuple(
+        Mechanism(f"policy:{r.id}", r.category, "line", r.carc, r.rarc, r.group) for r in policies.engine_rules()
+    )
+
+
+class _View:
+    """The line-level facts the rules read, gathered once (claims' and patients' values repeated per line)."""
+
+    def __init__(self, lines: pd.DataFrame, claims: pd.DataFrame, patients: pd.DataFrame) -> None:
+        self.c = hidden(lines, "claim_lines", "_c").to_numpy()
+        self.n_claims = len(claims)
+        self.code = fixed_str(lines["procedure_code"])
+        self.payer = fixed_str(claims["payer_id"])[self.c]
+        self.patient = pd.factorize(claims["patient_id"])[0][self.c]
+        self.service = claims["service_date_from"].to_numpy().astype("datetime64[D]")[self.c]
+        self.pos = fixed_str(claims["place_of_service"])[self.c]
+        self.lines = lines
+        self.claims = claims
+        self.patients = patients
+
+    def modifiers(self) -> np.ndarray:
+        """The line's four modifier slots, shape (n_lines, 4), "" where empty."""
+        return np.stack([fixed_str(self.lines[col]).astype(object) for col in MODIFIER_COLUMNS], axis=1)
+
+    def patient_row(self) -> np.ndarray:
+        """Each line's patient's row in the patients frame."""
+        return hidden(self.claims, "claims", "_patient").to_numpy()[self.c]
+
+
+def policy_hazards(lines: pd.DataFrame, claims: pd.DataFrame, patients: pd.DataFrame, policies: Policies) -> np.ndarray:
+    """Line hazards of the engine rules, shape (n_lines, n_rules): -log(1 - strength) where a rule denies."""
+    rules = policies.engine_rules()
+    H = np.zeros((len(lines), len(rules)))
+    if not rules:
+        return H
+    v = _View(lines, claims, patients)
+    for j, rule in enumerate(rules):
+        selected = _selected(rule, v)
+        H[:, j] = np.where(selected & _denies(rule, v, selected), -np.log1p(-rule.strength), 0.0)
+    return H
+
+
+def _selected(rule: BaseRule, v: _View) -> np.ndarray:
+    """The lines a rule looks at: its payers, codes and effective dates."""
+    payers = [p for p in pd.unique(v.payer) if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
+    mask = np.isin(v.payer, payers) & np.isin(v.code, list(rule.codes))
+    if rule.effective_from is not None:
+        mask &= v.service >= np.datetime64(rule.effective_from, "D")
+    if rule.effective_to is not None:
+        mask &= v.service <= np.datetime64(rule.effective_to, "D")
+    return mask
+
+
+def _denies(rule: BaseRule, v: _View, selected: np.ndarray) -> np.ndarray:
+    """Among all lines, those the rule's own condition denies (combined with `selected` by the caller)."""
+    if isinstance(rule, FrequencyLimit):
+        return over_limit(v.patient, v.payer, v.service, selected, rule.max_services, rule.period)
+    if isinstance(rule, AgeEdit):
+        age = ages_at(v.patients["birth_date"].to_numpy()[v.patient_row()], v.service)
+        return (age < rule.min_age) | (age > rule.max_age)
+    if isinstance(rule, SexEdit):
+        sex = fixed_str(v.patients["sex"])[v.patient_row()]
+        return ~np.isin(sex, list(rule.allowed_sex))
+    if isinstance(rule, PlaceOfServiceRule):
+        if rule.denied_pos:
+            return np.isin(v.pos, list(rule.denied_pos))
+        return ~np.isin(v.pos, list(rule.allowed_pos))
+    if isinstance(rule, DiagnosisCoverage):
+        dx = v.claims["diagnosis_codes"].fillna("").str.split(" ", expand=True).fillna("")
+        covered = np.asarray(np.isin(dx.to_numpy(dtype=object), list(rule.covered_diagnoses)).any(axis=1))
+        return ~covered[v.c]
+    if isinstance(rule, BundledPair):
+        column1 = np.bincount(v.c, weights=np.isin(v.code, list(rule.with_codes)), minlength=v.n_claims)
+        return (column1[v.c] > 0) & ~_has_modifier(v, rule.bypass_modifiers)
+    if isinstance(rule, ModifierRequirement):
+        return ~_has_modifier(v, rule.modifiers)
+    raise TypeError(f"no engine for rule kind {type(rule).__name__}")  # a new kind must be added here
+
+
+def _has_modifier(v: _View, modifiers: tuple[str, ...]) -> np.ndarray:
+    if not modifiers:
+        return np.zeros(len(v.code), dtype=bool)
+    return np.asarray(np.isin(v.modifiers(), list(modifiers)).any(axis=1))
+
+
+def ages_at(birth: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """Completed years of age on each service date (-1 where the birth date is missing)."""
+    b = pd.DatetimeIndex(birth)
+    s = pd.DatetimeIndex(service)
+    before_birthday = (s.month < b.month) | ((s.month == b.month) & (s.day < b.day))
+    age = (s.year - b.year - before_birthday).to_numpy(dtype=float)
+    return np.where(np.isnan(age), -1, age).astype(np.int64)
+
+
+def over_limit(
+    patient: np.ndarray, payer: np.ndarray, service: np.ndarray, counted: np.ndarray, limit: int, period: str
+) -> np.ndarray:
+    """Per line: a `counted` line on a visit beyond the patient's `limit`-th at that payer in the period.
+
+    A visit is a distinct service date with a counted line (a re-sent claim is the same visit). With
+    `calendar_year` the count restarts each January; with `rolling_12_months` it covers the 365 days up to and
+    including the visit.
+    """
+    out = np.zeros(len(patient), dtype=bool)
+    rows = np.flatnonzero(counted)
+    if not len(rows):
+        return out
+    group = pd.factorize(pd.MultiIndex.from_arrays([patient[rows], payer[rows]]))[0].astype(np.int64)
+    day = service[rows].astype(np.int64)  # days since 1970
+    if period == "calendar_year":
+        year = service[rows].astype("datetime64[Y]").astype(np.int64)
+        group = pd.factorize(pd.MultiIndex.from_arrays([group, year]))[0].astype(np.int64)
+    key = group * 1_000_000 + day  # day < 1e6 for any date before 4700
+    visits = np.unique(key)  # sorted by group, then date
+    first_of_group = np.searchsorted(visits, (visits // 1_000_000) * 1_000_000, "left")
+    if period == "calendar_year":
+        start = first_of_group
+    else:
+        start = np.maximum(first_of_group, np.searchsorted(visits, visits - 364, "left"))
+    number = np.arange(len(visits)) - start + 1  # the visit's number in its window
+    out[rows] = number[np.searchsorted(visits, key)] > limit
+    return out
+
+
+def policy_truth(
+    H_policy: np.ndarray, line_claim: np.ndarray, mech: np.ndarray, n_builtin: int, policies: Policies
+) -> dict[str, object]:
+    """The truth's policy columns per claim.
+
+    Returns:
+        `policy_rule`: the engine rule with the largest hazard on the claim ("" when none hits it);
+        `policy_hazard`: that rule's hazard summed over the claim's lines (0 when none);
+        `denial_rule`: the rule that denied the claim ("" when not denied by a policy rule).
+    """
+    n = len(mech)
+    ids = np.array([r.id for r in policies.engine_rules()] + [""], dtype=object)
+    if H_policy.shape[1]:
+        per_claim = np.stack(
+            [np.bincount(line_claim, weights=H_policy[:, j], minlength=n) for j in range(H_policy.shape[1])], axis=1
+        )
+        top = per_claim.argmax(axis=1)
+        hazard = per_claim[np.arange(n), top]
+    else:
+        top, hazard = np.zeros(n, dtype=np.int64), np.zeros(n)
+    rule = np.where(hazard > 0, ids[top], "")
+    fired = np.where(mech >= n_builtin, ids[np.clip(mech - n_builtin, 0, len(ids) - 1)], "")
+    return {"policy_rule": rule.astype(object), "policy_hazard": hazard, "denial_rule": fired.astype(object)}
