@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic import appeals as appeals_mod
-from denial_ml.data.synthetic import auths, claims, diagnoses, entities, lines, outcomes, remit
+from denial_ml.data.synthetic import auths, claims, diagnoses, entities, institutional, lines, outcomes, remit
 from denial_ml.data.synthetic.arrays import join_columns, number_ids, str_frame
 from denial_ml.data.synthetic.hidden import add_hidden, hidden, public
 from denial_ml.data.synthetic.outcomes import Denials
@@ -64,6 +64,8 @@ def generate_world(
 
     step("authorizations")
     auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl)
+    head = institutional.add_institutional_fields(head)
+    ln = institutional.add_revenue_lines(seed, head, ln)
     head, resend = _resend_claims(rng, head, ln, tl)
     head, ln = _assign_ids(head, ln, resend)
 
