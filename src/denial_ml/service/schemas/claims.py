@@ -123,7 +123,7 @@ class ClaimIn(BaseModel):
     billing_provider_npi: str = _claim("billing_provider_npi")
     rendering_provider_npi: str | None = _claim("rendering_provider_npi")
     claim_type: Literal["837P", "837I"] = _claim("claim_type")
-    claim_frequency_code: Literal["0", "1", "2", "3", "4", "5", "7", "8"] = _claim("claim_frequency_code")
+    claim_frequency_code: Literal["1", "7", "8", "2", "3", "4", "5", "0"] = _claim("claim_frequency_code")
     place_of_service: str = _claim("place_of_service")
     service_date_from: Day = _claim("service_date_from")
     service_date_to: Day = _claim("service_date_to")
