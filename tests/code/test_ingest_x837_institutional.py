@@ -129,7 +129,7 @@ def test_835_lines_paid_by_revenue_code_are_read(tmp_path):
         "CLP*H1*2*2450*900**12*PCN1~"
         "SVC*NU:0120*1800*800**2~DTM*472*20250301~CAS*CO*45*1000~REF*6R*R1~"
         "SVC*NU:0250*300*0**6~CAS*CO*96*300~"
-        "SVC*HC:80053*150*100*0300*1~CAS*CO*45*50~SE*{n}*0001~"
+        "SVC*HC:80053*150*100*300*1~CAS*CO*45*50~SE*{n}*0001~"  # SVC04 written without its leading 0
     )
     path = tmp_path / "r.835"
     path.write_text(_interchange(remit, gs="HP", version="005010X221A1"))

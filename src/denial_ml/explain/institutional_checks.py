@@ -68,7 +68,7 @@ def institutional_findings(claim: dict[str, Any], lines: list[dict[str, Any]]) -
         return
     for i, line in enumerate(lines):
         revenue = line.get("revenue_code")
-        what = hcpcs_required_for(revenue) if _present(revenue) else None
+        what = hcpcs_required_for(revenue) if isinstance(revenue, str) and revenue else None
         if what and not _present(line.get("procedure_code")):
             yield (
                 "HCPCS_REQUIRED",

@@ -7,7 +7,8 @@ Choices (documented in docs/ingest.md):
 - A reversal (CLP02 22) has negative CLP03, CLP04 and CLP05; every amount keeps its sign.
 - SVC05 empty means one unit (the X12 default).
 - An institutional line: SVC01 with qualifier NU is a revenue code alone (`procedure_code` empty,
-  `revenue_code` set); SVC04 gives the revenue code of a line paid by HCPCS.
+  `revenue_code` set); SVC04 gives the revenue code of a line paid by HCPCS (a 3-digit code is padded to 4;
+  an SVC04 that is no revenue code is not kept, the line is).
 - A claim with an unusable value in a field the denial rule reads (CLP02, amounts, CAS group/CARC, SVC) is
   left out with an error naming the segment; a RARC that is not a remark code is dropped with an error and
   its claim kept (remarks explain a decision, they do not make it); the other claims of the set are kept.
@@ -15,7 +16,6 @@ Choices (documented in docs/ingest.md):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from denial_ml.ingest.columns import Columns
@@ -30,6 +30,7 @@ from denial_ml.ingest.values import (
     amount,
     date8,
     element,
+    revenue_code,
 )
 from denial_ml.ingest.x12_maps import (
     ADJUSTMENT_COLUMNS,
@@ -41,8 +42,6 @@ from denial_ml.ingest.x12_maps import (
 from denial_ml.ingest.x12_maps import REMIT_LINE_COLUMNS as LINE_COLUMNS
 from denial_ml.ingest.x835_header import PaymentHeader, finish_header, map_plb, read_header_segment
 from denial_ml.schemas import CLP_STATUS_CODES
-
-REVENUE_FORMAT = re.compile(r"^\d{4}$")
 
 CLAIM_END = frozenset({"CLP", "LX", "PLB", "SE", "TS3", "TS2"})
 STATUS_SET = frozenset(CLP_STATUS_CODES)
@@ -199,9 +198,10 @@ def _svc(segment: list[str], i: int, remit_id: str, claim_id: str, line: int, co
         raise BadValueError(i, f"SVC01 {raw!r} carries no procedure code")
     # An institutional line paid by revenue code alone: SVC01 qualifier NU; else SVC04 may add the line's
     # revenue code to its HCPCS.
-    revenue = code if parts[0].strip() == "NU" else element(segment, 4).strip()
-    if revenue and not REVENUE_FORMAT.match(revenue):
-        raise BadValueError(i, f"SVC revenue code {revenue!r} is not 4 digits")
+    by_revenue = parts[0].strip() == "NU"
+    revenue = revenue_code(code if by_revenue else element(segment, 4))
+    if by_revenue and revenue is None:
+        raise BadValueError(i, f"SVC01 revenue code {code!r} is not 4 digits")
     modifiers = " ".join(m for m in parts[2:6] if m) or None
     units = amount(segment, 5, i, 1.0)
     out.lines.add(
@@ -209,13 +209,13 @@ def _svc(segment: list[str], i: int, remit_id: str, claim_id: str, line: int, co
         claim_id,
         line,
         None,
-        None if parts[0].strip() == "NU" else code,
+        None if by_revenue else code,
         modifiers,
         amount(segment, 2, i),
         amount(segment, 3, i),
         units,
         "",
-        revenue or None,
+        revenue,
     )
 
 

@@ -30,7 +30,16 @@ from denial_ml.ingest.columns import Columns
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
 from denial_ml.ingest.loops import map_claim_loop
-from denial_ml.ingest.values import BadValueError, amount, date8, element, is_date8, period_end, period_start
+from denial_ml.ingest.values import (
+    BadValueError,
+    amount,
+    date8,
+    element,
+    is_date8,
+    period_end,
+    period_start,
+    revenue_code,
+)
 from denial_ml.ingest.x12_maps import (
     CLAIM_COLUMNS,
     FACILITY_POS,
@@ -48,7 +57,6 @@ DIAGNOSIS_QUALIFIERS = {"BK": 0, "ABK": 0, "BF": 1, "ABF": 1}  # principal first
 NPI = re.compile(r"^\d{10}$")
 PROCEDURE = re.compile(r"^[A-Z0-9]{5}$")
 MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
-REVENUE = re.compile(r"^\d{4}$")
 CL1_CODE = re.compile(r"^[0-9A-Z]$")
 
 
@@ -297,9 +305,9 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
     offset = 1 if tag == "SV2" else 0  # SV2 starts with the revenue code
     parts = element(seg, 1 + offset).split(component)
     code = parts[1] if len(parts) > 1 else ""
-    revenue = element(seg, 1) if tag == "SV2" else ""
-    if tag == "SV2" and not REVENUE.match(revenue):
-        raise BadValueError(i, f"SV201 revenue code {revenue!r} is not 4 digits")
+    revenue = revenue_code(element(seg, 1)) if tag == "SV2" else None
+    if tag == "SV2" and revenue is None:
+        raise BadValueError(i, f"SV201 revenue code {element(seg, 1)!r} is not 4 digits")
     if tag == "SV2" and not code:  # a revenue-code-only line: room and board, pharmacy, supplies
         parts = []
     elif not PROCEDURE.match(code):
