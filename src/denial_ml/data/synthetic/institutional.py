@@ -3,10 +3,11 @@
 Hospitals bill much of a visit by revenue code alone, without a HCPCS code: pharmacy (025x), supplies (027x),
 anesthesia (0370), recovery room (0710), and on inpatient bills room and board (01xx). `add_revenue_lines`
 gives a share of the world's 837I claims such lines after their HCPCS lines, drawn from their own random
-stream (seeded from the world's seed), so that every draw of the rest of the world stays as it was up to
-adjudication. They share the generic line denial hazards (coding base rate: a revenue code the bill type does
-not take; medical necessity; non-coverage), none of the procedure-specific ones, and are paid as a share of
-their charge (`remit`), as payers pay revenue-code-only outpatient items.
+stream (seeded from the world's seed), and adjudication leaves them out of its line hazards (`world`), so
+every denial decision and the truth stay as they were before these lines existed. Their one denial mechanism
+is their claim's: a claim-level denial (eligibility, timely filing, duplicate, ...) denies them with it, as
+it denies every line. Paid, they are paid as a share of their charge (`remit`), as payers price
+revenue-code-only outpatient items (or package them into the visit).
 """
 
 from __future__ import annotations

@@ -71,10 +71,15 @@ def generate_world(
 
     step("adjudication")
     H_claim = outcomes.claim_hazards(rng, head, providers)
-    H_line = outcomes.line_hazards(rng, ln, head, providers, tl)
-    line_claim = hidden(ln, "claim_lines", "_c").to_numpy()
+    # Revenue-code-only 837I lines (`institutional`) carry no line hazard of their own: they are denied with
+    # their claim. Leaving them out here keeps every draw of the adjudication as it was before they existed.
+    priced = np.flatnonzero(ln["procedure_code"].notna().to_numpy())
+    H_line = outcomes.line_hazards(rng, ln.iloc[priced], head, providers, tl)
+    line_claim = hidden(ln, "claim_lines", "_c").to_numpy()[priced]
     # `_make` takes any 4-tuple: a stand-in decision (the leakage test's) need not build `Denials` itself.
     decisions = Denials._make(outcomes.decide_denials(rng, H_claim, H_line, line_claim))
+    line_row = np.where(decisions.line_row >= 0, priced[np.maximum(decisions.line_row, 0)], -1)
+    decisions = decisions._replace(line_row=line_row)  # rows of the whole lines table
     head = add_hidden(head, "claims", _adj_date=outcomes.adjudication_dates(rng, head, tl))
     adjudicated = hidden(head, "claims", "_adj_date").notna().to_numpy()
     payer_side = remit.build_remittances(rng, head, ln, adjudicated, decisions.mech, decisions.line_row)
