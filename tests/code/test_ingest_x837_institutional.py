@@ -150,3 +150,15 @@ def test_real_837i_files_give_their_claims_and_revenue_lines(name):
     assert claims["facility_type_code"].str.fullmatch(r"\d{2}").all()
     assert lines["revenue_code"].str.fullmatch(r"\d{4}").all()
     assert set(lines["claim_id"]) == set(claims["claim_id"])
+
+
+def test_interim_bills_under_one_claim_number_are_versions_the_last_current(tmp_path):
+    first = STAY.format(freq="2")
+    last = STAY.format(freq="4").replace("20250301-20250303", "20250304-20250306").replace("*2450***", "*900***")
+    result = ingest_x12([_claims_file(tmp_path, first + last)])
+    versions = result.versions["claims"]
+    assert versions["claim_frequency_code"].tolist() == ["2", "4"]
+    assert versions["claim_version"].tolist() == [1, 2]
+    current = result.tables["claims"]
+    assert current["claim_frequency_code"].tolist() == ["4"] and current["total_charge"].tolist() == [900.0]
+    assert [i.problem for i in result.issues] == []  # only a repeated original (frequency 1) is warned about
