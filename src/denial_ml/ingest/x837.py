@@ -25,7 +25,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from denial_ml.domain.claim_fields import FREQUENCY_CODES, INSTITUTIONAL_ONLY_FREQUENCIES
 from denial_ml.ingest.columns import Columns
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
@@ -50,6 +49,7 @@ from denial_ml.ingest.x12_maps import (
     PROVIDER_COLUMNS,
 )
 from denial_ml.ingest.x12_maps import CLAIM_LINE_COLUMNS as LINE_COLUMNS
+from denial_ml.ingest.x837_institutional import admission_date, check_frequency, cl1_code
 from denial_ml.ingest.x837_parties import Parties, pseudonym, read_party_segment, start_level
 
 CLAIM_END = ("CLM", "HL", "SE")
@@ -57,7 +57,6 @@ DIAGNOSIS_QUALIFIERS = {"BK": 0, "ABK": 0, "BF": 1, "ABF": 1}  # principal first
 NPI = re.compile(r"^\d{10}$")
 PROCEDURE = re.compile(r"^[A-Z0-9]{5}$")
 MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
-CL1_CODE = re.compile(r"^[0-9A-Z]$")
 
 
 @dataclass
@@ -136,7 +135,7 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
         )
     if not subscriber.payer_id:
         raise BadValueError(start, "no payer id (NM1*PR NM109) before the claim")
-    _check_frequency(start, frequency, claim_type)
+    check_frequency(start, frequency, claim_type)
     pos = FACILITY_POS.get(facility, "99") if claim_type == "837I" else facility
     if not re.fullmatch(r"\d{2}", pos):
         raise BadValueError(start, f"CLM05-1 place of service {facility!r} is not a 2-digit code")
@@ -197,16 +196,6 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
     if header.rendering:
         out.providers.add(
             header.rendering, header.rendering_name, header.rendering_entity, header.rendering_taxonomy, ""
-        )
-
-
-def _check_frequency(index: int, frequency: str, claim_type: str) -> None:
-    """CLM05-3: a NUBC frequency code; 0 and 2-5 only on an institutional claim."""
-    if frequency not in FREQUENCY_CODES:
-        raise BadValueError(index, f"CLM05-3 claim frequency {frequency!r} is not one of {', '.join(FREQUENCY_CODES)}")
-    if claim_type == "837P" and frequency in INSTITUTIONAL_ONLY_FREQUENCIES:
-        raise BadValueError(
-            index, f"CLM05-3 claim frequency {frequency!r} is institutional only; an 837P takes 1, 7 or 8"
         )
 
 
@@ -275,24 +264,16 @@ def _header_segment(h: _ClaimHeader, seg: list[str], i: int, component: str) -> 
     elif tag == "REF" and qualifier == "EA":
         h.medical_record = element(seg, 2).strip()
     elif tag == "DTP" and qualifier == "435":
-        day = date8(element(seg, 3)[:8], i, "DTP*435 admission date")  # D8, or DT with the hour
-        h.admission_date = dt.date(int(day[:4]), int(day[4:6]), int(day[6:8]))
+        h.admission_date = admission_date(seg, i)
     elif tag == "CL1":
-        h.admission_type = _cl1_code(seg, 1, i)
-        h.admission_source = _cl1_code(seg, 2, i)
+        h.admission_type = cl1_code(seg, 1, i)
+        h.admission_source = cl1_code(seg, 2, i)
     elif tag == "HI":
         for composite in seg[1:]:
             code_qualifier, _, rest = composite.partition(component)
             rank = DIAGNOSIS_QUALIFIERS.get(code_qualifier)
             if rank is not None and rest:
                 h.diagnoses.append((rank, rest.split(component)[0].replace(".", "")))
-
-
-def _cl1_code(seg: list[str], position: int, i: int) -> str:
-    value = element(seg, position).strip()
-    if value and not CL1_CODE.match(value):
-        raise BadValueError(i, f"CL1{position:02d} {value!r} is not a one-character NUBC code")
-    return value
 
 
 def _start_line(ctx: _Context, claim_id: str, number: int) -> None:
