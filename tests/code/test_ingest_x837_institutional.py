@@ -162,3 +162,19 @@ def test_interim_bills_under_one_claim_number_are_versions_the_last_current(tmp_
     current = result.tables["claims"]
     assert current["claim_frequency_code"].tolist() == ["4"] and current["total_charge"].tolist() == [900.0]
     assert [i.problem for i in result.issues] == []  # only a repeated original (frequency 1) is warned about
+
+
+def test_revenue_code_only_remittance_lines_match_their_claim_lines_by_revenue_code(tmp_path):
+    claims = _claims_file(tmp_path, STAY.format(freq="1"))
+    # CLP01 names no claim and no REF*6R: the remittance is tied by revenue code + date + charge.
+    remit = (
+        "ST*835*0001*005010X221A1~BPR*I*100*C*ACH************20250320~TRN*1*1*1~DTM*405*20250318~"
+        "N1*PR*PAYER*XV*P1~N1*PE*HOSPITAL*XX*1234567893~LX*1~CLP*OTHER*1*500*100**12*PCN1~"
+        "SVC*NU:0272*200*40**1~DTM*472*20250301~SVC*NU:0250*300*60**6~DTM*472*20250302~SE*{n}*0001~"
+    )
+    path = tmp_path / "r.835"
+    path.write_text(_interchange(remit, gs="HP", version="005010X221A1").replace("*000000001*", "*000000002*"))
+    result = ingest_x12([claims, path])
+    match = result.tables["remittance_matches"].iloc[0]
+    assert (match["matched_claim_id"], match["method"]) == ("H1", "procedure_date_charge")
+    assert result.tables["remittance_lines"]["claim_line_number"].tolist() == [3, 2]
