@@ -178,3 +178,11 @@ def test_revenue_code_only_remittance_lines_match_their_claim_lines_by_revenue_c
     match = result.tables["remittance_matches"].iloc[0]
     assert (match["matched_claim_id"], match["method"]) == ("H1", "procedure_date_charge")
     assert result.tables["remittance_lines"]["claim_line_number"].tolist() == [3, 2]
+
+
+def test_an_837i_without_bill_type_is_refused_naming_clm05(tmp_path):
+    result = read_x12_file(_claims_file(tmp_path, STAY.format(freq="1").replace("*11:A:1*", "*:A:1*")))
+    assert result.tables["claims"].empty
+    assert any(
+        "CLM05-1 facility type '' is not 2 digits: an 837I needs its bill type" in i.problem for i in result.issues
+    )

@@ -136,6 +136,8 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
     if not subscriber.payer_id:
         raise BadValueError(start, "no payer id (NM1*PR NM109) before the claim")
     check_frequency(start, frequency, claim_type)
+    if claim_type == "837I" and not re.fullmatch(r"\d{2}", facility):
+        raise BadValueError(start, f"CLM05-1 facility type {facility!r} is not 2 digits: an 837I needs its bill type")
     pos = FACILITY_POS.get(facility, "99") if claim_type == "837I" else facility
     if not re.fullmatch(r"\d{2}", pos):
         raise BadValueError(start, f"CLM05-1 place of service {facility!r} is not a 2-digit code")
