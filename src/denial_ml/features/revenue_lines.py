@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.features.lookup import Keys
+
 REVENUE_KEY_PREFIX = "REV"
 
 
@@ -37,3 +39,10 @@ def line_codes(lines: pd.DataFrame) -> pd.Series:
         return procedure
     keys = lines["revenue_code"].map(revenue_key, na_action="ignore")
     return procedure.astype(object).where(procedure.notna(), keys.astype(object))
+
+
+def is_revenue_key(keys: Keys) -> np.ndarray:
+    """Per value of encoded `payer|procedure` keys: whether its procedure is a revenue family key."""
+    marker = "|" + REVENUE_KEY_PREFIX
+    flags = np.array([marker in str(k) for k in np.asarray(keys.distinct, dtype=object).tolist()], dtype=bool)
+    return flags[keys.position] if len(flags) else np.zeros(len(keys.position), dtype=bool)
