@@ -9,7 +9,15 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from denial_ml.domain.claim_fields import NPI, PROCEDURE
+from denial_ml.domain.claim_fields import (
+    ADMISSION_SOURCE,
+    ADMISSION_TYPE,
+    FACILITY_TYPE,
+    FREQUENCY_CODES,
+    INSTITUTIONAL_ONLY_FREQUENCIES,
+    NPI,
+    PROCEDURE,
+)
 from denial_ml.domain.denials import CATEGORIES
 
 DATE = "datetime64[ns]"
@@ -46,6 +54,25 @@ def _isin(values: tuple[str, ...], nullable: bool = False) -> pa.Column:
 
 def _code(pattern: str, nullable: bool = False) -> pa.Column:
     return _str(nullable=nullable, checks=[pa.Check.str_matches(pattern)])
+
+
+def _optional(column: pa.Column) -> pa.Column:
+    """A column a table may lack (tables written before it existed); present, it is checked as usual."""
+    column.required = False
+    return column
+
+
+def _professional_frequency(claims: pd.DataFrame) -> pd.Series:
+    """837P claims carry frequency 1, 7 or 8 only: 0 and 2-5 are institutional bill types."""
+    frequency = claims["claim_frequency_code"].astype(str)
+    return ~((claims["claim_type"].astype(str) == "837P") & frequency.isin(INSTITUTIONAL_ONLY_FREQUENCIES))
+
+
+def _procedure_or_revenue_code(lines: pd.DataFrame) -> pd.Series:
+    """A line names its service: a procedure code, or (837I only) a revenue code alone."""
+    procedure = lines["procedure_code"]
+    revenue = lines["revenue_code"] if "revenue_code" in lines else pd.Series(None, index=lines.index)
+    return procedure.notna() & (procedure.astype(object) != "") | revenue.notna() & (revenue.astype(object) != "")
 
 
 MODIFIER = r"^([A-Z0-9]{2})?$"
@@ -109,7 +136,7 @@ CLAIMS = pa.DataFrameSchema(
         "billing_provider_npi": _code(NPI),  # loop 2010AA NM109
         "rendering_provider_npi": _code(r"^(\d{10})?$", nullable=True),  # loop 2310B; empty when not sent
         "claim_type": _isin(("837P", "837I")),
-        "claim_frequency_code": _isin(("1", "7", "8")),  # CLM05-3
+        "claim_frequency_code": _isin(FREQUENCY_CODES),  # CLM05-3; 0 and 2-5 on 837I only
         "place_of_service": _code(r"^\d{2}$"),  # CLM05-1 (837P) / derived from bill type (837I)
         "service_date_from": _date(),
         "service_date_to": _date(),
@@ -121,7 +148,18 @@ CLAIMS = pa.DataFrameSchema(
         "eligibility_checked": _bool(),  # a 270/271 inquiry was made before submission
         "eligibility_check_date": _date(nullable=True),
         "eligibility_status": _isin(("active", "inactive", "unknown")),  # 271 EB01 as answered
+        # 837I only (empty on 837P; optional columns: tables written before they existed lack them).
+        "facility_type_code": _optional(_code(FACILITY_TYPE, nullable=True)),  # CLM05-1: bill type's 2 digits
+        "admission_date": _optional(_date(nullable=True)),  # DTP*435
+        "admission_type_code": _optional(_code(ADMISSION_TYPE, nullable=True)),  # CL101
+        "admission_source_code": _optional(_code(ADMISSION_SOURCE, nullable=True)),  # CL102 point of origin
     },
+    checks=[
+        pa.Check(
+            _professional_frequency,
+            name="claim_frequency_code 0 or 2-5 (interim, late charge) only on 837I claims",
+        )
+    ],
     strict=True,
     name="claims",
 )
@@ -131,7 +169,7 @@ CLAIM_LINES = pa.DataFrameSchema(
         "claim_id": _str(),
         "line_number": _int(1),  # LX01
         "line_control_number": _str(),  # REF*6R, echoed in the 835
-        "procedure_code": _code(PROCEDURE),  # SV101-2 / SV202-2
+        "procedure_code": _code(PROCEDURE, nullable=True),  # SV101-2 / SV202-2; empty: revenue-code-only line
         "modifier_1": _code(MODIFIER, nullable=True),
         "modifier_2": _code(MODIFIER, nullable=True),
         "modifier_3": _code(MODIFIER, nullable=True),
@@ -142,6 +180,12 @@ CLAIM_LINES = pa.DataFrameSchema(
         "service_date": _date(),  # DTP*472
         "revenue_code": _str(nullable=True),  # SV201 (837I only)
     },
+    checks=[
+        pa.Check(
+            _procedure_or_revenue_code,
+            name="procedure_code is required (only an 837I line with a revenue_code may go without one)",
+        )
+    ],
     unique=["claim_id", "line_number"],
     strict=True,
     name="claim_lines",
@@ -185,12 +229,13 @@ REMITTANCE_LINES = pa.DataFrameSchema(
         "line_number": _int(1),  # SVC ordinal within the remittance; adjustments and remarks point here
         "claim_line_number": _int(1, nullable=True),  # matched LX of the claim; empty when unmatched
         "line_control_number": _str(nullable=True),  # REF*6R
-        "procedure_code": _str(),  # SVC01-2
+        "procedure_code": _str(nullable=True),  # SVC01-2 (HC); empty on a revenue-code-only line
         "modifiers": _str(nullable=True),  # SVC01-3..6, space-separated
         "line_charge": pa.Column(float, coerce=True),  # SVC02
         "paid_amount": pa.Column(float, coerce=True),  # SVC03
         "units": pa.Column(float, coerce=True, nullable=True),  # SVC05
         "service_date": _date(nullable=True),  # DTM*472
+        "revenue_code": _optional(_str(nullable=True)),  # SVC01-2 (NU) or SVC04: an institutional line
     },
     unique=["remit_id", "line_number"],
     strict=True,
@@ -423,11 +468,24 @@ def validate_table(name: str, df: pd.DataFrame, max_cases: int = 5) -> pd.DataFr
     try:
         return (TABLES.get(name) or OPTIONAL_TABLES[name]).validate(df, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases.head(max_cases)
-        parts = [
-            f"column {row.column!r} row {row.index}: {row.check} (got {row.failure_case!r})"
-            for row in cases.itertuples()
-        ]
-        more = len(exc.failure_cases) - len(cases)
+        failures = _failure_cases(exc.failure_cases)
+        cases = failures.head(max_cases)
+        parts = [_describe_failure(row) for row in cases.itertuples()]
+        more = len(failures) - len(cases)
         suffix = f"; and {more} more" if more > 0 else ""
         raise TableValidationError(f"table {name!r}: " + "; ".join(parts) + suffix) from None
+
+
+def _failure_cases(failures: pd.DataFrame) -> pd.DataFrame:
+    """One case per failing column value; a whole-row check (reported for every column) once per row."""
+    whole_row = failures["schema_context"].astype(str) == "DataFrameSchema"
+    rows = failures[whole_row].drop_duplicates(["index", "check"]).assign(column=None)
+    return pd.concat([failures[~whole_row], rows]) if len(rows) else failures
+
+
+def _describe_failure(row: object) -> str:
+    """One failing case: a column's check with the value, or a whole-row check with its name."""
+    column, index, check, value = (getattr(row, k) for k in ("column", "index", "check", "failure_case"))
+    if column is None:
+        return f"row {index}: {check}"
+    return f"column {column!r} row {index}: {check} (got {value!r})"

@@ -96,8 +96,12 @@ def test_codes_used_are_current(small_world, shared_data):
     pos = pd.read_csv(shared_data / "codes" / "place_of_service_codes.csv", dtype=str, encoding="utf-8-sig")
     assert set(small_world["claims"]["place_of_service"]) <= set(pos["code"])
     hcpcs = set(pd.read_csv(shared_data / "codes" / "hcpcs_level_2.csv", dtype=str, encoding="utf-8-sig")["code"])
-    level2 = {c for c in small_world["claim_lines"]["procedure_code"] if c[0].isalpha()}
+    level2 = {c for c in small_world["claim_lines"]["procedure_code"].dropna() if c[0].isalpha()}
     assert level2 and level2 <= hcpcs
+    # Revenue-code-only lines (837I, no HCPCS) carry a 4-digit revenue code.
+    lines = small_world["claim_lines"]
+    revenue_only = lines.loc[lines["procedure_code"].isna(), "revenue_code"]
+    assert len(revenue_only) > 50 and revenue_only.str.fullmatch(r"0\d{3}").all()
 
 
 def test_truth_auc_is_in_the_realistic_band(small_world):

@@ -46,6 +46,10 @@ CLAIM_COLUMNS = [
     "diagnosis_codes",
     "prior_auth_number",
     "original_claim_id",
+    "facility_type_code",
+    "admission_date",
+    "admission_type_code",
+    "admission_source_code",
 ]
 LINE_COLUMNS = [
     "claim_id",
@@ -108,6 +112,8 @@ def test_claims_and_lines_round_trip(worlds: tuple) -> None:
     _same(back["claims"][CLAIM_COLUMNS], expected, ["claim_id"])
 
     lines = world["claim_lines"][LINE_COLUMNS].copy()
+    revenue_only = lines["procedure_code"].isna()
+    assert revenue_only.sum() > 10 and lines.loc[revenue_only, "revenue_code"].notna().all()  # SV2 without HCPCS
     institutional_ids = world["claims"].loc[institutional, "claim_id"]
     lines.loc[lines["claim_id"].isin(institutional_ids), "diagnosis_pointers"] = None
     _same(back["claim_lines"][LINE_COLUMNS], lines, ["claim_id", "line_number"])

@@ -36,6 +36,13 @@ ICD10 = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"  # ICD-10-CM, with or without
 MODIFIER_CODE = r"^[A-Z0-9]{2}$"
 PLACE_OF_SERVICE = r"^[0-9]{2}$"
 REVENUE_CODE = r"^[0-9]{4}$"
+FACILITY_TYPE = r"^[0-9]{2}$"  # 837I CLM05-1: the bill type's facility type and classification digits
+ADMISSION_TYPE = r"^[0-9]$"  # CL101 (NUBC priority of admission: 1 emergency ... 9 not available)
+ADMISSION_SOURCE = r"^[0-9A-Z]$"  # CL102 (NUBC point of origin)
+# CLM05-3 (NUBC frequency, the bill type's last digit): 0 non-payment, 1 admit through discharge (a whole
+# claim), 2 interim first, 3 interim continuing, 4 interim last, 5 late charges only, 7 replacement, 8 void.
+FREQUENCY_CODES = ("0", "1", "2", "3", "4", "5", "7", "8")
+INSTITUTIONAL_ONLY_FREQUENCIES = ("0", "2", "3", "4", "5")  # an 837P takes 1, 7 and 8 only
 
 CLAIM_SYSTEM_COLUMNS: tuple[str, ...] = ()
 """Columns of the `claims` table no biller field fills (none: every column comes from the claim as sent)."""
@@ -131,9 +138,12 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
     ClaimField("claim_type", "choice", "Claim type", "837P for professional claims, 837I for institutional ones.",
                "837P", choices=(("837P", "837P professional"), ("837I", "837I institutional")),
                feature_array="claim_type"),
-    ClaimField("claim_frequency_code", "choice", "Frequency", "1 for a new claim, 7 to replace one, 8 to void one.",
-               "1", required=False, default="1", x12="CLM05-3", section="correction",
-               choices=(("1", "1 original"), ("7", "7 replacement"), ("8", "8 void")), feature_array="frequency"),
+    ClaimField("claim_frequency_code", "choice", "Frequency",
+               "1 for a new claim, 7 to replace one, 8 to void one; 837I also 0, 2-4 (interim bills) and 5 (late "
+               "charges).", "1", required=False, default="1", x12="CLM05-3", section="correction",
+               choices=(("1", "1 original"), ("7", "7 replacement"), ("8", "8 void"), ("2", "2 interim, first"),
+                        ("3", "3 interim, continuing"), ("4", "4 interim, last"), ("5", "5 late charges only"),
+                        ("0", "0 non-payment / zero claim")), feature_array="frequency"),
     ClaimField("place_of_service", "code", "Place of service", "2 digits, e.g. 11 office, 02 telehealth.", "11",
                x12="CLM05-1", pattern=PLACE_OF_SERVICE, feature_array="pos"),
     ClaimField("service_date_from", "date", "Service from", "The first day of service.", "2026-02-10",
@@ -162,6 +172,17 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
                "active", required=False, default="unknown", x12="EB01 of the 271", section="eligibility",
                choices=(("active", "active"), ("inactive", "inactive"), ("unknown", "unknown")),
                feature_array="eligibility_status"),
+    ClaimField("facility_type_code", "code", "Facility type (837I)",
+               "837I: the bill type's first two digits, e.g. 13 hospital outpatient, 11 hospital inpatient; the "
+               "frequency is its third.", "13", required=False, x12="CLM05-1 (837I)", pattern=FACILITY_TYPE),
+    ClaimField("admission_date", "date", "Admission date (837I)", "837I inpatient bills: the day of admission.",
+               "2026-02-10", required=False, x12="DTP*435"),
+    ClaimField("admission_type_code", "code", "Admission type (837I)",
+               "837I: NUBC priority of admission, 1 emergency, 2 urgent, 3 elective, 9 not available.", "3",
+               required=False, x12="CL101", pattern=ADMISSION_TYPE),
+    ClaimField("admission_source_code", "code", "Point of origin (837I)",
+               "837I: NUBC point of origin, e.g. 1 non-health-care facility, 2 clinic referral, 4 transfer.", "1",
+               required=False, x12="CL102", pattern=ADMISSION_SOURCE),
     ClaimField("lines", "lines", "Service lines",
                "The claim's service lines, at least one; each line_number once (a repeat is refused).", [],
                x12="loop 2400", min_length=1, max_length=999, section="lines"),
@@ -176,8 +197,9 @@ LINE_FIELDS: tuple[ClaimField, ...] = (
                "Your id of the line, echoed in the 835; default `<claim_id>-<line_number>`.", "CLM-2026-000123-1",
                required=False, x12="REF*6R", max_length=64, section="line", form_input=False,
                form_note="the form always sends the default"),
-    ClaimField("procedure_code", "code", "Procedure", "The CPT/HCPCS code.", "97155", x12="SV101-2 / SV202-2",
-               pattern=PROCEDURE, section="line"),
+    ClaimField("procedure_code", "code", "Procedure",
+               "The CPT/HCPCS code; an 837I line may leave it empty when its revenue code names the service.",
+               "97155", required=False, x12="SV101-2 / SV202-2", pattern=PROCEDURE, section="line"),
     ClaimField("modifiers", "codes", "Modifiers", "Up to four modifiers.", ["HO"], required=False, default=(),
                x12="SV101-3 to SV101-6", pattern=MODIFIER_CODE, max_length=4, section="line",
                columns=("modifier_1", "modifier_2", "modifier_3", "modifier_4")),
@@ -190,9 +212,8 @@ LINE_FIELDS: tuple[ClaimField, ...] = (
                maximum=12, max_length=4, section="line"),
     ClaimField("service_date", "date", "Service date", "The day of the service.", "2026-02-10", x12="DTP*472",
                section="line", form_fill="the claim's first service date"),
-    ClaimField("revenue_code", "code", "Revenue code", "The revenue code (837I only).", "0450", required=False,
-               x12="SV201", pattern=REVENUE_CODE, section="line", form_input=False,
-               form_note="institutional lines with revenue codes come as pasted JSON or a file"),
+    ClaimField("revenue_code", "code", "Revenue code", "The 4-digit revenue code (837I only).", "0450",
+               required=False, x12="SV201", pattern=REVENUE_CODE, section="line"),
 )  # fmt: skip
 """The fields of one service line (837 loop 2400), in request order."""
 

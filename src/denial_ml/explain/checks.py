@@ -18,6 +18,7 @@ from denial_ml.domain.claim_fields import claim_field, line_field
 from denial_ml.explain.authorization import authorization_state
 from denial_ml.explain.code_checks import diagnosis_findings, procedure_findings
 from denial_ml.explain.context import ClaimView
+from denial_ml.explain.institutional_checks import institutional_findings
 from denial_ml.features.line_features import ACCEPTED, EM, GP_PAYER_TYPES, MODS, NEEDS_25, TELEHEALTH_POS, THERAPY
 
 FILING_WARNING_DAYS = 14
@@ -215,12 +216,16 @@ def check_codes(v: ClaimView) -> Iterator[Finding]:
     service = v.date("service_date_from")
     for raw in diagnosis_findings(v.claim.get("diagnosis_codes"), service):
         yield Finding(*raw)
+    institutional = v.claim.get("claim_type") == "837I"
+    for raw in institutional_findings(v.claim, v.lines):
+        yield Finding(*raw)
     for i, line in enumerate(v.lines):
-        code = line["procedure_code"]
+        code = line["procedure_code"] or f"revenue code {line.get('revenue_code')}"
         day = pd.Timestamp(line["service_date"]).date() if line.get("service_date") is not None else service
         for raw in procedure_findings(line, i, day):
             yield Finding(*raw)
-        if not line.get("diagnosis_pointers"):
+        # An 837I line (SV2) has no diagnosis pointers: it stands on all the claim's diagnoses.
+        if not line.get("diagnosis_pointers") and not institutional:
             yield Finding(
                 "POINTER_MISSING",
                 "error",
@@ -246,7 +251,7 @@ def check_modifiers(v: ClaimView) -> Iterator[Finding]:
     telehealth = v.claim.get("place_of_service") in TELEHEALTH_POS
     gp_payer = v.features["payer_type"] in GP_PAYER_TYPES
     for i, line in enumerate(v.lines):
-        code = line["procedure_code"]
+        code = line["procedure_code"] or ""  # a revenue-code-only 837I line: no procedure to check
         mods = [line.get(m) for m in MODS if line.get(m)]
         for j, mod in enumerate(mods):
             if code in PROCEDURE_BY_CODE and f"{code}|{mod}" not in ACCEPTED:

@@ -52,7 +52,7 @@ def diagnosis_findings(diagnosis_codes: str | None, service: dt.date | None) -> 
 def procedure_findings(line: dict[str, Any], i: int, day: dt.date | None) -> Iterator[Raw]:
     """Findings on one line's procedure code."""
     code = line["procedure_code"]
-    if day is None or is_code_active(code, day):
+    if not code or day is None or is_code_active(code, day):  # no code: a revenue-code-only 837I line
         return
     where = f"lines[{i}].{line_field('procedure_code').name}"
     if code in PROCEDURE_BY_CODE:

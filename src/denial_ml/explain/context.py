@@ -45,7 +45,7 @@ class ClaimView:
 
     def codes(self) -> list[str]:
         """Procedure codes of the lines, without repeats, in line order."""
-        return list(dict.fromkeys(line["procedure_code"] for line in self.lines))
+        return list(dict.fromkeys(line["procedure_code"] for line in self.lines if line["procedure_code"]))
 
     def auth_required_codes(self) -> list[str]:
         """Codes on the claim for which this payer requires prior authorization: published, or learnt from the

@@ -20,6 +20,7 @@ import pandas as pd
 from denial_ml.domain.claim_fields import header_feature_fields
 from denial_ml.domain.codesets import normalize_diagnoses
 from denial_ml.features.history import to_days
+from denial_ml.features.revenue_lines import line_code_keys, revenue_key
 
 MODS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -120,12 +121,17 @@ def line_arrays(lines: pd.DataFrame) -> LineArrays:
     """The line fields the features use, from a `claim_lines` frame."""
     return LineArrays(
         claim_id=lines["claim_id"].tolist(),
-        code=strings(lines["procedure_code"]),
+        code=line_code_keys(strings(lines["procedure_code"]), _revenue(lines)),
         mods=np.column_stack([strings(lines[m]) for m in MODS]).reshape(len(lines), len(MODS)),
         units=lines["units"].to_numpy(dtype=float),
         pointers=strings(lines["diagnosis_pointers"]),
         service_day=to_days(lines["service_date"]),
     )
+
+
+def _revenue(lines: pd.DataFrame) -> np.ndarray:
+    # Tables written before revenue codes were read may lack the column.
+    return strings(lines["revenue_code"]) if "revenue_code" in lines else np.full(len(lines), "", dtype=object)
 
 
 def _text(value: object) -> str:
@@ -157,7 +163,9 @@ def line_arrays_from_records(lines: Sequence[dict]) -> LineArrays:
     n = len(lines)
     return LineArrays(
         claim_id=[line.get("claim_id") for line in lines],
-        code=np.array([_text(line.get("procedure_code")) for line in lines], dtype=object),
+        code=np.array(
+            [_text(line.get("procedure_code")) or revenue_key(line.get("revenue_code")) for line in lines], dtype=object
+        ),
         mods=np.array([[_text(line.get(m)) for m in MODS] for line in lines], dtype=object).reshape(n, len(MODS)),
         units=np.array([line.get("units") for line in lines], dtype=float),
         pointers=np.array([_text(line.get("diagnosis_pointers")) for line in lines], dtype=object),

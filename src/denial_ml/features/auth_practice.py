@@ -18,6 +18,7 @@ import pandas as pd
 
 from denial_ml.features.history import HistoryIndex, build_index, lookup_codes, to_days
 from denial_ml.features.lookup import Keys
+from denial_ml.features.revenue_lines import line_codes
 
 INDEX_NAME = "payer_proc_auth"
 WINDOW_DAYS = 90  # recent enough to follow a change in the practice's habits
@@ -35,8 +36,10 @@ def authorized_lines(claims: pd.DataFrame, lines: pd.DataFrame, authorizations: 
     codes = dict(
         zip(authorizations["auth_number"], " " + authorizations["procedure_codes"].fillna("") + " ", strict=True)
     )
-    merged = lines[["claim_id", "procedure_code"]].merge(
-        claims[["claim_id", "payer_id", "submission_date", "prior_auth_number"]], on="claim_id"
+    merged = (
+        lines[["claim_id"]]
+        .assign(procedure_code=line_codes(lines))
+        .merge(claims[["claim_id", "payer_id", "submission_date", "prior_auth_number"]], on="claim_id")
     )
     listed = [
         isinstance(number, str) and f" {code} " in codes.get(number, "")

@@ -16,6 +16,7 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.history import HistoryIndex, lookup_codes, smoothed_rate
 from denial_ml.features.keys import ClaimKeys
 from denial_ml.features.lookup import Keys
+from denial_ml.features.revenue_lines import is_revenue_key
 from denial_ml.features.snapshot import CATEGORY_COLUMNS
 
 PROVIDER_CATEGORIES = ("coding", "missing_information", "medical_necessity")
@@ -123,7 +124,10 @@ def line_history(
     then = index.before_codes(code, day[c] - recent_days)
     rate = smoothed_rate(now["denied"], now["n"], prior[c], m)
     recent = smoothed_rate(now["denied"] - then["denied"], now["n"] - then["n"], rate, m)
-    claims_with_lines, pick = worst_lines(c, recent, n)
+    # A revenue-code-only line's history is its claims' (keyed by revenue family): it does not outbid a priced
+    # line as the claim's worst line, nor add to the hazard, unless the claim has nothing else.
+    revenue_only = is_revenue_key(lines.proc)
+    claims_with_lines, pick = worst_lines(c, np.where(revenue_only, np.nan, recent), n)
     out = {}
     named = [("rate", rate), ("recent", recent), ("trend", recent - rate), ("n", now["n"])]
     # What this payer denied the worst line's procedure for: tells the category model (and the explanation) why.
@@ -137,7 +141,7 @@ def line_history(
         out[f"hist_payer_proc_{name}"] = col
     # Line mechanisms add up (each line can be denied on its own), so the claim's exposure is the sum of its
     # lines' hazards -log(1 - rate), which the worst line alone does not show for multi-line claims.
-    hazard = np.bincount(c, weights=-np.log1p(-np.clip(rate, 0.0, 0.999)), minlength=n)
+    hazard = np.bincount(c, weights=-np.log1p(-np.clip(np.where(revenue_only, 0.0, rate), 0.0, 0.999)), minlength=n)
     out["hist_payer_proc_hazard"] = np.where(np.bincount(c, minlength=n) > 0, hazard, np.nan)
     mod_max = np.zeros(n)
     for keys, present in lines.mods:

@@ -13,6 +13,7 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import build_auth_index
 from denial_ml.features.history import HistoryIndex, build_index, to_days
+from denial_ml.features.revenue_lines import line_codes
 from denial_ml.features.slices import history_indexes
 from denial_ml.labels import label_claims
 
@@ -32,7 +33,7 @@ class Snapshot:
         """Build a snapshot from a world's tables (claims, lines, the 835 tables and reference tables)."""
         labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
         claims = tables["claims"]
-        lines = tables["claim_lines"]
+        lines = tables["claim_lines"].assign(procedure_code=line_codes(tables["claim_lines"]))
         events = labels[["claim_id", "adjudication_date", "denied", "denial_category"]].merge(
             claims[["claim_id", "payer_id", "rendering_provider_npi", "patient_id"]], on="claim_id"
         )

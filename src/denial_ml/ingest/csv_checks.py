@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from denial_ml.domain.claim_fields import FREQUENCY_CODES
 from denial_ml.domain.codesets import ICD10_FORMAT, normalize_diagnosis
 from denial_ml.ingest.values import CARC_FORMAT
 from denial_ml.schemas import CLP_STATUS_CODES
@@ -53,7 +54,10 @@ FORMS: dict[str, tuple[Callable[[str], bool], str]] = {
         "an X12 claim status code (1 paid, 4 denied, ...); map the export's words with `values:`",
     ),
     "claim_type": (lambda v: v in ("837P", "837I"), "837P or 837I; map the export's words with `values:`"),
-    "claim_frequency_code": (lambda v: v in ("1", "7", "8"), "1 (original), 7 (replacement) or 8 (void)"),
+    "claim_frequency_code": (
+        lambda v: v in FREQUENCY_CODES,
+        "1 (original), 7 (replacement), 8 (void); on 837I also 0, 2-4 (interim) or 5 (late charges)",
+    ),
     "carc": (lambda v: bool(CARC_FORMAT.match(v)), "a CARC such as 197; map reason text to codes with `values:`"),
     **{m: (_matches(r"^[A-Z0-9]{2}$"), "a two-character modifier") for m in [f"modifier_{i}" for i in range(1, 5)]},
     **{c: (_is_amount, "an amount such as 125.00 or $1,250.00") for c in MONEY},

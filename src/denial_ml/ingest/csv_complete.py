@@ -33,6 +33,10 @@ CLAIM_DEFAULTS: dict[str, object] = {
     "eligibility_checked": False,  # no eligibility log: the model sees "not checked" for every claim alike
     "eligibility_check_date": None,
     "eligibility_status": "unknown",
+    "facility_type_code": None,  # 837I header fields: empty unless mapped
+    "admission_date": None,
+    "admission_type_code": None,
+    "admission_source_code": None,
 }
 # Days from submission to the payer's decision when the export has no decision date. Clean claims are paid in
 # two to four weeks; taking the later end keeps the history features from knowing an outcome too early.

@@ -1,5 +1,6 @@
 """Tie remittances to the claims they answer: CLP01 = CLM01, then REF*6R line control numbers, then
-procedure code + service date + charge. Unmatched remittances are reported, never dropped.
+procedure code (a revenue-code-only line: its revenue code) + service date + charge. Unmatched remittances are
+reported, never dropped.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ def match_remittances(
         ("claim_id", "line_control_number", "procedure_date_charge" or "unmatched"), and the remittance
         lines with `claim_line_number` filled where a claim line matched.
     """
+    claim_lines, keyed = _code_keyed(claim_lines), _code_keyed(remittance_lines)
     known = set(claims["claim_id"])
     matched = remittances["claim_id"].where(remittances["claim_id"].isin(known))
     method = pd.Series("unmatched", index=remittances.index, dtype=object).where(matched.isna(), "claim_id")
-    lines = remittance_lines.merge(remittances[["remit_id"]].assign(_claim=matched.to_numpy()), on="remit_id")
+    lines = keyed.merge(remittances[["remit_id"]].assign(_claim=matched.to_numpy()), on="remit_id")
     by_control = _claims_by(claim_lines, ["line_control_number"], lines[lines["_claim"].isna()])
     by_values = _claims_by(claim_lines, list(LINE_KEYS), lines[lines["_claim"].isna()])
     for found, name in ((by_control, "line_control_number"), (by_values, "procedure_date_charge")):
@@ -44,8 +46,19 @@ def match_remittances(
         }
     )
     out = remittance_lines.copy()
-    out["claim_line_number"] = _line_numbers(claim_lines, remittance_lines, matches)
+    out["claim_line_number"] = _line_numbers(claim_lines, keyed, matches)
     return matches, out
+
+
+def _code_keyed(lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines whose `procedure_code` is the matching key: a revenue-code-only line (837I SV2 without HCPCS,
+    835 SVC NU) is matched by its revenue code, never by an empty procedure code."""
+    if "revenue_code" not in lines or not lines["procedure_code"].isna().any():
+        return lines
+    revenue = "NU:" + lines["revenue_code"].astype(object).where(lines["revenue_code"].notna(), "")
+    return lines.assign(
+        procedure_code=lines["procedure_code"].astype(object).where(lines["procedure_code"].notna(), revenue)
+    )
 
 
 def _claims_by(claim_lines: pd.DataFrame, keys: list[str], lines: pd.DataFrame) -> pd.Series:

@@ -60,6 +60,15 @@ PLB_REASONS = frozenset(
 )
 
 
+def revenue_code(raw: str) -> str | None:
+    """A NUBC revenue code as 4 digits: a 3-digit one (its leading 0 dropped, as some senders and the TR3's
+    own examples write it) is padded; anything else gives None."""
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and len(raw) in (3, 4):
+        return raw.zfill(4)
+    return None
+
+
 class BadValueError(ValueError):
     """A value that cannot be used; `index` is the offending segment's index in its transaction set."""
 

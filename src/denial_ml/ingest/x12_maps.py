@@ -71,6 +71,7 @@ REMIT_LINE_COLUMNS = (
     "paid_amount",
     "units",
     "service_date",
+    "revenue_code",
 )
 ADJUSTMENT_COLUMNS = _table_columns("adjustments")
 REMARK_COLUMNS = _table_columns("remarks")

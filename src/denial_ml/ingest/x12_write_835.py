@@ -131,7 +131,7 @@ def _claim(
     where = f"table 'remittances' remit_id {remit['remit_id']}"
     payer_type = payers.get(remit["payer_id"], {}).get("payer_type", "")
     facility = (
-        POS_FACILITY.get(claim["place_of_service"], "13")
+        claim.get("facility_type_code") or POS_FACILITY.get(claim["place_of_service"], "13")
         if claim["claim_type"] == "837I"
         else claim["place_of_service"]
     )
@@ -182,16 +182,14 @@ def _on_line(row: dict, line_number: int) -> bool:
 def _service(line: dict, where: str) -> list[Segment]:
     modifiers = (line["modifiers"] or "").split()
     units = "" if line["units"] is None else number(line["units"])
-    out = [
-        seg(
-            "SVC",
-            composite("HC", text(line["procedure_code"], where), *(text(m, where) for m in modifiers[:4])),
-            money(line["line_charge"]),
-            money(line["paid_amount"]),
-            "",
-            units,
-        )
-    ]
+    revenue = text(line.get("revenue_code"), where)
+    if present(line["procedure_code"]):
+        service = composite("HC", text(line["procedure_code"], where), *(text(m, where) for m in modifiers[:4]))
+    elif revenue:  # an institutional line paid by its revenue code alone
+        service, revenue = composite("NU", revenue), ""
+    else:
+        raise X12WriteError(f"{where}: the line has neither a procedure code nor a revenue code")
+    out = [seg("SVC", service, money(line["line_charge"]), money(line["paid_amount"]), revenue, units)]
     if line["service_date"] is not None:
         out.append(seg("DTM", "472", date8(line["service_date"])))
     return out

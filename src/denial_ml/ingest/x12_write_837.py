@@ -159,7 +159,7 @@ def _subscriber(claim: dict, patients: dict[str, dict], payers: dict[str, dict])
 def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[Segment]:
     where = f"table 'claims' claim_id {claim['claim_id']}"
     institutional = claim["claim_type"] == "837I"
-    facility = POS_FACILITY.get(claim["place_of_service"]) if institutional else claim["place_of_service"]
+    facility = _facility(claim) if institutional else claim["place_of_service"]
     if facility is None:
         raise X12WriteError(f"{where}: place of service {claim['place_of_service']!r} has no 837I facility type")
     location = composite(facility, "A" if institutional else "B", claim["claim_frequency_code"])
@@ -198,17 +198,28 @@ def _claim(claim: dict, lines: list[dict], providers: dict[str, dict]) -> list[S
     return out
 
 
+def _facility(claim: dict) -> str | None:
+    """CLM05-1 of an 837I: the claim's facility type, else the one its place of service implies."""
+    given = claim.get("facility_type_code")
+    return str(given) if present(given) else POS_FACILITY.get(claim["place_of_service"])
+
+
 def _institutional_dates_and_codes(claim: dict, facility: str) -> list[Segment]:
-    """837I 2300 statement dates (DTP*434), on inpatient bills the admission date (DTP*435), and CL1."""
+    """837I 2300 statement dates (DTP*434), the admission date (DTP*435: the claim's, else on inpatient bills
+    the first day of service), and CL1 (the claim's admission type and point of origin, else the defaults)."""
+    where = f"table 'claims' claim_id {claim['claim_id']}"
     first, last = date8(claim["service_date_from"]), date8(claim["service_date_to"])
     out = [seg("DTP", "434", "RD8", f"{first}-{last}")]
     inpatient = facility[:1] in INPATIENT_FACILITY[0] and facility[1:2] in INPATIENT_FACILITY[1]
-    if inpatient:
+    admitted = claim.get("admission_date")
+    if present(admitted) and not pd.isna(admitted):
+        out.append(seg("DTP", "435", "D8", date8(admitted)))
+    elif inpatient:
         out.append(seg("DTP", "435", "D8", first))  # the stay starts on the first day of service
     codes = INSTITUTIONAL_CODES
-    out.append(
-        seg("CL1", codes["admission_type"] if inpatient else "", codes["point_of_origin"], codes["patient_status"])
-    )
+    kind = text(claim.get("admission_type_code"), where) or (codes["admission_type"] if inpatient else "")
+    origin = text(claim.get("admission_source_code"), where) or codes["point_of_origin"]
+    out.append(seg("CL1", kind, origin, codes["patient_status"]))
     return out
 
 
@@ -244,7 +255,11 @@ def _line(line: dict, institutional: bool, where: str, off_campus: bool = False)
         if len(modifiers) == MAX_MODIFIERS:
             raise X12WriteError(f"{where}: 4 modifiers leave no room for the off-campus modifier PO")
         modifiers.append(OFF_CAMPUS_MODIFIER)
-    procedure = composite("HC", text(line["procedure_code"], where), *[m for m in modifiers if m])
+    code = text(line["procedure_code"], where)
+    if not code and not (institutional and present(line["revenue_code"])):
+        raise X12WriteError(f"{where}: procedure_code is empty (only an 837I line with a revenue code may omit it)")
+    # A revenue-code-only 837I line (room and board, pharmacy, supplies) leaves SV202 empty.
+    procedure = composite("HC", code, *[m for m in modifiers if m]) if code else ""
     if institutional:
         service = seg(
             "SV2",

@@ -6,6 +6,9 @@ Choices (documented in docs/ingest.md):
   (payment effective date, sometimes a future or invalid date in real files) only when DTM*405 is absent.
 - A reversal (CLP02 22) has negative CLP03, CLP04 and CLP05; every amount keeps its sign.
 - SVC05 empty means one unit (the X12 default).
+- An institutional line: SVC01 with qualifier NU is a revenue code alone (`procedure_code` empty,
+  `revenue_code` set); SVC04 gives the revenue code of a line paid by HCPCS (a 3-digit code is padded to 4;
+  an SVC04 that is no revenue code is not kept, the line is).
 - A claim with an unusable value in a field the denial rule reads (CLP02, amounts, CAS group/CARC, SVC) is
   left out with an error naming the segment; a RARC that is not a remark code is dropped with an error and
   its claim kept (remarks explain a decision, they do not make it); the other claims of the set are kept.
@@ -27,6 +30,7 @@ from denial_ml.ingest.values import (
     amount,
     date8,
     element,
+    revenue_code,
 )
 from denial_ml.ingest.x12_maps import (
     ADJUSTMENT_COLUMNS,
@@ -192,6 +196,12 @@ def _svc(segment: list[str], i: int, remit_id: str, claim_id: str, line: int, co
     code = parts[1].strip() if len(parts) > 1 else ""
     if not code:
         raise BadValueError(i, f"SVC01 {raw!r} carries no procedure code")
+    # An institutional line paid by revenue code alone: SVC01 qualifier NU; else SVC04 may add the line's
+    # revenue code to its HCPCS.
+    by_revenue = parts[0].strip() == "NU"
+    revenue = revenue_code(code if by_revenue else element(segment, 4))
+    if by_revenue and revenue is None:
+        raise BadValueError(i, f"SVC01 revenue code {code!r} is not 4 digits")
     modifiers = " ".join(m for m in parts[2:6] if m) or None
     units = amount(segment, 5, i, 1.0)
     out.lines.add(
@@ -199,12 +209,13 @@ def _svc(segment: list[str], i: int, remit_id: str, claim_id: str, line: int, co
         claim_id,
         line,
         None,
-        code,
+        None if by_revenue else code,
         modifiers,
         amount(segment, 2, i),
         amount(segment, 3, i),
         units,
         "",
+        revenue,
     )
 
 

@@ -9,12 +9,19 @@ empty, `eligibility_status` "unknown", `submission_date` from BHT04, a missing R
 and is 19 (off-campus outpatient hospital) when a hospital-outpatient claim's lines carry the CMS off-campus
 department modifier PO or PN (the modifier itself is not kept: `place_of_service` holds what it says).
 A claim with a value the schema cannot hold (no billing NPI, as in most 4010 files; a procedure code that
-is not 5 characters; a line with no procedure code; no service date) is left out with an error naming the
+is not 5 characters; an 837P line with no procedure code; no service date) is left out with an error naming the
 segment.
+
+Institutional claims (837I): an SV2 line with a revenue code (SV201) and no HCPCS (SV202 empty: room and board,
+pharmacy, supplies) is kept with `procedure_code` empty. Every NUBC frequency code (CLM05-3 0, 1, 2-5, 7, 8) is
+read; 0 and 2-5 (non-payment, interim bills, late charges) are institutional only, so an 837P carrying one is
+refused. `facility_type_code` keeps CLM05-1 (with the frequency, the bill type), `admission_date` DTP*435,
+`admission_type_code` / `admission_source_code` CL101 / CL102.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -22,7 +29,16 @@ from denial_ml.ingest.columns import Columns
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
 from denial_ml.ingest.loops import map_claim_loop
-from denial_ml.ingest.values import BadValueError, amount, date8, element, is_date8, period_end, period_start
+from denial_ml.ingest.values import (
+    BadValueError,
+    amount,
+    date8,
+    element,
+    is_date8,
+    period_end,
+    period_start,
+    revenue_code,
+)
 from denial_ml.ingest.x12_maps import (
     CLAIM_COLUMNS,
     FACILITY_POS,
@@ -33,6 +49,7 @@ from denial_ml.ingest.x12_maps import (
     PROVIDER_COLUMNS,
 )
 from denial_ml.ingest.x12_maps import CLAIM_LINE_COLUMNS as LINE_COLUMNS
+from denial_ml.ingest.x837_institutional import admission_date, check_frequency, cl1_code
 from denial_ml.ingest.x837_parties import Parties, pseudonym, read_party_segment, start_level
 
 CLAIM_END = ("CLM", "HL", "SE")
@@ -118,8 +135,9 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
         )
     if not subscriber.payer_id:
         raise BadValueError(start, "no payer id (NM1*PR NM109) before the claim")
-    if frequency not in ("1", "7", "8"):
-        raise BadValueError(start, f"CLM05-3 claim frequency {frequency!r} is not 1, 7 or 8")
+    check_frequency(start, frequency, claim_type)
+    if claim_type == "837I" and not re.fullmatch(r"\d{2}", facility):
+        raise BadValueError(start, f"CLM05-1 facility type {facility!r} is not 2 digits: an 837I needs its bill type")
     pos = FACILITY_POS.get(facility, "99") if claim_type == "837I" else facility
     if not re.fullmatch(r"\d{2}", pos):
         raise BadValueError(start, f"CLM05-1 place of service {facility!r} is not a 2-digit code")
@@ -163,6 +181,10 @@ def _claim_rows(ctx: _Context, start: int, end: int, claim_id: str) -> None:
         False,
         "",
         "unknown",
+        facility if claim_type == "837I" else None,
+        header.admission_date,
+        header.admission_type or None,
+        header.admission_source or None,
     )
     if is_date8(patient.birth_date) and patient.sex in ("F", "M", "U"):
         out.patients.add(patient_id, patient.birth_date, patient.sex, patient.state)
@@ -196,6 +218,9 @@ class _ClaimHeader:
     off_campus: bool = False  # a line carries modifier PO/PN
     in_rendering: bool = False
     line_count: int = 0
+    admission_date: dt.date | None = None  # DTP*435 (837I)
+    admission_type: str = ""  # CL101
+    admission_source: str = ""  # CL102
 
 
 def _claim_segment(ctx: _Context, h: _ClaimHeader, seg: list[str], i: int, claim_id: str, kind: str) -> None:
@@ -240,6 +265,11 @@ def _header_segment(h: _ClaimHeader, seg: list[str], i: int, component: str) -> 
         h.original = element(seg, 2)
     elif tag == "REF" and qualifier == "EA":
         h.medical_record = element(seg, 2).strip()
+    elif tag == "DTP" and qualifier == "435":
+        h.admission_date = admission_date(seg, i)
+    elif tag == "CL1":
+        h.admission_type = cl1_code(seg, 1, i)
+        h.admission_source = cl1_code(seg, 2, i)
     elif tag == "HI":
         for composite in seg[1:]:
             code_qualifier, _, rest = composite.partition(component)
@@ -258,7 +288,12 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
     offset = 1 if tag == "SV2" else 0  # SV2 starts with the revenue code
     parts = element(seg, 1 + offset).split(component)
     code = parts[1] if len(parts) > 1 else ""
-    if not PROCEDURE.match(code):
+    revenue = revenue_code(element(seg, 1)) if tag == "SV2" else None
+    if tag == "SV2" and revenue is None:
+        raise BadValueError(i, f"SV201 revenue code {element(seg, 1)!r} is not 4 digits")
+    if tag == "SV2" and not code:  # a revenue-code-only line: room and board, pharmacy, supplies
+        parts = []
+    elif not PROCEDURE.match(code):
         raise BadValueError(i, f"{tag}{1 + offset:02d} procedure code {code!r} is not a 5-character CPT/HCPCS code")
     billed = [m for m in parts[2:6] if m]
     for modifier in billed:
@@ -271,7 +306,7 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
     units = amount(seg, 4 + offset, i, 1.0)
     if units < 0.5:
         raise BadValueError(i, f"{tag}{4 + offset:02d} units {units} is below 1")
-    lines[3][-1] = code
+    lines[3][-1] = code or None
     for k in range(4):
         lines[4 + k][-1] = modifiers[k]
     lines[8][-1] = int(units + 0.5)  # fractional units (minutes, doses) round to whole units
@@ -280,7 +315,7 @@ def _service(ctx: _Context, seg: list[str], i: int, tag: str) -> bool:
         pointers = element(seg, 7).split(component)
         lines[10][-1] = " ".join(p for p in pointers if p) or None
     else:
-        lines[12][-1] = element(seg, 1) or None
+        lines[12][-1] = revenue
     return off_campus
 
 

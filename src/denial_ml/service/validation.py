@@ -45,8 +45,8 @@ def pydantic_errors(exc: ValidationError) -> list[FieldError]:
 
 
 def claim_problems(claim: ClaimIn, known_payers: set[str] | frozenset[str]) -> list[FieldError]:
-    """What the fields alone cannot say: an unknown payer, repeated line numbers."""
-    problems = []
+    """What the fields alone cannot say: an unknown payer, repeated line numbers, the 837P / 837I rules."""
+    problems = [FieldError(field=f, message=m, type="claim_type") for f, m in institutional_problems(claim)]
     if claim.payer_id not in known_payers:
         problems.append(
             FieldError(field="payer_id", message="payer unknown to the model (see GET /v1/models)", type="unknown")
@@ -59,6 +59,30 @@ def claim_problems(claim: ClaimIn, known_payers: set[str] | frozenset[str]) -> l
             )
         seen.add(line.line_number)
     return problems
+
+
+def institutional_problems(claim: ClaimIn) -> list[tuple[str, str]]:
+    """(field, problem) where the claim breaks the 837P / 837I rules: an 837P line names its procedure and has
+    no revenue code, takes frequency 1, 7 or 8 and no 837I header field; an 837I has a facility type."""
+    out: list[tuple[str, str]] = []
+    if claim.claim_type == "837I":
+        if not claim.facility_type_code:
+            out.append(("facility_type_code", "an 837I claim needs its facility type (bill type CLM05-1)"))
+        for i, line in enumerate(claim.lines):
+            if not line.procedure_code and not line.revenue_code:
+                out.append((f"lines[{i}].procedure_code", "give a procedure code or a revenue code"))
+        return out
+    if claim.claim_frequency_code not in ("1", "7", "8"):
+        out.append(("claim_frequency_code", "an 837P claim takes frequency 1, 7 or 8 (0 and 2-5 are 837I bill types)"))
+    for name in ("facility_type_code", "admission_date", "admission_type_code", "admission_source_code"):
+        if getattr(claim, name) is not None:
+            out.append((name, "837I only: leave it empty on an 837P claim"))
+    for i, line in enumerate(claim.lines):
+        if not line.procedure_code:
+            out.append((f"lines[{i}].procedure_code", "an 837P line needs a procedure code"))
+        if line.revenue_code:
+            out.append((f"lines[{i}].revenue_code", "837I only: leave it empty on an 837P line"))
+    return out
 
 
 def check_claims(raw: Iterable[Any], known_payers: set[str] | frozenset[str]) -> CheckedClaims:

@@ -28,7 +28,14 @@ LABELS = {
     **{f.name: f.label.lower() for f in described.LINE_FIELDS},
     "claim": "Claim",
 }
-_LINE_SIZES = {"procedure_code": 5, "modifiers": 8, "units": 3, "line_charge": 8, "diagnosis_pointers": 5}
+_LINE_SIZES = {
+    "procedure_code": 5,
+    "modifiers": 8,
+    "units": 3,
+    "line_charge": 8,
+    "diagnosis_pointers": 5,
+    "revenue_code": 4,
+}
 _DIGITS = re.compile(r"^\^\\d\{(\d+)\}\$$")
 
 
@@ -124,7 +131,7 @@ def _line(form: Mapping[str, Any], row: int, number: int, service_from: str | No
         return None
     units, charge = raw["units"] or "1", raw["line_charge"]
     pointers = [_int(p) for p in _SPLIT.split(raw["diagnosis_pointers"] or "") if p]
-    return {
+    line = {
         "line_number": number,
         "procedure_code": (raw["procedure_code"] or "").upper() or None,
         "modifiers": _codes(raw["modifiers"]),
@@ -133,6 +140,9 @@ def _line(form: Mapping[str, Any], row: int, number: int, service_from: str | No
         "diagnosis_pointers": pointers or None,
         "service_date": raw["service_date"] or service_from,
     }
+    if raw["revenue_code"]:  # 837I: a line may give its revenue code alone
+        line["revenue_code"] = raw["revenue_code"]
+    return line
 
 
 def form_to_claim(form: Mapping[str, Any], today: dt.date) -> tuple[dict[str, Any], list[int]]:

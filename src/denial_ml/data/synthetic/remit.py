@@ -15,6 +15,7 @@ from denial_ml.data.synthetic.params import ALLOWED_FACTOR, PAYERS
 from denial_ml.data.synthetic.reversals import add_reversals
 
 ALLOWED = {p.payer_id: p.allowed_ratio for p in PAYERS}
+REVENUE_LINE_ALLOWED = 0.55  # share of charge a payer allows on a revenue-code-only line (before its ratio)
 PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
 
 
@@ -82,6 +83,8 @@ def build_remittances(
     code = lines["procedure_code"]
     schedule = lookup(code, BASE_CHARGE, 0.0, float) * lookup(code, ALLOWED_FACTOR, 1.0, float)
     fee = schedule * lines["units"].to_numpy() * ratio
+    # A revenue-code-only 837I line has no fee schedule entry: payers pay it as a share of its charge.
+    fee = np.where(code.isna().to_numpy(), charge * REVENUE_LINE_ALLOWED * ratio, fee)
     allowed = np.round(np.minimum(charge, fee), 2)
     ptype = lookup(claims["payer_id"], PAYER_TYPE, None, object)[c]
     coins = np.where(np.isin(ptype, ["medicare", "medicare_advantage", "tricare"]), np.round(allowed * 0.2, 2), 0.0)
@@ -137,6 +140,7 @@ def build_remittances(
             "paid_amount": paid,
             "units": lines["units"].to_numpy().astype(float),
             "service_date": lines["service_date"].to_numpy(),
+            "revenue_code": lines["revenue_code"].array,
         }
     )[on]
     adjustments, remarks = _adjustments(

@@ -12,7 +12,17 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic import appeals as appeals_mod
-from denial_ml.data.synthetic import auths, claims, diagnoses, entities, lines, outcomes, policy_rules, remit
+from denial_ml.data.synthetic import (
+    auths,
+    claims,
+    diagnoses,
+    entities,
+    institutional,
+    lines,
+    outcomes,
+    policy_rules,
+    remit,
+)
 from denial_ml.data.synthetic.arrays import join_columns, number_ids, str_frame
 from denial_ml.data.synthetic.hidden import add_hidden, hidden, public
 from denial_ml.data.synthetic.outcomes import Denials
@@ -71,20 +81,27 @@ def generate_world(
 
     step("authorizations")
     auth_table, head, ln = auths.make_authorizations(rng, head, ln, tl, pol)
+    head = institutional.add_institutional_fields(head)
+    ln = institutional.add_revenue_lines(seed, head, ln)
     head, resend = _resend_claims(rng, head, ln, tl)
     head, ln = _assign_ids(head, ln, resend)
 
     step("adjudication")
     H_claim = outcomes.claim_hazards(rng, head, providers)
-    H_line = outcomes.line_hazards(rng, ln, head, providers, tl)
-    line_claim = hidden(ln, "claim_lines", "_c").to_numpy()
-    H_policy = policy_rules.policy_hazards(ln, head, patients, pol)
+    # Revenue-code-only 837I lines (`institutional`) carry no line hazard of their own: they are denied with
+    # their claim. Leaving them out here keeps every draw of the adjudication as it was before they existed.
+    priced = np.flatnonzero(ln["procedure_code"].notna().to_numpy())
+    H_line = outcomes.line_hazards(rng, ln.iloc[priced], head, providers, tl)
+    line_claim = hidden(ln, "claim_lines", "_c").to_numpy()[priced]
+    H_policy = policy_rules.policy_hazards(ln.iloc[priced], head, patients, pol)
     mechanisms = outcomes.MECHANISMS + policy_rules.policy_mechanisms(pol)
     if H_policy.shape[1]:  # only then: extra all-zero columns could change the floating-point row sums
         H_claim = np.hstack([H_claim, np.zeros((len(H_claim), H_policy.shape[1]))])
         H_line = np.hstack([H_line, H_policy])
     # `_make` takes any 4-tuple: a stand-in decision (the leakage test's) need not build `Denials` itself.
     decisions = Denials._make(outcomes.decide_denials(rng, H_claim, H_line, line_claim))
+    line_row = np.where(decisions.line_row >= 0, priced[np.maximum(decisions.line_row, 0)], -1)
+    decisions = decisions._replace(line_row=line_row)  # rows of the whole lines table
     head = add_hidden(head, "claims", _adj_date=outcomes.adjudication_dates(rng, head, tl))
     adjudicated = hidden(head, "claims", "_adj_date").notna().to_numpy()
     payer_side = remit.build_remittances(rng, head, ln, adjudicated, decisions.mech, decisions.line_row, mechanisms)

@@ -101,7 +101,7 @@ class LineIn(BaseModel):
 
     line_number: Whole = _line("line_number")
     line_control_number: str | None = _line("line_control_number")
-    procedure_code: str = _line("procedure_code")
+    procedure_code: str | None = _line("procedure_code")
     modifiers: list[LineModifier] = _line("modifiers")
     units: Whole = _line("units")
     line_charge: Money = _line("line_charge")
@@ -124,7 +124,7 @@ class ClaimIn(BaseModel):
     billing_provider_npi: str = _claim("billing_provider_npi")
     rendering_provider_npi: str | None = _claim("rendering_provider_npi")
     claim_type: Literal["837P", "837I"] = _claim("claim_type")
-    claim_frequency_code: Literal["1", "7", "8"] = _claim("claim_frequency_code")
+    claim_frequency_code: Literal["1", "7", "8", "2", "3", "4", "5", "0"] = _claim("claim_frequency_code")
     place_of_service: str = _claim("place_of_service")
     service_date_from: Day = _claim("service_date_from")
     service_date_to: Day = _claim("service_date_to")
@@ -136,6 +136,10 @@ class ClaimIn(BaseModel):
     eligibility_checked: bool = _claim("eligibility_checked")
     eligibility_check_date: Day | None = _claim("eligibility_check_date")
     eligibility_status: Literal["active", "inactive", "unknown"] = _claim("eligibility_status")
+    facility_type_code: str | None = _claim("facility_type_code")
+    admission_date: Day | None = _claim("admission_date")
+    admission_type_code: str | None = _claim("admission_type_code")
+    admission_source_code: str | None = _claim("admission_source_code")
     lines: list[LineIn] = _claim("lines")
 
 
