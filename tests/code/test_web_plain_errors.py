@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from denial_ml.domain.claim_fields import claim_field
 from denial_ml.service.schemas import FieldError
 from denial_ml.web.plain_errors import plain_message
+
+
+TYPES = claim_field("claim_type").choices
 
 
 @pytest.mark.parametrize(
@@ -17,7 +21,7 @@ from denial_ml.web.plain_errors import plain_message
         ("total_charge", "float_parsing", "must be an amount, like 125.00"),
         ("service_date_from", "date_from_datetime_parsing", "must be a date, like 2026-03-01"),
         ("payer_id", "missing", "is required"),
-        ("claim_frequency_code", "literal_error", "must be one of: 1 original, 7 replacement, 8 void"),
+        ("claim_type", "literal_error", "must be one of: " + "; ".join(w for _, w in TYPES)),
         ("no_such_field", "value_error", "the validator's own words"),
     ],
 )  # fmt: skip

@@ -54,5 +54,5 @@ def plain_message(error: FieldError) -> str:
     if kind in ("string_too_short", "too_short") and field.min_length is not None:
         return f"needs at least {field.min_length}"
     if kind in ("literal_error", "enum") and field.choices:
-        return "must be one of: " + ", ".join(words for _, words in field.choices)
+        return "must be one of: " + "; ".join(words for _, words in field.choices)
     return error.message
