@@ -8,7 +8,6 @@ from denial_ml.domain.claim_fields import claim_field
 from denial_ml.service.schemas import FieldError
 from denial_ml.web.plain_errors import plain_message
 
-
 TYPES = claim_field("claim_type").choices
 
 
