@@ -476,9 +476,14 @@ def validate_table(name: str, df: pd.DataFrame, max_cases: int = 5) -> pd.DataFr
         raise TableValidationError(f"table {name!r}: " + "; ".join(parts) + suffix) from None
 
 
+STRUCTURAL_CHECKS = ("column_in_dataframe", "column_in_schema")
+
+
 def _failure_cases(failures: pd.DataFrame) -> pd.DataFrame:
     """One case per failing column value; a whole-row check (reported for every column) once per row."""
-    whole_row = failures["schema_context"].astype(str) == "DataFrameSchema"
+    # A missing or unexpected column is a table-level case too, but one per column: keep those apart.
+    structural = failures["check"].astype(str).isin(STRUCTURAL_CHECKS)
+    whole_row = (failures["schema_context"].astype(str) == "DataFrameSchema") & ~structural
     rows = failures[whole_row].drop_duplicates(["index", "check"]).assign(column=None)
     return pd.concat([failures[~whole_row], rows]) if len(rows) else failures
 
@@ -486,6 +491,10 @@ def _failure_cases(failures: pd.DataFrame) -> pd.DataFrame:
 def _describe_failure(row: object) -> str:
     """One failing case: a column's check with the value, or a whole-row check with its name."""
     column, index, check, value = (getattr(row, k) for k in ("column", "index", "check", "failure_case"))
+    if check == "column_in_dataframe":
+        return f"column {value!r} is missing"
+    if check == "column_in_schema":
+        return f"column {value!r} is not in the data model"
     if column is None:
         return f"row {index}: {check}"
     return f"column {column!r} row {index}: {check} (got {value!r})"
