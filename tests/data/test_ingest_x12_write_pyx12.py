@@ -89,6 +89,7 @@ def test_inpatient_bills_validate_clean_and_read_back(checked: tuple, tmp_path: 
     claims = world["claims"].copy()
     inpatient = (claims["claim_type"] == "837I") & (claims["place_of_service"] == "22")
     claims.loc[inpatient, "place_of_service"] = "21"
+    claims.loc[inpatient, "facility_type_code"] = "11"  # the bill type says inpatient (the writer reads it)
     paths = write_x12({**world, "claims": claims}, tmp_path)
     path = next(p for p in paths if p.name.startswith("837I_"))
     text = path.read_text(encoding="ascii")
