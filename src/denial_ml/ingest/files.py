@@ -21,7 +21,7 @@ from denial_ml.data.claims_store import FileRecord, StoreError
 from denial_ml.data.claims_store.view import VERSION, current_claims, number_versions, sequence_remittances
 from denial_ml.ingest import frontend
 from denial_ml.ingest.errors import Issue, X12Error
-from denial_ml.ingest.frames import empty_table, table_frames, validate_ingested
+from denial_ml.ingest.frames import REMIT_FRAMES, empty_table, table_frames, validate_ingested
 from denial_ml.ingest.interchanges import Key, interchange_key
 from denial_ml.ingest.matching import match_remittances
 from denial_ml.ingest.output import write_ingested
@@ -37,15 +37,7 @@ from denial_ml.schemas import TableValidationError, validate_table
 __all__ = ["Ingested", "empty_table", "validate_ingested", "ingest_x12", "read_x12_file", "write_ingested"]
 
 CLAIM_TABLES = ("claims", "claim_lines", "patients", "providers")
-REMIT_TABLES = (
-    "remittances",
-    "remittance_lines",
-    "adjustments",
-    "remarks",
-    "provider_adjustments",
-    "remittance_payments",
-    "remittance_matches",
-)
+REMIT_TABLES = (*REMIT_FRAMES, "remittance_matches")
 
 
 @dataclass
