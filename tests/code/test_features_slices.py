@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from denial_ml.data.point_in_time import world_as_of
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.domain.denials import CLP_DENIED
 from denial_ml.features.build import FeatureBuilder
@@ -173,21 +174,6 @@ def test_key_parts():
     assert service_years(np.array([_day("2024-12-31"), _day("2025-01-01")])).tolist() == ["2024", "2025"]
 
 
-def _cut_history(world: dict, day: pd.Timestamp) -> dict:
-    """The world as known on `day`: no remittance adjudicated on or after it, no claim submitted after it."""
-    remits = world["remittances"][world["remittances"]["adjudication_date"] < day]
-    keep = set(remits["remit_id"])
-    claims = world["claims"][world["claims"]["submission_date"] <= day]
-    return {
-        **world,
-        "claims": claims,
-        "claim_lines": world["claim_lines"][world["claim_lines"]["claim_id"].isin(claims["claim_id"])],
-        "remittances": remits,
-        "remittance_lines": world["remittance_lines"][world["remittance_lines"]["remit_id"].isin(keep)],
-        "adjustments": world["adjustments"][world["adjustments"]["remit_id"].isin(keep)],
-    }
-
-
 @pytest.fixture(scope="module")
 def world() -> dict:
     return generate_world(6000, seed=5)
@@ -200,7 +186,7 @@ def test_slice_features_ignore_later_claims_and_outcomes(world):
     lines = world["claim_lines"]
     names = SLICE_FEATURES + PATIENT_FEATURES
     full = FeatureBuilder().fit(world).transform(todays, lines)[names]
-    cut = FeatureBuilder().fit(_cut_history(world, day)).transform(todays, lines)[names]
+    cut = FeatureBuilder().fit(world_as_of(world, day)).transform(todays, lines)[names]
     pd.testing.assert_frame_equal(full, cut)
     # Later claims altered: other modifiers, and every later outcome flipped to a denial of all lines.
     later = world["claims"]["submission_date"] > day

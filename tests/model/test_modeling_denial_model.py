@@ -9,25 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from denial_ml.data.point_in_time import world_as_of
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.modeling.bundle import BundleError, Scorer
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
-
-
-def _cut_history(world: dict, day: pd.Timestamp) -> dict:
-    """The world as known on `day`: no remittance adjudicated on or after it, no claim submitted after it."""
-    remits = world["remittances"][world["remittances"]["adjudication_date"] < day]
-    keep = set(remits["remit_id"])
-    claims = world["claims"][world["claims"]["submission_date"] <= day]
-    return {
-        **world,
-        "claims": claims,
-        "claim_lines": world["claim_lines"][world["claim_lines"]["claim_id"].isin(claims["claim_id"])],
-        "remittances": remits,
-        "remittance_lines": world["remittance_lines"][world["remittance_lines"]["remit_id"].isin(keep)],
-        "adjustments": world["adjustments"][world["adjustments"]["remit_id"].isin(keep)],
-    }
 
 
 def test_features_for_day_d_ignore_everything_adjudicated_after_d(small_world):
@@ -35,7 +21,7 @@ def test_features_for_day_d_ignore_everything_adjudicated_after_d(small_world):
     todays = small_world["claims"][small_world["claims"]["submission_date"] == day]
     assert len(todays) > 10
     full = FeatureBuilder().fit(small_world).transform(todays, small_world["claim_lines"])
-    cut = FeatureBuilder().fit(_cut_history(small_world, day)).transform(todays, small_world["claim_lines"])
+    cut = FeatureBuilder().fit(world_as_of(small_world, day)).transform(todays, small_world["claim_lines"])
     pd.testing.assert_frame_equal(full, cut)
     assert full["hist_payer_proc_n"].max() > 0  # the history was really used
 
