@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     worklist_url: str = "sqlite:///worklist.db"
     appeal_cost: float = 57.23  # cost of working one denial, 2023 survey figure in DOMAIN.md
     review_capacity: int = 200  # claims a biller team reviews per day (precision at k)
+    # The distributed engine (`--engine dask`): a running scheduler's address, or None for a LocalCluster of
+    # `dask_workers` processes with `dask_memory_limit` each (denial_ml.engine.cluster).
+    dask_scheduler: str | None = None
+    dask_workers: int = 2
+    dask_memory_limit: str = "3GiB"
     demo_claims: int = 200_000
     demo_seed: int = 7
     # The scoring service (`denial-ml serve`): where its denial-risk model comes from, and where it listens.
