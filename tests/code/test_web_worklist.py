@@ -226,7 +226,7 @@ def write_world(folder, rec) -> None:
         "claims": [rec.claim], "claim_lines": rec.lines, "patients": [rec.patient], "payers": [rec.payer],
         "providers": list(rec.providers.values()), "remittances": [r | {"claim_id": "C1"} for r in rec.remittances],
         "adjustments": [a | {"claim_id": "C1"} for a in rec.adjustments],
-        "remarks": [r | {"claim_id": "C1"} for r in rec.remarks] or [{"remit_id": "R0", "claim_id": "C0", "rarc": "N1"}],
+        "remarks": [r | {"claim_id": "C1"} for r in rec.remarks] or [{"remit_id": "R0", "claim_id": "C0"}],
         "authorizations": rec.authorizations,
     }  # fmt: skip
     folder.mkdir()
