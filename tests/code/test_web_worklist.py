@@ -268,3 +268,33 @@ def test_a_resubmit_item_offers_its_corrected_claim_or_says_what_is_missing(appe
     missing = client.get(f"/ui/worklist/{item.id}/corrected.837")
     assert missing.status_code == 409
     assert "no authorization on file covers the billed codes on the date of service" in missing.text
+
+
+def test_tracking_page_shows_the_appeal_outcomes_recorded_in_the_worklist(appeals, tmp_path):
+    from denial_ml.data.io import write_tables
+    from denial_ml.data.synthetic.world import generate_world
+
+    client, store = appeals
+    write_tables(generate_world(2_000, seed=2), tmp_path / "world", validate=False)
+    services = client.app.state.services
+    services.settings = services.settings.model_copy(update={"data_dir": tmp_path / "world"})
+    before = client.get("/ui/tracking").text
+    assert "No appeal outcome recorded in the worklist yet" in before
+    items = store.list_items(status="new", route="appeal", limit=3).items
+    for item in items:
+        moved = store.update_item(item.id, item.version, "appeals-user", status="in_progress")
+        store.update_item(item.id, moved.version, "appeals-user", status="appealed")
+    half = round(items[1].denied_amount / 2, 2)
+    store.record_outcome(items[0].claim_id, "overturned", items[0].denied_amount, "appeals-user")
+    store.record_outcome(items[1].claim_id, "overturned", half, "appeals-user")
+    store.record_outcome(items[2].claim_id, "upheld", 0.0, "appeals-user")
+    page = client.get("/ui/tracking").text
+    recovered = items[0].denied_amount + half
+    assert re.search(r'data-testid="decided-worklist">3<', page)
+    assert re.search(r'data-testid="overturn-rate-worklist">66.7%<', page)
+    assert f'data-testid="recovered-worklist">${recovered:,.2f}<' in page
+    by_payer = page.split('data-testid="outcomes-payer"')[1].split("</table>")[0]
+    cells = re.findall(r'<tr data-key="([^"]+)"><th scope="row">[^<]*</th>\s*<td class="num">(\d+)</td>', by_payer)
+    decided = dict(cells)
+    for payer in {i.payer_id for i in items}:
+        assert decided[payer] == str(sum(i.payer_id == payer for i in items))
