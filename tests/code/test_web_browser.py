@@ -466,3 +466,32 @@ def test_a_deadline_passed_since_the_build_is_re_routed_by_the_refresh(page, sit
     page.goto("/ui/worklist?search=REFRESH01")
     expect(page.locator("tbody")).to_contain_text("No item matches these filters.")
     assert axe_violations(page) == []
+
+
+def test_appeals_user_downloads_the_corrected_claim_of_a_resubmit_item(page, site, small_world, tmp_path):
+    """Corrected claim: the 837 downloaded from the item page reads back as a replacement with the fix on file."""
+    from denial_ml.appeals.claim_records import NEEDED, OPTIONAL, RecordsIndex
+    from denial_ml.appeals.corrected import correct_claim
+    from denial_ml.ingest.files import read_x12_file
+    from denial_ml.store.testing import sample_items
+    from denial_ml.triage.detail import claim_details
+
+    adjustments = small_world["adjustments"]
+    candidates = sorted(set(adjustments.loc[adjustments["carc"] == "197", "claim_id"]))
+    index = RecordsIndex({n: small_world[n] for n in (*NEEDED, *OPTIONAL)}, candidates)
+    claim_id = next(c for c in candidates if correct_claim(index.get(c)).ready)
+    detail = {**claim_details(small_world, [claim_id])[0], "appeal_cost": 57.23, "contact": None}
+    site.store.upsert_items(sample_items(1, seed=6).assign(claim_id=claim_id, route="resubmit", claim_detail=[detail]))
+    (item,) = site.store.list_items(search=claim_id, limit=5).items
+    sign_in(page, site.keys["appeals"])
+    page.goto(f"/ui/worklist/{item.id}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Corrected claim (837)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    claim = read_x12_file(path).tables["claims"].iloc[0]
+    remits = small_world["remittances"]
+    assert claim["claim_id"] == claim_id and claim["claim_frequency_code"] == "7"
+    assert claim["original_claim_id"] == remits.loc[remits["claim_id"] == claim_id, "payer_claim_id"].iloc[-1]
+    assert claim["prior_auth_number"] in set(small_world["authorizations"]["auth_number"])
+    assert axe_violations(page) == []

@@ -8,11 +8,14 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from denial_ml.appeals.claim_records import NEEDED, OPTIONAL, RecordsIndex
 from denial_ml.appeals.corrected import Correction, correct_claim, render_837
 from denial_ml.appeals.packet import Packet, build_packet
 from denial_ml.appeals.render import to_docx, to_html
-from denial_ml.data.io import read_optional_tables, read_tables
+from denial_ml.data.claims_store import is_store
+from denial_ml.data.io import WorldIOError, read_optional_tables, read_tables
 from denial_ml.store import WorklistStore
 from denial_ml.store.models import WorklistItem
 from denial_ml.store.queries import ItemFilter
@@ -41,14 +44,41 @@ class CorrectedClaim:
     reason: str  # why there is no 837 ("" when there is one)
 
 
+BY_CLAIM = ("claims", "claim_lines", "remittances", "adjustments", "remarks")
+BY_PATIENT = ("patients", "authorizations", "coverages")
+
+
 def records_index(data_dir: Path, claim_ids: list[str]) -> RecordsIndex:
     """The records on file of `claim_ids`, read from a world folder or claims store.
+
+    From a folder of Parquet tables only the rows of those claims and their patients are read (row-group
+    filters: a page's one claim does not read a 200,000-claim world); a claims store is read whole.
 
     Raises:
         WorldIOError: the folder or a needed table is missing.
     """
-    tables = read_tables(data_dir, NEEDED) | read_optional_tables(data_dir, OPTIONAL)
+    folder = Path(data_dir)
+    if is_store(folder) or not folder.is_dir():
+        tables = read_tables(folder, NEEDED) | read_optional_tables(folder, OPTIONAL)
+        return RecordsIndex(tables, claim_ids)
+    missing = [n for n in NEEDED if not (folder / f"{n}.parquet").is_file()]
+    if missing:
+        raise WorldIOError(f"table {missing[0]!r} is missing: no file {str(folder / (missing[0] + '.parquet'))!r}")
+    wanted = sorted(set(claim_ids))
+    tables = {n: _read_rows(folder / f"{n}.parquet", "claim_id", wanted) for n in BY_CLAIM}
+    patients = sorted(set(tables["claims"]["patient_id"]))
+    for name in BY_PATIENT:
+        if (folder / f"{name}.parquet").is_file():
+            tables[name] = _read_rows(folder / f"{name}.parquet", "patient_id", patients)
+    tables |= {n: pd.read_parquet(folder / f"{n}.parquet") for n in ("payers", "providers")}
     return RecordsIndex(tables, claim_ids)
+
+
+def _read_rows(path: Path, column: str, values: list[str]) -> pd.DataFrame:
+    """The rows of a Parquet table whose `column` is one of `values`."""
+    if not values:
+        return pd.read_parquet(path).iloc[:0]
+    return pd.read_parquet(path, filters=[(column, "in", values)])
 
 
 def corrected_claim_of(index: RecordsIndex, claim_id: str, today: dt.date) -> CorrectedClaim:
