@@ -47,3 +47,38 @@ def test_the_same_seed_and_end_date_give_the_same_files(worlds) -> None:
     _, moved, again = worlds
     for path in sorted(moved.glob("*.parquet")):
         pd.testing.assert_frame_equal(pd.read_parquet(path), pd.read_parquet(again / path.name))
+
+
+def test_the_demo_world_ends_today(monkeypatch, tmp_path: Path) -> None:
+    from denial_ml.config import Settings
+    from denial_ml.jobs import demo
+
+    asked: dict = {}
+
+    class StopError(Exception):
+        pass
+
+    def fake_build(*args, **kwargs):
+        asked.update(kwargs)
+        raise StopError
+
+    monkeypatch.setattr(demo.world, "build_world", fake_build)
+    with pytest.raises(StopError):
+        demo.run_demo(Settings(_env_file=None, data_dir=tmp_path / "demo"), lambda _: None)  # type: ignore[call-arg]
+    assert asked["end_date"] == dt.date.today()
+
+
+def test_a_bad_end_date_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from denial_ml.cli import world as world_cli
+
+    app = typer.Typer()
+    world_cli.register(app)
+    result = CliRunner().invoke(
+        app, ["generate", "--claims", "10", "--out", str(tmp_path / "w"), "--end-date", "12/07"]
+    )
+    assert result.exit_code == 2
+    assert "--end-date must be YYYY-MM-DD or 'today', got '12/07'" in result.output
+    assert not (tmp_path / "w").exists()
