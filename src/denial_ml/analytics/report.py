@@ -13,6 +13,7 @@ import pandas as pd
 from denial_ml.analytics.facts import build_claim_facts, check_tables, default_as_of
 from denial_ml.analytics.ids import encode_ids
 from denial_ml.analytics.measures import COUNTS, RATES, SLICES, measure_table, slice_table
+from denial_ml.analytics.outcomes import appeal_outcomes
 from denial_ml.analytics.preventable import PREVENTION_STEP, preventable_denials, preventable_trend
 from denial_ml.analytics.rejections import rejection_summary
 from denial_ml.domain.denials import CARC_CATEGORY_MAP_VERSION
@@ -25,7 +26,9 @@ COUNT_FIELDS = frozenset(name for name in COUNTS if name not in DOLLAR_FIELDS)
 TOLERANCE = 0.005  # dollars: half a cent, the rounding of every amount in the tables
 
 
-def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | None = None) -> dict[str, Any]:
+def build_report(
+    tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | None = None, recorded: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Compute every measure, slice and check of the denial report.
 
     Args:
@@ -33,11 +36,14 @@ def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | No
             providers, remittances, remittance_lines, adjustments, appeals); `claim_events` (277CA / 277) is
             optional and gives the rejection measures.
         as_of: Report date for deadlines; default the latest date found in the tables.
+        recorded: Appeal outcomes recorded in the worklist (`WorklistStore.outcomes_frame()`), if any.
 
     Returns:
         A JSON-serialisable dict with `as_of`, `totals` (all measures), `slices` (name -> rows with `key`,
         `label` and the measures, largest denied dollars first; months in order), `preventable` (steps and
-        monthly trends), `rejections` (front-end rejections by reason and status code), `reconciliation`
+        monthly trends), `rejections` (front-end rejections by reason and status code), `appeal_outcomes`
+        (decided, overturn rate, dollars recovered by payer and category: the payers' decisions on file and
+        the outcomes recorded in the worklist), `reconciliation`
         (checks against the source tables) and `definitions`.
 
     Raises:
@@ -57,6 +63,7 @@ def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | No
         "slices": slices,
         "preventable": _preventable(facts),
         "rejections": rejection_summary(tables.get("claim_events"), tables["claims"], day),
+        "appeal_outcomes": appeal_outcomes(slices, totals, recorded),
         "reconciliation": reconcile(totals, slices, labels, tables),
         "definitions": {name: _first_line(rate.__doc__) for name, rate in RATES.items()},
     }

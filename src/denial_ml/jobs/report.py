@@ -15,9 +15,10 @@ OPTIONAL_TABLES = ("claim_events",)  # front-end rejections: the report shows th
 
 
 def write_report(
-    data_dir: Path, out: Path, as_of: pd.Timestamp | None = None, top: int = 15
+    data_dir: Path, out: Path, as_of: pd.Timestamp | None = None, top: int = 15, recorded: pd.DataFrame | None = None
 ) -> tuple[dict, Path, Path]:
-    """Build the report from the world's tables and write `out` (HTML) with its JSON beside it.
+    """Build the report from the world's tables and write `out` (HTML) with its JSON beside it; `recorded`: the
+    appeal outcomes recorded in the worklist (`WorklistStore.outcomes_frame()`), shown beside the payers'.
 
     Returns:
         The report, the HTML path and the JSON path.
@@ -33,7 +34,7 @@ def write_report(
     from denial_ml.analytics.render import render_html, render_json
     from denial_ml.analytics.report import build_report
 
-    result = build_report(tables, as_of=as_of)
+    result = build_report(tables, as_of=as_of, recorded=recorded)
     html_path, json_path = write_report_files(render_html(result, top=top), render_json(result), out)
     return result, html_path, json_path
 
