@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, cast
+
+from denial_ml.data.synthetic.policies import AuthorizationRule, default_policies
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,8 @@ GP_REQUIRED_PAYER_TYPES = frozenset({"medicare", "medicare_advantage", "tricare"
 HOSPITAL_POS = frozenset({"19", "21", "22"})
 
 
-def _unannounced_rule() -> Any:
+def _unannounced_rule() -> AuthorizationRule:
     """The default policy file's first unpublished authorization rule (COM01's therapy authorizations)."""
-    from denial_ml.data.synthetic.policies import default_policies  # policies -> outcomes -> params: not at import
-
     return default_policies().unpublished_auths()[0]
 
 
@@ -185,14 +184,14 @@ class WorldTimeline:
         return str(_unannounced_rule().payers[0])
 
     @property
-    def rule_change_start(self) -> dt.date:
+    def rule_change_start(self) -> dt.date | None:
         """The first service date that rule applies to."""
-        return cast(dt.date, _unannounced_rule().effective_from)
+        return _unannounced_rule().effective_from
 
     @property
-    def practice_learns_after_days(self) -> int:
-        """How long after its start the practice begins getting those authorizations."""
-        return int(_unannounced_rule().learned_after_days)
+    def practice_learns_after_days(self) -> int | None:
+        """How long after its start the practice begins getting those authorizations (None: never)."""
+        return _unannounced_rule().learned_after_days
 
     @property
     def end(self) -> dt.date:
