@@ -150,6 +150,13 @@ def test_a_bad_rule_in_a_file_names_the_file_the_rule_and_the_field(tmp_path):
         f"{path}: rule 'gp' (#1) rule: Value error, cause 'coding_missing_gp' sends carc '4', rarc '', group 'CO', "
         "category 'coding'; the rule gives '4', 'N30', 'CO', 'coding'"
     )
+    path.write_text(
+        "rules:\n  - {id: ok, kind: not_covered, codes: ['99396']}\n"
+        "  - {id: nc, kind: not_covered, codes: ['G0439'], strength: 1.2}\n"
+    )
+    with pytest.raises(PolicyError) as err:
+        load_policies(path)
+    assert str(err.value) == f"{path}: rule 'nc' (#2) strength: Input should be less than 1"
 
 
 def test_repeated_ids_and_bad_files_are_refused(tmp_path):
