@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from denial_ml.data.synthetic.hidden import add_hidden
-from denial_ml.data.synthetic.policies import PolicyError, parse_policies
+from denial_ml.data.synthetic.outcomes import MECH_INDEX, MECHANISMS
+from denial_ml.data.synthetic.policies import PolicyError, default_policies, parse_policies
 from denial_ml.data.synthetic.policy_rules import (
     ages_at,
+    apply_cause_rules,
     over_limit,
     policy_hazards,
     policy_mechanisms,
@@ -148,6 +150,65 @@ def test_truth_names_the_strongest_rule_and_the_rule_that_denied():
 
 def test_an_authorization_list_refuses_a_strength():
     with pytest.raises(
-        PolicyError, match=r"rule 'x' \(#1\) rule: Value error, an authorization list takes no strength"
+        PolicyError, match=r"rule 'x' \(#1\) rule: Value error, an authorization rule takes no strength"
     ):
         parse_policies({"rules": [{"id": "x", "kind": "authorization", "codes": ["97153"], "strength": 0.5}]})
+
+
+def test_selectors_narrow_a_rule_to_a_place_a_flagged_line_and_a_claim_billing_a_code():
+    rows = [
+        ("COM02", 1, "2024-01-01", "02", "I10", [("99214", None), ("93000", "59")]),
+        ("COM02", 1, "2024-01-02", "11", "I10", [("99214", None), ("93000", "XU")]),
+        ("COM02", 1, "2024-01-03", "02", "I10", [("99214", None)]),
+    ]
+    base = {"kind": "not_covered", "codes": ["99214", "93000"]}
+    assert _hits(base, rows) == [True] * 5
+    assert _hits(base | {"places_of_service": ["02"]}, rows) == [True, True, False, False, True]
+    assert _hits(base | {"line_modifiers": ["59"]}, rows) == [False, True, False, False, False]
+    assert _hits(base | {"billed_with": ["93000"]}, rows) == [True, True, True, True, False]
+
+
+def test_the_default_bundling_edit_denies_97140_flagged_59_next_to_97530_at_com02_only():
+    rows = [
+        ("COM02", 1, "2024-01-01", "11", "M545", [("97530", "GP"), ("97140", "59")]),
+        ("COM02", 1, "2024-01-02", "11", "M545", [("97530", "GP"), ("97140", "XU")]),
+        ("COM02", 1, "2024-01-03", "11", "M545", [("97140", "59")]),
+        ("COM01", 1, "2024-01-04", "11", "M545", [("97110", "GP"), ("97140", "59")]),
+    ]
+    policies = default_policies()
+    bundling = next(r for r in policies.cause_rules() if r.cause == "coding_bundled59")
+    H = policy_hazards(*_world(rows), parse_policies({"rules": [bundling.model_dump() | {"cause": ""}]}))
+    assert list(H[:, 0] > 0) == [False, True, False, False, False, False, False]
+    assert H[1, 0] == pytest.approx(-np.log(0.3))  # strength 0.70
+
+
+def test_a_strength_scaled_by_strictness_follows_the_payer():
+    rows = [
+        ("MCR01", 1, "2024-01-01", "11", "H02831", [("15823", "RT")]),  # strictness 0.40
+        ("COM02", 1, "2024-01-01", "11", "H02831", [("15823", "RT")]),  # strictness 1.20
+    ]
+    rule = {"id": "cosmetic", "kind": "not_covered", "codes": ["15823"], "strength": 0.3, "scale_by_strictness": True}
+    H = policy_hazards(*_world(rows), parse_policies({"rules": [rule]}))
+    assert H[:, 0] == pytest.approx([-np.log(1 - 0.12), -np.log(1 - 0.36)])
+
+
+def test_a_cause_rule_replaces_its_mechanisms_background_where_it_hits_and_the_strongest_wins():
+    rows = [
+        ("MCR01", 1, "2024-01-01", "11", "Z0000", [("99396", None), ("99213", None)]),
+        ("COM02", 1, "2024-01-01", "11", "Z0000", [("99396", None)]),
+    ]
+    common = {"kind": "not_covered", "codes": ["99396"], "carc": "96", "rarc": "N130", "cause": "noncovered"}
+    policies = parse_policies(
+        {
+            "rules": [
+                common | {"id": "weak", "strength": 0.5},
+                common | {"id": "strong", "strength": 0.92, "payer_types": ["medicare"]},
+            ]
+        }
+    )
+    assert policies.engine_rules() == [] and policy_mechanisms(policies) == ()
+    background = np.full((3, len(MECHANISMS)), 0.01)
+    H = apply_cause_rules(background, *_world(rows), policies)
+    col = MECH_INDEX["noncovered"]
+    assert H[:, col] == pytest.approx([-np.log(0.08), 0.01, -np.log(0.5)])
+    assert (np.delete(H, col, axis=1) == 0.01).all() and (background == 0.01).all()

@@ -18,7 +18,6 @@ from denial_ml.data.synthetic.hidden import (
     hidden,
     public,
 )
-from denial_ml.data.synthetic.params import WorldTimeline
 from denial_ml.schemas import TABLES
 
 
@@ -58,21 +57,6 @@ def test_public_drops_declared_hidden_columns_and_refuses_stray_ones():
     assert list(public(frame, "coverages").columns) == columns
     with pytest.raises(HiddenStateError, match="_latent"):
         public(frame.assign(_latent=[1]), "coverages")
-
-
-def test_bundling_rule_reads_the_timeline():
-    lines = pd.DataFrame(
-        {
-            "procedure_code": ["97140", "97140", "97110", "97140"],
-            "modifier_1": ["GP", "59", "59", None],
-            "modifier_2": ["59", None, None, None],
-            "modifier_3": [None] * 4,
-            "modifier_4": [None] * 4,
-        }
-    )
-    assert outcomes.bundled_lines(lines, WorldTimeline()).tolist() == [True, True, False, False]
-    other = WorldTimeline(bundling_code="97110", bundling_modifiers=("59", "XU"))
-    assert outcomes.bundled_lines(lines, other).tolist() == [False, False, True, False]
 
 
 def test_decisions_are_named():

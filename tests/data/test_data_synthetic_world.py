@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from denial_ml.data.io import read_tables, write_tables
 from denial_ml.data.synthetic import outcomes
@@ -172,3 +173,78 @@ def test_tiny_worlds_generate(n):
     assert len(world["claims"]) == n
     for name, frame in world.items():
         validate_table(name, frame)
+
+
+THERAPY = ["97110", "97140", "97530", "97112", "97161", "G0283"]
+EM = ["99202", "99203", "99213", "99214", "99215"]
+# Per rule moved from the generator's code into policies/default.yaml: the CARC it sends, on the lines it is about.
+MOVED_RULES = {
+    "em-with-minor-procedure-25": lambda a: a.procedure_code.isin(EM) & (a.carc == "97"),
+    "telehealth-95-gt": lambda a: a.carc == "5",
+    "com02-97140-59-bundled": lambda a: (a.payer_id == "COM02") & (a.procedure_code == "97140") & (a.carc == "97"),
+    "medicare-no-preventive-visit": lambda a: (
+        (a.payer_id == "MCR01") & (a.procedure_code == "99396") & (a.carc == "96")
+    ),
+    "cosmetic-blepharoplasty": lambda a: (a.procedure_code == "15823") & (a.carc == "96"),
+    "wellness-visit-medicare-only": lambda a: (a.procedure_code == "G0439") & (a.carc == "204"),
+}
+
+
+def _adjusted_lines(world: dict) -> pd.DataFrame:
+    """The 835's line-level adjustments with the line's code and modifiers and the claim's payer."""
+    keys = ["remit_id", "claim_id", "line_number"]
+    lines = world["remittance_lines"][[*keys, "procedure_code", "modifiers"]]
+    adjusted = (
+        world["adjustments"].merge(lines, on=keys).merge(world["claims"][["claim_id", "payer_id"]], on="claim_id")
+    )
+    return adjusted.assign(payer_type=adjusted["payer_id"].map(world["payers"].set_index("payer_id")["payer_type"]))
+
+
+@pytest.fixture(scope="module")
+def world_without_moved_rules(tmp_path_factory) -> dict:
+    """The small world's settings with a policy file holding only the published authorization lists."""
+    from denial_ml.data.synthetic.policies import default_policies, load_policies
+
+    lists = [r.model_dump(mode="json", exclude_defaults=True) for r in default_policies().auth_lists()]
+    path = tmp_path_factory.mktemp("policies") / "auth_lists_only.yaml"
+    path.write_text(yaml.safe_dump({"rules": lists}))
+    return generate_world(30_000, seed=11, policies=load_policies(path))
+
+
+@pytest.mark.parametrize("rule_id", sorted(MOVED_RULES))
+def test_a_world_without_a_moved_rule_never_sends_its_carc_for_its_payer_and_code(
+    small_world, world_without_moved_rules, rule_id
+):
+    hits = MOVED_RULES[rule_id]
+    assert hits(_adjusted_lines(small_world)).sum() >= 15
+    assert hits(_adjusted_lines(world_without_moved_rules)).sum() == 0
+
+
+def test_without_the_gp_rule_therapy_lines_lacking_gp_are_denied_only_by_background_noise(
+    small_world, world_without_moved_rules
+):
+    # CARC 4 is also the examiners' background coding denial, so it does not vanish: it falls to that level.
+    def count(world: dict) -> int:
+        a = _adjusted_lines(world)
+        gp_payer = a.payer_type.isin(["medicare", "medicare_advantage", "tricare"]) & a.procedure_code.isin(THERAPY)
+        return int((gp_payer & (a.carc == "4") & ~a.modifiers.fillna("").str.contains("GP")).sum())
+
+    assert count(small_world) >= 100
+    assert count(world_without_moved_rules) <= 0.03 * count(small_world)
+
+
+def test_without_the_unannounced_rule_com01_therapy_claims_keep_their_authorization_denials_at_background(
+    small_world, world_without_moved_rules
+):
+    def rate(world: dict) -> float:
+        lines = world["claim_lines"].merge(world["claims"][["claim_id", "payer_id", "service_date_from"]])
+        hit = lines[
+            (lines.payer_id == "COM01")
+            & lines.procedure_code.isin(["97110", "97530"])
+            & lines.service_date_from.between("2025-03-10", "2025-07-07")  # before the practice learns the rule
+        ]
+        denied = set(world["adjustments"].loc[world["adjustments"]["carc"] == "197", "claim_id"])
+        return float(hit["claim_id"].drop_duplicates().isin(denied).mean())
+
+    assert rate(small_world) >= 0.6
+    assert rate(world_without_moved_rules) <= 0.05

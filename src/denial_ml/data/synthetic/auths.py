@@ -8,7 +8,7 @@ import pandas as pd
 from denial_ml.data.synthetic.arrays import first_occurrences, fixed_str, format_ids, join_slots, str_frame
 from denial_ml.data.synthetic.hidden import add_hidden, hidden
 from denial_ml.data.synthetic.params import PAYERS, WorldTimeline
-from denial_ml.data.synthetic.policies import Policies, applies_to
+from denial_ml.data.synthetic.policies import AuthorizationRule, Policies, applies_to
 
 PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
 # A sibling code an authorization is mistakenly written for ("covers 97153 but not 97155").
@@ -38,7 +38,8 @@ def make_authorizations(
     timeline: WorldTimeline,
     policies: Policies,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Authorizations the practice obtained, with their defects (the lists: `policies`' authorization rules).
+    """Authorizations the practice obtained, with their defects (the requirements: `policies`' authorization
+    rules; the practice knows a published list at once and an unpublished requirement once it has learnt it).
 
     Returns:
         (authorizations table, claims with `prior_auth_number` and hidden auth flags, lines with hidden
@@ -48,12 +49,9 @@ def make_authorizations(
     code = fixed_str(lines["procedure_code"])
     payer = claims["payer_id"].to_numpy()[c]
     service = claims["service_date_from"].to_numpy()[c].astype("datetime64[D]")
-    published = _on_auth_list(policies, code, payer, service)
-    rule_start = np.datetime64(timeline.rule_change_start, "D")
-    unlisted = (
-        (payer == timeline.rule_change_payer) & np.isin(code, timeline.rule_change_codes) & (service >= rule_start)
-    )
-    learned = unlisted & (service >= rule_start + np.timedelta64(timeline.practice_learns_after_days, "D"))
+    published = _on_auth_list(policies.auth_lists(), code, payer, service)
+    unlisted = _on_auth_list(policies.unpublished_auths(), code, payer, service)
+    learned = _learned(policies, code, payer, service)
     required = published | unlisted
     known = published | learned
 
@@ -120,11 +118,13 @@ def make_authorizations(
     return auths, claims, lines
 
 
-def _on_auth_list(policies: Policies, code: np.ndarray, payer: np.ndarray, service: np.ndarray) -> np.ndarray:
-    """Per line: is the procedure on one of its payer's published authorization lists on the service date."""
+def _on_auth_list(
+    rules: list[AuthorizationRule], code: np.ndarray, payer: np.ndarray, service: np.ndarray
+) -> np.ndarray:
+    """Per line: does one of these authorization rules require an authorization for it on its service date."""
     listed = np.zeros(len(code), dtype=bool)
     payer_ids = pd.unique(payer)
-    for rule in policies.auth_lists():
+    for rule in rules:
         named = [p for p in payer_ids if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
         hit = np.isin(payer, named) & np.isin(code, rule.codes)
         if rule.effective_from is not None:
@@ -133,6 +133,19 @@ def _on_auth_list(policies: Policies, code: np.ndarray, payer: np.ndarray, servi
             hit &= service <= np.datetime64(rule.effective_to, "D")
         listed |= hit
     return listed
+
+
+def _learned(policies: Policies, code: np.ndarray, payer: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """Per line: an unpublished requirement the practice has learnt by the service date (`learned_after_days`
+    after the rule's start)."""
+    learned = np.zeros(len(code), dtype=bool)
+    for rule in policies.unpublished_auths():
+        start, days = rule.effective_from, rule.learned_after_days
+        if start is None or days is None:  # never learnt (the schema gives every unpublished rule a start)
+            continue
+        since = np.datetime64(start, "D") + np.timedelta64(days, "D")
+        learned |= _on_auth_list([rule], code, payer, service) & (service >= since)
+    return learned
 
 
 def _authorized_codes(

@@ -159,9 +159,6 @@ class LineDefects:
 
     auth_wrong_code: np.ndarray
     auth_units: np.ndarray
-    miss25: np.ndarray
-    miss_tele: np.ndarray
-    miss_gp: np.ndarray
     bad_modifier: np.ndarray
     missing_pointer: np.ndarray
 

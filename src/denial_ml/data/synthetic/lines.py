@@ -22,7 +22,6 @@ from denial_ml.data.synthetic.params import (
     SPECIALTIES,
     TELEHEALTH_POS,
     THERAPY_CODES,
-    WorldTimeline,
 )
 from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 
@@ -30,6 +29,10 @@ PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
 PROCEDURES_NEEDING_25 = frozenset({"20610", "11102", "17000", "17110", "93000"})
 LATERAL = frozenset({"73721", "29881", "27447", "20610", "J3301", "15823"})
 ABA = frozenset({"97151", "97153", "97155", "97156"})
+# Coders flag manual therapy billed on a claim with therapeutic activities or exercise as a distinct service
+# (59 or XU), as the NCCI pair asks; whether a payer accepts the flag is its rule (the policy file's).
+DISTINCT_CODE = "97140"
+DISTINCT_WITH = frozenset({"97530", "97110"})
 REVENUE_CODES = {"radiology": "0320", "cardiology": "0480", "orthopedics": "0360", "dermatology": "0510"}
 MODIFIER_SLOTS = 4
 MAX_UNITS = {code: p.max_units for code, p in PROCEDURE_BY_CODE.items()}
@@ -118,12 +121,13 @@ def add_modifiers(
     lines: pd.DataFrame,
     claims: pd.DataFrame,
     providers: pd.DataFrame,
-    timeline: WorldTimeline,
 ) -> pd.DataFrame:
     """Attach modifiers the way coders do, including the slips that cause coding denials.
 
-    Coders mark the timeline's `bundling_code` billed with one of its `bundling_pair_codes` as a distinct
-    service (59 or XU); the bundling payer denies it with 59 (`outcomes.bundled_lines`).
+    These are the coders' habits (25 on an E/M billed with a minor procedure, 95/GT on telehealth visits, GP on
+    therapy for the payer types they know want it, 59/XU on `DISTINCT_CODE` billed with `DISTINCT_WITH`); which
+    payer denies a line for its modifiers is the policy file's (`policy_rules`), read from the modifiers
+    written here.
     """
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     c = hidden(lines, "claim_lines", "_c").to_numpy()
@@ -134,7 +138,7 @@ def add_modifiers(
     pos = fixed_str(claims["place_of_service"])[c]
     on_claim = pd.DataFrame({"_c": c, "code": code})
     has_25_proc = _claim_has(on_claim, PROCEDURES_NEEDING_25)[c]
-    has_bundling_pair = _claim_has(on_claim, frozenset(timeline.bundling_pair_codes))[c]
+    has_bundling_pair = _claim_has(on_claim, DISTINCT_WITH)[c]
     slips = rng.random((6, n))
 
     is_em = np.isin(code, list(EM_CODES))
@@ -146,7 +150,7 @@ def add_modifiers(
     needs_gp = is_therapy & np.isin(payer_type, list(GP_REQUIRED_PAYER_TYPES))
     miss_gp = needs_gp & (slips[2] < 0.03 * cq)
     gp = is_therapy & ((needs_gp & ~miss_gp) | (~needs_gp & (slips[2] < 0.5)))
-    distinct = (code == timeline.bundling_code) & has_bundling_pair
+    distinct = (code == DISTINCT_CODE) & has_bundling_pair
     mod59 = np.where(distinct & (slips[3] < 0.6), "59", np.where(distinct & (slips[3] < 0.8), "XU", ""))
     bad = slips[4] < 0.003 * cq
 

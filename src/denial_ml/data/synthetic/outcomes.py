@@ -7,65 +7,24 @@ Every mechanism contributes a hazard h = -log(1 - p) at claim or line level; a c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import fixed_str, lookup
+from denial_ml.data.synthetic.arrays import lookup
 from denial_ml.data.synthetic.hidden import ClaimDefects, LineDefects, hidden
+from denial_ml.data.synthetic.mechanisms import MECH_INDEX, MECHANISMS, Mechanism
 from denial_ml.data.synthetic.params import PAYERS, RATES, WorldTimeline
 from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 
 STRICT = {p.payer_id: p.strictness for p in PAYERS}
 TF_DAYS = {p.payer_id: p.timely_filing_days for p in PAYERS}
-PAYER_TYPE = {p.payer_id: p.payer_type for p in PAYERS}
 NECESSITY_PRONE = {code: p.necessity_prone for code, p in PROCEDURE_BY_CODE.items()}
 
 
-@dataclass(frozen=True)
-class Mechanism:
-    """A way a claim gets denied, with the codes the payer sends for it."""
-
-    name: str
-    category: str
-    level: str  # "claim" or "line"
-    carc: str
-    rarc: str = ""
-    group: str = "CO"
-
-
-MECHANISMS: tuple[Mechanism, ...] = (
-    Mechanism("elig_inactive", "eligibility", "claim", "27", "N30"),
-    Mechanism("elig_typo", "eligibility", "claim", "31"),
-    Mechanism("elig_base", "eligibility", "claim", "27"),
-    Mechanism("auth_missing", "authorization", "claim", "197"),
-    Mechanism("auth_expired", "authorization", "claim", "197", "N54"),
-    Mechanism("auth_base", "authorization", "claim", "197"),
-    Mechanism("auth_wrong_code", "authorization", "line", "197", "N54"),
-    Mechanism("auth_units", "authorization", "line", "198", "N54"),
-    Mechanism("coding_misfit", "coding", "claim", "11"),
-    Mechanism("coding_inactive_dx", "coding", "claim", "146", "M76"),
-    Mechanism("coding_base", "coding", "line", "4"),
-    Mechanism("coding_missing25", "coding", "line", "97", "M15"),
-    Mechanism("coding_telehealth", "coding", "line", "5"),
-    Mechanism("coding_missing_gp", "coding", "line", "4"),
-    Mechanism("coding_bad_modifier", "coding", "line", "4"),
-    Mechanism("coding_bundled59", "coding", "line", "97", "M15"),
-    Mechanism("missing_npi", "missing_information", "claim", "16", "N290"),
-    Mechanism("missing_base", "missing_information", "claim", "16", "MA130"),
-    Mechanism("missing_pointer", "missing_information", "line", "16", "M76"),
-    Mechanism("necessity", "medical_necessity", "line", "50", "N115"),
-    Mechanism("noncovered", "non_covered", "line", "96", "N130"),
-    Mechanism("noncovered_plan", "non_covered", "line", "204"),
-    Mechanism("timely", "timely_filing", "claim", "29"),
-    Mechanism("duplicate", "duplicate", "claim", "18", "", "OA"),
-)
-MECH_INDEX = {m.name: i for i, m in enumerate(MECHANISMS)}
-
-
-def _h(p: np.ndarray | float) -> np.ndarray:
+def hazard_of(p: np.ndarray | float) -> np.ndarray:
+    """The hazard -log(1 - p) of a denial probability (clipped to 0..0.999)."""
     return -np.log1p(-np.clip(p, 0.0, 0.999))
 
 
@@ -82,21 +41,23 @@ def claim_hazards(rng: np.random.Generator, claims: pd.DataFrame, providers: pd.
     limit = lookup(claims["payer_id"], TF_DAYS, 0, np.int64)
     H = np.zeros((n, len(MECHANISMS)), order="F")  # filled column by column
     r = RATES
-    H[:, MECH_INDEX["elig_inactive"]] = _h(r["elig_inactive_hit"] * d.coverage_inactive)
-    H[:, MECH_INDEX["elig_typo"]] = _h(r["elig_typo_hit"] * d.member_typo)
+    H[:, MECH_INDEX["elig_inactive"]] = hazard_of(r["elig_inactive_hit"] * d.coverage_inactive)
+    H[:, MECH_INDEX["elig_typo"]] = hazard_of(r["elig_typo_hit"] * d.member_typo)
     unchecked = claims["eligibility_status"].to_numpy() == "unknown"
-    H[:, MECH_INDEX["elig_base"]] = _h(r["elig_base"] * noise * (1 + 1.5 * unchecked))
-    H[:, MECH_INDEX["auth_missing"]] = _h(r["auth_missing_hit"] * d.auth_missing)
-    H[:, MECH_INDEX["auth_expired"]] = _h(r["auth_expired_hit"] * d.auth_expired)
-    H[:, MECH_INDEX["auth_base"]] = _h(r["auth_base"] * strict * noise * (1 + 4 * d.auth_needed))
-    H[:, MECH_INDEX["coding_misfit"]] = _h(r["coding_dx_misfit_hit"] * d.dx_misfit)
-    H[:, MECH_INDEX["coding_inactive_dx"]] = _h(r["coding_inactive_dx_hit"] * d.inactive_dx)
-    H[:, MECH_INDEX["missing_npi"]] = _h(r["missing_npi_hit"] * claims["rendering_provider_npi"].isna().to_numpy())
-    H[:, MECH_INDEX["missing_base"]] = _h(r["missing_base"] * np.sqrt(dq) * noise)
+    H[:, MECH_INDEX["elig_base"]] = hazard_of(r["elig_base"] * noise * (1 + 1.5 * unchecked))
+    H[:, MECH_INDEX["auth_missing"]] = hazard_of(r["auth_missing_hit"] * d.auth_missing)
+    H[:, MECH_INDEX["auth_expired"]] = hazard_of(r["auth_expired_hit"] * d.auth_expired)
+    H[:, MECH_INDEX["auth_base"]] = hazard_of(r["auth_base"] * strict * noise * (1 + 4 * d.auth_needed))
+    H[:, MECH_INDEX["coding_misfit"]] = hazard_of(r["coding_dx_misfit_hit"] * d.dx_misfit)
+    H[:, MECH_INDEX["coding_inactive_dx"]] = hazard_of(r["coding_inactive_dx_hit"] * d.inactive_dx)
+    H[:, MECH_INDEX["missing_npi"]] = hazard_of(
+        r["missing_npi_hit"] * claims["rendering_provider_npi"].isna().to_numpy()
+    )
+    H[:, MECH_INDEX["missing_base"]] = hazard_of(r["missing_base"] * np.sqrt(dq) * noise)
     over = lag > limit
     edge = (lag > limit - 10) & ~over
-    H[:, MECH_INDEX["timely"]] = _h(r["timely_hit"] * over + r["timely_edge"] * edge)
-    H[:, MECH_INDEX["duplicate"]] = _h(np.where(d.duplicate, r["duplicate_hit"], r["duplicate_base"]))
+    H[:, MECH_INDEX["timely"]] = hazard_of(r["timely_hit"] * over + r["timely_edge"] * edge)
+    H[:, MECH_INDEX["duplicate"]] = hazard_of(np.where(d.duplicate, r["duplicate_hit"], r["duplicate_base"]))
     return np.ascontiguousarray(H)  # row order: sums and row gathers follow
 
 
@@ -105,16 +66,17 @@ def line_hazards(
     lines: pd.DataFrame,
     claims: pd.DataFrame,
     providers: pd.DataFrame,
-    timeline: WorldTimeline,
 ) -> np.ndarray:
-    """Line-level hazards, shape (n_lines, n_mechanisms)."""
+    """Line-level hazards, shape (n_lines, n_mechanisms), before the policy file's `cause:` rules.
+
+    The payer rules recorded as built-in mechanisms (modifier 25, telehealth and GP modifiers, COM02's bundling
+    edit, the non-coverage edits) live in the policy file; `policy_rules.apply_cause_rules` adds them. Here
+    their columns hold only their background: examiners' noise for `noncovered`, nothing for the others.
+    """
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     c = hidden(lines, "claim_lines", "_c").to_numpy()
     d = LineDefects.of(lines)
-    code = fixed_str(lines["procedure_code"])
-    payer = claims["payer_id"].to_numpy()[c]
     strict = lookup(claims["payer_id"], STRICT, dtype=float)[c]
-    ptype = lookup(claims["payer_id"], PAYER_TYPE, None, object)[c]
     prov = hidden(claims, "claims", "_prov").to_numpy()[c]
     doc = people["doc_quality"].to_numpy()[prov]
     cq = people["coding_quality"].to_numpy()[prov]
@@ -124,40 +86,16 @@ def line_hazards(
     auth_ok = claims["prior_auth_number"].notna().to_numpy()[c] & ~d.auth_wrong_code
     H = np.zeros((len(c), len(MECHANISMS)), order="F")  # filled column by column
     r = RATES
-    H[:, MECH_INDEX["auth_wrong_code"]] = _h(r["auth_wrong_code_hit"] * d.auth_wrong_code)
-    H[:, MECH_INDEX["auth_units"]] = _h(r["auth_units_hit"] * d.auth_units)
-    H[:, MECH_INDEX["coding_base"]] = _h(r["coding_base"] * strict * cq * noise / 3.5)
-    H[:, MECH_INDEX["coding_missing25"]] = _h(r["coding_missing25_hit"] * d.miss25)
-    H[:, MECH_INDEX["coding_telehealth"]] = _h(r["coding_telehealth_hit"] * d.miss_tele)
-    H[:, MECH_INDEX["coding_missing_gp"]] = _h(r["coding_missing_gp_hit"] * d.miss_gp)
-    H[:, MECH_INDEX["coding_bad_modifier"]] = _h(r["coding_bad_modifier_hit"] * d.bad_modifier)
-    bundles = bundled_lines(lines, timeline) & (payer == timeline.bundling_payer)
-    H[:, MECH_INDEX["coding_bundled59"]] = _h(r["coding_bundling_hit"] * bundles)
-    H[:, MECH_INDEX["missing_pointer"]] = _h(r["missing_pointer_hit"] * d.missing_pointer)
+    H[:, MECH_INDEX["auth_wrong_code"]] = hazard_of(r["auth_wrong_code_hit"] * d.auth_wrong_code)
+    H[:, MECH_INDEX["auth_units"]] = hazard_of(r["auth_units_hit"] * d.auth_units)
+    H[:, MECH_INDEX["coding_base"]] = hazard_of(r["coding_base"] * strict * cq * noise / 3.5)
+    H[:, MECH_INDEX["coding_bad_modifier"]] = hazard_of(r["coding_bad_modifier_hit"] * d.bad_modifier)
+    H[:, MECH_INDEX["missing_pointer"]] = hazard_of(r["missing_pointer_hit"] * d.missing_pointer)
     base = np.where(is_prone, r["necessity_prone_base"], r["necessity_base"])
     necessity = base * strict * doc**2 * noise * np.where(n_dx == 1, 1.6, 1.0) * np.where(auth_ok, 0.5, 1.0)
-    H[:, MECH_INDEX["necessity"]] = _h(necessity)
-    preventive_to_medicare = (code == "99396") & (ptype == "medicare")
-    cosmetic = code == "15823"
-    H[:, MECH_INDEX["noncovered"]] = _h(
-        np.where(
-            preventive_to_medicare,
-            r["noncovered_hit"],
-            np.where(cosmetic, r["noncovered_cosmetic"] * strict, r["noncovered_base"] * noise),
-        )
-    )
-    awv_elsewhere = (code == "G0439") & ~np.isin(ptype, ["medicare", "medicare_advantage"])
-    H[:, MECH_INDEX["noncovered_plan"]] = _h(r["noncovered_hit"] * awv_elsewhere)
+    H[:, MECH_INDEX["necessity"]] = hazard_of(necessity)
+    H[:, MECH_INDEX["noncovered"]] = hazard_of(r["noncovered_base"] * noise)
     return np.ascontiguousarray(H)  # row order: sums and row gathers follow
-
-
-def bundled_lines(lines: pd.DataFrame, timeline: WorldTimeline) -> np.ndarray:
-    """Lines the bundling rule applies to: the timeline's `bundling_code` billed with one of its
-    `bundling_modifiers` (its payer, `bundling_payer`, denies them as bundled into the pair code)."""
-    mods = np.zeros(len(lines), dtype=bool)
-    for col in ("modifier_1", "modifier_2", "modifier_3", "modifier_4"):
-        mods |= lines[col].isin(list(timeline.bundling_modifiers)).to_numpy()
-    return (lines["procedure_code"].to_numpy() == timeline.bundling_code) & mods
 
 
 class Denials(NamedTuple):

@@ -8,7 +8,9 @@ documentation quality, payer examiners' noise), which keeps the truth's own ROC-
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from denial_ml.data.synthetic.policies import AuthorizationRule, default_policies
 
 
 @dataclass(frozen=True)
@@ -151,26 +153,45 @@ GP_REQUIRED_PAYER_TYPES = frozenset({"medicare", "medicare_advantage", "tricare"
 HOSPITAL_POS = frozenset({"19", "21", "22"})
 
 
+def _unannounced_rule() -> AuthorizationRule:
+    """The default policy file's first unpublished authorization rule (COM01's therapy authorizations)."""
+    return default_policies().unpublished_auths()[0]
+
+
+def _unannounced_codes() -> tuple[str, ...]:
+    return tuple(_unannounced_rule().codes)
+
+
 @dataclass(frozen=True)
 class WorldTimeline:
-    """Dates of the world: history span and the changes that happen in it."""
+    """Dates of the world: history span and the changes that happen in it.
+
+    The payer rule that starts mid-history (COM01 requires authorization for 97110/97530 from 2025-03-10 without
+    announcing it; the practice learns it 120 days later) is in the policy file; `rule_change_*` describe the
+    default file's rule for readers, and `rule_change_codes=()` (`--no-rule-change`) builds the world without
+    any unpublished authorization rule.
+    """
 
     start: dt.date = dt.date(2024, 1, 1)
     days: int = 731  # two full years of service dates
-    # A payer rule that starts mid-history: COM01 begins requiring prior authorization for therapy codes.
-    rule_change_payer: str = "COM01"
-    rule_change_codes: tuple[str, ...] = ("97110", "97530")
-    rule_change_start: dt.date = dt.date(2025, 3, 10)
-    practice_learns_after_days: int = 120  # the practice starts getting those auths after this long
+    rule_change_codes: tuple[str, ...] = field(default_factory=_unannounced_codes)
     # The practice fixes its authorization process on this date.
     auth_fix_date: dt.date = dt.date(2024, 10, 1)
-    # The bundling rule, defined here only: coders mark `bundling_code` billed on a claim with one of
-    # `bundling_pair_codes` as a distinct service (59 or XU, `lines.add_modifiers`), and `bundling_payer` denies
-    # it when it carries one of `bundling_modifiers` (`outcomes.bundled_lines`; only visible in its remittances).
-    bundling_payer: str = "COM02"
-    bundling_code: str = "97140"
-    bundling_pair_codes: tuple[str, ...] = ("97530", "97110")
-    bundling_modifiers: tuple[str, ...] = ("59",)
+
+    @property
+    def rule_change_payer(self) -> str:
+        """The payer of the default policy file's unannounced authorization rule."""
+        return str(_unannounced_rule().payers[0])
+
+    @property
+    def rule_change_start(self) -> dt.date | None:
+        """The first service date that rule applies to."""
+        return _unannounced_rule().effective_from
+
+    @property
+    def practice_learns_after_days(self) -> int | None:
+        """How long after its start the practice begins getting those authorizations (None: never)."""
+        return _unannounced_rule().learned_after_days
 
     @property
     def end(self) -> dt.date:
@@ -214,11 +235,7 @@ RATES = {
     "auth_wrong_code_hit": 0.80,
     "auth_units_hit": 0.70,
     "auth_base": 0.0018,
-    "coding_missing25_hit": 0.65,
     "coding_bad_modifier_hit": 0.75,
-    "coding_missing_gp_hit": 0.80,
-    "coding_bundling_hit": 0.70,
-    "coding_telehealth_hit": 0.60,
     "coding_dx_misfit_hit": 0.55,
     "coding_inactive_dx_hit": 0.90,
     "coding_base": 0.010,
@@ -227,8 +244,6 @@ RATES = {
     "missing_base": 0.006,
     "necessity_prone_base": 0.045,
     "necessity_base": 0.0035,
-    "noncovered_hit": 0.92,
-    "noncovered_cosmetic": 0.30,
     "noncovered_base": 0.003,
     "timely_hit": 0.96,
     "timely_edge": 0.04,

@@ -1,176 +1,65 @@
 """Payer policies as data: the schema of a world's policy file and its loader.
 
-A policy file (YAML) lists each payer's rules. `authorization` rules are the payers' published prior-authorization
-lists (the practice obtains authorizations for them, and the authorization mechanisms deny what it misses); every
-other kind is applied by the generic rule engine (`synthetic.policy_rules`), which adds the rule's hazard to the
-lines it hits and records it in the truth as mechanism `policy:<rule id>`. The format is documented in
-docs/policies.md; the packaged `policies/default.yaml` holds the default world's payer rules.
+A policy file (YAML) lists each payer's rules (the kinds: `synthetic.policy_schema`). `authorization` rules are
+the payers' prior-authorization requirements (the practice obtains authorizations for those it knows of, and the
+authorization mechanisms deny what it misses); every other kind is applied by the generic rule engine
+(`synthetic.policy_rules`), which adds the rule's hazard to the lines it hits and records it in the truth as
+mechanism `policy:<rule id>`, or, for a rule with `cause:`, as that built-in mechanism. The format is documented
+in docs/policies.md; the packaged `policies/default.yaml` holds every payer rule of the default world.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-CATEGORY = Literal["authorization", "coding", "medical_necessity", "non_covered", "eligibility", "missing_information"]
-Carc = Annotated[str, Field(pattern=r"^[A-Z]?\d{1,3}$")]  # a claim adjustment reason code: 4, 197, P14
+from denial_ml.data.synthetic.policy_schema import (
+    ENGINE_KINDS,
+    AgeEdit,
+    AuthorizationRule,
+    BaseRule,
+    BundledPair,
+    DiagnosisCoverage,
+    FrequencyLimit,
+    ModifierRequirement,
+    NotCovered,
+    PlaceOfServiceRule,
+    Rule,
+    SexEdit,
+)
+
+__all__ = [
+    "ENGINE_KINDS",
+    "AgeEdit",
+    "AuthorizationRule",
+    "BaseRule",
+    "BundledPair",
+    "DiagnosisCoverage",
+    "FrequencyLimit",
+    "ModifierRequirement",
+    "NotCovered",
+    "PlaceOfServiceRule",
+    "Policies",
+    "PolicyError",
+    "Rule",
+    "SexEdit",
+    "applies_to",
+    "default_policies",
+    "load_policies",
+    "parse_policies",
+    "published_auth_codes",
+]
+
 DEFAULT_FILE = "default.yaml"
 
 
 class PolicyError(ValueError):
     """A policy file cannot be read or breaks the schema (the message names the file, rule and field)."""
-
-
-class BaseRule(BaseModel):
-    """Fields every rule has: who it applies to, what, when, and what the payer sends when it denies."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=60)]
-    description: str = ""
-    payers: tuple[str, ...] = ()  # payer ids; empty with empty payer_types: every payer
-    payer_types: tuple[str, ...] = ()
-    codes: tuple[str, ...] = Field(min_length=1)  # procedure codes the rule applies to (a frequency limit's family)
-    effective_from: dt.date | None = None  # first service date the rule applies to
-    effective_to: dt.date | None = None  # last service date it applies to
-    strength: Annotated[float, Field(gt=0, lt=1)] = 0.8  # denial probability the rule adds on the lines it hits
-    carc: Carc = "96"
-    rarc: Annotated[str, Field(pattern=r"^([A-Z]{1,2}\d{1,4})?$")] = ""
-    group: Literal["CO", "PR", "OA", "PI"] = "CO"
-    category: CATEGORY = "non_covered"
-
-    @model_validator(mode="after")
-    def _check_dates(self) -> BaseRule:
-        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            raise ValueError(f"effective_to {self.effective_to} is before effective_from {self.effective_from}")
-        return self
-
-
-class AuthorizationRule(BaseRule):
-    """A published prior-authorization list: the codes need an authorization on file at these payers."""
-
-    kind: Literal["authorization"]
-    category: CATEGORY = "authorization"
-    carc: Carc = "197"
-
-    @model_validator(mode="after")
-    def _no_strength(self) -> AuthorizationRule:
-        # A missing authorization is denied by the authorization mechanisms (their rates and CARC 197), so a
-        # strength or codes given here would silently do nothing.
-        given = sorted(self.model_fields_set & {"strength", "carc", "rarc", "group", "category"})
-        if given:
-            raise ValueError(
-                f"an authorization list takes no {', '.join(given)} (the authorization mechanisms decide its denials)"
-            )
-        return self
-
-
-class FrequencyLimit(BaseRule):
-    """At most `max_services` visits with any of `codes` per patient at the payer per period; later ones deny."""
-
-    kind: Literal["frequency_limit"]
-    max_services: Annotated[int, Field(ge=1)]
-    period: Literal["calendar_year", "rolling_12_months"] = "calendar_year"
-    carc: Carc = "119"  # benefit maximum for this time period or occurrence has been reached
-
-
-class AgeEdit(BaseRule):
-    """The codes are covered only for patients aged `min_age`..`max_age` (inclusive) on the service date."""
-
-    kind: Literal["age"]
-    min_age: Annotated[int, Field(ge=0, le=130)] = 0
-    max_age: Annotated[int, Field(ge=0, le=130)] = 130
-    carc: Carc = "6"  # the procedure is inconsistent with the patient's age
-
-    @model_validator(mode="after")
-    def _check_band(self) -> AgeEdit:
-        if self.max_age < self.min_age:
-            raise ValueError(f"max_age {self.max_age} is below min_age {self.min_age}")
-        return self
-
-
-class SexEdit(BaseRule):
-    """The codes are covered only for patients of `allowed_sex`."""
-
-    kind: Literal["sex"]
-    allowed_sex: tuple[Literal["F", "M", "U"], ...] = Field(min_length=1)
-    carc: Carc = "7"  # the procedure is inconsistent with the patient's gender
-
-
-class PlaceOfServiceRule(BaseRule):
-    """The codes deny at `denied_pos` places of service, or anywhere outside `allowed_pos` (telehealth: 02, 10)."""
-
-    kind: Literal["place_of_service"]
-    denied_pos: tuple[str, ...] = ()
-    allowed_pos: tuple[str, ...] = ()
-    carc: Carc = "58"  # treatment was deemed by the payer to have been rendered in an inappropriate place
-
-    @model_validator(mode="after")
-    def _check_one_list(self) -> PlaceOfServiceRule:
-        if bool(self.denied_pos) == bool(self.allowed_pos):
-            raise ValueError("give exactly one of denied_pos or allowed_pos")
-        return self
-
-
-class DiagnosisCoverage(BaseRule):
-    """The codes are covered only when the claim carries one of `covered_diagnoses` (exact ICD-10 codes)."""
-
-    kind: Literal["diagnosis_coverage"]
-    covered_diagnoses: tuple[str, ...] = Field(min_length=1)
-    carc: Carc = "11"  # the diagnosis is inconsistent with the procedure
-    category: CATEGORY = "medical_necessity"
-
-    @field_validator("covered_diagnoses")
-    @classmethod
-    def _undot(cls, codes: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(c.replace(".", "").upper() for c in codes)  # claims carry ICD-10 codes without the dot
-
-
-class BundledPair(BaseRule):
-    """`codes` (column 2) deny when billed on a claim with one of `with_codes` (column 1), unless the line
-    carries one of `bypass_modifiers`."""
-
-    kind: Literal["bundled_pair"]
-    with_codes: tuple[str, ...] = Field(min_length=1)
-    bypass_modifiers: tuple[str, ...] = ()
-    carc: Carc = "97"
-    category: CATEGORY = "coding"
-
-
-class ModifierRequirement(BaseRule):
-    """The codes deny unless the line carries one of `modifiers`."""
-
-    kind: Literal["modifier_required"]
-    modifiers: tuple[str, ...] = Field(min_length=1)
-    carc: Carc = "4"
-    category: CATEGORY = "coding"
-
-
-Rule = Annotated[
-    AuthorizationRule
-    | FrequencyLimit
-    | AgeEdit
-    | SexEdit
-    | PlaceOfServiceRule
-    | DiagnosisCoverage
-    | BundledPair
-    | ModifierRequirement,
-    Field(discriminator="kind"),
-]
-ENGINE_KINDS = (
-    "frequency_limit",
-    "age",
-    "sex",
-    "place_of_service",
-    "diagnosis_coverage",
-    "bundled_pair",
-    "modifier_required",
-)
 
 
 class Policies(BaseModel):
@@ -189,12 +78,31 @@ class Policies(BaseModel):
         return self
 
     def auth_lists(self) -> list[AuthorizationRule]:
-        """The authorization rules, in file order."""
-        return [r for r in self.rules if isinstance(r, AuthorizationRule)]
+        """The published authorization lists, in file order."""
+        return [r for r in self.rules if isinstance(r, AuthorizationRule) and r.published]
+
+    def unpublished_auths(self) -> list[AuthorizationRule]:
+        """The authorization requirements a payer starts without announcing them, in file order."""
+        return [r for r in self.rules if isinstance(r, AuthorizationRule) and not r.published]
 
     def engine_rules(self) -> list[BaseRule]:
-        """The rules the generic engine applies (every kind but `authorization`), in file order."""
-        return [r for r in self.rules if not isinstance(r, AuthorizationRule)]
+        """The rules recorded as their own mechanism `policy:<id>` (no `cause:`, not `authorization`)."""
+        return [r for r in self.rules if not isinstance(r, AuthorizationRule) and not r.cause]
+
+    def cause_rules(self) -> list[BaseRule]:
+        """The rules that feed a built-in mechanism (`cause:`), in file order."""
+        return [r for r in self.rules if not isinstance(r, AuthorizationRule) and r.cause]
+
+    def without(self, *ids: str) -> Policies:
+        """These policies less the rules with these ids (to build a world without them).
+
+        Raises:
+            KeyError: naming any id that is not a rule here.
+        """
+        unknown = sorted(set(ids) - {r.id for r in self.rules})
+        if unknown:
+            raise KeyError(f"no rule with id {', '.join(unknown)}")
+        return Policies(rules=tuple(r for r in self.rules if r.id not in ids))
 
 
 def parse_policies(data: Any, source: str = "policies") -> Policies:
@@ -252,6 +160,7 @@ def load_policies(path: Path) -> Policies:
     return parse_policies(data, str(path))
 
 
+@cache
 def default_policies() -> Policies:
     """The default world's payer policies (the packaged `policies/default.yaml`)."""
     text = resources.files("denial_ml.data.synthetic").joinpath("policies", DEFAULT_FILE).read_text("utf-8")

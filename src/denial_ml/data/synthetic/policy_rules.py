@@ -5,7 +5,12 @@ CARC/RARC and category. A rule first selects its lines (payer, procedure code, s
 window), then its kind decides which of those it denies: age and sex edits, place-of-service and diagnosis
 coverage lists are filters on the claim or patient; a frequency limit ranks the patient's visits at the payer by
 service date; a bundled pair looks at the other lines of the claim; a modifier requirement at the line's own
-modifiers. The engine draws nothing at random, so a world without engine rules keeps every random draw.
+modifiers; a non-coverage rule denies every line it selects. The engine draws nothing at random, so a world
+without engine rules keeps every random draw.
+
+A rule with `cause:` feeds that built-in mechanism's hazard column instead of a column of its own
+(`apply_cause_rules`): its probability replaces the column's background on the lines it hits, so the default
+world's rules, written this way, give the same hazards as the generator's code did before they moved to data.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pandas as pd
 
 from denial_ml.data.synthetic.arrays import fixed_str
 from denial_ml.data.synthetic.hidden import hidden
-from denial_ml.data.synthetic.outcomes import Mechanism
+from denial_ml.data.synthetic.outcomes import MECH_INDEX, STRICT, Mechanism, hazard_of
 from denial_ml.data.synthetic.params import PAYERS
 from denial_ml.data.synthetic.policies import (
     AgeEdit,
@@ -24,6 +29,7 @@ from denial_ml.data.synthetic.policies import (
     DiagnosisCoverage,
     FrequencyLimit,
     ModifierRequirement,
+    NotCovered,
     PlaceOfServiceRule,
     Policies,
     SexEdit,
@@ -73,15 +79,62 @@ def policy_hazards(lines: pd.DataFrame, claims: pd.DataFrame, patients: pd.DataF
         return H
     v = _View(lines, claims, patients)
     for j, rule in enumerate(rules):
-        selected = _selected(rule, v)
-        H[:, j] = np.where(selected & _denies(rule, v, selected), -np.log1p(-rule.strength), 0.0)
+        hit = rule_hits(rule, v)
+        if rule.scale_by_strictness:
+            H[:, j] = np.where(hit, hazard_of(_probability(rule, v)), 0.0)
+        else:
+            H[:, j] = np.where(hit, -np.log1p(-rule.strength), 0.0)
     return H
+
+
+def apply_cause_rules(
+    H_line: np.ndarray, lines: pd.DataFrame, claims: pd.DataFrame, patients: pd.DataFrame, policies: Policies
+) -> np.ndarray:
+    """The built-in line hazards with the `cause:` rules applied (a new array; `H_line` is left as it is).
+
+    On the lines a rule hits, its mechanism's column becomes the hazard of the rule's probability (the largest,
+    where several rules of one mechanism hit a line), replacing the column's background there.
+    """
+    rules = policies.cause_rules()
+    out = H_line.copy()
+    if not rules:
+        return out
+    v = _View(lines, claims, patients)
+    for name in dict.fromkeys(r.cause for r in rules):
+        hit_any = np.zeros(len(lines), dtype=bool)
+        p = np.zeros(len(lines))
+        for rule in (r for r in rules if r.cause == name):
+            hit = rule_hits(rule, v)
+            p = np.where(hit, np.maximum(p, _probability(rule, v)), p)
+            hit_any |= hit
+        col = MECH_INDEX[name]
+        out[:, col] = np.where(hit_any, hazard_of(p), out[:, col])
+    return out
+
+
+def rule_hits(rule: BaseRule, v: _View) -> np.ndarray:
+    """The lines a rule denies: those it selects that its kind's condition denies."""
+    selected = _selected(rule, v)
+    return selected & _denies(rule, v, selected)
+
+
+def _probability(rule: BaseRule, v: _View) -> np.ndarray | float:
+    """The rule's denial probability per line (its strength, times the payer's strictness when scaled)."""
+    if rule.scale_by_strictness:
+        return rule.strength * np.array([STRICT.get(p, 1.0) for p in v.payer], dtype=float)
+    return rule.strength
 
 
 def _selected(rule: BaseRule, v: _View) -> np.ndarray:
     """The lines a rule looks at: its payers, codes and effective dates."""
     payers = [p for p in pd.unique(v.payer) if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
     mask = np.isin(v.payer, payers) & np.isin(v.code, list(rule.codes))
+    if rule.places_of_service:
+        mask &= np.isin(v.pos, list(rule.places_of_service))
+    if rule.line_modifiers:
+        mask &= _has_modifier(v, rule.line_modifiers)
+    if rule.billed_with:
+        mask &= _claim_bills(v, rule.billed_with)
     if rule.effective_from is not None:
         mask &= v.service >= np.datetime64(rule.effective_from, "D")
     if rule.effective_to is not None:
@@ -108,11 +161,18 @@ def _denies(rule: BaseRule, v: _View, selected: np.ndarray) -> np.ndarray:
         covered = np.asarray(np.isin(dx.to_numpy(dtype=object), list(rule.covered_diagnoses)).any(axis=1))
         return ~covered[v.c]
     if isinstance(rule, BundledPair):
-        column1 = np.bincount(v.c, weights=np.isin(v.code, list(rule.with_codes)), minlength=v.n_claims)
-        return (column1[v.c] > 0) & ~_has_modifier(v, rule.bypass_modifiers)
+        return _claim_bills(v, rule.with_codes) & ~_has_modifier(v, rule.bypass_modifiers)
     if isinstance(rule, ModifierRequirement):
         return ~_has_modifier(v, rule.modifiers)
+    if isinstance(rule, NotCovered):
+        return np.ones(len(v.code), dtype=bool)
     raise TypeError(f"no engine for rule kind {type(rule).__name__}")  # a new kind must be added here
+
+
+def _claim_bills(v: _View, codes: tuple[str, ...]) -> np.ndarray:
+    """Per line: does the line's claim bill one of `codes` (on any of its lines)."""
+    on_claim = np.bincount(v.c, weights=np.isin(v.code, list(codes)), minlength=v.n_claims)
+    return np.asarray(on_claim[v.c] > 0)
 
 
 def _has_modifier(v: _View, modifiers: tuple[str, ...]) -> np.ndarray:

@@ -59,6 +59,8 @@ def generate_world(
     tl = timeline or WorldTimeline()
     step = progress or (lambda _name: None)
     pol = policies or default_policies()
+    if not tl.rule_change_codes:  # `--no-rule-change`: no payer starts an unannounced requirement
+        pol = pol.without(*(r.id for r in pol.unpublished_auths()))
     rng = np.random.default_rng(seed)
 
     step("entities")
@@ -76,7 +78,7 @@ def generate_world(
     step("lines")
     ln = lines.draw_lines(rng, head, providers)
     ln = lines.match_preventive_codes(rng, ln, head)
-    ln = lines.add_modifiers(rng, ln, head, providers, tl)
+    ln = lines.add_modifiers(rng, ln, head, providers)
     head, ln = diagnoses.add_diagnoses(head, ln, diagnoses.draw_diagnoses(rng, ln, head, providers))
 
     step("authorizations")
@@ -91,7 +93,8 @@ def generate_world(
     # Revenue-code-only 837I lines (`institutional`) carry no line hazard of their own: they are denied with
     # their claim. Leaving them out here keeps every draw of the adjudication as it was before they existed.
     priced = np.flatnonzero(ln["procedure_code"].notna().to_numpy())
-    H_line = outcomes.line_hazards(rng, ln.iloc[priced], head, providers, tl)
+    H_line = outcomes.line_hazards(rng, ln.iloc[priced], head, providers)
+    H_line = policy_rules.apply_cause_rules(H_line, ln.iloc[priced], head, patients, pol)
     line_claim = hidden(ln, "claim_lines", "_c").to_numpy()[priced]
     H_policy = policy_rules.policy_hazards(ln.iloc[priced], head, patients, pol)
     mechanisms = outcomes.MECHANISMS + policy_rules.policy_mechanisms(pol)
