@@ -81,8 +81,10 @@ def main() -> int:
         print(f"{n} tables: {same} non-date columns identical, {dated} date columns, shifts (days) {sorted(shifts)}")
     else:
         problems = compare_worlds(args.before, args.after)
-        print(f"identical: {n} Parquet tables" if not problems else "")
-    print("\n".join(f"DIFFERENT {p}" for p in problems))
+        if not problems:
+            print(f"identical: {n} Parquet tables")
+    for problem in problems:
+        print(f"DIFFERENT {problem}")
     return 1 if problems else 0
 
 
