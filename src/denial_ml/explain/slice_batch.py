@@ -50,13 +50,20 @@ def batch_slice_evidence(builder: FeatureBuilder, claims: Sequence[dict], lines:
     year = year_counts(idx, year_keys, line_day)
     per_claim: list[list[SliceEvidence]] = [[] for _ in claims]
     for kind, r in slice_rates(idx, s.claim, e, ordinal_band(year[0]), line_day, proc_rate, m).items():
-        owners = s.claim[r.line].tolist()
-        codes = s.code[r.line].tolist()
-        for i, (owner, code) in enumerate(zip(owners, codes, strict=True)):
-            value = str(r.key[i]).split("|", 3)[3]  # kind|payer|code|value
-            per_claim[owner].append(
-                SliceEvidence(kind, str(code), value, float(r.rate[i]), float(r.parent[i]), r.n[i], r.denied[i])
-            )
+        # Whole columns at once (tolist: Python floats, as float(); iterating n and denied keeps NumPy scalars).
+        columns = zip(
+            s.claim[r.line].tolist(),
+            s.code[r.line].tolist(),
+            r.key.tolist(),
+            r.rate.tolist(),
+            r.parent.tolist(),
+            list(r.n),
+            list(r.denied),
+            strict=True,
+        )
+        for owner, code, key, rate, parent, n, denied in columns:
+            value = str(key).split("|", 3)[3]  # kind|payer|code|value
+            per_claim[owner].append(SliceEvidence(kind, str(code), value, rate, parent, n, denied))
     counts = patient_counts(idx, same, line_day, year)
     bounds = np.searchsorted(s.claim, np.arange(len(claims) + 1)).tolist()  # lines come grouped by claim
     return [
