@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
 from denial_ml.store import InvalidUpdate, UnknownKey
 from denial_ml.store.db import make_engine
 from denial_ml.store.keys import hash_secret
-from denial_ml.store.migrate import MIGRATIONS
+from denial_ml.store.migrate import MIGRATIONS, alembic_config, is_at_head, packaged_head, upgrade_database
 from denial_ml.store.models import ApiKey, Base
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +61,25 @@ def test_migrating_twice_is_harmless(store):
     store.migrate()
     store.migrate()
     assert store.list_items().total == 0
+
+
+def test_the_head_read_from_the_files_is_alembics_head():
+    engine = make_engine("sqlite://")
+    assert packaged_head() == ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == "0004"
+
+
+def test_only_a_database_at_the_head_skips_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url)
+    try:
+        assert not is_at_head(engine)  # empty: no alembic_version table
+        upgrade_database(url, "0003")
+        assert not is_at_head(engine)
+        upgrade_database(url)  # from 0003 to the head: alembic runs and adds worklist_views
+        assert is_at_head(engine)
+        assert "worklist_views" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
 
 
 def test_migrations_are_shipped_inside_the_package():

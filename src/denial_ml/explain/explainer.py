@@ -15,7 +15,13 @@ import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.checks import run_checks
-from denial_ml.explain.context import ClaimView, claim_views, fill_worst_procedures, views_from_records
+from denial_ml.explain.context import (
+    ClaimView,
+    claim_views,
+    fill_slice_evidence,
+    fill_worst_procedures,
+    views_from_records,
+)
 from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
 from denial_ml.explain.sentences import describe
 from denial_ml.modeling.bundle import Scorer, prediction_threads
@@ -86,6 +92,7 @@ class Explainer:
         top = top_factors(contrib.factors, self.top_k)
         if len(views) > 1:
             fill_worst_procedures(views)
+            fill_slice_evidence(views)
         version = self.scorer.version
         out = []
         for i, view in enumerate(views):

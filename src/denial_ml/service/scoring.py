@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from dataclasses import asdict
+from typing import Any, TypeVar
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.explainer import Explainer
@@ -43,15 +40,6 @@ class NothingValid(ValueError):  # noqa: N818 (reads as the condition)
         self.malformed = malformed
 
 
-@dataclass
-class ClaimExplanation:
-    """Why one claim scored as it did: factors `{factor, category, contribution, sentence, fix}` and
-    pre-submission findings `{code, severity, field, message, fix}`."""
-
-    factors: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-
-
 def explain_scores(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[dict[str, Any]]:
     """One explanation per claim, in order (risk, category probabilities, factors, findings): the single place
     where the service asks `denial_ml.explain` for factors (SHAP, grouped, with sentences and fixes) and
@@ -73,32 +61,28 @@ def explainer_for(scorer: Scorer) -> Explainer:
     return held[1]
 
 
-def _risk_views(scores: pd.DataFrame, explanations: Sequence[ClaimExplanation]) -> list[RiskView]:
-    risk = scores["denial_risk"].to_numpy(dtype=float).tolist()
-    likely = scores["likely_category"].astype(str).tolist()
-    probs = {c: scores[f"p_{c}"].to_numpy(dtype=float).tolist() for c in CATEGORIES}
-    return [
-        RiskView(
-            denial_risk=risk[i],
-            likely_category=likely[i],
-            category_probabilities={c: probs[c][i] for c in CATEGORIES},
-            factors=[Factor(**f) for f in explanations[i].factors],
-            findings=[Finding(**f) for f in explanations[i].findings],
-        )
-        for i in range(len(risk))
-    ]
+View = TypeVar("View", bound=RiskView)
+
+
+def risk_view(explained: dict[str, Any], view_type: type[View], **fields: Any) -> View:
+    """One claim's explanation as the service shows it (a `RiskView`, or a `ClaimScore` given its other `fields`);
+    category probabilities are joint (risk x P(category | denied)). Built straight from the explanation's floats:
+    a DataFrame, or a view dumped and validated again, cost more than a claim's features (issue #20)."""
+    risk = float(explained["denial_risk"])
+    conditional = explained["category_probabilities"]
+    return view_type(
+        **fields,
+        denial_risk=risk,
+        likely_category=str(explained["likely_category"]),
+        category_probabilities={c: risk * float(conditional[c]) for c in CATEGORIES},
+        factors=[Factor(**f) for f in explained["factors"]],
+        findings=[Finding(**f) for f in explained["findings"]],
+    )
 
 
 def assess(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[RiskView]:
     """Risk, likely category, factors and findings of valid claims, in their order."""
-    explained = explain_scores(scorer, claims)
-    risk = np.array([e["denial_risk"] for e in explained], dtype=float)
-    columns: dict[str, Any] = {"denial_risk": risk}
-    for c in CATEGORIES:
-        columns[f"p_{c}"] = risk * np.array([e["category_probabilities"][c] for e in explained], dtype=float)
-    columns["likely_category"] = [e["likely_category"] for e in explained]
-    reasons = [ClaimExplanation(factors=e["factors"], findings=e["findings"]) for e in explained]
-    return _risk_views(pd.DataFrame(columns), reasons)
+    return [risk_view(e, RiskView) for e in explain_scores(scorer, claims)]
 
 
 def score_claims(model: ServedModel, raw_claims: Sequence[Any]) -> ScoreResponse:
@@ -110,10 +94,10 @@ def score_claims(model: ServedModel, raw_claims: Sequence[Any]) -> ScoreResponse
     checked = check_claims(raw_claims, model.payers)
     if not checked.valid:
         raise NothingValid(checked.rejected, malformed=checked.malformed > 0)
-    views = assess(model.scorer, checked.valid)
+    explained = explain_scores(model.scorer, checked.valid)
     scored = [
-        ClaimScore(claim_id=claim.claim_id, model_version=model.version, **view.model_dump())
-        for claim, view in zip(checked.valid, views, strict=True)
+        risk_view(e, ClaimScore, claim_id=claim.claim_id, model_version=model.version)
+        for claim, e in zip(checked.valid, explained, strict=True)
     ]
     return ScoreResponse(model_version=model.version, scored=scored, rejected=checked.rejected)
 

@@ -9,6 +9,8 @@ Runs only add parts and commit by replacing the manifest atomically; `read_curre
 every committed row of a table directly.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from denial_ml.data.claims_store.manifest import (
     Batch,
     FileRecord,
@@ -18,7 +20,23 @@ from denial_ml.data.claims_store.manifest import (
     is_store,
     load_manifest,
 )
-from denial_ml.data.claims_store.store import append_batch, read_all_rows, read_current, start_batch, write_world
+
+if TYPE_CHECKING:
+    from denial_ml.data.claims_store.store import append_batch, read_all_rows, read_current, start_batch, write_world
+
+# The functions that read or write parts need pandas and the schemas (about 1 s to import); the manifest does not,
+# so `denial-ml ingest --list` and `is_store` checks start their work without them (#20).
+_STORE_FUNCTIONS = frozenset({"append_batch", "read_all_rows", "read_current", "start_batch", "write_world"})
+
+
+def __getattr__(name: str) -> Any:
+    """Import the store's functions on first use (PEP 562)."""
+    if name in _STORE_FUNCTIONS:
+        from denial_ml.data.claims_store import store
+
+        return getattr(store, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Batch",

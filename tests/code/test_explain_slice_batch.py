@@ -1,0 +1,44 @@
+"""The slice evidence of a batch in one pass (explain/slice_batch.py) is, claim by claim, what each claim gets alone,
+so batch explanations are those built from each claim's own evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from denial_ml.explain import explainer as explainer_module
+from denial_ml.explain.context import claim_views
+from denial_ml.explain.explainer import Explainer
+from denial_ml.explain.slice_batch import batch_slice_evidence
+from denial_ml.features.slice_evidence import slice_evidence
+
+
+def _recent(small_world: dict, n: int):
+    claims = small_world["claims"].sort_values(["submission_date", "claim_id"]).tail(n).reset_index(drop=True)
+    lines = small_world["claim_lines"]
+    return claims, lines[lines["claim_id"].isin(claims["claim_id"])]
+
+
+def test_batch_evidence_is_each_claims_own(small_world, trained):
+    _, scorer = trained
+    claims, lines = _recent(small_world, 400)
+    views = claim_views(claims, lines, scorer.builder.transform_array(claims, lines), scorer.builder)
+    batch = batch_slice_evidence(scorer.builder, [v.claim for v in views], [ln for v in views for ln in v.lines])
+    assert len(batch) == 400 and sum(len(evidence) for evidence, _ in batch) > 400
+    for view, (evidence, counts) in zip(views, batch, strict=True):
+        alone, alone_counts = slice_evidence(scorer.builder, [view.claim], view.lines)
+        assert evidence == alone
+        assert counts.keys() == alone_counts.keys()
+        for name, values in counts.items():
+            np.testing.assert_array_equal(values, alone_counts[name])
+
+
+def test_batch_explanations_are_those_of_per_claim_evidence(small_world, trained, monkeypatch):
+    _, scorer = trained
+    claims, lines = _recent(small_world, 300)
+    explainer = Explainer(scorer)
+    batched = explainer.explain(claims, lines)
+    monkeypatch.setattr(explainer_module, "fill_slice_evidence", lambda views: None)  # each view computes its own
+    per_claim = explainer.explain(claims, lines)
+    slice_factors = {"payer_procedure_slices", "patient_service_history", "modifiers"}
+    assert sum(f["factor"] in slice_factors for e in batched for f in e["factors"]) > 20  # the evidence is used
+    assert batched == per_claim
