@@ -111,15 +111,7 @@ FACTORS: tuple[Factor, ...] = (
         "payer_procedure_slices",
         "Payer's record with this procedure for claims like this one",
         None,
-        (
-            "slice_pos_lift",
-            "slice_age_lift",
-            "slice_sex_lift",
-            "slice_dx_lift",
-            "slice_units_lift",
-            "slice_line_rate",
-            "slice_line_hazard",
-        ),
+        ("slice_pos_lift", "slice_age_lift", "slice_sex_lift", "slice_dx_lift", "slice_units_lift"),
     ),
     Factor(
         "patient_service_history",

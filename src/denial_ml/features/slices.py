@@ -32,7 +32,7 @@ from denial_ml.features.slice_keys import (
     tag,
 )
 
-SLICE_FEATURES = [f"slice_{kind}_lift" for kind in SLICE_KINDS] + ["slice_line_rate", "slice_line_hazard"]
+SLICE_FEATURES = [f"slice_{kind}_lift" for kind in SLICE_KINDS]
 PATIENT_FEATURES = [
     "pat_proc_year_n",
     "pat_family_year_n",
@@ -282,15 +282,6 @@ def patient_counts(
     }
 
 
-def best_line_rates(rates: dict[str, SliceRate], proc_rate: np.ndarray) -> np.ndarray:
-    """Each line's highest smoothed rate over its slices (its payer x procedure rate when none is higher): the
-    slice that knows most about the line's risk, since a slice with little history stays at its parent's rate."""
-    best = proc_rate.astype(float).copy()
-    for r in rates.values():
-        np.fmax.at(best, r.line, r.rate)
-    return best
-
-
 def claim_max(c: np.ndarray, values: np.ndarray, n: int, fill: float = np.nan) -> np.ndarray:
     """Largest value over each claim's entries (`fill` for claims without any)."""
     out = np.full(n, -np.inf)
@@ -311,16 +302,9 @@ def slice_features(
     e = encoded(s)
     counts = line_counts(idx, e, day)
     out = {}
-    rates = slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m)
-    for kind, r in rates.items():
+    for kind, r in slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m).items():
         lift = claim_max(s.claim[r.line], r.rate - r.parent, n, fill=0.0)
         out[f"slice_{kind}_lift"] = np.where(has_lines, lift, np.nan)
-    line_rate = best_line_rates(rates, proc_rate)
-    out["slice_line_rate"] = claim_max(s.claim, line_rate, n)
-    # Line mechanisms add up (each line can be denied on its own): the claim's exposure is the sum of its lines'
-    # hazards, each line at the rate of its most telling slice.
-    hazard = np.bincount(s.claim, weights=-np.log1p(-np.clip(line_rate, 0.0, 0.999)), minlength=n)
-    out["slice_line_hazard"] = np.where(has_lines, hazard, np.nan)
     values_by_name = patient_counts(idx, patient_keys(e)[0], day, counts)
     for name, values in values_by_name.items():
         if name == "pat_proc_days_since":
