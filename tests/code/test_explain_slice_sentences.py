@@ -14,6 +14,7 @@ from denial_ml.explain.slice_sentences import (
     coding_fix,
     describe_slice,
     history_sentence,
+    modifier_slices,
     patient_services,
     top_slice,
 )
@@ -90,6 +91,27 @@ def test_top_slice_takes_the_largest_lift_of_the_kinds_asked_and_ignores_small_o
     assert top_slice(_view([small, big, coding]), ("pos", "age")) is big
     assert top_slice(_view([small]), ("pos",)) is None
     assert top_slice(_view([_e("age", "age?", rate=0.9, n=0, denied=0)]), ("age",)) is None  # no history
+
+
+def test_pooled_coding_slice_adds_what_the_claims_payer_did_in_the_same_slice():
+    pooled = _e("any_mods_pos", "none|02", rate=0.7, parent=0.1, n=40, denied=30)
+    own = _e("mods_pos", "none|02", rate=0.6, parent=0.5, n=10, denied=8)
+    other = _e("mods_pos", "95|02", rate=0.1, parent=0.5, n=10, denied=1)
+    sentence, _ = modifier_slices(_view([pooled, own, other]))
+    assert sentence.startswith("Payers together denied 75% of 97110 lines billed without modifiers at place of")
+    assert sentence.endswith("any place of service. MCD01 alone: 80% of 10 decided.")
+    sentence, _ = modifier_slices(_view([pooled, other]))
+    assert sentence.endswith("any place of service.")  # the payer never billed it so: nothing to add
+
+
+def test_patient_services_names_a_family_visit_rank_in_365_days():
+    e = SliceEvidence("family_365", "80061", "n2", 0.8, 0.1, 20, 17)
+    sentence, fix = patient_services(_view([e]))
+    assert sentence.startswith(
+        "This 80061 line is on the patient's 2nd visit with pathology laboratory services in 365 days billed to "
+        "MCD01; MCD01 denied 85% of 80061 lines that were a patient's 2nd visit with pathology laboratory"
+    )
+    assert "remaining MCD01 benefit for 80061 in the last 12 months" in fix
 
 
 def test_patient_services_names_the_visit_rank_and_the_payers_record():

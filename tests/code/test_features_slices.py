@@ -161,6 +161,38 @@ def test_ordinal_slice_learns_a_yearly_limit():
     assert np.isnan(out["pat_proc_days_since"][1])
 
 
+def test_family_365_rank_counts_visits_of_the_family_across_codes_and_years():
+    # Ten patients: a 2024-06 laboratory visit with three lines (one visit), then a 2025-02 83036 visit, denied.
+    lab = {"family": "lab"}
+    history, submit, decided, denied = [], [], [], []
+    for p in range(10):
+        for code in ("80061", "83036", "36415"):
+            history.append(lab | {"claim": 2 * p, "patient": f"P{p}", "code": code, "year": "2024"})
+            submit.append("2024-06-01"), decided.append("2024-06-20"), denied.append(0)
+        history.append(lab | {"claim": 2 * p + 1, "patient": f"P{p}", "code": "83036"})
+        submit.append("2025-02-01"), decided.append("2025-02-20"), denied.append(1)
+    # Patient Z had a two-line 80061 visit in 2024-09 (inside 365 days), patient W one 400 days before the query.
+    for code in ("80061", "36415"):
+        history.append(lab | {"claim": 20, "patient": "Z", "code": code, "year": "2024"})
+        submit.append("2024-09-01"), decided.append(None), denied.append(0)
+    history.append(lab | {"claim": 21, "patient": "W", "code": "80061", "year": "2024"})
+    submit.append("2024-01-26"), decided.append(None), denied.append(0)
+    out = _features(
+        history,
+        submit=submit,
+        decided=decided,
+        denied=denied,
+        query=[lab | {"patient": "Z", "code": "83036"}, lab | {"claim": 1, "patient": "W", "code": "83036"}],
+        query_day="2025-03-01",
+    )
+    assert out["pat_family_365_visits"].tolist() == [1, 0]  # Z's two lines are one visit; W's is too old
+    assert out["pat_family_year_visits"].tolist() == [0, 0]  # both were in 2024
+    # 83036 on a 2nd laboratory visit in 365 days: 10 of 10 denied; on a 1st: 0 of 10.
+    assert out["slice_family_365_lift"].tolist() == pytest.approx([(10 + M * 0.2) / 30 - 0.2, M * 0.2 / 30 - 0.2])
+    # By calendar year every 83036 line was a 1st visit of its year: 10 of 20 denied, whatever the rank.
+    assert out["slice_family_year_lift"].tolist() == pytest.approx([(10 + M * 0.2) / 40 - 0.2] * 2)
+
+
 def test_key_parts():
     mods = np.array([["59", "GP", "", ""], ["GP", "59", "", ""], ["", "", "", ""]], dtype=object)
     assert modifier_sets(mods).tolist() == ["59+GP", "59+GP", "none"]
@@ -202,6 +234,7 @@ def test_slice_features_ignore_later_claims_and_outcomes(world):
     again = FeatureBuilder().fit(altered).transform(todays, lines)[names]
     pd.testing.assert_frame_equal(full, again)
     assert (full["pat_proc_year_n"] > 0).any() and (full["slice_mods_lift"].abs() > 0).any()  # history was used
+    assert (full["pat_family_365_visits"] > 0).any() and (full["slice_family_365_lift"].abs() > 0).any()
 
 
 def test_records_path_gives_the_frame_path_values(world):

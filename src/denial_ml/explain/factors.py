@@ -123,7 +123,11 @@ FACTORS: tuple[Factor, ...] = (
             "pat_proc_365_n",
             "pat_proc_days_since",
             "pat_proc_denials",
+            "pat_family_year_visits",
+            "pat_family_365_visits",
             "slice_ordinal_lift",
+            "slice_family_year_lift",
+            "slice_family_365_lift",
         ),
     ),
     # Payer- and provider-level rates mostly stand for who the payer or provider is, so each forms one factor

@@ -5,10 +5,12 @@ to check the rule behind it, since no rule is named anywhere in the model.
 
 from __future__ import annotations
 
+import numpy as np
+
 from denial_ml.domain.denials import CATEGORY_FIX
 from denial_ml.explain.context import ClaimView
 from denial_ml.features.slice_evidence import SliceEvidence
-from denial_ml.features.slice_keys import ORDINAL_CAP
+from denial_ml.features.slice_keys import ORDINAL_CAP, RANK_KINDS, families
 
 Sentence = tuple[str, str]
 CODING_KINDS = ("any_mods", "any_mods_pos", "any_pair", "mods", "mods_pos", "pair")
@@ -23,6 +25,26 @@ def _pct(x: float) -> str:
 def _ordinal(k: int) -> str:
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
     return f"{k}{suffix}"
+
+
+def family_words(code: str) -> str:
+    """The procedure's family in words ("pathology laboratory services"), for visits counted by family."""
+    family = str(families(np.array([code], dtype=object))[0])
+    if family == code:
+        return f"{code} services"
+    return family.removeprefix("cpt_").removeprefix("hcpcs_").replace("_", " ") + " services"
+
+
+def rank_words(e: SliceEvidence) -> str:
+    """Where the line falls among the patient's earlier services: "3rd of the year", "2nd visit with pathology
+    laboratory services in 365 days"."""
+    k = int(e.value[1:])
+    nth = f"{_ordinal(k)}{' or later' if k == ORDINAL_CAP else ''}"
+    if e.kind == "family_365":
+        return f"{nth} visit with {family_words(e.code)} in 365 days"
+    if e.kind == "family_year":
+        return f"{nth} visit with {family_words(e.code)} of the year"
+    return f"{nth} of the year"
 
 
 def describe_slice(e: SliceEvidence) -> str:
@@ -49,8 +71,7 @@ def describe_slice(e: SliceEvidence) -> str:
         return f"with diagnosis {value or '(none)'}"
     if e.kind == "units":
         return f"billed with {value[1:]} unit(s)"
-    k = int(value[1:])
-    return f"that were a patient's {_ordinal(k)}{' or later' if k == ORDINAL_CAP else ''} of the year"
+    return f"that were a patient's {rank_words(e)}"
 
 
 def top_slice(view: ClaimView, kinds: tuple[str, ...], min_lift: float = MIN_LIFT) -> SliceEvidence | None:
@@ -113,24 +134,49 @@ def procedure_slices(view: ClaimView, fallback: Sentence) -> Sentence:
     return (history_sentence(view, e), claim_fix(view, e)) if e else fallback
 
 
+OWN_KIND = {"any_mods": "mods", "any_mods_pos": "mods_pos", "any_pair": "pair"}
+
+
+def payer_share(view: ClaimView, e: SliceEvidence) -> str:
+    """For a slice pooled over payers, what this claim's payer did in the same slice (" COM01 alone: 80% of 10
+    decided."), so the sentence still names whose rule it is; "" when the payer has no such lines."""
+    own = [
+        o
+        for o in view.slice_evidence()[0]
+        if o.kind == OWN_KIND.get(e.kind) and o.code == e.code and o.value == e.value and o.n > 0
+    ]
+    if not own:
+        return ""
+    return f" {view.payer} alone: {_pct(own[0].denied / own[0].n)} of {own[0].n:.0f} decided."
+
+
 def modifier_slices(view: ClaimView) -> Sentence | None:
     """The modifier / same-claim pair part of the "modifiers" factor (None when no such slice stands out)."""
     e = top_slice(view, CODING_KINDS)
-    return (history_sentence(view, e), coding_fix(view, e)) if e else None
+    return (history_sentence(view, e) + payer_share(view, e), coding_fix(view, e)) if e else None
+
+
+def rank_intro(view: ClaimView, e: SliceEvidence) -> str:
+    """ "This is the patient's 3rd 97110 line billed to MCD01 this year", or for a family rank "This 80061 line is
+    on the patient's 2nd visit with pathology laboratory services billed to MCR01 in 365 days"."""
+    if e.kind == "ordinal":
+        k = int(e.value[1:])
+        nth = f"{_ordinal(k)}{' or later' if k == ORDINAL_CAP else ''}"
+        return f"This is the patient's {nth} {e.code} line billed to {view.payer} this year"
+    return f"This {e.code} line is on the patient's {rank_words(e)} billed to {view.payer}"
 
 
 def patient_services(view: ClaimView) -> Sentence:
     """The "patient's earlier services with this payer" factor: where this line falls in the patient's year, and
     what the payer did with such lines."""
     evidence, counts = view.slice_evidence()
-    e = top_slice(view, ("ordinal",))
+    e = top_slice(view, RANK_KINDS)
     fix = CATEGORY_FIX[view.cache.get("likely_category") or "non_covered"]
     if e is not None:
-        k = int(e.value[1:])
-        year = f"this is the patient's {_ordinal(k)}{' or later' if k == ORDINAL_CAP else ''} {e.code} line billed "
+        period = "in the last 12 months" if e.kind == "family_365" else "this year"
         return (
-            f"{year[0].upper()}{year[1:]}to {view.payer} this year; {history_sentence(view, e)}",
-            f"Check the patient's remaining {view.payer} benefit for {e.code} this year (a visit or frequency "
+            f"{rank_intro(view, e)}; {history_sentence(view, e)}",
+            f"Check the patient's remaining {view.payer} benefit for {e.code} {period} (a visit or frequency "
             "limit): get an authorization for more visits, or the patient's signed waiver, before the service.",
         )
     lines = view.lines

@@ -14,8 +14,8 @@ from denial_ml.features.history import HistoryIndex, smoothed_rate
 from denial_ml.features.history_features import BASE_RATE
 from denial_ml.features.keys import batch_lines, claim_keys
 from denial_ml.features.line_features import join_keys
-from denial_ml.features.slice_keys import SliceLines, encoded, ordinal_band, slice_lines
-from denial_ml.features.slices import patient_counts, patient_keys, slice_rates, year_counts
+from denial_ml.features.slice_keys import SliceLines, encoded, slice_lines
+from denial_ml.features.slices import line_counts, patient_counts, patient_keys, slice_rates
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,15 @@ def line_evidence(
     Args: as `slice_features`.
     """
     e = encoded(s)
-    same, year_keys = patient_keys(e)
-    year = year_counts(idx, year_keys, day)
-    ordinal = ordinal_band(year[0])
+    counts = line_counts(idx, e, day)
     out = []
-    for kind, r in slice_rates(idx, s.claim, e, ordinal, day, proc_rate, m).items():
+    for kind, r in slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m).items():
         for i, line in enumerate(r.line.tolist()):
             value = str(r.key[i]).split("|", 3)[3]  # kind|payer|code|value
             out.append(
                 SliceEvidence(kind, str(s.code[line]), value, float(r.rate[i]), float(r.parent[i]), r.n[i], r.denied[i])
             )
-    return out, patient_counts(idx, same, day, year)
+    return out, patient_counts(idx, patient_keys(e)[0], day, counts)
 
 
 def slice_evidence(

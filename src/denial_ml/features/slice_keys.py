@@ -30,7 +30,13 @@ ORDINAL_CAP = 6  # the 6th and later same services of a year share one band
 # across payers and a payer's own slice, often thin, starts from them.
 SLICE_KINDS = (
     "any_mods", "any_mods_pos", "any_pair", "mods", "pos", "mods_pos", "age", "sex", "dx", "units", "pair", "ordinal",
+    "family_year", "family_365",
 )  # fmt: skip
+# Rank kinds: the line's place among the patient's earlier services with the payer. `ordinal` counts lines of the
+# same procedure this calendar year; `family_year` and `family_365` count claims (visits) with a service of the
+# procedure's family this calendar year and in the last 365 days, as benefit limits count visits (a lipid panel
+# and an A1c may share one limit).
+RANK_KINDS = ("ordinal", "family_year", "family_365")
 PARENT = {"any_mods_pos": "any_mods", "mods": "any_mods", "mods_pos": "mods", "pair": "any_pair"}
 
 
@@ -105,17 +111,18 @@ def tag(text: str, n: int) -> Keys:
     return Keys(np.zeros(n, dtype=np.int64), np.array([text], dtype=object))
 
 
-def slice_keys(e: dict[str, Keys], ordinal: np.ndarray) -> dict[str, Keys]:
+def slice_keys(e: dict[str, Keys], ranks: dict[str, np.ndarray]) -> dict[str, Keys]:
     """Every slice kind's key (`kind|payer|code|...`) of each line except `pair` (see `pair_keys`).
 
     Args:
-        e: The lines' `encoded` columns. ordinal: `ordinal_band` of each line.
+        e: The lines' `encoded` columns. ranks: Each `RANK_KINDS` kind's `ordinal_band` of each line.
     """
-    n = len(ordinal)
+    n = len(e["code"].position)
     proc = combine(e["payer"], e["code"])
     out = {kind: combine(tag(kind, n), proc, e[kind]) for kind in ("mods", "pos", "age", "sex", "dx", "units")}
     out["mods_pos"] = combine(tag("mods_pos", n), proc, e["mods"], e["pos"])
-    out["ordinal"] = combine(tag("ordinal", n), proc, encode(ordinal))
+    for kind in RANK_KINDS:
+        out[kind] = combine(tag(kind, n), proc, encode(ranks[kind]))
     out["any_mods"] = combine(tag("any_mods", n), tag("*", n), e["code"], e["mods"])
     out["any_mods_pos"] = combine(tag("any_mods_pos", n), tag("*", n), e["code"], e["mods"], e["pos"])
     return out

@@ -39,11 +39,13 @@ PATIENT_FEATURES = [
     "pat_proc_365_n",
     "pat_proc_days_since",
     "pat_proc_denials",
+    "pat_family_year_visits",
+    "pat_family_365_visits",
 ]
 YEAR_DAYS = 365
 PAIR_KINDS = ("any_pair", "pair")
 SLICE_INDEX = "slices"  # one index for every slice kind: a batch's lookups are one query
-PATIENT_INDEXES = ("pat_proc", "pat_year", "pat_proc_denied")
+PATIENT_INDEXES = ("pat_proc", "pat_year", "pat_proc_denied", "pat_visits")
 
 
 @dataclass(frozen=True)
@@ -88,20 +90,53 @@ def patient_keys(e: dict[str, Keys]) -> tuple[Keys, Keys]:
     return same, year
 
 
+def visit_keys(e: dict[str, Keys]) -> Keys:
+    """Each line's keys in the `pat_visits` index, as one array of twice the lines: `rolling|patient|payer|family`
+    (the last 365 days), then `year|patient|payer|family|year` (the service's calendar year)."""
+    n = len(e["code"].position)
+    family = combine(e["patient"], e["payer"], e["family"])
+    return concat_keys([combine(tag("rolling", n), family), combine(tag("year", n), family, e["year"])])
+
+
+def first_per_claim(claim: np.ndarray, keys: Keys) -> np.ndarray:
+    """Rows that are the first of their (claim, key) pair: a claim counts once per key, however many lines it has
+    (a visit with 80061, 83036 and 36415 is one laboratory visit)."""
+    codes, distinct = pd.factorize(_strings(keys))  # strings: a tiny batch's `Keys` may repeat its values
+    _, first = np.unique(claim.astype(np.int64) * max(len(distinct), 1) + codes, return_index=True)
+    return np.sort(first)
+
+
+def visit_counts(idx: dict[str, HistoryIndex], visits: Keys, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How many earlier claims with a service of the line's family the patient had billed to the payer in the last
+    365 days and in the line's service year, submitted before `day` (one per line each)."""
+    index = idx["pat_visits"]
+    n = len(day)
+    code = key_codes(index, visits)
+    q = index.before_codes(np.concatenate([code[:n], code[:n], code[n:]]), np.concatenate([day, day - YEAR_DAYS, day]))[
+        "n"
+    ]
+    return q[:n] - q[n : 2 * n], q[2 * n :]
+
+
 def build_patient_indexes(
-    e: dict[str, Keys], submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
+    claim: np.ndarray, e: dict[str, Keys], submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
 ) -> dict[str, HistoryIndex]:
     """The patient-history indexes from history lines: services by submission day (`pat_proc`, and `pat_year` by
-    service year) and denials by adjudication day (`pat_proc_denied`).
+    service year), claims by family (`pat_visits`) and denials by adjudication day (`pat_proc_denied`).
 
     Args:
-        e: The history lines' `encoded` columns. submit_day: Each line's claim submission day.
-        decided_day: Its adjudication day (NaN when not decided). denied: Whether its claim was denied (0/1).
+        claim: Each history line's claim. e: The history lines' `encoded` columns.
+        submit_day: Each line's claim submission day. decided_day: Its adjudication day (NaN when not decided).
+        denied: Whether its claim was denied (0/1).
     """
     same, year = patient_keys(e)
     one = pd.DataFrame({"one": np.ones(len(submit_day))})
     decided = ~np.isnan(decided_day)
+    visits = visit_keys(e)
+    first = first_per_claim(np.concatenate([claim, claim]), visits)
+    visit_days = np.concatenate([submit_day, submit_day])[first]
     return {
+        "pat_visits": build_index(_strings(visits)[first], visit_days, pd.DataFrame({"one": np.ones(len(first))})),
         "pat_proc": build_index(_strings(same), submit_day, one),
         "pat_year": build_index(_strings(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
         "pat_proc_denied": build_index(
@@ -120,11 +155,38 @@ def year_counts(idx: dict[str, HistoryIndex], year: Keys, day: np.ndarray) -> tu
     return counts[: len(day)], counts[len(day) :]
 
 
-def all_slice_keys(claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray) -> tuple[list[str], Keys, np.ndarray]:
+@dataclass(frozen=True)
+class LineCounts:
+    """The patient's earlier services with the payer behind each line (one value per line each)."""
+
+    proc_year: np.ndarray  # lines of the same procedure this service year
+    family_year: np.ndarray  # lines of the procedure's family this service year
+    family_year_visits: np.ndarray  # claims with the family this service year
+    family_365_visits: np.ndarray  # claims with the family in the last 365 days
+
+    def ranks(self) -> dict[str, np.ndarray]:
+        """Each rank slice kind's band of each line (`RANK_KINDS`)."""
+        return {
+            "ordinal": ordinal_band(self.proc_year),
+            "family_year": ordinal_band(self.family_year_visits),
+            "family_365": ordinal_band(self.family_365_visits),
+        }
+
+
+def line_counts(idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray) -> LineCounts:
+    """`LineCounts` of lines (`e`: their `encoded` columns) from what was submitted before each `day`."""
+    proc_year, family_year = year_counts(idx, patient_keys(e)[1], day)
+    rolling, year = visit_counts(idx, visit_keys(e), day)
+    return LineCounts(proc_year, family_year, year, rolling)
+
+
+def all_slice_keys(
+    claim: np.ndarray, e: dict[str, Keys], ranks: dict[str, np.ndarray]
+) -> tuple[list[str], Keys, np.ndarray]:
     """Every slice key of the lines as one array: the kinds in order, `kind|payer|code|...` keys, and each key's
     line (the lines once per kind, then one per same-claim pair for each pair kind)."""
     n = len(claim)
-    by_kind = slice_keys(e, ordinal)
+    by_kind = slice_keys(e, ranks)
     pair_line, by_kind["pair"] = pair_keys(claim, e)
     _, by_kind["any_pair"] = pair_keys(claim, e, any_payer=True)
     lines = [pair_line if k in PAIR_KINDS else np.arange(n) for k in SLICE_KINDS]
@@ -132,15 +194,15 @@ def all_slice_keys(claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray) -
 
 
 def build_slice_indexes(
-    claim: np.ndarray, e: dict[str, Keys], ordinal: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
+    claim: np.ndarray, e: dict[str, Keys], ranks: dict[str, np.ndarray], decided_day: np.ndarray, denied: np.ndarray
 ) -> dict[str, HistoryIndex]:
     """The slice index (every kind's keys in one) from the decided history lines.
 
     Args:
-        claim: Each line's claim. e: The lines' `encoded` columns. ordinal: Each line's `ordinal_band`.
+        claim: Each line's claim. e: The lines' `encoded` columns. ranks: Each line's `LineCounts.ranks`.
         decided_day: Its claim's adjudication day (NaN when not decided). denied: Whether it was denied (0/1).
     """
-    _, keys, line = all_slice_keys(claim, e, ordinal)
+    _, keys, line = all_slice_keys(claim, e, ranks)
     decided = ~np.isnan(decided_day)[line]
     days = np.nan_to_num(decided_day).astype(np.int64)[line]
     values = pd.DataFrame({"denied": denied.astype(float)[line][decided]})
@@ -151,7 +213,7 @@ def slice_rates(
     idx: dict[str, HistoryIndex],
     claim: np.ndarray,
     e: dict[str, Keys],
-    ordinal: np.ndarray,
+    ranks: dict[str, np.ndarray],
     day: np.ndarray,
     proc_rate: np.ndarray,
     m: float,
@@ -160,10 +222,10 @@ def slice_rates(
 
     Args:
         idx: The snapshot's indexes. claim: Each line's claim. e: The lines' `encoded` columns.
-        ordinal: `ordinal_band` of each line. day: Each line's claim submission day.
+        ranks: `LineCounts.ranks` of the lines. day: Each line's claim submission day.
         proc_rate: Each line's smoothed payer x procedure rate. m: Smoothing strength.
     """
-    kinds, keys, line = all_slice_keys(claim, e, ordinal)
+    kinds, keys, line = all_slice_keys(claim, e, ranks)
     index = idx[SLICE_INDEX]
     q = index.before_codes(key_codes(index, keys), day[line])
     n, n_pairs = len(claim), int((line.size - len(claim) * (len(kinds) - len(PAIR_KINDS))) / len(PAIR_KINDS))
@@ -197,24 +259,26 @@ def last_day_before(index: HistoryIndex, code: np.ndarray, days: np.ndarray) -> 
 
 
 def patient_counts(
-    idx: dict[str, HistoryIndex], same: Keys, day: np.ndarray, year: tuple[np.ndarray, np.ndarray]
+    idx: dict[str, HistoryIndex], same: Keys, day: np.ndarray, counts: LineCounts
 ) -> dict[str, np.ndarray]:
     """The patient-history values of each line (`PATIENT_FEATURES` before aggregation to claims).
 
     Args:
-        same: The lines' `patient|payer|code` keys. year: Their `year_counts`.
+        same: The lines' `patient|payer|code` keys. counts: Their `line_counts`.
     """
     proc = idx["pat_proc"]
     code = key_codes(proc, same)
     n = len(day)
-    counts = proc.before_codes(np.concatenate([code, code]), np.concatenate([day, day - YEAR_DAYS]))["n"]
+    rolling = proc.before_codes(np.concatenate([code, code]), np.concatenate([day, day - YEAR_DAYS]))["n"]
     denied = idx["pat_proc_denied"]
     return {
-        "pat_proc_year_n": year[0],
-        "pat_family_year_n": year[1],
-        "pat_proc_365_n": counts[:n] - counts[n:],
+        "pat_proc_year_n": counts.proc_year,
+        "pat_family_year_n": counts.family_year,
+        "pat_proc_365_n": rolling[:n] - rolling[n:],
         "pat_proc_days_since": day - last_day_before(proc, code, day),
         "pat_proc_denials": denied.before_codes(key_codes(denied, same), day)["denied"],
+        "pat_family_year_visits": counts.family_year_visits,
+        "pat_family_365_visits": counts.family_365_visits,
     }
 
 
@@ -236,15 +300,13 @@ def slice_features(
     """
     has_lines = np.bincount(s.claim, minlength=n) > 0
     e = encoded(s)
-    same, year_keys = patient_keys(e)
-    year = year_counts(idx, year_keys, day)
-    ordinal = ordinal_band(year[0])
+    counts = line_counts(idx, e, day)
     out = {}
-    for kind, r in slice_rates(idx, s.claim, e, ordinal, day, proc_rate, m).items():
+    for kind, r in slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m).items():
         lift = claim_max(s.claim[r.line], r.rate - r.parent, n, fill=0.0)
         out[f"slice_{kind}_lift"] = np.where(has_lines, lift, np.nan)
-    counts = patient_counts(idx, same, day, year)
-    for name, values in counts.items():
+    values_by_name = patient_counts(idx, patient_keys(e)[0], day, counts)
+    for name, values in values_by_name.items():
         if name == "pat_proc_days_since":
             out[name] = -claim_max(s.claim, -values, n)
         else:
@@ -277,10 +339,10 @@ def line_indexes(
             when not decided). denied: Whether its claim was denied (0/1).
     """
     e = encoded(s)
-    out = build_patient_indexes(e, submit_day, decided_day, denied)
-    # A history line's rank in its year counts what was submitted before it, as a claim's does when scored.
-    ordinal = ordinal_band(year_counts(out, patient_keys(e)[1], submit_day)[0])
-    out.update(build_slice_indexes(s.claim, e, ordinal, decided_day, denied))
+    out = build_patient_indexes(s.claim, e, submit_day, decided_day, denied)
+    # A history line's ranks count what was submitted before it, as a claim's do when scored.
+    ranks = line_counts(out, e, submit_day).ranks()
+    out.update(build_slice_indexes(s.claim, e, ranks, decided_day, denied))
     return out
 
 
