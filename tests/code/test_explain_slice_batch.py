@@ -1,5 +1,5 @@
-"""The slice evidence of a batch in one pass (explain/slice_batch.py) is, claim by claim, what each claim gets alone,
-so batch explanations are those built from each claim's own evidence."""
+"""The slice evidence of a batch in one pass (`slice_evidence_by_claim`) is, claim by claim, what each claim gets
+alone, so batch explanations are those built from each claim's own evidence."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 from denial_ml.explain import explainer as explainer_module
 from denial_ml.explain.context import claim_views
 from denial_ml.explain.explainer import Explainer
-from denial_ml.explain.slice_batch import batch_slice_evidence
-from denial_ml.features.slice_evidence import slice_evidence
+from denial_ml.features.slice_evidence import slice_evidence, slice_evidence_by_claim
 
 
 def _recent(small_world: dict, n: int):
@@ -22,7 +21,7 @@ def test_batch_evidence_is_each_claims_own(small_world, trained):
     _, scorer = trained
     claims, lines = _recent(small_world, 400)
     views = claim_views(claims, lines, scorer.builder.transform_array(claims, lines), scorer.builder)
-    batch = batch_slice_evidence(scorer.builder, [v.claim for v in views], [ln for v in views for ln in v.lines])
+    batch = slice_evidence_by_claim(scorer.builder, [v.claim for v in views], [ln for v in views for ln in v.lines])
     assert len(batch) == 400 and sum(len(evidence) for evidence, _ in batch) > 400
     for view, (evidence, counts) in zip(views, batch, strict=True):
         alone, alone_counts = slice_evidence(scorer.builder, [view.claim], view.lines)

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from denial_ml.explain.slice_batch import batch_slice_evidence
 from denial_ml.features.arrays import day_number
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import learnt_shares
 from denial_ml.features.build import FeatureBuilder
-from denial_ml.features.slice_evidence import SliceEvidence, slice_evidence
+from denial_ml.features.slice_evidence import SliceEvidence, slice_evidence, slice_evidence_by_claim
 
 
 @dataclass
@@ -123,7 +122,7 @@ def fill_slice_evidence(views: list[ClaimView]) -> None:
     if len(views) < 2 or len(set(ids)) != len(ids):  # lines are matched to their claims by id
         return
     lines = [line for v in views for line in v.lines]
-    evidence = batch_slice_evidence(views[0].builder, [v.claim for v in views], lines)
+    evidence = slice_evidence_by_claim(views[0].builder, [v.claim for v in views], lines)
     for view, found in zip(views, evidence, strict=True):
         view.cache["slices"] = found
 

@@ -31,30 +31,37 @@ class SliceEvidence:
     denied: float  # of which denied
 
 
+Evidence = tuple[list[SliceEvidence], dict[str, np.ndarray]]
+
+
 def line_evidence(
     idx: dict[str, HistoryIndex], s: SliceLines, day: np.ndarray, proc_rate: np.ndarray, m: float
-) -> tuple[list[SliceEvidence], dict[str, np.ndarray]]:
-    """Every slice of every line with its history, and the patient-history values of each line.
+) -> tuple[list[int], list[SliceEvidence], dict[str, np.ndarray]]:
+    """Every slice of every line with its history (and the claim it belongs to), and the patient-history values
+    of each line.
 
     Args: as `slice_features`.
     """
     e = encoded(s)
     counts = line_counts(idx, e, day)
-    out = []
+    owners: list[int] = []
+    out: list[SliceEvidence] = []
     for kind, r in slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m).items():
-        for i, line in enumerate(r.line.tolist()):
-            value = str(r.key[i]).split("|", 3)[3]  # kind|payer|code|value
-            out.append(
-                SliceEvidence(kind, str(s.code[line]), value, float(r.rate[i]), float(r.parent[i]), r.n[i], r.denied[i])
-            )
-    return out, patient_counts(idx, patient_keys(e)[0], day, counts)
+        # Whole columns at once (tolist gives Python floats, as float() would): a batch of 10,000 claims has
+        # hundreds of thousands of slices.
+        owners += s.claim[r.line].tolist()
+        codes, keys, rates, parents = s.code[r.line].tolist(), r.key.tolist(), r.rate.tolist(), r.parent.tolist()
+        columns = zip(codes, keys, rates, parents, r.n, r.denied, strict=True)
+        for code, key, rate, parent, n, denied in columns:
+            value = str(key).split("|", 3)[3]  # kind|payer|code|value
+            out.append(SliceEvidence(kind, str(code), value, rate, parent, n, denied))
+    return owners, out, patient_counts(idx, patient_keys(e)[0], day, counts)
 
 
-def slice_evidence(
+def _slice_lookups(
     builder: FeatureBuilder, claims: Sequence[dict], lines: Sequence[dict]
-) -> tuple[list[SliceEvidence], dict[str, np.ndarray]]:
-    """The history behind the slice and patient-history features of a few claims (records as in
-    `FeatureBuilder.transform_records`): every slice of every line, and each line's patient-history values."""
+) -> tuple[list[int], list[SliceEvidence], dict[str, np.ndarray], np.ndarray]:
+    """`line_evidence` of claim records, with each line's claim position."""
     a = claim_arrays_from_records(claims)
     ln = batch_lines(a, line_arrays_from_records(lines))
     keys = claim_keys(a)
@@ -66,4 +73,33 @@ def slice_evidence(
     proc = idx["payer_proc"].before(join_keys(payers[c], ln.code), day[c])
     proc_rate = smoothed_rate(proc["denied"], proc["n"], prior[c], m)
     s = slice_lines(a, ln, keys, builder.birth_day_, builder.sex_)
-    return line_evidence(idx, s, day[c], proc_rate, m)
+    return *line_evidence(idx, s, day[c], proc_rate, m), s.claim
+
+
+def slice_evidence(builder: FeatureBuilder, claims: Sequence[dict], lines: Sequence[dict]) -> Evidence:
+    """The history behind the slice and patient-history features of a few claims (records as in
+    `FeatureBuilder.transform_records`): every slice of every line, and each line's patient-history values."""
+    _, evidence, counts, _ = _slice_lookups(builder, claims, lines)
+    return evidence, counts
+
+
+def slice_evidence_by_claim(builder: FeatureBuilder, claims: Sequence[dict], lines: Sequence[dict]) -> list[Evidence]:
+    """`slice_evidence` of each claim, in the order of `claims`, from one pass over the batch.
+
+    Each line's lookups depend only on its own claim, so every claim gets exactly what it gets alone; one pass costs
+    about what one claim does (a few milliseconds of NumPy calls), so explaining 10,000 claims is not 10,000 passes.
+
+    Args:
+        builder: The fitted feature builder.
+        claims: Claim records with distinct claim ids.
+        lines: Their lines, grouped by claim in the order of `claims` (each claim's lines in its own order).
+    """
+    owners, evidence, counts, line_claim = _slice_lookups(builder, claims, lines)
+    per_claim: list[list[SliceEvidence]] = [[] for _ in claims]
+    for owner, found in zip(owners, evidence, strict=True):
+        per_claim[owner].append(found)
+    bounds = np.searchsorted(line_claim, np.arange(len(claims) + 1)).tolist()  # lines come grouped by claim
+    return [
+        (found, {name: values[bounds[i] : bounds[i + 1]] for name, values in counts.items()})
+        for i, found in enumerate(per_claim)
+    ]

@@ -62,4 +62,3 @@ def text_column(nullable: bool = True, unique: bool = False) -> pa.Column:
 def optional_date() -> pa.Column:
     """A nullable date column."""
     return pa.Column(DATE, nullable=True, coerce=True)
-

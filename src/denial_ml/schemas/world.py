@@ -301,5 +301,3 @@ PRE_SUBMISSION_TABLES = (
     "authorizations",
 )
 PAYER_DECISION_TABLES = ("remittances", "remittance_lines", "adjustments", "remarks", "appeals")
-
-
