@@ -52,8 +52,8 @@ def run_training_dask(
         max_rounds: Rounds of the denial model's first fit (`train_denial_dask`).
     """
     step = progress or (lambda _s: None)
+    n_parts = part_count(data, spec.workers)  # a folder without the tables fails here, before a cluster starts
     with open_client(spec) as client:
-        n_parts = part_count(data, spec.workers)
         step(f"reading the world in {n_parts} parts")
         parts = client.map(read_part, [data] * n_parts, range(n_parts), n_parts=n_parts)
         reference = read_reference(data)
