@@ -23,7 +23,7 @@ from denial_ml.features.snapshot import REFERENCE_TABLES
 
 CLAIM_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines", "adjustments")
 BATCH_ROWS = 200_000  # rows read at a time: a worker holds one batch of a table besides its part
-CLAIMS_PER_PART = 250_000  # parts of about this many claims, at least two per worker
+CLAIMS_PER_PART = 100_000  # parts of about this many claims (a worker's transient memory), at least two per worker
 
 
 def part_count(folder: Path, workers: int) -> int:

@@ -3,12 +3,14 @@
 The same recipe as `modeling.train.train_denial_model`: fit on the train period, pick the number of rounds by the
 valid period's log loss with a patience of `PATIENCE` rounds, refit on train + valid with that many rounds x
 `REFIT_ROUNDS`. `lightgbm.dask` has no early stopping (the workers would stop at different rounds: LightGBM issues
-#3712 and #6351), so the first fit runs its full rounds and the rounds are picked afterwards on the client, from
-the valid rows' scores after each round, by the rule `lgb.early_stopping` applies. The result is a plain
-`lgb.Booster` (`to_local`), calibrated and bundled by the single-process code.
+#3712 and #6351), so the first fit runs a budget of rounds and the rounds are picked afterwards on the client, from
+the valid rows' scores after each round, by the rule `lgb.early_stopping` applies; a budget the rule would not have
+stopped inside is fitted again, larger (the rounds picked are the single-process rule's, up to `MAX_ROUNDS`). The
+result is a plain `lgb.Booster` (`to_local`), calibrated and bundled by the single-process code.
 
-Not bit-identical to the single-process model: each worker bins and builds histograms from its own rows and the
-histograms are merged over the network, so split gains differ in the last bits.
+Not bit-identical to the single-process model: in LightGBM's distributed dataset each feature's bin boundaries come
+from one worker's own rows rather than from all rows, and the workers' histograms are added in another order, so
+split thresholds and gains differ a little and the trees drift apart over the rounds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 
 PATIENCE = 50  # as `train_denial_model`'s early stopping
 MAX_ROUNDS = 1500
+FIRST_ROUNDS = 500  # the first fit's budget, x GROW_ROUNDS (up to MAX_ROUNDS) while the loss still falls at its end
+GROW_ROUNDS = 3
 
 
 def dask_params() -> dict:
@@ -87,13 +91,18 @@ def train_denial_dask(
         client: The Dask client.
         frame: Features + `LABEL` + `PERIOD` of every labelled claim (`rows_frame`).
         valid: The valid period's feature matrix (categoricals as their codes, `transform_array`'s form) and labels.
-        max_rounds: Rounds of the first fit (the most the model can get).
+        max_rounds: The most rounds the first fit can get (as `train_denial_model`'s `max_rounds`).
 
     Returns:
         The final booster (`best_iteration` set) and the rounds picked on the valid period.
     """
-    first = fit_rounds(client, frame, ("train",), max_rounds)
-    picked = max(1, best_rounds(first, *valid))
+    budget = min(FIRST_ROUNDS, max_rounds)
+    while True:
+        first = fit_rounds(client, frame, ("train",), budget)
+        picked = max(1, best_rounds(first, *valid))
+        if picked + PATIENCE <= budget or budget >= max_rounds:  # early stopping would have stopped inside
+            break
+        budget = min(budget * GROW_ROUNDS, max_rounds)
     rounds = max(1, int(round(picked * REFIT_ROUNDS)))
     booster = fit_rounds(client, frame, ("train", "valid"), rounds)
     booster.best_iteration = rounds

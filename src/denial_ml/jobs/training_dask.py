@@ -63,19 +63,19 @@ def run_training_dask(
         dist = distributed_rows(client, builder, parts)
         del parts
         claims, rows = gather_evaluation(client, dist)
+        fingerprint = data_fingerprint(client, dist)
+        n_denied = int(sum(client.gather(client.map(_denied, dist.rows))))
+        dist.claims = []  # the workers keep only the training rows from here on
+        meta = rows.iloc[:0]
         X = rows.drop(columns=[LABEL, PERIOD])
         y, period = rows[LABEL].to_numpy(dtype=int), rows[PERIOD].to_numpy(dtype=object)
+        del rows
         va = period == "valid"
         step("denial model")
         booster, picked = train_denial_dask(
-            client,
-            rows_frame(dist.rows, rows),
-            (feature_matrix(X[va]), y[va]),
-            max_rounds=max_rounds,
+            client, rows_frame(dist.rows, meta), (feature_matrix(X[va]), y[va]), max_rounds=max_rounds
         )
         log.info("train: %d rounds picked on the valid period, refit with %d", picked, booster.best_iteration)
-        fingerprint = data_fingerprint(client, dist)
-        n_denied = int(sum(client.gather(client.map(_denied, dist.rows))))
     ca = period == "calib"
     raw = np.asarray(booster.predict(X[ca], num_iteration=booster.best_iteration))
     calibrator = fit_calibration(raw, y[ca])
