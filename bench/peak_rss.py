@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 
 GIB = 1 << 30
+PROGRESS_SECONDS = 10
 
 
 def label(process: psutil.Process, root: int) -> str:
@@ -43,22 +44,31 @@ def sample(root: psutil.Process) -> dict[int, tuple[str, int]]:
     return out
 
 
-def measure(command: list[str], every: float) -> dict:
-    """Run `command`, sampling its process tree until it ends."""
+def measure(command: list[str], every: float, progress: Path | None = None) -> dict:
+    """Run `command`, sampling its process tree until it ends (the figures so far written to `progress` every
+    `PROGRESS_SECONDS`, so a run stopped early still tells its peaks)."""
     start = time.perf_counter()
     child = subprocess.Popen(command)
     root = psutil.Process(child.pid)
     peaks: dict[int, tuple[str, int]] = {}
-    peak_total = 0
+    peak_total, written = 0, start
     while child.poll() is None:
         now = sample(root)
         peak_total = max(peak_total, sum(rss for _, rss in now.values()))
         for pid, (kind, rss) in now.items():
             peaks[pid] = (kind, max(rss, peaks.get(pid, (kind, 0))[1]))
+        if progress is not None and time.perf_counter() - written > PROGRESS_SECONDS:
+            progress.write_text(json.dumps(figures(command, None, start, peaks, peak_total), indent=1))
+            written = time.perf_counter()
         time.sleep(every)
+    return figures(command, child.returncode, start, peaks, peak_total)
+
+
+def figures(command: list[str], code: int | None, start: float, peaks: dict, peak_total: int) -> dict:
+    """The run's time and peaks (`returncode` None while it runs)."""
     return {
         "command": command,
-        "returncode": child.returncode,
+        "returncode": code,
         "seconds": round(time.perf_counter() - start, 1),
         "client_gib": round(max((r for k, r in peaks.values() if k == "client"), default=0) / GIB, 3),
         "worker_gib": sorted((round(r / GIB, 3) for k, r in peaks.values() if k == "worker"), reverse=True),
@@ -74,7 +84,7 @@ def main() -> None:
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    result = measure(command, args.every)
+    result = measure(command, args.every, args.json)
     text = json.dumps(result, indent=1)
     print(text, file=sys.stderr)
     if args.json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -20,6 +22,8 @@ from denial_ml.engine.training import best_rounds, feature_matrix, fit_rounds, r
 from denial_ml.features.build import FeatureBuilder  # noqa: E402
 from denial_ml.features.snapshot import Snapshot  # noqa: E402
 from denial_ml.jobs.training import labelled_claims  # noqa: E402
+from denial_ml.jobs.training_dask import run_training_dask  # noqa: E402
+from denial_ml.modeling.bundle import Scorer  # noqa: E402
 from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -47,11 +51,11 @@ def built(world, client):
     _, folder = world
     parts = client.map(read_part, [folder] * N_PARTS, range(N_PARTS), n_parts=N_PARTS)
     snapshot = snapshot_from_parts(client, parts, read_reference(folder))
-    builder = FeatureBuilder().fit_snapshot(snapshot)
-    dist = distributed_rows(client, builder, parts)
+    builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
+    dist = distributed_rows(client, snapshot, parts)
     claims = pd.concat(client.gather(dist.claims), ignore_index=True)
     rows = pd.concat(client.gather(dist.rows), ignore_index=True)
-    return snapshot, builder, dist, claims, rows
+    return snapshot.snapshot, builder, dist, claims, rows
 
 
 def test_snapshot_from_parts_answers_as_the_whole_worlds(world, built):
@@ -117,3 +121,18 @@ def test_dask_model_ranks_test_claims_as_the_single_process_model(client, built)
     auc_dask = roc_auc_score(y[te], distributed.predict(X[te]))
     assert auc_local > 0.6
     assert abs(auc_dask - auc_local) < 0.02, (auc_dask, auc_local)
+
+
+def test_run_training_dask_writes_a_bundle_that_scores(world, client, tmp_path):
+    tables, folder = world
+    spec = ClusterSpec(scheduler=client.scheduler.address)
+    result = run_training_dask(folder, tmp_path, spec, name="dask-bundle", max_rounds=300)
+    labelled = labelled_claims(tables)
+    period, bounds = assign_periods(labelled["submission_date"])
+    assert result.metrics["n_rows"] == {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")}
+    metadata = json.loads((result.bundle / "metadata.json").read_text())
+    assert (metadata["n_claims"], metadata["periods"]) == (len(labelled), bounds)
+    assert 1 <= result.metrics["best_iteration"] <= round(300 * 1.1)
+    scorer = Scorer.load(result.bundle)
+    scored = scorer.score(tables["claims"].head(50), tables["claim_lines"])
+    assert len(scored) == 50 and scored["denial_risk"].between(0, 1).all()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from denial_ml.engine.snapshot import PartSnapshot, part_snapshot
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.labels import label_claims
 from denial_ml.modeling.train import period_bounds, period_edges, periods_from_edges
@@ -37,8 +38,17 @@ def submission_dates(claims: pd.DataFrame) -> np.ndarray:
     return pd.to_datetime(claims["submission_date"]).to_numpy()
 
 
-def part_rows(builder: FeatureBuilder, claims: pd.DataFrame, lines: pd.DataFrame, edges: list) -> pd.DataFrame:
-    """A part's training rows: the features (`builder.transform`), the label and the period of each claim."""
+def part_rows(
+    shared: FeatureBuilder, sums: dict[str, pd.DataFrame], claims: pd.DataFrame, lines: pd.DataFrame, edges: list
+) -> pd.DataFrame:
+    """A part's training rows: the features, the label and the period of each claim.
+
+    Args:
+        shared: A builder fitted on the world's shared indexes (`PartSnapshot.shared`).
+        sums: The part's (key, day) sums (`part_sums`), for its patients' indexes.
+        claims: The part's labelled claims. lines: Their lines. edges: The periods' `period_edges`.
+    """
+    builder = FeatureBuilder(shared.smoothing, shared.recent_days).fit_snapshot(part_snapshot(shared.snapshot_, sums))
     rows = builder.transform(claims, lines)
     rows[LABEL] = claims["denied"].to_numpy(dtype=int)
     rows[PERIOD] = periods_from_edges(claims["submission_date"], edges)
@@ -70,12 +80,13 @@ class DistributedRows:
     n_rows: dict[str, int]  # rows per period
 
 
-def distributed_rows(client: Client, builder: FeatureBuilder, parts: list[Future]) -> DistributedRows:
+def distributed_rows(client: Client, snapshot: PartSnapshot, parts: list[Future]) -> DistributedRows:
     """Label the parts and build their features on the workers.
 
     Args:
         client: The Dask client.
-        builder: A fitted builder (its snapshot from `snapshot_from_parts`); sent to every worker once.
+        snapshot: The world's snapshot and its parts' sums (`snapshot_from_parts`); the shared indexes are sent to
+            every worker once.
         parts: Futures of the world's parts (`read_part`).
     """
     claims = client.map(labelled_part, parts)
@@ -83,9 +94,9 @@ def distributed_rows(client: Client, builder: FeatureBuilder, parts: list[Future
     edges = period_edges(dates)
     period = periods_from_edges(dates, edges)
     counts = {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")}
-    shared = client.scatter(builder, broadcast=True)
+    shared = client.scatter(FeatureBuilder().fit_snapshot(snapshot.shared()), broadcast=True)
     lines = client.map(_lines, parts)
-    rows = client.map(part_rows, [shared] * len(parts), claims, lines, edges=edges)
+    rows = client.map(part_rows, [shared] * len(parts), snapshot.sums, claims, lines, edges=edges)
     return DistributedRows(claims, rows, edges, period_bounds(dates, period), counts)
 
 

@@ -2,7 +2,9 @@
 
 Each part (`denial_ml.engine.partitions`) turns its claims into the snapshot's events (`snapshot_events`, the code
 `Snapshot.from_tables` runs on a whole world) and sums them by (key, day). The sums of all parts are added
-together in a tree on the workers, one index at a time, and only each index's final sums come to the client.
+together in a tree on the workers, one index at a time, and only each index's final sums come to the client. The workers
+feature their claims with the world's indexes but for the patient-keyed ones, which each part builds from its
+own sums (`part_snapshot`): those are most of a snapshot's keys.
 
 Exact: a point-in-time answer ("events with this key strictly before day D") lands on the first event of a
 (key, day); summing the events of one key and day keeps every such answer. `index_from_sums` lays the sums out as
@@ -13,6 +15,7 @@ exact in any order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from distributed import Client, Future
 
 COUNT = "_events"  # the number of events summed into a row
+# Indexes keyed by the patient: a worker builds them from its own parts, so it never holds the world's.
+PATIENT_INDEXES = ("patient", "patient_payer", "submitted", "pat_proc", "pat_year", "pat_proc_denied")
 KEY_COLUMNS = ["key", "day"]
 
 
@@ -83,13 +88,16 @@ def tree_add(client: Client, futures: list[Future], fan_in: int = 4) -> Future:
     return futures[0]
 
 
-def snapshot_from_parts(client: Client, parts: list[Future], reference: dict[str, pd.DataFrame]) -> Snapshot:
+def snapshot_from_parts(client: Client, parts: list[Future], reference: dict[str, pd.DataFrame]) -> PartSnapshot:
     """The snapshot of a world read in parts, equal in every answer to `Snapshot.from_tables` of the whole world.
 
     Args:
         client: The Dask client.
         parts: Futures of the world's parts (`read_part`), patients split between them.
         reference: The reference tables (the snapshot carries them whole).
+
+    Returns:
+        The snapshot, and each part's sums kept on the workers (`PartSnapshot.sums`: release them when done).
     """
     shared = client.scatter(reference, broadcast=True)
     sums = client.map(part_sums, parts, reference=shared)
@@ -99,8 +107,28 @@ def snapshot_from_parts(client: Client, parts: list[Future], reference: dict[str
         total = tree_add(client, client.map(_pick, sums, name=name))
         indexes[name] = index_from_sums(total.result())
         del total
-    del sums
-    return Snapshot(reference=reference, indexes=indexes)
+    return PartSnapshot(Snapshot(reference=reference, indexes=indexes), sums)
+
+
+@dataclass
+class PartSnapshot:
+    """A world's snapshot and the (key, day) sums of its parts, one future per part."""
+
+    snapshot: Snapshot
+    sums: list[Future]
+
+    def shared(self) -> Snapshot:
+        """The snapshot without its patient indexes: what every part needs besides its own patients' indexes."""
+        indexes = {n: i for n, i in self.snapshot.indexes.items() if n not in PATIENT_INDEXES}
+        return Snapshot(reference=self.snapshot.reference, indexes=indexes)
+
+
+def part_snapshot(shared: Snapshot, sums: dict[str, pd.DataFrame]) -> Snapshot:
+    """The snapshot one part's claims are featured with: the world's shared indexes and the part's own patient
+    indexes (every key of those holds the patient, and a part holds all of its patients' claims, so the answers for
+    its claims are the world's)."""
+    local = {name: index_from_sums(sums[name]) for name in PATIENT_INDEXES}
+    return Snapshot(reference=shared.reference, indexes={**shared.indexes, **local})
 
 
 def _pick(sums: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:

@@ -58,10 +58,12 @@ def run_training_dask(
         parts = client.map(read_part, [data] * n_parts, range(n_parts), n_parts=n_parts)
         reference = read_reference(data)
         step("history snapshot")
-        builder = FeatureBuilder().fit_snapshot(snapshot_from_parts(client, parts, reference))
+        snapshot = snapshot_from_parts(client, parts, reference)
+        builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
         step("labels and features")
-        dist = distributed_rows(client, builder, parts)
+        dist = distributed_rows(client, snapshot, parts)
         del parts
+        snapshot.sums = []
         claims, rows = gather_evaluation(client, dist)
         fingerprint = data_fingerprint(client, dist)
         n_denied = int(sum(client.gather(client.map(_denied, dist.rows))))
