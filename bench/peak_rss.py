@@ -56,7 +56,8 @@ def measure(command: list[str], every: float, progress: Path | None = None) -> d
         now = sample(root)
         peak_total = max(peak_total, sum(rss for _, rss in now.values()))
         for pid, (kind, rss) in now.items():
-            peaks[pid] = (kind, max(rss, peaks.get(pid, (kind, 0))[1]))
+            first = peaks.get(pid, (kind, 0))  # a dying process's command line can no longer be read: keep its first
+            peaks[pid] = (first[0] if first[0] != "other" else kind, max(rss, first[1]))
         if progress is not None and time.perf_counter() - written > PROGRESS_SECONDS:
             progress.write_text(json.dumps(figures(command, None, start, peaks, peak_total), indent=1))
             written = time.perf_counter()
