@@ -31,12 +31,14 @@ COUNT = "_events"  # the number of events summed into a row
 # Indexes keyed by the patient: a worker builds them from its own parts, so it never holds the world's.
 PATIENT_INDEXES = ("patient", "patient_payer", "submitted", "pat_proc", "pat_year", "pat_proc_denied")
 KEY_COLUMNS = ["key", "day"]
+KEY_DTYPE = "string[pyarrow]"
 
 
 def event_sums(events: Events) -> pd.DataFrame:
     """Events summed by (key, day): columns `key`, `day`, each value and `COUNT`."""
     frame = events.values.reset_index(drop=True).astype(float)
-    frame.insert(0, "key", np.asarray(events.keys, dtype=object))
+    # Arrow strings: a key costs its bytes, not a Python object's ~60 (the sums of millions of keys move and wait).
+    frame.insert(0, "key", pd.array(np.asarray(events.keys, dtype=object), dtype=KEY_DTYPE))
     frame.insert(1, "day", np.asarray(events.days, dtype=np.int64))
     frame[COUNT] = np.ones(len(frame), dtype=np.int64)
     return frame.groupby(KEY_COLUMNS, sort=False, as_index=False).sum()
@@ -64,7 +66,7 @@ def index_from_sums(sums: pd.DataFrame) -> HistoryIndex:
     query of that key and day reads (the rows inside a run are never read).
     """
     names = [c for c in sums.columns if c not in (*KEY_COLUMNS, COUNT)]
-    codes, uniques = pd.factorize(pd.Series(sums["key"].to_numpy(dtype=object)), sort=True)
+    codes, uniques = pd.factorize(pd.Series(sums["key"].to_numpy(dtype=object)), sort=True)  # as `build_index`
     combined = (codes.astype(np.int64) << DAY_BITS) | sums["day"].to_numpy(dtype=np.int64)
     order = np.argsort(combined, kind="stable")
     counts = sums[COUNT].to_numpy(dtype=np.int64)[order]
@@ -107,7 +109,9 @@ def snapshot_from_parts(client: Client, parts: list[Future], reference: dict[str
         total = tree_add(client, client.map(_pick, sums, name=name))
         indexes[name] = index_from_sums(total.result())
         del total
-    return PartSnapshot(Snapshot(reference=reference, indexes=indexes), sums)
+    kept = client.map(_patient_sums, sums)  # the workers keep only what the parts' own indexes need
+    del sums
+    return PartSnapshot(Snapshot(reference=reference, indexes=indexes), kept)
 
 
 @dataclass
@@ -133,3 +137,7 @@ def part_snapshot(shared: Snapshot, sums: dict[str, pd.DataFrame]) -> Snapshot:
 
 def _pick(sums: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     return sums[name]
+
+
+def _patient_sums(sums: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {name: sums[name] for name in PATIENT_INDEXES}
