@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from denial_ml.modeling.scoring_io import ClaimBatch
 
 
-def train_with_progress(data: Path, out: Path, track: bool = True) -> tuple[TrainingResult, str | None]:
+def train_with_progress(
+    data: Path, out: Path, track: bool = True, engine: str = "local"
+) -> tuple[TrainingResult, str | None]:
     """`train_and_log` with a progress display on the terminal (the job logs its steps too); when the output is
     not a terminal (a log file, CI), one line per step instead, so a long run shows where it is."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -28,12 +30,17 @@ def train_with_progress(data: Path, out: Path, track: bool = True) -> tuple[Trai
 
     if not sys.stderr.isatty():
         return train_and_log(
-            data, out, get_settings(), track, progress=lambda s: typer.echo(f"training: {s}", err=True)
+            data, out, get_settings(), track, progress=lambda s: typer.echo(f"training: {s}", err=True), engine=engine
         )
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("training", total=None)
         return train_and_log(
-            data, out, get_settings(), track, progress=lambda s: bar.update(task, description=f"training: {s}")
+            data,
+            out,
+            get_settings(),
+            track,
+            progress=lambda s: bar.update(task, description=f"training: {s}"),
+            engine=engine,
         )
 
 
@@ -43,15 +50,30 @@ def train(
         Path | None, typer.Option("--out", help="Folder for model bundles (default: DENIAL_ML_MODELS_DIR).")
     ] = None,
     no_mlflow: Annotated[bool, typer.Option("--no-mlflow", help="Skip MLflow logging.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (one process) or dask: features and the denial model on a Dask cluster "
+            "(DENIAL_ML_DASK_SCHEDULER, else a local one of DENIAL_ML_DASK_WORKERS processes).",
+        ),
+    ] = "local",
 ) -> None:
     """Train the denial-risk and category models, evaluate on the last period, write a bundle, log to MLflow."""
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
     from denial_ml.modeling.evaluate import format_metrics
     from denial_ml.schemas import TableValidationError
 
     try:
-        result, run_id = train_with_progress(data, out or Path(get_settings().models_dir), track=not no_mlflow)
+        check_engine(engine)
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        result, run_id = train_with_progress(
+            data, out or Path(get_settings().models_dir), track=not no_mlflow, engine=engine
+        )
     except (WorldIOError, TableValidationError) as exc:
         raise fail(str(exc)) from None
     typer.echo(f"bundle: {result.bundle}" + (f"   MLflow run: {run_id}" if run_id else ""))

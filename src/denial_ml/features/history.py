@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -80,7 +81,15 @@ class HistoryIndex:
         return out
 
 
-def build_index(keys: pd.Series, days: np.ndarray, values: pd.DataFrame) -> HistoryIndex:
+class Events(NamedTuple):
+    """What an index is built from: one row per event (`build_index(*events)`)."""
+
+    keys: pd.Series | np.ndarray
+    days: np.ndarray
+    values: pd.DataFrame
+
+
+def build_index(keys: pd.Series | np.ndarray, days: np.ndarray, values: pd.DataFrame) -> HistoryIndex:
     """Index events by key and day.
 
     Args:

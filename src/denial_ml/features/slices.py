@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.features.arrays import claim_arrays, line_arrays
-from denial_ml.features.history import DAY_BITS, HistoryIndex, build_index, lookup_codes, smoothed_rate, to_days
+from denial_ml.features.history import (
+    DAY_BITS,
+    Events,
+    HistoryIndex,
+    build_index,
+    lookup_codes,
+    smoothed_rate,
+    to_days,
+)
 from denial_ml.features.keys import batch_lines, claim_keys
 from denial_ml.features.lookup import Keys, map_floats
 from denial_ml.features.slice_keys import (
@@ -118,11 +126,11 @@ def visit_counts(idx: dict[str, HistoryIndex], visits: Keys, day: np.ndarray) ->
     return q[:n] - q[n : 2 * n], q[2 * n :]
 
 
-def build_patient_indexes(
+def patient_events(
     claim: np.ndarray, e: dict[str, Keys], submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
-) -> dict[str, HistoryIndex]:
-    """The patient-history indexes from history lines: services by submission day (`pat_proc`, and `pat_year` by
-    service year), claims by family (`pat_visits`) and denials by adjudication day (`pat_proc_denied`).
+) -> dict[str, Events]:
+    """The events of the patient-history indexes from history lines: services by submission day (`pat_proc`, and
+    `pat_year` by service year), claims by family (`pat_visits`) and denials by adjudication day (`pat_proc_denied`).
 
     Args:
         claim: Each history line's claim. e: The history lines' `encoded` columns.
@@ -136,10 +144,10 @@ def build_patient_indexes(
     first = first_per_claim(np.concatenate([claim, claim]), visits)
     visit_days = np.concatenate([submit_day, submit_day])[first]
     return {
-        "pat_visits": build_index(_strings(visits)[first], visit_days, pd.DataFrame({"one": np.ones(len(first))})),
-        "pat_proc": build_index(_strings(same), submit_day, one),
-        "pat_year": build_index(_strings(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
-        "pat_proc_denied": build_index(
+        "pat_visits": Events(_strings(visits)[first], visit_days, pd.DataFrame({"one": np.ones(len(first))})),
+        "pat_proc": Events(_strings(same), submit_day, one),
+        "pat_year": Events(_strings(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
+        "pat_proc_denied": Events(
             _strings(same)[decided],
             decided_day[decided].astype(np.int64),
             pd.DataFrame({"denied": denied[decided].astype(float)}),
@@ -193,10 +201,10 @@ def all_slice_keys(
     return list(SLICE_KINDS), concat_keys([by_kind[k] for k in SLICE_KINDS]), np.concatenate(lines)
 
 
-def build_slice_indexes(
+def slice_events(
     claim: np.ndarray, e: dict[str, Keys], ranks: dict[str, np.ndarray], decided_day: np.ndarray, denied: np.ndarray
-) -> dict[str, HistoryIndex]:
-    """The slice index (every kind's keys in one) from the decided history lines.
+) -> Events:
+    """The slice index's events (every kind's keys in one) from the decided history lines.
 
     Args:
         claim: Each line's claim. e: The lines' `encoded` columns. ranks: Each line's `LineCounts.ranks`.
@@ -206,7 +214,7 @@ def build_slice_indexes(
     decided = ~np.isnan(decided_day)[line]
     days = np.nan_to_num(decided_day).astype(np.int64)[line]
     values = pd.DataFrame({"denied": denied.astype(float)[line][decided]})
-    return {SLICE_INDEX: build_index(_strings(keys)[decided], days[decided], values)}
+    return Events(_strings(keys)[decided], days[decided], values)
 
 
 def slice_rates(
@@ -318,6 +326,17 @@ def history_indexes(
     claims: pd.DataFrame, lines: pd.DataFrame, labels: pd.DataFrame, patients: pd.DataFrame
 ) -> dict[str, HistoryIndex]:
     """The patient-history and slice indexes of a world's claims, lines and outcomes (`label_claims`' rows)."""
+    return {name: build_index(*ev) for name, ev in history_events(claims, lines, labels, patients).items()}
+
+
+def history_events(
+    claims: pd.DataFrame, lines: pd.DataFrame, labels: pd.DataFrame, patients: pd.DataFrame
+) -> dict[str, Events]:
+    """The events of `history_indexes`.
+
+    Every key of these indexes holds the patient, so the claims of a subset of patients (with all their lines
+    and outcomes) give exactly those patients' events: the world's events are the union over patient partitions.
+    """
     a = claim_arrays(claims)
     ln = batch_lines(a, line_arrays(lines))
     s = slice_lines(a, ln, claim_keys(a), birth_days(patients), sexes(patients))
@@ -326,23 +345,31 @@ def history_indexes(
     )
     denied = map_floats(dict(zip(labels["claim_id"], labels["denied"].astype(float), strict=True)), a.claim_id, 0.0)
     submit = np.nan_to_num(a.submit_day).astype(np.int64)[ln.claim]
-    return line_indexes(s, submit, decided_day[ln.claim], denied[ln.claim])
+    return line_events(s, submit, decided_day[ln.claim], denied[ln.claim])
 
 
 def line_indexes(
     s: SliceLines, submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
 ) -> dict[str, HistoryIndex]:
-    """The patient-history and slice indexes of history lines.
+    """The patient-history and slice indexes of history lines (`line_events`, indexed)."""
+    return {name: build_index(*ev) for name, ev in line_events(s, submit_day, decided_day, denied).items()}
+
+
+def line_events(
+    s: SliceLines, submit_day: np.ndarray, decided_day: np.ndarray, denied: np.ndarray
+) -> dict[str, Events]:
+    """The events of the patient-history and slice indexes of history lines.
 
     Args:
         s: The lines. submit_day: Each line's claim submission day (int). decided_day: Its adjudication day (NaN
             when not decided). denied: Whether its claim was denied (0/1).
     """
     e = encoded(s)
-    out = build_patient_indexes(s.claim, e, submit_day, decided_day, denied)
-    # A history line's ranks count what was submitted before it, as a claim's do when scored.
-    ranks = line_counts(out, e, submit_day).ranks()
-    out.update(build_slice_indexes(s.claim, e, ranks, decided_day, denied))
+    out = patient_events(s.claim, e, submit_day, decided_day, denied)
+    # A history line's ranks count what was submitted before it, as a claim's do when scored; the patient-keyed
+    # indexes hold the patient, so the lines' own events answer them (in a part of the patients too).
+    patient = {name: build_index(*out[name]) for name in ("pat_year", "pat_visits")}
+    out[SLICE_INDEX] = slice_events(s.claim, e, line_counts(patient, e, submit_day).ranks(), decided_day, denied)
     return out
 
 

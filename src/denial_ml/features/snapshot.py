@@ -11,10 +11,10 @@ import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
-from denial_ml.features.auth_practice import build_auth_index
-from denial_ml.features.history import HistoryIndex, build_index, to_days
+from denial_ml.features.auth_practice import authorized_lines
+from denial_ml.features.history import Events, HistoryIndex, build_index, to_days
 from denial_ml.features.revenue_lines import line_codes
-from denial_ml.features.slices import history_indexes
+from denial_ml.features.slices import history_events
 from denial_ml.labels import label_claims
 
 REFERENCE_TABLES = ("payers", "providers", "patients", "coverages", "authorizations")
@@ -31,62 +31,8 @@ class Snapshot:
     @classmethod
     def from_tables(cls, tables: dict[str, pd.DataFrame]) -> Snapshot:
         """Build a snapshot from a world's tables (claims, lines, the 835 tables and reference tables)."""
-        labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
-        claims = tables["claims"]
-        lines = tables["claim_lines"].assign(procedure_code=line_codes(tables["claim_lines"]))
-        events = labels[["claim_id", "adjudication_date", "denied", "denial_category"]].merge(
-            claims[["claim_id", "payer_id", "rendering_provider_npi", "patient_id"]], on="claim_id"
-        )
-        day = to_days(events["adjudication_date"])
-        values = pd.DataFrame({"denied": events["denied"].astype(float)})
-        for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
-            values[col] = (events["denial_category"] == cat).astype(float)
-        line_events = lines[["claim_id", "procedure_code", "modifier_1", "modifier_2"]].merge(
-            events[["claim_id", "payer_id", "adjudication_date", "denied", "denial_category"]], on="claim_id"
-        )
-        line_day = to_days(line_events["adjudication_date"])
-        line_values = pd.DataFrame({"denied": line_events["denied"].astype(float)})
-        for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
-            line_values[col] = (line_events["denial_category"] == cat).astype(float)
-        mods = pd.concat(
-            [
-                line_events[["payer_id", "modifier_1", "adjudication_date", "denied"]].rename(
-                    columns={"modifier_1": "m"}
-                ),
-                line_events[["payer_id", "modifier_2", "adjudication_date", "denied"]].rename(
-                    columns={"modifier_2": "m"}
-                ),
-            ]
-        ).dropna(subset=["m"])
-        line_sub = lines[["claim_id", "procedure_code", "service_date"]].merge(
-            claims[["claim_id", "patient_id", "submission_date", "claim_frequency_code"]], on="claim_id"
-        )
-        indexes = {
-            "payer": build_index(events["payer_id"], day, values),
-            "provider": build_index(events["rendering_provider_npi"].fillna("none"), day, values),
-            "patient": build_index(events["patient_id"], day, values[["denied"]]),
-            "patient_payer": build_index(
-                events["patient_id"] + "|" + events["payer_id"], day, values[["denied", "cat_eligibility"]]
-            ),
-            "payer_proc": build_index(
-                line_events["payer_id"] + "|" + line_events["procedure_code"], line_day, line_values
-            ),
-            "payer_mod": build_index(
-                mods["payer_id"] + "|" + mods["m"],
-                to_days(mods["adjudication_date"]),
-                mods[["denied"]].astype(float),
-            ),
-            "submitted": build_index(
-                duplicate_keys(line_sub["patient_id"], line_sub["service_date"], line_sub["procedure_code"]),
-                to_days(line_sub["submission_date"]),
-                pd.DataFrame({"one": np.ones(len(line_sub))}),
-            ),
-            "all": build_index(pd.Series(["all"] * len(events)), day, values[["denied"]]),
-            AUTH_INDEX: build_auth_index(claims, lines, tables["authorizations"]),
-        }
-        indexes.update(history_indexes(claims, lines, labels, tables["patients"]))
-        reference = {name: tables[name] for name in REFERENCE_TABLES}
-        return cls(reference=reference, indexes=indexes)
+        indexes = {name: build_index(*ev) for name, ev in snapshot_events(tables).items()}
+        return cls(reference=reference_tables(tables), indexes=indexes)
 
     def save(self, folder: Path) -> list[Path]:
         """Write the snapshot as Parquet tables and one `.npz` (no pickled objects) per index."""
@@ -133,3 +79,69 @@ def duplicate_keys(patient: pd.Series, service_date: pd.Series, procedure: pd.Se
     """Key of a service for duplicate detection: patient | service day | procedure."""
     day = pd.Series(to_days(service_date), index=patient.index).astype(str)
     return patient.astype(str) + "|" + day + "|" + procedure.astype(str)
+
+
+def reference_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The reference tables a snapshot carries."""
+    return {name: tables[name] for name in REFERENCE_TABLES}
+
+
+def snapshot_events(tables: dict[str, pd.DataFrame]) -> dict[str, Events]:
+    """The events of every snapshot index, from a world's tables (or a part of them).
+
+    Each event belongs to one claim, so the events of a world are the union of its parts' events, except that the
+    patient-history and slice events (`history_events`) need each patient's claims in one part.
+    """
+    labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
+    claims = tables["claims"]
+    lines = tables["claim_lines"].assign(procedure_code=line_codes(tables["claim_lines"]))
+    events = labels[["claim_id", "adjudication_date", "denied", "denial_category"]].merge(
+        claims[["claim_id", "payer_id", "rendering_provider_npi", "patient_id"]], on="claim_id"
+    )
+    day = to_days(events["adjudication_date"])
+    values = outcome_values(events)
+    line_events = lines[["claim_id", "procedure_code", "modifier_1", "modifier_2"]].merge(
+        events[["claim_id", "payer_id", "adjudication_date", "denied", "denial_category"]], on="claim_id"
+    )
+    line_day = to_days(line_events["adjudication_date"])
+    mods = pd.concat(
+        [
+            line_events[["payer_id", "modifier_1", "adjudication_date", "denied"]].rename(columns={"modifier_1": "m"}),
+            line_events[["payer_id", "modifier_2", "adjudication_date", "denied"]].rename(columns={"modifier_2": "m"}),
+        ]
+    ).dropna(subset=["m"])
+    line_sub = lines[["claim_id", "procedure_code", "service_date"]].merge(
+        claims[["claim_id", "patient_id", "submission_date", "claim_frequency_code"]], on="claim_id"
+    )
+    auth = authorized_lines(claims, lines, tables["authorizations"])
+    out = {
+        "payer": Events(events["payer_id"], day, values),
+        "provider": Events(events["rendering_provider_npi"].fillna("none"), day, values),
+        "patient": Events(events["patient_id"], day, values[["denied"]]),
+        "patient_payer": Events(
+            events["patient_id"] + "|" + events["payer_id"], day, values[["denied", "cat_eligibility"]]
+        ),
+        "payer_proc": Events(
+            line_events["payer_id"] + "|" + line_events["procedure_code"], line_day, outcome_values(line_events)
+        ),
+        "payer_mod": Events(
+            mods["payer_id"] + "|" + mods["m"], to_days(mods["adjudication_date"]), mods[["denied"]].astype(float)
+        ),
+        "submitted": Events(
+            duplicate_keys(line_sub["patient_id"], line_sub["service_date"], line_sub["procedure_code"]),
+            to_days(line_sub["submission_date"]),
+            pd.DataFrame({"one": np.ones(len(line_sub))}),
+        ),
+        "all": Events(pd.Series(["all"] * len(events)), day, values[["denied"]]),
+        AUTH_INDEX: Events(auth["key"], auth["day"].to_numpy(), auth[["authorized"]]),
+    }
+    out.update(history_events(claims, lines, labels, tables["patients"]))
+    return out
+
+
+def outcome_values(events: pd.DataFrame) -> pd.DataFrame:
+    """`denied` and one 0/1 column per denial category (`CATEGORY_COLUMNS`) of each outcome event."""
+    values = pd.DataFrame({"denied": events["denied"].astype(float)})
+    for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
+        values[col] = (events["denial_category"] == cat).astype(float)
+    return values

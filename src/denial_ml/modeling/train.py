@@ -59,16 +59,34 @@ def assign_periods(submission_date: pd.Series, cuts: tuple[float, ...] = PERIOD_
         (period name per row, {period: [first date, last date]}).
     """
     dates = pd.to_datetime(submission_date)
-    edges = [dates.quantile(c) for c in cuts]
+    period = periods_from_edges(dates, period_edges(dates, cuts))
+    return period, period_bounds(dates, period)
+
+
+def period_edges(submission_date: pd.Series, cuts: tuple[float, ...] = PERIOD_CUTS) -> list[pd.Timestamp]:
+    """The dates where the periods after the first begin (quantiles of the submission dates)."""
+    dates = pd.to_datetime(submission_date)
+    return [dates.quantile(c) for c in cuts]
+
+
+def periods_from_edges(submission_date: pd.Series, edges: list[pd.Timestamp]) -> np.ndarray:
+    """Each claim's period by its submission date and the periods' `period_edges` (a part of the claims gets
+    the periods it has in the whole set)."""
+    dates = pd.to_datetime(submission_date)
     period = np.full(len(dates), "test", dtype=object)
     for name, edge in zip(reversed(PERIODS[:-1]), reversed(edges), strict=True):
         period[(dates < edge).to_numpy()] = name
-    bounds = {
+    return period
+
+
+def period_bounds(submission_date: pd.Series, period: np.ndarray) -> dict:
+    """{period: [first date, last date]} of the periods present."""
+    dates = pd.to_datetime(submission_date)
+    return {
         p: [str(dates[period == p].min().date()), str(dates[period == p].max().date())]
         for p in PERIODS
         if (period == p).any()
     }
-    return period, bounds
 
 
 def train_denial_model(

@@ -1,0 +1,97 @@
+"""Peak memory of a command and of each process it starts (the Dask workers of a LocalCluster among them).
+
+    python bench/peak_rss.py [--every 0.5] [--json FILE] -- denial-ml-command ...
+
+Samples the resident set size of the command's process tree every `--every` seconds (psutil) and prints, when the
+command ends, its time, the peak of the command's own process (the client), the peak of each process it started
+(a Dask worker is a child running `multiprocessing.spawn`), and the peak of their sum at any one sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+GIB = 1 << 30
+PROGRESS_SECONDS = 10
+
+
+def label(process: psutil.Process, root: int) -> str:
+    """What a sampled process is: the command itself, a Dask worker, or another helper process."""
+    if process.pid == root:
+        return "client"
+    try:
+        cmdline = " ".join(process.cmdline())
+    except psutil.Error:
+        return "other"
+    return "worker" if "multiprocessing" in cmdline and "spawn" in cmdline else "other"
+
+
+def sample(root: psutil.Process) -> dict[int, tuple[str, int]]:
+    """(label, RSS bytes) of the root and every descendant alive now."""
+    out = {}
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            out[process.pid] = (label(process, root.pid), process.memory_info().rss)
+        except psutil.Error:
+            continue
+    return out
+
+
+def measure(command: list[str], every: float, progress: Path | None = None) -> dict:
+    """Run `command`, sampling its process tree until it ends (the figures so far written to `progress` every
+    `PROGRESS_SECONDS`, so a run stopped early still tells its peaks)."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command)
+    root = psutil.Process(child.pid)
+    peaks: dict[int, tuple[str, int]] = {}
+    peak_total, written = 0, start
+    while child.poll() is None:
+        now = sample(root)
+        peak_total = max(peak_total, sum(rss for _, rss in now.values()))
+        for pid, (kind, rss) in now.items():
+            first = peaks.get(pid, (kind, 0))  # a dying process's command line can no longer be read: keep its first
+            peaks[pid] = (first[0] if first[0] != "other" else kind, max(rss, first[1]))
+        if progress is not None and time.perf_counter() - written > PROGRESS_SECONDS:
+            progress.write_text(json.dumps(figures(command, None, start, peaks, peak_total), indent=1))
+            written = time.perf_counter()
+        time.sleep(every)
+    return figures(command, child.returncode, start, peaks, peak_total)
+
+
+def figures(command: list[str], code: int | None, start: float, peaks: dict, peak_total: int) -> dict:
+    """The run's time and peaks (`returncode` None while it runs)."""
+    return {
+        "command": command,
+        "returncode": code,
+        "seconds": round(time.perf_counter() - start, 1),
+        "client_gib": round(max((r for k, r in peaks.values() if k == "client"), default=0) / GIB, 3),
+        "worker_gib": sorted((round(r / GIB, 3) for k, r in peaks.values() if k == "worker"), reverse=True),
+        "other_gib": sorted((round(r / GIB, 3) for k, r in peaks.values() if k == "other"), reverse=True)[:4],
+        "sum_gib": round(peak_total / GIB, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--every", type=float, default=0.5, help="seconds between samples")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    result = measure(command, args.every, args.json)
+    text = json.dumps(result, indent=1)
+    print(text, file=sys.stderr)
+    if args.json:
+        args.json.write_text(text)
+    sys.exit(result["returncode"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""A world folder read in parts: each part holds the claims of a share of the patients, with their lines and
+remittances, read by a worker without loading the whole world.
+
+Parts are by patient (a stable hash of `patient_id`), not by claim: the patient-history and slice indexes key on
+the patient, and a line's rank among the patient's services of the year counts the patient's other lines, so a
+part holding all of a patient's claims builds those events exactly as the whole world does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from denial_ml.data.claims_store import is_store
+from denial_ml.data.io import WorldIOError
+from denial_ml.features.snapshot import REFERENCE_TABLES
+
+CLAIM_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines", "adjustments")
+BATCH_ROWS = 200_000  # rows read at a time: a worker holds one batch of a table besides its part
+CLAIMS_PER_PART = 100_000  # parts of about this many claims (a worker's transient memory), at least two per worker
+
+
+def part_count(folder: Path, workers: int) -> int:
+    """How many parts to read a world in: about `CLAIMS_PER_PART` claims each, at least two per worker."""
+    n_claims = pq.ParquetFile(table_path(folder, "claims")).metadata.num_rows
+    return max(2 * workers, -(-n_claims // CLAIMS_PER_PART))
+
+
+def table_path(folder: Path, table: str) -> Path:
+    """The Parquet file of a table in a world folder.
+
+    Raises:
+        WorldIOError: The folder is a claims store (the dask engine reads world folders) or lacks the table.
+    """
+    if is_store(folder):
+        raise WorldIOError(f"{str(folder)!r} is a claims store: the dask engine reads world folders (one file a table)")
+    path = folder / f"{table}.parquet"
+    if not path.exists():
+        raise WorldIOError(f"table {table!r} is missing: no file {str(path)!r}")
+    return path
+
+
+def patient_part(patient_id: pd.Series | np.ndarray, n_parts: int) -> np.ndarray:
+    """The part of each patient: a hash of the id that is the same in every process."""
+    return (pd.util.hash_array(np.asarray(patient_id, dtype=object)) % np.uint64(n_parts)).astype(np.int64)
+
+
+def read_rows(path: Path, keep: Callable[[pa.RecordBatch], pa.Array], columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of a Parquet file that `keep` selects, read batch by batch (pandas types as `pd.read_parquet`)."""
+    file = pq.ParquetFile(path)
+    kept = [batch.filter(keep(batch)) for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=columns)]
+    schema = file.schema_arrow if columns is None else pa.schema([file.schema_arrow.field(c) for c in columns])
+    return pa.Table.from_batches(kept, schema=schema).to_pandas()
+
+
+def read_part(folder: Path, part: int, n_parts: int, tables: tuple[str, ...] = CLAIM_TABLES) -> dict[str, pd.DataFrame]:
+    """One part of a world: its patients' claims and the rows of `tables` that belong to those claims.
+
+    Args:
+        folder: World folder (one Parquet file per table).
+        part: Which part (0 <= part < n_parts).
+        n_parts: How many parts the world is read in.
+        tables: The per-claim tables to read (`claims` always).
+    """
+    claims = read_rows(
+        table_path(folder, "claims"),
+        lambda b: pa.array(patient_part(b.column("patient_id").to_numpy(zero_copy_only=False), n_parts) == part),
+    )
+    ids = pa.array(claims["claim_id"].to_numpy(dtype=object), type=pa.string())
+    out = {"claims": claims}
+    for table in tables:
+        if table != "claims":
+            out[table] = read_rows(table_path(folder, table), lambda b: pc.is_in(b.column("claim_id"), value_set=ids))
+    return out
+
+
+def read_reference(folder: Path, tables: tuple[str, ...] = REFERENCE_TABLES) -> dict[str, pd.DataFrame]:
+    """The reference tables (payers, providers, patients, coverages, authorizations), read whole."""
+    return {name: pd.read_parquet(table_path(folder, name)) for name in tables}

@@ -1,0 +1,141 @@
+"""The dask engine's snapshot, features and training against the single-process code on one small world."""
+
+from __future__ import annotations
+
+import json
+
+import lightgbm as lgb
+import numpy as np
+from scipy.stats import spearmanr
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+pytest.importorskip("distributed")
+
+from denial_ml.data.io import write_tables  # noqa: E402
+from denial_ml.data.synthetic.world import generate_world  # noqa: E402
+from denial_ml.engine.cluster import ClusterSpec, open_client  # noqa: E402
+from denial_ml.engine.features import LABEL, PERIOD, distributed_rows  # noqa: E402
+from denial_ml.engine.partitions import read_part, read_reference  # noqa: E402
+from denial_ml.engine.snapshot import snapshot_from_parts  # noqa: E402
+from denial_ml.engine.training import best_rounds, feature_matrix, fit_rounds, rows_frame  # noqa: E402
+from denial_ml.features.build import FeatureBuilder  # noqa: E402
+from denial_ml.features.snapshot import Snapshot  # noqa: E402
+from denial_ml.jobs.training import labelled_claims  # noqa: E402
+from denial_ml.jobs.training_dask import run_training_dask  # noqa: E402
+from denial_ml.modeling.bundle import Scorer  # noqa: E402
+from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods  # noqa: E402
+
+pytestmark = pytest.mark.slow
+N_PARTS = 4
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A 4,000-claim world as tables and as a folder."""
+    tables = generate_world(4_000, seed=5)
+    folder = tmp_path_factory.mktemp("world")
+    write_tables(tables, folder)
+    return tables, folder
+
+
+@pytest.fixture(scope="module")
+def client():
+    with open_client(ClusterSpec(workers=2, memory_limit="1GiB")) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def built(world, client):
+    """The snapshot, builder and training rows built from the world's parts on the workers."""
+    _, folder = world
+    parts = client.map(read_part, [folder] * N_PARTS, range(N_PARTS), n_parts=N_PARTS)
+    snapshot = snapshot_from_parts(client, parts, read_reference(folder))
+    builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
+    dist = distributed_rows(client, snapshot, parts)
+    claims = pd.concat(client.gather(dist.claims), ignore_index=True)
+    rows = pd.concat(client.gather(dist.rows), ignore_index=True)
+    return snapshot.snapshot, builder, dist, claims, rows
+
+
+def test_snapshot_from_parts_answers_as_the_whole_worlds(world, built):
+    tables, _ = world
+    whole = Snapshot.from_tables(tables).indexes
+    parts = built[0].indexes
+    assert sorted(parts) == sorted(whole)
+    for name, a in whole.items():
+        b = parts[name]
+        assert (b.codes, b.value_names) == (a.codes, a.value_names), name
+        assert np.array_equal(b.sorted_keys, a.sorted_keys), name
+        assert np.array_equal(b.starts, a.starts), name
+        # A query reads the running sums at the first event of a (key, day) and at the end: those rows are equal.
+        read = np.r_[np.flatnonzero(np.r_[True, a.sorted_keys[1:] != a.sorted_keys[:-1]]), len(a.sorted_keys)]
+        assert np.array_equal(b.cumsums[read], a.cumsums[read]), name
+    # The events were summed by (key, day): `all` has one key, so its rows inside a day's run are not running sums.
+    assert len(np.unique(whole["all"].sorted_keys)) < len(whole["all"].sorted_keys) / 3
+
+
+def test_features_of_parts_equal_the_whole_worlds(world, built):
+    tables, _ = world
+    _, builder, dist, claims, rows = built
+    whole_claims = labelled_claims(tables)
+    whole = FeatureBuilder().fit(tables)
+    expected = whole.transform_array(whole_claims, tables["claim_lines"])
+    order = pd.Index(claims["claim_id"]).get_indexer(whole_claims["claim_id"])
+    assert len(claims) == len(whole_claims) and (order >= 0).all()
+    got = feature_matrix(rows.drop(columns=[LABEL, PERIOD]))[order]
+    assert got.shape == expected.shape == (len(whole_claims), len(builder.feature_names_))
+    assert np.array_equal(got, expected, equal_nan=True)
+    period, bounds = assign_periods(whole_claims["submission_date"])
+    assert (rows[PERIOD].to_numpy()[order] == period).all()
+    assert dist.bounds == bounds
+    assert dist.n_rows == {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")}
+
+
+def test_best_rounds_is_where_early_stopping_stops(built):
+    rows = built[4]
+    X, y, period = rows.drop(columns=[LABEL, PERIOD]), rows[LABEL].to_numpy(), rows[PERIOD].to_numpy()
+    tr, va = period == "train", period == "valid"
+    dtrain = lgb.Dataset(X[tr], label=y[tr], free_raw_data=False)
+    stopped = lgb.train(
+        DENIAL_PARAMS,
+        dtrain,
+        400,
+        valid_sets=[lgb.Dataset(X[va], label=y[va], reference=dtrain)],
+        callbacks=[lgb.early_stopping(20, verbose=False)],
+    )
+    full = lgb.train(DENIAL_PARAMS, lgb.Dataset(X[tr], label=y[tr]), 400)
+    assert 1 <= stopped.best_iteration < 400
+    assert best_rounds(full, feature_matrix(X[va]), y[va], patience=20) == stopped.best_iteration
+
+
+def test_dask_model_ranks_test_claims_as_the_single_process_model(client, built):
+    rows = built[4]
+    X, y, period = rows.drop(columns=[LABEL, PERIOD]), rows[LABEL].to_numpy(), rows[PERIOD].to_numpy()
+    tr, te = np.isin(period, ["train", "valid"]), period == "test"
+    rounds = 40  # few rounds: a 4,000-claim world overfits soon after, and overfitted trees differ by chance
+    local = lgb.train(DENIAL_PARAMS, lgb.Dataset(X[tr], label=y[tr]), rounds)
+    distributed = fit_rounds(client, rows_frame(built[2].rows, rows), ("train", "valid"), rounds)
+    assert distributed.num_trees() == rounds
+    auc_local = roc_auc_score(y[te], local.predict(X[te]))
+    auc_dask = roc_auc_score(y[te], distributed.predict(X[te]))
+    assert auc_local > 0.6
+    agreement = spearmanr(local.predict(X[te]), distributed.predict(X[te])).statistic
+    assert abs(auc_dask - auc_local) < 0.02, (auc_dask, auc_local)
+    assert agreement > 0.85, agreement  # the two models rank the same claims alike, not only equally well
+
+
+def test_run_training_dask_writes_a_bundle_that_scores(world, client, tmp_path):
+    tables, folder = world
+    spec = ClusterSpec(scheduler=client.scheduler.address)
+    result = run_training_dask(folder, tmp_path, spec, name="dask-bundle", max_rounds=300)
+    labelled = labelled_claims(tables)
+    period, bounds = assign_periods(labelled["submission_date"])
+    assert result.metrics["n_rows"] == {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")}
+    metadata = json.loads((result.bundle / "metadata.json").read_text())
+    assert (metadata["n_claims"], metadata["periods"]) == (len(labelled), bounds)
+    assert 1 <= result.metrics["best_iteration"] <= round(300 * 1.1)
+    scorer = Scorer.load(result.bundle)
+    scored = scorer.score(tables["claims"].head(50), tables["claim_lines"])
+    assert len(scored) == 50 and scored["denial_risk"].between(0, 1).all()
