@@ -37,8 +37,10 @@ def generate_world_dask(
     policies: Path | None = None,
 ) -> dict[str, float]:
     """Generate a partitioned world on the cluster (`engine.world.generate_partitioned`); returns its summary."""
+    from denial_ml.data.synthetic.partition import split_claims
     from denial_ml.engine.world import generate_partitioned
 
+    split_claims(n_claims, parts)  # a bad part count is refused before a cluster starts
     with open_client(cluster_spec(settings)) as client:
         log.info("generate: %d claims in %d parts on the cluster", n_claims, parts)
         return generate_partitioned(client, n_claims, seed, parts, out, timeline, policies)
