@@ -1,7 +1,7 @@
 """Benchmark: generate and score N claims in one process vs `--engine dask` on a local cluster (issue #20).
 
 Run: .venv/bin/python bench/bench_scale.py [--claims 1000000] [--parts 4] [--workers 2] [--repeats 1]
-    --model BUNDLE [--skip-single] [--out /tmp/bench_scale]
+    --model BUNDLE [--skip-single] [--stages generate,score] [--out /tmp/bench_scale]
 
 Prints, per stage, the median wall time and the peak resident memory: of the one process (single-process runs
 happen in a fresh child process, so each peak is its own), and of each Dask worker (every stage gets a fresh
@@ -98,11 +98,12 @@ def main() -> None:
     parser.add_argument("--model", type=Path, required=True, help="A model bundle folder (denial-ml train).")
     parser.add_argument("--out", type=Path, default=Path("/tmp/bench_scale"))
     parser.add_argument("--skip-single", action="store_true", help="Only the dask engine (e.g. for 10M claims).")
+    parser.add_argument("--stages", default="generate,score", help="Comma-separated: generate, score.")
     args = parser.parse_args()
     spec = ClusterSpec(workers=args.workers, memory_limit=args.memory_limit)
     single, parted = args.out / "single", args.out / "parted"
     print(f"claims={args.claims:,} parts={args.parts} workers={args.workers}; load {os.getloadavg()[0]:.2f}")
-    for stage in ("generate", "score"):
+    for stage in args.stages.split(","):
         if not args.skip_single:
             runs = []
             for _ in range(args.repeats):

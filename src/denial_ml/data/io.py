@@ -129,7 +129,7 @@ def part_file(part: int) -> str:
 
 
 def read_parts(parts: list[Path]) -> pd.DataFrame:
-    """One frame from a table's files, in order (a column missing from one part's file type is promoted)."""
+    """One frame from a table's files, read one by one and concatenated in order."""
     if len(parts) == 1:
         return pd.read_parquet(parts[0])
     return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from denial_ml.data.io import part_file, table_parts
-from denial_ml.modeling.bundle import Scorer
+from denial_ml.modeling.bundle import BundleError, Scorer
 from denial_ml.modeling.scoring_io import ClaimBatch, check_claim_batch
 
 if TYPE_CHECKING:
@@ -77,21 +77,33 @@ def row_starts(paths: list[Path]) -> list[int]:
     return starts
 
 
+@dataclass(frozen=True)
+class BundleRef:
+    """A bundle as the workers load it: its folder, and its version (checksum) as the client saw it, so a
+    long-lived worker never scores with a stale copy of a bundle rewritten in place."""
+
+    folder: str
+    version: str
+
+
 @lru_cache(maxsize=2)
-def worker_scorer(model: str) -> Scorer:
+def worker_scorer(model: BundleRef) -> Scorer:
     """The bundle, loaded once per worker process (and verified there) for every task that uses it."""
-    return Scorer.load(model)
+    scorer = Scorer.load(model.folder)
+    if scorer.version != model.version:
+        raise BundleError(f"bundle {model.folder!r} changed during the run ({model.version} -> {scorer.version})")
+    return scorer
 
 
 @lru_cache(maxsize=2)
-def worker_explainer(model: str, top: int) -> Explainer:
+def worker_explainer(model: BundleRef, top: int) -> Explainer:
     """An explainer of the worker's bundle, built once per worker process."""
     from denial_ml.explain.explainer import Explainer
 
     return Explainer(worker_scorer(model), top_k=top)
 
 
-def read_part(part: ClaimPart, model: str) -> ClaimBatch:
+def read_part(part: ClaimPart, model: BundleRef) -> ClaimBatch:
     """A part's claims and lines, checked; the refused rows carry their row numbers in the whole table."""
     claims, lines = pd.read_parquet(part.claims), pd.read_parquet(part.lines)
     claims.index = pd.RangeIndex(part.claims_start, part.claims_start + len(claims))
@@ -100,7 +112,7 @@ def read_part(part: ClaimPart, model: str) -> ClaimBatch:
     return check_claim_batch(claims, lines, payers)
 
 
-def score_part(part: ClaimPart, model: str, out: Path) -> tuple[int, pd.DataFrame]:
+def score_part(part: ClaimPart, model: BundleRef, out: Path) -> tuple[int, pd.DataFrame]:
     """Score one part and write it to `out/part-NNNNN.parquet` (runs on a worker); returns (scored, refused)."""
     batch = read_part(part, model)
     scored = worker_scorer(model).score(batch.claims, batch.lines)
@@ -108,7 +120,7 @@ def score_part(part: ClaimPart, model: str, out: Path) -> tuple[int, pd.DataFram
     return len(scored), batch.rejected
 
 
-def explain_part(part: ClaimPart, model: str, top: int, out: Path) -> tuple[int, pd.DataFrame]:
+def explain_part(part: ClaimPart, model: BundleRef, top: int, out: Path) -> tuple[int, pd.DataFrame]:
     """Explain one part into `out/part-NNNNN.jsonl`, one claim per line (runs on a worker)."""
     batch = read_part(part, model)
     explainer = worker_explainer(model, top)
@@ -166,11 +178,14 @@ def score_partitioned(client: Client, model: Path, world: Path, out: Path) -> Pa
         BundleError: the bundle is refused (raised from the first worker that loads it).
         FileNotFoundError, TableValidationError: the claims cannot be read or lack required columns.
     """
-    Scorer.load(model)  # refuse a bad bundle here, with its message, before the cluster does any work
-    return run_parts(client, world, out, score_part, str(model))
+    return run_parts(client, world, out, score_part, bundle_ref(model))
 
 
 def explain_partitioned(client: Client, model: Path, world: Path, out: Path, top: int = 3) -> PartsResult:
     """Explain every claim of a world folder into `out/part-NNNNN.jsonl` files (see `score_partitioned`)."""
-    Scorer.load(model)
-    return run_parts(client, world, out, explain_part, str(model), top)
+    return run_parts(client, world, out, explain_part, bundle_ref(model), top)
+
+
+def bundle_ref(model: Path) -> BundleRef:
+    """Load the bundle here first: a refused bundle fails with its message before the cluster does any work."""
+    return BundleRef(str(model), Scorer.load(model).version)
