@@ -24,7 +24,7 @@ from denial_ml.modeling.scoring_io import load_claim_batch
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("model")]
 
-CLAIMS, SEED, PARTS = 2400, 13, 3
+CLAIMS, SEED, PARTS = 1500, 13, 3
 
 
 @pytest.fixture(scope="module")
