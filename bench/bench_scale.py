@@ -29,17 +29,23 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def single_generate(claims: int, seed: int, out: str) -> tuple[float, float]:
-    """Generate and write a world in this (child) process: (seconds, peak GiB)."""
+def cpu_seconds() -> float:
+    """CPU time this process has used (user + system, all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def single_generate(claims: int, seed: int, out: str) -> tuple[float, float, float]:
+    """Generate and write a world in this (child) process: (seconds, peak GiB, CPU seconds)."""
     from denial_ml.jobs.world import build_world
 
     t0 = time.perf_counter()
     build_world(claims, seed, Path(out))
-    return time.perf_counter() - t0, peak_rss_gib()
+    return time.perf_counter() - t0, peak_rss_gib(), cpu_seconds()
 
 
-def single_score(model: str, world: str, out: str) -> tuple[float, float]:
-    """Score every claim of a world in this (child) process, as `denial-ml score` does: (seconds, peak GiB)."""
+def single_score(model: str, world: str, out: str) -> tuple[float, float, float]:
+    """Score every claim of a world in this (child) process, as `denial-ml score` does: (seconds, peak GiB, CPU)."""
     from denial_ml.modeling.bundle import Scorer
     from denial_ml.modeling.scoring_io import load_claim_batch
 
@@ -47,24 +53,26 @@ def single_score(model: str, world: str, out: str) -> tuple[float, float]:
     scorer = Scorer.load(model)
     batch = load_claim_batch(Path(world), None, set(scorer.builder.categories_["payer_id"]))
     scorer.score(batch.claims, batch.lines).to_parquet(out, index=False)
-    return time.perf_counter() - t0, peak_rss_gib()
+    return time.perf_counter() - t0, peak_rss_gib(), cpu_seconds()
 
 
-def in_child(function, *args) -> tuple[float, float]:
+def in_child(function, *args) -> tuple[float, float, float]:
     """Run `function(*args)` in a fresh process, so its peak memory is its own."""
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         return pool.apply(function, args)
 
 
-def on_cluster(spec: ClusterSpec, stage, *args) -> tuple[float, float, list[float]]:
-    """Run `stage(client, *args)` on a fresh cluster: (start-up seconds, stage seconds, peak GiB per worker)."""
+def on_cluster(spec: ClusterSpec, stage, *args) -> tuple[float, float, list[float], float]:
+    """Run `stage(client, *args)` on a fresh cluster: (start-up seconds, stage seconds, peak GiB per worker,
+    CPU seconds of all workers, their start-up included)."""
     t0 = time.perf_counter()
     with open_client(spec) as client:
         t1 = time.perf_counter()
         stage(client, *args)
         t2 = time.perf_counter()
         peaks = client.run(peak_rss_gib)
-    return t1 - t0, t2 - t1, [peaks[w] for w in sorted(peaks)]
+        cpu = client.run(cpu_seconds)
+    return t1 - t0, t2 - t1, [peaks[w] for w in sorted(peaks)], sum(cpu.values())
 
 
 def dask_generate(client, claims: int, seed: int, parts: int, out: Path) -> None:
@@ -79,10 +87,13 @@ def dask_score(client, model: Path, world: Path, out: Path) -> None:
     score_partitioned(client, model, world, out)
 
 
-def report(name: str, seconds: list[float], peaks: list[str], startup: list[float] | None = None) -> None:
+def report(
+    name: str, seconds: list[float], peaks: list[str], cpu: list[float], startup: list[float] | None = None
+) -> None:
     extra = f", cluster start-up {statistics.median(startup):.1f} s (not included)" if startup else ""
     print(
-        f"{name}: median {statistics.median(seconds):.1f} s over {len(seconds)} run(s){extra}; "
+        f"{name}: median {statistics.median(seconds):.1f} s over {len(seconds)} run(s){extra}, "
+        f"CPU {statistics.median(cpu):.1f} s; "
         f"peak RSS {', '.join(peaks)}; load {os.getloadavg()[0]:.2f}",
         flush=True,
     )
@@ -112,7 +123,8 @@ def main() -> None:
                     runs.append(in_child(single_generate, args.claims, 7, str(single)))
                 else:
                     runs.append(in_child(single_score, str(args.model), str(single), str(args.out / "s.parquet")))
-            report(f"{stage} single-process", [r[0] for r in runs], [f"{max(r[1] for r in runs):.2f} GiB"])
+            peak = [f"{max(r[1] for r in runs):.2f} GiB"]
+            report(f"{stage} single-process", [r[0] for r in runs], peak, [r[2] for r in runs])
         runs_d = []
         for _ in range(args.repeats):
             if stage == "generate":
@@ -121,7 +133,7 @@ def main() -> None:
             else:
                 runs_d.append(on_cluster(spec, dask_score, args.model, parted, args.out / "scored"))
         peaks = [f"worker {i}: {max(r[2][i] for r in runs_d):.2f} GiB" for i in range(args.workers)]
-        report(f"{stage} --engine dask", [r[1] for r in runs_d], peaks, [r[0] for r in runs_d])
+        report(f"{stage} --engine dask", [r[1] for r in runs_d], peaks, [r[3] for r in runs_d], [r[0] for r in runs_d])
 
 
 if __name__ == "__main__":
