@@ -217,3 +217,79 @@ def test_worklist_routes_need_an_appeals_key(api, method, path, body):
         response = client.request(method, path, json=body, headers=key(keys, role))
         assert response.status_code == 403
         assert response.json()["detail"] == f"role {role!r} may not do this; needs appeals"
+
+
+@pytest.fixture(scope="module")
+def world_folder(small_world, tmp_path_factory):
+    """The 30k world on disk (the claims on file of the corrected-claim route)."""
+    from denial_ml.data.io import write_tables
+
+    folder = tmp_path_factory.mktemp("world")
+    write_tables(small_world, folder, validate=False)
+    return folder
+
+
+def _resubmit_claims(small_world) -> tuple[str, str]:
+    """A denied claim whose fix is on file (an authorization) and one whose fix is not (missing rendering NPI)."""
+    from denial_ml.appeals.claim_records import NEEDED, OPTIONAL, RecordsIndex
+    from denial_ml.appeals.corrected import correct_claim
+
+    adjustments = small_world["adjustments"]
+    auth = sorted(set(adjustments.loc[adjustments["carc"] == "197", "claim_id"]))
+    npi = sorted(set(small_world["remarks"].loc[small_world["remarks"]["rarc"] == "N290", "claim_id"]))
+    index = RecordsIndex({n: small_world[n] for n in (*NEEDED, *OPTIONAL)}, auth + npi)
+    fixed = next(c for c in auth if correct_claim(index.get(c)).ready)
+    return fixed, npi[0]
+
+
+def test_appeal_packet_and_corrected_claim_routes(store, small_world, world_folder, tmp_path):
+    import io
+
+    from docx import Document
+
+    from denial_ml.ingest.files import read_x12_file
+    from denial_ml.triage.detail import claim_details
+
+    fixed, unfixed = _resubmit_claims(small_world)
+    items = sample_items(3, seed=4).assign(
+        claim_id=[fixed, unfixed, "C000002"], route=["resubmit", "resubmit", "appeal"]
+    )
+    items["claim_detail"] = [
+        {**detail, "appeal_cost": 57.23, "contact": None} for detail in claim_details(small_world, [fixed, unfixed])
+    ] + [None]
+    store.upsert_items(items)
+    services = make_services(store)
+    services.settings = services.settings.model_copy(update={"data_dir": world_folder})
+    client, keys = TestClient(create_app(services=services)), issue_keys(store)
+    ids = {i.claim_id: i.id for i in store.list_items(view="all", limit=10).items}
+
+    packet = client.get(f"/v1/worklist/{ids[fixed]}/appeal-packet", headers=key(keys)).json()
+    assert packet["claim_id"] == fixed and packet["kind"] == "letter" and fixed in packet["text"]
+    word = client.get(f"/v1/worklist/{ids[fixed]}/appeal-packet", params={"format": "docx"}, headers=key(keys))
+    assert word.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert any(fixed in p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    page = client.get(f"/v1/worklist/{ids[fixed]}/appeal-packet", params={"format": "html"}, headers=key(keys))
+    assert page.headers["content-type"].startswith("text/html") and fixed in page.text
+    no_detail = client.get(f"/v1/worklist/{ids['C000002']}/appeal-packet", headers=key(keys))
+    assert no_detail.status_code == 409 and "rebuild the worklist" in no_detail.json()["detail"]
+
+    corrected = client.get(f"/v1/worklist/{ids[fixed]}/corrected-claim", headers=key(keys)).json()
+    assert corrected["fixes"][0].startswith("Authorization number AUTH") and corrected["unfixed"] == []
+    (tmp_path / "c.837").write_text(corrected["x12"], encoding="ascii")
+    claim = read_x12_file(tmp_path / "c.837").tables["claims"].iloc[0]
+    remits = small_world["remittances"]
+    assert claim["claim_frequency_code"] == "7"
+    assert (
+        claim["original_claim_id"]
+        == corrected["payer_claim_id"]
+        == remits.loc[remits["claim_id"] == fixed, "payer_claim_id"].iloc[-1]
+    )
+    assert claim["prior_auth_number"] in set(small_world["authorizations"]["auth_number"])
+    none = client.get(f"/v1/worklist/{ids[unfixed]}/corrected-claim", headers=key(keys)).json()
+    assert none["x12"] is None and none["fixes"] == []
+    assert "the rendering provider's NPI is missing and not on file: enter it before sending" in none["unfixed"]
+    appeal = client.get(f"/v1/worklist/{ids['C000002']}/corrected-claim", headers=key(keys))
+    assert appeal.status_code == 409 and "not resubmit" in appeal.json()["detail"]
+    assert client.get(f"/v1/worklist/{ids[fixed]}/corrected-claim", headers=key(keys, "biller")).status_code == 403
+    assert client.get(f"/v1/worklist/{ids[fixed]}/appeal-packet").status_code == 401
+    assert client.get("/v1/worklist/999999/appeal-packet", headers=key(keys)).status_code == 404

@@ -25,7 +25,8 @@ def invoke(*args: str):
     [
         (["generate", "--claims", "100", "--partitions", "3"], "--partitions needs --engine dask"),
         (["generate", "--engine", "spark"], "engine: expected one of local, dask, got 'spark'"),
-        (["generate", "--engine", "dask", "--x12"], "--x12 and --store make a single-process world"),
+        (["generate", "--engine", "dask", "--x12"], "--x12, --store and --end-date make a single-process world"),
+        (["generate", "--engine", "dask", "--end-date", "today"], "--end-date make a single-process world"),
         (["generate", "--engine", "dask", "--claims", "3", "--partitions", "5"], "5 parts for 3 claims"),
         (["report", "--engine", "ray"], "engine: expected one of local, dask, got 'ray'"),
     ],

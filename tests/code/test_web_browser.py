@@ -410,3 +410,88 @@ def test_appeals_user_drafts_a_packet_prints_it_and_marks_the_appeal_sent(page, 
     page.get_by_role("button", name="Appealed", exact=True).click()
     expect(page.get_by_test_id("status")).to_have_text("appealed")
     assert axe_violations(page) == []
+
+
+def test_what_if_with_an_authorization_number_not_on_file_holds_the_risk_and_keeps_the_errors(
+    page, site, trained, small_world
+):
+    """What-if honesty: a number that is not on file cannot lower the risk; the panel says why and still lists
+    every error the claim has left."""
+    claim, _ = authorization_claim(small_world, trained[1])
+    sign_in(page, site.keys["biller"])
+    fill_claim(page, claim)
+    page.get_by_role("button", name="Check claim").click()
+    page.wait_for_selector("#result")
+    before = float(page.get_by_test_id("risk").get_attribute("data-risk"))
+    page.get_by_label("Authorization number", exact=True).fill("ZZ9999999")
+    page.get_by_label("Add a prior authorization number").check()
+    held = page.get_by_test_id("whatif-held")
+    expect(held).to_contain_text("Authorization ZZ9999999 is not on file for this patient and payer")
+    assert float(page.get_by_test_id("risk-after").get_attribute("data-risk")) == pytest.approx(before)
+    assert page.get_by_test_id("risk-change").inner_text() == "(+0.0 points)"
+    whatif = page.get_by_test_id("whatif")
+    codes = whatif.locator("ul.findings > li").evaluate_all("items => items.map(i => i.dataset.code)")
+    assert "AUTH_NOT_FOUND" in codes
+    errors_before = page.locator("#result > ul.findings > li.sev-error, #result ul.findings > li.sev-error")
+    left = {c for c in errors_before.evaluate_all("items => items.map(i => i.dataset.code)") if c != "AUTH_MISSING"}
+    assert left <= set(codes)  # every error still there sits beside the new risk
+    assert axe_violations(page) == []
+    shot(page, "claim-what-if-held")
+
+
+def test_a_deadline_passed_since_the_build_is_re_routed_by_the_refresh(page, site):
+    """Refreshed deadlines: live badges; `worklist refresh` moves an appeal whose deadline passed to write off,
+    and the pages say so (route, reason, history; gone from the default view)."""
+    from denial_ml.store.testing import sample_items
+
+    today = dt.date.today()
+    passed = today - dt.timedelta(days=2)
+    built = sample_items(1, seed=8).assign(claim_id="REFRESH01", route="appeal", route_reason="",
+                                            appeal_deadline=[passed], days_left=[5])  # fmt: skip
+    site.store.upsert_items(built)
+    (item,) = site.store.list_items(search="REFRESH01", limit=5).items
+    sign_in(page, site.keys["appeals"])
+    badges = page.locator("td.deadline .badge").all_inner_texts()
+    assert any(b.endswith(" d left") for b in badges)  # the seeded deadlines are live, not all past
+    page.goto("/ui/worklist?search=REFRESH01")
+    row = page.locator(f'tr[data-item="{item.id}"]')
+    expect(row).to_contain_text("past by 2 d")
+    expect(row).to_contain_text("appeal")
+    result = site.store.refresh_routes(today)  # what `denial-ml worklist refresh` runs
+    assert item.id in result.rerouted
+    page.goto(f"/ui/worklist/{item.id}")
+    reason = f"appeal deadline passed on {passed.isoformat()}"
+    expect(page.locator("main")).to_contain_text(f"write off: {reason}")
+    expect(page.get_by_test_id("history")).to_contain_text(reason)
+    page.goto("/ui/worklist?search=REFRESH01")
+    expect(page.locator("tbody")).to_contain_text("No item matches these filters.")
+    assert axe_violations(page) == []
+
+
+def test_appeals_user_downloads_the_corrected_claim_of_a_resubmit_item(page, site, small_world, tmp_path):
+    """Corrected claim: the 837 downloaded from the item page reads back as a replacement with the fix on file."""
+    from denial_ml.appeals.claim_records import NEEDED, OPTIONAL, RecordsIndex
+    from denial_ml.appeals.corrected import correct_claim
+    from denial_ml.ingest.files import read_x12_file
+    from denial_ml.store.testing import sample_items
+    from denial_ml.triage.detail import claim_details
+
+    adjustments = small_world["adjustments"]
+    candidates = sorted(set(adjustments.loc[adjustments["carc"] == "197", "claim_id"]))
+    index = RecordsIndex({n: small_world[n] for n in (*NEEDED, *OPTIONAL)}, candidates)
+    claim_id = next(c for c in candidates if correct_claim(index.get(c)).ready)
+    detail = {**claim_details(small_world, [claim_id])[0], "appeal_cost": 57.23, "contact": None}
+    site.store.upsert_items(sample_items(1, seed=6).assign(claim_id=claim_id, route="resubmit", claim_detail=[detail]))
+    (item,) = site.store.list_items(search=claim_id, limit=5).items
+    sign_in(page, site.keys["appeals"])
+    page.goto(f"/ui/worklist/{item.id}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Corrected claim (837)").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    claim = read_x12_file(path).tables["claims"].iloc[0]
+    remits = small_world["remittances"]
+    assert claim["claim_id"] == claim_id and claim["claim_frequency_code"] == "7"
+    assert claim["original_claim_id"] == remits.loc[remits["claim_id"] == claim_id, "payer_claim_id"].iloc[-1]
+    assert claim["prior_auth_number"] in set(small_world["authorizations"]["auth_number"])
+    assert axe_violations(page) == []

@@ -216,3 +216,85 @@ def test_item_page_shows_the_claim_remittance_codes_and_how_the_recovery_adds_up
     expected = item.p_overturn * item.expected_payment - 57.23
     shown = f"-${-expected:,.2f}" if expected < 0 else f"${expected:,.2f}"
     assert parts.endswith(f"− $57.23 cost of working the appeal = {shown}")
+
+
+def write_world(folder, rec) -> None:
+    """The tables of one claim's records as a world folder (what the corrected-claim route reads)."""
+    import pandas as pd
+
+    tables = {
+        "claims": [rec.claim], "claim_lines": rec.lines, "patients": [rec.patient], "payers": [rec.payer],
+        "providers": list(rec.providers.values()), "remittances": [r | {"claim_id": "C1"} for r in rec.remittances],
+        "adjustments": [a | {"claim_id": "C1"} for a in rec.adjustments],
+        "remarks": [r | {"claim_id": "C1"} for r in rec.remarks] or [{"remit_id": "R0", "claim_id": "C0"}],
+        "authorizations": rec.authorizations,
+    }  # fmt: skip
+    folder.mkdir()
+    for name, rows in tables.items():
+        pd.DataFrame(rows).to_parquet(folder / f"{name}.parquet")
+
+
+def test_a_resubmit_item_offers_its_corrected_claim_or_says_what_is_missing(appeals, tmp_path):
+    import pandas as pd
+    from test_appeals_corrected import claim, line, records
+
+    from denial_ml.store.testing import sample_items
+
+    client, store = appeals
+    auth = {"auth_number": "AUTH9", "payer_id": "MCR01", "patient_id": "P1", "procedure_codes": "72148",
+            "start_date": pd.Timestamp("2024-04-01"), "end_date": pd.Timestamp("2024-06-30")}  # fmt: skip
+    write_world(tmp_path / "w", records(claim(), [line(1, "72148")], "197", authorizations=[auth]))
+    write_world(
+        tmp_path / "v",
+        records(claim(), [line(1, "72148")], "197", authorizations=[auth | {"procedure_codes": "97110"}]),
+    )
+    client.app.state.services.settings = client.app.state.services.settings.model_copy(
+        update={"data_dir": tmp_path / "w"}
+    )
+    store.upsert_items(sample_items(1, seed=9).assign(claim_id="C1", route="resubmit", route_reason="unprocessable"))
+    (item,) = [i for i in store.list_items(ItemFilter(search="C1"), limit=5).items if i.claim_id == "C1"]
+    page = client.get(f"/ui/worklist/{item.id}").text
+    assert f'href="/ui/worklist/{item.id}/corrected.837">Corrected claim (837)</a>' in page
+    download = client.get(f"/ui/worklist/{item.id}/corrected.837")
+    assert download.status_code == 200 and 'filename="corrected-C1.837"' in download.headers["content-disposition"]
+    assert (
+        "CLM*C1*300.00***11:B:7*" in download.text
+        and "REF*G1*AUTH9~" in download.text
+        and "REF*F8*PCN77~" in download.text
+    )
+    client.app.state.services.settings = client.app.state.services.settings.model_copy(
+        update={"data_dir": tmp_path / "v"}
+    )
+    missing = client.get(f"/ui/worklist/{item.id}/corrected.837")
+    assert missing.status_code == 409
+    assert "no authorization on file covers the billed codes on the date of service" in missing.text
+
+
+def test_tracking_page_shows_the_appeal_outcomes_recorded_in_the_worklist(appeals, tmp_path):
+    from denial_ml.data.io import write_tables
+    from denial_ml.data.synthetic.world import generate_world
+
+    client, store = appeals
+    write_tables(generate_world(2_000, seed=2), tmp_path / "world", validate=False)
+    services = client.app.state.services
+    services.settings = services.settings.model_copy(update={"data_dir": tmp_path / "world"})
+    before = client.get("/ui/tracking").text
+    assert "No appeal outcome recorded in the worklist yet" in before
+    items = store.list_items(status="new", route="appeal", limit=3).items
+    for item in items:
+        moved = store.update_item(item.id, item.version, "appeals-user", status="in_progress")
+        store.update_item(item.id, moved.version, "appeals-user", status="appealed")
+    half = round(items[1].denied_amount / 2, 2)
+    store.record_outcome(items[0].claim_id, "overturned", items[0].denied_amount, "appeals-user")
+    store.record_outcome(items[1].claim_id, "overturned", half, "appeals-user")
+    store.record_outcome(items[2].claim_id, "upheld", 0.0, "appeals-user")
+    page = client.get("/ui/tracking").text
+    recovered = items[0].denied_amount + half
+    assert re.search(r'data-testid="decided-worklist">3<', page)
+    assert re.search(r'data-testid="overturn-rate-worklist">66.7%<', page)
+    assert f'data-testid="recovered-worklist">${recovered:,.2f}<' in page
+    by_payer = page.split('data-testid="outcomes-payer"')[1].split("</table>")[0]
+    cells = re.findall(r'<tr data-key="([^"]+)"><th scope="row">[^<]*</th>\s*<td class="num">(\d+)</td>', by_payer)
+    decided = dict(cells)
+    for payer in {i.payer_id for i in items}:
+        assert decided[payer] == str(sum(i.payer_id == payer for i in items))

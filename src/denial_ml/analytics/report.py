@@ -22,6 +22,7 @@ from denial_ml.analytics.measures import (
     slice_from_sums,
     slice_sums,
 )
+from denial_ml.analytics.outcomes import appeal_outcomes
 from denial_ml.analytics.preventable import (
     PREVENTION_STEP,
     preventable_from_sums,
@@ -40,7 +41,9 @@ COUNT_FIELDS = frozenset(name for name in COUNTS if name not in DOLLAR_FIELDS)
 TOLERANCE = 0.005  # dollars: half a cent, the rounding of every amount in the tables
 
 
-def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | None = None) -> dict[str, Any]:
+def build_report(
+    tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | None = None, recorded: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Compute every measure, slice and check of the denial report.
 
     Args:
@@ -48,11 +51,14 @@ def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | No
             providers, remittances, remittance_lines, adjustments, appeals); `claim_events` (277CA / 277) is
             optional and gives the rejection measures.
         as_of: Report date for deadlines; default the latest date found in the tables.
+        recorded: Appeal outcomes recorded in the worklist (`WorklistStore.outcomes_frame()`), if any.
 
     Returns:
         A JSON-serialisable dict with `as_of`, `totals` (all measures), `slices` (name -> rows with `key`,
         `label` and the measures, largest denied dollars first; months in order), `preventable` (steps and
-        monthly trends), `rejections` (front-end rejections by reason and status code), `reconciliation`
+        monthly trends), `rejections` (front-end rejections by reason and status code), `appeal_outcomes`
+        (decided, overturn rate, dollars recovered by payer and category: the payers' decisions on file and
+        the outcomes recorded in the worklist), `reconciliation`
         (checks against the source tables) and `definitions`.
 
     Raises:
@@ -60,7 +66,7 @@ def build_report(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp | str | No
     """
     check_tables(tables)
     day = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
-    return report_from_sums([report_sums(tables, day)], day, tables["payers"], tables["providers"])
+    return report_from_sums([report_sums(tables, day)], day, tables["payers"], tables["providers"], recorded)
 
 
 def report_sums(tables: dict[str, pd.DataFrame], day: pd.Timestamp) -> dict[str, Any]:
@@ -89,7 +95,11 @@ def report_sums(tables: dict[str, pd.DataFrame], day: pd.Timestamp) -> dict[str,
 
 
 def report_from_sums(
-    parts: list[dict[str, Any]], day: pd.Timestamp, payers: pd.DataFrame, providers: pd.DataFrame
+    parts: list[dict[str, Any]],
+    day: pd.Timestamp,
+    payers: pd.DataFrame,
+    providers: pd.DataFrame,
+    recorded: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The report (see `build_report`) from the `report_sums` of one or more parts of a world.
 
@@ -98,6 +108,7 @@ def report_from_sums(
         day: The report date.
         payers: The payers (slice labels).
         providers: The providers (slice labels).
+        recorded: Appeal outcomes recorded in the worklist, if any.
     """
     names = {"payers": payers, "providers": providers}
     totals = _record(measures_from_sums(add_sums([p["totals"] for p in parts])).iloc[0])
@@ -113,6 +124,7 @@ def report_from_sums(
         "slices": slices,
         "preventable": _preventable(parts),
         "rejections": summarize_rejections([p["rejections"] for p in parts]),
+        "appeal_outcomes": appeal_outcomes(slices, totals, recorded),
         "reconciliation": reconcile(totals, slices, source),
         "definitions": {name: _first_line(rate.__doc__) for name, rate in RATES.items()},
     }

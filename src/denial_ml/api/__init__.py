@@ -9,8 +9,8 @@ from fastapi import FastAPI
 
 
 def install_api(app: FastAPI) -> None:
-    """Add the API's routers (claims, worklist, outcomes, models, health and metrics) to `app`."""
-    from denial_ml.api.routes import claims, health, ml_models, outcomes, worklist
+    """Add the API's routers (claims, worklist and its packets, outcomes, models, health, metrics) to `app`."""
+    from denial_ml.api.routes import claims, health, ml_models, outcomes, worklist, worklist_appeals
 
-    for module in (claims, worklist, outcomes, ml_models, health):
+    for module in (claims, worklist, worklist_appeals, outcomes, ml_models, health):
         app.include_router(module.router)

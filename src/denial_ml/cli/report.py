@@ -15,6 +15,10 @@ def report(
     ),
     as_of: Annotated[str | None, typer.Option("--as-of", help="Report date YYYY-MM-DD.")] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows shown per long table in the HTML.")] = 15,
+    worklist_db: Annotated[
+        str | None,
+        typer.Option("--worklist-db", help="Worklist database URL: add the appeal outcomes recorded there."),
+    ] = None,
     engine: Annotated[
         str, typer.Option("--engine", help="local: read the tables here; dask: sum them part by part on the cluster.")
     ] = "local",
@@ -42,9 +46,18 @@ def report(
         day = pd.Timestamp(as_of) if as_of else None
     except ValueError:
         raise fail(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}") from None
+    recorded = None
+    if worklist_db is not None:
+        from denial_ml.cli.worklist import open_store
+
+        store = open_store(worklist_db, create=False)
+        try:
+            recorded = store.outcomes_frame()
+        finally:
+            store.close()
     try:
         result, html_path, json_path = write_report(
-            folder, out, as_of=day, top=top, settings=get_settings() if on_cluster else None
+            folder, out, as_of=day, top=top, recorded=recorded, settings=get_settings() if on_cluster else None
         )
     except (WorldIOError, ReportInputError) as exc:
         raise fail(str(exc)) from None
@@ -56,6 +69,12 @@ def report(
         f"{totals['denied']:,} of {totals['adjudicated']:,} adjudicated claims denied"
         f" ({'n/a' if rate is None else f'{100 * rate:.1f}%'}); wrote {html_path} and {json_path}"
     )
+    decided = (result["appeal_outcomes"]["worklist"] or {}).get("totals")
+    if decided:
+        typer.echo(
+            f"worklist outcomes: {decided['appeals_decided']:,} appeals decided, "
+            f"${decided['recovered_dollars']:,.2f} recovered"
+        )
     if not result["reconciliation"]["ok"]:
         failed = [c["name"] for c in result["reconciliation"]["checks"] if not c["ok"]]
         raise fail(f"report does not reconcile: {', '.join(failed)}", code=1)

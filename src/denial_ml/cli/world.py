@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -31,6 +32,7 @@ def build_world_with_progress(
     timeline: WorldTimeline | None = None,
     store: bool = False,
     policies: Path | None = None,
+    end_date: dt.date | None = None,
 ) -> dict:
     """`denial_ml.jobs.world.build_world` with a progress display on the terminal."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -43,7 +45,9 @@ def build_world_with_progress(
         def step(name: str) -> None:
             bar.update(task, description=name)
 
-        return build_world(n_claims, seed, out, x12, timeline, progress=step, store=store, policies=policies)
+        return build_world(
+            n_claims, seed, out, x12, timeline, progress=step, store=store, policies=policies, end_date=end_date
+        )
 
 
 def generate(
@@ -72,6 +76,14 @@ def generate(
             help="Policy file (YAML) with the payers' rules (docs/policies.md); default: the built-in world's rules.",
         ),
     ] = None,
+    end_date: Annotated[
+        str | None,
+        typer.Option(
+            "--end-date",
+            help="YYYY-MM-DD or 'today': move the whole calendar so the world's last day is this one "
+            "(default: the generator's own calendar, ending in 2026-03).",
+        ),
+    ] = None,
     engine: Annotated[
         str,
         typer.Option("--engine", help="local: one process; dask: a partitioned world, part by part on the cluster."),
@@ -95,8 +107,8 @@ def generate(
     except (ValueError, EngineUnavailableError) as exc:
         raise fail(str(exc)) from None
     if on_cluster:
-        if x12 or store:
-            raise fail("--x12 and --store make a single-process world: leave out --engine dask")
+        if x12 or store or end_date is not None:
+            raise fail("--x12, --store and --end-date make a single-process world: leave out --engine dask")
         generate_partitioned(claims, seed, out, partitions, no_rule_change, policies)
         return
     if partitions is not None:
@@ -109,16 +121,28 @@ def generate(
     from denial_ml.ingest.x12_write import X12WriteError
     from denial_ml.schemas import TableValidationError
 
+    anchor = parse_end_date(end_date) if end_date is not None else None
     try:
         # An empty code list switches the payer rule change off (later random draws differ, the physics does not).
         timeline = WorldTimeline(rule_change_codes=()) if no_rule_change else None
-        summary = build_world_with_progress(claims, seed, out, x12, timeline, store, policies)
+        summary = build_world_with_progress(claims, seed, out, x12, timeline, store, policies, anchor)
     except (PolicyError, WorldIOError, TableValidationError, X12WriteError, ClaimsStoreError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot write X12 files to {str(out / 'x12')!r}: {exc.strerror or exc}") from None
-    typer.echo(f"wrote {out}/ ({claims:,} claims, seed {seed})" + (f" and {out}/x12/" if x12 else ""))
+    ending = f", ending {anchor}" if anchor else ""
+    typer.echo(f"wrote {out}/ ({claims:,} claims, seed {seed}{ending})" + (f" and {out}/x12/" if x12 else ""))
     typer.echo(format_summary(summary))
+
+
+def parse_end_date(value: str) -> dt.date:
+    """`--end-date`: "today" or an ISO date (a usage error names the value otherwise)."""
+    if value.strip().lower() == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise fail(f"--end-date must be YYYY-MM-DD or 'today', got {value!r}") from None
 
 
 PART_CLAIMS = 250_000  # claims per part by default: a part's generation peaks well under a worker's 3 GiB

@@ -67,13 +67,16 @@ def part_sums(world: Path, part: str, day: pd.Timestamp) -> dict[str, Any]:
     return report_sums(tables, day)
 
 
-def report_partitioned(client: Client, world: Path, as_of: pd.Timestamp | None = None) -> dict[str, Any]:
+def report_partitioned(
+    client: Client, world: Path, as_of: pd.Timestamp | None = None, recorded: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """The report of a world folder (partitioned, or single-file as one part), computed on the cluster.
 
     Args:
         client: A connected Dask client.
         world: The world folder, on a disk every worker reads.
         as_of: Report date; default the latest date in the world.
+        recorded: Appeal outcomes recorded in the worklist (small: read by the client), if any.
 
     Returns:
         The report dict of `analytics.report.build_report`, with the same numbers.
@@ -88,4 +91,4 @@ def report_partitioned(client: Client, world: Path, as_of: pd.Timestamp | None =
     day = pd.Timestamp(as_of)
     sums = client.gather(client.map(part_sums, [world] * len(parts), parts, [day] * len(parts), pure=False))
     reference = read_part_tables(world, parts[0], REFERENCE)
-    return report_from_sums(sums, day, reference["payers"], reference["providers"])
+    return report_from_sums(sums, day, reference["payers"], reference["providers"], recorded)

@@ -15,7 +15,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from denial_ml.ingest.columns import Columns
+from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue, X12Error
+from denial_ml.ingest.values import element, is_date8
 from denial_ml.schemas import ACKNOWLEDGEMENTS, CLAIM_EVENTS, ELIGIBILITY_RESPONSES, FRONT_END_TABLES
 
 FRONT_END_SCHEMAS = FRONT_END_TABLES
@@ -65,3 +67,23 @@ def front_end_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 def empty_front_end(name: str) -> pd.DataFrame:
     """An empty front-end table with its columns and dtypes."""
     return front_end_frame(name, Columns(list(FRONT_END_SCHEMAS[name].columns)).frame())
+
+
+def response_header(ts: TransactionSet, rows: FrontEndRows, kind: str) -> tuple[int, str] | None:
+    """The position of a response set's BHT and its date (BHT04, CCYYMMDD).
+
+    Args:
+        ts: A 271, 277CA or 277 set.
+        rows: The collector; the set's issue goes there when it has no usable BHT.
+        kind: "271" or "277", for the issue's text.
+
+    Returns:
+        (segment index, BHT04), or None when the set must be left out (no BHT, or BHT04 not a date).
+    """
+    bht = next((i for i, s in enumerate(ts.segments) if s[0] == "BHT"), None)
+    if bht is not None and is_date8(element(ts.segments[bht], 4)):
+        return bht, element(ts.segments[bht], 4)
+    where = ts.segment_number(bht if bht is not None else 0)
+    problem = f"{kind} without BHT" if bht is None else f"BHT04 {element(ts.segments[bht], 4)!r} is not a CCYYMMDD date"
+    rows.issues.append(Issue(ts.file, where, f"{problem}; {kind} set left out", "set"))
+    return None

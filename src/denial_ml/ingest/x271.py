@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
-from denial_ml.ingest.frontend_tables import FrontEndRows
-from denial_ml.ingest.values import BadValueError, element, is_date8, period_end, period_start
+from denial_ml.ingest.frontend_tables import FrontEndRows, response_header
+from denial_ml.ingest.values import BadValueError, element, period_end, period_start
 
 ACTIVE = frozenset({"1", "2", "3", "4", "5"})
 INACTIVE = frozenset({"6", "7", "8"})
@@ -49,13 +49,10 @@ def map_271(ts: TransactionSet, set_id: str, rows: FrontEndRows) -> None:
         set_id: "<file stem>/<ST02>", prefix of its response ids.
         rows: The collector the rows and issues go to.
     """
-    bht = next((i for i, s in enumerate(ts.segments) if s[0] == "BHT"), None)
-    if bht is None or not is_date8(element(ts.segments[bht], 4)):
-        where = ts.segment_number(bht if bht is not None else 0)
-        problem = "271 without BHT" if bht is None else f"BHT04 {element(ts.segments[bht], 4)!r} is not a CCYYMMDD date"
-        rows.issues.append(Issue(ts.file, where, f"{problem}; 271 set left out", "set"))
+    header = response_header(ts, rows, "271")
+    if header is None:
         return
-    response_date = element(ts.segments[bht], 4)
+    bht, response_date = header
     parties = {"payer": "", "provider": "", "subscriber": ""}
     level, number, segments = "", 0, ts.segments
     index = bht + 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 from denial_ml.domain.claim_status import REJECTING_CATEGORIES
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue
-from denial_ml.ingest.frontend_tables import FrontEndRows
+from denial_ml.ingest.frontend_tables import FrontEndRows, response_header
 from denial_ml.ingest.values import BadValueError, element, is_date8, period_start
 
 REJECTING = REJECTING_CATEGORIES
@@ -40,13 +40,11 @@ def map_277(ts: TransactionSet, set_id: str, rows: FrontEndRows) -> None:
         set_id: "<file stem>/<ST02>", prefix of its event ids.
         rows: The collector the rows and issues go to.
     """
-    bht = next((i for i, s in enumerate(ts.segments) if s[0] == "BHT"), None)
-    if bht is None or not is_date8(element(ts.segments[bht], 4)):
-        where = ts.segment_number(bht if bht is not None else 0)
-        problem = "277 without BHT" if bht is None else f"BHT04 {element(ts.segments[bht], 4)!r} is not a CCYYMMDD date"
-        rows.issues.append(Issue(ts.file, where, f"{problem}; 277 set left out", "set"))
+    header = response_header(ts, rows, "277")
+    if header is None:
         return
-    context = {"transaction": transaction_of(ts), "response_date": element(ts.segments[bht], 4), "payer": ""}
+    bht, response_date = header
+    context = {"transaction": transaction_of(ts), "response_date": response_date, "payer": ""}
     level, index, number = "", bht + 1, 0
     segments = ts.segments
     while index < len(segments):

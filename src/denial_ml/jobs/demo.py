@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +26,9 @@ def run_demo(settings: Settings, echo: Echo, progress: Callable[[str], None] | N
         WorldIOError, TableValidationError, BundleError, StoreError: a step failed (nothing later runs).
     """
     out = settings.data_dir
-    echo(f"== 1. synthetic world: {settings.demo_claims:,} claims, seed {settings.demo_seed} -> {out}/")
-    summary = world.build_world(settings.demo_claims, settings.demo_seed, out, progress=progress)
+    today = dt.date.today()  # the demo world ends today, so its deadlines are live
+    echo(f"== 1. synthetic world: {settings.demo_claims:,} claims, seed {settings.demo_seed}, ending {today} -> {out}/")
+    summary = world.build_world(settings.demo_claims, settings.demo_seed, out, progress=progress, end_date=today)
     echo(format_summary(summary))
     echo(f"\n== 2. denial-risk model -> {settings.models_dir}/ (MLflow: {settings.tracking_uri})")
     result, run_id = training.train_and_log(out, settings.models_dir, settings, progress=progress)

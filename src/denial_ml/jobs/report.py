@@ -19,15 +19,22 @@ OPTIONAL_TABLES = ("claim_events",)  # front-end rejections: the report shows th
 
 
 def write_report(
-    data_dir: Path, out: Path, as_of: pd.Timestamp | None = None, top: int = 15, settings: Settings | None = None
+    data_dir: Path,
+    out: Path,
+    as_of: pd.Timestamp | None = None,
+    top: int = 15,
+    recorded: pd.DataFrame | None = None,
+    settings: Settings | None = None,
 ) -> tuple[dict, Path, Path]:
-    """Build the report from the world's tables and write `out` (HTML) with its JSON beside it.
+    """Build the report from the world's tables and write `out` (HTML) with its JSON beside it; `recorded`: the
+    appeal outcomes recorded in the worklist (`WorklistStore.outcomes_frame()`), shown beside the payers'.
 
     Args:
         data_dir: The world folder (single-file, partitioned or a claims store).
         out: The HTML file.
         as_of: Report date; default the latest date in the world.
         top: Rows shown per long table in the HTML.
+        recorded: Appeal outcomes recorded in the worklist, shown beside the payers'.
         settings: Given, the report's sums are computed part by part on the Dask cluster they name
             (`report --engine dask`, `denial_ml.engine.report`); None reads the tables into this process.
 
@@ -41,7 +48,7 @@ def write_report(
     if settings is not None:
         from denial_ml.jobs.scale import report_dask
 
-        result = report_dask(settings, data_dir, as_of)
+        result = report_dask(settings, data_dir, as_of, recorded)
     else:
         tables = read_tables(data_dir, names=list(REQUIRED_COLUMNS))
         tables.update(read_optional_tables(data_dir, OPTIONAL_TABLES))
@@ -49,7 +56,7 @@ def write_report(
         # command starts reading its data within its start-up budget (issue #20; bench/bench_startup.py).
         from denial_ml.analytics.report import build_report
 
-        result = build_report(tables, as_of=as_of)
+        result = build_report(tables, as_of=as_of, recorded=recorded)
     from denial_ml.analytics.render import render_html, render_json
 
     html_path, json_path = write_report_files(render_html(result, top=top), render_json(result), out)

@@ -62,9 +62,12 @@ def explain_dask(settings: Settings, model: Path, world: Path, out: Path, top: i
         return explain_partitioned(client, model, world, out, top)
 
 
-def report_dask(settings: Settings, world: Path, as_of: pd.Timestamp | None = None) -> dict[str, Any]:
-    """The denial report of a world, its sums computed part by part on the cluster."""
+def report_dask(
+    settings: Settings, world: Path, as_of: pd.Timestamp | None = None, recorded: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """The denial report of a world, its sums computed part by part on the cluster (`recorded`: the appeal
+    outcomes recorded in the worklist)."""
     from denial_ml.engine.report import report_partitioned
 
     with open_client(cluster_spec(settings)) as client:
-        return report_partitioned(client, world, as_of)
+        return report_partitioned(client, world, as_of, recorded)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
+
+import pandas as pd
 
 from denial_ml.data.claims_store import write_world
 from denial_ml.data.io import write_tables
@@ -21,6 +24,46 @@ from denial_ml.schemas import validate_table
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+# The dates on which something happens in the world: its last one is the day the world "ends".
+EVENT_DATES = {
+    "claims": ("submission_date",),
+    "remittances": ("adjudication_date",),
+    "appeals": ("filed_date", "decision_date"),
+    "claim_events": ("status_date", "response_date"),
+    "eligibility_responses": ("response_date",),
+}
+
+
+def last_event_day(tables: dict[str, pd.DataFrame]) -> dt.date:
+    """The world's last day: the latest submission, remittance, appeal, acknowledgement or eligibility response."""
+    days = [
+        tables[name][column].max()
+        for name, columns in EVENT_DATES.items()
+        if name in tables
+        for column in columns
+        if column in tables[name].columns
+    ]
+    return max(pd.Timestamp(d) for d in days if pd.notna(d)).date()
+
+
+def shift_calendar(tables: dict[str, pd.DataFrame], end_date: dt.date) -> tuple[dict[str, pd.DataFrame], int]:
+    """The world moved in time as a whole so that its last day is `end_date`: every date column of every table
+    (service, submission, remittance, appeal, authorization, coverage, eligibility and birth dates) moves by the
+    same number of days, so intervals, ages and every other value stay what they were.
+
+    Generation keeps its own calendar (the policies' effective dates, the rule change, the calendar years of
+    yearly limits are applied there); after the shift they read `days` later.
+
+    Returns:
+        The shifted tables and the shift in days.
+    """
+    days = (end_date - last_event_day(tables)).days
+    offset = pd.Timedelta(days=days)
+    shifted = {}
+    for name, frame in tables.items():
+        dated = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+        shifted[name] = frame.assign(**{c: frame[c] + offset for c in dated}) if dated and days else frame
+    return shifted, days
 
 
 def build_world(
@@ -32,6 +75,7 @@ def build_world(
     progress: Progress | None = None,
     store: bool = False,
     policies: Path | None = None,
+    end_date: dt.date | None = None,
 ) -> dict:
     """Generate a world, write it all-or-nothing, and return its summary.
 
@@ -48,6 +92,8 @@ def build_world(
         store: Write the tables as the first batch of a claims store (the layout `denial-ml ingest` adds to)
             instead of one Parquet file per table.
         policies: A policy file (YAML, docs/policies.md) with the payers' rules; default: the packaged default.
+        end_date: Move the whole calendar so that the world's last day is this one (`shift_calendar`); None keeps
+            the generator's calendar. The same seed and end date give the same world.
 
     Raises:
         PolicyError: the policy file cannot be read or breaks the schema (raised before anything is written).
@@ -64,6 +110,11 @@ def build_world(
     step("front end: eligibility responses and claim acknowledgements")
     # Tables of their own, from a random stream of their own: the world's tables stay what they were.
     front = generate_front_end(tables, seed) | {"payer_contacts": payer_contacts(tables["payers"])}
+    if end_date is not None:
+        step(f"moving the calendar to end on {end_date}")
+        moved, days = shift_calendar(tables | front, end_date)
+        log.info("generate: calendar moved by %d days", days)
+        tables, front = {n: moved[n] for n in tables}, {n: moved[n] for n in front}
     step("writing Parquet tables")
     if store:
         write_world({name: validate_table(name, frame) for name, frame in (tables | front).items()}, out)

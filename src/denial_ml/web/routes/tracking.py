@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from denial_ml.analytics.outcomes import worklist_outcomes
 from denial_ml.analytics.render import FORMATS
 from denial_ml.service.state import ServicesDep
 from denial_ml.web.auth import AnyViewer
@@ -25,6 +26,8 @@ def tracking_page(request: Request, viewer: AnyViewer, services: ServicesDep, by
     except TrackingUnavailable as exc:
         return render(request, "tracking.html", {"unavailable": str(exc), "views": VIEWS, "view": view}, 503)
     report = data["report"]
+    # The world's report is cached per folder; the worklist's outcomes change with every closed item.
+    outcomes = {**report["appeal_outcomes"], "worklist": worklist_outcomes(services.store.outcomes_frame())}
     return render(
         request,
         "tracking.html",
@@ -37,5 +40,6 @@ def tracking_page(request: Request, viewer: AnyViewer, services: ServicesDep, by
             "views": VIEWS,
             "view": view,
             "fmt": FORMATS,
+            "o": outcomes,
         },
     )

@@ -1,4 +1,5 @@
-"""The appeal packet of a worklist item, from its page: printable HTML or an editable Word document."""
+"""The appeal packet of a worklist item, from its page: printable HTML or an editable Word document; and the
+corrected claim (837, frequency 7) of an item routed to resubmit."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from starlette.responses import HTMLResponse, Response
 
 from denial_ml.appeals.packet import Packet
 from denial_ml.appeals.render import to_docx, to_html
-from denial_ml.jobs.appeals import packet_for
+from denial_ml.data.io import WorldIOError
+from denial_ml.ingest.x12_segments import X12WriteError
+from denial_ml.jobs.appeals import corrected_claim_of, packet_for, records_index, safe_name
 from denial_ml.service.state import ServicesDep
 from denial_ml.store.models import WorklistItem
 from denial_ml.web.auth import AppealsViewer, PageError
@@ -46,3 +49,22 @@ def appeal_docx(request: Request, viewer: AppealsViewer, services: ServicesDep, 
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.claim_id)
     headers = {"Content-Disposition": f'attachment; filename="appeal-{name}.docx"'}
     return Response(to_docx(packet, dt.date.today()), media_type=DOCX, headers=headers)
+
+
+@router.get("/{item_id}/corrected.837")
+def corrected_claim(request: Request, viewer: AppealsViewer, services: ServicesDep, item_id: ItemId) -> Response:
+    """The corrected claim to download, or a page saying why there is none (nothing invented)."""
+    item = load_item(services.store, item_id)
+    if item.route != "resubmit":
+        raise PageError(409, "Not a resubmission", f"Claim {item.claim_id} is routed to {item.route}, not resubmit.")
+    try:
+        index = records_index(services.settings.data_dir, [item.claim_id])
+        corrected = corrected_claim_of(index, item.claim_id, dt.date.today())
+    except (WorldIOError, X12WriteError) as exc:
+        raise PageError(409, "No corrected claim", f"The claims on file cannot give one: {exc}.") from None
+    if corrected.x12 is None:
+        raise PageError(
+            409, "No corrected claim", f"Nothing on file says what to fix on claim {item.claim_id}: {corrected.reason}."
+        )
+    headers = {"Content-Disposition": f'attachment; filename="corrected-{safe_name(item.claim_id)}.837"'}
+    return Response(corrected.x12, media_type="application/edi-x12", headers=headers)
