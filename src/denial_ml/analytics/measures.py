@@ -179,13 +179,27 @@ def measure_table(facts: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         One row per group: the `COUNTS` columns (ints for counts, dollars rounded to cents) then the
         `RATES` columns (NaN when the denominator is zero).
     """
-    sums = group_sums(facts, by)
+    return measures_from_sums(group_sums(facts, by))
+
+
+def measures_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """`measure_table` from `group_sums` output, or from the added-up sums of several parts of the facts
+    (`add_sums`): every measure is a ratio of sums, so parts combine exactly."""
     out = pd.DataFrame(index=sums.index)
     for name, column in COUNTS.items():
         out[name] = sums[column]
     for name, rate in RATES.items():
         out[name] = rate(sums)
     return out
+
+
+def add_sums(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Add up `group_sums` frames of parts of the facts, group by group (groups sorted, as `group_sums` sorts)."""
+    if len(parts) == 1:
+        return parts[0]
+    combined = pd.concat(parts).groupby(level=0, sort=True).sum()
+    combined.index.name = parts[0].index.name
+    return combined
 
 
 def denial_rate(facts: pd.DataFrame, by: str | None = None) -> pd.Series:
@@ -220,16 +234,23 @@ def slice_table(facts: pd.DataFrame, name: str) -> pd.DataFrame:
     claim-denominator rates (denial, clean-claim, first-pass) are meaningless and are dropped, and a
     `share_of_denials` column is added.
     """
+    return slice_from_sums(slice_sums(facts, name), name)
+
+
+def slice_sums(facts: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The `group_sums` behind one named slice (denied claims only for `category` and `carc`)."""
     if name not in SLICES:
         raise KeyError(f"unknown slice {name!r}; known: {', '.join(SLICES)}")
-    column = SLICES[name]
+    return group_sums(facts[facts["denied"]] if name in DENIAL_ONLY_SLICES else facts, SLICES[name])
+
+
+def slice_from_sums(sums: pd.DataFrame, name: str) -> pd.DataFrame:
+    """`slice_table` from the slice's sums (`slice_sums`, or those of several parts added by `add_sums`)."""
+    table = measures_from_sums(sums)
     if name in DENIAL_ONLY_SLICES:
-        table = measure_table(facts[facts["denied"]], column)
         table = table.drop(columns=list(CLAIM_DENOMINATOR_MEASURES))
         total = table["denied"].sum()
         table["share_of_denials"] = table["denied"] / total if total else float("nan")
-    else:
-        table = measure_table(facts, column)
     if name == "month":
         return table.sort_index()
     return table.sort_values(["denied_dollars", "denied"], ascending=False, kind="stable")

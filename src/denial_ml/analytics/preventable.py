@@ -31,6 +31,12 @@ def preventable_denials(facts: pd.DataFrame) -> pd.DataFrame:
         (claims), `denied_dollars` (labelling rule's denied amount), `share_of_denials`,
         `share_of_dollars`, `recovered_dollars` (by appeals of those claims) and `write_off_dollars`.
     """
+    return preventable_from_sums(preventable_sums(facts))
+
+
+def preventable_sums(facts: pd.DataFrame) -> pd.DataFrame:
+    """Per prevention step: denied claims and their denied, recovered and written-off dollars (sums that
+    parts of the facts add up, `measures.add_sums`)."""
     denied = facts.loc[facts["denied"], ["category", "denied_amount", "recovered", "write_off"]]
     step = denied["category"].map(PREVENTION_STEP).fillna("other")
     grouped = denied.groupby(step.to_numpy())
@@ -42,6 +48,13 @@ def preventable_denials(facts: pd.DataFrame) -> pd.DataFrame:
             "write_off_dollars": grouped["write_off"].sum(),
         }
     )
+    table.index.name = "step"
+    return table
+
+
+def preventable_from_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """`preventable_denials` from the steps' sums (`preventable_sums`, of one part of the facts or several)."""
+    table = sums.copy()
     table["categories"] = [", ".join(_categories_of(s)) for s in table.index]
     total_count, total_dollars = table["denied"].sum(), table["denied_dollars"].sum()
     table["share_of_denials"] = table["denied"] / total_count if total_count else float("nan")
@@ -61,12 +74,20 @@ def preventable_trend(facts: pd.DataFrame, value: str = "denied_amount") -> pd.D
         A month x step frame of sums (zero where a step had no denial that month), months ascending and
         steps in the order of `preventable_denials`.
     """
+    return trend_from_sums(trend_sums(facts, value), preventable_denials(facts).index)
+
+
+def trend_sums(facts: pd.DataFrame, value: str) -> pd.Series:
+    """Sums of `value` over denials per (month, prevention step): what parts of the facts add up."""
     denied = facts.loc[facts["denied"], ["month", "category", value]]
     step = denied["category"].map(PREVENTION_STEP).fillna("other")
-    trend = denied[value].astype(float).groupby([denied["month"].to_numpy(), step.to_numpy()]).sum()
-    table = trend.unstack(fill_value=0.0).sort_index()
-    order = [s for s in preventable_denials(facts).index if s in table.columns]
-    table = table[order]
+    return denied[value].astype(float).groupby([denied["month"].to_numpy(), step.to_numpy()]).sum()
+
+
+def trend_from_sums(sums: pd.Series, steps: pd.Index) -> pd.DataFrame:
+    """The month x step trend from `trend_sums` (added up over parts), steps in the order `steps` gives."""
+    table = sums.unstack(fill_value=0.0).sort_index()
+    table = table[[s for s in steps if s in table.columns]]
     table.index.name = "month"
     return table
 

@@ -85,12 +85,20 @@ def rejection_summary(events: pd.DataFrame | None, claims: pd.DataFrame, as_of: 
         `{"events": n, "claims": n, "unknown_claims": n, "by_reason": [...], "by_code": [...]}`; each row has
         `key`, `rejections` (events), `claims` (distinct claims) and `charges` (their CLM02 total, once each).
     """
-    empty = {"events": 0, "claims": 0, "unknown_claims": 0, "by_reason": [], "by_code": []}
+    return summarize_rejections([rejection_sums(events, claims, as_of)])
+
+
+def rejection_sums(events: pd.DataFrame | None, claims: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, Any]:
+    """`rejection_summary`'s counts and charges, unrounded: parts of a world whose claims (with their events)
+    are disjoint add up to the whole (`summarize_rejections`)."""
+    columns = ["rejections", "claims", "charges"]
+    sums: dict[str, Any] = {"events": 0, "claims": 0, "unknown_claims": 0}
+    sums |= {"by_reason": pd.DataFrame(columns=columns), "by_code": pd.DataFrame(columns=columns)}
     if events is None or events.empty:
-        return empty
+        return sums
     rejections = events[(events["event_kind"] == "rejection") & (event_dates(events) <= as_of)]
     if rejections.empty:
-        return empty
+        return sums
     charges = claims.drop_duplicates("claim_id").set_index("claim_id")["total_charge"].astype(float)
     rejections = rejections.assign(
         reason=rejections["status_code"].astype(str).map(rejection_reason),
@@ -101,19 +109,38 @@ def rejection_summary(events: pd.DataFrame | None, claims: pd.DataFrame, as_of: 
         "events": len(rejections),
         "claims": int(rejections["claim_id"].nunique()),
         "unknown_claims": int(rejections.loc[~known, "claim_id"].nunique()),
-        "by_reason": _grouped(rejections, "reason", charges, order=REJECTION_REASON_GROUPS),
+        "by_reason": _grouped(rejections, "reason", charges),
         "by_code": _grouped(rejections, "code", charges),
     }
 
 
-def _grouped(
-    rejections: pd.DataFrame, column: str, charges: pd.Series, order: tuple[str, ...] | None = None
-) -> list[dict[str, Any]]:
-    rows = []
+def summarize_rejections(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `rejection_summary` of the parts whose `rejection_sums` are given (charges rounded once, at the end)."""
+    out: dict[str, Any] = {key: sum(p[key] for p in parts) for key in ("events", "claims", "unknown_claims")}
+    for key in ("by_reason", "by_code"):
+        frames = [p[key] for p in parts if not p[key].empty]
+        table = pd.concat(frames).groupby(level=0, sort=True).sum() if frames else parts[0][key]
+        rows = [
+            {
+                "key": str(k),
+                "rejections": int(r["rejections"]),
+                "claims": int(r["claims"]),
+                "charges": round(float(r["charges"]), 2),
+            }
+            for k, r in table.iterrows()
+        ]
+        if key == "by_reason":
+            order = REJECTION_REASON_GROUPS
+            out[key] = sorted(rows, key=lambda r: order.index(r["key"]) if r["key"] in order else len(order))
+        else:
+            out[key] = sorted(rows, key=lambda r: (-r["rejections"], r["key"]))
+    return out
+
+
+def _grouped(rejections: pd.DataFrame, column: str, charges: pd.Series) -> pd.DataFrame:
+    """Per value of `column` (sorted): rejection events, distinct claims and those claims' charges."""
+    rows = {}
     for key, group in rejections.groupby(column, sort=True):
         ids = group["claim_id"].drop_duplicates()
-        amount = float(charges.reindex(ids).fillna(0.0).sum())
-        rows.append({"key": str(key), "rejections": len(group), "claims": len(ids), "charges": round(amount, 2)})
-    if order is not None:
-        return sorted(rows, key=lambda r: order.index(r["key"]) if r["key"] in order else len(order))
-    return sorted(rows, key=lambda r: (-r["rejections"], r["key"]))
+        rows[str(key)] = (len(group), len(ids), float(charges.reindex(ids).fillna(0.0).sum()))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["rejections", "claims", "charges"])

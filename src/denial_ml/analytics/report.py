@@ -12,10 +12,25 @@ import pandas as pd
 
 from denial_ml.analytics.facts import build_claim_facts, check_tables, default_as_of
 from denial_ml.analytics.ids import encode_ids
-from denial_ml.analytics.measures import COUNTS, RATES, SLICES, measure_table, slice_table
+from denial_ml.analytics.measures import (
+    COUNTS,
+    RATES,
+    SLICES,
+    add_sums,
+    group_sums,
+    measures_from_sums,
+    slice_from_sums,
+    slice_sums,
+)
 from denial_ml.analytics.outcomes import appeal_outcomes
-from denial_ml.analytics.preventable import PREVENTION_STEP, preventable_denials, preventable_trend
-from denial_ml.analytics.rejections import rejection_summary
+from denial_ml.analytics.preventable import (
+    PREVENTION_STEP,
+    preventable_from_sums,
+    preventable_sums,
+    trend_from_sums,
+    trend_sums,
+)
+from denial_ml.analytics.rejections import rejection_sums, summarize_rejections
 from denial_ml.domain.denials import CARC_CATEGORY_MAP_VERSION
 from denial_ml.labels import label_claims
 
@@ -51,34 +66,74 @@ def build_report(
     """
     check_tables(tables)
     day = pd.Timestamp(as_of) if as_of is not None else default_as_of(tables)
+    return report_from_sums([report_sums(tables, day)], day, tables["payers"], tables["providers"], recorded)
+
+
+def report_sums(tables: dict[str, pd.DataFrame], day: pd.Timestamp) -> dict[str, Any]:
+    """Everything the report adds up, for the claims of `tables`: group sums of the facts overall and per slice,
+    the preventable steps and trends, the rejections and the source tables' totals.
+
+    Parts of a world whose claims carry their whole history (a partitioned world's parts) give sums that add
+    up to the whole world's (`report_from_sums`), so the report never needs all the rows in one process.
+
+    Raises:
+        ReportInputError: a needed table or column is missing, or claim ids do not resolve.
+    """
+    check_tables(tables)
     coded = encode_ids(tables)
     labels = label_claims(coded["remittances"], coded["remittance_lines"], coded["adjustments"])
     facts = build_claim_facts(coded, labels, day)
-    totals = _record(measure_table(facts).iloc[0])
-    slices = {name: _slice_rows(facts, name, tables) for name in SLICES}
+    return {
+        "totals": group_sums(facts),
+        "slices": {name: slice_sums(facts, name) for name in SLICES},
+        "preventable": preventable_sums(facts),
+        "trend_dollars": trend_sums(facts, "denied_amount"),
+        "trend_counts": trend_sums(facts, "denied"),
+        "rejections": rejection_sums(tables.get("claim_events"), tables["claims"], day),
+        "source": source_sums(labels, tables),
+    }
+
+
+def report_from_sums(
+    parts: list[dict[str, Any]],
+    day: pd.Timestamp,
+    payers: pd.DataFrame,
+    providers: pd.DataFrame,
+    recorded: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """The report (see `build_report`) from the `report_sums` of one or more parts of a world.
+
+    Args:
+        parts: `report_sums` of each part, all for the same report date `day`.
+        day: The report date.
+        payers: The payers (slice labels).
+        providers: The providers (slice labels).
+        recorded: Appeal outcomes recorded in the worklist, if any.
+    """
+    names = {"payers": payers, "providers": providers}
+    totals = _record(measures_from_sums(add_sums([p["totals"] for p in parts])).iloc[0])
+    slices = {
+        name: _slice_rows(slice_from_sums(add_sums([p["slices"][name] for p in parts]), name), name, names)
+        for name in SLICES
+    }
+    source = {key: sum(p["source"][key] for p in parts) for key in parts[0]["source"]}
     return {
         "as_of": day.date().isoformat(),
         "carc_map_version": CARC_CATEGORY_MAP_VERSION,
         "totals": totals,
         "slices": slices,
-        "preventable": _preventable(facts),
-        "rejections": rejection_summary(tables.get("claim_events"), tables["claims"], day),
+        "preventable": _preventable(parts),
+        "rejections": summarize_rejections([p["rejections"] for p in parts]),
         "appeal_outcomes": appeal_outcomes(slices, totals, recorded),
-        "reconciliation": reconcile(totals, slices, labels, tables),
+        "reconciliation": reconcile(totals, slices, source),
         "definitions": {name: _first_line(rate.__doc__) for name, rate in RATES.items()},
     }
 
 
-def reconcile(
-    totals: dict[str, Any], slices: dict[str, list[dict[str, Any]]], labels: pd.DataFrame, tables: dict
-) -> dict[str, Any]:
-    """Checks that the report's totals equal the labelling rule and the sums of the source tables.
-
-    Returns:
-        `{"ok": bool, "checks": [{"name", "report", "source", "ok"}]}`; every slice must also add up
-        to the totals (each claim falls in exactly one group of each slice).
-    """
-    expected = {
+def source_sums(labels: pd.DataFrame, tables: dict) -> dict[str, float]:
+    """The source tables' totals the report's totals must equal (`reconcile`): the labelling rule's and the
+    claims' and appeals' own sums."""
+    return {
         "denied": float(labels["denied"].sum()),
         "denied_dollars": float(labels["denied_amount"].sum()),
         "adjudicated": float(len(labels)),
@@ -86,7 +141,23 @@ def reconcile(
         "appeals": float(len(tables["appeals"])),
         "recovered_dollars": float(tables["appeals"]["recovered_amount"].sum()),
     }
-    checks = [_check(f"{name} = source tables", totals[name], value) for name, value in expected.items()]
+
+
+def reconcile(
+    totals: dict[str, Any], slices: dict[str, list[dict[str, Any]]], source: dict[str, float]
+) -> dict[str, Any]:
+    """Checks that the report's totals equal the labelling rule and the sums of the source tables.
+
+    Args:
+        totals: The report's totals.
+        slices: The report's slices.
+        source: `source_sums` (added up over parts).
+
+    Returns:
+        `{"ok": bool, "checks": [{"name", "report", "source", "ok"}]}`; every slice must also add up
+        to the totals (each claim falls in exactly one group of each slice).
+    """
+    checks = [_check(f"{name} = source tables", totals[name], value) for name, value in source.items()]
     for name, rows in slices.items():
         for field in ("denied", "denied_dollars"):
             summed = sum(row[field] for row in rows)
@@ -103,8 +174,7 @@ def _check(name: str, report: float, source: float) -> dict[str, Any]:
     }
 
 
-def _slice_rows(facts: pd.DataFrame, name: str, tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
-    table = slice_table(facts, name)
+def _slice_rows(table: pd.DataFrame, name: str, tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
     labels = _labels_for(name, tables)
     rows = []
     for key, row in table.iterrows():
@@ -125,15 +195,22 @@ def _labels_for(name: str, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     return {}
 
 
-def _preventable(facts: pd.DataFrame) -> dict[str, Any]:
-    steps = preventable_denials(facts)
+def _preventable(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    steps = preventable_from_sums(add_sums([p["preventable"] for p in parts]))
     rows = [{"step": str(step), **_record(row)} for step, row in steps.iterrows()]
     return {
         "mapping": dict(PREVENTION_STEP),
         "steps": rows,
-        "trend_dollars": _trend(preventable_trend(facts, "denied_amount"), dollars=True),
-        "trend_counts": _trend(preventable_trend(facts, "denied"), dollars=False),
+        "trend_dollars": _trend(trend_from_sums(_add_trends(parts, "trend_dollars"), steps.index), dollars=True),
+        "trend_counts": _trend(trend_from_sums(_add_trends(parts, "trend_counts"), steps.index), dollars=False),
     }
+
+
+def _add_trends(parts: list[dict[str, Any]], key: str) -> pd.Series:
+    series = [p[key] for p in parts if not p[key].empty]
+    if len(series) <= 1:
+        return series[0] if series else parts[0][key]
+    return pd.concat(series).groupby(level=[0, 1], sort=True).sum()
 
 
 def _trend(table: pd.DataFrame, dollars: bool) -> dict[str, Any]:

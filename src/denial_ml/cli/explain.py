@@ -49,8 +49,17 @@ def explain(
     out: Annotated[Path | None, typer.Option("--out", help="JSON-lines output (one claim per line).")] = None,
     claim_id: Annotated[str | None, typer.Option("--claim-id", help="Explain only this claim and print it.")] = None,
     top: Annotated[int, typer.Option("--top", min=1, max=10, help="Factors per claim.")] = 3,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", help="local: one process; dask: part by part on the cluster, OUT a folder of .jsonl parts."
+        ),
+    ] = "local",
 ) -> None:
     """Explain claims: top factors (sentence, fix, category, contribution) and pre-submission check findings."""
+    if engine != "local":
+        explain_on_cluster(model, claims, lines, out, claim_id, top, engine)
+        return
     scorer, batch = load_scorer_and_claims(model, claims, lines)
     chosen, chosen_lines = batch.claims, batch.lines
     if claim_id is not None:
@@ -90,6 +99,33 @@ def _explain_all(explainer: Explainer, claims, lines, out: Path | None) -> list[
         if handle is not None:
             handle.close()
     return results
+
+
+def explain_on_cluster(
+    model: Path, claims: Path, lines: Path | None, out: Path | None, claim_id: str | None, top: int, engine: str
+) -> None:
+    """`explain --engine dask`: every part of a world folder explained on the cluster into OUT/part-NNNNN.jsonl."""
+    from denial_ml.cli.model import print_rejected
+    from denial_ml.config import get_settings
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
+    from denial_ml.jobs.scale import explain_dask
+    from denial_ml.modeling.bundle import BundleError
+    from denial_ml.schemas import TableValidationError
+
+    try:
+        check_engine(engine)
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
+    if lines is not None or claim_id is not None or not claims.is_dir():
+        raise fail("--engine dask explains a whole world folder (--claims FOLDER): no --lines or --claim-id")
+    if out is None or out.suffix:
+        raise fail("--engine dask writes a folder of parts: --out must name a folder")
+    try:
+        result = explain_dask(get_settings(), model, claims, out, top)
+    except (BundleError, TableValidationError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    print_rejected(result.rejected)
+    typer.echo(f"explained {result.written:,} claims -> {out}/ ({len(result.files):,} parts)")
 
 
 def register(app: typer.Typer) -> None:

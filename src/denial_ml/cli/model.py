@@ -92,8 +92,7 @@ def load_scorer_and_claims(model: Path, claims: Path, lines: Path | None) -> tup
         batch = load_claim_batch(claims, lines, set(scorer.builder.categories_["payer_id"]))
     except (BundleError, TableValidationError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
-    for p in batch.rejected.head(20).itertuples():
-        typer.echo(f"rejected {p.table} row {p.row} (claim {p.claim_id}): column {p.column!r}: {p.problem}", err=True)
+    print_rejected(batch.rejected)
     return scorer, batch
 
 
@@ -102,8 +101,15 @@ def score(
     claims: Annotated[Path, typer.Option("--claims", help="Claims file (Parquet/CSV) or a world folder.")],
     out: Annotated[Path, typer.Option("--out", help="Output file (.parquet or .csv).")],
     lines: Annotated[Path | None, typer.Option("--lines", help="Claim lines file (Parquet/CSV).")] = None,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="local: one process; dask: part by part on the cluster, OUT a folder of parts."),
+    ] = "local",
 ) -> None:
     """Score claims in batch: risk, category probabilities, likely category, model version."""
+    if engine != "local":
+        score_on_cluster(model, claims, out, lines, engine)
+        return
     scorer, batch = load_scorer_and_claims(model, claims, lines)
     if batch.claims.empty:
         raise fail("no valid claims to score")
@@ -114,6 +120,37 @@ def score(
     else:
         scored.to_parquet(out, index=False)
     typer.echo(f"scored {len(scored):,} claims ({len(batch.rejected['claim_id'].unique()):,} rejected) -> {out}")
+
+
+def score_on_cluster(model: Path, claims: Path, out: Path, lines: Path | None, engine: str) -> None:
+    """`score --engine dask`: every part of a world folder scored on the cluster into OUT/part-NNNNN.parquet."""
+    from denial_ml.config import get_settings
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
+    from denial_ml.jobs.scale import score_dask
+    from denial_ml.modeling.bundle import BundleError
+    from denial_ml.schemas import TableValidationError
+
+    try:
+        check_engine(engine)
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
+    if lines is not None or not claims.is_dir():
+        raise fail("--engine dask scores a world folder (--claims FOLDER, partitioned or not), not --lines files")
+    if out.suffix:
+        raise fail(f"--engine dask writes a folder of parts: --out must name a folder, got {str(out)!r}")
+    try:
+        result = score_dask(get_settings(), model, claims, out)
+    except (BundleError, TableValidationError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    print_rejected(result.rejected)
+    rejected = len(result.rejected["claim_id"].unique())
+    typer.echo(f"scored {result.written:,} claims ({rejected:,} rejected) -> {out}/ ({len(result.files):,} parts)")
+
+
+def print_rejected(rejected) -> None:
+    """The first 20 refused rows on stderr, as the single-process path lists them."""
+    for p in rejected.head(20).itertuples():
+        typer.echo(f"rejected {p.table} row {p.row} (claim {p.claim_id}): column {p.column!r}: {p.problem}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,9 @@ def report(
         str | None,
         typer.Option("--worklist-db", help="Worklist database URL: add the appeal outcomes recorded there."),
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local: read the tables here; dask: sum them part by part on the cluster.")
+    ] = "local",
 ) -> None:
     """Write the denial report: measures by payer, category, CARC, procedure, provider and month."""
     # Imported here, not at module level: pandas and the report job would cost every command start-up time
@@ -29,8 +32,13 @@ def report(
     from denial_ml.cli import fail
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
     from denial_ml.jobs.report import write_report
 
+    try:
+        on_cluster = check_engine(engine) == "dask"
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
     folder = data or get_settings().data_dir
     if out.suffix.lower() not in (".html", ".htm"):
         raise fail(f"--out must name an .html file, got {str(out)!r}")
@@ -48,7 +56,9 @@ def report(
         finally:
             store.close()
     try:
-        result, html_path, json_path = write_report(folder, out, as_of=day, top=top, recorded=recorded)
+        result, html_path, json_path = write_report(
+            folder, out, as_of=day, top=top, recorded=recorded, settings=get_settings() if on_cluster else None
+        )
     except (WorldIOError, ReportInputError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:

@@ -84,10 +84,35 @@ def generate(
             "(default: the generator's own calendar, ending in 2026-03).",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", help="local: one process; dask: a partitioned world, part by part on the cluster."),
+    ] = "local",
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--partitions",
+            min=1,
+            help="Parts of a --engine dask world (OUT/<table>/part-NNNNN.parquet); default one per 250,000 claims.",
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic claims world: one Parquet file per table plus truth.parquet."""
     if claims < 1:
         raise fail(f"--claims must be a positive number of claims, got {claims}")
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
+
+    try:
+        on_cluster = check_engine(engine) == "dask"
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
+    if on_cluster:
+        if x12 or store or end_date is not None:
+            raise fail("--x12, --store and --end-date make a single-process world: leave out --engine dask")
+        generate_partitioned(claims, seed, out, partitions, no_rule_change, policies)
+        return
+    if partitions is not None:
+        raise fail("--partitions needs --engine dask")
     from denial_ml.data.claims_store import StoreError as ClaimsStoreError
     from denial_ml.data.io import WorldIOError
     from denial_ml.data.synthetic.params import WorldTimeline
@@ -118,6 +143,33 @@ def parse_end_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise fail(f"--end-date must be YYYY-MM-DD or 'today', got {value!r}") from None
+
+
+PART_CLAIMS = 250_000  # claims per part by default: a part's generation peaks well under a worker's 3 GiB
+
+
+def generate_partitioned(
+    claims: int, seed: int, out: Path, partitions: int | None, no_rule_change: bool, policies: Path | None
+) -> None:
+    """`generate --engine dask`: the partitioned world, generated on the configured cluster."""
+    from denial_ml.data.io import WorldIOError
+    from denial_ml.data.synthetic.params import WorldTimeline
+    from denial_ml.data.synthetic.policies import PolicyError
+    from denial_ml.jobs.scale import generate_world_dask
+    from denial_ml.schemas import TableValidationError
+
+    parts = partitions or max(1, -(-claims // PART_CLAIMS))
+    timeline = WorldTimeline(rule_change_codes=()) if no_rule_change else None
+    try:
+        summary = generate_world_dask(get_settings(), claims, seed, parts, out, timeline, policies)
+    except (ValueError, PolicyError, WorldIOError, TableValidationError) as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {out}/ ({claims:,} claims in {parts:,} parts, seed {seed})")
+    typer.echo(
+        f"{summary['adjudicated']:,} adjudicated, {summary['denied']:,} denied "
+        f"(denial rate {summary['denial_rate']:.1%}); {summary['appeals']:,} appeals, "
+        f"overturn rate {summary['overturn_rate']:.1%}; {summary['patients']:,} patients"
+    )
 
 
 def demo() -> None:

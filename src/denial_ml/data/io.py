@@ -1,7 +1,8 @@
 """Reading and writing a world: one Parquet file per table, validated, written all-or-nothing.
 
 `read_tables` also reads a claims store (`denial_ml.data.claims_store`, what `denial-ml ingest` writes): its
-current view, so training, reports and the worklist read either kind of folder alike.
+current view, and a partitioned world (`denial-ml generate --engine dask`: `<table>/part-00000.parquet`, ...
+beside single-file reference tables), so training, reports and the worklist read every kind of folder alike.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pandas as pd
 
 from denial_ml.data.claims_store import StoreError, is_store, load_manifest, read_current
 from denial_ml.schemas import OPTIONAL_TABLES, TABLES, validate_table
+
+PART_GLOB = "part-*.parquet"  # a partitioned world's table: `<table>/part-00000.parquet`, ...
 
 
 class WorldIOError(OSError):
@@ -95,15 +98,66 @@ def read_tables(
             return read_current(folder, names, validate)
         except StoreError as exc:
             raise WorldIOError(str(exc)) from None
-    wanted = list(names) if names is not None else [n for n in TABLES if (folder / f"{n}.parquet").exists()]
+    wanted = list(names) if names is not None else [n for n in TABLES if table_parts(folder, n)]
     tables = {}
     for name in wanted:
-        path = folder / f"{name}.parquet"
-        if not path.exists():
-            raise WorldIOError(f"table {name!r} is missing: no file {str(path)!r}")
-        frame = pd.read_parquet(path)
+        parts = table_parts(folder, name)
+        if not parts:
+            raise WorldIOError(f"table {name!r} is missing: no file {str(folder / f'{name}.parquet')!r}")
+        frame = read_parts(parts)
         tables[name] = validate_table(name, frame) if validate else frame
     return tables
+
+
+def table_parts(folder: Path, name: str) -> list[Path]:
+    """The files holding a table of a world folder: `<name>.parquet`, else the sorted parts of `<name>/`
+    (a partitioned world); empty when the table is absent."""
+    single = folder / f"{name}.parquet"
+    if single.is_file():
+        return [single]
+    return sorted((folder / name).glob(PART_GLOB)) if (folder / name).is_dir() else []
+
+
+def is_partitioned(folder: Path | str) -> bool:
+    """Whether a world folder holds its claims in parts (`claims/part-*.parquet`)."""
+    return len(table_parts(Path(folder), "claims")) > 0 and not (Path(folder) / "claims.parquet").is_file()
+
+
+def part_file(part: int) -> str:
+    """The file name of a table's part `part` in a partitioned world."""
+    return f"part-{part:05d}.parquet"
+
+
+def read_parts(parts: list[Path]) -> pd.DataFrame:
+    """One frame from a table's files, read one by one and concatenated in order."""
+    if len(parts) == 1:
+        return pd.read_parquet(parts[0])
+    return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+
+
+def write_part(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, part: int) -> list[Path]:
+    """Write one part of a partitioned world: each table validated to `<out>/<name>/part-NNNNN.parquet`.
+
+    Each file is written under a temporary name and renamed into place, so a reader never sees half a part.
+
+    Raises:
+        WorldIOError: the folder cannot be written.
+        TableValidationError: a table breaks its schema.
+    """
+    out = Path(out_dir)
+    written = []
+    try:
+        for name, frame in tables.items():
+            folder = out / name
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / part_file(part)
+            temp = folder / f".{target.name}.tmp"
+            validate_table(name, frame).to_parquet(temp, index=False)
+            os.replace(temp, target)
+            written.append(target)
+    except OSError as exc:
+        raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
+    return written
 
 
 def read_optional_tables(data_dir: Path | str, names: Iterable[str]) -> dict[str, pd.DataFrame]:
@@ -118,12 +172,12 @@ def read_optional_tables(data_dir: Path | str, names: Iterable[str]) -> dict[str
     if is_store(folder):
         present = [n for n in names if n in load_manifest(folder).tables()]
     else:
-        present = [n for n in names if (folder / f"{n}.parquet").exists()]
+        present = [n for n in names if table_parts(folder, n)]
     if not present:
         return {}
     if is_store(folder):
         return read_tables(folder, present)
     try:
-        return {n: pd.read_parquet(folder / f"{n}.parquet") for n in present}
+        return {n: read_parts(table_parts(folder, n)) for n in present}
     except (OSError, ValueError) as exc:
         raise WorldIOError(f"cannot read the tables {', '.join(present)} of {str(folder)!r}: {exc}") from None

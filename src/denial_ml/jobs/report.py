@@ -5,20 +5,38 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from denial_ml.analytics.facts import REQUIRED_COLUMNS
 from denial_ml.data.io import read_optional_tables, read_tables
 
+if TYPE_CHECKING:
+    from denial_ml.config import Settings
+
 OPTIONAL_TABLES = ("claim_events",)  # front-end rejections: the report shows them when present
 
 
 def write_report(
-    data_dir: Path, out: Path, as_of: pd.Timestamp | None = None, top: int = 15, recorded: pd.DataFrame | None = None
+    data_dir: Path,
+    out: Path,
+    as_of: pd.Timestamp | None = None,
+    top: int = 15,
+    recorded: pd.DataFrame | None = None,
+    settings: Settings | None = None,
 ) -> tuple[dict, Path, Path]:
     """Build the report from the world's tables and write `out` (HTML) with its JSON beside it; `recorded`: the
     appeal outcomes recorded in the worklist (`WorklistStore.outcomes_frame()`), shown beside the payers'.
+
+    Args:
+        data_dir: The world folder (single-file, partitioned or a claims store).
+        out: The HTML file.
+        as_of: Report date; default the latest date in the world.
+        top: Rows shown per long table in the HTML.
+        recorded: Appeal outcomes recorded in the worklist, shown beside the payers'.
+        settings: Given, the report's sums are computed part by part on the Dask cluster they name
+            (`report --engine dask`, `denial_ml.engine.report`); None reads the tables into this process.
 
     Returns:
         The report, the HTML path and the JSON path.
@@ -27,14 +45,20 @@ def write_report(
         WorldIOError, ReportInputError: the tables cannot be read or lack columns.
         OSError: the files cannot be written (nothing is left half-written).
     """
-    tables = read_tables(data_dir, names=list(REQUIRED_COLUMNS))
-    tables.update(read_optional_tables(data_dir, OPTIONAL_TABLES))
-    # Imported after the tables are read: the charts' matplotlib (0.8 s) is needed only to render, so the
-    # command starts reading its data within its start-up budget (issue #20; bench/bench_startup.py).
-    from denial_ml.analytics.render import render_html, render_json
-    from denial_ml.analytics.report import build_report
+    if settings is not None:
+        from denial_ml.jobs.scale import report_dask
 
-    result = build_report(tables, as_of=as_of, recorded=recorded)
+        result = report_dask(settings, data_dir, as_of, recorded)
+    else:
+        tables = read_tables(data_dir, names=list(REQUIRED_COLUMNS))
+        tables.update(read_optional_tables(data_dir, OPTIONAL_TABLES))
+        # Imported after the tables are read: the charts' matplotlib (0.8 s) is needed only to render, so the
+        # command starts reading its data within its start-up budget (issue #20; bench/bench_startup.py).
+        from denial_ml.analytics.report import build_report
+
+        result = build_report(tables, as_of=as_of, recorded=recorded)
+    from denial_ml.analytics.render import render_html, render_json
+
     html_path, json_path = write_report_files(render_html(result, top=top), render_json(result), out)
     return result, html_path, json_path
 

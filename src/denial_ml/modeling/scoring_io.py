@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from denial_ml.data.io import read_parts, table_parts
 from denial_ml.schemas import TABLES, TableValidationError, validate_table
 
 DATE_COLUMNS = {
@@ -42,11 +43,28 @@ def load_claim_batch(claims_path: Path, lines_path: Path | None, known_payers: s
         TableValidationError: when a required column is missing (nothing can be scored).
     """
     if claims_path.is_dir():
-        lines_path = claims_path / "claim_lines.parquet"
-        claims_path = claims_path / "claims.parquet"
-    if lines_path is None:
+        claims, lines = read_world_frame(claims_path, "claims"), read_world_frame(claims_path, "claim_lines")
+    elif lines_path is None:
         raise TableValidationError("claims need their lines: pass --lines FILE (or a world folder)")
-    claims, lines = read_frame(claims_path), read_frame(lines_path)
+    else:
+        claims, lines = read_frame(claims_path), read_frame(lines_path)
+    return check_claim_batch(claims, lines, known_payers)
+
+
+def read_world_frame(folder: Path, name: str) -> pd.DataFrame:
+    """A table of a world folder, single-file or partitioned (all its parts, in order)."""
+    parts = table_parts(folder, name)
+    if not parts:
+        raise FileNotFoundError(f"file {str(folder / f'{name}.parquet')!r} does not exist")
+    return read_parts(parts)
+
+
+def check_claim_batch(claims: pd.DataFrame, lines: pd.DataFrame, known_payers: set[str]) -> ClaimBatch:
+    """Split read claims and lines into the valid ones and the refused rows (row numbers of `claims`' index).
+
+    Raises:
+        TableValidationError: when a required column is missing (nothing can be scored).
+    """
     _require_columns("claims", claims)
     _require_columns("claim_lines", lines)
     problems: list[dict] = []

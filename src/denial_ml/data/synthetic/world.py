@@ -38,6 +38,8 @@ def generate_world(
     timeline: WorldTimeline | None = None,
     progress: Progress | None = None,
     policies: Policies | None = None,
+    providers: pd.DataFrame | None = None,
+    n_patients: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Generate a seeded synthetic world.
 
@@ -47,6 +49,9 @@ def generate_world(
         timeline: History span and the dated changes in it (defaults: two years from 2024-01-01).
         progress: Called with the name of each step as it starts (for progress bars).
         policies: The payers' rules (default: the packaged `policies/default.yaml`).
+        providers: A provider table with its hidden traits (`reference_providers`) shared with other worlds, as
+            the parts of a partitioned world share theirs; None draws them from `seed` (the usual world).
+        n_patients: Patients to draw; None: `patient_count(n_claims)`.
 
     Returns:
         Table name -> frame for every table in `denial_ml.schemas.TABLES`, including `truth`.
@@ -65,8 +70,9 @@ def generate_world(
 
     step("entities")
     payers = entities.make_payers(pol)
-    providers = entities.make_providers(rng, int(np.clip(n_claims / 400, 12, 5000)))
-    patients = entities.make_patients(rng, int(np.clip(n_claims / 6, 60, 400_000)), tl)
+    if providers is None:
+        providers = entities.make_providers(rng, provider_count(n_claims))
+    patients = entities.make_patients(rng, n_patients or patient_count(n_claims), tl)
     coverages = entities.make_coverages(rng, patients, tl)
 
     step("claims")
@@ -128,6 +134,21 @@ def generate_world(
         "truth": truth.assign(likely_cause=pd.array(likely, dtype=truth["denial_cause"].dtype), **str_frame(ruled)),
     }
     return {name: frame.reset_index(drop=True) for name, frame in tables.items()}
+
+
+def provider_count(n_claims: int) -> int:
+    """Rendering providers of a world of `n_claims` claims."""
+    return int(np.clip(n_claims / 400, 12, 5000))
+
+
+def patient_count(n_claims: int) -> int:
+    """Patients of a world of `n_claims` claims."""
+    return int(np.clip(n_claims / 6, 60, 400_000))
+
+
+def reference_providers(n_claims: int, seed: int) -> pd.DataFrame:
+    """The providers (hidden traits included) that `generate_world(n_claims, seed)` draws first from its stream."""
+    return entities.make_providers(np.random.default_rng(seed), provider_count(n_claims))
 
 
 @dataclass(frozen=True)
