@@ -6,9 +6,9 @@ import json
 
 import lightgbm as lgb
 import numpy as np
-from scipy.stats import spearmanr
 import pandas as pd
 import pytest
+from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
 pytest.importorskip("distributed")
