@@ -25,6 +25,7 @@ TABLES = {
     "worklist_history",
     "worklist_outcomes",
     "worklist_views",
+    "appeal_letters",
     "web_sessions",
     "api_keys",
     "alembic_version",
@@ -65,7 +66,7 @@ def test_migrating_twice_is_harmless(store):
 
 def test_the_head_read_from_the_files_is_alembics_head():
     engine = make_engine("sqlite://")
-    assert packaged_head() == ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == "0004"
+    assert packaged_head() == ScriptDirectory.from_config(alembic_config(engine)).get_current_head() == "0005"
 
 
 def test_only_a_database_at_the_head_skips_alembic(tmp_path):
@@ -75,9 +76,9 @@ def test_only_a_database_at_the_head_skips_alembic(tmp_path):
         assert not is_at_head(engine)  # empty: no alembic_version table
         upgrade_database(url, "0003")
         assert not is_at_head(engine)
-        upgrade_database(url)  # from 0003 to the head: alembic runs and adds worklist_views
+        upgrade_database(url)  # from 0003 to the head: alembic runs and adds worklist_views and appeal_letters
         assert is_at_head(engine)
-        assert "worklist_views" in inspect(engine).get_table_names()
+        assert {"worklist_views", "appeal_letters"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
 

@@ -204,6 +204,20 @@ class SavedView(Base):
     __table_args__ = (UniqueConstraint("owner", "name", name="uq_worklist_views_owner_name"),)
 
 
+class AppealLetter(Base):
+    """The appeal letter of an item as a user edited it (plain text); `text` None (reset) or no row: the draft is
+    built afresh. `version` counts saves and resets, so a change made on a page that showed an older letter is
+    refused; it never goes back, so a reset and a new edit cannot pass for the letter a stale page showed."""
+
+    __tablename__ = "appeal_letters"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("worklist_items.id", ondelete="CASCADE"), primary_key=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    edited_by: Mapped[str] = mapped_column(String(100))
+    edited_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class WebSession(Base):
     """A signed-in web session: the cookie carries its id, only the id's hash is stored; sign-out ends it here,
     so a copied cookie dies with it."""

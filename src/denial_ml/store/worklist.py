@@ -7,11 +7,22 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from denial_ml.store import deadlines, finals, items, keys, outcomes, queries, saved_views, updates, web_sessions
+from denial_ml.store import (
+    deadlines,
+    finals,
+    items,
+    keys,
+    letters,
+    outcomes,
+    queries,
+    saved_views,
+    updates,
+    web_sessions,
+)
 from denial_ml.store.db import make_engine, make_sessionmaker
 from denial_ml.store.errors import InvalidUpdate
 from denial_ml.store.migrate import upgrade_database
-from denial_ml.store.models import ApiKey, SavedView, WorklistItem
+from denial_ml.store.models import ApiKey, AppealLetter, SavedView, WorklistItem
 from denial_ml.store.queries import ItemFilter, Page
 from denial_ml.store.status import DECIDED
 
@@ -118,6 +129,21 @@ class WorklistStore:
         """Delete one of `owner`'s saved views; whether it existed."""
         with self.sessions.begin() as session:
             return saved_views.delete_view(session, owner, view_id)
+
+    def get_letter(self, item_id: int) -> AppealLetter | None:
+        """The item's edited letter row (`text` None after a reset), None when never edited."""
+        with self.sessions() as session:
+            return letters.get_letter(session, item_id)
+
+    def save_letter(self, item_id: int, expected_version: int, actor: str, text: str) -> AppealLetter:
+        """Save the item's edited appeal letter (see `denial_ml.store.letters.save_letter`)."""
+        with self.sessions.begin() as session:
+            return letters.save_letter(session, item_id, expected_version, actor, text)
+
+    def reset_letter(self, item_id: int, expected_version: int, actor: str) -> bool:
+        """Discard the item's edited letter, back to the draft; whether there was one."""
+        with self.sessions.begin() as session:
+            return letters.reset_letter(session, item_id, expected_version, actor)
 
     def get_item(self, item_id: int) -> WorklistItem:
         """One item with its notes and history."""
