@@ -43,7 +43,9 @@ def test_a_letter_is_saved_per_item_read_back_and_reset_to_the_draft(two_items):
 def test_a_save_over_a_newer_letter_is_refused_even_after_a_reset(two_items):
     store, item, _ = two_items
     store.save_letter(item.id, 0, "ann", "First")
-    with pytest.raises(StaleVersion, match=rf"letter of item {item.id} was changed by ann .*version 1, you saw version 0"):
+    with pytest.raises(
+        StaleVersion, match=rf"letter of item {item.id} was changed by ann .*version 1, you saw version 0"
+    ):
         store.save_letter(item.id, 0, "bob", "Second")
     store.reset_letter(item.id, 1, "ann")
     store.save_letter(item.id, 2, "ann", "Third")

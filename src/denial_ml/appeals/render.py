@@ -1,9 +1,11 @@
-"""An appeal packet as printable HTML and as an editable Word document (bytes; the caller writes them)."""
+"""An appeal packet as printable HTML and as an editable Word document (bytes; the caller writes them), and as
+plain text a user edits in the workbench; an edited letter is printed and written from that text instead."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +18,34 @@ if TYPE_CHECKING:
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+@dataclass(frozen=True)
+class EditedLetter:
+    """A letter as a user edited it: its text and who saved it when (shown on the printable page and the DOCX)."""
+
+    text: str
+    edited_by: str
+    edited_on: dt.date
+
+    def note(self) -> str:
+        """The line that says the letter is not the draft."""
+        return f"Edited by {self.edited_by} on {self.edited_on.isoformat()}"
+
+
+def letter_text(packet: Packet, today: dt.date) -> str:
+    """The drafted letter as plain text to edit: its blocks in the printable page's order, a blank line apart."""
+    blocks = [today.isoformat(), "\n".join(packet.recipient), packet.title, "\n".join(packet.subject)]
+    blocks += packet.paragraphs
+    if packet.lines:
+        blocks += ["Lines under appeal", "\n".join(f"- {line}" for line in packet.lines)]
+    blocks += ["Enclosed", "\n".join(f"- {a}" for a in packet.attachments), "Sincerely,", "\n".join(packet.signature)]
+    return "\n\n".join(b for b in blocks if b)
+
+
+def text_blocks(text: str) -> list[list[str]]:
+    """An edited letter's blocks (a blank line apart), each as its lines."""
+    return [block.split("\n") for block in text.split("\n\n") if block.strip()]
+
+
 @cache
 def _environment() -> jinja2.Environment:
     import jinja2
@@ -23,17 +53,23 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
 
-def to_html(packet: Packet, today: dt.date) -> str:
-    """The packet as one printable HTML page (the draft note hides when printed)."""
-    return _environment().get_template("packet.html").render(p=packet, today=today.isoformat())
+def to_html(packet: Packet, today: dt.date, edited: EditedLetter | None = None) -> str:
+    """The packet as one printable HTML page (the draft note hides when printed); `edited`: the user's text."""
+    blocks = text_blocks(edited.text) if edited is not None else None
+    template = _environment().get_template("packet.html")
+    return template.render(p=packet, today=today.isoformat(), edited=edited, blocks=blocks)
 
 
-def to_docx(packet: Packet, today: dt.date) -> bytes:
-    """The packet as a .docx file the user edits before sending (python-docx)."""
+def to_docx(packet: Packet, today: dt.date, edited: EditedLetter | None = None) -> bytes:
+    """The packet as a .docx file the user edits before sending (python-docx); `edited`: the user's text."""
     from docx import Document
 
     document = Document()
-    if packet.kind == "no_appeal":
+    if edited is not None and packet.kind == "letter":
+        document.add_paragraph().add_run(f"{edited.note()} (remove this line before sending).").italic = True
+        for block in text_blocks(edited.text):
+            document.add_paragraph("\n".join(block))  # python-docx writes each "\n" as a line break
+    elif packet.kind == "no_appeal":
         document.add_heading(f"No appeal for claim {packet.claim_id}", level=1)
         document.add_paragraph(f"{packet.reason}.")
     else:

@@ -3,9 +3,9 @@
 Without an edited text the packet is drafted afresh from the facts on file; with one, the printable page and
 the Word document carry the user's text. Saves are optimistic: the page sends the letter version it showed (0:
 never edited), and a save or reset over someone else's newer change is refused with `StaleVersion` instead of
-silently discarding it. A reset keeps the row with no text, so the version only grows. Each save and reset writes a history row, so the item's history says who changed the letter.
-The letter can change only while the item is being worked (new or in progress): once appealed, it is the
-letter that was sent.
+silently discarding it. A reset keeps the row with no text, so the version only grows. Each save and reset
+writes a history row, so the item's history says who changed the letter. The letter can change only while the
+item is being worked (new or in progress): once appealed, it is the letter that was sent.
 """
 
 from __future__ import annotations

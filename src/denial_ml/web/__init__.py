@@ -35,10 +35,22 @@ def install_web(app: FastAPI, settings: WebSettings | None = None) -> None:
         worklist_appeal,
         worklist_bulk,
         worklist_close,
+        worklist_letter,
     )
 
     app.state.web = make_state(settings)
-    for module in (account, claims, batch, worklist_appeal, worklist_bulk, worklist_close, worklist, tracking):
+    routers = (
+        account,
+        claims,
+        batch,
+        worklist_appeal,
+        worklist_bulk,
+        worklist_close,
+        worklist_letter,
+        worklist,
+        tracking,
+    )
+    for module in routers:
         app.include_router(module.router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="web-static")
     app.add_exception_handler(SignInRequired, sign_in_redirect)

@@ -22,6 +22,7 @@ from denial_ml.store.models import WorklistItem
 from denial_ml.store.queries import ItemFilter
 from denial_ml.store.status import ROUTES, STATUSES, TRANSITIONS
 from denial_ml.web.auth import AppealsViewer, CsrfChecked, PageError, Viewer
+from denial_ml.web.letter import letter_form
 from denial_ml.web.state import get_state, render
 from denial_ml.web.worklist_view import (
     PAGE_SIZE,
@@ -59,6 +60,8 @@ SAVED = {
     "note": "Note added.",
     "closed": "Item closed.",
     "undone": "Undone: the item is back to its earlier status.",
+    "letter": "Letter saved: the printable version and the Word draft now use it.",
+    "letter_reset": "Letter reset to the draft.",
 }
 
 
@@ -128,13 +131,15 @@ def detail(
     targets = TRANSITIONS.get(item.status, ())
     session = getattr(request.state, "web_session", None)
     owner = getattr(session, "owner", None) or ""
+    today = dt.date.today()
     context = {
         "item": item,
+        "letter": letter_form(store, item, today),
         # One-click moves keep the work going; a final status asks for its reason and a confirmation.
         "moves": [t for t in targets if t not in FINAL],
         "closings": closing_choices(targets),
         "undo_until": undoable_until(item, owner) if owner else None,
-        "today": dt.date.today(),
+        "today": today,
         "error": message,
         "saved": saved,
         "confirm": None,

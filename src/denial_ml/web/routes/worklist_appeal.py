@@ -1,5 +1,6 @@
-"""The appeal packet of a worklist item, from its page: printable HTML or an editable Word document; and the
-corrected claim (837, frequency 7) of an item routed to resubmit."""
+"""The appeal packet of a worklist item, from its page: printable HTML or an editable Word document (the letter
+as the user edited it in the workbench, when one is saved); and the corrected claim (837, frequency 7) of an
+item routed to resubmit."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from denial_ml.jobs.appeals import corrected_claim_of, packet_for, records_index
 from denial_ml.service.state import ServicesDep
 from denial_ml.store.models import WorklistItem
 from denial_ml.web.auth import AppealsViewer, PageError
+from denial_ml.web.letter import edited_of
 from denial_ml.web.routes.worklist import load_item
 
 router = APIRouter(prefix="/ui/worklist", include_in_schema=False)
@@ -37,7 +39,8 @@ def _packet(services: ServicesDep, item_id: int) -> tuple[WorklistItem, Packet]:
 def appeal_html(request: Request, viewer: AppealsViewer, services: ServicesDep, item_id: ItemId) -> Response:
     """The packet as a printable page (the draft note hides when printed)."""
     _, packet = _packet(services, item_id)
-    return HTMLResponse(to_html(packet, dt.date.today()))
+    edited = edited_of(services.store.get_letter(item_id))
+    return HTMLResponse(to_html(packet, dt.date.today(), edited))
 
 
 @router.get("/{item_id}/appeal.docx")
@@ -48,7 +51,8 @@ def appeal_docx(request: Request, viewer: AppealsViewer, services: ServicesDep, 
         raise PageError(409, "No appeal rights", f"No letter for claim {item.claim_id}: {packet.reason}.")
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.claim_id)
     headers = {"Content-Disposition": f'attachment; filename="appeal-{name}.docx"'}
-    return Response(to_docx(packet, dt.date.today()), media_type=DOCX, headers=headers)
+    edited = edited_of(services.store.get_letter(item_id))
+    return Response(to_docx(packet, dt.date.today(), edited), media_type=DOCX, headers=headers)
 
 
 @router.get("/{item_id}/corrected.837")
