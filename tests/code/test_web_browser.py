@@ -374,7 +374,7 @@ def test_appeals_user_records_an_overturn_with_dollars_confirms_and_undoes_it(pa
     assert page.get_by_test_id("status").inner_text() == "appealed"
 
 
-def test_appeals_user_drafts_a_packet_prints_it_and_marks_the_appeal_sent(page, site, small_world):
+def test_appeals_user_drafts_a_packet_edits_the_letter_prints_it_and_marks_the_appeal_sent(page, site, small_world):
     from denial_ml.appeals.render import docx_text
     from denial_ml.data.synthetic.contacts import payer_contacts
     from denial_ml.store.testing import sample_items
@@ -403,12 +403,37 @@ def test_appeals_user_drafts_a_packet_prints_it_and_marks_the_appeal_sent(page, 
     printable = page.context.new_page()
     printable.goto(f"/ui/worklist/{stored.id}/appeal.html")
     assert claim_id in printable.inner_text("main") and "Review and edit before sending" in printable.inner_text("body")
+    assert axe_violations(printable) == []
     shot(printable, "appeal-packet")
     printable.close()
     page.get_by_role("button", name="In progress", exact=True).click()
     page.get_by_test_id("saved").wait_for()
+    # Edit the letter in the page: the box holds the draft; the saved text is what prints and downloads.
+    box = page.get_by_label("Letter text", exact=True)
+    draft = box.input_value()
+    assert draft.startswith(dt.date.today().isoformat()) and "Request to reconsider: authorization" in draft
+    added = "Please call our billing office at the number on file with any question."
+    box.fill(draft.replace("\n\nSincerely,", f"\n\n{added}\n\nSincerely,"))
+    page.get_by_role("button", name="Save the letter").click()
+    expect(page.get_by_test_id("saved")).to_contain_text("Letter saved")
+    edited_by = f"Edited by appeals-user on {dt.date.today().isoformat()}"
+    expect(page.get_by_test_id("letter-edited")).to_have_text(f"{edited_by}.")
+    assert added in page.get_by_label("Letter text", exact=True).input_value()
+    assert axe_violations(page) == []
+    printable = page.context.new_page()
+    printable.goto(f"/ui/worklist/{stored.id}/appeal.html")
+    expect(printable.get_by_test_id("edited")).to_have_text(edited_by)
+    assert added in printable.inner_text("main") and contact["appeal_address"] in printable.inner_text("main")
+    assert axe_violations(printable) == []
+    printable.close()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Draft (Word, to edit)").click()
+    words = docx_text(Path(download.value.path()).read_bytes())
+    assert words.startswith(edited_by) and added in words and contact["appeal_address"] in words
     page.get_by_role("button", name="Appealed", exact=True).click()
     expect(page.get_by_test_id("status")).to_have_text("appealed")
+    expect(page.get_by_test_id("history")).to_contain_text("changed letter from draft to edited (version 1)")
+    assert page.get_by_label("Letter text", exact=True).count() == 0  # the letter sent is no longer editable
     assert axe_violations(page) == []
 
 
