@@ -9,7 +9,7 @@ from html import escape
 import pytest
 
 from denial_ml.appeals.packet import build_packet
-from denial_ml.appeals.render import docx_text, to_docx, to_html
+from denial_ml.appeals.render import EditedLetter, docx_text, letter_text, text_blocks, to_docx, to_html
 
 TODAY = dt.date(2026, 12, 7)
 
@@ -70,3 +70,21 @@ def test_docx_and_html_say_what_the_packet_says():
         assert line in words
         assert html_escape(line) in html
     assert "send by 2026-04-01" in html
+
+
+def test_the_text_to_edit_holds_every_part_of_the_draft_and_an_edit_prints_and_writes_as_typed():
+    packet = build_packet(ITEM, detail(prior_auth_number="A77"), CONTACT, TODAY)
+    text = letter_text(packet, TODAY)
+    lines = text.split("\n")
+    assert lines[:4] == ["2026-12-07", "", "Acme Health - Appeals", "Appeals Unit, PO Box 1, Springfield, IL 62701"]
+    for part in [*packet.recipient, packet.title, *packet.subject, *packet.paragraphs, *packet.signature]:
+        assert part in lines
+    assert [f"- {a}" for a in packet.attachments] == lines[lines.index("Enclosed") + 2 : lines.index("Sincerely,") - 1]
+    assert [block[0] for block in text_blocks(text)][:3] == ["2026-12-07", "Acme Health - Appeals", packet.title]
+    edited = EditedLetter(text.replace("Billing office", "Billing office\nAda Example"), "ann", TODAY)
+    html = to_html(packet, TODAY, edited)
+    assert "<p>Billing office<br>Ada Example<br>Billing provider NPI 1234567893</p>" in html
+    assert 'data-testid="edited">Edited by ann on 2026-12-07</strong>' in html
+    words = docx_text(to_docx(packet, TODAY, edited)).split("\n")
+    assert words[0] == "Edited by ann on 2026-12-07 (remove this line before sending)."
+    assert words[1:] == [line for line in edited.text.split("\n") if line]
