@@ -117,3 +117,24 @@ def test_a_letter_post_without_the_csrf_token_or_by_a_biller_is_refused(appeals)
                           data={"csrf_token": csrf(page), "letter_version": "0", "text": "Biller's"})  # fmt: skip
     assert refused.status_code == 403 and "Not for your role" in refused.text
     assert store.get_letter(item.id) is None
+
+
+def test_the_api_and_the_batch_draft_carry_the_edited_letter(appeals, tmp_path):  # noqa: F811
+    from denial_ml.jobs.appeals import draft_packets
+    from denial_ml.service.testing import issue_keys
+
+    client, store = appeals
+    item = letter_item(store)
+    draft = draft_packets(store, tmp_path / "before", [item.id], today=dt.date.today())
+    assert "Edited by" not in docx_text(draft.letters[0].read_bytes())
+    store.save_letter(item.id, 0, "ann", "Dear payer,\n\nPlease pay claim C1.")
+    header = {"X-API-Key": issue_keys(store)["appeals"]}
+    page = client.get(f"/v1/worklist/{item.id}/appeal-packet", params={"format": "html"}, headers=header).text
+    assert "<p>Please pay claim C1.</p>" in page and f"Edited by ann on {TODAY}" in page
+    word = client.get(f"/v1/worklist/{item.id}/appeal-packet", params={"format": "docx"}, headers=header)
+    assert docx_text(word.content).endswith("Dear payer,\nPlease pay claim C1.")
+    written = draft_packets(store, tmp_path / "after", [item.id], today=dt.date.today())
+    assert docx_text(written.letters[0].read_bytes()) == (
+        f"Edited by ann on {TODAY} (remove this line before sending).\nDear payer,\nPlease pay claim C1."
+    )
+    assert "<p>Please pay claim C1.</p>" in (tmp_path / "after" / "C1.html").read_text()

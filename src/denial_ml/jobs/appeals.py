@@ -1,5 +1,6 @@
 """Job: draft appeal packets for worklist items and write them as DOCX (editable) and HTML (printable), and
-corrected claims (837, frequency 7) for items routed to resubmit."""
+corrected claims (837, frequency 7) for items routed to resubmit. A letter a user edited in the workbench is
+written as edited (`denial_ml.store.letters`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ import pandas as pd
 from denial_ml.appeals.claim_records import NEEDED, OPTIONAL, RecordsIndex
 from denial_ml.appeals.corrected import Correction, correct_claim, render_837
 from denial_ml.appeals.packet import Packet, build_packet
-from denial_ml.appeals.render import to_docx, to_html
+from denial_ml.appeals.render import EditedLetter, to_docx, to_html
 from denial_ml.data.claims_store import is_store
 from denial_ml.data.io import WorldIOError, read_optional_tables, read_tables
 from denial_ml.store import WorklistStore
-from denial_ml.store.models import WorklistItem
+from denial_ml.store.models import AppealLetter, WorklistItem
 from denial_ml.store.queries import ItemFilter
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,18 @@ def packet_for(item: WorklistItem, today: dt.date) -> Packet:
     return build_packet(fields, detail, detail.get("contact"), today)
 
 
+def edited_of(letter: AppealLetter | None) -> EditedLetter | None:
+    """The saved edit of a letter row, None while it is the draft (no row, or a row reset to the draft)."""
+    if letter is None or letter.text is None:
+        return None
+    return EditedLetter(letter.text, letter.edited_by, letter.edited_at.date())
+
+
+def edited_letter(store: WorklistStore, item_id: int) -> EditedLetter | None:
+    """The item's letter as a user edited and saved it, None while it is the draft."""
+    return edited_of(store.get_letter(item_id))
+
+
 def choose_items(store: WorklistStore, item_ids: list[int], top: int, route: str = "appeal") -> list[WorklistItem]:
     """The items named, or the `top` open items of `route` ("appeal", "resubmit") by expected recovery."""
     if item_ids:
@@ -160,11 +173,11 @@ def draft_packets(
         packet = packet_for(item, day)
         if packet.kind == "no_appeal":
             result.no_appeal[item.claim_id] = packet.reason
-        safe = safe_name(item.claim_id)
-        (out / f"{safe}.html").write_text(to_html(packet, day), encoding="utf-8")
+        safe, edited = safe_name(item.claim_id), edited_letter(store, item.id)
+        (out / f"{safe}.html").write_text(to_html(packet, day, edited), encoding="utf-8")
         if packet.kind == "letter":
             path = out / f"{safe}.docx"
-            path.write_bytes(to_docx(packet, day))
+            path.write_bytes(to_docx(packet, day, edited))
             result.letters.append(path)
         if n % 100 == 0:
             log.info("appeals draft: %d of %d items", n, len(items))

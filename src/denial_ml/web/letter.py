@@ -7,10 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from denial_ml.appeals.render import EditedLetter, letter_text
-from denial_ml.jobs.appeals import packet_for
+from denial_ml.jobs.appeals import edited_of, packet_for
 from denial_ml.store import WorklistStore
 from denial_ml.store.letters import EDITABLE, letter_version
-from denial_ml.store.models import AppealLetter, WorklistItem
+from denial_ml.store.models import WorklistItem
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,6 @@ class LetterForm:
     text: str
     version: int
     edited: EditedLetter | None
-
-
-def edited_of(letter: AppealLetter | None) -> EditedLetter | None:
-    """The saved edit of a letter row (None for no row, or a row reset to the draft)."""
-    if letter is None or letter.text is None:
-        return None
-    return EditedLetter(letter.text, letter.edited_by, letter.edited_at.date())
 
 
 def letter_form(

@@ -19,7 +19,7 @@ from denial_ml.appeals.packet import Packet
 from denial_ml.appeals.render import to_docx, to_html
 from denial_ml.data.io import WorldIOError
 from denial_ml.ingest.x12_segments import X12WriteError
-from denial_ml.jobs.appeals import corrected_claim_of, packet_for, records_index, safe_name
+from denial_ml.jobs.appeals import corrected_claim_of, edited_letter, packet_for, records_index, safe_name
 from denial_ml.service.schemas import error_responses
 from denial_ml.service.state import ServicesDep
 from denial_ml.store import UnknownItem, WorklistStore
@@ -98,19 +98,20 @@ def get_appeal_packet(
 ) -> AppealPacketOut | Response:
     """A letter built only from the facts on file (claim, lines, the remittance's codes, authorization, payer
     contact, deadline) with the argument for its denial category and the attachments list; remarks without
-    appeal rights (MA130, N211) give no letter but the reason."""
+    appeal rights (MA130, N211) give no letter but the reason. DOCX and HTML carry the letter as a user edited
+    it in the workbench, when one is saved; JSON is the draft."""
     item = _item(store, item_id)
     if not item.claim_detail:
         raise HTTPException(status.HTTP_409_CONFLICT, f"item {item_id} has no claim detail: rebuild the worklist")
     today = dt.date.today()
     packet = packet_for(item, today)
     if format == "html":
-        return HTMLResponse(to_html(packet, today))
+        return HTMLResponse(to_html(packet, today, edited_letter(store, item_id)))
     if format == "docx":
         if packet.kind != "letter":
             raise HTTPException(status.HTTP_409_CONFLICT, f"no letter for claim {item.claim_id}: {packet.reason}")
         headers = {"Content-Disposition": f'attachment; filename="appeal-{safe_name(item.claim_id)}.docx"'}
-        return Response(to_docx(packet, today), media_type=DOCX, headers=headers)
+        return Response(to_docx(packet, today, edited_letter(store, item_id)), media_type=DOCX, headers=headers)
     return _packet_out(packet)
 
 

@@ -14,11 +14,10 @@ from denial_ml.appeals.packet import Packet
 from denial_ml.appeals.render import to_docx, to_html
 from denial_ml.data.io import WorldIOError
 from denial_ml.ingest.x12_segments import X12WriteError
-from denial_ml.jobs.appeals import corrected_claim_of, packet_for, records_index, safe_name
+from denial_ml.jobs.appeals import corrected_claim_of, edited_letter, packet_for, records_index, safe_name
 from denial_ml.service.state import ServicesDep
 from denial_ml.store.models import WorklistItem
 from denial_ml.web.auth import AppealsViewer, PageError
-from denial_ml.web.letter import edited_of
 from denial_ml.web.routes.worklist import load_item
 
 router = APIRouter(prefix="/ui/worklist", include_in_schema=False)
@@ -39,7 +38,7 @@ def _packet(services: ServicesDep, item_id: int) -> tuple[WorklistItem, Packet]:
 def appeal_html(request: Request, viewer: AppealsViewer, services: ServicesDep, item_id: ItemId) -> Response:
     """The packet as a printable page (the draft note hides when printed)."""
     _, packet = _packet(services, item_id)
-    edited = edited_of(services.store.get_letter(item_id))
+    edited = edited_letter(services.store, item_id)
     return HTMLResponse(to_html(packet, dt.date.today(), edited))
 
 
@@ -51,7 +50,7 @@ def appeal_docx(request: Request, viewer: AppealsViewer, services: ServicesDep, 
         raise PageError(409, "No appeal rights", f"No letter for claim {item.claim_id}: {packet.reason}.")
     name = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.claim_id)
     headers = {"Content-Disposition": f'attachment; filename="appeal-{name}.docx"'}
-    edited = edited_of(services.store.get_letter(item_id))
+    edited = edited_letter(services.store, item_id)
     return Response(to_docx(packet, dt.date.today(), edited), media_type=DOCX, headers=headers)
 
 

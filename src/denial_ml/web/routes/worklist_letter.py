@@ -14,11 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from starlette.responses import RedirectResponse, Response
 
+from denial_ml.jobs.appeals import edited_of
 from denial_ml.service.state import ServicesDep
 from denial_ml.store import IllegalTransition, StaleVersion, StoreError, UnknownItem, WorklistStore
 from denial_ml.store.letters import MAX_LETTER, letter_version
 from denial_ml.web.auth import AppealsViewer, CsrfChecked, PageError
-from denial_ml.web.letter import edited_of, letter_form
+from denial_ml.web.letter import letter_form
 from denial_ml.web.routes.worklist import detail, load_item
 
 router = APIRouter(prefix="/ui/worklist", include_in_schema=False)
