@@ -14,6 +14,7 @@ import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.history_features import PROVIDER_CATEGORIES
+from denial_ml.features.slices import PATIENT_FEATURES
 
 
 @dataclass(frozen=True)
@@ -117,18 +118,7 @@ FACTORS: tuple[Factor, ...] = (
         "patient_service_history",
         "Patient's earlier services with this payer",
         None,
-        (
-            "pat_proc_year_n",
-            "pat_family_year_n",
-            "pat_proc_365_n",
-            "pat_proc_days_since",
-            "pat_proc_denials",
-            "pat_family_year_visits",
-            "pat_family_365_visits",
-            "slice_ordinal_lift",
-            "slice_family_year_lift",
-            "slice_family_365_lift",
-        ),
+        (*PATIENT_FEATURES, "slice_ordinal_lift", "slice_family_year_lift", "slice_family_365_lift"),
     ),
     # Payer- and provider-level rates mostly stand for who the payer or provider is, so each forms one factor
     # whose category is the claim's likely one rather than eight factors claiming eight causes.
