@@ -22,3 +22,12 @@ def store(database_url):
     store = WorklistStore(database_url)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A two-worker Dask `LocalCluster` (processes) and its client, started once per test module that asks."""
+    from denial_ml.engine.cluster import ClusterSpec, open_client
+
+    with open_client(ClusterSpec(workers=2, memory_limit="1500MiB")) as dask_client:
+        yield dask_client

@@ -28,14 +28,6 @@ CLAIMS, SEED, PARTS = 1500, 13, 3
 
 
 @pytest.fixture(scope="module")
-def client():
-    from denial_ml.engine.cluster import ClusterSpec, open_client
-
-    with open_client(ClusterSpec(workers=2, memory_limit="1500MiB")) as dask_client:
-        yield dask_client
-
-
-@pytest.fixture(scope="module")
 def world(client, tmp_path_factory):
     out = tmp_path_factory.mktemp("partitioned") / "world"
     summary = generate_partitioned(client, CLAIMS, SEED, PARTS, out)

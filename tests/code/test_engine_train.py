@@ -15,7 +15,7 @@ pytest.importorskip("distributed")
 
 from denial_ml.data.io import write_tables  # noqa: E402
 from denial_ml.data.synthetic.world import generate_world  # noqa: E402
-from denial_ml.engine.cluster import ClusterSpec, open_client  # noqa: E402
+from denial_ml.engine.cluster import ClusterSpec  # noqa: E402
 from denial_ml.engine.features import LABEL, PERIOD, distributed_rows  # noqa: E402
 from denial_ml.engine.partitions import read_part, read_reference  # noqa: E402
 from denial_ml.engine.snapshot import snapshot_from_parts  # noqa: E402
@@ -38,12 +38,6 @@ def world(tmp_path_factory):
     folder = tmp_path_factory.mktemp("world")
     write_tables(tables, folder)
     return tables, folder
-
-
-@pytest.fixture(scope="module")
-def client():
-    with open_client(ClusterSpec(workers=2, memory_limit="1GiB")) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
