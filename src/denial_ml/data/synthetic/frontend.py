@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.labels import isin
 from denial_ml.schemas import validate_table
 
 STREAM = 271_277  # the front end's own random stream: SeedSequence([world seed, STREAM])
@@ -144,7 +145,7 @@ def _events(
     }
     accepted = _event_frame(base, "acceptance", "A2", "20", "", accepted_on, "WQ", "/277CA")
     rejections = _event_frame(base, "rejection", category, code, entity, rejected_on, "U", "/277CA-R")[rejected]
-    pending = ~claims["claim_id"].isin(remittances["claim_id"]).to_numpy()
+    pending = ~isin(claims["claim_id"], remittances["claim_id"])
     world_end = max(pd.Timestamp(claims["submission_date"].max()), pd.Timestamp(remittances["adjudication_date"].max()))
     status_on = np.full(n, np.datetime64(world_end.date(), "D"))
     statuses = _event_frame({**base, "transaction": "277"}, "status", "P1", "20", "", status_on, "", "/277")[pending]
