@@ -7,6 +7,8 @@ import pandas as pd
 
 from denial_ml.data.synthetic.arrays import (
     as_str,
+    concat_str,
+    day_str,
     decode,
     first_occurrences,
     join_codes,
@@ -57,3 +59,20 @@ def test_str_columns_equal_pandas_inference():
     assert pd.Series(decode(np.array([2, 0, 1]), np.array(["a", "b", "c"]))).tolist() == ["c", "a", "b"]
     assert number_ids("CLM", 3, 9).tolist() == ["CLM000000000", "CLM000000001", "CLM000000002"]
     assert number_ids("R", 2, 8, "-1").tolist() == ["R00000000-1", "R00000001-1"]
+
+
+def test_concat_str_joins_columns_and_repeated_strings_like_python():
+    ids = pd.Series(["CLM000000001", "CLM000000002", "CLM000000010"], dtype="str")
+    joined = concat_str("E", ids, "/271")
+    assert joined.tolist() == ["ECLM000000001/271", "ECLM000000002/271", "ECLM000000010/271"]
+    assert joined.dtype == pd.Series(["x"]).dtype
+
+
+def test_day_str_is_strftime_of_each_date_and_missing_for_nat():
+    dates = np.array(["2024-01-05", "NaT", "2025-12-31", "2024-01-05", "1999-02-28"], dtype="datetime64[ns]")
+    expected = pd.Series(dates).dt.strftime("%Y%m%d")
+    got = pd.Series(day_str(dates))
+    assert got.tolist()[:1] + got.tolist()[2:] == ["20240105", "20251231", "20240105", "19990228"]
+    assert pd.isna(got[1])
+    pd.testing.assert_series_equal(got, expected)
+    assert day_str(dates[:0]).tolist() == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from denial_ml.labels import label_claims
+from denial_ml.labels import isin, label_claims
 
 
 def _remit(rid, claim, status, paid, day="2025-01-10", seq=1, charge=100.0):
@@ -113,3 +113,16 @@ def test_pending_claims_get_no_label():
     remits, lines, adj = _tables()
     labels = label_claims(remits[remits["claim_id"] != "denied_clp4"], lines, adj)
     assert "denied_clp4" not in set(labels["claim_id"])
+
+
+def test_isin_on_string_ids_is_pandas_isin():
+    column = pd.Series(["R1", "R2", None, "R3", "R2"], dtype="str", index=[10, 11, 12, 13, 14])
+    for values in (
+        pd.Series(["R2", "R9"], dtype="str"),
+        pd.Series(["R3", None], dtype="str"),
+        pd.Series([], dtype="str"),
+    ):
+        assert isin(column, values).tolist() == column.isin(values).tolist()
+    assert isin(column, pd.Series(["R2"], dtype="str")).tolist() == [False, True, False, False, True]
+    numbers = pd.Series([1, 2, 3])
+    assert isin(numbers, pd.Series([2])).tolist() == [False, True, False]

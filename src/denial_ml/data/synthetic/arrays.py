@@ -169,3 +169,22 @@ def _fast(values: object) -> object:
     if isinstance(values, np.ndarray) and values.dtype == object and not pd.isna(values).all():
         return as_str(values)
     return values
+
+
+def concat_str(*parts: object) -> pd.api.extensions.ExtensionArray:
+    """Per row, the parts joined end to end as a `str` array (a `str` part repeats on every row), by Arrow.
+
+    `prefix + ids` on numpy object arrays makes a Python string per row; Arrow joins the buffers.
+    """
+    text = pa.large_string()
+    arrays = [pa.scalar(p, text) if isinstance(p, str) else pc.cast(pa.array(p), text) for p in parts]
+    return pd.array(pc.binary_join_element_wise(*arrays, pa.scalar("", text)), dtype=STR_DTYPE)
+
+
+def day_str(dates: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Each date as `YYYYMMDD` (missing for NaT), formatted once per distinct day rather than once per row."""
+    days = np.asarray(dates).astype("datetime64[D]")
+    unique, inverse = np.unique(days, return_inverse=True)
+    words = pa.array([w.replace("-", "") for w in np.datetime_as_string(unique, unit="D")], type=pa.large_string())
+    codes = pa.array(inverse.reshape(-1).astype(np.int64), mask=np.isnat(days))
+    return pd.array(pa.DictionaryArray.from_arrays(codes, words).cast(pa.large_string()), dtype=STR_DTYPE)

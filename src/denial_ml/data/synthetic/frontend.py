@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from denial_ml.data.synthetic.arrays import as_str, concat_str, day_str
 from denial_ml.labels import isin
 from denial_ml.schemas import validate_table
 
@@ -81,29 +82,30 @@ def _responses(rng: np.random.Generator, claims: pd.DataFrame, coverage: pd.Data
     checked = claims["eligibility_checked"].astype(bool).to_numpy()
     late = ~checked & (rng.random(len(claims)) < LATE_SHARE)
     lag = rng.integers(1, 31, len(claims)).astype("timedelta64[D]")
-    submitted = claims["submission_date"].to_numpy(dtype="datetime64[ns]")
-    answered = np.where(checked, claims["eligibility_check_date"].to_numpy(dtype="datetime64[ns]"), submitted + lag)
-    service = claims["service_date_from"].to_numpy(dtype="datetime64[ns]")
-    start = coverage["coverage_start"].to_numpy(dtype="datetime64[ns]")
-    end = coverage["coverage_end"].to_numpy(dtype="datetime64[ns]")
+    # Only the claims with a 271 are built (rather than all, then filtered): the draws above cover every claim.
+    rows = np.flatnonzero(checked | late)
+    checked = checked[rows]
+    submitted = claims["submission_date"].to_numpy(dtype="datetime64[ns]")[rows]
+    check_day = claims["eligibility_check_date"].to_numpy(dtype="datetime64[ns]")[rows]
+    answered = np.where(checked, check_day, submitted + lag[rows])
+    service = claims["service_date_from"].to_numpy(dtype="datetime64[ns]")[rows]
+    start = coverage["coverage_start"].to_numpy(dtype="datetime64[ns]")[rows]
+    end = coverage["coverage_end"].to_numpy(dtype="datetime64[ns]")[rows]
     covered = (start <= service) & (np.isnat(end) | (service <= end))
-    status = np.where(
-        checked, claims["eligibility_status"].astype(str).to_numpy(), np.where(covered, "active", "inactive")
-    )
-    rows = checked | late
-    ids = claims["claim_id"].astype(str).to_numpy()
-    day = pd.Series(answered).dt.strftime("%Y%m%d").to_numpy()
+    recorded = claims["eligibility_status"].array.take(rows).astype(str).to_numpy()
+    status = np.where(checked, recorded, np.where(covered, "active", "inactive"))
+    ids = claims["claim_id"].array.take(rows)
     frame = pd.DataFrame(
         {
-            "response_id": ids + "/271",
-            "set_id": "synthetic/271/" + day,
+            "response_id": concat_str(ids, "/271"),
+            "set_id": concat_str("synthetic/271/", day_str(answered)),
             "file": "synthetic",
-            "trace_number": "E" + ids,
+            "trace_number": concat_str("E", ids),
             "response_date": answered,
-            "payer_id": claims["payer_id"].to_numpy(),
-            "provider_npi": claims["billing_provider_npi"].to_numpy(),
-            "member_id": coverage["plan_member_id"].to_numpy(),
-            "birth_date": coverage["birth_date"].to_numpy(),
+            "payer_id": claims["payer_id"].array.take(rows),
+            "provider_npi": claims["billing_provider_npi"].array.take(rows),
+            "member_id": coverage["plan_member_id"].array.take(rows),
+            "birth_date": coverage["birth_date"].to_numpy()[rows],
             "relationship": "subscriber",
             "coverage_status": status,
             "active_service_types": np.where(status == "active", "30", ""),
@@ -114,7 +116,7 @@ def _responses(rng: np.random.Generator, claims: pd.DataFrame, coverage: pd.Data
             "reject_codes": "",
         }
     )
-    return frame[rows].sort_values(["response_date", "response_id"], kind="stable", ignore_index=True)
+    return frame.sort_values(["response_date", "response_id"], kind="stable", ignore_index=True)
 
 
 def _events(
@@ -134,21 +136,20 @@ def _events(
     rejected_on = submitted - lost.astype("timedelta64[D]")
     base = {
         "transaction": "277CA",
-        "claim_id": claims["claim_id"].astype(str).to_numpy(),
-        "payer_claim_id": None,
-        "trace_number": None,
-        "payer_id": claims["payer_id"].to_numpy(),
-        "other_codes": "",
+        "claim_id": claims["claim_id"].array,
+        "payer_id": claims["payer_id"].array,
         "total_charge": claims["total_charge"].to_numpy(dtype=float),
-        "paid_amount": np.nan,
         "service_date": claims["service_date_from"].to_numpy(dtype="datetime64[ns]"),
     }
-    accepted = _event_frame(base, "acceptance", "A2", "20", "", accepted_on, "WQ", "/277CA")
-    rejections = _event_frame(base, "rejection", category, code, entity, rejected_on, "U", "/277CA-R")[rejected]
-    pending = ~isin(claims["claim_id"], remittances["claim_id"])
+    everyone = np.arange(n)
+    accepted = _event_frame(base, everyone, "acceptance", "A2", "20", "", accepted_on, "WQ", "/277CA")
+    rejections = _event_frame(
+        base, np.flatnonzero(rejected), "rejection", category, code, entity, rejected_on, "U", "/277CA-R"
+    )
+    pending = np.flatnonzero(~isin(claims["claim_id"], remittances["claim_id"]))
     world_end = max(pd.Timestamp(claims["submission_date"].max()), pd.Timestamp(remittances["adjudication_date"].max()))
     status_on = np.full(n, np.datetime64(world_end.date(), "D"))
-    statuses = _event_frame({**base, "transaction": "277"}, "status", "P1", "20", "", status_on, "", "/277")[pending]
+    statuses = _event_frame({**base, "transaction": "277"}, pending, "status", "P1", "20", "", status_on, "", "/277")
     events = pd.concat([rejections, accepted, statuses], ignore_index=True)
     return events.sort_values(["status_date", "event_id"], kind="stable", ignore_index=True)
 
@@ -169,6 +170,7 @@ def _reasons(
 
 def _event_frame(
     base: dict,
+    rows: np.ndarray,
     kind: str,
     category: object,
     code: object,
@@ -177,26 +179,31 @@ def _event_frame(
     action: str,
     suffix: str,
 ) -> pd.DataFrame:
-    day = pd.Series(on.astype("datetime64[ns]")).dt.strftime("%Y%m%d").to_numpy()
+    """The events of the claims at `rows` (`category`, `code`, `entity`: one value, or one per claim)."""
+    on = on[rows].astype("datetime64[ns]")
     transaction = base["transaction"]
-    frame = pd.DataFrame(
+    claim_id = base["claim_id"].take(rows)
+    entity = np.asarray(entity, dtype=object)[rows] if isinstance(entity, np.ndarray) else np.full(len(rows), entity)
+    return pd.DataFrame(
         {
-            "event_id": base["claim_id"] + suffix,
-            "set_id": f"synthetic/{transaction}/" + day,
+            "event_id": concat_str(claim_id, suffix),
+            "set_id": concat_str(f"synthetic/{transaction}/", day_str(on)),
             "file": "synthetic",
-            **{k: base[k] for k in ("transaction", "claim_id", "payer_claim_id", "trace_number", "payer_id")},
+            "transaction": transaction,
+            "claim_id": claim_id,
+            "payer_claim_id": None,
+            "trace_number": None,
+            "payer_id": base["payer_id"].take(rows),
             "event_kind": kind,
-            "status_category": category,
-            "status_code": code,
-            "entity_code": entity,
-            "other_codes": base["other_codes"],
-            "status_date": on.astype("datetime64[ns]"),
+            "status_category": category[rows] if isinstance(category, np.ndarray) else category,
+            "status_code": code[rows] if isinstance(code, np.ndarray) else code,
+            "entity_code": as_str(entity, missing=entity == ""),  # no entity: missing, as a 277CA leaves it out
+            "other_codes": "",
+            "status_date": on,
             "action_code": action or None,
-            "total_charge": base["total_charge"],
-            "paid_amount": base["paid_amount"],
-            "service_date": base["service_date"],
-            "response_date": on.astype("datetime64[ns]"),
+            "total_charge": base["total_charge"][rows],
+            "paid_amount": np.nan,
+            "service_date": base["service_date"][rows],
+            "response_date": on,
         }
     )
-    frame["entity_code"] = frame["entity_code"].replace("", None)
-    return frame
