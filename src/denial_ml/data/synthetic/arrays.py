@@ -188,3 +188,33 @@ def day_str(dates: np.ndarray) -> pd.api.extensions.ExtensionArray:
     words = pa.array([w.replace("-", "") for w in np.datetime_as_string(unique, unit="D")], type=pa.large_string())
     codes = pa.array(inverse.reshape(-1).astype(np.int64), mask=np.isnat(days))
     return pd.array(pa.DictionaryArray.from_arrays(codes, words).cast(pa.large_string()), dtype=STR_DTYPE)
+
+
+class Coded:
+    """A column of few distinct values as codes into them: membership tests and lookups cost one comparison
+    per distinct value plus one gather, where `np.isin` on a string array sorts or compares every row per call.
+
+    A missing value stands for `""`, as in `fixed_str`.
+    """
+
+    def __init__(self, values: np.ndarray | pd.Series) -> None:
+        codes, uniques = _factorize(values)
+        self.codes = np.asarray(codes)
+        self.uniques = np.array([*(str(u) for u in uniques), ""], dtype=object)  # code -1 picks the trailing ""
+
+    def take(self, rows: np.ndarray) -> Coded:
+        """The values at `rows` (e.g. each line's claim's value), still coded."""
+        out = object.__new__(Coded)
+        out.codes, out.uniques = self.codes[rows], self.uniques
+        return out
+
+    def isin(self, allowed: object) -> np.ndarray:
+        """`np.isin(fixed_str(values), list(allowed))`, per row."""
+        return np.isin(self.uniques, list(allowed))[self.codes]  # type: ignore[call-overload]
+
+    def lookup(self, mapping: Mapping, default: object, dtype: Any = None) -> np.ndarray:
+        """`mapping.get(value, default)` per row."""
+        return np.array([mapping.get(u, default) for u in self.uniques], dtype=dtype)[self.codes]
+
+    def __len__(self) -> int:
+        return len(self.codes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import first_occurrences, fixed_str, format_ids, join_slots, str_frame
+from denial_ml.data.synthetic.arrays import Coded, first_occurrences, fixed_str, format_ids, join_slots, str_frame
 from denial_ml.data.synthetic.hidden import add_hidden, hidden
 from denial_ml.data.synthetic.params import PAYERS, WorldTimeline
 from denial_ml.data.synthetic.policies import AuthorizationRule, Policies, applies_to
@@ -47,11 +47,12 @@ def make_authorizations(
     """
     c = hidden(lines, "claim_lines", "_c").to_numpy()
     code = fixed_str(lines["procedure_code"])
-    payer = claims["payer_id"].to_numpy()[c]
+    coded = Coded(lines["procedure_code"])
+    payer = Coded(claims["payer_id"]).take(c)
     service = claims["service_date_from"].to_numpy()[c].astype("datetime64[D]")
-    published = _on_auth_list(policies.auth_lists(), code, payer, service)
-    unlisted = _on_auth_list(policies.unpublished_auths(), code, payer, service)
-    learned = _learned(policies, code, payer, service)
+    published = _on_auth_list(policies.auth_lists(), coded, payer, service)
+    unlisted = _on_auth_list(policies.unpublished_auths(), coded, payer, service)
+    learned = _learned(policies, coded, payer, service)
     required = published | unlisted
     known = published | learned
 
@@ -118,15 +119,12 @@ def make_authorizations(
     return auths, claims, lines
 
 
-def _on_auth_list(
-    rules: list[AuthorizationRule], code: np.ndarray, payer: np.ndarray, service: np.ndarray
-) -> np.ndarray:
+def _on_auth_list(rules: list[AuthorizationRule], code: Coded, payer: Coded, service: np.ndarray) -> np.ndarray:
     """Per line: does one of these authorization rules require an authorization for it on its service date."""
     listed = np.zeros(len(code), dtype=bool)
-    payer_ids = pd.unique(payer)
     for rule in rules:
-        named = [p for p in payer_ids if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
-        hit = np.isin(payer, named) & np.isin(code, rule.codes)
+        named = [p for p in payer.uniques if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
+        hit = payer.isin(named) & code.isin(rule.codes)
         if rule.effective_from is not None:
             hit &= service >= np.datetime64(rule.effective_from, "D")
         if rule.effective_to is not None:
@@ -135,7 +133,7 @@ def _on_auth_list(
     return listed
 
 
-def _learned(policies: Policies, code: np.ndarray, payer: np.ndarray, service: np.ndarray) -> np.ndarray:
+def _learned(policies: Policies, code: Coded, payer: Coded, service: np.ndarray) -> np.ndarray:
     """Per line: an unpublished requirement the practice has learnt by the service date (`learned_after_days`
     after the rule's start)."""
     learned = np.zeros(len(code), dtype=bool)

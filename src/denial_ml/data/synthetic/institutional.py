@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import as_str, fixed_str
+from denial_ml.data.synthetic.arrays import Coded, as_str, fixed_str
 from denial_ml.data.synthetic.hidden import hidden
 
 # 837I place of service -> facility type (CLM05-1), as a hospital's billing system sets it: 21 inpatient
@@ -41,7 +41,7 @@ def add_institutional_fields(claims: pd.DataFrame) -> pd.DataFrame:
     (their first day), type (elective) and every 837I's point of origin (home); empty on 837P."""
     institutional = claims["claim_type"].to_numpy() == "837I"
     pos = fixed_str(claims["place_of_service"])
-    facility = np.array([POS_FACILITY.get(p, "13") for p in pos], dtype=object)
+    facility = Coded(claims["place_of_service"]).lookup(POS_FACILITY, "13", object)
     inpatient = institutional & (pos == INPATIENT_POS)
     admitted = np.where(inpatient, hidden(claims, "claims", "_service").to_numpy(), np.datetime64("NaT"))
     return claims.assign(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.synthetic.arrays import fixed_str
+from denial_ml.data.synthetic.arrays import Coded, fixed_str
 from denial_ml.data.synthetic.hidden import hidden
 from denial_ml.data.synthetic.outcomes import MECH_INDEX, STRICT, Mechanism, hazard_of
 from denial_ml.data.synthetic.params import PAYERS
@@ -48,23 +48,37 @@ def policy_mechanisms(policies: Policies) -> tuple[Mechanism, ...]:
 
 
 class _View:
-    """The line-level facts the rules read, gathered once (claims' and patients' values repeated per line)."""
+    """The line-level facts the rules read, gathered once (claims' and patients' values repeated per line).
+
+    Codes, payers, places of service and modifiers are kept as codes into their few distinct values
+    (`Coded`): every rule tests membership in them, and a test per distinct value is far cheaper than per line.
+    """
 
     def __init__(self, lines: pd.DataFrame, claims: pd.DataFrame, patients: pd.DataFrame) -> None:
         self.c = hidden(lines, "claim_lines", "_c").to_numpy()
         self.n_claims = len(claims)
-        self.code = fixed_str(lines["procedure_code"])
-        self.payer = fixed_str(claims["payer_id"])[self.c]
+        self.code = Coded(lines["procedure_code"])
+        self.payer = Coded(claims["payer_id"]).take(self.c)
         self.patient = pd.factorize(claims["patient_id"])[0][self.c]
         self.service = claims["service_date_from"].to_numpy().astype("datetime64[D]")[self.c]
-        self.pos = fixed_str(claims["place_of_service"])[self.c]
+        self.pos = Coded(claims["place_of_service"]).take(self.c)
         self.lines = lines
         self.claims = claims
         self.patients = patients
+        self._modifiers: list[Coded] | None = None
+        self._strictness: np.ndarray | None = None
 
-    def modifiers(self) -> np.ndarray:
-        """The line's four modifier slots, shape (n_lines, 4), "" where empty."""
-        return np.stack([fixed_str(self.lines[col]).astype(object) for col in MODIFIER_COLUMNS], axis=1)
+    def modifiers(self) -> list[Coded]:
+        """The line's four modifier slots ("" where empty)."""
+        if self._modifiers is None:
+            self._modifiers = [Coded(self.lines[col]) for col in MODIFIER_COLUMNS]
+        return self._modifiers
+
+    def strictness(self) -> np.ndarray:
+        """Each line's payer's strictness (1 for a payer without one)."""
+        if self._strictness is None:
+            self._strictness = self.payer.lookup(STRICT, 1.0, float)
+        return self._strictness
 
     def patient_row(self) -> np.ndarray:
         """Each line's patient's row in the patients frame."""
@@ -121,16 +135,16 @@ def rule_hits(rule: BaseRule, v: _View) -> np.ndarray:
 def _probability(rule: BaseRule, v: _View) -> np.ndarray | float:
     """The rule's denial probability per line (its strength, times the payer's strictness when scaled)."""
     if rule.scale_by_strictness:
-        return rule.strength * np.array([STRICT.get(p, 1.0) for p in v.payer], dtype=float)
+        return rule.strength * v.strictness()
     return rule.strength
 
 
 def _selected(rule: BaseRule, v: _View) -> np.ndarray:
     """The lines a rule looks at: its payers, codes and effective dates."""
-    payers = [p for p in pd.unique(v.payer) if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
-    mask = np.isin(v.payer, payers) & np.isin(v.code, list(rule.codes))
+    payers = [p for p in v.payer.uniques if applies_to(rule, p, PAYER_TYPE.get(p, ""))]
+    mask = v.payer.isin(payers) & v.code.isin(rule.codes)
     if rule.places_of_service:
-        mask &= np.isin(v.pos, list(rule.places_of_service))
+        mask &= v.pos.isin(rule.places_of_service)
     if rule.line_modifiers:
         mask &= _has_modifier(v, rule.line_modifiers)
     if rule.billed_with:
@@ -145,7 +159,7 @@ def _selected(rule: BaseRule, v: _View) -> np.ndarray:
 def _denies(rule: BaseRule, v: _View, selected: np.ndarray) -> np.ndarray:
     """Among all lines, those the rule's own condition denies (combined with `selected` by the caller)."""
     if isinstance(rule, FrequencyLimit):
-        return over_limit(v.patient, v.payer, v.service, selected, rule.max_services, rule.period)
+        return over_limit(v.patient, v.payer.codes, v.service, selected, rule.max_services, rule.period)
     if isinstance(rule, AgeEdit):
         age = ages_at(v.patients["birth_date"].to_numpy()[v.patient_row()], v.service)
         return (age < rule.min_age) | (age > rule.max_age)
@@ -154,8 +168,8 @@ def _denies(rule: BaseRule, v: _View, selected: np.ndarray) -> np.ndarray:
         return ~np.isin(sex, list(rule.allowed_sex))
     if isinstance(rule, PlaceOfServiceRule):
         if rule.denied_pos:
-            return np.isin(v.pos, list(rule.denied_pos))
-        return ~np.isin(v.pos, list(rule.allowed_pos))
+            return v.pos.isin(rule.denied_pos)
+        return ~v.pos.isin(rule.allowed_pos)
     if isinstance(rule, DiagnosisCoverage):
         dx = v.claims["diagnosis_codes"].fillna("").str.split(" ", expand=True).fillna("")
         covered = np.asarray(np.isin(dx.to_numpy(dtype=object), list(rule.covered_diagnoses)).any(axis=1))
@@ -165,20 +179,21 @@ def _denies(rule: BaseRule, v: _View, selected: np.ndarray) -> np.ndarray:
     if isinstance(rule, ModifierRequirement):
         return ~_has_modifier(v, rule.modifiers)
     if isinstance(rule, NotCovered):
-        return np.ones(len(v.code), dtype=bool)
+        return np.ones(len(v.c), dtype=bool)
     raise TypeError(f"no engine for rule kind {type(rule).__name__}")  # a new kind must be added here
 
 
 def _claim_bills(v: _View, codes: tuple[str, ...]) -> np.ndarray:
     """Per line: does the line's claim bill one of `codes` (on any of its lines)."""
-    on_claim = np.bincount(v.c, weights=np.isin(v.code, list(codes)), minlength=v.n_claims)
+    on_claim = np.bincount(v.c, weights=v.code.isin(codes), minlength=v.n_claims)
     return np.asarray(on_claim[v.c] > 0)
 
 
 def _has_modifier(v: _View, modifiers: tuple[str, ...]) -> np.ndarray:
-    if not modifiers:
-        return np.zeros(len(v.code), dtype=bool)
-    return np.asarray(np.isin(v.modifiers(), list(modifiers)).any(axis=1))
+    hit = np.zeros(len(v.c), dtype=bool)
+    for slot in v.modifiers() if modifiers else ():
+        hit |= slot.isin(modifiers)
+    return hit
 
 
 def ages_at(birth: np.ndarray, service: np.ndarray) -> np.ndarray:
