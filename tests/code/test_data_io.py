@@ -49,3 +49,12 @@ def test_round_trip_and_missing_table(tiny, tmp_path):
         read_tables(tmp_path, ["claims"])
     with pytest.raises(WorldIOError, match="does not exist"):
         read_tables(tmp_path / "nope")
+
+
+def test_tables_named_validated_are_not_checked_again_the_others_are(tiny, tmp_path):
+    bad = tiny["claims"].copy()
+    bad.loc[0, "total_charge"] = -5.0  # breaks the schema: only a skipped check lets it through
+    write_tables({"claims": bad, "payers": tiny["payers"]}, tmp_path / "a", validated={"claims"})
+    assert read_tables(tmp_path / "a", ["claims"])["claims"].loc[0, "total_charge"] == -5.0
+    with pytest.raises(TableValidationError, match="total_charge"):
+        write_tables({"claims": bad, "payers": tiny["payers"]}, tmp_path / "b", validated={"payers"})

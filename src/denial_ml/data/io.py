@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +40,9 @@ def make_staging(out_dir: Path | str, prefix: str) -> tuple[Path, Path]:
         raise WorldIOError(f"cannot write to folder {str(out)!r}: {exc.strerror or exc}") from None
 
 
-def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True) -> list[Path]:
+def write_tables(
+    tables: Mapping[str, pd.DataFrame], out_dir: Path | str, validate: bool = True, validated: Collection[str] = ()
+) -> list[Path]:
     """Write tables as `<name>.parquet` into `out_dir`, all or nothing.
 
     Every table is validated and written into a temporary folder beside `out_dir` first; only when all
@@ -50,6 +52,8 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, valida
         tables: Table name -> frame. Names must be keys of `denial_ml.schemas.TABLES` (or `OPTIONAL_TABLES`).
         out_dir: Destination folder (created when missing).
         validate: Check each table against its schema before writing.
+        validated: Names of tables that are already frames `validate_table` returned (checking them again would
+            give the same frames at the cost of a second pass).
 
     Returns:
         The paths written.
@@ -63,7 +67,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], out_dir: Path | str, valida
         for name, frame in tables.items():
             if name not in TABLES and name not in OPTIONAL_TABLES:
                 raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}")
-            frame = validate_table(name, frame) if validate else frame
+            frame = validate_table(name, frame) if validate and name not in validated else frame
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         written = []
         for name in tables:

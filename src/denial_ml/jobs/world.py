@@ -109,7 +109,9 @@ def build_world(
     tables = generate_world(n_claims, seed, timeline, progress=step, policies=rules)
     step("front end: eligibility responses and claim acknowledgements")
     # Tables of their own, from a random stream of their own: the world's tables stay what they were.
-    front = generate_front_end(tables, seed) | {"payer_contacts": payer_contacts(tables["payers"])}
+    front_end = generate_front_end(tables, seed)  # validated tables
+    front = front_end | {"payer_contacts": payer_contacts(tables["payers"])}
+    validated = set(front_end) if end_date is None else set()  # a moved calendar gives new frames: check those
     if end_date is not None:
         step(f"moving the calendar to end on {end_date}")
         moved, days = shift_calendar(tables | front, end_date)
@@ -119,7 +121,7 @@ def build_world(
     if store:
         write_world({name: validate_table(name, frame) for name, frame in (tables | front).items()}, out)
     else:
-        write_tables(tables | front, out)
+        write_tables(tables | front, out, validated=validated)
     if x12:
         step("writing X12 837/835/999/277CA/277/271 files")
         write_x12(tables | front, out / "x12")
