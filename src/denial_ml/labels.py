@@ -60,6 +60,18 @@ def isin(column: pd.Series, values: pd.Series) -> np.ndarray:
     return found.to_numpy(zero_copy_only=False).astype(bool)
 
 
+def map_keys(values: pd.Series, keys: pd.Series, targets: pd.Series) -> pd.Series:
+    """`values.map(pd.Series(targets.to_numpy(), index=keys))` (missing where a value is not a key; keys unique),
+    with Arrow's hash lookup: pandas' string index hashes every value through a Python object.
+    """
+    if not (_arrow_str(values) and _arrow_str(keys)):
+        return values.map(pd.Series(targets.to_numpy(), index=keys.to_numpy()))
+    found = pc.index_in(pa.chunked_array(pa.array(values)), value_set=pa.chunked_array(pa.array(keys)).combine_chunks())
+    position = found.fill_null(-1).to_numpy().astype(np.int64)
+    taken = pd.api.extensions.take(targets.array, position, allow_fill=True)
+    return pd.Series(taken, index=values.index, name=values.name)
+
+
 def _arrow_str(series: pd.Series) -> bool:
     return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
 
@@ -116,7 +128,8 @@ def label_claims(
     claim_level = (first["claim_status_code"] == CLP_DENIED) | (zero_paid & has_denial_reason)
 
     out = first[["claim_id", "remit_id", "adjudication_date", "claim_status_code", "paid_amount"]].copy()
-    out["denied_lines"] = out["remit_id"].map(denied_lines).fillna(0).astype("int64")
+    counts = denied_lines.reset_index(name="n")
+    out["denied_lines"] = map_keys(out["remit_id"], counts["remit_id"], counts["n"]).fillna(0).astype("int64")
     out["claim_level_denial"] = claim_level.to_numpy()
     out["denied"] = out["claim_level_denial"] | (out["denied_lines"] > 0)
 

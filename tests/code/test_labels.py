@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from denial_ml.labels import isin, label_claims
+from denial_ml.labels import isin, label_claims, map_keys
 
 
 def _remit(rid, claim, status, paid, day="2025-01-10", seq=1, charge=100.0):
@@ -126,3 +127,15 @@ def test_isin_on_string_ids_is_pandas_isin():
     assert isin(column, pd.Series(["R2"], dtype="str")).tolist() == [False, True, False, False, True]
     numbers = pd.Series([1, 2, 3])
     assert isin(numbers, pd.Series([2])).tolist() == [False, True, False]
+
+
+def test_map_keys_is_series_map_through_a_keyed_series():
+    values = pd.Series(["C2", "C9", None, "C1", "C2"], dtype="str", index=[4, 5, 6, 7, 8])
+    keys = pd.Series(["C1", "C2", "C3"], dtype="str")
+    for targets in (pd.Series([0.5, 0.25, 1.0]), pd.Series(["medicare", "commercial", "tricare"], dtype="str")):
+        expected = values.map(pd.Series(targets.to_numpy(), index=keys))
+        pd.testing.assert_series_equal(map_keys(values, keys, targets), expected)
+    assert map_keys(values, keys, pd.Series([0.5, 0.25, 1.0])).tolist()[:2] == [
+        0.25,
+        pytest.approx(float("nan"), nan_ok=True),
+    ]

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from denial_ml.labels import label_claims
+from denial_ml.labels import label_claims, map_keys
 
 
 def summarize_world(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
@@ -24,8 +24,9 @@ def summarize_world(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
     """
     claims = tables["claims"]
     labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
-    payer_type = claims.set_index("claim_id")["payer_id"].map(tables["payers"].set_index("payer_id")["payer_type"])
-    labels = labels.assign(payer_type=labels["claim_id"].map(payer_type))
+    payers = tables["payers"]
+    payer_type = map_keys(claims["payer_id"], payers["payer_id"], payers["payer_type"])
+    labels = labels.assign(payer_type=map_keys(labels["claim_id"], claims["claim_id"], payer_type))
     denied = labels[labels["denied"]]
     appeals = tables["appeals"]
     decided = appeals[appeals["outcome"] != "pending"]
@@ -48,9 +49,9 @@ def summarize_world(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
         "recovered_amount": round(float(appeals["recovered_amount"].sum()), 2),
     }
     if "truth" in tables:
-        truth = tables["truth"].set_index("claim_id")["denial_probability"]
+        truth = tables["truth"]
         y = labels["denied"].to_numpy()
-        score = labels["claim_id"].map(truth).to_numpy()
+        score = map_keys(labels["claim_id"], truth["claim_id"], truth["denial_probability"]).to_numpy()
         if 0 < y.sum() < len(y):
             summary["truth_roc_auc"] = round(float(roc_auc_score(y, score)), 4)
     return summary
