@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.synthetic.arrays import (
+    Coded,
     as_str,
     decode,
     fixed_str,
@@ -132,6 +133,7 @@ def add_modifiers(
     people = providers[providers["entity_type"] == "1"].reset_index(drop=True)
     c = hidden(lines, "claim_lines", "_c").to_numpy()
     code = fixed_str(lines["procedure_code"])
+    coded = Coded(lines["procedure_code"])  # membership per distinct code (`Coded`), not per line
     n = len(code)
     cq = people["coding_quality"].to_numpy()[hidden(claims, "claims", "_prov").to_numpy()[c]]
     payer_type = lookup(claims["payer_id"], PAYER_TYPE, "", str)[c]
@@ -141,12 +143,12 @@ def add_modifiers(
     has_bundling_pair = _claim_has(on_claim, DISTINCT_WITH)[c]
     slips = rng.random((6, n))
 
-    is_em = np.isin(code, list(EM_CODES))
+    is_em = coded.isin(EM_CODES)
     needs25 = is_em & has_25_proc
     miss25 = needs25 & (slips[0] < 0.10 * cq)
-    tele = np.isin(pos, list(TELEHEALTH_POS)) & (is_em | np.char.startswith(code, "908"))
+    tele = np.isin(pos, list(TELEHEALTH_POS)) & (is_em | coded.isin(u for u in coded.uniques if u.startswith("908")))
     miss_tele = tele & (slips[1] < 0.08 * cq)
-    is_therapy = np.isin(code, list(THERAPY_CODES))
+    is_therapy = coded.isin(THERAPY_CODES)
     needs_gp = is_therapy & np.isin(payer_type, list(GP_REQUIRED_PAYER_TYPES))
     miss_gp = needs_gp & (slips[2] < 0.03 * cq)
     gp = is_therapy & ((needs_gp & ~miss_gp) | (~needs_gp & (slips[2] < 0.5)))
@@ -160,12 +162,12 @@ def add_modifiers(
     cand[:, 1] = np.where(tele & ~miss_tele & (slips[5] < 0.7), "95", cand[:, 1])
     cand[:, 2] = np.where(gp, "GP", "")
     cand[:, 3] = mod59
-    is_imaging = np.isin(code, ["71046", "70450", "72148", "73721", "74177", "93306", "93015"])
+    is_imaging = coded.isin(["71046", "70450", "72148", "73721", "74177", "93306", "93015"])
     cand[:, 4] = np.where(is_imaging & np.isin(pos, list(HOSPITAL_POS)), "26", "")
-    lateral = np.isin(code, list(LATERAL))
+    lateral = coded.isin(LATERAL)
     cand[:, 4] = np.where(lateral, np.where(slips[5] < 0.5, "RT", "LT"), cand[:, 4])
-    cand[:, 5] = np.where(np.isin(code, list(ABA)), np.where(code == "97153", "HM", "HO"), "")
-    cand[:, 5] = np.where(np.isin(code, ["80053", "83036", "80061"]) & (slips[5] < 0.3), "QW", cand[:, 5])
+    cand[:, 5] = np.where(coded.isin(ABA), np.where(code == "97153", "HM", "HO"), "")
+    cand[:, 5] = np.where(coded.isin(["80053", "83036", "80061"]) & (slips[5] < 0.3), "QW", cand[:, 5])
     cand[bad, 6] = _invalid_modifier(code[bad])
     packed = _pack_left(cand)
     filled = packed != ""
