@@ -11,6 +11,14 @@ from denial_ml.cli.worklist import DbOption, open_store, worklist_app
 
 triage_app = typer.Typer(help="The appeal recovery model.", no_args_is_help=True)
 DataOption = Annotated[Path | None, typer.Option("--data", help="World folder (default: DENIAL_ML_DATA_DIR).")]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="local: one process; dask: the denials' features and scores part by part on the cluster "
+        "(DENIAL_ML_DASK_SCHEDULER, else a local cluster), with the same results.",
+    ),
+]
 
 
 @triage_app.command("train")
@@ -21,19 +29,26 @@ def train(
         str | None,
         typer.Option("--db", help="Worklist database whose recorded outcomes become training rows."),
     ] = None,
+    engine: EngineOption = "local",
 ) -> None:
     """Train P(overturn) with selection-bias weights, evaluate on the test period, write the bundle."""
     from denial_ml.cli import fail
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
-    from denial_ml.jobs.triage import train_bundle
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
+    from denial_ml.jobs.triage import engine_client, train_bundle
 
     settings = get_settings()
+    try:
+        check_engine(engine)
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
     store = open_store(db, create=False) if db else None
     try:
-        folder, metrics = train_bundle(
-            data or settings.data_dir, out or settings.models_dir / "triage", settings.appeal_cost, store
-        )
+        with engine_client(settings, engine) as client:
+            folder, metrics = train_bundle(
+                data or settings.data_dir, out or settings.models_dir / "triage", settings.appeal_cost, store, client
+            )
     except WorldIOError as exc:
         raise fail(str(exc)) from None
     finally:
@@ -60,20 +75,28 @@ def build(
     data: DataOption = None,
     model: Annotated[Path | None, typer.Option("--model", help="Triage bundle (default: models/triage).")] = None,
     db: DbOption = None,
+    engine: EngineOption = "local",
 ) -> None:
     """Score the current denials with the triage bundle and upsert them into the worklist."""
     from denial_ml.cli import fail
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
-    from denial_ml.jobs.triage import build_worklist
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
+    from denial_ml.jobs.triage import build_worklist, engine_client
     from denial_ml.store import StoreError
     from denial_ml.triage.bundle import BundleError
     from denial_ml.triage.routing import summarize_routes
 
     settings = get_settings()
+    try:
+        check_engine(engine)
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
     store = open_store(db, create=True)
     try:
-        ranked, result = build_worklist(data or settings.data_dir, model or settings.models_dir / "triage", store)
+        with engine_client(settings, engine) as client:
+            bundle = model or settings.models_dir / "triage"
+            ranked, result = build_worklist(data or settings.data_dir, bundle, store, client)
     except (WorldIOError, BundleError, StoreError) as exc:
         raise fail(str(exc)) from None
     finally:
