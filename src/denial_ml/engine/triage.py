@@ -20,14 +20,14 @@ as the whole world's frame; in the world's order once sorted by adjudication dat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from denial_ml.data.io import WorldIOError, read_tables, table_parts
+from denial_ml.data.io import WorldIOError
 from denial_ml.engine.partitions import CLAIM_TABLES
+from denial_ml.engine.paths import World, exists, is_table_dir, join, read_file, read_world_tables, table_files
 from denial_ml.engine.snapshot import PartSnapshot, part_snapshot, snapshot_from_parts
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.snapshot import REFERENCE_TABLES
@@ -44,34 +44,34 @@ WHOLE_TABLES = ("payers",)  # read whole by every part
 FRAME_ORDER = ["adjudication_date", "claim_id"]  # `denied_claims`' order: the world's frame in this order
 
 
-def part_names(world: Path) -> list[str]:
+def part_names(world: World) -> list[str]:
     """The part file names of a world's claims (`claims.parquet` alone for a single-file world: one part).
 
     Raises:
         WorldIOError: the folder holds no claims.
     """
-    parts = table_parts(Path(world), "claims")
+    parts = table_files(world, "claims")
     if not parts:
-        raise WorldIOError(f"table 'claims' is missing: no file {str(Path(world) / 'claims.parquet')!r}")
-    return [p.name for p in parts]
+        raise WorldIOError(f"table 'claims' is missing: no file {str(join(world, 'claims.parquet'))!r}")
+    return [str(p).rsplit("/", 1)[-1] for p in parts]
 
 
-def read_world_part(world: Path, part: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """The tables `names` of one part, validated as `read_tables` validates them (a table the world keeps in
-    one file, such as payers, read whole).
+def read_world_part(world: World, part: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The tables `names` of one part (a folder or an fsspec URL, read by the worker itself), validated as
+    `read_tables` validates them; a table the world keeps in one file, such as payers, is read whole.
 
     Raises:
         WorldIOError: a table is missing, or a partitioned table lacks this part.
     """
     tables = {}
     for name in names:
-        folder = Path(world) / name
-        if folder.is_dir():
-            if not (folder / part).is_file():
-                raise WorldIOError(f"table {name!r} lacks part {part!r} in {str(folder)!r}")
-            tables[name] = validate_table(name, pd.read_parquet(folder / part))
+        if is_table_dir(world, name):
+            path = join(world, name, part)
+            if not exists(path):
+                raise WorldIOError(f"table {name!r} lacks part {part!r} in {str(join(world, name))!r}")
+            tables[name] = validate_table(name, read_file(path))
         else:
-            tables[name] = read_tables(world, [name])[name]
+            tables[name] = read_world_tables(world, [name])[name]
     return tables
 
 
@@ -124,14 +124,14 @@ class DistributedFrame:
     builder: FeatureBuilder
 
 
-def distributed_frame(client: Client, world: Path) -> DistributedFrame:
+def distributed_frame(client: Client, world: World) -> DistributedFrame:
     """Build the triage frame of a world folder on the cluster, part by part (see the module's docstring).
 
     Raises:
         WorldIOError, TableValidationError: a table cannot be read (raised from the worker that reads it).
     """
     names = part_names(world)
-    reference = read_tables(world, REFERENCE_TABLES)
+    reference = read_world_tables(world, REFERENCE_TABLES)
     parts = client.map(read_world_part, [world] * len(names), names, names=(*PART_TABLES, *WHOLE_TABLES), pure=False)
     snapshot: PartSnapshot = snapshot_from_parts(client, client.map(_claim_tables, parts), reference)
     builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
@@ -161,7 +161,7 @@ def _decided(piece: DenialPiece) -> pd.DataFrame:
 
 
 def training_inputs(
-    client: Client, world: Path
+    client: Client, world: World
 ) -> tuple[pd.DataFrame, FeatureBuilder, pd.DataFrame, pd.DataFrame | None]:
     """What `triage.train.train_on_frame` needs of a world, built on the cluster: the triage frame (gathered: the
     recovery model is fitted in one process), the builder, and the appeals and truth rows of the denied claims.
@@ -173,7 +173,7 @@ def training_inputs(
     frame = concat(*client.gather(dist.frames)).sort_values(FRAME_ORDER, kind="stable", ignore_index=True)
     appeals = concat(*client.gather(client.map(_appeals_of, dist.parts, dist.frames)))
     truth = None
-    if table_parts(Path(world), "truth"):
+    if table_files(world, "truth"):
         names = part_names(world)
         truth = concat(*client.gather(client.map(_truth_of, [world] * len(names), names, dist.frames, pure=False)))
     return frame, dist.builder, appeals, truth
@@ -184,6 +184,6 @@ def _appeals_of(part: dict[str, pd.DataFrame], frame: pd.DataFrame) -> pd.DataFr
     return appeals[appeals["claim_id"].isin(frame["claim_id"])]
 
 
-def _truth_of(world: Path, part: str, frame: pd.DataFrame) -> pd.DataFrame:
+def _truth_of(world: World, part: str, frame: pd.DataFrame) -> pd.DataFrame:
     truth = read_world_part(world, part, ("truth",))["truth"]
     return truth[truth["claim_id"].isin(frame["claim_id"])]

@@ -62,30 +62,34 @@ def engine_client(settings: Settings, engine: str) -> Iterator[Client | None]:
 
 
 def train_bundle(
-    data_dir: Path, out: Path, appeal_cost: float, store: WorklistStore | None = None, client: Client | None = None
+    data_dir: Path | str,
+    out: Path,
+    appeal_cost: float,
+    store: WorklistStore | None = None,
+    client: Client | None = None,
 ) -> tuple[Path, dict]:
     """Train on a world folder (plus the store's recorded outcomes) and write the bundle.
 
     With `client`, the triage frame is built part by part on the cluster (`engine.triage`) and gathered for the
-    fit: the same frame, model and metrics as without.
+    fit: the same frame, model and metrics as without; `data_dir` may then be an fsspec URL (`engine.paths`).
 
     Returns:
         The bundle folder and its metrics.
     """
     outcomes = store.outcomes_frame() if store is not None else None
     if client is None:
-        model, metrics, _ = train_triage(read_world(data_dir), appeal_cost, outcomes)
+        model, metrics, _ = train_triage(read_world(Path(data_dir)), appeal_cost, outcomes)
     else:
         from denial_ml.engine.triage import training_inputs
 
-        frame, builder, appeals, truth = training_inputs(client, Path(data_dir))
+        frame, builder, appeals, truth = training_inputs(client, data_dir)
         model, metrics, _ = train_on_frame(frame, builder, appeals, truth, appeal_cost, outcomes)
     model.version = "triage-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return save_bundle(model, metrics, out), metrics
 
 
 def build_worklist(
-    data_dir: Path, bundle: Path, store: WorklistStore, client: Client | None = None
+    data_dir: Path | str, bundle: Path, store: WorklistStore, client: Client | None = None
 ) -> tuple[pd.DataFrame, UpsertResult]:
     """Score the world's current denials as of its last adjudication date and upsert them into the store.
 
@@ -99,26 +103,38 @@ def build_worklist(
     return ranked, upsert_items(store, items)
 
 
-def worklist_rows(data_dir: Path, bundle: Path, client: Client | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ranked current denials and their worklist items (the store's rows), highest priority first."""
+def worklist_rows(
+    data_dir: Path | str, bundle: Path, client: Client | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ranked current denials and their worklist items (the store's rows), highest priority first.
+
+    `data_dir` may be an fsspec URL with `client` (the workers read the world; see `engine.paths`).
+    """
     model = load_bundle(bundle)
-    contacts = read_optional_tables(data_dir, ["payer_contacts"]).get("payer_contacts")
-    by_payer = {} if contacts is None else contacts.set_index("payer_id").to_dict("index")
     if client is not None:
+        from denial_ml.engine.paths import read_world_tables, table_files
         from denial_ml.engine.triage import distributed_frame
         from denial_ml.engine.worklist import worklist_partitioned
 
-        names = read_tables(data_dir, ["payers"])["payers"].set_index("payer_id")["payer_name"]
-        dist = distributed_frame(client, Path(data_dir))
-        return worklist_partitioned(client, dist, Path(bundle), model, names, by_payer)
-    tables = read_world(data_dir)
+        small = read_world_tables(
+            data_dir, ["payers", *(["payer_contacts"] if table_files(data_dir, "payer_contacts") else [])]
+        )
+        names = small["payers"].set_index("payer_id")["payer_name"]
+        dist = distributed_frame(client, data_dir)
+        return worklist_partitioned(client, dist, Path(bundle), model, names, _by_payer(small.get("payer_contacts")))
+    tables = read_world(Path(data_dir))
     frame = triage_frame(tables, FeatureBuilder().fit(tables))
     frame = frame[~frame["claim_id"].isin(tables["appeals"]["claim_id"])].reset_index(drop=True)
     as_of = pd.Timestamp(tables["remittances"]["adjudication_date"].max())
     ranked = rank_denials(frame, model, as_of)
     names = tables["payers"].set_index("payer_id")["payer_name"]
-    items = attach_details(worklist_items(ranked, model, names), tables, model.appeal_cost, by_payer)
+    contacts = read_optional_tables(data_dir, ["payer_contacts"]).get("payer_contacts")
+    items = attach_details(worklist_items(ranked, model, names), tables, model.appeal_cost, _by_payer(contacts))
     return ranked, items
+
+
+def _by_payer(contacts: pd.DataFrame | None) -> dict:
+    return {} if contacts is None else contacts.set_index("payer_id").to_dict("index")
 
 
 def demo_worklist(settings: Settings, data_dir: Path, echo: Callable[[str], None], top: int = 10) -> int:
