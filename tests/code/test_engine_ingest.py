@@ -94,3 +94,37 @@ def test_expected_stems_number_same_names_and_leave_out_repeated_content(tmp_pat
     one, two, copy = write(a, "x.835", "ISA one"), write(b, "x.835", "ISA two"), write(b, "y.835", "ISA one")
     scans = {p: scan_file(p) for p in (one, two, copy)}
     assert expected_stems([one, two, copy, one], scans, {"x"}, set()) == ["x+", "x++", None, None]
+
+
+def _cli(out: Path, paths: list[Path], *extra: str) -> tuple[int, str]:
+    import typer
+    from typer.testing import CliRunner
+
+    from denial_ml.cli import ingest as ingest_cli
+
+    app = typer.Typer()
+    ingest_cli.register(app)
+    result = CliRunner().invoke(app, ["ingest", *map(str, paths), "--out", str(out), *extra])
+    return result.exit_code, result.output.replace(str(out), "STORE")
+
+
+def test_the_cli_on_the_configured_cluster_says_and_exits_as_the_local_run(tmp_path, runs, client, monkeypatch):
+    from denial_ml.config import get_settings
+
+    paths = [p for p in runs[1] if p.parent.name == "other"]  # same_name, repeat, junk: a partial run
+    local = _cli(tmp_path / "local", paths)
+    monkeypatch.setenv("DENIAL_ML_DASK_SCHEDULER", client.scheduler.address)  # the test cluster, not a new one
+    get_settings.cache_clear()
+    try:
+        dask = _cli(tmp_path / "dask", paths, "--engine", "dask")
+    finally:
+        monkeypatch.delenv("DENIAL_ML_DASK_SCHEDULER")
+        get_settings.cache_clear()
+    assert local[0] == 3 and "partial run: exit 3" in local[1]
+    assert dask == local
+
+
+def test_an_unknown_engine_is_refused_before_the_store_is_touched(tmp_path, runs):
+    code, output = _cli(tmp_path / "store", runs[0][:1], "--engine", "spark")
+    assert code == 2 and "engine: expected one of local, dask, got 'spark'" in output
+    assert not (tmp_path / "store").exists()
