@@ -49,12 +49,21 @@ def ingest(
         ),
     ] = False,
     list_only: Annotated[bool, typer.Option("--list", help="List what the store holds, batch by batch.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local: read the files here; dask: read them in parallel on the cluster (the store is still "
+            "written by this process, with the same result).",
+        ),
+    ] = "local",
 ) -> None:
     """Add X12 files to a claims store (append-only; files and interchanges taken before are skipped).
 
     Exit 0 when every claim of every file was taken, 3 when some were refused, 1 when nothing was taken.
     """
     from denial_ml.cli import fail
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
     from denial_ml.jobs.ingest import list_ingested, run_ingest  # light: pandas & co. load once reading began
 
     if list_only:
@@ -70,7 +79,17 @@ def ingest(
     if lenient_counts:
         typer.echo("warning: --lenient-counts is deprecated: wrong counts are warnings by default", err=True)
     try:
-        outcome = run_ingest(files, out, strict=strict, reference=reference)
+        on_cluster = check_engine(engine) == "dask"
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
+    try:
+        if on_cluster:
+            from denial_ml.config import get_settings
+            from denial_ml.jobs.ingest import run_ingest_dask
+
+            outcome = run_ingest_dask(get_settings(), files, out, strict=strict, reference=reference)
+        else:
+            outcome = run_ingest(files, out, strict=strict, reference=reference)
     except Exception as exc:
         from denial_ml.data.claims_store import StoreError
         from denial_ml.ingest.reference import ReferenceError

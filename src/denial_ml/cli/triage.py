@@ -10,7 +10,21 @@ import typer
 from denial_ml.cli.worklist import DbOption, open_store, worklist_app
 
 triage_app = typer.Typer(help="The appeal recovery model.", no_args_is_help=True)
-DataOption = Annotated[Path | None, typer.Option("--data", help="World folder (default: DENIAL_ML_DATA_DIR).")]
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        help="World folder (default: DENIAL_ML_DATA_DIR); with --engine dask also an fsspec URL (s3://bucket/world).",
+    ),
+]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="local: one process; dask: the denials' features and scores part by part on the cluster "
+        "(DENIAL_ML_DASK_SCHEDULER, else a local cluster), with the same results.",
+    ),
+]
 
 
 @triage_app.command("train")
@@ -21,19 +35,22 @@ def train(
         str | None,
         typer.Option("--db", help="Worklist database whose recorded outcomes become training rows."),
     ] = None,
+    engine: EngineOption = "local",
 ) -> None:
     """Train P(overturn) with selection-bias weights, evaluate on the test period, write the bundle."""
     from denial_ml.cli import fail
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
-    from denial_ml.jobs.triage import train_bundle
+    from denial_ml.jobs.triage import engine_client, train_bundle
 
     settings = get_settings()
+    world = _world(data, settings.data_dir, engine)
     store = open_store(db, create=False) if db else None
     try:
-        folder, metrics = train_bundle(
-            data or settings.data_dir, out or settings.models_dir / "triage", settings.appeal_cost, store
-        )
+        with engine_client(settings, engine) as client:
+            folder, metrics = train_bundle(
+                world, out or settings.models_dir / "triage", settings.appeal_cost, store, client
+            )
     except WorldIOError as exc:
         raise fail(str(exc)) from None
     finally:
@@ -60,26 +77,50 @@ def build(
     data: DataOption = None,
     model: Annotated[Path | None, typer.Option("--model", help="Triage bundle (default: models/triage).")] = None,
     db: DbOption = None,
+    engine: EngineOption = "local",
 ) -> None:
     """Score the current denials with the triage bundle and upsert them into the worklist."""
     from denial_ml.cli import fail
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
-    from denial_ml.jobs.triage import build_worklist
+    from denial_ml.jobs.triage import build_worklist, engine_client
     from denial_ml.store import StoreError
     from denial_ml.triage.bundle import BundleError
     from denial_ml.triage.routing import summarize_routes
 
     settings = get_settings()
+    world = _world(data, settings.data_dir, engine)
     store = open_store(db, create=True)
     try:
-        ranked, result = build_worklist(data or settings.data_dir, model or settings.models_dir / "triage", store)
+        with engine_client(settings, engine) as client:
+            bundle = model or settings.models_dir / "triage"
+            ranked, result = build_worklist(world, bundle, store, client)
     except (WorldIOError, BundleError, StoreError) as exc:
         raise fail(str(exc)) from None
     finally:
         store.close()
     routes = summarize_routes(ranked["route"], ranked["route_reason"])
     typer.echo(f"worklist: {result.inserted} new, {result.updated} rescored; routes {routes}")
+
+
+def _world(data: str | None, default: Path, engine: str) -> Path | str:
+    """The world the command reads: `--data` (a folder, or a URL with --engine dask) or the configured folder.
+
+    Raises:
+        typer.Exit: an unknown or unavailable engine, or a URL without --engine dask.
+    """
+    from denial_ml.cli import fail
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
+    from denial_ml.engine.paths import as_world, is_url
+
+    try:
+        check_engine(engine)
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
+    world = as_world(data) if data else default
+    if is_url(world) and engine != "dask":
+        raise fail(f"--data {world!r} is a URL: the workers read URLs, add --engine dask (or give a local folder)")
+    return world
 
 
 def register(app: typer.Typer) -> None:

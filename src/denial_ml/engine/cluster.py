@@ -83,7 +83,10 @@ def open_client(spec: ClusterSpec) -> Iterator[Client]:
             threads_per_worker=spec.threads_per_worker,
             memory_limit=spec.memory_limit,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=None,  # no dashboard (it needs bokeh, not a dependency) ...
+            # ... but the scheduler's HTTP server (health, metrics) still starts, by default on 8787: a random
+            # local port keeps a second cluster on the machine from warning "Port 8787 is already in use".
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -11,7 +11,7 @@ the output folder (`existing`), so ingesting 837s then 835s in two runs gives th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,8 +34,18 @@ from denial_ml.ingest.x835 import Remit835
 from denial_ml.ingest.x837 import Claims837
 from denial_ml.schemas import TableValidationError, validate_table
 
-__all__ = ["Ingested", "empty_table", "validate_ingested", "ingest_x12", "read_x12_file", "write_ingested"]
+__all__ = [
+    "Ingested",
+    "empty_table",
+    "validate_ingested",
+    "ingest_x12",
+    "parse_x12_file",
+    "read_x12_file",
+    "write_ingested",
+]
 
+# parse_x12_file's signature: (path, scan, stem, strict_counts, taken, chunk_size, spool, batch_rows) -> Ingested
+FileReader = Callable[[Path, FileScan, str, bool, Mapping[Key, str], int, "Spool | None", int], "Ingested"]
 CLAIM_TABLES = ("claims", "claim_lines", "patients", "providers")
 REMIT_TABLES = (*REMIT_FRAMES, "remittance_matches")
 
@@ -138,6 +148,7 @@ def ingest_x12(
     scans: Mapping[Path, FileScan] | None = None,
     spool: Spool | None = None,
     batch_rows: int = BATCH_ROWS,
+    read_file: FileReader | None = None,
 ) -> Ingested:
     """Read many X12 files, keep every file's good results, then match remittances to claims.
 
@@ -161,12 +172,16 @@ def ingest_x12(
         spool: Where the 835 rows go every `batch_rows` remittances (their tables in the result are then
             empty; see `spool`); None keeps them in the result.
         batch_rows: Remittances held in memory before they are spilled.
+        read_file: Reads one file (`parse_x12_file`'s arguments and result); default `parse_x12_file`. The
+            run's order, skipping and numbering stay here, whoever reads the files.
     """
     parts, result, stems = [], Ingested(), set(used_stems)
     hashes, taken = dict(taken_files or {}), dict(taken_interchanges or {})
     for path in paths:
         scan = (scans or {}).get(Path(path))
-        part = _read_one(Path(path), strict_counts, stems, hashes, taken, chunk_size, spool, batch_rows, scan)
+        part = _read_one(
+            Path(path), strict_counts, stems, hashes, taken, chunk_size, spool, batch_rows, scan, read_file
+        )
         result.files.append(part.files[0])
         result.issues.extend(part.issues)
         if part.failed_files:
@@ -213,20 +228,61 @@ def _read_one(
     spool: Spool | None = None,
     batch_rows: int = BATCH_ROWS,
     scan: FileScan | None = None,
+    read_file: FileReader | None = None,
 ) -> Ingested:
-    """Read one file of a run unless its content was taken before; its record says what came of it."""
-    stem = path.stem
-    while stem in stems:  # same stem in two folders or two runs: keep remit ids unique
-        stem += "+"
+    """Read one file of a run unless its content was taken before; its record says what came of it.
+
+    `stems`, `hashes` and `taken` are the run's state: what this file takes is added to them for the next files.
+    `read_file` reads the file (default `parse_x12_file`; the dask engine's returns what a worker read).
+    """
+    stem = file_stem(path, stems)
     try:
         scan = scan or scan_file(path, chunk_size)
     except OSError as exc:
         issue = X12Error(str(path), 0, f"cannot read the file: {exc.strerror or exc}").issue
         return Ingested(issues=[issue], failed_files=[str(path)], files=[FileRecord(str(path), "", 0, status="failed")])
-    record = FileRecord(str(path), scan.sha256, scan.size, stem)
     if scan.sha256 in hashes:
+        record = FileRecord(str(path), scan.sha256, scan.size, stem)
         record.status, record.note = "skipped", f"same content as a file already taken ({hashes[scan.sha256]})"
         return Ingested(issues=[Issue(str(path), 0, record.note + "; skipped", "none")], files=[record])
+    part = (read_file or parse_x12_file)(path, scan, stem, strict_counts, taken, chunk_size, spool, batch_rows)
+    if part.failed_files:
+        return part
+    if part.files[0].status != "skipped":
+        stems.add(stem)
+        hashes[scan.sha256] = f"earlier in this run: {path}"
+    for interchange in part.interchanges:
+        if interchange["taken"]:
+            taken.setdefault(interchange_key(interchange), f"earlier in this run: {path}")
+    return part
+
+
+def file_stem(path: Path, stems: set[str]) -> str:
+    """The prefix of a file's remit ids: its name without extension, made unique among `stems` (same stem in two
+    folders or two runs: keep remit ids unique)."""
+    stem = path.stem
+    while stem in stems:
+        stem += "+"
+    return stem
+
+
+def parse_x12_file(
+    path: Path,
+    scan: FileScan,
+    stem: str,
+    strict_counts: bool,
+    taken: Mapping[Key, str],
+    chunk_size: int = CHUNK_SIZE,
+    spool: Spool | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> Ingested:
+    """Read one file of a run into its tables and record (`files[0]`); a file that gives nothing is `failed_files`.
+
+    Depends only on its arguments (and the file): of `taken`, only the keys of this file's interchanges (and
+    their sender and control number) matter. Its 835 rows go to `spool` when given (chunks of its own: a failed
+    file's are discarded).
+    """
+    record = FileRecord(str(path), scan.sha256, scan.size, stem)
     if spool is not None:
         spool.start_file()
     try:
@@ -246,12 +302,6 @@ def _read_one(
         for table, rows in spool.file_rows().items():
             if table in record.taken:
                 record.taken[table] += rows
-    if record.status != "skipped":
-        stems.add(stem)
-        hashes[scan.sha256] = f"earlier in this run: {path}"
-    for interchange in part.interchanges:
-        if interchange["taken"]:
-            taken.setdefault(interchange_key(interchange), f"earlier in this run: {path}")
     part.files = [record]
     return part
 

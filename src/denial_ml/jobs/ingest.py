@@ -20,7 +20,9 @@ from denial_ml.ingest.stream import BATCH_ROWS, CHUNK_SIZE, FileScan, scan_file
 
 if TYPE_CHECKING:
     import pandas as pd
+    from distributed import Client
 
+    from denial_ml.config import Settings
     from denial_ml.data.claims_store import FileRecord, Manifest
     from denial_ml.ingest.errors import Issue
 
@@ -68,6 +70,7 @@ def run_ingest(
     reference: Path | None = None,
     batch_rows: int = BATCH_ROWS,
     chunk_size: int = CHUNK_SIZE,
+    client: Client | None = None,
 ) -> IngestOutcome:
     """Add X12 files to the claims store in `out` (created when missing) as one batch.
 
@@ -82,6 +85,7 @@ def run_ingest(
         reference: Folder of the practice's reference tables (see `denial_ml.ingest.reference`).
         batch_rows: Remittances held in memory before they are spilled.
         chunk_size: Bytes read at a time.
+        client: A Dask client: the files are read on its workers (`engine.ingest`), the batch written here.
 
     Raises:
         StoreError: `out` holds plain tables, another run holds the store, or it cannot be read or written.
@@ -99,17 +103,41 @@ def run_ingest(
     refuse_plain_folder(out)
     with start_batch(out) as manifest, spool_folder(out) as folder:
         spool = Spool(folder)
-        run = ingest_x12(
-            paths,
-            strict_counts=strict,
-            taken_files={h: f"batch {b}" for h, b in manifest.taken_hashes().items()},
-            taken_interchanges={k: f"batch {b}" for k, b in manifest.taken_interchanges().items()},
-            used_stems=manifest.used_stems(),
-            chunk_size=chunk_size,
-            scans=scans,
-            spool=spool,
-            batch_rows=batch_rows,
-        )
+        taken_files = {h: f"batch {b}" for h, b in manifest.taken_hashes().items()}
+        taken_interchanges = {k: f"batch {b}" for k, b in manifest.taken_interchanges().items()}
+        reader = None
+        if client is not None:
+            from denial_ml.engine.ingest import ClusterReader
+
+            reader = ClusterReader(
+                client,
+                paths,
+                scans,
+                strict,
+                chunk_size,
+                batch_rows,
+                taken_interchanges,
+                set(manifest.used_stems()),
+                set(taken_files),
+                folder,
+            )
+        try:
+            run = ingest_x12(
+                paths,
+                strict_counts=strict,
+                taken_files=taken_files,
+                taken_interchanges=taken_interchanges,
+                used_stems=manifest.used_stems(),
+                chunk_size=chunk_size,
+                scans=scans,
+                spool=spool,
+                batch_rows=batch_rows,
+                read_file=reader,
+            )
+        finally:
+            if reader is not None:
+                reader.close()
+                log.info("ingest: %d files read on the cluster, %d here", reader.from_workers, reader.read_here)
         # What matching needs of the store, read after the files: a run without 837s needs only the claims'
         # keys (earlier remittances cannot match differently), so its cost does not grow with the store's
         # remittances, nor with the claims' other columns.
@@ -126,6 +154,21 @@ def run_ingest(
     outcome.unmatched = unmatched + (int((matches["method"] == "unmatched").sum()) if len(matches) else 0)
     log.info("ingest: batch %d committed to %s (%s)", outcome.batch, out, outcome.added)
     return outcome
+
+
+def run_ingest_dask(
+    settings: Settings, paths: Iterable[Path], out: Path, strict: bool = False, reference: Path | None = None
+) -> IngestOutcome:
+    """`run_ingest` with the files read on the configured cluster (`DENIAL_ML_DASK_SCHEDULER`, else a local one).
+
+    Raises:
+        As `run_ingest`; EngineUnavailableError without the dask extra.
+    """
+    from denial_ml.engine.cluster import open_client
+    from denial_ml.jobs.scale import cluster_spec
+
+    with open_client(cluster_spec(settings)) as client:
+        return run_ingest(paths, out, strict=strict, reference=reference, client=client)
 
 
 def _scan(paths: list[Path]) -> dict[Path, FileScan]:

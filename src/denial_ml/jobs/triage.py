@@ -4,74 +4,137 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy.engine import make_url
 
 from denial_ml.config import Settings
-from denial_ml.data.io import read_optional_tables, read_tables
+from denial_ml.data.io import read_optional_tables, read_tables, table_parts
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.jobs.worklist_text import format_reasons
 from denial_ml.schemas import PAYER_DECISION_TABLES, PRE_SUBMISSION_TABLES
 from denial_ml.store.items import UpsertResult, upsert_items
 from denial_ml.store.worklist import WorklistStore
 from denial_ml.triage.bundle import load_bundle, save_bundle
-from denial_ml.triage.detail import claim_details
+from denial_ml.triage.detail import attach_details
 from denial_ml.triage.features import triage_frame
 from denial_ml.triage.rank import rank_denials, worklist_items
 from denial_ml.triage.routing import summarize_routes
-from denial_ml.triage.train import train_triage
+from denial_ml.triage.train import train_on_frame, train_triage
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 # Every table but the truth: what a practice has before and after the payer decides.
 WORLD_TABLES = (*PRE_SUBMISSION_TABLES, *PAYER_DECISION_TABLES)
 
 
 def read_world(data_dir: Path) -> dict[str, pd.DataFrame]:
-    """The tables triage needs (plus `truth` when the folder has it, for the test-period figures)."""
+    """The tables triage needs (plus `truth` when the folder has it, in one file or in parts, for the test-period
+    figures)."""
     tables = read_tables(data_dir, WORLD_TABLES)
-    if (Path(data_dir) / "truth.parquet").is_file():
+    if table_parts(Path(data_dir), "truth"):
         tables |= read_tables(data_dir, ["truth"])
     return tables
 
 
+@contextmanager
+def engine_client(settings: Settings, engine: str) -> Iterator[Client | None]:
+    """A Dask client on the configured cluster for `engine` "dask" (None for "local"), for the job's duration.
+
+    Raises:
+        ValueError, EngineUnavailableError: an unknown engine, or "dask" without the dask extra.
+    """
+    from denial_ml.engine.cluster import check_engine
+
+    if check_engine(engine) == "local":
+        yield None
+        return
+    from denial_ml.engine.cluster import open_client
+    from denial_ml.jobs.scale import cluster_spec
+
+    with open_client(cluster_spec(settings)) as client:
+        yield client
+
+
 def train_bundle(
-    data_dir: Path, out: Path, appeal_cost: float, store: WorklistStore | None = None
+    data_dir: Path | str,
+    out: Path,
+    appeal_cost: float,
+    store: WorklistStore | None = None,
+    client: Client | None = None,
 ) -> tuple[Path, dict]:
     """Train on a world folder (plus the store's recorded outcomes) and write the bundle.
+
+    With `client`, the triage frame is built part by part on the cluster (`engine.triage`) and gathered for the
+    fit: the same frame, model and metrics as without; `data_dir` may then be an fsspec URL (`engine.paths`).
 
     Returns:
         The bundle folder and its metrics.
     """
-    tables = read_world(data_dir)
     outcomes = store.outcomes_frame() if store is not None else None
-    model, metrics, _ = train_triage(tables, appeal_cost, outcomes)
+    if client is None:
+        model, metrics, _ = train_triage(read_world(Path(data_dir)), appeal_cost, outcomes)
+    else:
+        from denial_ml.engine.triage import training_inputs
+
+        frame, builder, appeals, truth = training_inputs(client, data_dir)
+        model, metrics, _ = train_on_frame(frame, builder, appeals, truth, appeal_cost, outcomes)
     model.version = "triage-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return save_bundle(model, metrics, out), metrics
 
 
-def build_worklist(data_dir: Path, bundle: Path, store: WorklistStore) -> tuple[pd.DataFrame, UpsertResult]:
+def build_worklist(
+    data_dir: Path | str, bundle: Path, store: WorklistStore, client: Client | None = None
+) -> tuple[pd.DataFrame, UpsertResult]:
     """Score the world's current denials as of its last adjudication date and upsert them into the store.
 
-    Current denials are those without an appeal on file (appealed claims are already being worked).
+    Current denials are those without an appeal on file (appealed claims are already being worked). With
+    `client`, they are scored part by part on the cluster (`engine.worklist`): the same items, in the same order.
+
+    Returns:
+        The ranked denials (with `client`: their claim ids, sort keys and routes only) and what the upsert did.
+    """
+    ranked, items = worklist_rows(data_dir, bundle, client)
+    return ranked, upsert_items(store, items)
+
+
+def worklist_rows(
+    data_dir: Path | str, bundle: Path, client: Client | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ranked current denials and their worklist items (the store's rows), highest priority first.
+
+    `data_dir` may be an fsspec URL with `client` (the workers read the world; see `engine.paths`).
     """
     model = load_bundle(bundle)
-    tables = read_world(data_dir)
+    if client is not None:
+        from denial_ml.engine.paths import read_world_tables, table_files
+        from denial_ml.engine.triage import distributed_frame
+        from denial_ml.engine.worklist import worklist_partitioned
+
+        small = read_world_tables(
+            data_dir, ["payers", *(["payer_contacts"] if table_files(data_dir, "payer_contacts") else [])]
+        )
+        names = small["payers"].set_index("payer_id")["payer_name"]
+        dist = distributed_frame(client, data_dir)
+        return worklist_partitioned(client, dist, Path(bundle), model, names, _by_payer(small.get("payer_contacts")))
+    tables = read_world(Path(data_dir))
     frame = triage_frame(tables, FeatureBuilder().fit(tables))
     frame = frame[~frame["claim_id"].isin(tables["appeals"]["claim_id"])].reset_index(drop=True)
     as_of = pd.Timestamp(tables["remittances"]["adjudication_date"].max())
     ranked = rank_denials(frame, model, as_of)
     names = tables["payers"].set_index("payer_id")["payer_name"]
-    items = worklist_items(ranked, model, names)
-    details = claim_details(tables, items["claim_id"].tolist())
     contacts = read_optional_tables(data_dir, ["payer_contacts"]).get("payer_contacts")
-    by_payer = {} if contacts is None else contacts.set_index("payer_id").to_dict("index")
-    items["claim_detail"] = [
-        {**detail, "appeal_cost": model.appeal_cost, "contact": by_payer.get(payer)}
-        for detail, payer in zip(details, items["payer_id"], strict=True)
-    ]
-    return ranked, upsert_items(store, items)
+    items = attach_details(worklist_items(ranked, model, names), tables, model.appeal_cost, _by_payer(contacts))
+    return ranked, items
+
+
+def _by_payer(contacts: pd.DataFrame | None) -> dict:
+    return {} if contacts is None else contacts.set_index("payer_id").to_dict("index")
 
 
 def demo_worklist(settings: Settings, data_dir: Path, echo: Callable[[str], None], top: int = 10) -> int:

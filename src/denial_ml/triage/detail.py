@@ -108,3 +108,24 @@ def claim_details(tables: dict[str, pd.DataFrame], claim_ids: list[str]) -> list
             }
         )
     return details
+
+
+def attach_details(
+    items: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    appeal_cost: float,
+    contacts: dict[str, dict[str, Any]],
+) -> pd.DataFrame:
+    """`items` with its `claim_detail` column: each claim's details, the appeal cost and the payer's contact.
+
+    Args:
+        items: Worklist rows (`triage.rank.worklist_items`), with `claim_id` and `payer_id`.
+        tables: The claims' tables (`claim_details`).
+        appeal_cost: The model's cost of one appeal. contacts: Payer id -> contact record.
+    """
+    details = claim_details(tables, items["claim_id"].tolist())
+    items["claim_detail"] = [
+        {**detail, "appeal_cost": appeal_cost, "contact": contacts.get(payer)}
+        for detail, payer in zip(details, items["payer_id"], strict=True)
+    ]
+    return items

@@ -47,17 +47,35 @@ def triage_frame(tables: dict[str, pd.DataFrame], builder: FeatureBuilder | None
     """
     denials = denied_claims(tables)
     builder = builder or FeatureBuilder().fit(tables)
+    charges, claim_features = denial_claim_features(tables, denials, builder)
+    history = overturn_history(denials, decided_appeals(tables, denials))
+    return assemble_frame(denials, charges, claim_features, history, expected_payment(tables, denials))
+
+
+def denial_claim_features(
+    tables: dict[str, pd.DataFrame], denials: pd.DataFrame, builder: FeatureBuilder
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The denied claims' total charges and claim features (as of submission), aligned with `denials`."""
     claims = tables["claims"].set_index("claim_id").loc[denials["claim_id"]].reset_index()
     lines = tables["claim_lines"]
     claim_features = builder.transform(claims, lines[lines["claim_id"].isin(denials["claim_id"])])
     # payer_id is both a denial fact and a claim feature: keep one column.
     claim_features = claim_features.drop(columns=[c for c in claim_features if c in denials.columns])
-    history = overturn_history(denials, decided_appeals(tables, denials))
-    payment = expected_payment(tables, denials)
+    return claims["total_charge"].to_numpy(dtype=float), claim_features
+
+
+def assemble_frame(
+    denials: pd.DataFrame,
+    charges: np.ndarray,
+    claim_features: pd.DataFrame,
+    history: pd.DataFrame,
+    payment: np.ndarray,
+) -> pd.DataFrame:
+    """`triage_frame`'s rows from their parts: denial facts, claim features, overturn history, expected payment."""
     extra = pd.DataFrame(
         {
             "expected_payment": payment,
-            "total_charge": claims["total_charge"].to_numpy(dtype=float),
+            "total_charge": charges,
             "denial_category": denials["category"].to_numpy(),
             "denial_carc": denials["carc"].to_numpy(),
             "denial_group_code": denials["group_code"].to_numpy(),

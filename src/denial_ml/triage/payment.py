@@ -8,6 +8,8 @@ Medians are taken at month boundaries so that the whole history costs one groupb
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -61,13 +63,47 @@ def expected_payment(tables: dict[str, pd.DataFrame], denials: pd.DataFrame) -> 
         denials: Output of `denied_claims` (needs `remit_id`, `payer_id`, `adjudication_date`,
             `claim_level_denial`, `denied_amount`).
     """
-    history = paid_lines(tables)
+    lines = priced_lines(tables, denials)
+    book = price_book(paid_lines(tables), np.unique(lines["cutoff"].to_numpy()))
+    return payment_from_book(book, lines, denials)
+
+
+def priced_lines(tables: dict[str, pd.DataFrame], denials: pd.DataFrame) -> pd.DataFrame:
+    """The denied lines (`denied_lines`) with the payer and the cutoff (first day of the denial's month) they
+    are priced at."""
     lines = denied_lines(tables, denials)
     info = denials.set_index("remit_id")
     lines["payer_id"] = info["payer_id"].reindex(lines["remit_id"]).to_numpy()
     month = info["adjudication_date"].dt.to_period("M").dt.start_time
     lines["cutoff"] = month.reindex(lines["remit_id"]).to_numpy()
-    lines["value"] = _line_values(history, lines)
+    return lines
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What the lines paid before a cutoff say: the medians a denied line is priced with."""
+
+    ratio: float  # median allowed/charge
+    by_key: pd.Series  # median allowed per unit by (payer_id, procedure_code), keys with MIN_LINES lines
+    by_proc: pd.Series  # the same by procedure_code
+
+
+def price_book(history: pd.DataFrame, cutoffs: np.ndarray) -> dict[pd.Timestamp, Prices]:
+    """The prices at each cutoff from the paid lines (`paid_lines`, of the whole world: medians need them all)."""
+    return {pd.Timestamp(cutoff): prices_before(history[history["date"] < cutoff]) for cutoff in cutoffs}
+
+
+def prices_before(past: pd.DataFrame) -> Prices:
+    """The medians of the lines paid before a cutoff (`past`)."""
+    ratio = float(past["ratio"].median()) if len(past) else DEFAULT_RATIO
+    by_key = past.groupby(["payer_id", "procedure_code"])["unit_allowed"].agg(["median", "size"])
+    by_proc = past.groupby("procedure_code")["unit_allowed"].agg(["median", "size"])
+    return Prices(ratio, by_key[by_key["size"] >= MIN_LINES]["median"], by_proc[by_proc["size"] >= MIN_LINES]["median"])
+
+
+def payment_from_book(book: dict[pd.Timestamp, Prices], lines: pd.DataFrame, denials: pd.DataFrame) -> np.ndarray:
+    """Expected payment of each denial (aligned with `denials`) from its priced lines (`priced_lines`)."""
+    lines = lines.assign(value=_line_values(book, lines))
     per_claim = lines.groupby("remit_id")["value"].sum()
     value = per_claim.reindex(denials["remit_id"]).to_numpy(dtype=float)
     # A denial with no matching line (a claim-level CAS on an 835 without SVC lines): scale the charge.
@@ -75,26 +111,19 @@ def expected_payment(tables: dict[str, pd.DataFrame], denials: pd.DataFrame) -> 
     return np.round(np.where(np.isnan(value), fallback, value), 2)
 
 
-def _line_values(history: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
+def _line_values(book: dict[pd.Timestamp, Prices], lines: pd.DataFrame) -> np.ndarray:
     units = np.maximum(lines["units"].fillna(1.0).to_numpy(dtype=float), 1.0)
     out = np.full(len(lines), np.nan)
     for cutoff in np.unique(lines["cutoff"].to_numpy()):
         rows = np.flatnonzero(lines["cutoff"].to_numpy() == cutoff)
-        past = history[history["date"] < cutoff]
-        sub = lines.iloc[rows]
-        out[rows] = _values_at(past, sub, units[rows])
+        out[rows] = _values_at(book[pd.Timestamp(cutoff)], lines.iloc[rows], units[rows])
     return out
 
 
-def _values_at(past: pd.DataFrame, sub: pd.DataFrame, units: np.ndarray) -> np.ndarray:
-    ratio = float(past["ratio"].median()) if len(past) else DEFAULT_RATIO
-    by_key = past.groupby(["payer_id", "procedure_code"])["unit_allowed"].agg(["median", "size"])
-    by_key = by_key[by_key["size"] >= MIN_LINES]["median"]
-    by_proc = past.groupby("procedure_code")["unit_allowed"].agg(["median", "size"])
-    by_proc = by_proc[by_proc["size"] >= MIN_LINES]["median"]
+def _values_at(prices: Prices, sub: pd.DataFrame, units: np.ndarray) -> np.ndarray:
     keys = pd.MultiIndex.from_arrays([sub["payer_id"], sub["procedure_code"]])
-    unit = by_key.reindex(keys).to_numpy(dtype=float)
-    unit = np.where(np.isnan(unit), by_proc.reindex(sub["procedure_code"]).to_numpy(dtype=float), unit)
+    unit = prices.by_key.reindex(keys).to_numpy(dtype=float)
+    unit = np.where(np.isnan(unit), prices.by_proc.reindex(sub["procedure_code"]).to_numpy(dtype=float), unit)
     value = unit * units
-    charge = sub["line_charge"].to_numpy(dtype=float) * ratio
+    charge = sub["line_charge"].to_numpy(dtype=float) * prices.ratio
     return np.where(np.isnan(value), charge, value)

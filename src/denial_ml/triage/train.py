@@ -71,13 +71,28 @@ def train_triage(
     """
     builder = FeatureBuilder().fit(tables)
     frame = triage_frame(tables, builder)
+    return train_on_frame(frame, builder, tables["appeals"], tables.get("truth"), appeal_cost, outcomes)
+
+
+def train_on_frame(
+    frame: pd.DataFrame,
+    builder: FeatureBuilder,
+    appeals: pd.DataFrame,
+    truth: pd.DataFrame | None,
+    appeal_cost: float,
+    outcomes: pd.DataFrame | None = None,
+) -> tuple[TriageModel, dict, pd.DataFrame]:
+    """`train_triage` from the world's triage frame (`triage_frame` with `builder`), its appeals and truth.
+
+    Only the appeals and truth of the frame's denials are used: a caller may pass those alone.
+    """
     names, categories = feature_names(builder), feature_categories(builder)
     frame["period"] = split_periods(frame["adjudication_date"])
     X_all = feature_matrix(frame, names, categories)
-    decided = decided_appeals(tables, frame)
+    decided = decided_appeals({"appeals": appeals}, frame)
     label = frame["claim_id"].map(decided.set_index("claim_id")["overturned"])
     train = (frame["period"] == "train").to_numpy()
-    appealed = frame["claim_id"].isin(tables["appeals"]["claim_id"]).to_numpy(dtype=float)
+    appealed = frame["claim_id"].isin(appeals["claim_id"]).to_numpy(dtype=float)
     propensity = fit_propensity(X_all[train], appealed[train])
 
     rows = train & label.notna().to_numpy()
@@ -110,9 +125,9 @@ def train_triage(
         "test_denials": int((frame["period"] == "test").sum()),
     }
     metrics: dict = {"counts": counts, "appeal_cost": appeal_cost}
-    if "truth" in tables and len(tables["truth"]):
+    if truth is not None and len(truth):
         unweighted = fit_calibration(np.asarray(plain.predict(X_cal), dtype=float), y_cal, None)
-        metrics["test"] = evaluate_test(frame, model, plain, unweighted, tables["truth"])
+        metrics["test"] = evaluate_test(frame, model, plain, unweighted, truth)
     return model, metrics, frame
 
 

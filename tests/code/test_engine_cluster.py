@@ -1,0 +1,40 @@
+"""The local cluster starts quietly: no "Port 8787 is already in use" warning when another cluster holds 8787."""
+
+from __future__ import annotations
+
+import socket
+import warnings
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from denial_ml.engine.cluster import ClusterSpec, open_client  # noqa: E402
+
+
+def _hold_8787() -> socket.socket | None:
+    """Bind 8787 as another cluster's scheduler would (None when something holds it already: the same case)."""
+    sock = socket.socket()
+    try:
+        sock.bind(("", 8787))
+    except OSError:
+        sock.close()
+        return None
+    sock.listen()
+    return sock
+
+
+def test_local_cluster_starts_without_port_warning():
+    held = _hold_8787()
+    try:
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with open_client(ClusterSpec(workers=1, memory_limit="1GiB")) as client:
+                assert client.submit(sum, [40, 2]).result() == 42
+                http = client.cluster.scheduler.http_server  # health and metrics: on this machine only
+                assert http.address == "127.0.0.1" and http.port != 8787
+    finally:
+        if held is not None:
+            held.close()
+    messages = [str(w.message) for w in seen if issubclass(w.category, UserWarning)]
+    assert not [m for m in messages if "already in use" in m], messages
