@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from denial_ml.explain import context as context_module
 from denial_ml.explain import explainer as explainer_module
 from denial_ml.explain.context import claim_views
 from denial_ml.explain.explainer import Explainer
-from denial_ml.features.slice_evidence import slice_evidence, slice_evidence_by_claim
+from denial_ml.features.slice_evidence import BatchEvidence, slice_evidence, slice_evidence_by_claim
 
 
 def _recent(small_world: dict, n: int):
@@ -41,3 +42,44 @@ def test_batch_explanations_are_those_of_per_claim_evidence(small_world, trained
     slice_factors = {"payer_procedure_slices", "patient_service_history", "modifiers"}
     assert sum(f["factor"] in slice_factors for e in batched for f in e["factors"]) > 20  # the evidence is used
     assert batched == per_claim
+
+
+def test_feature_pass_evidence_is_each_claims_own(small_world, trained):
+    """The slice history the features were built with (`transform_records_with_slices`) is, claim by claim, the
+    evidence each claim's own lookup gives, also when the lines come in another order than their claims."""
+    _, scorer = trained
+    claims, lines = _recent(small_world, 300)
+    views = claim_views(claims, lines, scorer.builder.transform_array(claims, lines), scorer.builder)
+    line_records = [ln for v in views for ln in v.lines][::-1]  # each claim's lines reversed, claims interleaved
+    X, found = scorer.builder.transform_records_with_slices([v.claim for v in views], line_records)
+    np.testing.assert_array_equal(X, scorer.builder.transform_records([v.claim for v in views], line_records))
+    batch = BatchEvidence(found, len(views))
+    assert sum(len(batch.of_claim(i)[0]) for i in range(len(views))) > 300
+    for i, view in enumerate(views):
+        evidence, counts = batch.of_claim(i)
+        own = [ln for ln in line_records if ln["claim_id"] == view.claim["claim_id"]]
+        alone, alone_counts = slice_evidence(scorer.builder, [view.claim], own)
+        assert evidence == alone
+        assert counts.keys() == alone_counts.keys()
+        for name, values in counts.items():
+            np.testing.assert_array_equal(values, alone_counts[name])
+
+
+def test_one_claims_explanation_reuses_its_feature_pass(small_world, trained, monkeypatch):
+    """The service's path (`explain_records`, one claim a call) explains with the slice history of its feature
+    pass, not a second lookup, and says what the claim's own lookup would."""
+    _, scorer = trained
+    claims, lines = _recent(small_world, 60)
+    views = claim_views(claims, lines, scorer.builder.transform_array(claims, lines), scorer.builder)
+    explainer = Explainer(scorer)
+
+    def no_second_lookup(*args, **kwargs):
+        raise AssertionError("slice evidence looked up again")
+
+    monkeypatch.setattr(context_module, "slice_evidence", no_second_lookup)
+    reused = [explainer.explain_records([v.claim], v.lines)[0] for v in views]
+    slice_factors = {"payer_procedure_slices", "patient_service_history", "modifiers"}
+    assert sum(f["factor"] in slice_factors for e in reused for f in e["factors"]) > 3  # the evidence is used
+    monkeypatch.undo()
+    monkeypatch.setattr(explainer_module, "attach_slice_evidence", lambda *args: None)  # each view looks its own up
+    assert [explainer.explain_records([v.claim], v.lines)[0] for v in views] == reused

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -13,7 +14,12 @@ from denial_ml.features.arrays import day_number
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import learnt_shares
 from denial_ml.features.build import FeatureBuilder
-from denial_ml.features.slice_evidence import SliceEvidence, slice_evidence, slice_evidence_by_claim
+from denial_ml.features.slice_evidence import (
+    BatchEvidence,
+    SliceEvidence,
+    slice_evidence,
+    slice_evidence_by_claim,
+)
 
 
 @dataclass
@@ -87,7 +93,8 @@ class ClaimView:
         """What the payer's history shows for each slice of each line, and the patient's history of each line's
         service (`features.slice_evidence`), computed once per view."""
         if "slices" not in self.cache:
-            self.cache["slices"] = slice_evidence(self.builder, [self.claim], self.lines)
+            source = self.cache.get("slice_source")  # `attach_slice_evidence`
+            self.cache["slices"] = source() if source else slice_evidence(self.builder, [self.claim], self.lines)
         return self.cache["slices"]
 
     def worst_procedure(self) -> tuple[str, float, float, float]:
@@ -118,6 +125,7 @@ def fill_worst_procedures(views: list[ClaimView]) -> None:
 def fill_slice_evidence(views: list[ClaimView]) -> None:
     """Cache every view's slice evidence (`ClaimView.slice_evidence`) from one pass over the batch instead of one
     per claim (a few milliseconds each); views whose claim ids repeat are left to compute their own."""
+    views = [v for v in views if "slices" not in v.cache and "slice_source" not in v.cache]
     ids = [v.claim["claim_id"] for v in views]
     if len(views) < 2 or len(set(ids)) != len(ids):  # lines are matched to their claims by id
         return
@@ -125,6 +133,22 @@ def fill_slice_evidence(views: list[ClaimView]) -> None:
     evidence = slice_evidence_by_claim(views[0].builder, [v.claim for v in views], lines)
     for view, found in zip(views, evidence, strict=True):
         view.cache["slices"] = found
+
+
+def attach_slice_evidence(views: list[ClaimView], line_records: Sequence[dict], evidence: BatchEvidence) -> None:
+    """Give each view the slice evidence of the feature pass that built its row (`views_from_records` over the
+    same records), so one claim's explanation does not look its history up twice. A view gets it only when its
+    lines are the records its features were built from, in that order (the evidence lists them in that order)
+    and its claim id is unique; any other computes its own, as before."""
+    ids = [v.claim["claim_id"] for v in views]
+    if len(set(ids)) != len(ids):  # features match lines to claims by id
+        return
+    given: dict[str, list[int]] = {}
+    for line in line_records:
+        given.setdefault(line["claim_id"], []).append(id(line))
+    for i, view in enumerate(views):
+        if given.get(ids[i], []) == [id(line) for line in view.lines]:
+            view.cache["slice_source"] = partial(evidence.of_claim, i)
 
 
 def _procedure_rates(builder: FeatureBuilder, keys: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -17,6 +17,7 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.checks import run_checks
 from denial_ml.explain.context import (
     ClaimView,
+    attach_slice_evidence,
     claim_views,
     fill_slice_evidence,
     fill_worst_procedures,
@@ -24,6 +25,7 @@ from denial_ml.explain.context import (
 )
 from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
 from denial_ml.explain.sentences import describe
+from denial_ml.features.slice_evidence import BatchEvidence
 from denial_ml.modeling.bundle import Scorer, prediction_threads
 
 
@@ -80,8 +82,11 @@ class Explainer:
     def explain_records(self, claims: Sequence[dict], lines: Sequence[dict]) -> list[dict]:
         """`explain` for claims and lines given as dicts keyed by the data model's columns (None when missing):
         the service's path, which builds no DataFrame."""
-        X = self.scorer.builder.transform_records(claims, lines)
-        return self._explain(views_from_records(claims, lines, X, self.scorer.builder), X)
+        builder = self.scorer.builder
+        X, found = builder.transform_records_with_slices(claims, lines)
+        views = views_from_records(claims, lines, X, builder)
+        attach_slice_evidence(views, lines, BatchEvidence(found, len(views)))  # no second history lookup
+        return self._explain(views, X)
 
     def _explain(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
         contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_)

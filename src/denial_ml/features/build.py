@@ -40,7 +40,15 @@ from denial_ml.features.keys import BatchLines, ClaimKeys, batch_lines, claim_ke
 from denial_ml.features.line_features import AuthRecord, join_keys
 from denial_ml.features.lookup import Keys, encode, encode_pairs, in_set, map_floats, map_keys
 from denial_ml.features.slice_keys import slice_lines
-from denial_ml.features.slices import PATIENT_FEATURES, SLICE_FEATURES, birth_days, sexes, slice_features
+from denial_ml.features.slices import (
+    PATIENT_FEATURES,
+    SLICE_FEATURES,
+    SliceLookups,
+    birth_days,
+    features_of_lookups,
+    sexes,
+    slice_lookups,
+)
 from denial_ml.features.snapshot import Snapshot
 from denial_ml.features.spec import CATEGORICAL, NUMERIC_FEATURES
 
@@ -140,19 +148,28 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
     def transform_records(self, claims: Sequence[dict], lines: Sequence[dict]) -> np.ndarray:
         """`transform_array` for claims and lines given as dicts keyed by the data model's column names (the
         service's path: the same matrix without building a DataFrame)."""
-        return self._matrix(
-            self.columns_from_arrays(claim_arrays_from_records(claims), line_arrays_from_records(lines))
-        )
+        return self.transform_records_with_slices(claims, lines)[0]
+
+    def transform_records_with_slices(
+        self, claims: Sequence[dict], lines: Sequence[dict]
+    ) -> tuple[np.ndarray, SliceLookups]:
+        """`transform_records`, and the slice history its lines were looked up with (for the explanations,
+        which would otherwise look it all up again: `denial_ml.features.slice_evidence.BatchEvidence`)."""
+        kept: list[SliceLookups] = []
+        a, la = claim_arrays_from_records(claims), line_arrays_from_records(lines)
+        return self._matrix(self.columns_from_arrays(a, la, kept)), kept[0]
 
     def columns(self, claims: pd.DataFrame, lines: pd.DataFrame) -> dict[str, np.ndarray]:
         """Every feature as a named array (categoricals already coded), one value per claim."""
         return self.columns_from_arrays(claim_arrays(claims), line_arrays(lines))
 
-    def columns_from_arrays(self, a: ClaimArrays, la: LineArrays) -> dict[str, np.ndarray]:
-        """`columns` from `denial_ml.features.arrays`' claim and line arrays."""
+    def columns_from_arrays(
+        self, a: ClaimArrays, la: LineArrays, kept: list[SliceLookups] | None = None
+    ) -> dict[str, np.ndarray]:
+        """`columns` from `denial_ml.features.arrays`' claim and line arrays (`kept` gets the slice lookups)."""
         keys = claim_keys(a)
         cols = self._claim_features(a, keys)
-        cols.update(self._line_and_history_features(a, la, keys))
+        cols.update(self._line_and_history_features(a, la, keys, kept))
         for col, codes in self.category_codes_.items():
             value = cols[col]
             position, distinct = value if isinstance(value, Keys) else encode(value)
@@ -195,7 +212,9 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             "auth_number_present": (a.auth_number != "").astype(float),
         }
 
-    def _line_and_history_features(self, a: ClaimArrays, la: LineArrays, keys: ClaimKeys) -> dict[str, np.ndarray]:
+    def _line_and_history_features(
+        self, a: ClaimArrays, la: LineArrays, keys: ClaimKeys, kept: list[SliceLookups] | None
+    ) -> dict[str, np.ndarray]:
         n = len(a.payer)
         payer, payers = keys.payer
         ln = batch_lines(a, la)
@@ -259,18 +278,22 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
             dup=join_keys(patients[patient[c]], day_strings(ln.service_day), code),
         )
         out.update(line_history(self.snapshot_.indexes, day, prior, line_keys, self.smoothing, self.recent_days))
-        out.update(self._slice_features(a, ln, keys, proc_keys, day, prior))
+        found = self._slice_lookups(a, ln, keys, proc_keys, day, prior)
+        if kept is not None:
+            kept.append(found)
+        out.update(features_of_lookups(found, len(a.payer)))
         return out
 
-    def _slice_features(
+    def _slice_lookups(
         self, a: ClaimArrays, ln: BatchLines, keys: ClaimKeys, proc_keys: Keys, day: np.ndarray, prior: np.ndarray
-    ) -> dict[str, np.ndarray]:
-        """Slice lifts and the patient's history of the same services (`denial_ml.features.slices`)."""
+    ) -> SliceLookups:
+        """What the slice lifts and the patient's history of the same services are made of
+        (`denial_ml.features.slices`)."""
         idx, c = self.snapshot_.indexes, ln.claim
         proc = idx["payer_proc"].before_codes(key_codes(idx["payer_proc"], proc_keys), day[c])
         proc_rate = smoothed_rate(proc["denied"], proc["n"], prior[c], self.smoothing)
         s = slice_lines(a, ln, keys, self.birth_day_, self.sex_)
-        return slice_features(idx, s, day[c], proc_rate, self.smoothing, len(a.payer))
+        return slice_lookups(idx, s, day[c], proc_rate, self.smoothing)
 
 
 def _object_array(values: list) -> np.ndarray:

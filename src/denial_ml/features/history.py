@@ -70,14 +70,17 @@ class HistoryIndex:
     def _sums(self, known: np.ndarray, c: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
         pos = np.searchsorted(self.sorted_keys, q, side="left")
         start = self.starts[c]
+        if pos.size <= ROW_GATHER_UP_TO:
+            # A few queries (one claim's): one gather of whole rows and one mask for every value, as few numpy
+            # calls as possible (each costs about what the arithmetic of a claim does). Same sums as below.
+            rows = np.empty((pos.size, len(self.value_names) + 1))
+            rows[:, 0] = pos - start
+            rows[:, 1:] = self.cumsums[pos] - self.cumsums[start]
+            rows[~np.broadcast_to(known, pos.shape)] = 0.0  # one code may stand for every day
+            return {name: rows[:, j] for j, name in enumerate(("n", *self.value_names))}
         out = {"n": np.where(known, pos - start, 0).astype(float)}
-        if pos.size <= ROW_GATHER_UP_TO:  # a few queries: one gather of whole rows costs fewer numpy calls
-            total = self.cumsums[pos] - self.cumsums[start]
-            sums = [total[:, j] for j in range(len(self.value_names))]
-        else:  # many: column by column, without (queries x values) temporaries
-            sums = [self.cumsums[pos, j] - self.cumsums[start, j] for j in range(len(self.value_names))]
-        for name, total in zip(self.value_names, sums, strict=True):
-            out[name] = np.where(known, total, 0.0)
+        for j, name in enumerate(self.value_names):  # column by column, without (queries x values) temporaries
+            out[name] = np.where(known, self.cumsums[pos, j] - self.cumsums[start, j], 0.0)
         return out
 
 

@@ -14,8 +14,8 @@ from denial_ml.features.history import HistoryIndex, smoothed_rate
 from denial_ml.features.history_features import BASE_RATE
 from denial_ml.features.keys import batch_lines, claim_keys
 from denial_ml.features.line_features import join_keys
-from denial_ml.features.slice_keys import SliceLines, encoded, slice_lines
-from denial_ml.features.slices import line_counts, patient_counts, patient_keys, slice_rates
+from denial_ml.features.slice_keys import SliceLines, slice_lines
+from denial_ml.features.slices import SliceLookups, slice_lookups
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,15 @@ def line_evidence(
 
     Args: as `slice_features`.
     """
-    e = encoded(s)
-    counts = line_counts(idx, e, day)
+    return evidence_of_lookups(slice_lookups(idx, s, day, proc_rate, m))
+
+
+def evidence_of_lookups(found: SliceLookups) -> tuple[list[int], list[SliceEvidence], dict[str, np.ndarray]]:
+    """`line_evidence` from the lines' `slice_lookups`."""
+    s = found.lines
     owners: list[int] = []
     out: list[SliceEvidence] = []
-    for kind, r in slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m).items():
+    for kind, r in found.rates.items():
         # Whole columns at once (tolist gives Python floats, as float() would): a batch of 10,000 claims has
         # hundreds of thousands of slices.
         owners += s.claim[r.line].tolist()
@@ -55,13 +59,44 @@ def line_evidence(
         for code, key, rate, parent, n, denied in columns:
             value = str(key).split("|", 3)[3]  # kind|payer|code|value
             out.append(SliceEvidence(kind, str(code), value, rate, parent, n, denied))
-    return owners, out, patient_counts(idx, patient_keys(e)[0], day, counts)
+    return owners, out, found.patient
 
 
-def _slice_lookups(
-    builder: FeatureBuilder, claims: Sequence[dict], lines: Sequence[dict]
-) -> tuple[list[int], list[SliceEvidence], dict[str, np.ndarray], np.ndarray]:
-    """`line_evidence` of claim records, with each line's claim position."""
+def evidence_by_claim(found: SliceLookups, n_claims: int) -> list[Evidence]:
+    """The evidence of each of `n_claims` claims from their lines' `slice_lookups` (lines in any order; each
+    claim's lines keep theirs)."""
+    owners, evidence, counts = evidence_of_lookups(found)
+    per_claim: list[list[SliceEvidence]] = [[] for _ in range(n_claims)]
+    for owner, item in zip(owners, evidence, strict=True):
+        per_claim[owner].append(item)
+    order = np.argsort(found.lines.claim, kind="stable")
+    bounds = np.searchsorted(found.lines.claim[order], np.arange(n_claims + 1)).tolist()
+    grouped = {name: values[order] for name, values in counts.items()}
+    return [
+        (items, {name: values[bounds[i] : bounds[i + 1]] for name, values in grouped.items()})
+        for i, items in enumerate(per_claim)
+    ]
+
+
+class BatchEvidence:
+    """The evidence of a batch's claims from the lookups its features were built with
+    (`FeatureBuilder.transform_records_with_slices`), split per claim on first use: a claim whose explanation
+    shows no slice costs nothing more."""
+
+    def __init__(self, found: SliceLookups, n_claims: int) -> None:
+        self._found = found
+        self._n = n_claims
+        self._by_claim: list[Evidence] | None = None
+
+    def of_claim(self, i: int) -> Evidence:
+        """The evidence of the batch's claim `i` (as `slice_evidence` gives it for that claim alone)."""
+        if self._by_claim is None:
+            self._by_claim = evidence_by_claim(self._found, self._n)
+        return self._by_claim[i]
+
+
+def _slice_lookups(builder: FeatureBuilder, claims: Sequence[dict], lines: Sequence[dict]) -> SliceLookups:
+    """`slice_lookups` of claim records."""
     a = claim_arrays_from_records(claims)
     ln = batch_lines(a, line_arrays_from_records(lines))
     keys = claim_keys(a)
@@ -73,13 +108,13 @@ def _slice_lookups(
     proc = idx["payer_proc"].before(join_keys(payers[c], ln.code), day[c])
     proc_rate = smoothed_rate(proc["denied"], proc["n"], prior[c], m)
     s = slice_lines(a, ln, keys, builder.birth_day_, builder.sex_)
-    return *line_evidence(idx, s, day[c], proc_rate, m), s.claim
+    return slice_lookups(idx, s, day[c], proc_rate, m)
 
 
 def slice_evidence(builder: FeatureBuilder, claims: Sequence[dict], lines: Sequence[dict]) -> Evidence:
     """The history behind the slice and patient-history features of a few claims (records as in
     `FeatureBuilder.transform_records`): every slice of every line, and each line's patient-history values."""
-    _, evidence, counts, _ = _slice_lookups(builder, claims, lines)
+    _, evidence, counts = evidence_of_lookups(_slice_lookups(builder, claims, lines))
     return evidence, counts
 
 
@@ -92,14 +127,6 @@ def slice_evidence_by_claim(builder: FeatureBuilder, claims: Sequence[dict], lin
     Args:
         builder: The fitted feature builder.
         claims: Claim records with distinct claim ids.
-        lines: Their lines, grouped by claim in the order of `claims` (each claim's lines in its own order).
+        lines: Their lines (each claim's lines in its own order).
     """
-    owners, evidence, counts, line_claim = _slice_lookups(builder, claims, lines)
-    per_claim: list[list[SliceEvidence]] = [[] for _ in claims]
-    for owner, found in zip(owners, evidence, strict=True):
-        per_claim[owner].append(found)
-    bounds = np.searchsorted(line_claim, np.arange(len(claims) + 1)).tolist()  # lines come grouped by claim
-    return [
-        (found, {name: values[bounds[i] : bounds[i + 1]] for name, values in counts.items()})
-        for i, found in enumerate(per_claim)
-    ]
+    return evidence_by_claim(_slice_lookups(builder, claims, lines), len(claims))

@@ -79,8 +79,12 @@ def bands(values: np.ndarray, edges: np.ndarray, labels: np.ndarray) -> np.ndarr
 
 def combine(*parts: Keys) -> Keys:
     """`a|b|...` keys of encoded string columns (`Keys`): the strings are joined once per distinct combination."""
-    if len(parts[0].position) <= TINY:  # a claim's few lines: join each line's strings, no encoding
-        return Keys(np.arange(len(parts[0].position)), join_keys(*(p.distinct[p.position] for p in parts)))
+    n = len(parts[0].position)
+    if n <= TINY:  # a claim's few lines: join each line's strings, no encoding (and no numpy call per part)
+        columns = [[p.distinct[i] for i in p.position.tolist()] for p in parts]
+        out = np.empty(n, dtype=object)
+        out[:] = list(map("|".join, zip(*columns, strict=True)))
+        return Keys(np.arange(n), out)
     position = parts[0].position
     for part in parts[1:]:
         position, _, _ = encode_pairs(position, len(part.distinct), part.position)

@@ -297,6 +297,26 @@ def claim_max(c: np.ndarray, values: np.ndarray, n: int, fill: float = np.nan) -
     return np.where(np.isneginf(out), fill, out)
 
 
+@dataclass(frozen=True)
+class SliceLookups:
+    """The history behind the slice and patient-history features of lines: what the features are made of, kept
+    so the explanations can show it without looking it up again (`denial_ml.features.slice_evidence`)."""
+
+    lines: SliceLines
+    rates: dict[str, SliceRate]  # `slice_rates`
+    patient: dict[str, np.ndarray]  # `patient_counts`: `PATIENT_FEATURES` per line
+
+
+def slice_lookups(
+    idx: dict[str, HistoryIndex], s: SliceLines, day: np.ndarray, proc_rate: np.ndarray, m: float
+) -> SliceLookups:
+    """Each slice kind's rate and the patient-history values of each line (arguments as `slice_features`)."""
+    e = encoded(s)
+    counts = line_counts(idx, e, day)
+    rates = slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m)
+    return SliceLookups(s, rates, patient_counts(idx, patient_keys(e)[0], day, counts))
+
+
 def slice_features(
     idx: dict[str, HistoryIndex], s: SliceLines, day: np.ndarray, proc_rate: np.ndarray, m: float, n: int
 ) -> dict[str, np.ndarray]:
@@ -306,19 +326,22 @@ def slice_features(
     Args:
         day: Each line's claim submission day (int64). n: Number of claims.
     """
-    has_lines = np.bincount(s.claim, minlength=n) > 0
-    e = encoded(s)
-    counts = line_counts(idx, e, day)
+    return features_of_lookups(slice_lookups(idx, s, day, proc_rate, m), n)
+
+
+def features_of_lookups(found: SliceLookups, n: int) -> dict[str, np.ndarray]:
+    """`slice_features` from the lines' `slice_lookups` (`n`: number of claims)."""
+    claim = found.lines.claim
+    has_lines = np.bincount(claim, minlength=n) > 0
     out = {}
-    for kind, r in slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m).items():
-        lift = claim_max(s.claim[r.line], r.rate - r.parent, n, fill=0.0)
+    for kind, r in found.rates.items():
+        lift = claim_max(claim[r.line], r.rate - r.parent, n, fill=0.0)
         out[f"slice_{kind}_lift"] = np.where(has_lines, lift, np.nan)
-    values_by_name = patient_counts(idx, patient_keys(e)[0], day, counts)
-    for name, values in values_by_name.items():
+    for name, values in found.patient.items():
         if name == "pat_proc_days_since":
-            out[name] = -claim_max(s.claim, -values, n)
+            out[name] = -claim_max(claim, -values, n)
         else:
-            out[name] = np.where(has_lines, claim_max(s.claim, values, n, fill=0.0), np.nan)
+            out[name] = np.where(has_lines, claim_max(claim, values, n, fill=0.0), np.nan)
     return out
 
 
