@@ -4,7 +4,8 @@ the counts (`denial_ml.explain.slice_sentences` turns it into sentences)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,9 +19,12 @@ from denial_ml.features.slice_keys import SliceLines, encoded, slice_lines
 from denial_ml.features.slices import line_counts, patient_counts, patient_keys, slice_rates
 
 
-@dataclass(frozen=True)
-class SliceEvidence:
-    """What one slice of one line showed before the claim's submission day (for the explanations)."""
+class SliceEvidence(NamedTuple):
+    """What one slice of one line showed before the claim's submission day (for the explanations).
+
+    A named tuple rather than a dataclass: a batch of 10,000 claims builds a quarter of a million of them, and a
+    tuple is built four times faster.
+    """
 
     kind: str  # a `SLICE_KINDS` value
     code: str  # the line's procedure
@@ -50,11 +54,10 @@ def line_evidence(
         # Whole columns at once (tolist gives Python floats, as float() would): a batch of 10,000 claims has
         # hundreds of thousands of slices.
         owners += s.claim[r.line].tolist()
-        codes, keys, rates, parents = s.code[r.line].tolist(), r.key.tolist(), r.rate.tolist(), r.parent.tolist()
-        columns = zip(codes, keys, rates, parents, r.n, r.denied, strict=True)
-        for code, key, rate, parent, n, denied in columns:
-            value = str(key).split("|", 3)[3]  # kind|payer|code|value
-            out.append(SliceEvidence(kind, str(code), value, rate, parent, n, denied))
+        values = [str(key).split("|", 3)[3] for key in r.key.tolist()]  # kind|payer|code|value
+        codes = [str(code) for code in s.code[r.line].tolist()]
+        columns = zip(repeat(kind), codes, values, r.rate.tolist(), r.parent.tolist(), r.n.tolist(), r.denied.tolist())
+        out += map(SliceEvidence._make, columns)
     return owners, out, patient_counts(idx, patient_keys(e)[0], day, counts)
 
 
@@ -95,9 +98,11 @@ def slice_evidence_by_claim(builder: FeatureBuilder, claims: Sequence[dict], lin
         lines: Their lines, grouped by claim in the order of `claims` (each claim's lines in its own order).
     """
     owners, evidence, counts, line_claim = _slice_lookups(builder, claims, lines)
-    per_claim: list[list[SliceEvidence]] = [[] for _ in claims]
-    for owner, found in zip(owners, evidence, strict=True):
-        per_claim[owner].append(found)
+    # A stable sort by claim keeps each claim's evidence in the order it gets alone.
+    order = np.argsort(np.asarray(owners, dtype=np.int64), kind="stable")
+    ordered = list(map(evidence.__getitem__, order.tolist()))
+    cuts = np.searchsorted(np.asarray(owners, dtype=np.int64)[order], np.arange(len(claims) + 1)).tolist()
+    per_claim = [ordered[cuts[i] : cuts[i + 1]] for i in range(len(claims))]
     bounds = np.searchsorted(line_claim, np.arange(len(claims) + 1)).tolist()  # lines come grouped by claim
     return [
         (found, {name: values[bounds[i] : bounds[i + 1]] for name, values in counts.items()})
