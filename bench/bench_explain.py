@@ -2,13 +2,18 @@
 
 Run: .venv/bin/python bench/bench_explain.py [--data data/synthetic/demo] [--model models/denial-risk]
 Prints p50/p99 for one claim (with and without building its features) over `--singles` claims, and the median of
-`--repeats` runs explaining a batch of `--batch` claims, next to plain scoring of the same batch (a baseline run in
-the same process, so the ratio holds on a busy machine).
+`--repeats` runs explaining a batch of `--batch` claims, next to plain scoring of the same batch and next to
+LightGBM's TreeSHAP (`pred_contrib`) alone on the batch's features with every core (the floor of exact SHAP by
+LightGBM's recursion) and the same values from the explainer's per-tree tables (`denial_ml.explain.treeshap`),
+with their largest difference (baselines run in the same process, so the ratios hold on a busy machine). The
+batch's stages are timed one by one: features, claim views, TreeSHAP grouped into factors, the category model, the
+rest (slice evidence, sentences, checks: whole minus those) and JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -16,7 +21,8 @@ import time
 import numpy as np
 
 from denial_ml.data.io import read_tables
-from denial_ml.explain.explainer import Explainer
+from denial_ml.explain.context import claim_views
+from denial_ml.explain.explainer import Explainer, factor_contributions
 from denial_ml.modeling.bundle import Scorer
 
 
@@ -61,7 +67,7 @@ def main() -> None:
         f"one claim, explanation + checks (features built): p50 {ms(explain_only, 50):.2f} ms, "
         f"p99 {ms(explain_only, 99):.2f} ms"
     )
-    batch = claims.tail(args.batch)
+    batch = claims.tail(args.batch).reset_index(drop=True)
     batch_lines = lines[lines["claim_id"].isin(batch["claim_id"])]
     explain_t = [_cpu_timed(lambda: explainer.explain(batch, batch_lines)) for _ in range(args.repeats)]
     score_t = [_cpu_timed(lambda: explainer.scorer.score(batch, batch_lines)) for _ in range(args.repeats)]
@@ -69,7 +75,42 @@ def main() -> None:
     ec, sc = statistics.median(c for _, c in explain_t), statistics.median(c for _, c in score_t)
     print(f"{len(batch):,} claims explained: median {e:.2f} s; plain scoring {s:.2f} s (explain/score {e / s:.1f}x)")
     print(f"  CPU seconds (every thread; hardly moved by other processes' load): explain {ec:.2f}, scoring {sc:.2f}")
-    print(f"load average {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores")
+    _stages(explainer, batch, batch_lines, args.repeats, e)
+
+
+def _stages(explainer: Explainer, batch, batch_lines, repeats: int, whole: float) -> None:
+    """Median wall seconds of each stage of a batch explanation, and the TreeSHAP floor beside the whole."""
+    scorer, cores = explainer.scorer, os.cpu_count() or 1
+    X = scorer.builder.transform_array(batch, batch_lines)
+    out = explainer.explain(batch, batch_lines)
+    stages = {
+        "features": lambda: scorer.builder.transform_array(batch, batch_lines),
+        "claim views": lambda: claim_views(batch, batch_lines, X, scorer.builder),
+        "TreeSHAP (tabulated) + factor grouping": lambda: factor_contributions(
+            scorer.denial_model, X, explainer.grouping_, explainer.tabulated_
+        ),
+        "category model": lambda: scorer.category_model.predict(X),
+        "JSON lines": lambda: [json.dumps(r) for r in out],
+    }
+    t = {name: statistics.median(_timed(fn) for _ in range(repeats)) for name, fn in stages.items()}
+    booster = scorer.denial_model
+    floor = [_cpu_timed(lambda: booster.predict(X, pred_contrib=True, num_threads=cores)) for _ in range(5)]
+    f, fc = statistics.median(w for w, _ in floor), statistics.median(c for _, c in floor)
+    rest = whole - sum(v for k, v in t.items() if k != "JSON lines")
+    for name, v in [*t.items(), ("evidence, sentences, checks (whole - above)", rest)]:
+        print(f"  stage {name:<44} {v:6.3f} s  ({v / whole:5.1%} of explain)")
+    print(
+        f"LightGBM pred_contrib alone ({booster.num_trees()} trees, {cores} threads), the exact-SHAP floor without "
+        f"tables: median of 5 {f:.3f} s wall, {fc:.2f} CPU s; explain / pred_contrib {whole / f:.2f}x"
+    )
+    if explainer.tabulated_ is not None:
+        tab = [_cpu_timed(lambda: explainer.tabulated_.contributions(X)) for _ in range(5)]
+        tw, tc = statistics.median(w for w, _ in tab), statistics.median(c for _, c in tab)
+        diff = np.abs(explainer.tabulated_.contributions(X) - booster.predict(X, pred_contrib=True)).max()
+        print(
+            f"tabulated TreeSHAP alone (1 thread): median of 5 {tw:.3f} s wall, {tc:.2f} CPU s "
+            f"(pred_contrib / tabulated: {f / tw:.1f}x wall, {fc / tc:.1f}x CPU); max |difference| {diff:.1e}"
+        )
 
 
 if __name__ == "__main__":

@@ -1,14 +1,20 @@
 """The slice evidence of a batch in one pass (`slice_evidence_by_claim`) is, claim by claim, what each claim gets
-alone, so batch explanations are those built from each claim's own evidence."""
+alone, so batch explanations are those built from each claim's own evidence; a batch looks it up only for the
+claims whose reported factors read it."""
 
 from __future__ import annotations
+
+import dataclasses
+import gc
 
 import numpy as np
 
 from denial_ml.explain import context as context_module
 from denial_ml.explain import explainer as explainer_module
-from denial_ml.explain.context import claim_views
+from denial_ml.explain.checks import Finding
+from denial_ml.explain.context import claim_views, fill_slice_evidence, fill_worst_procedures
 from denial_ml.explain.explainer import Explainer
+from denial_ml.explain.sentences import USES_SLICE_EVIDENCE, USES_WORST_PROCEDURE
 from denial_ml.features.slice_evidence import BatchEvidence, slice_evidence, slice_evidence_by_claim
 
 
@@ -83,3 +89,48 @@ def test_one_claims_explanation_reuses_its_feature_pass(small_world, trained, mo
     monkeypatch.undo()
     monkeypatch.setattr(explainer_module, "attach_slice_evidence", lambda *args: None)  # each view looks its own up
     assert [explainer.explain_records([v.claim], v.lines)[0] for v in views] == reused
+
+
+def test_batch_looks_up_evidence_only_for_claims_whose_reported_factors_read_it(small_world, trained, monkeypatch):
+    _, scorer = trained
+    claims, lines = _recent(small_world, 300)
+    looked_up: dict[str, set[str]] = {}
+
+    def recording(name, original):
+        def fill(views):
+            looked_up[name] = {v.claim["claim_id"] for v in views}
+            original(views)
+
+        return fill
+
+    monkeypatch.setattr(explainer_module, "fill_slice_evidence", recording("slices", fill_slice_evidence))
+    monkeypatch.setattr(explainer_module, "fill_worst_procedures", recording("worst", fill_worst_procedures))
+    explained = Explainer(scorer).explain(claims, lines)
+    for name, uses in (("slices", USES_SLICE_EVIDENCE), ("worst", USES_WORST_PROCEDURE)):
+        readers = {e["claim_id"] for e in explained if any(f["factor"] in uses for f in e["factors"])}
+        assert looked_up[name] == readers
+        assert 0 < len(readers) < 300  # some claims read it and some never do
+
+
+def test_a_large_batch_pauses_the_collector_and_restores_it(small_world, trained, monkeypatch):
+    _, scorer = trained
+    claims, lines = _recent(small_world, 50)
+    during: list[bool] = []
+    monkeypatch.setattr(explainer_module, "claim_views", lambda *a: during.append(gc.isenabled()) or claim_views(*a))
+    explainer = Explainer(scorer)
+    explainer.explain(claims, lines)
+    monkeypatch.setattr(explainer_module, "PAUSE_GC_FROM", 50)
+    explainer.explain(claims, lines)
+    assert during == [True, False] and gc.isenabled()
+    gc.disable()  # a caller that paused it itself keeps it paused
+    try:
+        explainer.explain(claims, lines)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_finding_as_a_dict_is_its_fields_in_order():
+    finding = Finding("CODE", "error", "lines[0].units", "message", "fix", "coding")
+    assert finding.to_dict() == dataclasses.asdict(finding)
+    assert list(finding.to_dict()) == ["code", "severity", "field", "message", "fix", "category"]

@@ -147,3 +147,16 @@ def test_one_claim_is_explained_exactly_as_in_its_batch(explainer, small_world):
         np.testing.assert_allclose(
             [f["contribution"] for f in one["factors"]], [f["contribution"] for f in expected["factors"]], atol=1e-9
         )
+
+
+def test_batches_take_tabulated_treeshap_with_pred_contribs_values(explainer, small_world):
+    claims, lines = _batch(small_world, 400)
+    scorer = explainer.scorer
+    X = scorer.builder.transform_array(claims, lines)
+    assert explainer.tabulated_ is not None  # the trained recipe's depth-3 trees are tabulated
+    G = grouping_matrix(scorer.builder.feature_names_)
+    tabulated = factor_contributions(scorer.denial_model, X, G, explainer.tabulated_)
+    recursed = factor_contributions(scorer.denial_model, X, G)
+    for name in ("base", "factors", "raw", "features"):
+        np.testing.assert_allclose(getattr(tabulated, name), getattr(recursed, name), rtol=0, atol=1e-9)
+    assert np.abs(tabulated.features).max() > 0.1  # not trivially equal

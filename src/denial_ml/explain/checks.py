@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -38,10 +38,15 @@ class Finding:
     category: str
 
     def to_dict(self) -> dict:
-        """Plain dict (for JSON)."""
-        return asdict(self)
+        """Plain dict (for JSON), fields in declaration order.
+
+        Not `dataclasses.asdict`: it deep-copies every value, a twentieth of a batch explanation's time for six
+        strings.
+        """
+        return {name: getattr(self, name) for name in FINDING_FIELDS}
 
 
+FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
 Check = Callable[[ClaimView], Iterator[Finding]]
 
 

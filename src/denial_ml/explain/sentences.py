@@ -289,6 +289,12 @@ BUILDERS: dict[str, Callable[[ClaimView], Sentence]] = {
 }
 
 
+# The factors whose sentence reads the claim's slice evidence or its worst procedure: a batch looks those up, in
+# one pass, only for the claims that report one of them.
+USES_SLICE_EVIDENCE = frozenset({"modifiers", "payer_procedure_slices", "patient_service_history"})
+USES_WORST_PROCEDURE = frozenset({"payer_procedure_history", "payer_procedure_slices"})
+
+
 def describe(factor: str, view: ClaimView) -> Sentence:
     """The sentence and the fix for one factor of one claim."""
     return BUILDERS[factor](view)

@@ -4,7 +4,8 @@ the counts (`denial_ml.explain.slice_sentences` turns it into sentences)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,9 +19,12 @@ from denial_ml.features.slice_keys import SliceLines, slice_lines
 from denial_ml.features.slices import SliceLookups, slice_lookups
 
 
-@dataclass(frozen=True)
-class SliceEvidence:
-    """What one slice of one line showed before the claim's submission day (for the explanations)."""
+class SliceEvidence(NamedTuple):
+    """What one slice of one line showed before the claim's submission day (for the explanations).
+
+    A named tuple rather than a dataclass: a batch of 10,000 claims builds a quarter of a million of them, and a
+    tuple is built four times faster.
+    """
 
     kind: str  # a `SLICE_KINDS` value
     code: str  # the line's procedure
@@ -54,11 +58,10 @@ def evidence_of_lookups(found: SliceLookups) -> tuple[list[int], list[SliceEvide
         # Whole columns at once (tolist gives Python floats, as float() would): a batch of 10,000 claims has
         # hundreds of thousands of slices.
         owners += s.claim[r.line].tolist()
-        codes, keys, rates, parents = s.code[r.line].tolist(), r.key.tolist(), r.rate.tolist(), r.parent.tolist()
-        columns = zip(codes, keys, rates, parents, r.n, r.denied, strict=True)
-        for code, key, rate, parent, n, denied in columns:
-            value = str(key).split("|", 3)[3]  # kind|payer|code|value
-            out.append(SliceEvidence(kind, str(code), value, rate, parent, n, denied))
+        values = [str(key).split("|", 3)[3] for key in r.key.tolist()]  # kind|payer|code|value
+        codes = [str(code) for code in s.code[r.line].tolist()]
+        columns = zip(repeat(kind), codes, values, r.rate.tolist(), r.parent.tolist(), r.n.tolist(), r.denied.tolist())
+        out += map(SliceEvidence._make, columns)
     return owners, out, found.patient
 
 
