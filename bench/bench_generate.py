@@ -16,6 +16,14 @@ Against a baseline tree (the whole command, as a user runs it: imports, front en
 runs `python -m denial_ml.cli generate --claims N --seed 7` in child processes, alternating the baseline's
 `src` and this tree's, and prints per run and as medians the wall time, the CPU time (user + system) and the
 peak RSS of each child, with the load average, and the ratio baseline / this tree. Both write the same world.
+
+Where the CPU time runs (the job `denial-ml generate` runs, after its imports, in this process):
+
+    PYTHONPATH=src .venv/bin/python bench/bench_generate.py --claims 1000000 --threads
+
+prints the process's CPU time and the part of it the main thread spent; the rest ran in the summary and Parquet
+writer threads, beside it. On an idle 2-core machine the main thread's CPU time (plus the imports, and any wait
+for the GIL) is what the wall time comes to; under load only the CPU times compare.
 """
 
 from __future__ import annotations
@@ -64,6 +72,21 @@ def in_process(claims: int, repeats: int) -> None:
     )
 
 
+def threads(claims: int) -> None:
+    """`build_world` once: wall, process CPU, and the main thread's share of it."""
+    from denial_ml.jobs.world import build_world
+
+    with tempfile.TemporaryDirectory() as out:
+        w0, p0, m0 = time.perf_counter(), time.process_time(), time.thread_time()
+        build_world(claims, 7, Path(out))
+        wall, cpu, main_cpu = time.perf_counter() - w0, time.process_time() - p0, time.thread_time() - m0
+    print(
+        f"claims={claims:,} wall {wall:.1f} s, CPU {cpu:.1f} s: main thread {main_cpu:.1f} s, other threads "
+        f"{cpu - main_cpu:.1f} s; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GiB "
+        f"(load {os.getloadavg()[0]:.1f})"
+    )
+
+
 def run_cli(src: Path, claims: int, out: Path) -> dict[str, float]:
     """One `denial-ml generate` in a child process with `src` first on the path: wall, CPU and peak RSS."""
     env = {**os.environ, "PYTHONPATH": str(src)}
@@ -109,8 +132,11 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--against", type=Path, help="a baseline tree's src: run the CLI alternately with it")
+    parser.add_argument("--threads", action="store_true", help="the generate job once: main thread's CPU vs others")
     args = parser.parse_args()
-    if args.against:
+    if args.threads:
+        threads(args.claims)
+    elif args.against:
         against(args.against, args.claims, args.repeats)
     else:
         in_process(args.claims, args.repeats)

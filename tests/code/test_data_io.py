@@ -58,3 +58,31 @@ def test_tables_named_validated_are_not_checked_again_the_others_are(tiny, tmp_p
     assert read_tables(tmp_path / "a", ["claims"])["claims"].loc[0, "total_charge"] == -5.0
     with pytest.raises(TableValidationError, match="total_charge"):
         write_tables({"claims": bad, "payers": tiny["payers"]}, tmp_path / "b", validated={"payers"})
+
+
+def test_files_written_by_the_writer_threads_are_those_one_thread_writes(tiny, tmp_path):
+    write_tables(tiny, tmp_path / "threads")
+    (tmp_path / "alone").mkdir()
+    for name, frame in tiny.items():
+        alone = tmp_path / "alone" / f"{name}.parquet"
+        validate_table(name, frame).to_parquet(alone, index=False)
+        assert (tmp_path / "threads" / f"{name}.parquet").read_bytes() == alone.read_bytes(), name
+
+
+def test_a_writer_threads_error_leaves_the_folder_as_it_was(tiny, tmp_path, monkeypatch):
+    from denial_ml.data import io
+
+    write_tables({"payers": tiny["payers"]}, tmp_path)
+    before = (tmp_path / "payers.parquet").read_bytes()
+    real = io._write_parquet
+
+    def disk_full_on_claims(frame, path):
+        if path.name == "claims.parquet":
+            raise OSError(28, "No space left on device")
+        real(frame, path)
+
+    monkeypatch.setattr(io, "_write_parquet", disk_full_on_claims)
+    with pytest.raises(WorldIOError, match="No space left on device"):
+        write_tables({"payers": tiny["payers"].iloc[:2], "claims": tiny["claims"], "truth": tiny["truth"]}, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["payers.parquet"]  # no staging folder left either
+    assert (tmp_path / "payers.parquet").read_bytes() == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -107,6 +108,26 @@ def build_world(
             progress(name)
 
     tables = generate_world(n_claims, seed, timeline, progress=step, policies=rules)
+    # The summary is computed in a thread of its own while the front end is drawn and the tables are written:
+    # it only reads the world's tables, and its Arrow and numpy work (like the Parquet encoding in
+    # `write_tables`) runs outside the GIL, on the second core. It is returned once everything is written. It
+    # has no dates in it, so moving the calendar (which moves every date alike) leaves it as it is.
+    with ThreadPoolExecutor(1, thread_name_prefix="summary") as pool:
+        summary = pool.submit(summarize_world, tables)
+        _write_world(tables, seed, out, x12, store, end_date, step)
+        return summary.result()
+
+
+def _write_world(
+    tables: dict[str, pd.DataFrame],
+    seed: int,
+    out: Path,
+    x12: bool,
+    store: bool,
+    end_date: dt.date | None,
+    step: Progress,
+) -> None:
+    """The front end drawn, the calendar moved, and everything written (`build_world`'s arguments)."""
     step("front end: eligibility responses and claim acknowledgements")
     # Tables of their own, from a random stream of their own: the world's tables stay what they were.
     front_end = generate_front_end(tables, seed)  # validated tables
@@ -126,4 +147,3 @@ def build_world(
         step("writing X12 837/835/999/277CA/277/271 files")
         write_x12(tables | front, out / "x12")
         write_reference(extract_reference(tables), out / "x12" / "reference")
-    return summarize_world(tables)

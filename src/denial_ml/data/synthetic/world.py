@@ -99,10 +99,12 @@ def generate_world(
     # Revenue-code-only 837I lines (`institutional`) carry no line hazard of their own: they are denied with
     # their claim. Leaving them out here keeps every draw of the adjudication as it was before they existed.
     priced = np.flatnonzero(ln["procedure_code"].notna().to_numpy())
-    H_line = outcomes.line_hazards(rng, ln.iloc[priced], head, providers)
-    H_line = policy_rules.apply_cause_rules(H_line, ln.iloc[priced], head, patients, pol)
+    priced_lines = ln.iloc[priced]  # gathered once: a copy of every column of (nearly) every line
+    H_line = outcomes.line_hazards(rng, priced_lines, head, providers)
+    H_line = policy_rules.apply_cause_rules(H_line, priced_lines, head, patients, pol)
     line_claim = hidden(ln, "claim_lines", "_c").to_numpy()[priced]
-    H_policy = policy_rules.policy_hazards(ln.iloc[priced], head, patients, pol)
+    H_policy = policy_rules.policy_hazards(priced_lines, head, patients, pol)
+    del priced_lines
     mechanisms = outcomes.MECHANISMS + policy_rules.policy_mechanisms(pol)
     if H_policy.shape[1]:  # only then: extra all-zero columns could change the floating-point row sums
         H_claim = np.hstack([H_claim, np.zeros((len(H_claim), H_policy.shape[1]))])
