@@ -58,15 +58,33 @@ def built(world, client):
 
 
 @pytest.fixture(scope="module")
-def built_parts(world, client, tmp_path_factory):
-    """`build` of the same world written as a partitioned world (three parts by patient, one file a part)."""
+def parts_folder(world, tmp_path_factory):
+    """The same world written as a partitioned world (three parts by patient, one file a part)."""
     tables, _ = world
     folder = tmp_path_factory.mktemp("parts")
     write_tables({n: tables[n] for n in ("payers", "providers")}, folder)
     for k in range(3):
         write_part(read_part(world[1], k, 3, tables=(*CLAIM_TABLES, "truth")), folder, k)
-    assert part_count(folder, 2) == 3
-    return build(client, folder, 3)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built_parts(parts_folder, client):
+    """`build` of the partitioned world, read in its own parts."""
+    assert part_count(parts_folder, 2) == 3
+    return build(client, parts_folder, 3)
+
+
+def test_a_file_part_is_read_in_shares_of_its_patients(parts_folder):
+    whole = read_part(parts_folder, 1, 3)
+    halves = [read_part(parts_folder, 2 + k, 6) for k in (0, 1)]  # file 1 of 3, read as parts 2 and 3 of 6
+    for name, table in whole.items():
+        joined = pd.concat([h[name] for h in halves])
+        assert sorted(joined.astype(str).itertuples(index=False)) == sorted(table.astype(str).itertuples(index=False))
+    patients = [set(h["claims"]["patient_id"]) for h in halves]
+    assert patients[0] and patients[1] and not patients[0] & patients[1]
+    lines = [set(h["claim_lines"]["claim_id"]) for h in halves]
+    assert lines[0] == set(halves[0]["claims"]["claim_id"]) and lines[1] == set(halves[1]["claims"]["claim_id"])
 
 
 @pytest.mark.parametrize("source", ["built", "built_parts"])

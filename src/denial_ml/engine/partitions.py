@@ -35,7 +35,8 @@ def part_count(folder: Path, workers: int) -> int:
     """How many parts to read a world in: a partitioned world's own parts, else about `CLAIMS_PER_PART` claims
     each and at least two per worker."""
     if partitioned(folder):
-        return len(table_parts(folder, "claims"))
+        files = table_parts(folder, "claims")
+        return len(files) * file_split(files[0])
     n_claims = pq.ParquetFile(table_path(folder, "claims")).metadata.num_rows
     return max(2 * workers, -(-n_claims // CLAIMS_PER_PART))
 
@@ -85,7 +86,7 @@ def read_part(
         patient_tables: The patient-keyed reference tables to read.
     """
     if partitioned(folder):
-        return {name: pd.read_parquet(table_parts(folder, name)[part]) for name in ("claims", *tables, *patient_tables)}
+        return split_file_part(folder, part, n_parts, ("claims", *tables), patient_tables)
 
     def mine(batch: pa.RecordBatch) -> pa.Array:
         return pa.array(patient_part(batch.column("patient_id").to_numpy(zero_copy_only=False), n_parts) == part)
@@ -107,6 +108,33 @@ def read_reference(folder: Path, tables: tuple[str, ...] = REFERENCE_TABLES) -> 
     if partitioned(folder):
         return {name: read_parts(table_parts(folder, name)) for name in tables}
     return {name: pd.read_parquet(table_path(folder, name)) for name in tables}
+
+
+def file_split(path: Path) -> int:
+    """How many parts to read one file part of a partitioned world in (about `CLAIMS_PER_PART` claims each)."""
+    return max(1, round(pq.ParquetFile(path).metadata.num_rows / CLAIMS_PER_PART))
+
+
+def split_file_part(
+    folder: Path, part: int, n_parts: int, tables: tuple[str, ...], patient_tables: tuple[str, ...]
+) -> dict[str, pd.DataFrame]:
+    """Part `part` of a partitioned world read in `n_parts` parts: a share of one file part's patients (a file part
+    is read in `n_parts` / files parts, by the patient hash; its patients are all its own)."""
+    files = table_parts(folder, "claims")
+    split = n_parts // len(files)
+    file, sub = divmod(part, split)
+    out = {name: pd.read_parquet(table_parts(folder, name)[file]) for name in (*tables, *patient_tables)}
+    if split == 1:
+        return out
+    claims = out["claims"]
+    out["claims"] = claims[patient_part(claims["patient_id"], split) == sub].reset_index(drop=True)
+    ids = set(out["claims"]["claim_id"])
+    for name in tables:
+        if name != "claims":
+            out[name] = out[name][out[name]["claim_id"].isin(ids)].reset_index(drop=True)
+    for name in patient_tables:
+        out[name] = out[name][patient_part(out[name]["patient_id"], split) == sub].reset_index(drop=True)
+    return out
 
 
 def partitioned(folder: Path) -> bool:
