@@ -140,8 +140,11 @@ def distributed_rows(client: Client, folder: Path, n_parts: int, snapshot: PartS
     rows = {
         p: (client.map(_fit, results, period=p, i=0), client.map(_fit, results, period=p, i=1)) for p in FIT_PERIODS
     }
-    pieces = client.gather(client.map(_evaluation, results))
+    evaluation = client.map(_evaluation, results)
     del results
+    pieces = []
+    while evaluation:  # one part's evaluation rows at a time, each released on its worker once here
+        pieces.append(evaluation.pop(0).result())
     claims = pd.concat([c for c, _ in pieces], ignore_index=True)
     eval_rows = pd.concat([r for _, r in pieces], ignore_index=True)
     return DistributedRows(rows, claims, eval_rows, edges, bounds, counts, int(denied.sum()), fingerprint, shares)

@@ -2,12 +2,12 @@
 
 Each task reads one part of the world (`denial_ml.engine.partitions`), turns its claims into the snapshot's events
 (`snapshot_events`, the code `Snapshot.from_tables` runs on a whole world) and sums them by (key, day), split into
-buckets by a hash of the key. The buckets of all parts are added together in a tree on the workers, one index and
-bucket at a time, so no worker ever holds more than a few buckets' sums (the top of the tree of one index is not
-the whole index, as it would be without buckets); only each index's final sums come to the client. The workers
-feature their claims with the world's indexes but for the patient-keyed ones, which each part builds from its own
-events again when it builds its rows (`part_snapshot`): those are most of a snapshot's keys, and keeping them
-between the two passes would grow a worker's memory with the world.
+buckets by a hash of the key. The parts are read in waves (`snapshot_from_parts`): a wave's sums of the shared
+indexes are added into running totals on the workers, one total per index and key bucket, and its patient indexes'
+sums go to the client; only each index's final sums come to the client. The workers feature their claims with the
+world's indexes but for the patient-keyed ones, which each part builds from its own events again when it builds
+its rows (`patient_snapshot`): those are most of a snapshot's keys, and keeping them between the two passes would
+grow a worker's memory with the world.
 
 Exact: a point-in-time answer ("events with this key strictly before day D") lands on the first event of a
 (key, day); summing the events of one key and day keeps every such answer. `index_from_sums` lays the sums out
@@ -49,6 +49,7 @@ SHARED_REFERENCE = ("payers", "providers")  # the reference tables every part ne
 KEY_COLUMNS = ["key", "day"]
 KEY_DTYPE = "string[pyarrow]"
 BUCKET_PARTS = 4  # key buckets per this many parts: a bucket's world-wide sums are about those parts' events
+WAVE_PER_WORKER = 2  # parts read at a time per worker while the snapshot is built
 
 
 def event_sums(events: Events) -> pd.DataFrame:
@@ -226,6 +227,12 @@ class PartSnapshot:
 def snapshot_from_parts(client: Client, folder: Path, n_parts: int, reference: dict[str, pd.DataFrame]) -> PartSnapshot:
     """The snapshot of a world read in parts, equal in every answer to `Snapshot.from_tables` of the whole world.
 
+    The parts are read in waves of `WAVE_PER_WORKER` per worker: a wave's sums of the shared indexes are added into
+    running totals on the workers (a total per index and key bucket, whose size saturates with the world) and its
+    patient indexes' sums go to the client (their keys hold the patient, so the parts' sums never share a key and
+    are simply put together), before the next wave is read. A worker so holds a wave's sums and its buckets of the
+    shared totals, whatever the number of parts.
+
     Args:
         client: The Dask client.
         folder: The world folder. n_parts: How many parts to read it in (`part_count`).
@@ -234,23 +241,45 @@ def snapshot_from_parts(client: Client, folder: Path, n_parts: int, reference: d
     Returns:
         The snapshot, and the facts of every part's labelled claims.
     """
+    from distributed import wait
+
     shared = client.scatter({n: reference[n] for n in SHARED_REFERENCE}, broadcast=True)
-    results = client.map(part_sums, [folder] * n_parts, range(n_parts), n_parts=n_parts, shared=shared)
-    sums = client.map(_first, results)
-    facts = client.gather(client.map(_second, results))
-    del results
-    names: list[str] = client.submit(list, sums[0]).result()
+    buckets, wave = bucket_count(n_parts), WAVE_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))
+    totals: dict[tuple[str, int], Future] = {}
+    local: dict[str, list[pd.DataFrame]] = {}
+    facts: list[pd.DataFrame] = []
+    names: list[str] = []
+    for lo in range(0, n_parts, wave):
+        results = client.map(
+            part_sums, [folder] * n_parts, range(lo, min(n_parts, lo + wave)), n_parts=n_parts, shared=shared
+        )
+        sums = client.map(_first, results)
+        facts += client.gather(client.map(_second, results))
+        del results
+        names = names or client.submit(list, sums[0]).result()
+        for name in names:
+            if name in PATIENT_INDEXES:
+                for frames in client.gather(client.map(_pick, sums, name=name)):
+                    local.setdefault(name, []).extend(frames)
+                continue
+            for b in range(buckets):
+                before = [totals[name, b]] if (name, b) in totals else []
+                totals[name, b] = tree_add(client, before + client.map(_pick, sums, name=name, bucket=b))
+        wait(list(totals.values()))  # the wave is added before the next one is read
+        del sums
     indexes = {}
     for name in names:  # one index at a time: the client holds one index's sums besides the indexes built
-        buckets = [tree_add(client, client.map(_pick, sums, name=name, bucket=b)) for b in range(bucket_count(n_parts))]
-        indexes[name] = index_from_sums(pd.concat(client.gather(buckets), ignore_index=True))
-        del buckets
-    del sums
+        if name in PATIENT_INDEXES:
+            frames = local.pop(name)
+        else:
+            frames = client.gather([totals.pop((name, b)) for b in range(buckets)])
+        indexes[name] = index_from_sums(pd.concat(frames, ignore_index=True))
+        del frames
     return PartSnapshot(Snapshot(reference=reference, indexes=indexes), facts)
 
 
-def _pick(sums: dict[str, list[pd.DataFrame]], name: str, bucket: int) -> pd.DataFrame:
-    return sums[name][bucket]
+def _pick(sums: dict[str, list[pd.DataFrame]], name: str, bucket: int | None = None) -> object:
+    return sums[name] if bucket is None else sums[name][bucket]
 
 
 def _first(pair: tuple) -> object:
