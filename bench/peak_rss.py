@@ -5,6 +5,10 @@
 Samples the resident set size of the command's process tree every `--every` seconds (psutil) and prints, when the
 command ends, its time, the peak of the command's own process (the client), the peak of each process it started
 (a Dask worker is a child running `multiprocessing.spawn`), and the peak of their sum at any one sample.
+
+The command's stderr passes through, each line prefixed with the seconds since the start; a line starting with
+`--phase` (default "training: ", what `train` prints as each step starts) begins a phase, and the figures give
+each phase's start, client peak and largest worker peak: where the memory goes.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import argparse
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -44,25 +49,44 @@ def sample(root: psutil.Process) -> dict[int, tuple[str, int]]:
     return out
 
 
-def measure(command: list[str], every: float, progress: Path | None = None) -> dict:
+def follow(stream, start: float, prefix: str, phases: list[dict]) -> None:
+    """Echo the command's stderr with the seconds since `start`; a line starting with `prefix` opens a phase."""
+    for line in iter(stream.readline, ""):
+        elapsed = time.perf_counter() - start
+        sys.stderr.write(f"[{elapsed:8.1f}s] {line}")
+        if line.startswith(prefix):
+            phases.append({"phase": line.strip()[len(prefix) :][:60], "start_s": round(elapsed, 1)})
+
+
+def measure(command: list[str], every: float, progress: Path | None = None, prefix: str = "training: ") -> dict:
     """Run `command`, sampling its process tree until it ends (the figures so far written to `progress` every
     `PROGRESS_SECONDS`, so a run stopped early still tells its peaks)."""
     start = time.perf_counter()
-    child = subprocess.Popen(command)
+    child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, bufsize=1)
+    phases: list[dict] = [{"phase": "start", "start_s": 0.0}]
+    reader = threading.Thread(target=follow, args=(child.stderr, start, prefix, phases), daemon=True)
+    reader.start()
     root = psutil.Process(child.pid)
     peaks: dict[int, tuple[str, int]] = {}
     peak_total, written = 0, start
     while child.poll() is None:
         now = sample(root)
         peak_total = max(peak_total, sum(rss for _, rss in now.values()))
+        phase = phases[-1]
+        for kind, key in (("client", "client_gib"), ("worker", "worker_gib")):
+            rss = max((r for k, r in now.values() if k == kind), default=0)
+            phase[key] = max(phase.get(key, 0), round(rss / GIB, 3))
         for pid, (kind, rss) in now.items():
             first = peaks.get(pid, (kind, 0))  # a dying process's command line can no longer be read: keep its first
             peaks[pid] = (first[0] if first[0] != "other" else kind, max(rss, first[1]))
         if progress is not None and time.perf_counter() - written > PROGRESS_SECONDS:
-            progress.write_text(json.dumps(figures(command, None, start, peaks, peak_total), indent=1))
+            progress.write_text(
+                json.dumps(figures(command, None, start, peaks, peak_total) | {"phases": phases}, indent=1)
+            )
             written = time.perf_counter()
         time.sleep(every)
-    return figures(command, child.returncode, start, peaks, peak_total)
+    reader.join(timeout=5)
+    return figures(command, child.returncode, start, peaks, peak_total) | {"phases": phases}
 
 
 def figures(command: list[str], code: int | None, start: float, peaks: dict, peak_total: int) -> dict:
@@ -82,10 +106,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between samples")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--phase", default="training: ", help="stderr lines starting with this begin a phase")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    result = measure(command, args.every, args.json)
+    result = measure(command, args.every, args.json, args.phase)
     text = json.dumps(result, indent=1)
     print(text, file=sys.stderr)
     if args.json:

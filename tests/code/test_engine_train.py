@@ -13,14 +13,15 @@ from sklearn.metrics import roc_auc_score
 
 pytest.importorskip("distributed")
 
-from denial_ml.data.io import write_tables  # noqa: E402
+from denial_ml.data.io import write_part, write_tables  # noqa: E402
 from denial_ml.data.synthetic.world import generate_world  # noqa: E402
 from denial_ml.engine.cluster import ClusterSpec  # noqa: E402
 from denial_ml.engine.features import LABEL, PERIOD, distributed_rows  # noqa: E402
-from denial_ml.engine.partitions import read_part, read_reference  # noqa: E402
+from denial_ml.engine.partitions import CLAIM_TABLES, part_count, read_part, read_reference  # noqa: E402
 from denial_ml.engine.snapshot import snapshot_from_parts  # noqa: E402
-from denial_ml.engine.training import best_rounds, feature_matrix, fit_rounds, rows_frame  # noqa: E402
+from denial_ml.engine.training import best_rounds, feature_matrix, fit_rounds  # noqa: E402
 from denial_ml.features.build import FeatureBuilder  # noqa: E402
+from denial_ml.features.history import DAY_BITS  # noqa: E402
 from denial_ml.features.snapshot import Snapshot  # noqa: E402
 from denial_ml.jobs.training import labelled_claims  # noqa: E402
 from denial_ml.jobs.training_dask import run_training_dask  # noqa: E402
@@ -40,39 +41,77 @@ def world(tmp_path_factory):
     return tables, folder
 
 
+def build(client, folder, n_parts):
+    """The snapshot, builder and training rows built from a world folder's parts on the workers (a world this small
+    sends every row to the client: its evaluation sets are under `EVAL_ROWS`, its train period under
+    `LOGREG_ROWS`)."""
+    snapshot = snapshot_from_parts(client, folder, n_parts, read_reference(folder))
+    builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
+    dist = distributed_rows(client, folder, n_parts, snapshot)
+    return snapshot.snapshot, builder, dist, dist.claims, dist.eval_rows
+
+
 @pytest.fixture(scope="module")
 def built(world, client):
-    """The snapshot, builder and training rows built from the world's parts on the workers."""
-    _, folder = world
-    parts = client.map(read_part, [folder] * N_PARTS, range(N_PARTS), n_parts=N_PARTS)
-    snapshot = snapshot_from_parts(client, parts, read_reference(folder))
-    builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
-    dist = distributed_rows(client, snapshot, parts)
-    claims = pd.concat(client.gather(dist.claims), ignore_index=True)
-    rows = pd.concat(client.gather(dist.rows), ignore_index=True)
-    return snapshot.snapshot, builder, dist, claims, rows
+    """`build` of the one-file world, read in `N_PARTS` parts by patient."""
+    return build(client, world[1], N_PARTS)
 
 
-def test_snapshot_from_parts_answers_as_the_whole_worlds(world, built):
+@pytest.fixture(scope="module")
+def parts_folder(world, tmp_path_factory):
+    """The same world written as a partitioned world (three parts by patient, one file a part)."""
+    tables, _ = world
+    folder = tmp_path_factory.mktemp("parts")
+    write_tables({n: tables[n] for n in ("payers", "providers")}, folder)
+    for k in range(3):
+        write_part(read_part(world[1], k, 3, tables=(*CLAIM_TABLES, "truth")), folder, k)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built_parts(parts_folder, client):
+    """`build` of the partitioned world, read in its own parts."""
+    assert part_count(parts_folder, 2) == 3
+    return build(client, parts_folder, 3)
+
+
+def test_a_file_part_is_read_in_shares_of_its_patients(parts_folder):
+    whole = read_part(parts_folder, 1, 3)
+    halves = [read_part(parts_folder, 2 + k, 6) for k in (0, 1)]  # file 1 of 3, read as parts 2 and 3 of 6
+    for name, table in whole.items():
+        joined = pd.concat([h[name] for h in halves])
+        assert sorted(joined.astype(str).itertuples(index=False)) == sorted(table.astype(str).itertuples(index=False))
+    patients = [set(h["claims"]["patient_id"]) for h in halves]
+    assert patients[0] and patients[1] and not patients[0] & patients[1]
+    lines = [set(h["claim_lines"]["claim_id"]) for h in halves]
+    assert lines[0] == set(halves[0]["claims"]["claim_id"]) and lines[1] == set(halves[1]["claims"]["claim_id"])
+
+
+@pytest.mark.parametrize("source", ["built", "built_parts"])
+def test_snapshot_from_parts_answers_as_the_whole_worlds(world, source, request):
     tables, _ = world
     whole = Snapshot.from_tables(tables).indexes
-    parts = built[0].indexes
+    parts = request.getfixturevalue(source)[0].indexes
     assert sorted(parts) == sorted(whole)
     for name, a in whole.items():
         b = parts[name]
-        assert (b.codes, b.value_names) == (a.codes, a.value_names), name
-        assert np.array_equal(b.sorted_keys, a.sorted_keys), name
-        assert np.array_equal(b.starts, a.starts), name
-        # A query reads the running sums at the first event of a (key, day) and at the end: those rows are equal.
-        read = np.r_[np.flatnonzero(np.r_[True, a.sorted_keys[1:] != a.sorted_keys[:-1]]), len(a.sorted_keys)]
-        assert np.array_equal(b.cumsums[read], a.cumsums[read]), name
-    # The events were summed by (key, day): `all` has one key, so its rows inside a day's run are not running sums.
-    assert len(np.unique(whole["all"].sorted_keys)) < len(whole["all"].sorted_keys) / 3
+        assert b.codes == a.codes, name
+        # Every key asked on each day it has events, the day after and the day before: the same answers.
+        code = np.repeat(np.arange(len(a.codes)), np.diff(a.starts))
+        day = a.sorted_keys & ((1 << DAY_BITS) - 1)
+        codes, days = np.concatenate([code] * 3), np.concatenate([day, day + 1, day - 1])
+        expected, got = a.before_codes(codes, days), b.before_codes(codes, days)
+        assert sorted(got) == sorted(expected), name
+        for value in expected:
+            assert np.array_equal(got[value], expected[value]), (name, value)
+    # The shared indexes whose events repeat a (key, day) are laid out compactly: one row per (key, day).
+    assert len(parts["all"].sorted_keys) == len(np.unique(whole["all"].sorted_keys)) < len(whole["all"].sorted_keys) / 3
 
 
-def test_features_of_parts_equal_the_whole_worlds(world, built):
+@pytest.mark.parametrize("source", ["built", "built_parts"])
+def test_features_of_parts_equal_the_whole_worlds(world, source, request):
     tables, _ = world
-    _, builder, dist, claims, rows = built
+    _, builder, dist, claims, rows = request.getfixturevalue(source)
     whole_claims = labelled_claims(tables)
     whole = FeatureBuilder().fit(tables)
     expected = whole.transform_array(whole_claims, tables["claim_lines"])
@@ -80,7 +119,9 @@ def test_features_of_parts_equal_the_whole_worlds(world, built):
     assert len(claims) == len(whole_claims) and (order >= 0).all()
     got = feature_matrix(rows.drop(columns=[LABEL, PERIOD]))[order]
     assert got.shape == expected.shape == (len(whole_claims), len(builder.feature_names_))
-    assert np.array_equal(got, expected, equal_nan=True)
+    # The rows are float32 (LightGBM bins them anyway): the whole world's features, each rounded to float32.
+    assert np.array_equal(got, expected.astype(np.float32), equal_nan=True)
+    assert dist.shares == {"valid": 1.0, "calib": 1.0, "test": 1.0, "denied_train": 1.0, "train": 1.0}
     period, bounds = assign_periods(whole_claims["submission_date"])
     assert (rows[PERIOD].to_numpy()[order] == period).all()
     assert dist.bounds == bounds
@@ -110,7 +151,7 @@ def test_dask_model_ranks_test_claims_as_the_single_process_model(client, built)
     tr, te = np.isin(period, ["train", "valid"]), period == "test"
     rounds = 40  # few rounds: a 4,000-claim world overfits soon after, and overfitted trees differ by chance
     local = lgb.train(DENIAL_PARAMS, lgb.Dataset(X[tr], label=y[tr]), rounds)
-    distributed = fit_rounds(client, rows_frame(built[2].rows, rows), ("train", "valid"), rounds)
+    distributed = fit_rounds(client, built[2].rows, ("train", "valid"), rounds, rows.iloc[:0])
     assert distributed.num_trees() == rounds
     auc_local = roc_auc_score(y[te], local.predict(X[te]))
     auc_dask = roc_auc_score(y[te], distributed.predict(X[te]))

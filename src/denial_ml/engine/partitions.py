@@ -3,7 +3,11 @@ remittances, read by a worker without loading the whole world.
 
 Parts are by patient (a stable hash of `patient_id`), not by claim: the patient-history and slice indexes key on
 the patient, and a line's rank among the patient's services of the year counts the patient's other lines, so a
-part holding all of a patient's claims builds those events exactly as the whole world does.
+part holding all of a patient's claims builds those events exactly as the whole world does. A part also brings
+its patients' rows of the patient-keyed reference tables (`PATIENT_TABLES`), so no worker needs the world's.
+
+A partitioned world (`generate --engine dask`: `<table>/part-NNNNN.parquet`) is read by its own parts: part k is
+file k of every table (its patients are its own by construction), with no scan of the other parts.
 """
 
 from __future__ import annotations
@@ -18,16 +22,21 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from denial_ml.data.claims_store import is_store
-from denial_ml.data.io import WorldIOError
+from denial_ml.data.io import WorldIOError, is_partitioned, read_parts, table_parts
 from denial_ml.features.snapshot import REFERENCE_TABLES
 
 CLAIM_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines", "adjustments")
+PATIENT_TABLES = ("patients", "coverages", "authorizations")  # reference tables keyed by the patient
 BATCH_ROWS = 200_000  # rows read at a time: a worker holds one batch of a table besides its part
 CLAIMS_PER_PART = 100_000  # parts of about this many claims (a worker's transient memory), at least two per worker
 
 
 def part_count(folder: Path, workers: int) -> int:
-    """How many parts to read a world in: about `CLAIMS_PER_PART` claims each, at least two per worker."""
+    """How many parts to read a world in: a partitioned world's own parts, else about `CLAIMS_PER_PART` claims
+    each and at least two per worker."""
+    if partitioned(folder):
+        files = table_parts(folder, "claims")
+        return len(files) * file_split(files[0])
     n_claims = pq.ParquetFile(table_path(folder, "claims")).metadata.num_rows
     return max(2 * workers, -(-n_claims // CLAIMS_PER_PART))
 
@@ -59,27 +68,75 @@ def read_rows(path: Path, keep: Callable[[pa.RecordBatch], pa.Array], columns: l
     return pa.Table.from_batches(kept, schema=schema).to_pandas()
 
 
-def read_part(folder: Path, part: int, n_parts: int, tables: tuple[str, ...] = CLAIM_TABLES) -> dict[str, pd.DataFrame]:
-    """One part of a world: its patients' claims and the rows of `tables` that belong to those claims.
+def read_part(
+    folder: Path,
+    part: int,
+    n_parts: int,
+    tables: tuple[str, ...] = CLAIM_TABLES,
+    patient_tables: tuple[str, ...] = PATIENT_TABLES,
+) -> dict[str, pd.DataFrame]:
+    """One part of a world: its patients' claims, the rows of `tables` that belong to those claims and its patients'
+    rows of `patient_tables`.
 
     Args:
-        folder: World folder (one Parquet file per table).
+        folder: World folder (one Parquet file per table, or a partitioned world read in its own `n_parts` parts).
         part: Which part (0 <= part < n_parts).
         n_parts: How many parts the world is read in.
         tables: The per-claim tables to read (`claims` always).
+        patient_tables: The patient-keyed reference tables to read.
     """
-    claims = read_rows(
-        table_path(folder, "claims"),
-        lambda b: pa.array(patient_part(b.column("patient_id").to_numpy(zero_copy_only=False), n_parts) == part),
-    )
+    if partitioned(folder):
+        return split_file_part(folder, part, n_parts, ("claims", *tables), patient_tables)
+
+    def mine(batch: pa.RecordBatch) -> pa.Array:
+        return pa.array(patient_part(batch.column("patient_id").to_numpy(zero_copy_only=False), n_parts) == part)
+
+    claims = read_rows(table_path(folder, "claims"), mine)
     ids = pa.array(claims["claim_id"].to_numpy(dtype=object), type=pa.string())
     out = {"claims": claims}
     for table in tables:
         if table != "claims":
             out[table] = read_rows(table_path(folder, table), lambda b: pc.is_in(b.column("claim_id"), value_set=ids))
+    for table in patient_tables:
+        out[table] = read_rows(table_path(folder, table), mine)
     return out
 
 
 def read_reference(folder: Path, tables: tuple[str, ...] = REFERENCE_TABLES) -> dict[str, pd.DataFrame]:
-    """The reference tables (payers, providers, patients, coverages, authorizations), read whole."""
+    """The reference tables (payers, providers, patients, coverages, authorizations), read whole (a partitioned
+    world's parts in order)."""
+    if partitioned(folder):
+        return {name: read_parts(table_parts(folder, name)) for name in tables}
     return {name: pd.read_parquet(table_path(folder, name)) for name in tables}
+
+
+def file_split(path: Path) -> int:
+    """How many parts to read one file part of a partitioned world in (about `CLAIMS_PER_PART` claims each)."""
+    return max(1, round(pq.ParquetFile(path).metadata.num_rows / CLAIMS_PER_PART))
+
+
+def split_file_part(
+    folder: Path, part: int, n_parts: int, tables: tuple[str, ...], patient_tables: tuple[str, ...]
+) -> dict[str, pd.DataFrame]:
+    """Part `part` of a partitioned world read in `n_parts` parts: a share of one file part's patients (a file part
+    is read in `n_parts` / files parts, by the patient hash; its patients are all its own)."""
+    files = table_parts(folder, "claims")
+    split = n_parts // len(files)
+    file, sub = divmod(part, split)
+    out = {name: pd.read_parquet(table_parts(folder, name)[file]) for name in (*tables, *patient_tables)}
+    if split == 1:
+        return out
+    claims = out["claims"]
+    out["claims"] = claims[patient_part(claims["patient_id"], split) == sub].reset_index(drop=True)
+    ids = set(out["claims"]["claim_id"])
+    for name in tables:
+        if name != "claims":
+            out[name] = out[name][out[name]["claim_id"].isin(ids)].reset_index(drop=True)
+    for name in patient_tables:
+        out[name] = out[name][patient_part(out[name]["patient_id"], split) == sub].reset_index(drop=True)
+    return out
+
+
+def partitioned(folder: Path) -> bool:
+    """Whether a world folder is a partitioned world (`<table>/part-NNNNN.parquet`; a claims store is not)."""
+    return not is_store(folder) and is_partitioned(folder)

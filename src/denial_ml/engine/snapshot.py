@@ -1,37 +1,55 @@
 """The history snapshot built from a world's parts on Dask workers, never gathering the world into one process.
 
-Each part (`denial_ml.engine.partitions`) turns its claims into the snapshot's events (`snapshot_events`, the code
-`Snapshot.from_tables` runs on a whole world) and sums them by (key, day). The sums of all parts are added
-together in a tree on the workers, one index at a time, and only each index's final sums come to the client. The workers
-feature their claims with the world's indexes but for the patient-keyed ones, which each part builds from its
-own sums (`part_snapshot`): those are most of a snapshot's keys.
+Each task reads one part of the world (`denial_ml.engine.partitions`), turns its claims into the snapshot's events
+(`snapshot_events`, the code `Snapshot.from_tables` runs on a whole world) and sums them by (key, day), split into
+buckets by a hash of the key. The parts are read in waves (`snapshot_from_parts`): a wave's sums of the shared
+indexes are added into running totals on the workers, one total per index and key bucket, and its patient indexes'
+sums go to the client; only each index's final sums come to the client. The workers feature their claims with the
+world's indexes but for the patient-keyed ones, which each part builds from its own events again when it builds
+its rows (`patient_snapshot`): those are most of a snapshot's keys, and keeping them between the two passes would
+grow a worker's memory with the world.
 
 Exact: a point-in-time answer ("events with this key strictly before day D") lands on the first event of a
-(key, day); summing the events of one key and day keeps every such answer. `index_from_sums` lays the sums out as
-`build_index` lays out the events (one row per event, the same keys, starts and running sums at the first event
-of every (key, day)), so the features are the same to the bit: the values are 0/1 counts, whose float sums are
-exact in any order.
+(key, day); summing the events of one key and day keeps every such answer. `index_from_sums` lays the sums out
+either as `build_index` lays out the events (one row per event) or, when it is smaller, compactly (one row per
+(key, day), the number of events carried as the value `n`, which `HistoryIndex.before` answers in place of the
+count of rows). Both answer every query as the whole world's index does, to the bit: the values are 0/1 counts,
+whose float sums are exact in any order. The compact form is what keeps the shared indexes (payer, provider,
+payer x procedure, slices) from growing with the world: their keys x days saturate where their events do not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from denial_ml.features.history import DAY_BITS, Events, HistoryIndex
-from denial_ml.features.snapshot import Snapshot, snapshot_events
+from denial_ml.engine.partitions import read_part
+from denial_ml.features.arrays import claim_arrays, line_arrays
+from denial_ml.features.history import DAY_BITS, Events, HistoryIndex, to_days
+from denial_ml.features.keys import batch_lines, claim_keys
+from denial_ml.features.lookup import map_floats
+from denial_ml.features.revenue_lines import line_codes
+from denial_ml.features.slice_keys import encoded, slice_lines
+from denial_ml.features.slices import birth_days, patient_events, sexes
+from denial_ml.features.snapshot import REFERENCE_TABLES, Snapshot, duplicate_keys, outcome_values, snapshot_events
+from denial_ml.labels import label_claims
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
 COUNT = "_events"  # the number of events summed into a row
-# Indexes keyed by the patient: a worker builds them from its own parts, so it never holds the world's.
-PATIENT_INDEXES = ("patient", "patient_payer", "submitted", "pat_proc", "pat_year", "pat_proc_denied")
+N = "n"  # the value a compact index answers its event counts with (`HistoryIndex.before` returns it as `n`)
+# Indexes keyed by the patient: a part builds them from its own claims, so no worker holds the world's.
+PATIENT_INDEXES = ("patient", "patient_payer", "submitted", "pat_proc", "pat_year", "pat_proc_denied", "pat_visits")
+SHARED_REFERENCE = ("payers", "providers")  # the reference tables every part needs whole (small)
 KEY_COLUMNS = ["key", "day"]
 KEY_DTYPE = "string[pyarrow]"
+BUCKET_PARTS = 4  # key buckets per this many parts: a bucket's world-wide sums are about those parts' events
+WAVE_PER_WORKER = 2  # parts read at a time per worker while the snapshot is built
 
 
 def event_sums(events: Events) -> pd.DataFrame:
@@ -44,14 +62,96 @@ def event_sums(events: Events) -> pd.DataFrame:
     return frame.groupby(KEY_COLUMNS, sort=False, as_index=False).sum()
 
 
-def part_sums(part: dict[str, pd.DataFrame], reference: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every index's (key, day) sums of one part of a world.
+def bucket_count(n_parts: int) -> int:
+    """Key buckets for a world read in `n_parts` parts (one per `BUCKET_PARTS` parts)."""
+    return max(1, -(-n_parts // BUCKET_PARTS))
+
+
+def bucketed(sums: pd.DataFrame, buckets: int) -> list[pd.DataFrame]:
+    """Sums split by a hash of the key that is the same in every process."""
+    if buckets == 1:
+        return [sums]
+    bucket = pd.util.hash_array(sums["key"].to_numpy(dtype=object)) % np.uint64(buckets)
+    return [sums[bucket == b].reset_index(drop=True) for b in range(buckets)]
+
+
+def part_sums(
+    folder: Path, part: int, n_parts: int, shared: dict[str, pd.DataFrame]
+) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
+    """Every index's (key, day) sums of one part of a world, in key buckets, and the part's labelled claims' facts.
 
     Args:
-        part: The part's claims, lines and remittance tables (`read_part`).
-        reference: The world's reference tables (authorizations and patients are used).
+        folder: The world folder. part, n_parts: Which part of how many (`read_part`).
+        shared: The reference tables every part shares (`SHARED_REFERENCE`); the part brings its own patients.
+
+    Returns:
+        {index: its sums in `bucket_count(n_parts)` buckets}, and `claim_facts` of the part's labelled claims.
     """
-    return {name: event_sums(ev) for name, ev in snapshot_events({**reference, **part}).items()}
+    tables = {**shared, **read_part(folder, part, n_parts)}
+    buckets = bucket_count(n_parts)
+    sums = {name: bucketed(event_sums(ev), buckets) for name, ev in snapshot_events(tables).items()}
+    return sums, claim_facts(tables)
+
+
+def labelled_part(part: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """A part's adjudicated claims with their denial label and category (as `jobs.training.labelled_claims`)."""
+    labels = label_claims(part["remittances"], part["remittance_lines"], part["adjustments"])
+    return part["claims"].merge(labels[["claim_id", "denied", "denial_category"]], on="claim_id")
+
+
+def claim_facts(part: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """What the client needs of a part's labelled claims: submission date (to cut the periods), label (the
+    counts) and the hash the bundle's data fingerprint covers (`jobs.training._fingerprint`)."""
+    claims = labelled_part(part)
+    hashed = pd.util.hash_pandas_object(claims[["claim_id", "submission_date", "total_charge"]], index=False)
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(claims["submission_date"]).to_numpy(),
+            "denied": claims["denied"].to_numpy(dtype=np.int8),
+            "hash": hashed.to_numpy(),
+        }
+    )
+
+
+def patient_snapshot(shared: Snapshot, tables: dict[str, pd.DataFrame]) -> Snapshot:
+    """The snapshot a part's claims are featured with: the world's shared indexes, and the part's own reference
+    rows and patient indexes (every key of those holds the patient, and a part holds all of its patients' claims,
+    so the answers for its claims are the world's)."""
+    local = {name: index_from_sums(event_sums(ev)) for name, ev in patient_index_events(tables).items()}
+    reference = {name: tables[name] if name in tables else shared.reference[name] for name in REFERENCE_TABLES}
+    return Snapshot(reference=reference, indexes={**shared.indexes, **local})
+
+
+def patient_index_events(tables: dict[str, pd.DataFrame]) -> dict[str, Events]:
+    """The events of the `PATIENT_INDEXES` of a part, as `snapshot_events` makes them, without the shared indexes'
+    (the slice events alone are many times the claims)."""
+    labels = label_claims(tables["remittances"], tables["remittance_lines"], tables["adjustments"])
+    claims, lines = tables["claims"], tables["claim_lines"]
+    events = labels[["claim_id", "adjudication_date", "denied", "denial_category"]].merge(
+        claims[["claim_id", "payer_id", "patient_id"]], on="claim_id"
+    )
+    day, values = to_days(events["adjudication_date"]), outcome_values(events)
+    line_sub = lines.assign(procedure_code=line_codes(lines))[["claim_id", "procedure_code", "service_date"]].merge(
+        claims[["claim_id", "patient_id", "submission_date"]], on="claim_id"
+    )
+    a = claim_arrays(claims)
+    ln = batch_lines(a, line_arrays(lines))
+    s = slice_lines(a, ln, claim_keys(a), birth_days(tables["patients"]), sexes(tables["patients"]))
+    decided = map_floats(dict(zip(labels["claim_id"], to_days(labels["adjudication_date"]), strict=True)), a.claim_id)
+    denied = map_floats(dict(zip(labels["claim_id"], labels["denied"].astype(float), strict=True)), a.claim_id, 0.0)
+    submit = np.nan_to_num(a.submit_day).astype(np.int64)[ln.claim]
+    return {
+        "patient": Events(events["patient_id"], day, values[["denied"]]),
+        "patient_payer": Events(
+            events["patient_id"] + "|" + events["payer_id"], day, values[["denied", "cat_eligibility"]]
+        ),
+        "submitted": Events(
+            duplicate_keys(line_sub["patient_id"], line_sub["service_date"], line_sub["procedure_code"]),
+            to_days(line_sub["submission_date"]),
+            pd.DataFrame({"one": np.ones(len(line_sub))}),
+        ),
+        **patient_events(s.claim, encoded(s), submit, decided[ln.claim], denied[ln.claim]),
+    }
 
 
 def add_sums(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -59,27 +159,41 @@ def add_sums(*frames: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).groupby(KEY_COLUMNS, sort=False, as_index=False).sum()
 
 
-def index_from_sums(sums: pd.DataFrame) -> HistoryIndex:
-    """A `HistoryIndex` from (key, day) sums, laid out as `build_index` lays out the events themselves.
+def index_from_sums(sums: pd.DataFrame, compact: bool | None = None) -> HistoryIndex:
+    """A `HistoryIndex` from (key, day) sums.
 
-    Rows of one (key, day) repeat its key; their running sums all hold the sums before it, which is what a
-    query of that key and day reads (the rows inside a run are never read).
+    Args:
+        sums: The (key, day) sums (`event_sums`, `add_sums`).
+        compact: One row per (key, day) with the counts as the value `n`; False: laid out as `build_index` lays out
+            the events themselves (rows of one (key, day) repeat its key; their running sums all hold the sums
+            before it, which is what a query of that key and day reads; the rows inside a run are never read).
+            None picks the smaller.
     """
     names = [c for c in sums.columns if c not in (*KEY_COLUMNS, COUNT)]
+    counts = sums[COUNT].to_numpy(dtype=np.int64)
+    if compact is None:
+        compact = len(counts) * (len(names) + 2) < int(counts.sum()) * (len(names) + 1)
     codes, uniques = pd.factorize(pd.Series(sums["key"].to_numpy(dtype=object)), sort=True)  # as `build_index`
     combined = (codes.astype(np.int64) << DAY_BITS) | sums["day"].to_numpy(dtype=np.int64)
     order = np.argsort(combined, kind="stable")
-    counts = sums[COUNT].to_numpy(dtype=np.int64)[order]
-    sorted_keys = np.repeat(combined[order], counts)
-    before = np.vstack([np.zeros((1, len(names))), np.cumsum(sums[names].to_numpy(dtype=float)[order], axis=0)])
-    cumsums = np.vstack([np.repeat(before[:-1], counts, axis=0), before[-1:]])
+    values = sums[names].to_numpy(dtype=float)[order]
+    if compact:
+        assert N not in names, "a value named n would hide the event counts"
+        sorted_keys, counts = combined[order], counts[order]
+        before = np.vstack([np.zeros((1, len(names) + 1)), np.cumsum(np.column_stack([values, counts]), axis=0)])
+        cumsums, value_names = before, (*names, N)
+    else:
+        counts = counts[order]
+        sorted_keys = np.repeat(combined[order], counts)
+        before = np.vstack([np.zeros((1, len(names))), np.cumsum(values, axis=0)])
+        cumsums, value_names = np.vstack([np.repeat(before[:-1], counts, axis=0), before[-1:]]), tuple(names)
     starts = np.searchsorted(sorted_keys, np.arange(len(uniques), dtype=np.int64) << DAY_BITS, side="left")
     return HistoryIndex(
         codes={k: i for i, k in enumerate(uniques)},
         sorted_keys=sorted_keys,
         starts=np.append(starts, len(sorted_keys)),
         cumsums=cumsums,
-        value_names=tuple(names),
+        value_names=value_names,
     )
 
 
@@ -90,54 +204,87 @@ def tree_add(client: Client, futures: list[Future], fan_in: int = 4) -> Future:
     return futures[0]
 
 
-def snapshot_from_parts(client: Client, parts: list[Future], reference: dict[str, pd.DataFrame]) -> PartSnapshot:
+@dataclass
+class PartSnapshot:
+    """A world's snapshot built from its parts, and what the client learnt of the parts' labelled claims.
+
+    Attributes:
+        snapshot: The whole world's snapshot (what the bundle carries).
+        facts: `claim_facts` of every part's labelled claims, parts in order.
+    """
+
+    snapshot: Snapshot
+    facts: list[pd.DataFrame]
+
+    def shared(self) -> Snapshot:
+        """The snapshot without its patient indexes and patients' reference rows: what every part needs besides
+        its own patients'."""
+        indexes = {n: i for n, i in self.snapshot.indexes.items() if n not in PATIENT_INDEXES}
+        reference = {n: t for n, t in self.snapshot.reference.items() if n in SHARED_REFERENCE}
+        return Snapshot(reference=reference, indexes=indexes)
+
+
+def snapshot_from_parts(client: Client, folder: Path, n_parts: int, reference: dict[str, pd.DataFrame]) -> PartSnapshot:
     """The snapshot of a world read in parts, equal in every answer to `Snapshot.from_tables` of the whole world.
+
+    The parts are read in waves of `WAVE_PER_WORKER` per worker: a wave's sums of the shared indexes are added into
+    running totals on the workers (a total per index and key bucket, whose size saturates with the world) and its
+    patient indexes' sums go to the client (their keys hold the patient, so the parts' sums never share a key and
+    are simply put together), before the next wave is read. A worker so holds a wave's sums and its buckets of the
+    shared totals, whatever the number of parts.
 
     Args:
         client: The Dask client.
-        parts: Futures of the world's parts (`read_part`), patients split between them.
-        reference: The reference tables (the snapshot carries them whole).
+        folder: The world folder. n_parts: How many parts to read it in (`part_count`).
+        reference: The whole world's reference tables (the snapshot carries them; the workers get the shared ones).
 
     Returns:
-        The snapshot, and each part's sums kept on the workers (`PartSnapshot.sums`: release them when done).
+        The snapshot, and the facts of every part's labelled claims.
     """
-    shared = client.scatter(reference, broadcast=True)
-    sums = client.map(part_sums, parts, reference=shared)
-    names: list[str] = client.submit(list, sums[0]).result()
+    from distributed import wait
+
+    shared = client.scatter({n: reference[n] for n in SHARED_REFERENCE}, broadcast=True)
+    buckets, wave = bucket_count(n_parts), WAVE_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))
+    totals: dict[tuple[str, int], Future] = {}
+    local: dict[str, list[pd.DataFrame]] = {}
+    facts: list[pd.DataFrame] = []
+    names: list[str] = []
+    for lo in range(0, n_parts, wave):
+        results = client.map(
+            part_sums, [folder] * n_parts, range(lo, min(n_parts, lo + wave)), n_parts=n_parts, shared=shared
+        )
+        sums = client.map(_first, results)
+        facts += client.gather(client.map(_second, results))
+        del results
+        names = names or client.submit(list, sums[0]).result()
+        for name in names:
+            if name in PATIENT_INDEXES:
+                for frames in client.gather(client.map(_pick, sums, name=name)):
+                    local.setdefault(name, []).extend(frames)
+                continue
+            for b in range(buckets):
+                before = [totals[name, b]] if (name, b) in totals else []
+                totals[name, b] = tree_add(client, before + client.map(_pick, sums, name=name, bucket=b))
+        wait(list(totals.values()))  # the wave is added before the next one is read
+        del sums
     indexes = {}
     for name in names:  # one index at a time: the client holds one index's sums besides the indexes built
-        total = tree_add(client, client.map(_pick, sums, name=name))
-        indexes[name] = index_from_sums(total.result())
-        del total
-    kept = client.map(_patient_sums, sums)  # the workers keep only what the parts' own indexes need
-    del sums
-    return PartSnapshot(Snapshot(reference=reference, indexes=indexes), kept)
+        if name in PATIENT_INDEXES:
+            frames = local.pop(name)
+        else:
+            frames = client.gather([totals.pop((name, b)) for b in range(buckets)])
+        indexes[name] = index_from_sums(pd.concat(frames, ignore_index=True))
+        del frames
+    return PartSnapshot(Snapshot(reference=reference, indexes=indexes), facts)
 
 
-@dataclass
-class PartSnapshot:
-    """A world's snapshot and the (key, day) sums of its parts, one future per part."""
-
-    snapshot: Snapshot
-    sums: list[Future]
-
-    def shared(self) -> Snapshot:
-        """The snapshot without its patient indexes: what every part needs besides its own patients' indexes."""
-        indexes = {n: i for n, i in self.snapshot.indexes.items() if n not in PATIENT_INDEXES}
-        return Snapshot(reference=self.snapshot.reference, indexes=indexes)
+def _pick(sums: dict[str, list[pd.DataFrame]], name: str, bucket: int | None = None) -> object:
+    return sums[name] if bucket is None else sums[name][bucket]
 
 
-def part_snapshot(shared: Snapshot, sums: dict[str, pd.DataFrame]) -> Snapshot:
-    """The snapshot one part's claims are featured with: the world's shared indexes and the part's own patient
-    indexes (every key of those holds the patient, and a part holds all of its patients' claims, so the answers for
-    its claims are the world's)."""
-    local = {name: index_from_sums(sums[name]) for name in PATIENT_INDEXES}
-    return Snapshot(reference=shared.reference, indexes={**shared.indexes, **local})
+def _first(pair: tuple) -> object:
+    return pair[0]
 
 
-def _pick(sums: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
-    return sums[name]
-
-
-def _patient_sums(sums: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    return {name: sums[name] for name in PATIENT_INDEXES}
+def _second(pair: tuple) -> object:
+    return pair[1]

@@ -40,21 +40,40 @@ def dask_params() -> dict:
     return params | {"random_state": DENIAL_PARAMS["seed"]}
 
 
-def rows_frame(rows: list[Future], meta: pd.DataFrame) -> dd.DataFrame:
-    """The parts' training rows as one Dask DataFrame (partitions stay where they are)."""
+def fit_data(
+    rows: dict[str, tuple[list[Future], list[Future]]], periods: tuple[str, ...], meta: pd.DataFrame
+) -> tuple[dd.DataFrame, dd.Series]:
+    """The features and labels of `periods` as Dask collections over the parts' futures (no copy: the partitions
+    are the futures the workers hold, `DistributedRows.rows`)."""
     import dask.dataframe as dd
 
-    return dd.from_delayed(rows, meta=meta.iloc[:0], verify_meta=False)
+    X = [x for p in periods for x in rows[p][0]]
+    y = [label for p in periods for label in rows[p][1]]
+    features = [c for c in meta.columns if c not in (LABEL, PERIOD)]
+    return (
+        dd.from_delayed(X, meta=meta[features].iloc[:0], verify_meta=False),
+        dd.from_delayed(y, meta=meta[LABEL].iloc[:0], verify_meta=False),
+    )
 
 
-def fit_rounds(client: Client, frame: dd.DataFrame, periods: tuple[str, ...], rounds: int) -> lgb.Booster:
-    """Fit `rounds` rounds on the rows of `periods` with `lightgbm.dask`; the model as a plain Booster."""
+def fit_rounds(
+    client: Client,
+    rows: dict[str, tuple[list[Future], list[Future]]],
+    periods: tuple[str, ...],
+    rounds: int,
+    meta: pd.DataFrame,
+) -> lgb.Booster:
+    """Fit `rounds` rounds on the rows of `periods` with `lightgbm.dask`; the model as a plain Booster.
+
+    Args:
+        client: The Dask client. rows: The parts' rows (`DistributedRows.rows`). periods: Which periods to fit on.
+        rounds: Boosting rounds. meta: An empty frame of the rows' columns and types (features, LABEL, PERIOD).
+    """
     from lightgbm.dask import DaskLGBMClassifier
 
-    rows = frame[frame[PERIOD].isin(list(periods))]
-    features = [c for c in frame.columns if c not in (LABEL, PERIOD)]
+    X, y = fit_data(rows, periods, meta)
     model = DaskLGBMClassifier(client=client, n_estimators=rounds, **dask_params())
-    model.fit(rows[features], rows[LABEL])
+    model.fit(X, y)
     return model.to_local().booster_
 
 
@@ -81,7 +100,8 @@ def log_loss(y: np.ndarray, raw: np.ndarray) -> float:
 
 def train_denial_dask(
     client: Client,
-    frame: dd.DataFrame,
+    rows: dict[str, tuple[list[Future], list[Future]]],
+    meta: pd.DataFrame,
     valid: tuple[np.ndarray, np.ndarray],
     max_rounds: int = MAX_ROUNDS,
 ) -> tuple[lgb.Booster, int]:
@@ -89,7 +109,8 @@ def train_denial_dask(
 
     Args:
         client: The Dask client.
-        frame: Features + `LABEL` + `PERIOD` of every labelled claim (`rows_frame`).
+        rows: The train and valid periods' features and labels on the workers (`DistributedRows.rows`).
+        meta: An empty frame of the rows' columns and types.
         valid: The valid period's feature matrix (categoricals as their codes, `transform_array`'s form) and labels.
         max_rounds: The most rounds the first fit can get (as `train_denial_model`'s `max_rounds`).
 
@@ -98,13 +119,13 @@ def train_denial_dask(
     """
     budget = min(FIRST_ROUNDS, max_rounds)
     while True:
-        first = fit_rounds(client, frame, ("train",), budget)
+        first = fit_rounds(client, rows, ("train",), budget, meta)
         picked = max(1, best_rounds(first, *valid))
         if picked + PATIENCE <= budget or budget >= max_rounds:  # early stopping would have stopped inside
             break
         budget = min(budget * GROW_ROUNDS, max_rounds)
     rounds = max(1, int(round(picked * REFIT_ROUNDS)))
-    booster = fit_rounds(client, frame, ("train", "valid"), rounds)
+    booster = fit_rounds(client, rows, ("train", "valid"), rounds, meta)
     booster.best_iteration = rounds
     return booster, picked
 

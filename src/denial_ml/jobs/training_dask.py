@@ -1,11 +1,14 @@
 """Job: the denial-risk model's training run on a Dask cluster (`denial-ml train --engine dask`).
 
 The workers read the world in parts (by patient), build the history snapshot from the parts' summed events,
-build every claim's features and train the denial model with `lightgbm.dask`. The client gets the snapshot (the
-bundle carries it), the claims' submission dates (to cut the periods) and the rows the evaluation needs (every
-row after the train period, the denied train rows and a sample of the others for the linear baseline); the
-category model, the calibration, the evaluation and the bundle are the single-process code's
-(`finish_training`).
+build every claim's features and train the denial model with `lightgbm.dask`, each part read once per pass and
+dropped when its task ends: a worker keeps only its parts' train and valid rows (float32). The client gets the
+snapshot (the bundle carries it), the claims' submission dates, labels and hashes (the periods, counts and data
+fingerprint) and the rows the evaluation needs: the valid, calib and test periods, the denied train rows (the
+category model's) and a 200,000-row train sample for the linear baseline, each set whole up to
+`engine.features.EVAL_ROWS` rows and sampled by claim id past it (the shares are logged and in the result's
+`evaluation_sample`; the counts, periods and fingerprint are always the whole world's). The category model, the
+calibration, the evaluation and the bundle are the single-process code's (`finish_training`).
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import pyarrow.compute as pc
 
 from denial_ml.artifacts.calibration import fit_calibration
 from denial_ml.config import Settings
+from denial_ml.data.io import table_parts
 from denial_ml.engine.cluster import ClusterSpec, open_client
-from denial_ml.engine.features import LABEL, PERIOD, data_fingerprint, distributed_rows, gather_evaluation
-from denial_ml.engine.partitions import part_count, read_part, read_reference, read_rows, table_path
+from denial_ml.engine.features import LABEL, PERIOD, distributed_rows
+from denial_ml.engine.partitions import part_count, partitioned, read_reference, read_rows
 from denial_ml.engine.snapshot import snapshot_from_parts
-from denial_ml.engine.training import MAX_ROUNDS, feature_matrix, rows_frame, train_denial_dask
+from denial_ml.engine.training import MAX_ROUNDS, feature_matrix, train_denial_dask
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.jobs.training_finish import Progress, TrainingRows, finish_training
 from denial_ml.modeling.result import TrainingResult
@@ -53,37 +57,35 @@ def run_training_dask(
     """
     step = progress or (lambda _s: None)
     n_parts = part_count(data, spec.workers)  # a folder without the tables fails here, before a cluster starts
+    reference = read_reference(data)
     with open_client(spec) as client:
-        step(f"reading the world in {n_parts} parts")
-        parts = client.map(read_part, [data] * n_parts, range(n_parts), n_parts=n_parts)
-        reference = read_reference(data)
-        step("history snapshot")
-        snapshot = snapshot_from_parts(client, parts, reference)
+        step(f"history snapshot ({n_parts} parts)")
+        snapshot = snapshot_from_parts(client, data, n_parts, reference)
         builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
         step("labels and features")
-        dist = distributed_rows(client, snapshot, parts)
-        del parts
-        snapshot.sums = []
-        claims, rows = gather_evaluation(client, dist)
-        fingerprint = data_fingerprint(client, dist)
-        n_denied = int(sum(client.gather(client.map(_denied, dist.rows))))
-        dist.claims = []  # the workers keep only the training rows from here on
-        meta = rows.iloc[:0]
+        dist = distributed_rows(client, data, n_parts, snapshot)
+        del snapshot
+        claims, rows = dist.claims, dist.eval_rows
         X = rows.drop(columns=[LABEL, PERIOD])
         y, period = rows[LABEL].to_numpy(dtype=int), rows[PERIOD].to_numpy(dtype=object)
+        meta, dist.eval_rows = rows.iloc[:0], rows.iloc[:0]
         del rows
         va = period == "valid"
         step("denial model")
-        booster, picked = train_denial_dask(
-            client, rows_frame(dist.rows, meta), (feature_matrix(X[va]), y[va]), max_rounds=max_rounds
-        )
+        booster, picked = train_denial_dask(client, dist.rows, meta, (feature_matrix(X[va]), y[va]), max_rounds)
+        dist.rows = {}  # the workers drop the rows before the cluster stops
         log.info("train: %d rounds picked on the valid period, refit with %d", picked, booster.best_iteration)
     ca = period == "calib"
     raw = np.asarray(booster.predict(X[ca], num_iteration=booster.best_iteration))
     calibrator = fit_calibration(raw, y[ca])
     tables = {**reference, **evaluation_truth(data, claims)}
-    rows_ = TrainingRows(claims, X, y, period, dist.bounds, dist.n_rows, n_denied, fingerprint)
-    return finish_training(rows_, tables, builder, (booster, calibrator), out_dir, name, review_capacity, step)
+    rows_ = TrainingRows(claims, X, y, period, dist.bounds, dist.n_rows, dist.n_denied, dist.fingerprint)
+    result = finish_training(rows_, tables, builder, (booster, calibrator), out_dir, name, review_capacity, step)
+    sampled = {k: round(v, 4) for k, v in dist.shares.items() if v < 1 and k != "train"}
+    if sampled:
+        log.info("train: evaluation sets sampled (share of each set the client evaluated on): %s", sampled)
+    result.metrics["evaluation_sample"] = sampled
+    return result
 
 
 def cluster_spec(settings: Settings) -> ClusterSpec:
@@ -95,11 +97,9 @@ def cluster_spec(settings: Settings) -> ClusterSpec:
 
 def evaluation_truth(data: Path, claims: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The synthetic truth of the evaluated claims, when the world has it ({} otherwise)."""
-    if not (data / "truth.parquet").exists():
+    files = table_parts(data, "truth") if partitioned(data) else [data / "truth.parquet"]
+    if not files or not files[0].exists():
         return {}
     ids = pa.array(claims["claim_id"].to_numpy(dtype=object), type=pa.string())
-    return {"truth": read_rows(table_path(data, "truth"), lambda b: pc.is_in(b.column("claim_id"), value_set=ids))}
-
-
-def _denied(rows: pd.DataFrame) -> int:
-    return int(rows[LABEL].sum())
+    keep = lambda b: pc.is_in(b.column("claim_id"), value_set=ids)  # noqa: E731
+    return {"truth": pd.concat([read_rows(f, keep) for f in files], ignore_index=True)}
