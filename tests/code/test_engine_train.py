@@ -174,3 +174,22 @@ def test_run_training_dask_writes_a_bundle_that_scores(world, client, tmp_path):
     scorer = Scorer.load(result.bundle)
     scored = scorer.score(tables["claims"].head(50), tables["claim_lines"])
     assert len(scored) == 50 and scored["denial_risk"].between(0, 1).all()
+
+
+def test_a_sampled_evaluation_is_recorded_in_the_bundles_metrics(world, client, tmp_path, monkeypatch):
+    """Past `EVAL_ROWS` rows a set is evaluated on a sample: the bundle's metrics.json says which and how much,
+    while the counts stay the whole world's."""
+    from denial_ml.engine import features as engine_features
+
+    _, folder = world
+    spec = ClusterSpec(scheduler=client.scheduler.address)
+    full = run_training_dask(folder, tmp_path / "full", spec, name="b", max_rounds=30)
+    n_test = full.metrics["n_rows"]["test"]
+    monkeypatch.setattr(engine_features, "EVAL_ROWS", n_test // 2)
+    sampled = run_training_dask(folder, tmp_path / "sampled", spec, name="b", max_rounds=30)
+    assert "evaluation_sample" not in json.loads((full.bundle / "metrics.json").read_text())
+    recorded = json.loads((sampled.bundle / "metrics.json").read_text())["evaluation_sample"]
+    assert recorded["test"] == pytest.approx(0.5, abs=1 / n_test)
+    assert all(0 < share < 1 for share in recorded.values())
+    assert sampled.metrics["n_rows"] == full.metrics["n_rows"]  # the counts are never sampled
+    assert sampled.metrics["test"]["intervals"] != full.metrics["test"]["intervals"]  # fewer rows evaluated

@@ -79,13 +79,11 @@ def run_training_dask(
     raw = np.asarray(booster.predict(X[ca], num_iteration=booster.best_iteration))
     calibrator = fit_calibration(raw, y[ca])
     tables = {**reference, **evaluation_truth(data, claims)}
-    rows_ = TrainingRows(claims, X, y, period, dist.bounds, dist.n_rows, dist.n_denied, dist.fingerprint)
-    result = finish_training(rows_, tables, builder, (booster, calibrator), out_dir, name, review_capacity, step)
     sampled = {k: round(v, 4) for k, v in dist.shares.items() if v < 1 and k != "train"}
     if sampled:
-        log.info("train: evaluation sets sampled (share of each set the client evaluated on): %s", sampled)
-    result.metrics["evaluation_sample"] = sampled
-    return result
+        log.warning("train: evaluation sets sampled (share of each set the client evaluated on): %s", sampled)
+    rows_ = TrainingRows(claims, X, y, period, dist.bounds, dist.n_rows, dist.n_denied, dist.fingerprint, sampled)
+    return finish_training(rows_, tables, builder, (booster, calibrator), out_dir, name, review_capacity, step)
 
 
 def cluster_spec(settings: Settings) -> ClusterSpec:

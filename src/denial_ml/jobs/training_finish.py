@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class TrainingRows:
         claims: Labelled claims (all of them, or the subset `X` holds). X, y, period: Their features, labels and
             periods. bounds: {period: [first date, last date]} of all rows. n_rows: Rows per period of all rows.
         n_denied: Denied claims of all rows. fingerprint: The data fingerprint of all rows.
+        evaluation_sample: {period: share of its rows `X` holds} for the periods evaluated on a sample ({}: none).
     """
 
     claims: pd.DataFrame
@@ -47,6 +48,7 @@ class TrainingRows:
     n_rows: dict[str, int]
     n_denied: int
     fingerprint: str
+    evaluation_sample: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_claims(self) -> int:
@@ -105,6 +107,8 @@ def finish_training(
         "best_iteration": int(booster.best_iteration),
         "slices": card_slices(claims[te], tables, y[te], risk),  # the model card's groups
     }
+    if rows.evaluation_sample:  # the figures above are then a sample's: the bundle says so
+        metrics["evaluation_sample"] = rows.evaluation_sample
 
     step("bundle")
     booster.best_iteration = booster.best_iteration or booster.current_iteration()
