@@ -20,6 +20,7 @@ payer x procedure, slices) from growing with the world: their keys x days satura
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,8 +88,11 @@ def part_sums(
     Returns:
         {index: its sums in `bucket_count(n_parts)` buckets}, and `claim_facts` of the part's labelled claims.
     """
-    tables = {**shared, **read_part(folder, part, n_parts)}
-    buckets = bucket_count(n_parts)
+    return table_sums({**shared, **read_part(folder, part, n_parts)}, bucket_count(n_parts))
+
+
+def table_sums(tables: dict[str, pd.DataFrame], buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
+    """`part_sums` of a part's tables already read (with the reference rows its claims need)."""
     sums = {name: bucketed(event_sums(ev), buckets) for name, ev in snapshot_events(tables).items()}
     return sums, claim_facts(tables)
 
@@ -241,18 +245,40 @@ def snapshot_from_parts(client: Client, folder: Path, n_parts: int, reference: d
     Returns:
         The snapshot, and the facts of every part's labelled claims.
     """
+    shared = client.scatter({n: reference[n] for n in SHARED_REFERENCE}, broadcast=True)
+
+    def read_wave(parts: range) -> list[Future]:
+        return client.map(part_sums, [folder] * len(parts), parts, n_parts=n_parts, shared=shared)
+
+    return snapshot_in_waves(client, n_parts, reference, read_wave)
+
+
+def snapshot_of_tables(client: Client, parts: list[Future], reference: dict[str, pd.DataFrame]) -> PartSnapshot:
+    """`snapshot_from_parts` of parts already held on the workers as their tables (each with the reference rows its
+    claims need): for jobs that keep their parts for other work (`engine.triage`).
+
+    Args:
+        client: The Dask client. parts: Futures of the parts' tables. reference: The whole world's reference tables.
+    """
+    buckets = bucket_count(len(parts))
+    return snapshot_in_waves(
+        client, len(parts), reference, lambda r: client.map(table_sums, parts[r.start : r.stop], buckets=buckets)
+    )
+
+
+def snapshot_in_waves(
+    client: Client, n_parts: int, reference: dict[str, pd.DataFrame], read_wave: Callable[[range], list[Future]]
+) -> PartSnapshot:
+    """The wave loop of `snapshot_from_parts`, given how a wave of parts gets its `part_sums`."""
     from distributed import wait
 
-    shared = client.scatter({n: reference[n] for n in SHARED_REFERENCE}, broadcast=True)
     buckets, wave = bucket_count(n_parts), WAVE_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))
     totals: dict[tuple[str, int], Future] = {}
     local: dict[str, list[pd.DataFrame]] = {}
     facts: list[pd.DataFrame] = []
     names: list[str] = []
     for lo in range(0, n_parts, wave):
-        results = client.map(
-            part_sums, [folder] * n_parts, range(lo, min(n_parts, lo + wave)), n_parts=n_parts, shared=shared
-        )
+        results = read_wave(range(lo, min(n_parts, lo + wave)))
         sums = client.map(_first, results)
         facts += client.gather(client.map(_second, results))
         del results

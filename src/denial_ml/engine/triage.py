@@ -28,9 +28,9 @@ import pandas as pd
 from denial_ml.data.io import WorldIOError
 from denial_ml.engine.partitions import CLAIM_TABLES
 from denial_ml.engine.paths import World, exists, is_table_dir, join, read_file, read_world_tables, table_files
-from denial_ml.engine.snapshot import PartSnapshot, part_snapshot, snapshot_from_parts
+from denial_ml.engine.snapshot import PartSnapshot, patient_snapshot, snapshot_of_tables
 from denial_ml.features.build import FeatureBuilder
-from denial_ml.features.snapshot import REFERENCE_TABLES
+from denial_ml.features.snapshot import REFERENCE_TABLES, Snapshot
 from denial_ml.schemas import validate_table
 from denial_ml.triage.denials import decided_appeals, denied_claims, overturn_history
 from denial_ml.triage.features import assemble_frame, denial_claim_features
@@ -87,10 +87,10 @@ class DenialPiece:
     decided: pd.DataFrame  # `decided_appeals` of the part's denials
 
 
-def denial_piece(part: dict[str, pd.DataFrame], shared: FeatureBuilder, sums: dict[str, pd.DataFrame]) -> DenialPiece:
-    """A part's denials, their claim features (the world's snapshot with the part's own patient indexes),
-    lines to price, paid lines and decided appeals."""
-    builder = FeatureBuilder(shared.smoothing, shared.recent_days).fit_snapshot(part_snapshot(shared.snapshot_, sums))
+def denial_piece(part: dict[str, pd.DataFrame], shared: Snapshot, reference: dict[str, pd.DataFrame]) -> DenialPiece:
+    """A part's denials, their claim features (the world's shared indexes with the part's own patient indexes,
+    `patient_snapshot`), lines to price, paid lines and decided appeals."""
+    builder = FeatureBuilder().fit_snapshot(patient_snapshot(shared, {**reference, **part}))
     denials = denied_claims(part)
     charges, features = denial_claim_features(part, denials, builder)
     return DenialPiece(
@@ -133,10 +133,11 @@ def distributed_frame(client: Client, world: World) -> DistributedFrame:
     names = part_names(world)
     reference = read_world_tables(world, REFERENCE_TABLES)
     parts = client.map(read_world_part, [world] * len(names), names, names=(*PART_TABLES, *WHOLE_TABLES), pure=False)
-    snapshot: PartSnapshot = snapshot_from_parts(client, client.map(_claim_tables, parts), reference)
+    whole = client.scatter(reference, broadcast=True)
+    snapshot: PartSnapshot = snapshot_of_tables(client, client.map(_claim_tables, parts, reference=whole), reference)
     builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
-    shared = client.scatter(FeatureBuilder().fit_snapshot(snapshot.shared()), broadcast=True)
-    pieces = client.map(denial_piece, parts, [shared] * len(parts), snapshot.sums)
+    shared = client.scatter(snapshot.shared(), broadcast=True)
+    pieces = client.map(denial_piece, parts, shared=shared, reference=whole)
     cutoffs = np.unique(np.concatenate(client.gather(client.map(_cutoffs, pieces))))
     book = client.submit(book_from_parts, cutoffs, *client.map(_paid, pieces))
     decided = client.submit(concat, *client.map(_decided, pieces))
@@ -144,8 +145,8 @@ def distributed_frame(client: Client, world: World) -> DistributedFrame:
     return DistributedFrame(parts, frames, builder)
 
 
-def _claim_tables(part: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    return {name: part[name] for name in CLAIM_TABLES}
+def _claim_tables(part: dict[str, pd.DataFrame], reference: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {**reference, **{name: part[name] for name in CLAIM_TABLES}}
 
 
 def _cutoffs(piece: DenialPiece) -> np.ndarray:
