@@ -37,9 +37,11 @@ CLAIM_FLAGS = {
     "authorization": ["_auth_missing", "_auth_needed", "_auth_expired"],
     "duplicate": ["_duplicate"],
 }
+# The modifier rules (25, telehealth, GP, the 97140-59 bundle) moved to the policy file, which decides them from
+# what the claim shows: they have no hidden flag left, only the coders' invalid modifiers do.
 LINE_FLAGS = {
     "authorization": ["_auth_wrong_code", "_auth_units"],
-    "modifiers": ["_miss25", "_miss_tele", "_miss_gp", "_bad_modifier", "_bundled59"],
+    "modifiers": ["_bad_modifier"],
     "pointer": ["_missing_pointer"],
 }
 TRAITS = ["data_quality", "coding_quality", "doc_quality"]
