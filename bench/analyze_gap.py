@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 import denial_ml.data.synthetic.outcomes as outcomes
+import denial_ml.data.synthetic.policy_rules as policy_rules
 import denial_ml.data.synthetic.world as world
 from denial_ml.explain.accuracy import CLAIM_LEVEL_CAUSES
 from denial_ml.features.build import FeatureBuilder
@@ -37,9 +38,11 @@ CLAIM_FLAGS = {
     "authorization": ["_auth_missing", "_auth_needed", "_auth_expired"],
     "duplicate": ["_duplicate"],
 }
+# The modifier rules (25, telehealth, GP, the 97140-59 bundle) moved to the policy file, which decides them from
+# what the claim shows: they have no hidden flag left, only the coders' invalid modifiers do.
 LINE_FLAGS = {
     "authorization": ["_auth_wrong_code", "_auth_units"],
-    "modifiers": ["_miss25", "_miss_tele", "_miss_gp", "_bad_modifier", "_bundled59"],
+    "modifiers": ["_bad_modifier"],
     "pointer": ["_missing_pointer"],
 }
 TRAITS = ["data_quality", "coding_quality", "doc_quality"]
@@ -63,19 +66,35 @@ def generate_recorded(n_claims: int, seed: int) -> tuple[dict, dict]:
         seen["mechanism"] = result[2]
         return result
 
+    def cause_rules(H_line, lines, claims, patients, policies):
+        seen["patients"], seen["policies"] = patients, policies
+        return original_cause_rules(H_line, lines, claims, patients, policies)
+
     original_claim, original_line, original_decide = (
         outcomes.claim_hazards,
         outcomes.line_hazards,
         outcomes.decide_denials,
     )
+    original_cause_rules = policy_rules.apply_cause_rules
     world.outcomes.claim_hazards, world.outcomes.line_hazards = claim_hazards, line_hazards
     world.outcomes.decide_denials = decide
+    world.policy_rules.apply_cause_rules = cause_rules
     try:
         tables = world.generate_world(n_claims, seed=seed)
     finally:
         world.outcomes.claim_hazards, world.outcomes.line_hazards = original_claim, original_line
         world.outcomes.decide_denials = original_decide
+        world.policy_rules.apply_cause_rules = original_cause_rules
     return tables, seen
+
+
+def line_hazards_with_policies(seen: dict, rng: object) -> np.ndarray:
+    """The generator's line hazards with the policy file's rules, as adjudication adds them: the `cause:` rules
+    in their mechanisms' columns, then one column per engine rule (deterministic given the claim)."""
+    claims, lines, patients, policies = seen["claims"], seen["lines"], seen["patients"], seen["policies"]
+    h = outcomes.line_hazards(rng, lines, claims, seen["providers"])
+    h = policy_rules.apply_cause_rules(h, lines, claims, patients, policies)
+    return np.hstack([h, policy_rules.policy_hazards(lines, claims, patients, policies)])
 
 
 class _Noise:
@@ -95,7 +114,7 @@ def bayes_probability(seen: dict, draws: int) -> np.ndarray:
     total = np.zeros(len(claims))
     for k in range(draws):
         h_claim = outcomes.claim_hazards(_Noise(1000 + k), claims, providers)
-        h_line = outcomes.line_hazards(_Noise(5000 + k), lines, claims, providers)
+        h_line = line_hazards_with_policies(seen, _Noise(5000 + k))
         hazard = h_claim.sum(axis=1) + np.bincount(line_claim, weights=h_line.sum(axis=1), minlength=len(claims))
         total += -np.expm1(-hazard)
     return total / draws
@@ -113,8 +132,10 @@ def oracle_categories(seen: dict) -> tuple[np.ndarray, np.ndarray]:
     category with the largest summed hazard, among all categories and among the claim-level ones only."""
     claims, providers, lines = seen["claims"], seen["providers"], seen["lines"]
     h_claim = outcomes.claim_hazards(_MeanNoise(), claims, providers)
-    h_line = outcomes.line_hazards(_MeanNoise(), lines, claims, providers)
-    names, by_category = outcomes.category_hazards(h_claim, h_line, lines["_c"].to_numpy())
+    h_line = line_hazards_with_policies(seen, _MeanNoise())
+    h_claim = np.hstack([h_claim, np.zeros((len(h_claim), h_line.shape[1] - h_claim.shape[1]))])
+    mechanisms = outcomes.MECHANISMS + policy_rules.policy_mechanisms(seen["policies"])
+    names, by_category = outcomes.category_hazards(h_claim, h_line, lines["_c"].to_numpy(), mechanisms)
     claim_level = np.isin(names, CLAIM_LEVEL_CAUSES)
     return names[by_category.argmax(axis=1)], names[claim_level][by_category[:, claim_level].argmax(axis=1)]
 
@@ -199,7 +220,8 @@ def main() -> None:
     everything = pd.concat([X] + [c.add_prefix("oracle").reset_index(drop=True) for c in groups.values()], axis=1)
     print(f"  + all hidden flags and traits {fit_auc(everything, y, period):.4f}")
     if args.model:
-        names = np.array([m.name for m in outcomes.MECHANISMS] + [""], dtype=object)
+        fired = outcomes.MECHANISMS + policy_rules.policy_mechanisms(seen["policies"])
+        names = np.array([m.name for m in fired] + [""], dtype=object)
         mechanism = pd.Series(names[seen["mechanism"]], index=seen["claims"]["claim_id"]).loc[ids].to_numpy()
         cause = claims["claim_id"].map(tables["truth"].set_index("claim_id")["denial_cause"]).to_numpy(dtype=object)
         explanation_hits(args.model, X[te], cause[te], mechanism[te])
