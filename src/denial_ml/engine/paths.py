@@ -102,3 +102,15 @@ def exists(path: World) -> bool:
         return Path(path).is_file()
     fs, inner = filesystem(str(path))
     return bool(fs.isfile(inner))
+
+
+def part_names(world: World) -> list[str]:
+    """The part file names of a world's claims (`claims.parquet` alone for a single-file world: one part).
+
+    Raises:
+        WorldIOError: the folder holds no claims.
+    """
+    parts = table_files(world, "claims")
+    if not parts:
+        raise WorldIOError(f"table 'claims' is missing: no file {str(join(world, 'claims.parquet'))!r}")
+    return [str(p).rsplit("/", 1)[-1] for p in parts]

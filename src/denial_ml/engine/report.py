@@ -17,24 +17,13 @@ import pandas as pd
 from denial_ml.analytics.facts import REQUIRED_COLUMNS, default_as_of
 from denial_ml.analytics.report import report_from_sums, report_sums
 from denial_ml.data.io import WorldIOError, read_parts, table_parts
+from denial_ml.engine.paths import part_names
 
 if TYPE_CHECKING:
     from distributed import Client
 
 OPTIONAL_TABLES = ("claim_events",)  # front-end rejections: counted when the world has them
 REFERENCE = ("payers", "providers")  # read whole by every part: slice keys and labels, appeal deadlines
-
-
-def part_names(world: Path) -> list[str]:
-    """The part file names of a world's claims (one `claims.parquet` for a single-file world).
-
-    Raises:
-        WorldIOError: the folder holds no claims.
-    """
-    parts = table_parts(world, "claims")
-    if not parts:
-        raise WorldIOError(f"table 'claims' is missing: no file {str(world / 'claims.parquet')!r}")
-    return [p.name for p in parts]
 
 
 def read_part_tables(world: Path, part: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

@@ -27,7 +27,16 @@ import pandas as pd
 
 from denial_ml.data.io import WorldIOError
 from denial_ml.engine.partitions import CLAIM_TABLES
-from denial_ml.engine.paths import World, exists, is_table_dir, join, read_file, read_world_tables, table_files
+from denial_ml.engine.paths import (
+    World,
+    exists,
+    is_table_dir,
+    join,
+    part_names,
+    read_file,
+    read_world_tables,
+    table_files,
+)
 from denial_ml.engine.snapshot import PartSnapshot, patient_snapshot, snapshot_of_tables
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.snapshot import REFERENCE_TABLES, Snapshot
@@ -42,18 +51,6 @@ if TYPE_CHECKING:
 PART_TABLES = (*CLAIM_TABLES, "remarks", "appeals")  # per claim: in the claim's part
 WHOLE_TABLES = ("payers",)  # read whole by every part
 FRAME_ORDER = ["adjudication_date", "claim_id"]  # `denied_claims`' order: the world's frame in this order
-
-
-def part_names(world: World) -> list[str]:
-    """The part file names of a world's claims (`claims.parquet` alone for a single-file world: one part).
-
-    Raises:
-        WorldIOError: the folder holds no claims.
-    """
-    parts = table_files(world, "claims")
-    if not parts:
-        raise WorldIOError(f"table 'claims' is missing: no file {str(join(world, 'claims.parquet'))!r}")
-    return [str(p).rsplit("/", 1)[-1] for p in parts]
 
 
 def read_world_part(world: World, part: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
