@@ -8,7 +8,9 @@ command ends, its time, the peak of the command's own process (the client), the 
 
 The command's stderr passes through, each line prefixed with the seconds since the start; a line starting with
 `--phase` (default "training: ", what `train` prints as each step starts) begins a phase, and the figures give
-each phase's start, client peak and largest worker peak: where the memory goes.
+each phase's start, client peak and largest worker peak: where the memory goes. CPU seconds (user + system) are
+summed by kind of process (client, workers, other), overall and per phase: on a shared machine the wall time is
+mostly waiting for a core, the CPU time is the work.
 """
 
 from __future__ import annotations
@@ -38,14 +40,27 @@ def label(process: psutil.Process, root: int) -> str:
     return "worker" if "multiprocessing" in cmdline and "spawn" in cmdline else "other"
 
 
-def sample(root: psutil.Process) -> dict[int, tuple[str, int]]:
-    """(label, RSS bytes) of the root and every descendant alive now."""
+def sample(root: psutil.Process, cpu: dict[int, tuple[str, float]]) -> dict[int, tuple[str, int]]:
+    """(label, RSS bytes) of the root and every descendant alive now; each one's CPU seconds so far into `cpu`
+    (a process that has ended keeps its last reading there)."""
     out = {}
     for process in [root, *root.children(recursive=True)]:
         try:
-            out[process.pid] = (label(process, root.pid), process.memory_info().rss)
+            kind = label(process, root.pid)
+            out[process.pid] = (kind, process.memory_info().rss)
+            times = process.cpu_times()
+            first = cpu.get(process.pid, (kind, 0.0))[0]
+            cpu[process.pid] = (first if first != "other" else kind, times.user + times.system)
         except psutil.Error:
             continue
+    return out
+
+
+def cpu_by_kind(cpu: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds summed by kind of process (client, worker, other)."""
+    out = {"client": 0.0, "worker": 0.0, "other": 0.0}
+    for kind, seconds in cpu.values():
+        out[kind] += seconds
     return out
 
 
@@ -68,11 +83,14 @@ def measure(command: list[str], every: float, progress: Path | None = None, pref
     reader.start()
     root = psutil.Process(child.pid)
     peaks: dict[int, tuple[str, int]] = {}
+    cpu: dict[int, tuple[str, float]] = {}
     peak_total, written = 0, start
     while child.poll() is None:
-        now = sample(root)
+        now = sample(root, cpu)
         peak_total = max(peak_total, sum(rss for _, rss in now.values()))
-        phase = phases[-1]
+        phase, spent = phases[-1], cpu_by_kind(cpu)
+        start_cpu = phase.setdefault("cpu_at_start", spent)
+        phase["cpu_s"] = {k: round(spent[k] - start_cpu[k], 1) for k in spent}
         for kind, key in (("client", "client_gib"), ("worker", "worker_gib")):
             rss = max((r for k, r in now.values() if k == kind), default=0)
             phase[key] = max(phase.get(key, 0), round(rss / GIB, 3))
@@ -81,15 +99,17 @@ def measure(command: list[str], every: float, progress: Path | None = None, pref
             peaks[pid] = (first[0] if first[0] != "other" else kind, max(rss, first[1]))
         if progress is not None and time.perf_counter() - written > PROGRESS_SECONDS:
             progress.write_text(
-                json.dumps(figures(command, None, start, peaks, peak_total) | {"phases": phases}, indent=1)
+                json.dumps(figures(command, None, start, peaks, peak_total, cpu) | {"phases": phases}, indent=1)
             )
             written = time.perf_counter()
         time.sleep(every)
     reader.join(timeout=5)
-    return figures(command, child.returncode, start, peaks, peak_total) | {"phases": phases}
+    for phase in phases:
+        phase.pop("cpu_at_start", None)
+    return figures(command, child.returncode, start, peaks, peak_total, cpu) | {"phases": phases}
 
 
-def figures(command: list[str], code: int | None, start: float, peaks: dict, peak_total: int) -> dict:
+def figures(command: list[str], code: int | None, start: float, peaks: dict, peak_total: int, cpu: dict) -> dict:
     """The run's time and peaks (`returncode` None while it runs)."""
     return {
         "command": command,
@@ -99,6 +119,7 @@ def figures(command: list[str], code: int | None, start: float, peaks: dict, pea
         "worker_gib": sorted((round(r / GIB, 3) for k, r in peaks.values() if k == "worker"), reverse=True),
         "other_gib": sorted((round(r / GIB, 3) for k, r in peaks.values() if k == "other"), reverse=True)[:4],
         "sum_gib": round(peak_total / GIB, 3),
+        "cpu_s": {k: round(v, 1) for k, v in cpu_by_kind(cpu).items()},
     }
 
 

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from denial_ml.data.claims_store import is_store
 from denial_ml.data.io import WorldIOError, is_partitioned, read_parts, table_parts
 from denial_ml.features.snapshot import REFERENCE_TABLES
+from denial_ml.labels import isin
 
 CLAIM_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines", "adjustments")
 PATIENT_TABLES = ("patients", "coverages", "authorizations")  # reference tables keyed by the patient
@@ -128,10 +129,10 @@ def split_file_part(
         return out
     claims = out["claims"]
     out["claims"] = claims[patient_part(claims["patient_id"], split) == sub].reset_index(drop=True)
-    ids = set(out["claims"]["claim_id"])
+    ids = out["claims"]["claim_id"]
     for name in tables:
-        if name != "claims":
-            out[name] = out[name][out[name]["claim_id"].isin(ids)].reset_index(drop=True)
+        if name != "claims":  # Arrow's hash lookup: pandas' `isin` on Arrow strings builds a scalar per value
+            out[name] = out[name][isin(out[name]["claim_id"], ids)].reset_index(drop=True)
     for name in patient_tables:
         out[name] = out[name][patient_part(out[name]["patient_id"], split) == sub].reset_index(drop=True)
     return out
