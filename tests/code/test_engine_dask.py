@@ -123,6 +123,31 @@ def test_report_on_the_cluster_has_the_single_process_numbers(client, world, tmp
     assert len(on_cluster["slices"]["payer"]) == len(single["slices"]["payer"]) > 1
 
 
+def test_report_on_the_cluster_reads_a_world_given_as_a_file_url(client, world, tmp_path):
+    _, _, json_path = write_report(world[0], tmp_path / "single.html")
+
+    by_url = report_partitioned(client, f"file://{world[0]}")
+
+    assert_same_numbers(json.loads(json.dumps(by_url)), json.loads(json_path.read_text()))
+    assert by_url["totals"]["claims"] == CLAIMS
+
+
+def test_report_cli_refuses_a_url_without_the_dask_engine(tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from denial_ml.cli import report
+
+    app = typer.Typer()
+    app.callback()(lambda: None)  # a group, so that `report` is a subcommand as in `denial-ml`
+    report.register(app)
+    result = CliRunner().invoke(app, ["report", "--data", "s3://bucket/world", "--out", str(tmp_path / "r.html")])
+
+    assert result.exit_code == 2
+    assert "is a URL: the workers read URLs, add --engine dask" in result.output
+    assert not (tmp_path / "r.html").exists()
+
+
 def test_report_on_the_cluster_keeps_a_given_date(client, world, tmp_path):
     day = pd.Timestamp("2025-06-30")
     _, _, json_path = write_report(world[0], tmp_path / "single.html", as_of=day)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import typer
 from typer.exceptions import TyperException
@@ -45,6 +46,25 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error to stderr and return the exit to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def world_argument(data: str | None, default: Path, engine: str) -> Path | str:
+    """The world a command reads: `--data` (a folder, or an fsspec URL with --engine dask) or the configured folder.
+
+    Raises:
+        typer.Exit: an unknown or unavailable engine, or a URL without --engine dask.
+    """
+    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
+    from denial_ml.engine.paths import as_world, is_url
+
+    try:
+        check_engine(engine)
+    except (ValueError, EngineUnavailableError) as exc:
+        raise fail(str(exc)) from None
+    world = as_world(data) if data else default
+    if is_url(world) and engine != "dask":
+        raise fail(f"--data {world!r} is a URL: the workers read URLs, add --engine dask (or give a local folder)")
+    return world
 
 
 def main() -> None:

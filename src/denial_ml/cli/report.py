@@ -9,7 +9,10 @@ import typer
 
 
 def report(
-    data: Annotated[Path | None, typer.Option("--data", help="World folder of Parquet tables.")] = None,
+    data: Annotated[
+        str | None,
+        typer.Option("--data", help="World folder of Parquet tables (with --engine dask, also an fsspec URL)."),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write; the JSON goes beside it.")] = Path(
         "report.html"
     ),
@@ -29,17 +32,13 @@ def report(
     import pandas as pd
 
     from denial_ml.analytics.facts import ReportInputError
-    from denial_ml.cli import fail
+    from denial_ml.cli import fail, world_argument
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
-    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
     from denial_ml.jobs.report import write_report
 
-    try:
-        on_cluster = check_engine(engine) == "dask"
-    except (ValueError, EngineUnavailableError) as exc:
-        raise fail(str(exc)) from None
-    folder = data or get_settings().data_dir
+    folder = world_argument(data, get_settings().data_dir, engine)
+    on_cluster = engine == "dask"
     if out.suffix.lower() not in (".html", ".htm"):
         raise fail(f"--out must name an .html file, got {str(out)!r}")
     try:

@@ -38,13 +38,13 @@ def train(
     engine: EngineOption = "local",
 ) -> None:
     """Train P(overturn) with selection-bias weights, evaluate on the test period, write the bundle."""
-    from denial_ml.cli import fail
+    from denial_ml.cli import fail, world_argument
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
     from denial_ml.jobs.triage import engine_client, train_bundle
 
     settings = get_settings()
-    world = _world(data, settings.data_dir, engine)
+    world = world_argument(data, settings.data_dir, engine)
     store = open_store(db, create=False) if db else None
     try:
         with engine_client(settings, engine) as client:
@@ -80,7 +80,7 @@ def build(
     engine: EngineOption = "local",
 ) -> None:
     """Score the current denials with the triage bundle and upsert them into the worklist."""
-    from denial_ml.cli import fail
+    from denial_ml.cli import fail, world_argument
     from denial_ml.config import get_settings
     from denial_ml.data.io import WorldIOError
     from denial_ml.jobs.triage import build_worklist, engine_client
@@ -89,7 +89,7 @@ def build(
     from denial_ml.triage.routing import summarize_routes
 
     settings = get_settings()
-    world = _world(data, settings.data_dir, engine)
+    world = world_argument(data, settings.data_dir, engine)
     store = open_store(db, create=True)
     try:
         with engine_client(settings, engine) as client:
@@ -101,26 +101,6 @@ def build(
         store.close()
     routes = summarize_routes(ranked["route"], ranked["route_reason"])
     typer.echo(f"worklist: {result.inserted} new, {result.updated} rescored; routes {routes}")
-
-
-def _world(data: str | None, default: Path, engine: str) -> Path | str:
-    """The world the command reads: `--data` (a folder, or a URL with --engine dask) or the configured folder.
-
-    Raises:
-        typer.Exit: an unknown or unavailable engine, or a URL without --engine dask.
-    """
-    from denial_ml.cli import fail
-    from denial_ml.engine.cluster import EngineUnavailableError, check_engine
-    from denial_ml.engine.paths import as_world, is_url
-
-    try:
-        check_engine(engine)
-    except (ValueError, EngineUnavailableError) as exc:
-        raise fail(str(exc)) from None
-    world = as_world(data) if data else default
-    if is_url(world) and engine != "dask":
-        raise fail(f"--data {world!r} is a URL: the workers read URLs, add --engine dask (or give a local folder)")
-    return world
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ OPTIONAL_TABLES = ("claim_events",)  # front-end rejections: the report shows th
 
 
 def write_report(
-    data_dir: Path,
+    data_dir: Path | str,
     out: Path,
     as_of: pd.Timestamp | None = None,
     top: int = 15,
@@ -30,7 +30,8 @@ def write_report(
     appeal outcomes recorded in the worklist (`WorklistStore.outcomes_frame()`), shown beside the payers'.
 
     Args:
-        data_dir: The world folder (single-file, partitioned or a claims store).
+        data_dir: The world folder (single-file, partitioned or a claims store); with `settings`, also an fsspec
+            URL the workers read (`engine.paths`).
         out: The HTML file.
         as_of: Report date; default the latest date in the world.
         top: Rows shown per long table in the HTML.
@@ -50,8 +51,8 @@ def write_report(
 
         result = report_dask(settings, data_dir, as_of, recorded)
     else:
-        tables = read_tables(data_dir, names=list(REQUIRED_COLUMNS))
-        tables.update(read_optional_tables(data_dir, OPTIONAL_TABLES))
+        tables = read_tables(Path(data_dir), names=list(REQUIRED_COLUMNS))
+        tables.update(read_optional_tables(Path(data_dir), OPTIONAL_TABLES))
         # Imported after the tables are read: the charts' matplotlib (0.8 s) is needed only to render, so the
         # command starts reading its data within its start-up budget (issue #20; bench/bench_startup.py).
         from denial_ml.analytics.report import build_report

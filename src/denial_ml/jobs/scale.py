@@ -63,7 +63,7 @@ def explain_dask(settings: Settings, model: Path, world: Path, out: Path, top: i
 
 
 def report_dask(
-    settings: Settings, world: Path, as_of: pd.Timestamp | None = None, recorded: pd.DataFrame | None = None
+    settings: Settings, world: Path | str, as_of: pd.Timestamp | None = None, recorded: pd.DataFrame | None = None
 ) -> dict[str, Any]:
     """The denial report of a world, its sums computed part by part on the cluster (`recorded`: the appeal
     outcomes recorded in the worklist)."""
