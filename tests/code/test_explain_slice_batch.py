@@ -12,7 +12,7 @@ import numpy as np
 from denial_ml.explain import context as context_module
 from denial_ml.explain import explainer as explainer_module
 from denial_ml.explain.checks import Finding
-from denial_ml.explain.context import claim_views, fill_slice_evidence, fill_worst_procedures
+from denial_ml.explain.context import claim_views, fill_slice_evidence, fill_worst_procedures, views_from_records
 from denial_ml.explain.explainer import Explainer
 from denial_ml.explain.sentences import USES_SLICE_EVIDENCE, USES_WORST_PROCEDURE
 from denial_ml.features.slice_evidence import BatchEvidence, slice_evidence, slice_evidence_by_claim
@@ -44,6 +44,7 @@ def test_batch_explanations_are_those_of_per_claim_evidence(small_world, trained
     explainer = Explainer(scorer)
     batched = explainer.explain(claims, lines)
     monkeypatch.setattr(explainer_module, "fill_slice_evidence", lambda views: None)  # each view computes its own
+    monkeypatch.setattr(explainer_module, "attach_slice_evidence", lambda *args: None)  # not the feature pass's either
     per_claim = explainer.explain(claims, lines)
     slice_factors = {"payer_procedure_slices", "patient_service_history", "modifiers"}
     assert sum(f["factor"] in slice_factors for e in batched for f in e["factors"]) > 20  # the evidence is used
@@ -116,7 +117,9 @@ def test_a_large_batch_pauses_the_collector_and_restores_it(small_world, trained
     _, scorer = trained
     claims, lines = _recent(small_world, 50)
     during: list[bool] = []
-    monkeypatch.setattr(explainer_module, "claim_views", lambda *a: during.append(gc.isenabled()) or claim_views(*a))
+    monkeypatch.setattr(
+        explainer_module, "views_from_records", lambda *a: during.append(gc.isenabled()) or views_from_records(*a)
+    )
     explainer = Explainer(scorer)
     explainer.explain(claims, lines)
     monkeypatch.setattr(explainer_module, "PAUSE_GC_FROM", 50)

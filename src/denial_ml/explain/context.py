@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -16,9 +15,10 @@ from denial_ml.features.auth_practice import learnt_shares
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.slice_evidence import (
     BatchEvidence,
+    ClaimEvidence,
     SliceEvidence,
+    batch_evidence,
     slice_evidence,
-    slice_evidence_by_claim,
 )
 
 
@@ -93,8 +93,10 @@ class ClaimView:
         """What the payer's history shows for each slice of each line, and the patient's history of each line's
         service (`features.slice_evidence`), computed once per view."""
         if "slices" not in self.cache:
-            source = self.cache.get("slice_source")  # `attach_slice_evidence`
-            self.cache["slices"] = source() if source else slice_evidence(self.builder, [self.claim], self.lines)
+            source = self.cache.get("slice_source")  # `attach_slice_evidence`, `fill_slice_evidence`
+            self.cache["slices"] = (
+                source.evidence() if source else slice_evidence(self.builder, [self.claim], self.lines)
+            )
         return self.cache["slices"]
 
     def worst_procedure(self) -> tuple[str, float, float, float]:
@@ -123,16 +125,16 @@ def fill_worst_procedures(views: list[ClaimView]) -> None:
 
 
 def fill_slice_evidence(views: list[ClaimView]) -> None:
-    """Cache every view's slice evidence (`ClaimView.slice_evidence`) from one pass over the batch instead of one
+    """Give every view its slice evidence (`ClaimView.slice_evidence`) from one pass over the batch instead of one
     per claim (a few milliseconds each); views whose claim ids repeat are left to compute their own."""
     views = [v for v in views if "slices" not in v.cache and "slice_source" not in v.cache]
     ids = [v.claim["claim_id"] for v in views]
     if len(views) < 2 or len(set(ids)) != len(ids):  # lines are matched to their claims by id
         return
     lines = [line for v in views for line in v.lines]
-    evidence = slice_evidence_by_claim(views[0].builder, [v.claim for v in views], lines)
-    for view, found in zip(views, evidence, strict=True):
-        view.cache["slices"] = found
+    evidence = batch_evidence(views[0].builder, [v.claim for v in views], lines)
+    for i, view in enumerate(views):
+        view.cache["slice_source"] = ClaimEvidence(evidence, i)
 
 
 def attach_slice_evidence(views: list[ClaimView], line_records: Sequence[dict], evidence: BatchEvidence) -> None:
@@ -148,7 +150,7 @@ def attach_slice_evidence(views: list[ClaimView], line_records: Sequence[dict], 
         given.setdefault(line["claim_id"], []).append(id(line))
     for i, view in enumerate(views):
         if given.get(ids[i], []) == [id(line) for line in view.lines]:
-            view.cache["slice_source"] = partial(evidence.of_claim, i)
+            view.cache["slice_source"] = ClaimEvidence(evidence, i)
 
 
 def _procedure_rates(builder: FeatureBuilder, keys: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -164,7 +166,7 @@ def _procedure_rates(builder: FeatureBuilder, keys: np.ndarray, days: np.ndarray
 
 def claim_views(claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray, builder: FeatureBuilder) -> list[ClaimView]:
     """One view per claim, in the order of `claims`."""
-    return views_from_records(_records(claims), _records(lines), X, builder)
+    return views_from_records(frame_records(claims), frame_records(lines), X, builder)
 
 
 def views_from_records(
@@ -187,7 +189,7 @@ def views_from_records(
     return views
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def frame_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts with None for every missing value (NaN, NaT, pd.NA).
 
     Built column by column: `DataFrame.to_dict("records")` costs milliseconds even for one row.

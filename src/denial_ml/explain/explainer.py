@@ -25,6 +25,7 @@ from denial_ml.explain.context import (
     claim_views,
     fill_slice_evidence,
     fill_worst_procedures,
+    frame_records,
     views_from_records,
 )
 from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
@@ -110,8 +111,13 @@ class Explainer:
     def explain(self, claims: pd.DataFrame, lines: pd.DataFrame) -> list[dict]:
         """One explanation per claim, in the order of `claims` (see `explain_features` for the fields)."""
         claims = claims.reset_index(drop=True)
-        X = self.scorer.builder.transform_array(claims, lines)
-        return self.explain_features(claims, lines, X)
+        builder = self.scorer.builder
+        X, found = builder.transform_array_with_slices(claims, lines)
+        line_records = frame_records(lines)
+        with _collection_paused(len(claims)):
+            views = views_from_records(frame_records(claims), line_records, X, builder)
+            attach_slice_evidence(views, line_records, BatchEvidence(found, len(views)))  # no second history lookup
+            return self._explain(views, X)
 
     def explain_features(self, claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray) -> list[dict]:
         """Explanations for claims whose feature matrix is already built.
