@@ -11,8 +11,9 @@ import pandas as pd
 
 from denial_ml.features.arrays import day_number
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
-from denial_ml.features.auth_practice import learnt_shares
+from denial_ml.features.auth_practice import authorization_shares, learnt_requirement, learnt_shares
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.features.history import lookup_codes
 from denial_ml.features.slice_evidence import (
     BatchEvidence,
     ClaimEvidence,
@@ -46,12 +47,15 @@ class ClaimView:
 
     def date(self, name: str) -> dt.date | None:
         """A date field of the claim as a `datetime.date` (None when missing)."""
-        value = self.claim.get(name)
-        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+        return as_date(self.claim.get(name))
 
     def codes(self) -> list[str]:
-        """Procedure codes of the lines, without repeats, in line order."""
-        return list(dict.fromkeys(line["procedure_code"] for line in self.lines if line["procedure_code"]))
+        """Procedure codes of the lines, without repeats, in line order (computed once per view)."""
+        if "codes" not in self.cache:
+            codes = (line["procedure_code"] for line in self.lines if line["procedure_code"])
+            self.cache["codes"] = list(dict.fromkeys(codes))
+        found: list[str] = self.cache["codes"]
+        return found
 
     def auth_required_codes(self) -> list[str]:
         """Codes on the claim for which this payer requires prior authorization: published, or learnt from the
@@ -63,14 +67,19 @@ class ClaimView:
         """Codes on the claim not on the payer's published list whose recent claims mostly carried an
         authorization for them (see `denial_ml.features.auth_practice`): code -> share authorized."""
         if "learnt" not in self.cache:
-            learnable = self.builder.learnable_auth_keys_
-            keys = [f"{self.payer}|{c}" for c in self.codes()]
-            keys = [k for k in keys if k in learnable and k not in self.builder.auth_required_keys_]
+            keys = self.learnable_auth_keys()
             index = self.builder.snapshot_.indexes.get(AUTH_INDEX)
             day = day_number(self.claim.get("submission_date")) if keys else np.nan
             shares = learnt_shares(index, keys, int(day)) if day == day else {}
             self.cache["learnt"] = {key.split("|", 1)[1]: share for key, share in shares.items()}
-        return self.cache["learnt"]
+        learnt: dict[str, float] = self.cache["learnt"]
+        return learnt
+
+    def learnable_auth_keys(self) -> list[str]:
+        """The claim's `payer|code` keys off the published list that the practice could have learnt."""
+        learnable, published = self.builder.learnable_auth_keys_, self.builder.auth_required_keys_
+        keys = [f"{self.payer}|{c}" for c in self.codes()]
+        return [k for k in keys if k in learnable and k not in published]
 
     def describe_auth_codes(self, codes: list[str]) -> str:
         """The codes, with the evidence for each requirement the practice learnt rather than read on the payer's
@@ -122,6 +131,32 @@ def fill_worst_procedures(views: list[ClaimView]) -> None:
     _, first = np.unique(owner[order], return_index=True)
     for view, j in zip(views, order[first].tolist(), strict=True):
         view.cache["worst"] = (flat[j], float(recent[j]), float(overall[j]), float(n_recent[j]))
+
+
+def fill_learnt_auth_shares(views: list[ClaimView]) -> None:
+    """Cache every view's `learnt_auth_shares` from one query of the authorization index for the whole batch
+    (the same shares, by `learnt_requirement`, as each claim's own query of its keys on its submission day)."""
+    index = views[0].builder.snapshot_.indexes.get(AUTH_INDEX) if views else None
+    owner: list[int] = []
+    keys: list[str] = []
+    days: list[int] = []
+    for i, view in enumerate(views):
+        if "learnt" in view.cache:
+            continue
+        own = view.learnable_auth_keys()
+        day = day_number(view.claim.get("submission_date")) if own else np.nan
+        view.cache["learnt"] = {}
+        if index is not None and day == day:
+            owner += [i] * len(own)
+            keys += own
+            days += [int(day)] * len(own)
+    if index is None or not keys:
+        return
+    n, authorized = authorization_shares(index, lookup_codes(index.codes, keys), np.array(days, dtype=np.int64))
+    hits = learnt_requirement(n, authorized)
+    for i, key, m, a, hit in zip(owner, keys, n.tolist(), authorized.tolist(), hits.tolist(), strict=True):
+        if hit:
+            views[i].cache["learnt"][key.split("|", 1)[1]] = a / m
 
 
 def fill_slice_evidence(views: list[ClaimView]) -> None:
@@ -189,20 +224,35 @@ def views_from_records(
     return views
 
 
-def frame_records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with None for every missing value (NaN, NaT, pd.NA).
+def as_date(value: object) -> dt.date | None:
+    """A date field's value (date, Timestamp, datetime64, ISO text; None, NaN or NaT when missing) as a date."""
+    if type(value) is dt.date:  # `frame_records`' and the service's dates: no pandas call
+        return value
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
-    Built column by column: `DataFrame.to_dict("records")` costs milliseconds even for one row.
+
+def frame_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with None for every missing value (NaN, NaT, pd.NA), dates (datetime64 columns) as
+    `datetime.date`, the type the service's records carry.
+
+    Built column by column: `DataFrame.to_dict("records")` costs milliseconds even for one row, and a column of
+    dates converts at once, where a Timestamp per value costs microseconds each time it is read.
     """
     names = list(frame.columns)
-    if len(frame) > 50:  # one vectorised isna per column beats a pd.isna call per value for batches
-        columns = []
-        for name in names:
-            missing = frame[name].isna().to_numpy().tolist()
-            columns.append([None if m else v for v, m in zip(frame[name].tolist(), missing, strict=True)])
-    else:
-        columns = [[None if _missing(v) else v for v in frame[name].tolist()] for name in names]
+    columns = [_column(frame[name]) for name in names]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _column(column: pd.Series) -> list:
+    if column.dtype.kind == "M" and getattr(column.dtype, "tz", None) is None:
+        return column.to_numpy().astype("datetime64[D]").tolist()  # NaT becomes None
+    if len(column) <= 50:  # a pd.isna call per value beats a vectorised one for a few rows
+        return [None if _missing(v) else v for v in column.tolist()]
+    missing = column.isna().to_numpy()
+    values = column.tolist()
+    if not missing.any():
+        return values
+    return [None if m else v for v, m in zip(values, missing.tolist(), strict=True)]
 
 
 def _missing(value: object) -> bool:

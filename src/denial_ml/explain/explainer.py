@@ -23,6 +23,7 @@ from denial_ml.explain.context import (
     ClaimView,
     attach_slice_evidence,
     claim_views,
+    fill_learnt_auth_shares,
     fill_slice_evidence,
     fill_worst_procedures,
     frame_records,
@@ -152,6 +153,7 @@ class Explainer:
         reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
         if len(views) > 1:
             self._prefetch(views, top, reported)
+            fill_learnt_auth_shares(views)  # every claim's checks decide its authorization state
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
