@@ -157,18 +157,21 @@ class Explainer:
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
+        likely_l, factors_l, categories_l = likely.tolist(), contrib.factors.tolist(), categories.tolist()
+        rows = zip(top.tolist(), reported.tolist(), strict=True)
+        reasons = [[j for j, up in zip(row, ups, strict=True) if up] for row, ups in rows]
         out = []
         for i, view in enumerate(views):
-            view.cache["likely_category"] = likely[i]
+            view.cache["likely_category"] = likely_l[i]
             out.append(
                 {
                     "claim_id": view.claim["claim_id"],
                     "denial_risk": risk_l[i],
-                    "likely_category": likely[i],
+                    "likely_category": likely_l[i],
                     "category_probabilities": dict(zip(CATEGORIES, probs_l[i], strict=True)),
                     "base_value": base_l[i],
                     "raw_score": raw_l[i],
-                    "factors": self._factors(view, contrib.factors[i], categories[i], top[i][reported[i]]),
+                    "factors": self._factors(view, factors_l[i], categories_l[i], reasons[i]),
                     "findings": [f.to_dict() for f in run_checks(view)],
                     "model_version": version,
                 }
@@ -184,17 +187,19 @@ class Explainer:
             needed = (np.isin(names, list(uses)) & reported).any(axis=1)
             fill([views[i] for i in np.flatnonzero(needed).tolist()])
 
-    def _factors(self, view: ClaimView, contrib: np.ndarray, categories: np.ndarray, top: np.ndarray) -> list[dict]:
+    @staticmethod
+    def _factors(view: ClaimView, contrib: list[float], categories: list[str], top: list[int]) -> list[dict]:
         """The reported factors (`top`: those that raise the risk, largest first) with their sentences."""
         out = []
-        for j in top.tolist():
-            sentence, fix = describe(FACTORS[j].name, view)
+        for j in top:
+            factor = FACTORS[j]
+            sentence, fix = describe(factor.name, view)
             out.append(
                 {
-                    "factor": FACTORS[j].name,
-                    "label": FACTORS[j].label,
+                    "factor": factor.name,
+                    "label": factor.label,
                     "category": categories[j],
-                    "contribution": float(contrib[j]),
+                    "contribution": contrib[j],
                     "sentence": sentence,
                     "fix": fix,
                 }
