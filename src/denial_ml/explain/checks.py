@@ -223,12 +223,12 @@ def check_codes(v: ClaimView) -> Iterator[Finding]:
     for raw in institutional_findings(v.claim, v.lines):
         yield Finding(*raw)
     for i, line in enumerate(v.lines):
-        code = line["procedure_code"] or f"revenue code {line.get('revenue_code')}"
         day = as_date(line["service_date"]) if line.get("service_date") is not None else service
         for raw in procedure_findings(line, i, day):
             yield Finding(*raw)
         # An 837I line (SV2) has no diagnosis pointers: it stands on all the claim's diagnoses.
         if not line.get("diagnosis_pointers") and not institutional:
+            code = line["procedure_code"] or f"revenue code {line.get('revenue_code')}"
             yield Finding(
                 "POINTER_MISSING",
                 "error",

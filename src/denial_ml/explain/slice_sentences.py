@@ -133,10 +133,11 @@ def claim_fix(view: ClaimView, e: SliceEvidence) -> str:
     return f"Check {policy} for this patient's {'age' if e.kind == 'age' else 'sex'}; get authorization if needed."
 
 
-def procedure_slices(view: ClaimView, fallback: Sentence) -> Sentence:
-    """The "payer's record with this procedure for claims like this one" factor."""
+def procedure_slices(view: ClaimView) -> Sentence | None:
+    """The "payer's record with this procedure for claims like this one" factor (None when no slice of the claim
+    has history: the caller says what the procedure's own record shows)."""
     e = top_slice(view, CLAIM_KINDS) or top_slice(view, CLAIM_KINDS, min_lift=-1.0)
-    return (history_sentence(view, e), claim_fix(view, e)) if e else fallback
+    return (history_sentence(view, e), claim_fix(view, e)) if e else None
 
 
 OWN_KIND = {"any_mods": "mods", "any_mods_pos": "mods_pos", "any_pair": "pair"}
