@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,7 @@ class ClaimView:
 
     claim: dict
     lines: list[dict]
-    features: dict
+    features: Mapping[str, Any]
     builder: FeatureBuilder
     cache: dict = field(default_factory=dict)
 
@@ -212,16 +213,34 @@ def views_from_records(
     by_claim: dict[str, list[dict]] = {}
     for line in sorted(line_records, key=lambda r: (r["claim_id"], r["line_number"])):
         by_claim.setdefault(line["claim_id"], []).append(line)
-    names = builder.feature_names_
-    decoders = {col: cats for col, cats in builder.categories_.items()}
-    views = []
-    for record, row in zip(records, X.tolist(), strict=True):
-        features = dict(zip(names, row, strict=True))
-        for col, cats in decoders.items():
-            code = features[col]
-            features[col] = None if code != code else cats[int(code)]
-        views.append(ClaimView(record, by_claim.get(record["claim_id"], []), features, builder))
-    return views
+    index = {name: j for j, name in enumerate(builder.feature_names_)}
+    labels = dict(builder.categories_)
+    return [
+        ClaimView(record, by_claim.get(record["claim_id"], []), FeatureRow(row, index, labels), builder)
+        for record, row in zip(records, X.tolist(), strict=True)
+    ]
+
+
+class FeatureRow(Mapping[str, Any]):
+    """One claim's feature values by name (categoricals as their labels, None when missing), read from its row of
+    the feature matrix when asked: a dict of every feature for every claim cost more than all the reads."""
+
+    __slots__ = ("_index", "_labels", "_row")
+
+    def __init__(self, row: list[float], index: dict[str, int], labels: Mapping[str, Sequence[str]]) -> None:
+        self._row, self._index, self._labels = row, index, labels
+
+    def __getitem__(self, name: str) -> Any:
+        value = self._row[self._index[name]]
+        if name not in self._labels:
+            return value
+        return None if value != value else self._labels[name][int(value)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 def as_date(value: object) -> dt.date | None:
