@@ -84,7 +84,8 @@ def _stages(explainer: Explainer, batch, batch_lines, repeats: int, whole: float
     X = scorer.builder.transform_array(batch, batch_lines)
     out = explainer.explain(batch, batch_lines)
     stages = {
-        "features": lambda: scorer.builder.transform_array(batch, batch_lines),
+        # What `explain` builds: the features with the slice history the sentences read (no second lookup).
+        "features (with slice history)": lambda: scorer.builder.transform_array_with_slices(batch, batch_lines),
         "claim views": lambda: claim_views(batch, batch_lines, X, scorer.builder),
         "TreeSHAP (tabulated) + factor grouping": lambda: factor_contributions(
             scorer.denial_model, X, explainer.grouping_, explainer.tabulated_

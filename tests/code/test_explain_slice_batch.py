@@ -12,10 +12,12 @@ import numpy as np
 from denial_ml.explain import context as context_module
 from denial_ml.explain import explainer as explainer_module
 from denial_ml.explain.checks import Finding
-from denial_ml.explain.context import claim_views, fill_slice_evidence, fill_worst_procedures
+from denial_ml.explain.context import claim_views, fill_slice_evidence, fill_worst_procedures, views_from_records
 from denial_ml.explain.explainer import Explainer
 from denial_ml.explain.sentences import USES_SLICE_EVIDENCE, USES_WORST_PROCEDURE
 from denial_ml.features.slice_evidence import BatchEvidence, slice_evidence, slice_evidence_by_claim
+from denial_ml.features.slice_keys import SliceLines
+from denial_ml.features.slices import SliceLookups, SliceRate
 
 
 def _recent(small_world: dict, n: int):
@@ -44,6 +46,7 @@ def test_batch_explanations_are_those_of_per_claim_evidence(small_world, trained
     explainer = Explainer(scorer)
     batched = explainer.explain(claims, lines)
     monkeypatch.setattr(explainer_module, "fill_slice_evidence", lambda views: None)  # each view computes its own
+    monkeypatch.setattr(explainer_module, "attach_slice_evidence", lambda *args: None)  # not the feature pass's either
     per_claim = explainer.explain(claims, lines)
     slice_factors = {"payer_procedure_slices", "patient_service_history", "modifiers"}
     assert sum(f["factor"] in slice_factors for e in batched for f in e["factors"]) > 20  # the evidence is used
@@ -116,7 +119,9 @@ def test_a_large_batch_pauses_the_collector_and_restores_it(small_world, trained
     _, scorer = trained
     claims, lines = _recent(small_world, 50)
     during: list[bool] = []
-    monkeypatch.setattr(explainer_module, "claim_views", lambda *a: during.append(gc.isenabled()) or claim_views(*a))
+    monkeypatch.setattr(
+        explainer_module, "views_from_records", lambda *a: during.append(gc.isenabled()) or views_from_records(*a)
+    )
     explainer = Explainer(scorer)
     explainer.explain(claims, lines)
     monkeypatch.setattr(explainer_module, "PAUSE_GC_FROM", 50)
@@ -134,3 +139,41 @@ def test_a_finding_as_a_dict_is_its_fields_in_order():
     finding = Finding("CODE", "error", "lines[0].units", "message", "fix", "coding")
     assert finding.to_dict() == dataclasses.asdict(finding)
     assert list(finding.to_dict()) == ["code", "severity", "field", "message", "fix", "category"]
+
+
+def _lookups(rates: dict[str, list[tuple]], claim: list[int]) -> SliceLookups:
+    """Slice lookups of lines of `claim` (each line's claim position) with, per kind, (line, value, rate, parent,
+    n) rows."""
+    c = np.array(claim)
+    code = np.array([f"9711{i}" for i in range(len(claim))], dtype=object)
+    lines = SliceLines(c, *([code] * 11))
+    out = {}
+    for kind, rows in rates.items():
+        line, value, rate, parent, n = (np.array(col) for col in zip(*rows, strict=True))
+        key = np.array([f"{kind}|COM01|{code[i]}|{v}" for i, v in zip(line, value, strict=True)], dtype=object)
+        out[kind] = SliceRate(line, key, rate.astype(float), parent.astype(float), n.astype(float), n / 2.0)
+    return SliceLookups(lines, out, {"pat_proc_year_n": np.arange(len(claim), dtype=float)})
+
+
+def test_batch_top_slice_is_the_first_largest_lift_as_max_finds_it():
+    """`BatchEvidence.top` finds for every claim at once what `max` over the claim's own evidence finds: the first
+    of equal lifts, nothing without history, and `max`'s own answer when a lift is NaN."""
+    found = _lookups(
+        {
+            "pos": [(0, "11", 0.5, 0.1, 4), (1, "22", 0.3, 0.1, 4), (2, "11", np.nan, 0.1, 4), (3, "02", 0.9, 0.1, 0)],
+            "age": [(0, "age6-17", 0.5, 0.1, 4), (1, "age?", 0.5, 0.1, 2), (2, "age<6", 0.7, 0.1, 3)],
+            "mods": [(0, "none", 0.9, 0.1, 5), (3, "59", 0.2, 0.1, 1)],
+        },
+        claim=[0, 0, 1, 2],  # claim 0 has two lines; claim 3 has none
+    )
+    batch = BatchEvidence(found, 4)
+    for i in range(4):
+        evidence = batch.of_claim(i)[0]
+        for kinds in (("pos", "age"), ("mods",), ("sex",)):
+            candidates = [e for e in evidence if e.kind in kinds and e.n > 0]
+            expected = max(candidates, key=lambda e: e.rate - e.parent, default=None)
+            assert repr(batch.top(i, kinds)) == repr(expected)  # repr: NaN equals itself
+    assert batch.top(0, ("pos", "age")).value == "11"  # a tie: the first in the claim's order
+    assert batch.top(2, ("pos", "age")) is None  # line 3's only slice has no history
+    assert batch.find(0, "mods", "97111", "none") is None and batch.find(0, "mods", "97110", "none").n == 5
+    np.testing.assert_array_equal(batch.of_claim(0)[1]["pat_proc_year_n"], [0.0, 1.0])

@@ -12,6 +12,7 @@ The decision (the order matters: a claim missing its number is not also "expired
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from denial_ml.explain.context import ClaimView
@@ -87,8 +88,8 @@ def _decide(view: ClaimView) -> AuthorizationState:
         return AuthorizationState("missing", number, required)
     if number and record is None:
         return AuthorizationState("not_on_file", number, required)
-    if record is None:
-        return AuthorizationState("not_needed", number, required)
+    if record is None:  # most claims: one shared state (a frozen dataclass costs microseconds to build)
+        return _not_needed(number, required)
     start, end, covered, units = record
     exceeded = bool(view.features["auth_units_exceeded"])
     return AuthorizationState(
@@ -107,6 +108,11 @@ def _decide(view: ClaimView) -> AuthorizationState:
         units_exceeded=exceeded,
         units_used=sum(line["units"] for line in view.lines if _pad(line) in covered) if exceeded else 0.0,
     )
+
+
+@lru_cache(maxsize=64)
+def _not_needed(number: str | None, required: tuple[str, ...]) -> AuthorizationState:
+    return AuthorizationState("not_needed", number, required)
 
 
 def _pad(line: dict) -> str:

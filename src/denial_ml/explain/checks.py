@@ -11,13 +11,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import pandas as pd
-
 from denial_ml.domain.catalog import PROCEDURE_BY_CODE
 from denial_ml.domain.claim_fields import claim_field, line_field
 from denial_ml.explain.authorization import authorization_state
 from denial_ml.explain.code_checks import diagnosis_findings, procedure_findings
-from denial_ml.explain.context import ClaimView
+from denial_ml.explain.context import ClaimView, as_date
 from denial_ml.explain.institutional_checks import institutional_findings
 from denial_ml.features.line_features import ACCEPTED, EM, GP_PAYER_TYPES, MODS, NEEDS_25, TELEHEALTH_POS, THERAPY
 
@@ -225,12 +223,12 @@ def check_codes(v: ClaimView) -> Iterator[Finding]:
     for raw in institutional_findings(v.claim, v.lines):
         yield Finding(*raw)
     for i, line in enumerate(v.lines):
-        code = line["procedure_code"] or f"revenue code {line.get('revenue_code')}"
-        day = pd.Timestamp(line["service_date"]).date() if line.get("service_date") is not None else service
+        day = as_date(line["service_date"]) if line.get("service_date") is not None else service
         for raw in procedure_findings(line, i, day):
             yield Finding(*raw)
         # An 837I line (SV2) has no diagnosis pointers: it stands on all the claim's diagnoses.
         if not line.get("diagnosis_pointers") and not institutional:
+            code = line["procedure_code"] or f"revenue code {line.get('revenue_code')}"
             yield Finding(
                 "POINTER_MISSING",
                 "error",

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from denial_ml.features.arrays import day_number
 from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
-from denial_ml.features.auth_practice import learnt_shares
+from denial_ml.features.auth_practice import authorization_shares, learnt_requirement, learnt_shares
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.features.history import lookup_codes
 from denial_ml.features.slice_evidence import (
     BatchEvidence,
+    ClaimEvidence,
     SliceEvidence,
+    batch_evidence,
     slice_evidence,
-    slice_evidence_by_claim,
 )
 
 
@@ -35,7 +37,7 @@ class ClaimView:
 
     claim: dict
     lines: list[dict]
-    features: dict
+    features: Mapping[str, Any]
     builder: FeatureBuilder
     cache: dict = field(default_factory=dict)
 
@@ -46,12 +48,15 @@ class ClaimView:
 
     def date(self, name: str) -> dt.date | None:
         """A date field of the claim as a `datetime.date` (None when missing)."""
-        value = self.claim.get(name)
-        return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+        return as_date(self.claim.get(name))
 
     def codes(self) -> list[str]:
-        """Procedure codes of the lines, without repeats, in line order."""
-        return list(dict.fromkeys(line["procedure_code"] for line in self.lines if line["procedure_code"]))
+        """Procedure codes of the lines, without repeats, in line order (computed once per view)."""
+        if "codes" not in self.cache:
+            codes = (line["procedure_code"] for line in self.lines if line["procedure_code"])
+            self.cache["codes"] = list(dict.fromkeys(codes))
+        found: list[str] = self.cache["codes"]
+        return found
 
     def auth_required_codes(self) -> list[str]:
         """Codes on the claim for which this payer requires prior authorization: published, or learnt from the
@@ -63,14 +68,19 @@ class ClaimView:
         """Codes on the claim not on the payer's published list whose recent claims mostly carried an
         authorization for them (see `denial_ml.features.auth_practice`): code -> share authorized."""
         if "learnt" not in self.cache:
-            learnable = self.builder.learnable_auth_keys_
-            keys = [f"{self.payer}|{c}" for c in self.codes()]
-            keys = [k for k in keys if k in learnable and k not in self.builder.auth_required_keys_]
+            keys = self.learnable_auth_keys()
             index = self.builder.snapshot_.indexes.get(AUTH_INDEX)
             day = day_number(self.claim.get("submission_date")) if keys else np.nan
             shares = learnt_shares(index, keys, int(day)) if day == day else {}
             self.cache["learnt"] = {key.split("|", 1)[1]: share for key, share in shares.items()}
-        return self.cache["learnt"]
+        learnt: dict[str, float] = self.cache["learnt"]
+        return learnt
+
+    def learnable_auth_keys(self) -> list[str]:
+        """The claim's `payer|code` keys off the published list that the practice could have learnt."""
+        learnable, published = self.builder.learnable_auth_keys_, self.builder.auth_required_keys_
+        keys = [f"{self.payer}|{c}" for c in self.codes()]
+        return [k for k in keys if k in learnable and k not in published]
 
     def describe_auth_codes(self, codes: list[str]) -> str:
         """The codes, with the evidence for each requirement the practice learnt rather than read on the payer's
@@ -93,8 +103,10 @@ class ClaimView:
         """What the payer's history shows for each slice of each line, and the patient's history of each line's
         service (`features.slice_evidence`), computed once per view."""
         if "slices" not in self.cache:
-            source = self.cache.get("slice_source")  # `attach_slice_evidence`
-            self.cache["slices"] = source() if source else slice_evidence(self.builder, [self.claim], self.lines)
+            source = self.cache.get("slice_source")  # `attach_slice_evidence`, `fill_slice_evidence`
+            self.cache["slices"] = (
+                source.evidence() if source else slice_evidence(self.builder, [self.claim], self.lines)
+            )
         return self.cache["slices"]
 
     def worst_procedure(self) -> tuple[str, float, float, float]:
@@ -122,17 +134,43 @@ def fill_worst_procedures(views: list[ClaimView]) -> None:
         view.cache["worst"] = (flat[j], float(recent[j]), float(overall[j]), float(n_recent[j]))
 
 
+def fill_learnt_auth_shares(views: list[ClaimView]) -> None:
+    """Cache every view's `learnt_auth_shares` from one query of the authorization index for the whole batch
+    (the same shares, by `learnt_requirement`, as each claim's own query of its keys on its submission day)."""
+    index = views[0].builder.snapshot_.indexes.get(AUTH_INDEX) if views else None
+    owner: list[int] = []
+    keys: list[str] = []
+    days: list[int] = []
+    for i, view in enumerate(views):
+        if "learnt" in view.cache:
+            continue
+        own = view.learnable_auth_keys()
+        day = day_number(view.claim.get("submission_date")) if own else np.nan
+        view.cache["learnt"] = {}
+        if index is not None and day == day:
+            owner += [i] * len(own)
+            keys += own
+            days += [int(day)] * len(own)
+    if index is None or not keys:
+        return
+    n, authorized = authorization_shares(index, lookup_codes(index.codes, keys), np.array(days, dtype=np.int64))
+    hits = learnt_requirement(n, authorized)
+    for i, key, m, a, hit in zip(owner, keys, n.tolist(), authorized.tolist(), hits.tolist(), strict=True):
+        if hit:
+            views[i].cache["learnt"][key.split("|", 1)[1]] = a / m
+
+
 def fill_slice_evidence(views: list[ClaimView]) -> None:
-    """Cache every view's slice evidence (`ClaimView.slice_evidence`) from one pass over the batch instead of one
+    """Give every view its slice evidence (`ClaimView.slice_evidence`) from one pass over the batch instead of one
     per claim (a few milliseconds each); views whose claim ids repeat are left to compute their own."""
     views = [v for v in views if "slices" not in v.cache and "slice_source" not in v.cache]
     ids = [v.claim["claim_id"] for v in views]
     if len(views) < 2 or len(set(ids)) != len(ids):  # lines are matched to their claims by id
         return
     lines = [line for v in views for line in v.lines]
-    evidence = slice_evidence_by_claim(views[0].builder, [v.claim for v in views], lines)
-    for view, found in zip(views, evidence, strict=True):
-        view.cache["slices"] = found
+    evidence = batch_evidence(views[0].builder, [v.claim for v in views], lines)
+    for i, view in enumerate(views):
+        view.cache["slice_source"] = ClaimEvidence(evidence, i)
 
 
 def attach_slice_evidence(views: list[ClaimView], line_records: Sequence[dict], evidence: BatchEvidence) -> None:
@@ -148,7 +186,7 @@ def attach_slice_evidence(views: list[ClaimView], line_records: Sequence[dict], 
         given.setdefault(line["claim_id"], []).append(id(line))
     for i, view in enumerate(views):
         if given.get(ids[i], []) == [id(line) for line in view.lines]:
-            view.cache["slice_source"] = partial(evidence.of_claim, i)
+            view.cache["slice_source"] = ClaimEvidence(evidence, i)
 
 
 def _procedure_rates(builder: FeatureBuilder, keys: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -164,7 +202,7 @@ def _procedure_rates(builder: FeatureBuilder, keys: np.ndarray, days: np.ndarray
 
 def claim_views(claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray, builder: FeatureBuilder) -> list[ClaimView]:
     """One view per claim, in the order of `claims`."""
-    return views_from_records(_records(claims), _records(lines), X, builder)
+    return views_from_records(frame_records(claims), frame_records(lines), X, builder)
 
 
 def views_from_records(
@@ -175,32 +213,65 @@ def views_from_records(
     by_claim: dict[str, list[dict]] = {}
     for line in sorted(line_records, key=lambda r: (r["claim_id"], r["line_number"])):
         by_claim.setdefault(line["claim_id"], []).append(line)
-    names = builder.feature_names_
-    decoders = {col: cats for col, cats in builder.categories_.items()}
-    views = []
-    for record, row in zip(records, X.tolist(), strict=True):
-        features = dict(zip(names, row, strict=True))
-        for col, cats in decoders.items():
-            code = features[col]
-            features[col] = None if code != code else cats[int(code)]
-        views.append(ClaimView(record, by_claim.get(record["claim_id"], []), features, builder))
-    return views
+    index = {name: j for j, name in enumerate(builder.feature_names_)}
+    labels = dict(builder.categories_)
+    return [
+        ClaimView(record, by_claim.get(record["claim_id"], []), FeatureRow(row, index, labels), builder)
+        for record, row in zip(records, X.tolist(), strict=True)
+    ]
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with None for every missing value (NaN, NaT, pd.NA).
+class FeatureRow(Mapping[str, Any]):
+    """One claim's feature values by name (categoricals as their labels, None when missing), read from its row of
+    the feature matrix when asked: a dict of every feature for every claim cost more than all the reads."""
 
-    Built column by column: `DataFrame.to_dict("records")` costs milliseconds even for one row.
+    __slots__ = ("_index", "_labels", "_row")
+
+    def __init__(self, row: list[float], index: dict[str, int], labels: Mapping[str, Sequence[str]]) -> None:
+        self._row, self._index, self._labels = row, index, labels
+
+    def __getitem__(self, name: str) -> Any:
+        value = self._row[self._index[name]]
+        if name not in self._labels:
+            return value
+        return None if value != value else self._labels[name][int(value)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def as_date(value: object) -> dt.date | None:
+    """A date field's value (date, Timestamp, datetime64, ISO text; None, NaN or NaT when missing) as a date."""
+    if type(value) is dt.date:  # `frame_records`' and the service's dates: no pandas call
+        return value
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with None for every missing value (NaN, NaT, pd.NA), dates (datetime64 columns) as
+    `datetime.date`, the type the service's records carry.
+
+    Built column by column: `DataFrame.to_dict("records")` costs milliseconds even for one row, and a column of
+    dates converts at once, where a Timestamp per value costs microseconds each time it is read.
     """
     names = list(frame.columns)
-    if len(frame) > 50:  # one vectorised isna per column beats a pd.isna call per value for batches
-        columns = []
-        for name in names:
-            missing = frame[name].isna().to_numpy().tolist()
-            columns.append([None if m else v for v, m in zip(frame[name].tolist(), missing, strict=True)])
-    else:
-        columns = [[None if _missing(v) else v for v in frame[name].tolist()] for name in names]
+    columns = [_column(frame[name]) for name in names]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _column(column: pd.Series) -> list:
+    if column.dtype.kind == "M" and getattr(column.dtype, "tz", None) is None:
+        return column.to_numpy().astype("datetime64[D]").tolist()  # NaT becomes None
+    if len(column) <= 50:  # a pd.isna call per value beats a vectorised one for a few rows
+        return [None if _missing(v) else v for v in column.tolist()]
+    missing = column.isna().to_numpy()
+    values = column.tolist()
+    if not missing.any():
+        return values
+    return [None if m else v for v, m in zip(values, missing.tolist(), strict=True)]
 
 
 def _missing(value: object) -> bool:

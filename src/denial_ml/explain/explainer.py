@@ -23,8 +23,10 @@ from denial_ml.explain.context import (
     ClaimView,
     attach_slice_evidence,
     claim_views,
+    fill_learnt_auth_shares,
     fill_slice_evidence,
     fill_worst_procedures,
+    frame_records,
     views_from_records,
 )
 from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
@@ -110,8 +112,13 @@ class Explainer:
     def explain(self, claims: pd.DataFrame, lines: pd.DataFrame) -> list[dict]:
         """One explanation per claim, in the order of `claims` (see `explain_features` for the fields)."""
         claims = claims.reset_index(drop=True)
-        X = self.scorer.builder.transform_array(claims, lines)
-        return self.explain_features(claims, lines, X)
+        builder = self.scorer.builder
+        X, found = builder.transform_array_with_slices(claims, lines)
+        line_records = frame_records(lines)
+        with _collection_paused(len(claims)):
+            views = views_from_records(frame_records(claims), line_records, X, builder)
+            attach_slice_evidence(views, line_records, BatchEvidence(found, len(views)))  # no second history lookup
+            return self._explain(views, X)
 
     def explain_features(self, claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray) -> list[dict]:
         """Explanations for claims whose feature matrix is already built.
@@ -146,21 +153,25 @@ class Explainer:
         reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
         if len(views) > 1:
             self._prefetch(views, top, reported)
+            fill_learnt_auth_shares(views)  # every claim's checks decide its authorization state
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
+        likely_l, factors_l, categories_l = likely.tolist(), contrib.factors.tolist(), categories.tolist()
+        rows = zip(top.tolist(), reported.tolist(), strict=True)
+        reasons = [[j for j, up in zip(row, ups, strict=True) if up] for row, ups in rows]
         out = []
         for i, view in enumerate(views):
-            view.cache["likely_category"] = likely[i]
+            view.cache["likely_category"] = likely_l[i]
             out.append(
                 {
                     "claim_id": view.claim["claim_id"],
                     "denial_risk": risk_l[i],
-                    "likely_category": likely[i],
+                    "likely_category": likely_l[i],
                     "category_probabilities": dict(zip(CATEGORIES, probs_l[i], strict=True)),
                     "base_value": base_l[i],
                     "raw_score": raw_l[i],
-                    "factors": self._factors(view, contrib.factors[i], categories[i], top[i][reported[i]]),
+                    "factors": self._factors(view, factors_l[i], categories_l[i], reasons[i]),
                     "findings": [f.to_dict() for f in run_checks(view)],
                     "model_version": version,
                 }
@@ -176,17 +187,19 @@ class Explainer:
             needed = (np.isin(names, list(uses)) & reported).any(axis=1)
             fill([views[i] for i in np.flatnonzero(needed).tolist()])
 
-    def _factors(self, view: ClaimView, contrib: np.ndarray, categories: np.ndarray, top: np.ndarray) -> list[dict]:
+    @staticmethod
+    def _factors(view: ClaimView, contrib: list[float], categories: list[str], top: list[int]) -> list[dict]:
         """The reported factors (`top`: those that raise the risk, largest first) with their sentences."""
         out = []
-        for j in top.tolist():
-            sentence, fix = describe(FACTORS[j].name, view)
+        for j in top:
+            factor = FACTORS[j]
+            sentence, fix = describe(factor.name, view)
             out.append(
                 {
-                    "factor": FACTORS[j].name,
-                    "label": FACTORS[j].label,
+                    "factor": factor.name,
+                    "label": factor.label,
                     "category": categories[j],
-                    "contribution": float(contrib[j]),
+                    "contribution": contrib[j],
                     "sentence": sentence,
                     "fix": fix,
                 }

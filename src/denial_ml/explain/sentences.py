@@ -280,7 +280,7 @@ BUILDERS: dict[str, Callable[[ClaimView], Sentence]] = {
     "timely_filing": _timely,
     "duplicate": _duplicate,
     "payer_procedure_history": _payer_procedure,
-    "payer_procedure_slices": lambda v: procedure_slices(v, _payer_procedure(v)),
+    "payer_procedure_slices": lambda v: procedure_slices(v) or _payer_procedure(v),
     "patient_service_history": patient_services,
     "payer": _payer,
     "provider": _provider,

@@ -76,9 +76,14 @@ def describe_slice(e: SliceEvidence) -> str:
 
 def top_slice(view: ClaimView, kinds: tuple[str, ...], min_lift: float = MIN_LIFT) -> SliceEvidence | None:
     """The claim's slice of these kinds that raises its line's rate most above its parent (None when none does
-    by `min_lift`)."""
-    evidence = [e for e in view.slice_evidence()[0] if e.kind in kinds and e.n > 0]
-    best = max(evidence, key=lambda e: e.rate - e.parent, default=None)
+    by `min_lift`). A view whose evidence comes from a batch (`ClaimEvidence`) has it found for the whole batch
+    at once."""
+    source = view.cache.get("slice_source")
+    if source is not None:
+        best = source.top(kinds)
+    else:
+        evidence = [e for e in view.slice_evidence()[0] if e.kind in kinds and e.n > 0]
+        best = max(evidence, key=lambda e: e.rate - e.parent, default=None)
     return best if best is not None and best.rate - best.parent >= min_lift else None
 
 
@@ -128,10 +133,11 @@ def claim_fix(view: ClaimView, e: SliceEvidence) -> str:
     return f"Check {policy} for this patient's {'age' if e.kind == 'age' else 'sex'}; get authorization if needed."
 
 
-def procedure_slices(view: ClaimView, fallback: Sentence) -> Sentence:
-    """The "payer's record with this procedure for claims like this one" factor."""
+def procedure_slices(view: ClaimView) -> Sentence | None:
+    """The "payer's record with this procedure for claims like this one" factor (None when no slice of the claim
+    has history: the caller says what the procedure's own record shows)."""
     e = top_slice(view, CLAIM_KINDS) or top_slice(view, CLAIM_KINDS, min_lift=-1.0)
-    return (history_sentence(view, e), claim_fix(view, e)) if e else fallback
+    return (history_sentence(view, e), claim_fix(view, e)) if e else None
 
 
 OWN_KIND = {"any_mods": "mods", "any_mods_pos": "mods_pos", "any_pair": "pair"}
@@ -140,11 +146,16 @@ OWN_KIND = {"any_mods": "mods", "any_mods_pos": "mods_pos", "any_pair": "pair"}
 def payer_share(view: ClaimView, e: SliceEvidence) -> str:
     """For a slice pooled over payers, what this claim's payer did in the same slice (" COM01 alone: 80% of 10
     decided."), so the sentence still names whose rule it is; "" when the payer has no such lines."""
-    own = [
-        o
-        for o in view.slice_evidence()[0]
-        if o.kind == OWN_KIND.get(e.kind) and o.code == e.code and o.value == e.value and o.n > 0
-    ]
+    source = view.cache.get("slice_source")
+    if source is not None:
+        first = source.find(OWN_KIND.get(e.kind), e.code, e.value)
+        own = [first] if first is not None else []
+    else:
+        own = [
+            o
+            for o in view.slice_evidence()[0]
+            if o.kind == OWN_KIND.get(e.kind) and o.code == e.code and o.value == e.value and o.n > 0
+        ]
     if not own:
         return ""
     return f" {view.payer} alone: {_pct(own[0].denied / own[0].n)} of {own[0].n:.0f} decided."
@@ -169,7 +180,6 @@ def rank_intro(view: ClaimView, e: SliceEvidence) -> str:
 def patient_services(view: ClaimView) -> Sentence:
     """The "patient's earlier services with this payer" factor: where this line falls in the patient's year, and
     what the payer did with such lines."""
-    evidence, counts = view.slice_evidence()
     e = top_slice(view, RANK_KINDS)
     fix = CATEGORY_FIX[view.cache.get("likely_category") or "non_covered"]
     if e is not None:
@@ -182,6 +192,8 @@ def patient_services(view: ClaimView) -> Sentence:
     lines = view.lines
     if not lines:
         return ("The claim has no lines.", fix)
+    source = view.cache.get("slice_source")
+    counts = source.counts() if source is not None else view.slice_evidence()[1]
     i = int(counts["pat_proc_year_n"].argmax())
     code, n_year = lines[i]["procedure_code"], counts["pat_proc_year_n"][i]
     denials = counts["pat_proc_denials"][i]

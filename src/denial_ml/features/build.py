@@ -120,6 +120,12 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         """
         return self._matrix(self.columns(claims, lines))
 
+    def transform_array_with_slices(self, claims: pd.DataFrame, lines: pd.DataFrame) -> tuple[np.ndarray, SliceLookups]:
+        """`transform_array`, and the slice history its lines were looked up with (`transform_records_with_slices`
+        for frames)."""
+        kept: list[SliceLookups] = []
+        return self._matrix(self.columns_from_arrays(claim_arrays(claims), line_arrays(lines), kept)), kept[0]
+
     def _matrix(self, cols: dict[str, np.ndarray]) -> np.ndarray:
         missing = [name for name in self.feature_names_ if name not in cols]
         if missing:  # a feature the fitted names promise but the code did not build: say which
