@@ -30,8 +30,10 @@ from denial_ml.features.one_claim_inputs import (
     LineFields,
     before,
     claim_fields,
+    column,
     learnt_rule,
     line_fields,
+    rows,
     smoothed,
 )
 from denial_ml.features.one_claim_slices import ClaimSlices, claim_slices, maximum, patient_age
@@ -57,15 +59,17 @@ def claim_row(builder: FeatureBuilder, claim: dict, lines: Sequence[dict]) -> tu
     out = header_features(builder, h)
     day = int(h.submit_day)
     idx, m = builder.snapshot_.indexes, builder.smoothing
-    everything = before(idx["all"], ["all"], [day])[0]
+    everything = before(idx["all"], "all", day)
     prior = smoothed(everything["denied"], everything["n"], BASE_RATE, m)
     out.update(claim_history(idx, h, day, prior, m))
     proc_keys = [f"{h.payer}|{line.code}" for line in own]
     out.update(line_features(builder, h, own, proc_keys, day))
-    proc = before(idx["payer_proc"], proc_keys * 2, [day] * len(own) + [day - builder.recent_days] * len(own))
+    index = idx["payer_proc"]
+    proc = rows(index, proc_keys * 2, [day] * len(own) + [day - builder.recent_days] * len(own))
     now, then = proc[: len(own)], proc[len(own) :]
-    rates = [smoothed(q["denied"], q["n"], prior, m) for q in now]
-    out.update(procedure_history(h, own, proc_keys, now, then, rates, prior, m))
+    denied = column(index, "denied")
+    rates = [smoothed(q[denied], q[0], prior, m) for q in now]
+    out.update(procedure_history(index, proc_keys, now, then, rates, prior, m))
     out.update(modifier_and_duplicate_history(idx, h, own, day, prior, m))
     slices = claim_slices(builder, h, own, day, rates)
     out.update(slices.features())
@@ -152,10 +156,12 @@ def learnt(builder: FeatureBuilder, proc_keys: list[str], day: int) -> list[bool
     asked = [i for i, key in enumerate(proc_keys) if key in builder.learnable_auth_keys_]
     if asked:
         keys = [proc_keys[i] for i in asked]
-        q = before(builder.snapshot_.indexes[AUTH_INDEX], keys * 2, [day] * len(keys) + [day - WINDOW_DAYS] * len(keys))
+        index = builder.snapshot_.indexes[AUTH_INDEX]
+        q = rows(index, keys * 2, [day] * len(keys) + [day - WINDOW_DAYS] * len(keys))
+        authorized = column(index, "authorized")
         for j, i in enumerate(asked):
             now, then = q[j], q[j + len(keys)]
-            out[i] = bool(learnt_rule(now["n"] - then["n"], now["authorized"] - then["authorized"]))
+            out[i] = bool(learnt_rule(now[0] - then[0], now[authorized] - then[authorized]))
     return out
 
 
@@ -203,16 +209,16 @@ def line_features(
 
 def claim_history(idx: dict[str, HistoryIndex], h: ClaimFields, day: int, prior: float, m: float) -> Features:
     """`history_features.claim_history` of one claim (`prior`: its overall prior rate)."""
-    payer = before(idx["payer"], [h.payer], [day])[0]
+    payer = before(idx["payer"], h.payer, day)
     out: Features = {"hist_payer_rate": smoothed(payer["denied"], payer["n"], prior, m)}
     for cat, col in zip(CATEGORIES, CATEGORY_COLUMNS, strict=True):
         out[f"hist_payer_{cat}_rate"] = smoothed(payer[col], payer["n"], prior / 8, m)
-    prov = before(idx["provider"], [h.provider or "none"], [day])[0]
+    prov = before(idx["provider"], h.provider or "none", day)
     out["hist_provider_rate"] = smoothed(prov["denied"], prov["n"], prior, m)
     for cat in PROVIDER_CATEGORIES:
         out[f"hist_provider_{cat}_rate"] = smoothed(prov[f"cat_{cat}"], prov["n"], prior / 8, m)
-    pp = before(idx["patient_payer"], [f"{h.patient}|{h.payer}"], [day])[0]
-    pat = before(idx["patient"], [h.patient], [day])[0]
+    pp = before(idx["patient_payer"], f"{h.patient}|{h.payer}", day)
+    pat = before(idx["patient"], h.patient, day)
     return out | {
         "hist_patient_payer_denials": pp["denied"],
         "hist_patient_payer_eligibility_denials": pp["cat_eligibility"],
@@ -222,29 +228,33 @@ def claim_history(idx: dict[str, HistoryIndex], h: ClaimFields, day: int, prior:
 
 
 def procedure_history(
-    h: ClaimFields,
-    lines: list[LineFields],
+    index: HistoryIndex,
     proc_keys: list[str],
-    now: list[dict[str, float]],
-    then: list[dict[str, float]],
+    now: list[list[float]],
+    then: list[list[float]],
     rates: list[float],
     prior: float,
     m: float,
 ) -> Features:
-    """The payer x procedure part of `history_features.line_history`: the worst line's rates and the hazard."""
+    """The payer x procedure part of `history_features.line_history`: the worst line's rates and the hazard.
+
+    Args:
+        index: The payer x procedure index. proc_keys: The lines' keys in it. now, then: Their `rows` on the
+            submission day and `recent_days` before. rates: The lines' smoothed rates.
+    """
     names = ["rate", "recent", "trend", "n", *(f"{c}_rate" for c in CATEGORIES)]
-    if not lines:
+    if not proc_keys:
         return {f"hist_payer_proc_{name}": np.nan for name in [*names[:4], "hazard", *names[4:]]}
+    denied = column(index, "denied")
     recent = [
-        smoothed(a["denied"] - b["denied"], a["n"] - b["n"], rate, m)
-        for a, b, rate in zip(now, then, rates, strict=True)
+        smoothed(a[denied] - b[denied], a[0] - b[0], rate, m) for a, b, rate in zip(now, then, rates, strict=True)
     ]
     revenue_only = [f"|{REVENUE_KEY_PREFIX}" in key for key in proc_keys]
     masked = [np.nan if rev else r for rev, r in zip(revenue_only, recent, strict=True)]
     rated = [r for r in masked if r == r]
     top = max(rated, default=-np.inf)
     pick = next(i for i, r in enumerate(masked) if r == top or not rated)
-    q = now[pick]
+    q = dict(zip(("n", *index.value_names), now[pick], strict=True))
     out: Features = {
         "hist_payer_proc_rate": rates[pick],
         "hist_payer_proc_recent": recent[pick],
@@ -268,14 +278,15 @@ def modifier_and_duplicate_history(
     """The payer x modifier rate and the earlier claims of the same service (`line_history`'s last part)."""
     n = len(lines)
     keys = [f"{h.payer}|{line.mods[j] or 'none'}" for j in range(2) for line in lines]
-    q = before(idx["payer_mod"], keys, [day] * (2 * n))
+    q = rows(idx["payer_mod"], keys, [day] * (2 * n))
+    denied = column(idx["payer_mod"], "denied")
     mod_max = 0.0
     for j in range(2):
         for i, line in enumerate(lines):
             r = q[j * n + i]
-            mod_max = maximum(mod_max, smoothed(r["denied"], r["n"], prior, m) if line.mods[j] != "" else 0.0)
+            mod_max = maximum(mod_max, smoothed(r[denied], r[0], prior, m) if line.mods[j] != "" else 0.0)
     dup_keys = [f"{h.patient}|{line.service_day}|{line.code}" for line in lines]
     dup_max = 0.0
-    for r in before(idx["submitted"], dup_keys, [day] * n):
-        dup_max = maximum(dup_max, r["n"])
+    for r in rows(idx["submitted"], dup_keys, [day] * n):
+        dup_max = maximum(dup_max, r[0])
     return {"hist_payer_mod_rate": mod_max, "dup_earlier_claims": dup_max}

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from operator import sub
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -91,51 +92,67 @@ def line_fields(line: dict) -> LineFields:
     )
 
 
-@dataclass(frozen=True)
-class Found:
-    """Answers of `search`: each query's index code (-1 unseen) and, for the known ones, where its events start
-    and where its day falls among them."""
+ROW_BY_ROW_UP_TO = 4  # queries: up to this many, a row each costs less than one gather of all rows
+
+
+class Found(NamedTuple):
+    """Answers of `search`: for the queries whose key the index has, where the key's events start and where the
+    query's day falls among them (Python ints: one NumPy call for all queries, then plain arithmetic)."""
 
     known: list[int]  # positions of the queries whose key the index has
-    pos: np.ndarray  # per known query: first event at or after (key, day)
-    start: np.ndarray  # per known query: first event of its key
+    pos: list[int]  # per known query: first event at or after (key, day)
+    start: list[int]  # per known query: first event of its key
 
 
 def search(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> Found:
     """Locate each (key, day) query in the index (one `searchsorted` for all of them)."""
-    get = index.codes.get
-    codes = [get(k, -1) for k in keys]
-    known = [i for i, c in enumerate(codes) if c >= 0]
+    get, first = index.codes.get, index.starts.item
+    known, queries, starts = [], [], []
+    for i, (key, day) in enumerate(zip(keys, days, strict=True)):
+        code = get(key, -1)
+        if code >= 0:
+            known.append(i)
+            queries.append((code << DAY_BITS) | day)
+            starts.append(first(code))
     if not known:
-        empty = np.zeros(0, dtype=np.int64)
-        return Found(known, empty, empty)
-    queries = [(codes[i] << DAY_BITS) | days[i] for i in known]
-    pos = index.sorted_keys.searchsorted(queries, side="left")
-    return Found(known, pos, index.starts[[codes[i] for i in known]])
+        return Found(known, [], [])
+    return Found(known, index.sorted_keys.searchsorted(queries).tolist(), starts)
 
 
-def before(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> list[dict[str, float]]:
-    """`HistoryIndex.before` of each (key, day) query: `n` and each value's sum over the key's events strictly
-    before the day (zeros for an unseen key), as Python floats."""
-    found = search(index, keys, days)
-    names = ("n", *index.value_names)
-    out = [dict.fromkeys(names, 0.0) for _ in keys]
-    if found.known:
-        counts = (found.pos - found.start).tolist()
-        sums = (index.cumsums[found.pos] - index.cumsums[found.start]).tolist()
-        for i, n, row in zip(found.known, counts, sums, strict=True):
-            out[i] = dict(zip(names, [float(n), *row], strict=True))
+def rows(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> list[list[float]]:
+    """`HistoryIndex.before` of each (key, day) query as a row: the count `n`, then each value's sum (the order of
+    `index.value_names`; `column` finds one) over the key's events strictly before the day, zeros for an unseen
+    key. Python floats: the same differences of the same running sums. The rows are read-only (unseen keys share
+    one)."""
+    known, pos, start = search(index, keys, days)
+    out = [[0.0] * (len(index.value_names) + 1)] * len(keys)
+    cumsums = index.cumsums
+    if len(known) > ROW_BY_ROW_UP_TO:
+        found = cumsums[pos + start].tolist()
+        now, then = found[: len(known)], found[len(known) :]
+    else:
+        now, then = [cumsums[p].tolist() for p in pos], [cumsums[s].tolist() for s in start]
+    for i, p, s, a, b in zip(known, pos, start, now, then, strict=True):
+        out[i] = [float(p - s), *map(sub, a, b)]
     return out
+
+
+def column(index: HistoryIndex, name: str) -> int:
+    """Where `rows` puts the value `name` ("n": the count)."""
+    return 0 if name == "n" else 1 + index.value_names.index(name)
+
+
+def before(index: HistoryIndex, key: str, day: int) -> dict[str, float]:
+    """`rows` of one query, by name."""
+    return dict(zip(("n", *index.value_names), rows(index, [key], [day])[0], strict=True))
 
 
 def last_days(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> list[float]:
     """Day of each key's latest event strictly before the query's day, NaN when none (`slices.last_day_before`)."""
     found = search(index, keys, days)
     out = [np.nan] * len(keys)
-    if found.known:
-        pos, start = found.pos.tolist(), found.start.tolist()
-        previous = index.sorted_keys[np.maximum(found.pos - 1, 0)].tolist()
-        for i, p, s, key in zip(found.known, pos, start, previous, strict=True):
-            if p > s:
-                out[i] = float(key & _DAY_MASK)
+    key_at = index.sorted_keys.item
+    for i, pos, start in zip(found.known, found.pos, found.start, strict=True):
+        if pos > start:
+            out[i] = float(key_at(pos - 1) & _DAY_MASK)
     return out

@@ -16,7 +16,7 @@ import numpy as np
 
 from denial_ml.domain.code_families import procedure_family
 from denial_ml.features.build import FeatureBuilder
-from denial_ml.features.one_claim_inputs import ClaimFields, LineFields, before, last_days, smoothed
+from denial_ml.features.one_claim_inputs import ClaimFields, LineFields, column, last_days, rows, smoothed
 from denial_ml.features.slice_keys import (
     AGE_EDGES,
     AGE_LABELS,
@@ -186,31 +186,32 @@ def claim_slices(
     same = [f"{h.patient}|{h.payer}|{code}" for code in s["code"]]
     year_keys = [f"proc|{k}|{y}" for k, y in zip(same, s["year"], strict=True)]
     year_keys += [f"family|{h.patient}|{h.payer}|{f}|{y}" for f, y in zip(s["family"], s["year"], strict=True)]
-    years = [q["n"] for q in before(idx["pat_year"], year_keys, [day] * (2 * n))]
+    years = [q[0] for q in rows(idx["pat_year"], year_keys, [day] * (2 * n))]
     family = [f"{h.patient}|{h.payer}|{f}" for f in s["family"]]
     visit_keys = [f"rolling|{k}" for k in family] * 2 + [
         f"year|{k}|{y}" for k, y in zip(family, s["year"], strict=True)
     ]
-    visits = [q["n"] for q in before(idx["pat_visits"], visit_keys, [day] * n + [day - YEAR_DAYS] * n + [day] * n)]
+    visits = [q[0] for q in rows(idx["pat_visits"], visit_keys, [day] * n + [day - YEAR_DAYS] * n + [day] * n)]
     rolling = [a - b for a, b in zip(visits[:n], visits[n : 2 * n], strict=True)]
     counts = {"ordinal": years[:n], "family_year": visits[2 * n :], "family_365": rolling}
     ranks = {kind: ordinal_band(np.array(c, dtype=float)).tolist() for kind, c in counts.items()}
     by_kind = slice_key_lists(s, ranks)
     every_key = [key for _, keys in by_kind.values() for key in keys]
-    q = before(idx[SLICE_INDEX], every_key, [day] * len(every_key))
+    q = rows(idx[SLICE_INDEX], every_key, [day] * len(every_key))
+    denied = column(idx[SLICE_INDEX], "denied")
     kinds: dict[str, KindRates] = {}
     start = 0
-    for kind, (rows, keys) in by_kind.items():
+    for kind, (owners, keys) in by_kind.items():
         part = q[start : start + len(keys)]
         start += len(keys)
         if kind not in PARENT:
-            parent = [proc_rate[i] for i in rows]
+            parent = [proc_rate[i] for i in owners]
         elif kind in PAIR_KINDS:  # the other pair kind's rates, in the same pair order
             parent = kinds[PARENT[kind]].rate
         else:
-            parent = [kinds[PARENT[kind]].rate[i] for i in rows]
-        rate = [smoothed(r["denied"], r["n"], p, m) for r, p in zip(part, parent, strict=True)]
-        kinds[kind] = KindRates(rows, keys, rate, parent, [r["n"] for r in part], [r["denied"] for r in part])
+            parent = [kinds[PARENT[kind]].rate[i] for i in owners]
+        rate = [smoothed(r[denied], r[0], p, m) for r, p in zip(part, parent, strict=True)]
+        kinds[kind] = KindRates(owners, keys, rate, parent, [r[0] for r in part], [r[denied] for r in part])
     return ClaimSlices(s, kinds, patient_history(builder, same, day, counts, years[n:]))
 
 
@@ -219,14 +220,15 @@ def patient_history(
 ) -> dict[str, list[float]]:
     """`slices.patient_counts` of one claim's lines (`same`: their `patient|payer|code` keys)."""
     idx, n = builder.snapshot_.indexes, len(same)
-    proc = [q["n"] for q in before(idx["pat_proc"], same * 2, [day] * n + [day - YEAR_DAYS] * n)]
+    proc = [q[0] for q in rows(idx["pat_proc"], same * 2, [day] * n + [day - YEAR_DAYS] * n)]
     last = last_days(idx["pat_proc"], same, [day] * n)
+    denied = column(idx["pat_proc_denied"], "denied")
     return {
         "pat_proc_year_n": counts["ordinal"],
         "pat_family_year_n": family_year,
         "pat_proc_365_n": [a - b for a, b in zip(proc[:n], proc[n:], strict=True)],
         "pat_proc_days_since": [day - x for x in last],
-        "pat_proc_denials": [q["denied"] for q in before(idx["pat_proc_denied"], same, [day] * n)],
+        "pat_proc_denials": [q[denied] for q in rows(idx["pat_proc_denied"], same, [day] * n)],
         "pat_family_year_visits": counts["family_year"],
         "pat_family_365_visits": counts["family_365"],
     }
