@@ -18,14 +18,22 @@ from denial_ml.explain.context import views_from_records
 from denial_ml.explain.explainer import Explainer
 from denial_ml.features.one_claim import claim_row
 from denial_ml.features.one_claim_slices import ClaimSlices
-from denial_ml.features.slice_evidence import Evidence, evidence_by_claim
+from denial_ml.features.slice_evidence import Evidence, SliceEvidence
 
 FEW_CLAIMS = 8  # up to this many claims a request takes the one-claim path; the batch code's arrays pay off after
 
 
 def claim_evidence(slices: ClaimSlices) -> Evidence:
-    """The claim's slice evidence as the batch gives it (`BatchEvidence.of_claim`), from its one-claim lookups."""
-    return evidence_by_claim(slices.lookups(), 1)[0]
+    """The claim's slice evidence as the batch gives it (`slice_evidence.evidence_of_lookups` of the claim alone):
+    every slice of every line, kinds in order, its value the key's part after `kind|payer|code|`; and each line's
+    patient-history values."""
+    code = slices.lines["code"]
+    items = [
+        SliceEvidence(kind, str(code[line]), key.split("|", 3)[3], rate, parent, n, denied)
+        for kind, r in slices.kinds.items()
+        for line, key, rate, parent, n, denied in zip(r.line, r.key, r.rate, r.parent, r.n, r.denied, strict=True)
+    ]
+    return items, {name: np.array(values, dtype=float) for name, values in slices.patient.items()}
 
 
 def lines_by_claim(lines: Sequence[dict]) -> dict[object, list[dict]]:
