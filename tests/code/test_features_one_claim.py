@@ -13,7 +13,7 @@ from denial_ml.data.synthetic.world import generate_world
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.one_claim import claim_row
 from denial_ml.features.slice_evidence import BatchEvidence
-from denial_ml.service.few_claims import claim_evidence, lines_by_claim
+from denial_ml.service.few_claims import claim_evidence, explain_few, lines_by_claim
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +129,13 @@ def test_a_claim_without_a_submission_date_is_refused(world, builder):
     claim = _records(world["claims"].iloc[:1])[0]
     with pytest.raises(ValueError, match="submission date"):
         claim_row(builder, {**claim, "submission_date": None}, [])
+
+
+def test_few_claims_leave_repeated_ids_and_undated_claims_to_the_batch_path(world):
+    class Batch:  # stands for the explainer: its `explain_records` is the batch path
+        def explain_records(self, claims, lines):
+            return ["batch"]
+
+    claim = _records(world["claims"].iloc[:1])[0]
+    assert explain_few(Batch(), [claim, claim], []) == ["batch"]
+    assert explain_few(Batch(), [{**claim, "submission_date": None}], []) == ["batch"]

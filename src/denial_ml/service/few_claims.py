@@ -16,6 +16,7 @@ import numpy as np
 
 from denial_ml.explain.context import views_from_records
 from denial_ml.explain.explainer import Explainer
+from denial_ml.features.arrays import day_number
 from denial_ml.features.one_claim import claim_row
 from denial_ml.features.one_claim_slices import ClaimSlices
 from denial_ml.features.slice_evidence import Evidence, SliceEvidence
@@ -51,7 +52,8 @@ def explain_few(explainer: Explainer, claims: Sequence[dict], lines: Sequence[di
     to claims by id, and has its own answer for a claim without a point in time).
     """
     ids = [claim.get("claim_id") for claim in claims]
-    if len(set(ids)) != len(ids) or any(claim.get("submission_date") is None for claim in claims):
+    days = [day_number(claim.get("submission_date")) for claim in claims]
+    if len(set(ids)) != len(ids) or any(day != day for day in days):
         return explainer.explain_records(claims, lines)
     builder = explainer.scorer.builder
     own = lines_by_claim(lines)
