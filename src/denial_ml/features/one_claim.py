@@ -11,6 +11,7 @@ guarded by tests/code/test_features_one_claim.py, which compares both paths clai
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -73,8 +74,9 @@ def claim_row(builder: FeatureBuilder, claim: dict, lines: Sequence[dict]) -> tu
     out.update(modifier_and_duplicate_history(idx, h, own, day, prior, m))
     slices = claim_slices(builder, h, own, day, rates)
     out.update(slices.features())
-    codes = builder.category_codes_
-    return [codes[n].get(out[n], np.nan) if n in codes else out[n] for n in builder.feature_names_], slices  # type: ignore[misc]
+    codes: dict[str, dict[object, float]] = builder.category_codes_
+    row = [codes[n].get(out[n], np.nan) if n in codes else out[n] for n in builder.feature_names_]
+    return cast(list[float], row), slices
 
 
 def header_features(builder: FeatureBuilder, h: ClaimFields) -> Features:
