@@ -109,7 +109,7 @@ def test_one_claim_rows_and_evidence_are_the_batch_paths(world, builder):
         assert len(row) == len(names)
         mismatched = [n for n, a, b in zip(names, row, X[i], strict=True) if not (a == b or (a != a and b != b))]
         assert mismatched == [], claim["claim_id"]
-        items, counts = claim_evidence(slices)
+        items, counts = claim_evidence(slices).of_claim(0)
         expected_items, expected_counts = evidence.of_claim(i)
         assert items == expected_items, claim["claim_id"]
         assert list(counts) == list(expected_counts)

@@ -4,39 +4,30 @@ For a request of one claim or a few, the batch feature code (`FeatureBuilder.tra
 NumPy calls on arrays of one or two values than everything else the request does; `denial_ml.features.one_claim`
 builds each claim's row, bit for bit the same, in plain Python. The rest is the batch path's own code: the claim
 views, the slice evidence in its batch form, the explainer's TreeSHAP, calibration, categories, sentences and
-checks, so the response is the batch path's (tests/code/test_features_one_claim.py compares them).
+checks, so the response is the batch path's (tests/code/test_api_few_claims.py compares them byte for byte).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
 
-from denial_ml.explain.context import views_from_records
+from denial_ml.explain.context import attach_slice_evidence, views_from_records
 from denial_ml.explain.explainer import Explainer
 from denial_ml.features.arrays import day_number
 from denial_ml.features.one_claim import claim_row
 from denial_ml.features.one_claim_slices import ClaimSlices
-from denial_ml.features.slice_evidence import Evidence, SliceEvidence
+from denial_ml.features.slice_evidence import BatchEvidence
 
 # Up to this many claims a request takes the one-claim path; past it the batch code's arrays pay off (measured on
 # the 50,000-claim world, CPU per claim: 4 claims 1.28 ms vs 1.46 ms in batch, 8 claims 1.09 vs 1.01, load ~10).
 FEW_CLAIMS = 6
 
 
-def claim_evidence(slices: ClaimSlices) -> Evidence:
-    """The claim's slice evidence as the batch gives it (`slice_evidence.evidence_of_lookups` of the claim alone):
-    every slice of every line, kinds in order, its value the key's part after `kind|payer|code|`; and each line's
-    patient-history values."""
-    code = slices.lines["code"]
-    items = [
-        SliceEvidence(kind, str(code[line]), key.split("|", 3)[3], rate, parent, n, denied)
-        for kind, r in slices.kinds.items()
-        for line, key, rate, parent, n, denied in zip(r.line, r.key, r.rate, r.parent, r.n, r.denied, strict=True)
-    ]
-    return items, {name: np.array(values, dtype=float) for name, values in slices.patient.items()}
+def claim_evidence(slices: ClaimSlices) -> BatchEvidence:
+    """The claim's slice evidence in the batch's form (a batch of one claim), from its one-claim lookups."""
+    return BatchEvidence(slices.lookups(), 1)
 
 
 def lines_by_claim(lines: Sequence[dict]) -> dict[object, list[dict]]:
@@ -67,8 +58,7 @@ def explain_few(explainer: Explainer, claims: Sequence[dict], lines: Sequence[di
     X = np.array(rows, dtype=float).reshape(len(claims), len(builder.feature_names_))
     views = views_from_records(claims, lines, X, builder)
     for view, slices in zip(views, found, strict=True):
-        # As `attach_slice_evidence`: the lookups stand for the view's lines only if they are the same records in
-        # the same order (the views sort lines by number); otherwise the view computes its own, as in batch.
-        if [id(line) for line in view.lines] == [id(line) for line in own.get(view.claim["claim_id"], [])]:
-            view.cache["slice_source"] = partial(claim_evidence, slices)
+        # The explainer's own hand-over, as `explain_records` does it: a view whose lines are the records its row
+        # was built from, in that order, reads the slice evidence of that pass; any other looks its own up.
+        attach_slice_evidence([view], own.get(view.claim["claim_id"], []), claim_evidence(slices))
     return explainer._explain(views, X)  # the explainer's own assembly of the response, as `explain_records`
