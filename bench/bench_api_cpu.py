@@ -1,7 +1,7 @@
 """Benchmark: server CPU of one-claim scoring requests, in process (issue #20's target: <= 1.5 ms a request).
 
 Run by hand:  .venv/bin/python bench/bench_api_cpu.py --model DIR --data DIR [--baseline-src OTHER_TREE/src]
-                  [--requests 300] [--repeats 7] [--rounds 2]
+                  [--requests 300] [--repeats 7] [--rounds 2] [--claims 1]
 
 CPU time (`time.process_time`, so other sessions' load changes it less than wall time) per one-claim request over
 the world's most recent claims, the median of `--repeats` runs of `--requests` requests, at four levels:
@@ -11,6 +11,7 @@ the world's most recent claims, the median of `--repeats` runs of `--requests` r
   lightgbm   the floor of the models: SHAP contributions of the denial model and the category model's predict
 With `--baseline-src`, each round measures the baseline tree and then this one, each in its own process (the
 package is imported from `src` beside this script or from the baseline's), and the ratio of the medians is printed.
+`--claims N` sends requests of N claims each (the figures stay per request).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def median_ms(fn: Callable[[int], Any], requests: int, repeats: int) -> float:
 
 
 def asgi_caller(app: Any, token: str, bodies: list[bytes]) -> Callable[[int], None]:
-    """A function sending request `i` (a one-claim body) to the ASGI app and checking the answer is 200."""
+    """A function sending request `i` (its body of claims) to the ASGI app and checking the answer is 200."""
     from denial_ml.service.testing import http_scope
 
     loop = asyncio.new_event_loop()
@@ -73,8 +74,8 @@ def asgi_caller(app: Any, token: str, bodies: list[bytes]) -> Callable[[int], No
     return lambda i: loop.run_until_complete(call(bodies[i % len(bodies)]))
 
 
-def measure(model_dir: Path, data: Path, requests: int, repeats: int) -> dict[str, float]:
-    """CPU ms per one-claim request at each of `LEVELS` (this process's `denial_ml`)."""
+def measure(model_dir: Path, data: Path, requests: int, repeats: int, per_request: int = 1) -> dict[str, float]:
+    """CPU ms per request of `per_request` claims at each of `LEVELS` (this process's `denial_ml`)."""
     import pandas as pd
 
     import denial_ml.api.routes.claims as claims_route
@@ -87,7 +88,9 @@ def measure(model_dir: Path, data: Path, requests: int, repeats: int) -> dict[st
 
     claims = pd.read_parquet(data / "claims.parquet").sort_values(["submission_date", "claim_id"]).tail(500)
     lines = pd.read_parquet(data / "claim_lines.parquet", filters=[("claim_id", "in", list(claims["claim_id"]))])
-    bodies = [json.dumps({"claims": [c]}).encode() for c in claims_payload(claims, lines)]
+    payload = claims_payload(claims, lines)
+    groups = [payload[i : i + per_request] for i in range(0, len(payload) - per_request + 1, per_request)]
+    bodies = [json.dumps({"claims": group}).encode() for group in groups]
     with tempfile.TemporaryDirectory(prefix="bench-api-cpu-") as folder:
         store = WorklistStore(f"sqlite:///{Path(folder) / 'worklist.db'}")
         store.migrate()
@@ -129,7 +132,7 @@ def measure(model_dir: Path, data: Path, requests: int, repeats: int) -> dict[st
 def run_tree(src: Path, args: argparse.Namespace) -> dict[str, float]:
     """`measure` in a new process importing `denial_ml` from `src`."""
     command = [sys.executable, __file__, "--model", str(args.model), "--data", str(args.data), "--child"]
-    command += ["--requests", str(args.requests), "--repeats", str(args.repeats)]
+    command += ["--requests", str(args.requests), "--repeats", str(args.repeats), "--claims", str(args.claims)]
     # The loop runs only while a request is answered, so the time between the levels would read as loop lag and
     # the load-shedding middleware (still called and still deciding) would refuse the next request.
     env = {**os.environ, "PYTHONPATH": str(src), "DENIAL_ML_MAX_QUEUE_SECONDS": "3600"}
@@ -147,10 +150,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=2, help="Baseline-then-this rounds (with --baseline-src).")
+    parser.add_argument("--claims", type=int, default=1, help="Claims per request.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.model, args.data, args.requests, args.repeats)))
+        print(json.dumps(measure(args.model, args.data, args.requests, args.repeats, args.claims)))
         return
     trees = {"this": HERE.parent / "src"}
     if args.baseline_src:

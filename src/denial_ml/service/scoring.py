@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.explainer import Explainer
 from denial_ml.modeling.bundle import Scorer
+from denial_ml.service.few_claims import FEW_CLAIMS, explain_few
 from denial_ml.service.schemas import (
     ClaimEdits,
     ClaimIn,
@@ -44,8 +45,12 @@ def explain_scores(scorer: Scorer, claims: Sequence[ClaimIn]) -> list[dict[str, 
     """One explanation per claim, in order (risk, category probabilities, factors, findings): the single place
     where the service asks `denial_ml.explain` for factors (SHAP, grouped, with sentences and fixes) and
     pre-submission findings. The request goes straight to dicts and the feature matrix (no DataFrame: for one
-    claim, building frames cost more than its features); its risk is the scorer's."""
-    return explainer_for(scorer).explain_records(claim_records(claims), line_records(claims))
+    claim, building frames cost more than its features); its risk is the scorer's. A request of a few claims
+    builds each row with the one-claim code (`few_claims`: the same rows and answers, a fraction of the CPU)."""
+    explainer, records, lines = explainer_for(scorer), claim_records(claims), line_records(claims)
+    if len(records) <= FEW_CLAIMS:
+        return explain_few(explainer, records, lines)
+    return explainer.explain_records(records, lines)
 
 
 _EXPLAINERS: dict[int, tuple[Scorer, Explainer]] = {}
