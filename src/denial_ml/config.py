@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     max_in_flight: int = 32
     max_queue_seconds: float = 0.1  # event-loop lag above which new requests are refused (their wait to start)
     retry_after_seconds: int = 1
+    key_cache_seconds: float = 5.0  # an authenticated API key is trusted this long without a look-up (0: never)
 
 
 @lru_cache

@@ -30,7 +30,7 @@ class Services:
 
 def open_services(settings: Settings) -> Services:
     """Open the store (migrated) and load the configured model; a model that fails to load is logged."""
-    store = WorklistStore(settings.worklist_url)
+    store = WorklistStore(settings.worklist_url, key_cache_seconds=settings.key_cache_seconds)
     store.migrate()
     holder = ModelHolder(settings)
     with suppress(ModelLoadError):  # logged by the holder; the service starts not ready

@@ -21,6 +21,7 @@ from denial_ml.store import (
 )
 from denial_ml.store.db import make_engine, make_sessionmaker
 from denial_ml.store.errors import InvalidUpdate
+from denial_ml.store.key_cache import KeyCache
 from denial_ml.store.migrate import upgrade_database
 from denial_ml.store.models import ApiKey, AppealLetter, SavedView, WorklistItem
 from denial_ml.store.queries import ItemFilter, Page
@@ -35,9 +36,11 @@ class WorklistStore:
 
     Args:
         url: SQLAlchemy URL; None uses `get_settings().worklist_url` ("sqlite:///worklist.db").
+        key_cache_seconds: How long an authenticated API key is trusted without a database look-up (`KeyCache`;
+            0, the default, looks every key up; the service passes `Settings.key_cache_seconds`).
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, key_cache_seconds: float = 0.0) -> None:
         if url is None:
             from denial_ml.config import get_settings
 
@@ -45,6 +48,7 @@ class WorklistStore:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = make_sessionmaker(self.engine)
+        self.key_cache = KeyCache(key_cache_seconds)
 
     def migrate(self) -> None:
         """Create or upgrade the tables through the packaged Alembic migrations."""
@@ -215,14 +219,22 @@ class WorklistStore:
             return keys.create_key(session, owner, role)
 
     def authenticate(self, token: str) -> tuple[str, str] | None:
-        """`(owner, role)` for a valid, unrevoked token, else None."""
+        """`(owner, role)` for a valid, unrevoked token, else None (a success is remembered in `key_cache`)."""
+        found = self.key_cache.get(token)
+        if found is not None:
+            return found
         with self.sessions() as session:
-            return keys.authenticate(session, token)
+            found = keys.authenticate(session, token)
+        if found is not None:
+            self.key_cache.put(token, found)
+        return found
 
     def revoke_key(self, key_id: int) -> ApiKey:
-        """Revoke an API key."""
+        """Revoke an API key (this store trusts no remembered key after it)."""
         with self.sessions.begin() as session:
-            return keys.revoke_key(session, key_id)
+            key = keys.revoke_key(session, key_id)
+        self.key_cache.forget_all()
+        return key
 
     def list_keys(self) -> list[ApiKey]:
         """Every API key, oldest first."""
