@@ -79,6 +79,7 @@ def measure(model_dir: Path, data: Path, requests: int, repeats: int, per_reques
     import pandas as pd
 
     import denial_ml.api.routes.claims as claims_route
+    from denial_ml.config import get_settings
     from denial_ml.server.app import create_app
     from denial_ml.service.schemas import ScoreRequest
     from denial_ml.service.scoring import score_claims
@@ -92,7 +93,10 @@ def measure(model_dir: Path, data: Path, requests: int, repeats: int, per_reques
     groups = [payload[i : i + per_request] for i in range(0, len(payload) - per_request + 1, per_request)]
     bodies = [json.dumps({"claims": group}).encode() for group in groups]
     with tempfile.TemporaryDirectory(prefix="bench-api-cpu-") as folder:
-        store = WorklistStore(f"sqlite:///{Path(folder) / 'worklist.db'}")
+        # The service's own store settings (the API-key cache where the tree has one: it runs on older trees too).
+        cache = getattr(get_settings(), "key_cache_seconds", None)
+        options = {} if cache is None else {"key_cache_seconds": cache}
+        store = WorklistStore(f"sqlite:///{Path(folder) / 'worklist.db'}", **options)
         store.migrate()
         token = store.create_key("bench", "biller").token
         services = make_services(store, model_dir)
