@@ -51,7 +51,8 @@ class KeyCodes(Mapping[str, int]):
         keys = np.concatenate([p.sorted_bytes for p in parts]) if parts else np.array([], dtype="S1")
         codes = np.concatenate([p.code_array() + off for p, off in zip(parts, offsets, strict=True)])
         order = np.argsort(keys, kind="stable")
-        return cls(keys[order], codes[order])
+        dtype = np.int32 if len(keys) < 1 << 31 else np.int64  # half the bytes of a code for any real index
+        return cls(keys[order], codes[order].astype(dtype))
 
     def code_array(self) -> np.ndarray:
         """The code of each sorted key."""

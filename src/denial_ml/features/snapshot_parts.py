@@ -131,17 +131,17 @@ def load_part(folder: Path, part: int, meta: dict) -> tuple[dict[str, pd.DataFra
 
 def load_all_parts(folder: Path, meta: dict) -> tuple[dict[str, pd.DataFrame], dict[str, HistoryIndex]]:
     """Every part put back together: the patient tables (parts one after the other) and the whole patient indexes
-    (`merge_indexes`), answering as the snapshot did before it was split."""
-    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in PATIENT_TABLES}
-    indexes: dict[str, list[HistoryIndex]] = {name: [] for name in meta["indexes"]}
-    for part in range(meta["parts"]):
-        target = part_folder(folder, part)
-        for name in PATIENT_TABLES:
-            tables[name].append(pd.read_parquet(target / f"{name}.parquet"))
-        for name, value_names in meta["indexes"].items():
-            indexes[name].append(load_index(target / f"index_{name}.npz", value_names))
-    whole = {name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()}
-    return whole, {name: merge_indexes(parts) for name, parts in indexes.items()}
+    (`merge_indexes`), answering as the snapshot did before it was split. One index at a time: the process holds
+    one index's parts besides the merged indexes."""
+    folders = [part_folder(folder, part) for part in range(meta["parts"])]
+    tables = {
+        name: pd.concat([pd.read_parquet(f / f"{name}.parquet") for f in folders], ignore_index=True)
+        for name in PATIENT_TABLES
+    }
+    indexes = {}
+    for name, value_names in meta["indexes"].items():
+        indexes[name] = merge_indexes([load_index(f / f"index_{name}.npz", value_names) for f in folders])
+    return tables, indexes
 
 
 def merge_indexes(parts: list[HistoryIndex]) -> HistoryIndex:
