@@ -18,10 +18,11 @@ from denial_ml.data.synthetic.world import generate_world  # noqa: E402
 from denial_ml.engine.cluster import ClusterSpec  # noqa: E402
 from denial_ml.engine.features import LABEL, PERIOD, distributed_rows  # noqa: E402
 from denial_ml.engine.partitions import CLAIM_TABLES, part_count, read_part, read_reference  # noqa: E402
+from denial_ml.engine.scoring import score_partitioned  # noqa: E402
 from denial_ml.engine.snapshot import snapshot_from_parts  # noqa: E402
 from denial_ml.engine.training import best_rounds, feature_matrix, fit_rounds  # noqa: E402
 from denial_ml.features.build import FeatureBuilder  # noqa: E402
-from denial_ml.features.history import DAY_BITS  # noqa: E402
+from denial_ml.features.history import DAY_BITS, lookup_codes  # noqa: E402
 from denial_ml.features.snapshot import Snapshot  # noqa: E402
 from denial_ml.jobs.training import labelled_claims  # noqa: E402
 from denial_ml.jobs.training_dask import run_training_dask  # noqa: E402
@@ -41,11 +42,11 @@ def world(tmp_path_factory):
     return tables, folder
 
 
-def build(client, folder, n_parts):
+def build(client, folder, n_parts, store=None):
     """The snapshot, builder and training rows built from a world folder's parts on the workers (a world this small
     sends every row to the client: its evaluation sets are under `EVAL_ROWS`, its train period under
-    `LOGREG_ROWS`)."""
-    snapshot = snapshot_from_parts(client, folder, n_parts, read_reference(folder))
+    `LOGREG_ROWS`); with `store`, the snapshot's patient parts are written there."""
+    snapshot = snapshot_from_parts(client, folder, n_parts, read_reference(folder), store)
     builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
     dist = distributed_rows(client, folder, n_parts, snapshot)
     return snapshot.snapshot, builder, dist, dist.claims, dist.eval_rows
@@ -55,6 +56,12 @@ def build(client, folder, n_parts):
 def built(world, client):
     """`build` of the one-file world, read in `N_PARTS` parts by patient."""
     return build(client, world[1], N_PARTS)
+
+
+@pytest.fixture(scope="module")
+def built_stored(world, client, tmp_path_factory):
+    """`build` of the one-file world with the snapshot's patient parts stored by part."""
+    return build(client, world[1], N_PARTS, tmp_path_factory.mktemp("store"))
 
 
 @pytest.fixture(scope="module")
@@ -87,20 +94,32 @@ def test_a_file_part_is_read_in_shares_of_its_patients(parts_folder):
     assert lines[0] == set(halves[0]["claims"]["claim_id"]) and lines[1] == set(halves[1]["claims"]["claim_id"])
 
 
-@pytest.mark.parametrize("source", ["built", "built_parts"])
-def test_snapshot_from_parts_answers_as_the_whole_worlds(world, source, request):
+def indexes_of(snapshot: Snapshot, folder) -> dict:
+    """A snapshot's indexes, those stored by patient part put back together (as a bundle's whole load does)."""
+    if snapshot.parts is None:
+        return snapshot.indexes
+    snapshot.save(folder)
+    return Snapshot.load(folder).indexes
+
+
+@pytest.mark.parametrize("source", ["built", "built_parts", "built_stored"])
+def test_snapshot_from_parts_answers_as_the_whole_worlds(world, source, request, tmp_path):
     tables, _ = world
     whole = Snapshot.from_tables(tables).indexes
-    parts = request.getfixturevalue(source)[0].indexes
+    parts = indexes_of(request.getfixturevalue(source)[0], tmp_path)
     assert sorted(parts) == sorted(whole)
     for name, a in whole.items():
         b = parts[name]
-        assert b.codes == a.codes, name
-        # Every key asked on each day it has events, the day after and the day before: the same answers.
+        assert dict(b.codes.items()).keys() == dict(a.codes.items()).keys(), name
+        # Every key asked on each day it has events, the day after and the day before: the same answers (a stored
+        # snapshot's patient keys have other codes: each part's are offset by the parts before it).
+        keys = np.array(list(a.codes), dtype=object)
         code = np.repeat(np.arange(len(a.codes)), np.diff(a.starts))
         day = a.sorted_keys & ((1 << DAY_BITS) - 1)
         codes, days = np.concatenate([code] * 3), np.concatenate([day, day + 1, day - 1])
-        expected, got = a.before_codes(codes, days), b.before_codes(codes, days)
+        their = lookup_codes(b.codes, keys)
+        assert (their >= 0).all(), name
+        expected, got = a.before_codes(codes, days), b.before_codes(their[codes], days)
         assert sorted(got) == sorted(expected), name
         for value in expected:
             assert np.array_equal(got[value], expected[value]), (name, value)
@@ -108,7 +127,7 @@ def test_snapshot_from_parts_answers_as_the_whole_worlds(world, source, request)
     assert len(parts["all"].sorted_keys) == len(np.unique(whole["all"].sorted_keys)) < len(whole["all"].sorted_keys) / 3
 
 
-@pytest.mark.parametrize("source", ["built", "built_parts"])
+@pytest.mark.parametrize("source", ["built", "built_parts", "built_stored"])
 def test_features_of_parts_equal_the_whole_worlds(world, source, request):
     tables, _ = world
     _, builder, dist, claims, rows = request.getfixturevalue(source)
@@ -161,7 +180,7 @@ def test_dask_model_ranks_test_claims_as_the_single_process_model(client, built)
     assert agreement > 0.85, agreement  # the two models rank the same claims alike, not only equally well
 
 
-def test_run_training_dask_writes_a_bundle_that_scores(world, client, tmp_path):
+def test_run_training_dask_writes_a_bundle_that_scores(world, parts_folder, client, tmp_path):
     tables, folder = world
     spec = ClusterSpec(scheduler=client.scheduler.address)
     result = run_training_dask(folder, tmp_path, spec, name="dask-bundle", max_rounds=300)
@@ -174,6 +193,25 @@ def test_run_training_dask_writes_a_bundle_that_scores(world, client, tmp_path):
     scorer = Scorer.load(result.bundle)
     scored = scorer.score(tables["claims"].head(50), tables["claim_lines"])
     assert len(scored) == 50 and scored["denial_risk"].between(0, 1).all()
+    # The patient history is stored by part (the parts the world was read in) and the staging folder is gone.
+    snapshot = result.bundle / "snapshot"
+    parts = json.loads((snapshot / "patient_parts.json").read_text())["parts"]
+    assert parts == part_count(folder, 2) and len(list((snapshot / "patients").iterdir())) == parts
+    assert [p.name for p in tmp_path.iterdir()] == ["dask-bundle"]  # the patient parts' staging folder is gone
+    # Loaded whole or part by part, the bundle gives every claim the features of the whole world's snapshot.
+    claims, lines = tables["claims"], tables["claim_lines"]
+    expected = FeatureBuilder().fit(tables).transform_array(claims, lines)
+    by_part = Scorer.load(result.bundle, by_part=True)
+    assert np.array_equal(scorer.features(claims, lines), expected, equal_nan=True)
+    assert np.array_equal(by_part.features(claims, lines), expected, equal_nan=True)
+    assert len(by_part.parts) == 2 and by_part.builder.snapshot_.reference["patients"].empty  # at most 2 parts held
+    expected_scores = scorer.score(claims, lines)
+    pd.testing.assert_frame_equal(by_part.score(claims, lines), expected_scores)
+    # The workers score by part too (a world of three files, each holding patients of every part of the bundle).
+    done = score_partitioned(client, result.bundle, parts_folder, tmp_path / "scored")
+    got = pd.concat([pd.read_parquet(f) for f in done.files], ignore_index=True)
+    got = got.set_index("claim_id").loc[claims["claim_id"]].reset_index()
+    pd.testing.assert_frame_equal(got, expected_scores, check_exact=True)
 
 
 def test_a_sampled_evaluation_is_recorded_in_the_bundles_metrics(world, client, tmp_path, monkeypatch):

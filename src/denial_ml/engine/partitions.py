@@ -24,10 +24,10 @@ import pyarrow.parquet as pq
 from denial_ml.data.claims_store import is_store
 from denial_ml.data.io import WorldIOError, is_partitioned, read_parts, table_parts
 from denial_ml.features.snapshot import REFERENCE_TABLES
+from denial_ml.features.snapshot_parts import PATIENT_TABLES as PATIENT_TABLES
 from denial_ml.labels import isin
 
 CLAIM_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines", "adjustments")
-PATIENT_TABLES = ("patients", "coverages", "authorizations")  # reference tables keyed by the patient
 BATCH_ROWS = 200_000  # rows read at a time: a worker holds one batch of a table besides its part
 CLAIMS_PER_PART = 100_000  # parts of about this many claims (a worker's transient memory), at least two per worker
 

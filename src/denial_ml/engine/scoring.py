@@ -87,9 +87,10 @@ class BundleRef:
 
 
 @lru_cache(maxsize=2)
-def worker_scorer(model: BundleRef) -> Scorer:
-    """The bundle, loaded once per worker process (and verified there) for every task that uses it."""
-    scorer = Scorer.load(model.folder)
+def worker_scorer(model: BundleRef, by_part: bool = True) -> Scorer:
+    """The bundle, loaded once per worker process (and verified there) for every task that uses it: by patient
+    part for scoring (a task loads the parts of its claims' patients), whole for the explainer."""
+    scorer = Scorer.load(model.folder, by_part=by_part)
     if scorer.version != model.version:
         raise BundleError(f"bundle {model.folder!r} changed during the run ({model.version} -> {scorer.version})")
     return scorer
@@ -100,30 +101,31 @@ def worker_explainer(model: BundleRef, top: int) -> Explainer:
     """An explainer of the worker's bundle, built once per worker process."""
     from denial_ml.explain.explainer import Explainer
 
-    return Explainer(worker_scorer(model), top_k=top)
+    return Explainer(worker_scorer(model, by_part=False), top_k=top)
 
 
-def read_part(part: ClaimPart, model: BundleRef) -> ClaimBatch:
+def read_part(part: ClaimPart, scorer: Scorer) -> ClaimBatch:
     """A part's claims and lines, checked; the refused rows carry their row numbers in the whole table."""
     claims, lines = pd.read_parquet(part.claims), pd.read_parquet(part.lines)
     claims.index = pd.RangeIndex(part.claims_start, part.claims_start + len(claims))
     lines.index = pd.RangeIndex(part.lines_start, part.lines_start + len(lines))
-    payers = set(worker_scorer(model).builder.categories_["payer_id"])
+    payers = set(scorer.builder.categories_["payer_id"])
     return check_claim_batch(claims, lines, payers)
 
 
 def score_part(part: ClaimPart, model: BundleRef, out: Path) -> tuple[int, pd.DataFrame]:
     """Score one part and write it to `out/part-NNNNN.parquet` (runs on a worker); returns (scored, refused)."""
-    batch = read_part(part, model)
-    scored = worker_scorer(model).score(batch.claims, batch.lines)
+    scorer = worker_scorer(model)
+    batch = read_part(part, scorer)
+    scored = scorer.score(batch.claims, batch.lines)
     write_atomically(out / part_file(part.number), lambda temp: scored.to_parquet(temp, index=False))
     return len(scored), batch.rejected
 
 
 def explain_part(part: ClaimPart, model: BundleRef, top: int, out: Path) -> tuple[int, pd.DataFrame]:
     """Explain one part into `out/part-NNNNN.jsonl`, one claim per line (runs on a worker)."""
-    batch = read_part(part, model)
     explainer = worker_explainer(model, top)
+    batch = read_part(part, explainer.scorer)
     claims, lines = batch.claims, batch.lines
 
     def write(temp: Path) -> None:
@@ -187,5 +189,6 @@ def explain_partitioned(client: Client, model: Path, world: Path, out: Path, top
 
 
 def bundle_ref(model: Path) -> BundleRef:
-    """Load the bundle here first: a refused bundle fails with its message before the cluster does any work."""
-    return BundleRef(str(model), Scorer.load(model).version)
+    """Load the bundle here first (its shared history only, when stored by patient part): a refused bundle fails
+    with its message before the cluster does any work."""
+    return BundleRef(str(model), Scorer.load(model, by_part=True).version)

@@ -31,12 +31,29 @@ import pandas as pd
 from denial_ml.engine.partitions import read_part
 from denial_ml.features.arrays import claim_arrays, line_arrays
 from denial_ml.features.history import DAY_BITS, Events, HistoryIndex, to_days
+from denial_ml.features.key_codes import encode
 from denial_ml.features.keys import batch_lines, claim_keys
 from denial_ml.features.lookup import map_floats
 from denial_ml.features.revenue_lines import line_codes
 from denial_ml.features.slice_keys import encoded, slice_lines
 from denial_ml.features.slices import birth_days, patient_events, sexes
-from denial_ml.features.snapshot import REFERENCE_TABLES, Snapshot, duplicate_keys, outcome_values, snapshot_events
+from denial_ml.features.snapshot import (
+    REFERENCE_TABLES,
+    PatientParts,
+    Snapshot,
+    duplicate_keys,
+    outcome_values,
+    snapshot_events,
+)
+from denial_ml.features.snapshot_parts import (
+    PATIENT_INDEXES,
+    PATIENT_TABLES,
+    read_patient_parts,
+    write_part_indexes,
+    write_part_tables,
+    write_parts_meta,
+    write_patient_parts,
+)
 from denial_ml.labels import label_claims
 
 if TYPE_CHECKING:
@@ -44,8 +61,6 @@ if TYPE_CHECKING:
 
 COUNT = "_events"  # the number of events summed into a row
 N = "n"  # the value a compact index answers its event counts with (`HistoryIndex.before` returns it as `n`)
-# Indexes keyed by the patient: a part builds them from its own claims, so no worker holds the world's.
-PATIENT_INDEXES = ("patient", "patient_payer", "submitted", "pat_proc", "pat_year", "pat_proc_denied", "pat_visits")
 SHARED_REFERENCE = ("payers", "providers")  # the reference tables every part needs whole (small)
 KEY_COLUMNS = ["key", "day"]
 KEY_DTYPE = "string[pyarrow]"
@@ -76,25 +91,64 @@ def bucketed(sums: pd.DataFrame, buckets: int) -> list[pd.DataFrame]:
     return [sums[bucket == b].reset_index(drop=True) for b in range(buckets)]
 
 
+@dataclass(frozen=True)
+class PartStore:
+    """Where a part task writes its patient indexes and patient tables (`snapshot_parts`), and as which part."""
+
+    folder: Path
+    part: int
+
+
+@dataclass(frozen=True)
+class StoredPart:
+    """What a part task that wrote its patient part tells the client: the part's patients and the value names of
+    its patient indexes."""
+
+    patients: np.ndarray  # the patient ids, `encode`d
+    value_names: dict[str, list[str]]
+
+
 def part_sums(
-    folder: Path, part: int, n_parts: int, shared: dict[str, pd.DataFrame]
-) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
+    folder: Path, part: int, n_parts: int, shared: dict[str, pd.DataFrame], store: Path | None = None
+) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame, StoredPart | None]:
     """Every index's (key, day) sums of one part of a world, in key buckets, and the part's labelled claims' facts.
 
     Args:
         folder: The world folder. part, n_parts: Which part of how many (`read_part`).
         shared: The reference tables every part shares (`SHARED_REFERENCE`); the part brings its own patients.
+        store: Where to write the part's patient indexes and tables (as patient part `part`) instead of returning
+            the patient indexes' sums.
 
     Returns:
-        {index: its sums in `bucket_count(n_parts)` buckets}, and `claim_facts` of the part's labelled claims.
+        {index: its sums in `bucket_count(n_parts)` buckets}, `claim_facts` of the part's labelled claims, and
+        what was stored (None without `store`).
     """
-    return table_sums({**shared, **read_part(folder, part, n_parts)}, bucket_count(n_parts))
+    target = None if store is None else PartStore(store, part)
+    return table_sums({**shared, **read_part(folder, part, n_parts)}, bucket_count(n_parts), target)
 
 
-def table_sums(tables: dict[str, pd.DataFrame], buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
+def table_sums(
+    tables: dict[str, pd.DataFrame], buckets: int, store: PartStore | None = None
+) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame, StoredPart | None]:
     """`part_sums` of a part's tables already read (with the reference rows its claims need)."""
-    sums = {name: bucketed(event_sums(ev), buckets) for name, ev in snapshot_events(tables).items()}
-    return sums, claim_facts(tables)
+    events = snapshot_events(tables)
+    stored = None
+    if store is not None:
+        stored = store_patient_part(tables, {n: events.pop(n) for n in PATIENT_INDEXES}, store)
+    sums = {name: bucketed(event_sums(ev), buckets) for name, ev in events.items()}
+    return sums, claim_facts(tables), stored
+
+
+def store_patient_part(tables: dict[str, pd.DataFrame], events: dict[str, Events], store: PartStore) -> StoredPart:
+    """Write a part's patient indexes (from its own events: their keys hold the patient, and the part holds all of
+    its patients' claims) and its patients' rows of the patient tables, as patient part `store.part`."""
+    indexes = {name: index_from_sums(event_sums(ev), compact=False) for name, ev in events.items()}
+    write_part_indexes(store.folder, store.part, indexes)
+    write_part_tables(store.folder, store.part, {name: tables[name] for name in PATIENT_TABLES})
+    ids = pd.concat([tables["claims"]["patient_id"], tables["patients"]["patient_id"]]).dropna().astype(str)
+    return StoredPart(
+        encode(np.unique(ids.to_numpy(dtype=object))), {n: list(i.value_names) for n, i in indexes.items()}
+    )
 
 
 def labelled_part(part: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -228,7 +282,9 @@ class PartSnapshot:
         return Snapshot(reference=reference, indexes=indexes)
 
 
-def snapshot_from_parts(client: Client, folder: Path, n_parts: int, reference: dict[str, pd.DataFrame]) -> PartSnapshot:
+def snapshot_from_parts(
+    client: Client, folder: Path, n_parts: int, reference: dict[str, pd.DataFrame], store: Path | None = None
+) -> PartSnapshot:
     """The snapshot of a world read in parts, equal in every answer to `Snapshot.from_tables` of the whole world.
 
     The parts are read in waves of `WAVE_PER_WORKER` per worker: a wave's sums of the shared indexes are added into
@@ -241,6 +297,9 @@ def snapshot_from_parts(client: Client, folder: Path, n_parts: int, reference: d
         client: The Dask client.
         folder: The world folder. n_parts: How many parts to read it in (`part_count`).
         reference: The whole world's reference tables (the snapshot carries them; the workers get the shared ones).
+        store: A folder every worker can write: each part's task writes its patient indexes and patient tables
+            there (`snapshot_parts`), and the snapshot stores them by part (the client never holds them). None:
+            the patient indexes' sums come to the client and the snapshot holds them whole.
 
     Returns:
         The snapshot, and the facts of every part's labelled claims.
@@ -248,9 +307,9 @@ def snapshot_from_parts(client: Client, folder: Path, n_parts: int, reference: d
     shared = client.scatter({n: reference[n] for n in SHARED_REFERENCE}, broadcast=True)
 
     def read_wave(parts: range) -> list[Future]:
-        return client.map(part_sums, [folder] * len(parts), parts, n_parts=n_parts, shared=shared)
+        return client.map(part_sums, [folder] * len(parts), parts, n_parts=n_parts, shared=shared, store=store)
 
-    return snapshot_in_waves(client, n_parts, reference, read_wave)
+    return snapshot_in_waves(client, n_parts, reference, read_wave, store)
 
 
 def snapshot_of_tables(client: Client, parts: list[Future], reference: dict[str, pd.DataFrame]) -> PartSnapshot:
@@ -267,7 +326,11 @@ def snapshot_of_tables(client: Client, parts: list[Future], reference: dict[str,
 
 
 def snapshot_in_waves(
-    client: Client, n_parts: int, reference: dict[str, pd.DataFrame], read_wave: Callable[[range], list[Future]]
+    client: Client,
+    n_parts: int,
+    reference: dict[str, pd.DataFrame],
+    read_wave: Callable[[range], list[Future]],
+    store: Path | None = None,
 ) -> PartSnapshot:
     """The wave loop of `snapshot_from_parts`, given how a wave of parts gets its `part_sums`."""
     from distributed import wait
@@ -276,11 +339,13 @@ def snapshot_in_waves(
     totals: dict[tuple[str, int], Future] = {}
     local: dict[str, list[pd.DataFrame]] = {}
     facts: list[pd.DataFrame] = []
+    stored: list[StoredPart] = []
     names: list[str] = []
     for lo in range(0, n_parts, wave):
         results = read_wave(range(lo, min(n_parts, lo + wave)))
-        sums = client.map(_first, results)
-        facts += client.gather(client.map(_second, results))
+        sums = client.map(_pick, results, name=0)
+        facts += client.gather(client.map(_pick, results, name=1))
+        stored += client.gather(client.map(_pick, results, name=2)) if store is not None else []
         del results
         names = names or client.submit(list, sums[0]).result()
         for name in names:
@@ -293,7 +358,7 @@ def snapshot_in_waves(
                 totals[name, b] = tree_add(client, before + client.map(_pick, sums, name=name, bucket=b))
         wait(list(totals.values()))  # the wave is added before the next one is read
         del sums
-    indexes = {}
+    indexes: dict[str, HistoryIndex] = {}
     for name in names:  # one index at a time: the client holds one index's sums besides the indexes built
         if name in PATIENT_INDEXES:
             frames = local.pop(name)
@@ -301,16 +366,23 @@ def snapshot_in_waves(
             frames = client.gather([totals.pop((name, b)) for b in range(buckets)])
         indexes[name] = index_from_sums(pd.concat(frames, ignore_index=True))
         del frames
-    return PartSnapshot(Snapshot(reference=reference, indexes=indexes), facts)
+    if store is None:
+        return PartSnapshot(Snapshot(reference=reference, indexes=indexes), facts)
+    return PartSnapshot(stored_snapshot(store, reference, indexes, stored), facts)
 
 
-def _pick(sums: dict[str, list[pd.DataFrame]], name: str, bucket: int | None = None) -> object:
-    return sums[name] if bucket is None else sums[name][bucket]
+def stored_snapshot(
+    store: Path, reference: dict[str, pd.DataFrame], indexes: dict[str, HistoryIndex], stored: list[StoredPart]
+) -> Snapshot:
+    """The snapshot of a world whose parts stored their patient parts in `store`: the shared indexes, the shared
+    reference tables (the patient tables without rows: their rows are in the parts) and the parts."""
+    write_patient_parts(store, [s.patients for s in stored])
+    value_names = stored[0].value_names if stored else {}
+    write_parts_meta(store, len(stored), value_names)
+    meta = {"parts": len(stored), "indexes": value_names}
+    tables = {name: table.iloc[:0] if name in PATIENT_TABLES else table for name, table in reference.items()}
+    return Snapshot(tables, indexes, PatientParts(store, meta, read_patient_parts(store)))
 
 
-def _first(pair: tuple) -> object:
-    return pair[0]
-
-
-def _second(pair: tuple) -> object:
-    return pair[1]
+def _pick(sums: dict | tuple, name: str | int, bucket: int | None = None) -> object:
+    return sums[name] if bucket is None else sums[name][bucket]  # type: ignore[index]

@@ -8,12 +8,15 @@ training and serving share one code path and nothing after D can leak into a fea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from denial_ml.features.key_codes import KeyCodes
 
 DAY_BITS = 20  # days since 1970 fit in 20 bits until the year 4840
 DISTINCT_FROM = 1024  # from this many queries on, each distinct (key, day) is answered once
@@ -24,7 +27,7 @@ ROW_GATHER_UP_TO = 1024
 class HistoryIndex:
     """Events of one key kind: sorted (key code, day) with running sums of each value column."""
 
-    codes: dict[str, int]
+    codes: Mapping[str, int]  # `KeyCodes` (compact) or a dict: `lookup_codes` answers either
     sorted_keys: np.ndarray  # int64: code << DAY_BITS | day
     starts: np.ndarray  # index of the first event of each code in `sorted_keys`
     cumsums: np.ndarray  # shape (n_events + 1, n_values): running sums, row 0 = zeros
@@ -109,7 +112,7 @@ def build_index(keys: pd.Series | np.ndarray, days: np.ndarray, values: pd.DataF
     starts = np.searchsorted(sorted_keys, np.arange(len(uniques), dtype=np.int64) << DAY_BITS, side="left")
     starts = np.append(starts, len(sorted_keys))  # a sentinel row keeps lookups of code 0 safe on empty data
     return HistoryIndex(
-        codes={k: i for i, k in enumerate(uniques)},
+        codes=KeyCodes.from_sorted(uniques),
         sorted_keys=sorted_keys,
         starts=starts,
         cumsums=cumsums,
@@ -117,12 +120,14 @@ def build_index(keys: pd.Series | np.ndarray, days: np.ndarray, values: pd.DataF
     )
 
 
-def lookup_codes(codes: dict[str, int], keys: pd.Series | np.ndarray) -> np.ndarray:
-    """Integer code of each key, -1 when unseen.
+def lookup_codes(codes: Mapping[str, int], keys: pd.Series | np.ndarray | list[str]) -> np.ndarray:
+    """Integer code of each key, -1 when unseen (`codes`: an index's `KeyCodes`, or any mapping).
 
-    A plain dict lookup per key: `Series.map(dict)` rebuilds a Series from the whole dict on every call, which
-    costs more than the lookups themselves for a single claim and as much for a million.
+    For a dict, a plain lookup per key: `Series.map(dict)` rebuilds a Series from the whole dict on every call,
+    which costs more than the lookups themselves for a single claim and as much for a million.
     """
+    if isinstance(codes, KeyCodes):
+        return codes.lookup(keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else keys)
     values = keys.tolist() if hasattr(keys, "tolist") else list(keys)
     return np.fromiter(map(codes.get, values, repeat(-1)), dtype=np.int64, count=len(values))
 

@@ -14,6 +14,8 @@ calibration, the evaluation and the bundle are the single-process code's (`finis
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +57,34 @@ def run_training_dask(
         progress: Called with each step's name as it starts.
         max_rounds: Rounds of the denial model's first fit (`train_denial_dask`).
     """
-    step = progress or (lambda _s: None)
     n_parts = part_count(data, spec.workers)  # a folder without the tables fails here, before a cluster starts
+    # The workers write the snapshot's patient parts beside the bundle (a disk they share with the client); the
+    # bundle links or copies them in, and the folder goes when the run ends.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = Path(tempfile.mkdtemp(prefix=f".{name}-patients-", dir=out_dir))
+    try:
+        return train_in_parts(data, out_dir, spec, (name, review_capacity), (n_parts, store), progress, max_rounds)
+    finally:
+        shutil.rmtree(store, ignore_errors=True)
+
+
+def train_in_parts(
+    data: Path,
+    out_dir: Path,
+    spec: ClusterSpec,
+    naming: tuple[str, int],
+    parts: tuple[int, Path],
+    progress: Progress | None,
+    max_rounds: int,
+) -> TrainingResult:
+    """`run_training_dask` with the world read in `parts` = (how many parts, the folder their patient parts go to);
+    `naming` = (bundle name, review capacity)."""
+    step = progress or (lambda _s: None)
+    (name, review_capacity), (n_parts, store) = naming, parts
     reference = read_reference(data)
     with open_client(spec) as client:
         step(f"history snapshot ({n_parts} parts)")
-        snapshot = snapshot_from_parts(client, data, n_parts, reference)
+        snapshot = snapshot_from_parts(client, data, n_parts, reference, store)
         builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
         step("labels and features")
         dist = distributed_rows(client, data, n_parts, snapshot)

@@ -8,6 +8,7 @@ shared with the triage model; this module declares only what a denial-risk bundl
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ SNAPSHOT = "snapshot"
 DENIAL_SPEC = BundleSpec(
     kind="denial-risk", files=(DENIAL_MODEL, CATEGORY_MODEL, SPEC, CALIBRATION), retrain="denial-ml train"
 )
+PARTS_KEPT = 2  # patient parts a scorer loaded by part keeps (a part's claims are scored together)
 
 
 @dataclass
@@ -106,21 +108,33 @@ def verify_bundle(folder: Path) -> dict:
 
 @dataclass
 class Scorer:
-    """A loaded bundle: builds features for claims and returns calibrated risk with category probabilities."""
+    """A loaded bundle: builds features for claims and returns calibrated risk with category probabilities.
+
+    A scorer loaded `by_part` from a bundle whose patient history is stored by patient part holds the shared
+    history only (`builder`'s snapshot) and loads each patient part when it scores that part's claims
+    (`part_builder`, the last `PARTS_KEPT` kept): its memory is the shared history and a part's, not the world's.
+    """
 
     builder: FeatureBuilder
     denial_model: lgb.Booster
     category_model: lgb.Booster
     calibrator: Calibration
     metadata: dict
+    parts: OrderedDict[int, FeatureBuilder] = field(default_factory=OrderedDict, repr=False)
 
     @classmethod
-    def load(cls, folder: Path | str) -> Scorer:
-        """Load and verify a bundle folder."""
+    def load(cls, folder: Path | str, by_part: bool = False) -> Scorer:
+        """Load and verify a bundle folder.
+
+        Args:
+            folder: The bundle folder.
+            by_part: Load a bundle stored by patient part part by part, as claims ask for them (a bundle stored
+                whole loads whole either way); else whole.
+        """
         path = Path(folder)
         metadata = verify_bundle(path)
         spec = json.loads((path / SPEC).read_text())
-        builder = FeatureBuilder(**spec["params"]).fit_snapshot(Snapshot.load(path / SNAPSHOT))
+        builder = FeatureBuilder(**spec["params"]).fit_snapshot(Snapshot.load(path / SNAPSHOT, by_part=by_part))
         if builder.feature_names_ != spec["features"]:
             raise BundleError(f"bundle {str(path)!r} was trained on other features than this code builds")
         try:
@@ -154,9 +168,36 @@ class Scorer:
         columns["model_version"] = np.full(len(risk), self.version, dtype=object)
         return pd.DataFrame(columns)
 
+    def part_builder(self, part: int) -> FeatureBuilder:
+        """The feature builder of one patient part's claims (loaded on first use; the last `PARTS_KEPT` kept)."""
+        if part not in self.parts:
+            while len(self.parts) >= PARTS_KEPT:
+                self.parts.popitem(last=False)
+            params = self.builder.get_params()
+            self.parts[part] = FeatureBuilder(**params).fit_snapshot(self.builder.snapshot_.for_part(part))
+        self.parts.move_to_end(part)
+        return self.parts[part]
+
+    def features(self, claims: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
+        """The claims' feature matrix (`FeatureBuilder.transform_array`); for a scorer loaded by part, each patient
+        part's claims with that part's builder, the rows in the claims' order."""
+        stored = self.builder.snapshot_.parts
+        if stored is None:
+            return self.builder.transform_array(claims, lines)
+        part = stored.part_of(claims["patient_id"])
+        present = np.unique(part)
+        if len(present) <= 1:
+            return self.part_builder(int(present[0]) if len(present) else 0).transform_array(claims, lines)
+        X = np.empty((len(claims), len(self.builder.feature_names_)))
+        line_part = lines["claim_id"].map(dict(zip(claims["claim_id"], part.tolist(), strict=True))).to_numpy()
+        for p in present.tolist():
+            mine = part == p
+            X[mine] = self.part_builder(p).transform_array(claims[mine], lines[line_part == p])
+        return X
+
     def score(self, claims: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
         """Score claims (features built against the bundle's history snapshot)."""
-        X = self.builder.transform_array(claims, lines)
+        X = self.features(claims, lines)
         return pd.concat([claims[["claim_id"]].reset_index(drop=True), self.predict_features(X)], axis=1)
 
 
