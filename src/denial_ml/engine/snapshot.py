@@ -3,8 +3,9 @@
 Each task reads one part of the world (`denial_ml.engine.partitions`), turns its claims into the snapshot's events
 (`snapshot_events`, the code `Snapshot.from_tables` runs on a whole world) and sums them by (key, day), split into
 buckets by a hash of the key. The parts are read in waves (`snapshot_from_parts`): a wave's sums of the shared
-indexes are added into running totals on the workers, one total per index and key bucket, and its patient indexes'
-sums go to the client; only each index's final sums come to the client. The workers feature their claims with the
+indexes are added into running totals on the workers, one total per index and key bucket, and each part's task
+writes its patient indexes to the bundle's store by part (`features.snapshot_parts`; without a store their sums go
+to the client); only each shared index's final sums come to the client. The workers feature their claims with the
 world's indexes but for the patient-keyed ones, which each part builds from its own events again when it builds
 its rows (`patient_snapshot`): those are most of a snapshot's keys, and keeping them between the two passes would
 grow a worker's memory with the world.
