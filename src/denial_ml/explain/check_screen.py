@@ -10,8 +10,8 @@ deciding exactly would cost what the check costs, it keeps the check), so the fi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +37,8 @@ from denial_ml.features.line_features import ACCEPTED, EM, GP_PAYER_TYPES, MODS,
 NEVER = (dt.date.max, dt.date.min)  # a span no day is in
 ALWAYS = (dt.date.min, dt.date.max)
 
+FlatLines = tuple[np.ndarray, list[dict]]  # the position of each line's claim, and the lines
+
 # Bits of a line's modifier facts (`_modifier_facts`).
 BAD_MODIFIER, EM_WITHOUT_25, NEEDS_25_CODE, THERAPY_WITHOUT_GP, TELEHEALTH_WITHOUT_95 = 1, 2, 4, 8, 16
 
@@ -53,13 +55,14 @@ def screen_checks(views: Sequence[ClaimView], X: np.ndarray, builder: FeatureBui
         One tuple of checks per view; running only them gives the findings running every check gives.
     """
     col = {name: j for j, name in enumerate(builder.feature_names_)}
+    lines = _flat_lines(views)
     may: dict[Check, np.ndarray] = {
         check_eligibility: _eligibility(views, X[:, col["coverage_on_file"]], X[:, col["member_id_known"]]),
-        check_authorization: _authorization(views, builder),
+        check_authorization: _authorization(views, lines, builder),
         check_filing: X[:, col["filing_days_left"]] <= FILING_WARNING_DAYS,  # NaN: no deadline known
         check_duplicate: X[:, col["dup_earlier_claims"]] != 0,  # NaN is truthy, as in the check
-        check_codes: _codes(views),
-        check_modifiers: _modifiers(views, X[:, col["payer_type"]], builder.categories_["payer_type"]),
+        check_codes: _codes(views, lines),
+        check_modifiers: _modifiers(views, lines, X[:, col["payer_type"]], builder.categories_["payer_type"]),
     }
     flags = np.column_stack([may[check] for check in CHECKS])
     bits = flags @ (1 << np.arange(len(CHECKS)))
@@ -85,23 +88,21 @@ def _maybe_stale(claim: dict) -> bool:
     return (service - checked_on).days > STALE_ELIGIBILITY_DAYS
 
 
-def _authorization(views: Sequence[ClaimView], builder: FeatureBuilder) -> np.ndarray:
+def _authorization(views: Sequence[ClaimView], lines: FlatLines, builder: FeatureBuilder) -> np.ndarray:
     # Without a number and without a code the payer (or the practice) might require one, the state is
     # "not_needed": the check finds nothing.
     published, learnable = builder.auth_required_keys_, builder.learnable_auth_keys_
-    out = np.empty(len(views), dtype=bool)
-    for i, v in enumerate(views):
-        if v.claim.get("prior_auth_number"):
-            out[i] = True
-            continue
-        keys = [f"{v.payer}|{code}" for code in v.codes()]
-        out[i] = any(k in published or k in learnable for k in keys)
+    out = np.array([bool(v.claim.get("prior_auth_number")) for v in views], dtype=bool)
+    owner, flat = lines
+    payers = [v.payer for v in views]
+    keys = [f"{payers[o]}|{line['procedure_code']}" for o, line in zip(owner.tolist(), flat, strict=True)]
+    out[owner[[k in published or k in learnable for k in keys]]] = True  # a line without a code: no such key
     return out
 
 
-def _codes(views: Sequence[ClaimView]) -> np.ndarray:
+def _codes(views: Sequence[ClaimView], lines: FlatLines) -> np.ndarray:
     claims = [v.claim for v in views]
-    owner, flat = _flat_lines(views)
+    owner, flat = lines
     # Institutional findings or a missing rendering NPI: the check decides.
     out = np.array([c.get("claim_type") == "837I" or not c.get("rendering_provider_npi") for c in claims], dtype=bool)
     out[owner[[not line.get("diagnosis_pointers") for line in flat]]] = True
@@ -111,21 +112,37 @@ def _codes(views: Sequence[ClaimView]) -> np.ndarray:
     if not {type(d) for d in services + days} <= {dt.date, type(None)}:
         out[:] = True  # dates of another type (text, Timestamps): leave the decision to the check
         return out
-    dx_spans = [_diagnosis_span(c.get("diagnosis_codes") or "") for c in claims]
+    dx_spans = _memo(DIAGNOSIS_SPANS, _diagnosis_span, [c.get("diagnosis_codes") or "" for c in claims])
     out |= [s is not None and not a <= s <= b for s, (a, b) in zip(services, dx_spans, strict=True)]
-    spans = [_procedure_span(line["procedure_code"]) if line["procedure_code"] else ALWAYS for line in flat]
+    spans = _memo(PROCEDURE_SPANS, _procedure_span, [line["procedure_code"] for line in flat])
     late = [d is not None and not a <= d <= b for d, (a, b) in zip(days, spans, strict=True)]
     out[owner[late]] = True
     return out
 
 
-def _flat_lines(views: Sequence[ClaimView]) -> tuple[np.ndarray, list[dict]]:
+# Values of distinct keys, kept across batches (a dict: `functools.lru_cache` costs five times a dict's lookup).
+DIAGNOSIS_SPANS: dict[Hashable, Any] = {}
+PROCEDURE_SPANS: dict[Hashable, Any] = {}
+MODIFIER_FACTS: dict[Hashable, Any] = {}
+MEMO_LIMIT = 1 << 16  # keys; past it a table starts again
+
+
+def _memo(table: dict[Hashable, Any], fn: Callable[[Any], Any], keys: Sequence[Hashable]) -> list[Any]:
+    """`fn` of every key, each distinct key computed once."""
+    if len(table) > MEMO_LIMIT:
+        table.clear()
+    missing = {k for k in keys if k not in table}
+    for k in missing:
+        table[k] = fn(k)
+    return [table[k] for k in keys]
+
+
+def _flat_lines(views: Sequence[ClaimView]) -> FlatLines:
     """Every line of the batch and the position of its claim."""
     owner = np.repeat(np.arange(len(views)), [len(v.lines) for v in views])
     return owner, [line for v in views for line in v.lines]
 
 
-@lru_cache(maxsize=1 << 14)
 def _diagnosis_span(text: str) -> tuple[dt.date, dt.date]:
     """The days on which no diagnosis of the list gets a finding (`code_checks.diagnosis_findings`)."""
     first, last = ALWAYS
@@ -142,21 +159,24 @@ def _diagnosis_span(text: str) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-@lru_cache(maxsize=1 << 12)
-def _procedure_span(code: str) -> tuple[dt.date, dt.date]:
+def _procedure_span(code: str | None) -> tuple[dt.date, dt.date]:
     """The days on which a line's procedure gets no finding (`code_checks.procedure_findings`)."""
+    if not code:
+        return ALWAYS  # a revenue-code-only 837I line: no procedure to check
     entry = PROCEDURE_BY_CODE.get(code) or DIAGNOSIS_BY_CODE.get(code)
     if entry is not None:
         return entry.start, entry.stop
     return ALWAYS if procedure_kind(code) == "hcpcs" else NEVER
 
 
-def _modifiers(views: Sequence[ClaimView], payer_type: np.ndarray, labels: Sequence[str]) -> np.ndarray:
+def _modifiers(
+    views: Sequence[ClaimView], lines: FlatLines, payer_type: np.ndarray, labels: Sequence[str]
+) -> np.ndarray:
     gp_codes = [float(k) for k, label in enumerate(labels) if label in GP_PAYER_TYPES]
-    owner, flat = _flat_lines(views)
+    owner, flat = lines
     columns = [[line["procedure_code"] or "" for line in flat]] + [[line.get(m) for line in flat] for m in MODS]
     facts = np.zeros(len(views), dtype=np.int64)
-    per_line = [_modifier_facts(*key) for key in zip(*columns, strict=True)]
+    per_line = _memo(MODIFIER_FACTS, _modifier_facts, list(zip(*columns, strict=True)))
     np.bitwise_or.at(facts, owner, np.array(per_line, dtype=np.int64))
     telehealth = np.array([v.claim.get("place_of_service") in TELEHEALTH_POS for v in views], dtype=bool)
     return (
@@ -167,9 +187,9 @@ def _modifiers(views: Sequence[ClaimView], payer_type: np.ndarray, labels: Seque
     )
 
 
-@lru_cache(maxsize=1 << 14)
-def _modifier_facts(code: str, *modifiers: str | None) -> int:
-    """What `check_modifiers` reads of one line, as bits (once per distinct code and modifiers)."""
+def _modifier_facts(key: tuple[str, ...]) -> int:
+    """What `check_modifiers` reads of one line (its code and modifiers), as bits."""
+    code, modifiers = key[0], key[1:]
     mods = [m for m in modifiers if m]
     facts = 0
     if code in PROCEDURE_BY_CODE and any(f"{code}|{m}" not in ACCEPTED for m in mods):

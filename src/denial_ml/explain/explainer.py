@@ -19,7 +19,7 @@ import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.check_screen import screen_checks
-from denial_ml.explain.checks import CHECKS, run_checks
+from denial_ml.explain.checks import CHECKS, check_authorization, run_checks
 from denial_ml.explain.context import (
     ClaimView,
     attach_slice_evidence,
@@ -155,8 +155,10 @@ class Explainer:
         screened = [CHECKS] * len(views)
         if len(views) > 1:
             self._prefetch(views, top, reported)
-            fill_learnt_auth_shares(views)  # every claim's checks decide its authorization state
             screened = screen_checks(views, X, self.scorer.builder)  # most claims: no check can fire
+            # The claims whose checks decide their authorization state (any other has no code the practice could
+            # have learnt needs one: a sentence that asks finds no share without a query).
+            fill_learnt_auth_shares([v for v, kept in zip(views, screened, strict=True) if check_authorization in kept])
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
