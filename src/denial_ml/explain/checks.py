@@ -305,10 +305,17 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def run_checks(view: ClaimView) -> list[Finding]:
+def run_checks(view: ClaimView, checks: tuple[Check, ...] = CHECKS) -> list[Finding]:
     """Every finding for one claim, errors first, then warnings, then notes; a finding about one line says
-    which ("Line 2: ...", the claim's own line number)."""
-    found = [with_line_number(finding, view) for check in CHECKS for finding in check(view)]
+    which ("Line 2: ...", the claim's own line number).
+
+    Args:
+        view: The claim.
+        checks: The checks to run, in `CHECKS` order (a batch's screen leaves out those that cannot fire).
+    """
+    if not checks:
+        return []
+    found = [with_line_number(finding, view) for check in checks for finding in check(view)]
     return sorted(found, key=lambda f: SEVERITY_ORDER.get(f.severity, 1))
 
 

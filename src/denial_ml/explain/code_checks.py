@@ -26,7 +26,7 @@ def diagnosis_findings(diagnosis_codes: str | None, service: dt.date | None) -> 
     """Findings on a claim's diagnosis list (dotted or not: "M54.50" is "M5450")."""
     if service is None:
         return
-    for k, dx in enumerate(_diagnoses(diagnosis_codes or "")):
+    for k, dx in enumerate(split_diagnoses(diagnosis_codes or "")):
         if not dx or is_code_active(dx, service):
             continue
         if dx in DIAGNOSIS_BY_CODE:
@@ -51,7 +51,7 @@ def diagnosis_findings(diagnosis_codes: str | None, service: dt.date | None) -> 
 
 
 @lru_cache(maxsize=1 << 14)
-def _diagnoses(text: str) -> tuple[str, ...]:
+def split_diagnoses(text: str) -> tuple[str, ...]:
     # Once per distinct list: a batch repeats its lists (a tenth of a 10,000-claim batch's checks was this split).
     return tuple(normalize_diagnoses(text).split(" "))
 

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.domain.denials import CATEGORIES
-from denial_ml.explain.checks import run_checks
+from denial_ml.explain.check_screen import screen_checks
+from denial_ml.explain.checks import CHECKS, check_authorization, run_checks
 from denial_ml.explain.context import (
     ClaimView,
     attach_slice_evidence,
@@ -151,9 +152,13 @@ class Explainer:
         top = top_factors(contrib.factors, self.top_k)
         # Only factors that raise the risk are reasons; `top` is sorted, so they come first in each row.
         reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
+        screened = [CHECKS] * len(views)
         if len(views) > 1:
             self._prefetch(views, top, reported)
-            fill_learnt_auth_shares(views)  # every claim's checks decide its authorization state
+            screened = screen_checks(views, X, self.scorer.builder)  # most claims: no check can fire
+            # The claims whose checks decide their authorization state (any other has no code the practice could
+            # have learnt needs one: a sentence that asks finds no share without a query).
+            fill_learnt_auth_shares([v for v, kept in zip(views, screened, strict=True) if check_authorization in kept])
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
@@ -172,7 +177,7 @@ class Explainer:
                     "base_value": base_l[i],
                     "raw_score": raw_l[i],
                     "factors": self._factors(view, factors_l[i], categories_l[i], reasons[i]),
-                    "findings": [f.to_dict() for f in run_checks(view)],
+                    "findings": [f.to_dict() for f in run_checks(view, screened[i])],
                     "model_version": version,
                 }
             )

@@ -5,6 +5,8 @@ to check the rule behind it, since no rule is named anywhere in the model.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from denial_ml.domain.denials import CATEGORY_FIX
@@ -27,8 +29,10 @@ def _ordinal(k: int) -> str:
     return f"{k}{suffix}"
 
 
+@lru_cache(maxsize=1 << 12)
 def family_words(code: str) -> str:
-    """The procedure's family in words ("pathology laboratory services"), for visits counted by family."""
+    """The procedure's family in words ("pathology laboratory services"), for visits counted by family (once per
+    code: the family lookup is a numpy call, tens of microseconds for one code)."""
     family = str(families(np.array([code], dtype=object))[0])
     if family == code:
         return f"{code} services"
@@ -50,7 +54,14 @@ def rank_words(e: SliceEvidence) -> str:
 def describe_slice(e: SliceEvidence) -> str:
     """The slice in words: "billed with modifier 59", "for patients aged 6-17", "billed with 97530 on the same
     claim", "that were a patient's 3rd of the year"."""
-    value, kind = e.value, e.kind.removeprefix("any_")
+    return _slice_words(e.kind, e.code, e.value)
+
+
+@lru_cache(maxsize=1 << 14)
+def _slice_words(kind: str, code: str, value: str) -> str:
+    # Once per distinct slice of a batch: the words depend on nothing else, and a batch repeats its slices.
+    e = SliceEvidence(kind, code, value, 0.0, 0.0, 0.0, 0.0)
+    kind = kind.removeprefix("any_")
     if kind == "mods":
         return "billed without modifiers" if value == "none" else f"billed with modifier {value.replace('+', ' and ')}"
     if kind == "mods_pos":
@@ -87,16 +98,21 @@ def top_slice(view: ClaimView, kinds: tuple[str, ...], min_lift: float = MIN_LIF
     return best if best is not None and best.rate - best.parent >= min_lift else None
 
 
+# What a slice's rate is compared with, by kind (any other: the procedure at the claim's payer).
+PARENT_WORDS = {
+    "mods": "for {code} with these modifiers at all payers",
+    "pair": "for the same pair at all payers",
+    "mods_pos": "for {code} with these modifiers at any place of service",
+    "any_mods_pos": "for {code} with these modifiers at any place of service",
+}
+
+
 def history_sentence(view: ClaimView, e: SliceEvidence) -> str:
     """ "MCD01 denied 88% of 97110 lines that were a patient's 3rd of the year (22 of 25 decided before this
     claim), against 12% for 97110 at MCD01 overall." with the raw share and counts (the feature is smoothed)."""
     subject = "Payers together" if e.kind.startswith("any_") else view.payer
-    parent = {
-        "mods": f"for {e.code} with these modifiers at all payers",
-        "pair": "for the same pair at all payers",
-        "mods_pos": f"for {e.code} with these modifiers at any place of service",
-        "any_mods_pos": f"for {e.code} with these modifiers at any place of service",
-    }.get(e.kind, f"for {e.code} at {view.payer} overall")
+    template = PARENT_WORDS.get(e.kind)
+    parent = template.format(code=e.code) if template is not None else f"for {e.code} at {view.payer} overall"
     return (
         f"{subject} denied {_pct(e.denied / e.n)} of {e.code} lines {describe_slice(e)} ({e.denied:.0f} of "
         f"{e.n:.0f} decided before this claim), against {_pct(e.parent)} {parent}."
