@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 DAY_BITS = 20  # days since 1970 fit in 20 bits until the year 4840
-DISTINCT_FROM = 1024  # from this many queries on, each distinct (key, day) is answered once
+SORTED_FROM = 1024  # from this many queries on, they are answered in sorted order
 ROW_GATHER_UP_TO = 1024
 
 
@@ -45,27 +45,37 @@ class HistoryIndex:
     def before_codes(self, code: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
         """`before` from the keys' integer codes (`lookup_codes`), so queries of the same keys on other days
         skip the lookups; one code broadcasts over all `days`."""
+        days = np.asarray(days, dtype=np.int64)
+        if days.size > SORTED_FROM and days.min() >= 0 and days.max() < 1 << DAY_BITS:
+            return self._sorted_before(np.broadcast_to(code, days.shape), days)
         known = code >= 0
         c = np.where(known, code, 0)
-        days = np.asarray(days, dtype=np.int64)
-        q = (c << DAY_BITS) | days
-        if q.size > DISTINCT_FROM and days.size and days.min() >= 0 and days.max() < 1 << DAY_BITS:
-            return self._distinct_before(np.where(known, q, -1))
-        return self._sums(known, c, q)
+        return self._sums(known, c, (c << DAY_BITS) | days)
 
-    def _distinct_before(self, q: np.ndarray) -> dict[str, np.ndarray]:
-        # Batches ask about the same (key, day) many times (every claim of a payer submitted on one day), and
-        # `searchsorted` is several times faster on sorted queries: answer each distinct query once, in order.
-        # `q` is code << DAY_BITS | day for known keys (days in range, so it gives back the code), -1 for unseen.
-        position, distinct = pd.factorize(q)
-        order = np.argsort(distinct)
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        ordered = distinct[order]
-        known = ordered >= 0
-        sums = self._sums(known, np.where(known, ordered >> DAY_BITS, 0), ordered)
-        back = rank[position]
-        return {name: values[back] for name, values in sums.items()}
+    def _sorted_before(self, code: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
+        # `searchsorted` is several times faster on sorted queries (each search starts where the last ended): sort
+        # the queries by (code, day), answer them in order and put the answers back in place. Unseen keys (code
+        # -1) sort first and keep their zeros. Temporaries are dropped as soon as used: a million claims' slice
+        # lookups are some 25 million queries, 200 MB per array.
+        low = int(days.min())
+        order = argsort_small((code + 1) * (int(days.max()) - low + 1) + (days - low))
+        ordered_code = code[order]
+        first = int(np.searchsorted(ordered_code, 0))
+        where, c = order[first:], ordered_code[first:]
+        q = c << DAY_BITS
+        q |= days[where]
+        pos = np.searchsorted(self.sorted_keys, q, side="left")
+        del q
+        start = self.starts[c]
+        del ordered_code, c, order
+        out = {}
+        for j, name in enumerate(self.value_names):  # column by column, without (queries x values) temporaries
+            column = self.cumsums[:, j]
+            found = column[pos]
+            found -= column[start]
+            out[name] = _placed(found, where, days.size)
+        pos -= start
+        return {"n": _placed(pos, where, days.size), **out}
 
     def _sums(self, known: np.ndarray, c: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
         pos = np.searchsorted(self.sorted_keys, q, side="left")
@@ -82,6 +92,29 @@ class HistoryIndex:
         for j, name in enumerate(self.value_names):  # column by column, without (queries x values) temporaries
             out[name] = np.where(known, self.cumsums[pos, j] - self.cumsums[start, j], 0.0)
         return out
+
+
+def _placed(values: np.ndarray, where: np.ndarray, size: int) -> np.ndarray:
+    """Float array of `size` zeros with `values` written at `where`."""
+    out = np.zeros(size)
+    out[where] = values
+    return out
+
+
+def argsort_small(values: np.ndarray) -> np.ndarray:
+    """`np.argsort` of non-negative int64 values (ties in any order).
+
+    When the values leave room for each one's position in the low bits of an int64, one plain sort of
+    `value << bits | position` gives the order (numpy's vectorised sort is several times faster than `argsort`).
+    """
+    bits = max(int(values.size - 1).bit_length(), 1)
+    if values.size and int(values.max()).bit_length() + bits <= 62:
+        packed = values << bits
+        packed |= np.arange(values.size, dtype=np.int64)
+        packed.sort()
+        packed &= (1 << bits) - 1
+        return packed
+    return np.argsort(values)
 
 
 class Events(NamedTuple):

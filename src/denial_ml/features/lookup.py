@@ -18,6 +18,8 @@ import pandas as pd
 SMALL = 512
 # Up to this many (one claim's lines) encoding costs more than it saves: every value stands for itself.
 TINY = 16
+# `encode_codes` counts codes in a table when their range is at most this many times the number of values.
+DENSE_PER_VALUE = 4
 
 
 class Keys(NamedTuple):
@@ -84,5 +86,17 @@ def encode_pairs(a: np.ndarray, size_b: int, b: np.ndarray) -> tuple[np.ndarray,
     """
     if len(a) <= TINY:
         return np.arange(len(a)), a, b
-    codes, uniques = encode(a * np.int64(size_b) + b)
+    codes, uniques = encode_codes(a * np.int64(size_b) + b)
     return codes, uniques // size_b, uniques % size_b
+
+
+def encode_codes(values: np.ndarray) -> Keys:
+    """`encode` of non-negative integer codes; when they fit a table a few times the batch's size, the distinct
+    values come in ascending order from a table of which values occur (no hashing)."""
+    top = int(values.max()) if len(values) > SMALL else -1
+    if top < 0 or top >= DENSE_PER_VALUE * len(values) or values.min() < 0:
+        return encode(values)
+    seen = np.zeros(top + 1, dtype=bool)
+    seen[values] = True
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return Keys(rank[values], np.flatnonzero(seen).astype(np.int64))

@@ -181,11 +181,14 @@ class LineCounts:
         }
 
 
-def line_counts(idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray) -> LineCounts:
-    """`LineCounts` of lines (`e`: their `encoded` columns) from what was submitted before each `day`."""
-    proc_year, family_year = year_counts(idx, patient_keys(e)[1], day)
-    rolling, year = visit_counts(idx, visit_keys(e), day)
-    return LineCounts(proc_year, family_year, year, rolling)
+def line_counts(
+    idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray, year: Keys | None = None
+) -> LineCounts:
+    """`LineCounts` of lines (`e`: their `encoded` columns) from what was submitted before each `day` (`year`: the
+    lines' `pat_year` keys when the caller has them, `patient_keys(e)[1]`)."""
+    proc_year, family_year = year_counts(idx, patient_keys(e)[1] if year is None else year, day)
+    rolling, visits = visit_counts(idx, visit_keys(e), day)
+    return LineCounts(proc_year, family_year, visits, rolling)
 
 
 def all_slice_keys(
@@ -312,9 +315,10 @@ def slice_lookups(
 ) -> SliceLookups:
     """Each slice kind's rate and the patient-history values of each line (arguments as `slice_features`)."""
     e = encoded(s)
-    counts = line_counts(idx, e, day)
+    same, year = patient_keys(e)
+    counts = line_counts(idx, e, day, year)
     rates = slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m)
-    return SliceLookups(s, rates, patient_counts(idx, patient_keys(e)[0], day, counts))
+    return SliceLookups(s, rates, patient_counts(idx, same, day, counts))
 
 
 def slice_features(
