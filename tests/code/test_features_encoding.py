@@ -100,3 +100,17 @@ def test_coverage_features_from_distinct_keys():
     assert on_file[:4].tolist() == [1.0, 0.0, 0.0, 1.0] and np.isnan(on_file[4])
     assert past_end[1] == 50.0 and past_end[2] == 50.0
     assert np.isnan(past_end[[0, 3, 4]]).all()
+
+
+def test_build_index_of_categorical_keys_equals_that_of_their_strings():
+    rng = np.random.default_rng(5)
+    events = 5000
+    words = np.array([f"k|{i}" for i in range(60)], dtype=object)
+    position = rng.integers(0, 50, events)  # the last ten keys are categories without an event
+    days = rng.integers(19000, 19400, events)
+    values = pd.DataFrame({"denied": rng.integers(0, 2, events).astype(float)})
+    from_strings = build_index(words[position], days, values)
+    from_categories = build_index(pd.Series(pd.Categorical.from_codes(position, categories=words)), days, values)
+    assert from_categories.codes == from_strings.codes and len(from_strings.codes) == 50
+    for name in ("sorted_keys", "starts", "cumsums"):
+        assert np.array_equal(getattr(from_categories, name), getattr(from_strings, name))

@@ -102,10 +102,11 @@ def _placed(values: np.ndarray, where: np.ndarray, size: int) -> np.ndarray:
 
 
 def argsort_small(values: np.ndarray) -> np.ndarray:
-    """`np.argsort` of non-negative int64 values (ties in any order).
+    """`np.argsort(values, kind="stable")` of non-negative int64 values.
 
     When the values leave room for each one's position in the low bits of an int64, one plain sort of
-    `value << bits | position` gives the order (numpy's vectorised sort is several times faster than `argsort`).
+    `value << bits | position` gives the order (numpy's vectorised sort is several times faster than `argsort`;
+    the packed values are distinct, so ties keep their order).
     """
     bits = max(int(values.size - 1).bit_length(), 1)
     if values.size and int(values.max()).bit_length() + bits <= 62:
@@ -114,7 +115,7 @@ def argsort_small(values: np.ndarray) -> np.ndarray:
         packed.sort()
         packed &= (1 << bits) - 1
         return packed
-    return np.argsort(values)
+    return np.argsort(values, kind="stable")
 
 
 class Events(NamedTuple):
@@ -129,13 +130,15 @@ def build_index(keys: pd.Series | np.ndarray, days: np.ndarray, values: pd.DataF
     """Index events by key and day.
 
     Args:
-        keys: Event key strings.
+        keys: Event key strings (or a categorical Series of them: the strings are then sorted once per distinct
+            key, not hashed once per event).
         days: Event day numbers (the day the outcome became known).
         values: Numeric columns to sum (e.g. `denied`, one column per category).
     """
-    codes, uniques = pd.factorize(pd.Series(np.asarray(keys, dtype=object)), sort=True)
-    combined = (codes.astype(np.int64) << DAY_BITS) | np.asarray(days, dtype=np.int64)
-    order = np.argsort(combined, kind="stable")
+    codes, uniques = sorted_codes(keys)
+    days = np.asarray(days, dtype=np.int64)
+    combined = (codes << DAY_BITS) | days
+    order = _stable_order(codes, days, combined)
     sorted_keys = combined[order]
     vals = values.to_numpy(dtype=float)[order]
     cumsums = np.vstack([np.zeros((1, vals.shape[1])), np.cumsum(vals, axis=0)])
@@ -148,6 +151,30 @@ def build_index(keys: pd.Series | np.ndarray, days: np.ndarray, values: pd.DataF
         cumsums=cumsums,
         value_names=tuple(values.columns),
     )
+
+
+def sorted_codes(keys: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's position among the distinct keys in sorted order, and those keys (`pd.factorize(sort=True)`)."""
+    if not isinstance(keys.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(pd.Series(np.asarray(keys, dtype=object)), sort=True)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    cat = pd.Categorical(keys)
+    position = cat.codes.astype(np.int64)
+    categories = np.asarray(cat.categories, dtype=object)
+    used = np.flatnonzero(np.bincount(position, minlength=len(categories)) > 0)  # as factorize: only keys present
+    # pandas sorts Arrow strings in C; each key is distinct, so any correct sort gives the same order.
+    order = used[pd.Series(categories[used], dtype="str").argsort().to_numpy()]
+    rank = np.full(len(categories), -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[position], categories[order]
+
+
+def _stable_order(codes: np.ndarray, days: np.ndarray, combined: np.ndarray) -> np.ndarray:
+    # `np.argsort(combined, kind="stable")`; (code, day) packed into the fewest bits lets one plain sort do it.
+    if codes.size == 0 or codes.min() < 0 or days.min() < 0:
+        return np.argsort(combined, kind="stable")
+    low = int(days.min())
+    return argsort_small(codes * (int(days.max()) - low + 1) + (days - low))
 
 
 def lookup_codes(codes: dict[str, int], keys: pd.Series | np.ndarray) -> np.ndarray:

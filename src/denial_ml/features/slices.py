@@ -84,6 +84,16 @@ def _strings(keys: Keys) -> np.ndarray:
     return keys.distinct[keys.position]
 
 
+def event_keys(keys: Keys, rows: np.ndarray | slice = slice(None)) -> pd.Series | np.ndarray:
+    """The keys of `rows` as an index's event keys: a categorical Series over the distinct keys, which
+    `build_index` sorts once per distinct key instead of hashing the strings of every event; the strings
+    themselves when the distinct values repeat (a tiny batch's `Keys`)."""
+    distinct = pd.Index(np.asarray(keys.distinct, dtype=object), dtype=object)
+    if not distinct.is_unique:
+        return _strings(keys)[rows]
+    return pd.Series(pd.Categorical.from_codes(keys.position[rows], dtype=pd.CategoricalDtype(distinct)))
+
+
 def patient_keys(e: dict[str, Keys]) -> tuple[Keys, Keys]:
     """Each line's `patient|payer|code` key, and its keys in the `pat_year` index: the same with the service year
     (first the procedure's, then its family's), as one array of twice the lines."""
@@ -109,8 +119,12 @@ def visit_keys(e: dict[str, Keys]) -> Keys:
 def first_per_claim(claim: np.ndarray, keys: Keys) -> np.ndarray:
     """Rows that are the first of their (claim, key) pair: a claim counts once per key, however many lines it has
     (a visit with 80061, 83036 and 36415 is one laboratory visit)."""
-    codes, distinct = pd.factorize(_strings(keys))  # strings: a tiny batch's `Keys` may repeat its values
-    _, first = np.unique(claim.astype(np.int64) * max(len(distinct), 1) + codes, return_index=True)
+    if pd.Index(np.asarray(keys.distinct, dtype=object), dtype=object).is_unique:
+        codes, n_distinct = keys.position, len(keys.distinct)
+    else:  # a tiny batch's `Keys` may repeat its values: code the strings
+        codes, distinct = pd.factorize(_strings(keys))
+        n_distinct = len(distinct)
+    _, first = np.unique(claim.astype(np.int64) * max(n_distinct, 1) + codes, return_index=True)
     return np.sort(first)
 
 
@@ -144,11 +158,11 @@ def patient_events(
     first = first_per_claim(np.concatenate([claim, claim]), visits)
     visit_days = np.concatenate([submit_day, submit_day])[first]
     return {
-        "pat_visits": Events(_strings(visits)[first], visit_days, pd.DataFrame({"one": np.ones(len(first))})),
-        "pat_proc": Events(_strings(same), submit_day, one),
-        "pat_year": Events(_strings(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
+        "pat_visits": Events(event_keys(visits, first), visit_days, pd.DataFrame({"one": np.ones(len(first))})),
+        "pat_proc": Events(event_keys(same), submit_day, one),
+        "pat_year": Events(event_keys(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
         "pat_proc_denied": Events(
-            _strings(same)[decided],
+            event_keys(same, decided),
             decided_day[decided].astype(np.int64),
             pd.DataFrame({"denied": denied[decided].astype(float)}),
         ),
@@ -217,7 +231,7 @@ def slice_events(
     decided = ~np.isnan(decided_day)[line]
     days = np.nan_to_num(decided_day).astype(np.int64)[line]
     values = pd.DataFrame({"denied": denied.astype(float)[line][decided]})
-    return Events(_strings(keys)[decided], days[decided], values)
+    return Events(event_keys(keys, decided), days[decided], values)
 
 
 def slice_rates(
