@@ -67,7 +67,11 @@ def encode(values: np.ndarray) -> Keys:
     if len(values) <= TINY:
         return Keys(np.arange(len(values)), values)
     if len(values) > SMALL:
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        # With the sentinel pandas skips a pass that looks for missing values in every object; only when there
+        # are some (a claim without lines has no procedure) is it run again to code them as a value of their own.
+        codes, uniques = pd.factorize(values)
+        if len(codes) and codes.min() < 0:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
         return Keys(codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=values.dtype))
     items = values.tolist()
     distinct = list(dict.fromkeys(items))  # first-appearance order, as pandas gives it

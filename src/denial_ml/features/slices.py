@@ -381,10 +381,9 @@ def history_events(
     a = claim_arrays(claims)
     ln = batch_lines(a, line_arrays(lines))
     s = slice_lines(a, ln, claim_keys(a), birth_days(patients), sexes(patients))
-    decided_day = map_floats(
-        dict(zip(labels["claim_id"], to_days(labels["adjudication_date"]), strict=True)), a.claim_id
-    )
-    denied = map_floats(dict(zip(labels["claim_id"], labels["denied"].astype(float), strict=True)), a.claim_id, 0.0)
+    ids = labels["claim_id"].tolist()  # a list: iterating an Arrow-backed Series boxes value by value
+    decided_day = map_floats(dict(zip(ids, to_days(labels["adjudication_date"]), strict=True)), a.claim_id)
+    denied = map_floats(dict(zip(ids, labels["denied"].astype(float).tolist(), strict=True)), a.claim_id, 0.0)
     submit = np.nan_to_num(a.submit_day).astype(np.int64)[ln.claim]
     return line_events(s, submit, decided_day[ln.claim], denied[ln.claim])
 
@@ -416,9 +415,9 @@ def line_events(
 
 def birth_days(patients: pd.DataFrame) -> dict[str, float]:
     """Patient id -> birth day number."""
-    return dict(zip(patients["patient_id"], to_days(patients["birth_date"]).astype(float), strict=True))
+    return dict(zip(patients["patient_id"].tolist(), to_days(patients["birth_date"]).astype(float), strict=True))
 
 
 def sexes(patients: pd.DataFrame) -> dict[str, str]:
     """Patient id -> sex as recorded ("?" when missing)."""
-    return dict(zip(patients["patient_id"], patients["sex"].fillna("?").astype(str), strict=True))
+    return dict(zip(patients["patient_id"].tolist(), patients["sex"].fillna("?").astype(str).tolist(), strict=True))
