@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from denial_ml.features.coverage import ENROLLMENT_DELAY_DAYS, coverage_features
-from denial_ml.features.history import build_index
+from denial_ml.features.history import argsort_small, build_index
 from denial_ml.features.history_features import worst_lines
 from denial_ml.features.line_features import FIT_PAIRS, line_dx_fit
 from denial_ml.features.lookup import SMALL, TINY, encode, encode_pairs
@@ -26,9 +26,10 @@ def test_encode_gives_back_the_values(n):
             assert len(uniques) == len(set(values.tolist()))
 
 
-def test_encode_pairs_gives_back_both_codes():
+@pytest.mark.parametrize("size_a", [7, 100_000])  # pairs counted in a table, and pairs too spread for one
+def test_encode_pairs_gives_back_both_codes(size_a):
     rng = np.random.default_rng(1)
-    a, b = rng.integers(0, 7, 3000), rng.integers(0, 11, 3000)
+    a, b = rng.integers(0, size_a, 3000), rng.integers(0, 11, 3000)
     codes, first, second = encode_pairs(a, 11, b)
     assert np.array_equal(first[codes], a) and np.array_equal(second[codes], b)
     assert len(first) == len(set(zip(a.tolist(), b.tolist(), strict=True)))
@@ -53,7 +54,7 @@ def test_history_batch_answers_equal_one_query_at_a_time():
     keys = pd.Series([f"p{i}" for i in rng.integers(0, 30, events)])
     values = pd.DataFrame({"denied": rng.integers(0, 2, events), "cat_x": rng.random(events)})
     index = build_index(keys, rng.integers(19000, 19400, events), values)
-    queries = 3000  # above the size from which distinct (key, day) queries are answered once
+    queries = 3000  # above the size from which queries are answered in sorted order
     code = rng.integers(-1, 35, queries)  # -1 and codes past the index's are unseen keys
     code = np.where(code >= len(index.codes), -1, code)
     days = rng.integers(18990, 19410, queries)
@@ -62,6 +63,16 @@ def test_history_batch_answers_equal_one_query_at_a_time():
         one_by_one = [index.before_codes(code[i : i + 1], days[i : i + 1])[name][0] for i in range(0, queries, 37)]
         assert np.array_equal(batch[name][::37], np.array(one_by_one))
     assert (batch["n"][code < 0] == 0).all()
+    one_code = index.before_codes(np.array([4]), days)  # one key's code for every day
+    assert np.array_equal(one_code["n"], index.before_codes(np.full(queries, 4), days)["n"])
+
+
+@pytest.mark.parametrize("top", [50, 10**12])  # a range the table covers, and one only a sort does
+def test_argsort_small_orders_like_argsort(top):
+    values = np.random.default_rng(4).integers(0, top, 5000)
+    order = argsort_small(values.copy())
+    assert np.array_equal(values[order], np.sort(values))
+    assert np.array_equal(np.sort(order), np.arange(len(values)))
 
 
 def test_line_dx_fit_uses_the_pointed_diagnosis_or_any_for_institutional_lines():
@@ -89,3 +100,17 @@ def test_coverage_features_from_distinct_keys():
     assert on_file[:4].tolist() == [1.0, 0.0, 0.0, 1.0] and np.isnan(on_file[4])
     assert past_end[1] == 50.0 and past_end[2] == 50.0
     assert np.isnan(past_end[[0, 3, 4]]).all()
+
+
+def test_build_index_of_categorical_keys_equals_that_of_their_strings():
+    rng = np.random.default_rng(5)
+    events = 5000
+    words = np.array([f"k|{i}" for i in range(60)], dtype=object)
+    position = rng.integers(0, 50, events)  # the last ten keys are categories without an event
+    days = rng.integers(19000, 19400, events)
+    values = pd.DataFrame({"denied": rng.integers(0, 2, events).astype(float)})
+    from_strings = build_index(words[position], days, values)
+    from_categories = build_index(pd.Series(pd.Categorical.from_codes(position, categories=words)), days, values)
+    assert from_categories.codes == from_strings.codes and len(from_strings.codes) == 50
+    for name in ("sorted_keys", "starts", "cumsums"):
+        assert np.array_equal(getattr(from_categories, name), getattr(from_strings, name))

@@ -34,7 +34,11 @@ def authorized_lines(claims: pd.DataFrame, lines: pd.DataFrame, authorizations: 
         Columns `key`, `day` and `authorized` (float 0/1), one row per line whose claim is in `claims`.
     """
     codes = dict(
-        zip(authorizations["auth_number"], " " + authorizations["procedure_codes"].fillna("") + " ", strict=True)
+        zip(
+            authorizations["auth_number"].tolist(),
+            (" " + authorizations["procedure_codes"].fillna("") + " ").tolist(),
+            strict=True,
+        )
     )
     merged = (
         lines[["claim_id"]]
@@ -43,7 +47,8 @@ def authorized_lines(claims: pd.DataFrame, lines: pd.DataFrame, authorizations: 
     )
     listed = [
         isinstance(number, str) and f" {code} " in codes.get(number, "")
-        for number, code in zip(merged["prior_auth_number"], merged["procedure_code"], strict=True)
+        # Lists, not the Series: iterating an Arrow-backed Series boxes every value in Python one by one.
+        for number, code in zip(merged["prior_auth_number"].tolist(), merged["procedure_code"].tolist(), strict=True)
     ]
     return pd.DataFrame(
         {

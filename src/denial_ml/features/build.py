@@ -95,11 +95,11 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         self.auths_ = {
             number: AuthRecord(float(start), float(end), f" {codes} ", float(units))
             for number, start, end, codes, units in zip(
-                auths["auth_number"],
+                auths["auth_number"].tolist(),  # lists: iterating an Arrow-backed Series boxes value by value
                 to_days(auths["start_date"]),
                 to_days(auths["end_date"]),
-                auths["procedure_codes"].fillna(""),
-                auths["units_authorized"],
+                auths["procedure_codes"].fillna("").tolist(),
+                auths["units_authorized"].tolist(),
                 strict=True,
             )
         }
@@ -144,11 +144,22 @@ class FeatureBuilder(BaseEstimator, TransformerMixin):
         return out
 
     def to_frame(self, X: np.ndarray) -> pd.DataFrame:
-        """The feature matrix as a DataFrame with pandas categoricals (what the models were trained on)."""
-        frame = pd.DataFrame(X, columns=self.feature_names_)
-        for col, cats in self.categories_.items():
-            codes = np.nan_to_num(frame[col].to_numpy(), nan=-1).astype(np.int64)
-            frame[col] = pd.Categorical.from_codes(codes, categories=cats)
+        """The feature matrix as a DataFrame with pandas categoricals (what the models were trained on).
+
+        The numeric columns are a view of `X`, not a copy (a million claims' matrix is 700 MB): the frame is
+        for a matrix no one else writes to, as `transform`'s.
+        """
+        names = self.feature_names_
+        position = {name: j for j, name in enumerate(names)}
+        cat_columns = sorted(position[col] for col in self.categories_)
+        if cat_columns == list(range(len(cat_columns))):  # the categoricals come first: the rest is a slice
+            numeric = X[:, len(cat_columns) :]
+        else:
+            numeric = np.delete(X, cat_columns, axis=1)
+        frame = pd.DataFrame(numeric, columns=[n for j, n in enumerate(names) if j not in cat_columns], copy=False)
+        for j in cat_columns:  # ascending, so each lands at its own position
+            codes = np.nan_to_num(X[:, j], nan=-1).astype(np.int64)
+            frame.insert(j, names[j], pd.Categorical.from_codes(codes, categories=self.categories_[names[j]]))
         return frame
 
     def transform_records(self, claims: Sequence[dict], lines: Sequence[dict]) -> np.ndarray:

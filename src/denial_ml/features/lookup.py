@@ -18,6 +18,8 @@ import pandas as pd
 SMALL = 512
 # Up to this many (one claim's lines) encoding costs more than it saves: every value stands for itself.
 TINY = 16
+# `encode_codes` counts codes in a table when their range is at most this many times the number of values.
+DENSE_PER_VALUE = 4
 
 
 class Keys(NamedTuple):
@@ -65,7 +67,11 @@ def encode(values: np.ndarray) -> Keys:
     if len(values) <= TINY:
         return Keys(np.arange(len(values)), values)
     if len(values) > SMALL:
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        # With the sentinel pandas skips a pass that looks for missing values in every object; only when there
+        # are some (a claim without lines has no procedure) is it run again to code them as a value of their own.
+        codes, uniques = pd.factorize(values)
+        if len(codes) and codes.min() < 0:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
         return Keys(codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=values.dtype))
     items = values.tolist()
     distinct = list(dict.fromkeys(items))  # first-appearance order, as pandas gives it
@@ -84,5 +90,17 @@ def encode_pairs(a: np.ndarray, size_b: int, b: np.ndarray) -> tuple[np.ndarray,
     """
     if len(a) <= TINY:
         return np.arange(len(a)), a, b
-    codes, uniques = encode(a * np.int64(size_b) + b)
+    codes, uniques = encode_codes(a * np.int64(size_b) + b)
     return codes, uniques // size_b, uniques % size_b
+
+
+def encode_codes(values: np.ndarray) -> Keys:
+    """`encode` of non-negative integer codes; when they fit a table a few times the batch's size, the distinct
+    values come in ascending order from a table of which values occur (no hashing)."""
+    top = int(values.max()) if len(values) > SMALL else -1
+    if top < 0 or top >= DENSE_PER_VALUE * len(values) or values.min() < 0:
+        return encode(values)
+    seen = np.zeros(top + 1, dtype=bool)
+    seen[values] = True
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return Keys(rank[values], np.flatnonzero(seen).astype(np.int64))

@@ -84,6 +84,16 @@ def _strings(keys: Keys) -> np.ndarray:
     return keys.distinct[keys.position]
 
 
+def event_keys(keys: Keys, rows: np.ndarray | slice = slice(None)) -> pd.Series | np.ndarray:
+    """The keys of `rows` as an index's event keys: a categorical Series over the distinct keys, which
+    `build_index` sorts once per distinct key instead of hashing the strings of every event; the strings
+    themselves when the distinct values repeat (a tiny batch's `Keys`)."""
+    distinct = pd.Index(np.asarray(keys.distinct, dtype=object), dtype=object)
+    if not distinct.is_unique:
+        return _strings(keys)[rows]
+    return pd.Series(pd.Categorical.from_codes(keys.position[rows], dtype=pd.CategoricalDtype(distinct)))
+
+
 def patient_keys(e: dict[str, Keys]) -> tuple[Keys, Keys]:
     """Each line's `patient|payer|code` key, and its keys in the `pat_year` index: the same with the service year
     (first the procedure's, then its family's), as one array of twice the lines."""
@@ -109,8 +119,12 @@ def visit_keys(e: dict[str, Keys]) -> Keys:
 def first_per_claim(claim: np.ndarray, keys: Keys) -> np.ndarray:
     """Rows that are the first of their (claim, key) pair: a claim counts once per key, however many lines it has
     (a visit with 80061, 83036 and 36415 is one laboratory visit)."""
-    codes, distinct = pd.factorize(_strings(keys))  # strings: a tiny batch's `Keys` may repeat its values
-    _, first = np.unique(claim.astype(np.int64) * max(len(distinct), 1) + codes, return_index=True)
+    if pd.Index(np.asarray(keys.distinct, dtype=object), dtype=object).is_unique:
+        codes, n_distinct = keys.position, len(keys.distinct)
+    else:  # a tiny batch's `Keys` may repeat its values: code the strings
+        codes, distinct = pd.factorize(_strings(keys))
+        n_distinct = len(distinct)
+    _, first = np.unique(claim.astype(np.int64) * max(n_distinct, 1) + codes, return_index=True)
     return np.sort(first)
 
 
@@ -144,11 +158,11 @@ def patient_events(
     first = first_per_claim(np.concatenate([claim, claim]), visits)
     visit_days = np.concatenate([submit_day, submit_day])[first]
     return {
-        "pat_visits": Events(_strings(visits)[first], visit_days, pd.DataFrame({"one": np.ones(len(first))})),
-        "pat_proc": Events(_strings(same), submit_day, one),
-        "pat_year": Events(_strings(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
+        "pat_visits": Events(event_keys(visits, first), visit_days, pd.DataFrame({"one": np.ones(len(first))})),
+        "pat_proc": Events(event_keys(same), submit_day, one),
+        "pat_year": Events(event_keys(year), np.concatenate([submit_day, submit_day]), pd.concat([one, one])),
         "pat_proc_denied": Events(
-            _strings(same)[decided],
+            event_keys(same, decided),
             decided_day[decided].astype(np.int64),
             pd.DataFrame({"denied": denied[decided].astype(float)}),
         ),
@@ -181,11 +195,14 @@ class LineCounts:
         }
 
 
-def line_counts(idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray) -> LineCounts:
-    """`LineCounts` of lines (`e`: their `encoded` columns) from what was submitted before each `day`."""
-    proc_year, family_year = year_counts(idx, patient_keys(e)[1], day)
-    rolling, year = visit_counts(idx, visit_keys(e), day)
-    return LineCounts(proc_year, family_year, year, rolling)
+def line_counts(
+    idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray, year: Keys | None = None
+) -> LineCounts:
+    """`LineCounts` of lines (`e`: their `encoded` columns) from what was submitted before each `day` (`year`: the
+    lines' `pat_year` keys when the caller has them, `patient_keys(e)[1]`)."""
+    proc_year, family_year = year_counts(idx, patient_keys(e)[1] if year is None else year, day)
+    rolling, visits = visit_counts(idx, visit_keys(e), day)
+    return LineCounts(proc_year, family_year, visits, rolling)
 
 
 def all_slice_keys(
@@ -214,7 +231,7 @@ def slice_events(
     decided = ~np.isnan(decided_day)[line]
     days = np.nan_to_num(decided_day).astype(np.int64)[line]
     values = pd.DataFrame({"denied": denied.astype(float)[line][decided]})
-    return Events(_strings(keys)[decided], days[decided], values)
+    return Events(event_keys(keys, decided), days[decided], values)
 
 
 def slice_rates(
@@ -312,9 +329,10 @@ def slice_lookups(
 ) -> SliceLookups:
     """Each slice kind's rate and the patient-history values of each line (arguments as `slice_features`)."""
     e = encoded(s)
-    counts = line_counts(idx, e, day)
+    same, year = patient_keys(e)
+    counts = line_counts(idx, e, day, year)
     rates = slice_rates(idx, s.claim, e, counts.ranks(), day, proc_rate, m)
-    return SliceLookups(s, rates, patient_counts(idx, patient_keys(e)[0], day, counts))
+    return SliceLookups(s, rates, patient_counts(idx, same, day, counts))
 
 
 def slice_features(
@@ -363,10 +381,9 @@ def history_events(
     a = claim_arrays(claims)
     ln = batch_lines(a, line_arrays(lines))
     s = slice_lines(a, ln, claim_keys(a), birth_days(patients), sexes(patients))
-    decided_day = map_floats(
-        dict(zip(labels["claim_id"], to_days(labels["adjudication_date"]), strict=True)), a.claim_id
-    )
-    denied = map_floats(dict(zip(labels["claim_id"], labels["denied"].astype(float), strict=True)), a.claim_id, 0.0)
+    ids = labels["claim_id"].tolist()  # a list: iterating an Arrow-backed Series boxes value by value
+    decided_day = map_floats(dict(zip(ids, to_days(labels["adjudication_date"]), strict=True)), a.claim_id)
+    denied = map_floats(dict(zip(ids, labels["denied"].astype(float).tolist(), strict=True)), a.claim_id, 0.0)
     submit = np.nan_to_num(a.submit_day).astype(np.int64)[ln.claim]
     return line_events(s, submit, decided_day[ln.claim], denied[ln.claim])
 
@@ -398,9 +415,9 @@ def line_events(
 
 def birth_days(patients: pd.DataFrame) -> dict[str, float]:
     """Patient id -> birth day number."""
-    return dict(zip(patients["patient_id"], to_days(patients["birth_date"]).astype(float), strict=True))
+    return dict(zip(patients["patient_id"].tolist(), to_days(patients["birth_date"]).astype(float), strict=True))
 
 
 def sexes(patients: pd.DataFrame) -> dict[str, str]:
     """Patient id -> sex as recorded ("?" when missing)."""
-    return dict(zip(patients["patient_id"], patients["sex"].fillna("?").astype(str), strict=True))
+    return dict(zip(patients["patient_id"].tolist(), patients["sex"].fillna("?").astype(str).tolist(), strict=True))

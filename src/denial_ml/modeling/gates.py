@@ -49,12 +49,17 @@ def bootstrap(
     names = list(scores)
     draws: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     n = len(y)
+    ordered = {name: _score_order(scores[name]) for name in names}
     for _ in range(resamples):
         rows = rng.integers(0, n, n)
         if not 0 < y[rows].sum() < n:
             continue  # a resample with one class has no ROC-AUC
         for name in names:
-            draws[name].append(_metrics(y[rows], scores[name][rows]))
+            order, rank = ordered[name]
+            # The resample's claims in score order: sklearn's stable sort of already sorted scores is linear, and
+            # the metrics do not depend on the claims' order (their counts above each threshold are whole numbers).
+            taken = order[np.sort(rank[rows])]
+            draws[name].append(_metrics(y[taken], scores[name][taken]))
     out: dict[str, dict[str, list[float]]] = {}
     base = np.array(draws[model]) if draws[model] else np.empty((0, 2))
     for name in names:
@@ -65,6 +70,14 @@ def bootstrap(
             entry["pr_auc_diff"] = _interval(base[:, 1] - values[:, 1])
         out[name] = entry
     return out
+
+
+def _score_order(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows in score order, and each row's place in it."""
+    order = np.argsort(score, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return order, rank
 
 
 def _interval(values: np.ndarray) -> list[float]:
