@@ -119,7 +119,7 @@ class Explainer:
         with _collection_paused(len(claims)):
             views = views_from_records(frame_records(claims), line_records, X, builder)
             attach_slice_evidence(views, line_records, BatchEvidence(found, len(views)))  # no second history lookup
-            return self._explain(views, X)
+            return self.explain_views(views, X)
 
     def explain_features(self, claims: pd.DataFrame, lines: pd.DataFrame, X: np.ndarray) -> list[dict]:
         """Explanations for claims whose feature matrix is already built.
@@ -130,7 +130,7 @@ class Explainer:
             (check results: code, severity, field, message, fix, category) and model_version.
         """
         with _collection_paused(len(claims)):
-            return self._explain(claim_views(claims, lines, X, self.scorer.builder), X)
+            return self.explain_views(claim_views(claims, lines, X, self.scorer.builder), X)
 
     def explain_records(self, claims: Sequence[dict], lines: Sequence[dict]) -> list[dict]:
         """`explain` for claims and lines given as dicts keyed by the data model's columns (None when missing):
@@ -140,9 +140,11 @@ class Explainer:
         with _collection_paused(len(claims)):
             views = views_from_records(claims, lines, X, builder)
             attach_slice_evidence(views, lines, BatchEvidence(found, len(views)))  # no second history lookup
-            return self._explain(views, X)
+            return self.explain_views(views, X)
 
-    def _explain(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
+    def explain_views(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
+        """The explanations of claims already viewed (`claim_views`) with their feature rows `X`: the assembly every
+        entry point shares (`explain`, `explain_records`, the service's few-claim path)."""
         tabulated = self.tabulated_ if len(X) >= TABULATE_FROM else None
         contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_, tabulated)
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))

@@ -134,7 +134,8 @@ def _revenue(lines: pd.DataFrame) -> np.ndarray:
     return strings(lines["revenue_code"]) if "revenue_code" in lines else np.full(len(lines), "", dtype=object)
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
+    """A value as text, "" for None or NaN."""
     return "" if value is None or value != value else str(value)
 
 
@@ -150,9 +151,9 @@ def day_number(value: object) -> float:
 def claim_arrays_from_records(claims: Sequence[dict]) -> ClaimArrays:
     """`claim_arrays` from dicts keyed by the `claims` columns (diagnosis codes space-separated)."""
     return ClaimArrays(
-        **{name: np.array([_text(c.get(col)) for c in claims], dtype=object) for name, col in CLAIM_TEXT},
+        **{name: np.array([text_of(c.get(col)) for c in claims], dtype=object) for name, col in CLAIM_TEXT},
         **{name: np.array([day_number(c.get(col)) for c in claims], dtype=float) for name, col in CLAIM_DAYS},
-        dx_text=diagnosis_texts(np.array([_text(c.get("diagnosis_codes")) for c in claims], dtype=object)),
+        dx_text=diagnosis_texts(np.array([text_of(c.get("diagnosis_codes")) for c in claims], dtype=object)),
         eligibility_checked=np.array([bool(c.get("eligibility_checked")) for c in claims], dtype=float),
         charge=np.array([c.get("total_charge") for c in claims], dtype=float),
     )
@@ -164,11 +165,12 @@ def line_arrays_from_records(lines: Sequence[dict]) -> LineArrays:
     return LineArrays(
         claim_id=[line.get("claim_id") for line in lines],
         code=np.array(
-            [_text(line.get("procedure_code")) or revenue_key(line.get("revenue_code")) for line in lines], dtype=object
+            [text_of(line.get("procedure_code")) or revenue_key(line.get("revenue_code")) for line in lines],
+            dtype=object,
         ),
-        mods=np.array([[_text(line.get(m)) for m in MODS] for line in lines], dtype=object).reshape(n, len(MODS)),
+        mods=np.array([[text_of(line.get(m)) for m in MODS] for line in lines], dtype=object).reshape(n, len(MODS)),
         units=np.array([line.get("units") for line in lines], dtype=float),
-        pointers=np.array([_text(line.get("diagnosis_pointers")) for line in lines], dtype=object),
+        pointers=np.array([text_of(line.get("diagnosis_pointers")) for line in lines], dtype=object),
         service_day=_int_days([day_number(line.get("service_date")) for line in lines]),
     )
 

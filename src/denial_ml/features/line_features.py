@@ -39,7 +39,7 @@ def dx_group(code: str) -> str | None:
     return DX_GROUP[code] if code in DX_GROUP else diagnosis_group(code)
 
 
-def _dx_window(code: str) -> tuple[float, float]:
+def dx_window(code: str) -> tuple[float, float]:
     """The days a diagnosis code is active: the catalog's dates; a billable ICD-10-CM code outside the catalog
     always (the packaged release is the current one); anything else never."""
     if code in _DX_START:
@@ -103,7 +103,7 @@ def any_inactive(dx_lists: list[list[str]], dx_row: np.ndarray, service_day: np.
     """
     # A list's codes are all active on the days from its latest start to its earliest stop (an unknown code:
     # on no day); a missing service day is outside every window.
-    windows = [[_dx_window(d) for d in dx if d] for dx in dx_lists]
+    windows = [[dx_window(d) for d in dx if d] for dx in dx_lists]
     latest_start = np.array([max([w[0] for w in ws], default=-np.inf) for ws in windows])
     earliest_stop = np.array([min([w[1] for w in ws], default=np.inf) for ws in windows])
     has_code = np.array([any(dx) for dx in dx_lists], dtype=bool)
@@ -140,7 +140,7 @@ def line_dx_fit(
     # Which diagnoses support a procedure outside the catalog is not known here: such a line is no misfit.
     fit[:, ~in_set(PROCEDURE_BY_CODE.keys(), procs)] = True
     ptr, ptrs = encode(pointers)
-    k_of = np.array([_pointed_index(p) for p in ptrs.tolist()], dtype=np.int64)
+    k_of = np.array([pointed_index(p) for p in ptrs.tolist()], dtype=np.int64)
     k = k_of[ptr]
     row = dx_row[c]
     n_dx = np.array([len(dx) for dx in dx_lists], dtype=np.int64)
@@ -152,7 +152,8 @@ def line_dx_fit(
     return fits
 
 
-def _pointed_index(ptr: str) -> int:
+def pointed_index(ptr: str) -> int:
+    """The 0-based diagnosis a line's pointer names first (the first diagnosis when blank or not a number)."""
     first = ptr.split(" ")[0] if isinstance(ptr, str) and ptr else "1"
     return max(int(first) - 1 if first.isdigit() else 0, 0)
 

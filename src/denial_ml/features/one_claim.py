@@ -25,7 +25,7 @@ from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.coverage import ENROLLMENT_DELAY_DAYS, Spells
 from denial_ml.features.history import HistoryIndex
 from denial_ml.features.history_features import BASE_RATE, PROVIDER_CATEGORIES
-from denial_ml.features.line_features import _dx_window, _pointed_index
+from denial_ml.features.line_features import dx_window, pointed_index
 from denial_ml.features.one_claim_inputs import (
     ClaimFields,
     LineFields,
@@ -128,7 +128,7 @@ def coverage(spells: Spells, key: str, service: float, submit: float) -> dict[st
 
 def inactive(dx: list[str], service: float) -> bool:
     """`line_features.any_inactive` of one claim's diagnosis list."""
-    windows = [_dx_window(d) for d in dx if d]
+    windows = [dx_window(d) for d in dx if d]
     start = max([w[0] for w in windows], default=-np.inf)
     stop = min([w[1] for w in windows], default=np.inf)
     return any(dx) and not (start <= service and service <= stop)
@@ -148,7 +148,7 @@ def dx_fits(groups: list[str], pointers: str, code: str, institutional: bool) ->
         return True  # which diagnoses support a code outside the catalog is not known here
     if institutional:
         return any(f"{g}|{code}" in lf.FIT_PAIRS for g in groups)
-    k = _pointed_index(pointers)
+    k = pointed_index(pointers)
     return k < len(groups) and f"{groups[k]}|{code}" in lf.FIT_PAIRS
 
 

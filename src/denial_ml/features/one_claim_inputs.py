@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 
 from denial_ml.features.arrays import CLAIM_DAYS, CLAIM_TEXT, MODS, day_number, diagnosis_texts
-from denial_ml.features.arrays import _text as text
+from denial_ml.features.arrays import text_of as text
 from denial_ml.features.auth_practice import learnt_requirement
 from denial_ml.features.history import DAY_BITS, HistoryIndex, smoothed_rate
 from denial_ml.features.revenue_lines import revenue_key

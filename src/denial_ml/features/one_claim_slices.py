@@ -25,7 +25,7 @@ from denial_ml.features.slice_keys import (
     UNITS_EDGES,
     UNITS_LABELS,
     SliceLines,
-    _first_pointer,
+    first_pointer,
     ordinal_band,
     service_years,
 )
@@ -139,7 +139,7 @@ def slice_lines(builder: FeatureBuilder, h: ClaimFields, lines: list[LineFields]
     n = len(lines)
     pointed = []
     for line in lines:
-        k = _first_pointer("" if institutional else line.pointers)
+        k = first_pointer("" if institutional else line.pointers)
         pointed.append(dx[k] if k < len(dx) else "")
     return {
         "payer": [h.payer] * n,

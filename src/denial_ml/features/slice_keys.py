@@ -167,7 +167,7 @@ def pointed_diagnoses(dx_lists: list[list[str]], dx_row: np.ndarray, pointers: n
         pointers: Each line's diagnosis pointers ("2 1").
     """
     ptr, ptrs = encode(pointers)
-    k_of = np.array([_first_pointer(p) for p in ptrs.tolist()], dtype=np.int64)
+    k_of = np.array([first_pointer(p) for p in ptrs.tolist()], dtype=np.int64)
     pair, rows, ks = encode_pairs(dx_row, len(k_of), ptr)
     texts = [
         dx_lists[r][k] if k < len(dx_lists[r]) else "" for r, k in zip(rows.tolist(), k_of[ks].tolist(), strict=True)
@@ -175,7 +175,8 @@ def pointed_diagnoses(dx_lists: list[list[str]], dx_row: np.ndarray, pointers: n
     return np.array(texts, dtype=object)[pair]
 
 
-def _first_pointer(ptr: str) -> int:
+def first_pointer(ptr: str) -> int:
+    """The 0-based diagnosis a line's pointer names first (the first diagnosis when blank or not a number)."""
     first = ptr.split(" ")[0] if ptr else "1"
     return max(int(first) - 1 if first.isdigit() else 0, 0)
 

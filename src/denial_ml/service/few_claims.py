@@ -61,4 +61,4 @@ def explain_few(explainer: Explainer, claims: Sequence[dict], lines: Sequence[di
         # The explainer's own hand-over, as `explain_records` does it: a view whose lines are the records its row
         # was built from, in that order, reads the slice evidence of that pass; any other looks its own up.
         attach_slice_evidence([view], own.get(view.claim["claim_id"], []), claim_evidence(slices))
-    return explainer._explain(views, X)  # the explainer's own assembly of the response, as `explain_records`
+    return explainer.explain_views(views, X)  # the explainer's own assembly of the response, as `explain_records`
