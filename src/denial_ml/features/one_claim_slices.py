@@ -16,6 +16,7 @@ import numpy as np
 
 from denial_ml.domain.code_families import procedure_family
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.features.line_features import pointed_index
 from denial_ml.features.one_claim_inputs import ClaimFields, LineFields, column, last_days, rows, smoothed
 from denial_ml.features.slice_keys import (
     AGE_EDGES,
@@ -25,7 +26,6 @@ from denial_ml.features.slice_keys import (
     UNITS_EDGES,
     UNITS_LABELS,
     SliceLines,
-    first_pointer,
     ordinal_band,
     service_years,
 )
@@ -139,7 +139,7 @@ def slice_lines(builder: FeatureBuilder, h: ClaimFields, lines: list[LineFields]
     n = len(lines)
     pointed = []
     for line in lines:
-        k = first_pointer("" if institutional else line.pointers)
+        k = pointed_index("" if institutional else line.pointers)
         pointed.append(dx[k] if k < len(dx) else "")
     return {
         "payer": [h.payer] * n,

@@ -17,7 +17,7 @@ import numpy as np
 from denial_ml.domain.code_families import procedure_family
 from denial_ml.features.arrays import ClaimArrays
 from denial_ml.features.keys import BatchLines, ClaimKeys
-from denial_ml.features.line_features import encode_lines, first_rows, join_keys
+from denial_ml.features.line_features import encode_lines, first_rows, join_keys, pointed_index
 from denial_ml.features.lookup import TINY, Keys, encode, encode_pairs, map_floats, map_keys
 
 AGE_EDGES = np.array([6.0, 18.0, 40.0, 65.0])  # bands 0-5, 6-17, 18-39, 40-64, 65+
@@ -167,18 +167,12 @@ def pointed_diagnoses(dx_lists: list[list[str]], dx_row: np.ndarray, pointers: n
         pointers: Each line's diagnosis pointers ("2 1").
     """
     ptr, ptrs = encode(pointers)
-    k_of = np.array([first_pointer(p) for p in ptrs.tolist()], dtype=np.int64)
+    k_of = np.array([pointed_index(p) for p in ptrs.tolist()], dtype=np.int64)
     pair, rows, ks = encode_pairs(dx_row, len(k_of), ptr)
     texts = [
         dx_lists[r][k] if k < len(dx_lists[r]) else "" for r, k in zip(rows.tolist(), k_of[ks].tolist(), strict=True)
     ]
     return np.array(texts, dtype=object)[pair]
-
-
-def first_pointer(ptr: str) -> int:
-    """The 0-based diagnosis a line's pointer names first (the first diagnosis when blank or not a number)."""
-    first = ptr.split(" ")[0] if ptr else "1"
-    return max(int(first) - 1 if first.isdigit() else 0, 0)
 
 
 def service_years(days: np.ndarray) -> np.ndarray:
