@@ -9,6 +9,7 @@ Read back with `denial_ml.ingest.files` they give the same rows on the columns X
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import pandas as pd
@@ -96,9 +97,13 @@ def _by_day(
     days = sorted(rows["_day"].unique())
     for start in range(0, len(days), per_file):
         chunk = rows[rows["_day"].isin(days[start : start + per_file])]
-        bodies = []
-        for (day, payer), group in chunk.groupby(["_day", "payer_id"], sort=True):
-            bodies.append(_body(kind, str(day), str(payer), records(group)))
+        # The chunk's rows as dicts once, grouped in Python: converting each (date, payer) group apart cost ~50 ms
+        # of pandas work a group, 95 % of writing a world's X12 (886 groups for 500 claims).
+        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for row in records(chunk):
+            if row["payer_id"] is not None:  # as groupby's dropna: a row without a payer has no set
+                groups[(str(row["_day"]), str(row["payer_id"]))].append(row)
+        bodies = [_body(kind, day, payer, groups[(day, payer)]) for day, payer in sorted(groups)]
         yield days[min(start + per_file, len(days)) - 1], bodies
 
 
