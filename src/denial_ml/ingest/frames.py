@@ -8,7 +8,7 @@ from denial_ml.ingest.columns import to_dates
 from denial_ml.ingest.schemas_extra import EXTRA_TABLES
 from denial_ml.ingest.x835 import Remit835
 from denial_ml.ingest.x837 import Claims837
-from denial_ml.schemas import validate_table
+from denial_ml.schemas import validate_schema, validate_table
 
 REMIT_FRAMES = (
     "remittances",
@@ -61,7 +61,7 @@ def empty_table(table: str) -> pd.DataFrame:
 def validate_ingested(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Validate (and coerce) one ingested table: a world table or an ingest-only one."""
     if table in EXTRA_TABLES:
-        return EXTRA_TABLES[table].validate(frame)
+        return validate_schema(EXTRA_TABLES[table], frame)
     return validate_table(table, frame)
 
 

@@ -15,6 +15,7 @@ from denial_ml.ingest.frontend_tables import FRONT_END_SCHEMAS, FrontEndRows, em
 from denial_ml.ingest.x271 import map_271
 from denial_ml.ingest.x277 import map_277
 from denial_ml.ingest.x999 import map_999
+from denial_ml.schemas import validate_schema
 
 __all__ = ["FRONT_END_KINDS", "FRONT_END_READERS", "FRONT_END_TABLES", "FrontEndRows", "combine_front_end"]
 
@@ -34,7 +35,7 @@ def combine_front_end(parts: Iterable[Mapping[str, pd.DataFrame]]) -> dict[str, 
     for table in FRONT_END_TABLES:
         frames = [p[table] for p in parts if table in p and len(p[table])]
         combined[table] = (
-            FRONT_END_SCHEMAS[table].validate(pd.concat(frames, ignore_index=True))
+            validate_schema(FRONT_END_SCHEMAS[table], pd.concat(frames, ignore_index=True))
             if frames
             else empty_front_end(table)
         )

@@ -18,7 +18,7 @@ from denial_ml.ingest.columns import Columns
 from denial_ml.ingest.envelope import TransactionSet
 from denial_ml.ingest.errors import Issue, X12Error
 from denial_ml.ingest.values import element, is_date8
-from denial_ml.schemas import ACKNOWLEDGEMENTS, CLAIM_EVENTS, ELIGIBILITY_RESPONSES, FRONT_END_TABLES
+from denial_ml.schemas import ACKNOWLEDGEMENTS, CLAIM_EVENTS, ELIGIBILITY_RESPONSES, FRONT_END_TABLES, validate_schema
 
 FRONT_END_SCHEMAS = FRONT_END_TABLES
 
@@ -61,7 +61,7 @@ def front_end_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     for column in DATE_COLUMNS.get(name, ()):
         raw = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
         frame[column] = pd.to_datetime(raw.where(raw != "", None), format="%Y%m%d", errors="coerce")
-    return FRONT_END_SCHEMAS[name].validate(frame)
+    return validate_schema(FRONT_END_SCHEMAS[name], frame)
 
 
 def empty_front_end(name: str) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from denial_ml.data.io import WorldIOError, make_staging
 from denial_ml.ingest.schemas_extra import EXTRA_TABLES
-from denial_ml.schemas import TABLES, validate_table
+from denial_ml.schemas import TABLES, validate_schema, validate_table
 
 MATCHED_TABLES = ("claims", "claim_lines", "remittances", "remittance_lines")
 
@@ -64,7 +64,7 @@ def write_ingested(tables: dict[str, pd.DataFrame], out_dir: Path | str) -> list
 
 def _validate(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     if table in EXTRA_TABLES:
-        return EXTRA_TABLES[table].validate(frame)
+        return validate_schema(EXTRA_TABLES[table], frame)
     if table not in TABLES:
         raise KeyError(f"unknown table {table!r}")
     return validate_table(table, frame)

@@ -15,6 +15,7 @@ import pandera.pandas as pa
 from denial_ml.data.claims_store import FileRecord
 from denial_ml.ingest.errors import Issue
 from denial_ml.ingest.frontend_tables import FRONT_END_SCHEMAS
+from denial_ml.schemas import validate_schema
 
 # Scopes that refuse claims: a run with any of them is partial (a dropped value keeps its claim).
 CLAIM_REFUSING = ("file", "set", "claim")
@@ -81,7 +82,7 @@ def rejections_frame(issues: Iterable[Issue], files: Iterable[FileRecord]) -> pd
         if issue.is_error
     ]
     frame = pd.DataFrame(rows, columns=list(REJECTIONS.columns))
-    return REJECTIONS.validate(frame)
+    return validate_schema(REJECTIONS, frame)
 
 
 def _interchange_of(interchanges: list[dict], segment: int) -> str:

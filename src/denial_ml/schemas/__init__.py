@@ -16,7 +16,7 @@ from denial_ml.schemas.frontend import (
     OPTIONAL_TABLES,
     PAYER_CONTACTS,
 )
-from denial_ml.schemas.validation import TableValidationError, validate_table
+from denial_ml.schemas.validation import TableValidationError, validate_schema, validate_table
 from denial_ml.schemas.world import (
     ADJUSTMENTS,
     APPEALS,
@@ -68,5 +68,6 @@ __all__ = [
     "TABLES",
     "TRUTH",
     "TableValidationError",
+    "validate_schema",
     "validate_table",
 ]
