@@ -8,6 +8,7 @@ Nothing identifying the patient (name, member id, birth date) is copied.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,10 @@ HEADER = ("claim_type", "claim_frequency_code", "place_of_service", "service_dat
           "submission_date", "total_charge", "billing_provider_npi", "prior_auth_number", "eligibility_checked",
           "eligibility_check_date")  # fmt: skip
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
+LINE_COLUMNS = ("line_number", "procedure_code", "revenue_code", *MODIFIERS, "units", "line_charge", "service_date")
+REMIT_COLUMNS = ("remit_id", "adjudication_date", "claim_status_code", "paid_amount", "patient_responsibility",
+                 "payer_claim_id")  # fmt: skip
+ADJUSTMENT_COLUMNS = ("line_number", "group_code", "carc", "amount")
 
 
 def _value(value: Any) -> Any:
@@ -36,11 +41,22 @@ def _rows(frame: pd.DataFrame, columns: tuple[str, ...] | list[str]) -> list[dic
     return [{c: _value(v) for c, v in zip(present, row, strict=True)} for row in frame[present].itertuples(False)]
 
 
-def _by_claim(frame: pd.DataFrame | None, claim_ids: set[str]) -> dict[str, pd.DataFrame]:
+def _grouped_rows(
+    frame: pd.DataFrame | None, claim_ids: set[str], columns: tuple[str, ...] | list[str], by: list[str] | None = None
+) -> dict[Any, list[dict[str, Any]]]:
+    """The wanted claims' rows of one table as JSON-ready dicts, grouped by claim id (or by the `by` columns).
+
+    The rows are converted in one pass over the table, not claim by claim: 30 ms of pandas work a claim made
+    building a 2,700-denial worklist take 45 s. Within a group, rows keep their table order.
+    """
     if frame is None or frame.empty:
         return {}
     picked = frame[frame["claim_id"].isin(claim_ids)]
-    return {str(claim): group for claim, group in picked.groupby("claim_id", sort=False)}
+    keys = list(zip(*(picked[c].astype(str) for c in by or ["claim_id"]), strict=True))
+    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for key, row in zip(keys, _rows(picked, columns), strict=True):
+        groups[key if by else key[0]].append(row)
+    return groups
 
 
 def _line(row: dict[str, Any]) -> dict[str, Any]:
@@ -49,17 +65,17 @@ def _line(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _remittance(remit: dict[str, Any], adjustments: pd.DataFrame, remarks: pd.DataFrame) -> dict[str, Any]:
-    mine = adjustments[adjustments["remit_id"] == remit["remit_id"]] if not adjustments.empty else adjustments
-    notes = remarks[remarks["remit_id"] == remit["remit_id"]] if not remarks.empty else remarks
-    remit["adjustments"] = [
-        {**row, "text": describe_carc(row.get("carc"))}
-        for row in _rows(mine, ["line_number", "group_code", "carc", "amount"])
-    ]
-    remit["remarks"] = [
-        {**row, "text": describe_rarc(row.get("rarc"))} for row in _rows(notes, ["line_number", "rarc"])
-    ]
+def _remittance(remit: dict[str, Any], adjustments: list[dict[str, Any]], remarks: list[dict[str, Any]]) -> dict:
+    remit["adjustments"] = [{**row, "text": describe_carc(row.get("carc"))} for row in adjustments]
+    remit["remarks"] = [{**row, "text": describe_rarc(row.get("rarc"))} for row in remarks]
     return remit
+
+
+def _sorted(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame | None:
+    """The table in the order a claim shows its rows (stable: ties keep the table's order)."""
+    if frame is None or frame.empty or any(c not in frame.columns for c in columns):
+        return frame
+    return frame.sort_values(columns, kind="stable")
 
 
 def claim_details(tables: dict[str, pd.DataFrame], claim_ids: list[str]) -> list[dict[str, Any]]:
@@ -69,42 +85,29 @@ def claim_details(tables: dict[str, pd.DataFrame], claim_ids: list[str]) -> list
         KeyError: when `tables` lacks `claims`.
     """
     wanted = set(claim_ids)
-    claims = tables["claims"].set_index("claim_id")
-    lines = _by_claim(tables.get("claim_lines"), wanted)
-    remits = _by_claim(tables.get("remittances"), wanted)
-    adjustments = _by_claim(tables.get("adjustments"), wanted)
-    remarks = _by_claim(tables.get("remarks"), wanted)
-    empty = pd.DataFrame()
+    claims = tables["claims"]
+    header_rows = _grouped_rows(claims.drop_duplicates("claim_id"), wanted, HEADER)
+    lines = _grouped_rows(_sorted(tables.get("claim_lines"), ["line_number"]), wanted, LINE_COLUMNS)
+    remits = _grouped_rows(_sorted(tables.get("remittances"), ["adjudication_date", "remit_id"]), wanted, REMIT_COLUMNS)
+    by_remit = ["claim_id", "remit_id"]
+    adjustments = _grouped_rows(tables.get("adjustments"), wanted, ADJUSTMENT_COLUMNS, by_remit)
+    remarks = _grouped_rows(tables.get("remarks"), wanted, ["line_number", "rarc"], by_remit)
     details = []
     for claim_id in claim_ids:
-        header = (
-            {c: _value(claims.at[claim_id, c]) for c in HEADER if c in claims.columns}
-            if claim_id in claims.index
-            else {}
-        )
-        claim_lines = lines.get(claim_id, empty)
-        line_columns = [
-            "line_number",
-            "procedure_code",
-            "revenue_code",
-            *MODIFIERS,
-            "units",
-            "line_charge",
-            "service_date",
+        header = header_rows.get(claim_id)
+        remittances = [
+            _remittance(
+                remit,
+                adjustments.get((claim_id, str(remit.get("remit_id"))), []),
+                remarks.get((claim_id, str(remit.get("remit_id"))), []),
+            )
+            for remit in remits.get(claim_id, [])
         ]
-        ordered = claim_lines.sort_values("line_number") if not claim_lines.empty else claim_lines
-        claim_remits = remits.get(claim_id, empty)
-        if not claim_remits.empty:
-            claim_remits = claim_remits.sort_values(["adjudication_date", "remit_id"])
-        remit_rows = _rows(claim_remits, ["remit_id", "adjudication_date", "claim_status_code", "paid_amount",
-                                          "patient_responsibility", "payer_claim_id"])  # fmt: skip
         details.append(
             {
-                "claim": header,
-                "lines": [_line(row) for row in _rows(ordered, line_columns)],
-                "remittances": [
-                    _remittance(r, adjustments.get(claim_id, empty), remarks.get(claim_id, empty)) for r in remit_rows
-                ],
+                "claim": dict(header[0]) if header else {},
+                "lines": [_line(dict(row)) for row in lines.get(claim_id, [])],
+                "remittances": remittances,
             }
         )
     return details
