@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -68,6 +69,7 @@ def factor_contributions(
 
 
 PAUSE_GC_FROM = 1000  # claims
+OVERLAP_FROM = 2000  # claims: a batch this large predicts its categories on a second thread (`explain_views`)
 
 
 @contextmanager
@@ -146,21 +148,31 @@ class Explainer:
         """The explanations of claims already viewed (`claim_views`) with their feature rows `X`: the assembly every
         entry point shares (`explain`, `explain_records`, the service's few-claim path)."""
         tabulated = self.tabulated_ if len(X) >= TABULATE_FROM else None
-        contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_, tabulated)
+        with ThreadPoolExecutor(1, thread_name_prefix="category") if len(X) >= OVERLAP_FROM else nullcontext() as pool:
+            # A large batch's category model runs on the other core while this one does the rest: LightGBM's
+            # prediction is one call that releases the GIL (one thread: the two cores are both busy). Same values.
+            categorized = pool.submit(self._categorize, X, 1) if pool else None
+            contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_, tabulated)
+            top = top_factors(contrib.factors, self.top_k)
+            # Only factors that raise the risk are reasons; `top` is sorted, so they come first in each row.
+            reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
+            screened = [CHECKS] * len(views)
+            if len(views) > 1:
+                self._prefetch(views, top, reported)
+                screened = screen_checks(views, X, self.scorer.builder)  # most claims: no check can fire
+                # The claims whose checks decide their authorization state (any other has no code the practice
+                # could have learnt needs one: a sentence that asks finds no share without a query).
+                fill_learnt_auth_shares(
+                    [v for v, kept in zip(views, screened, strict=True) if check_authorization in kept]
+                )
+            # Checks read no model output, so they run before the category model is needed.
+            findings = [
+                [f.to_dict() for f in run_checks(view, kept)] for view, kept in zip(views, screened, strict=True)
+            ]
+            cat_probs = categorized.result() if categorized else self._categorize(X, prediction_threads(len(X)))
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))
-        cat_probs = np.asarray(self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X))))
         likely = np.array(CATEGORIES, dtype=object)[cat_probs.argmax(axis=1)]
         categories = factor_categories(likely, procedure_rates(X, self.scorer.builder.feature_names_))
-        top = top_factors(contrib.factors, self.top_k)
-        # Only factors that raise the risk are reasons; `top` is sorted, so they come first in each row.
-        reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
-        screened = [CHECKS] * len(views)
-        if len(views) > 1:
-            self._prefetch(views, top, reported)
-            screened = screen_checks(views, X, self.scorer.builder)  # most claims: no check can fire
-            # The claims whose checks decide their authorization state (any other has no code the practice could
-            # have learnt needs one: a sentence that asks finds no share without a query).
-            fill_learnt_auth_shares([v for v, kept in zip(views, screened, strict=True) if check_authorization in kept])
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
@@ -179,11 +191,15 @@ class Explainer:
                     "base_value": base_l[i],
                     "raw_score": raw_l[i],
                     "factors": self._factors(view, factors_l[i], categories_l[i], reasons[i]),
-                    "findings": [f.to_dict() for f in run_checks(view, screened[i])],
+                    "findings": findings[i],
                     "model_version": version,
                 }
             )
         return out
+
+    def _categorize(self, X: np.ndarray, threads: int) -> np.ndarray:
+        """The category model's probabilities (n_claims x categories)."""
+        return np.asarray(self.scorer.category_model.predict(X, num_threads=threads))
 
     @staticmethod
     def _prefetch(views: list[ClaimView], top: np.ndarray, reported: np.ndarray) -> None:
