@@ -35,6 +35,7 @@ from denial_ml.explain.sentences import USES_SLICE_EVIDENCE, USES_WORST_PROCEDUR
 from denial_ml.explain.treeshap import TabulatedShap
 from denial_ml.features.slice_evidence import BatchEvidence
 from denial_ml.modeling.bundle import Scorer, prediction_threads
+from denial_ml.modeling.single_row import CONTRIB, NORMAL, SingleRowPredictor
 
 
 @dataclass
@@ -63,6 +64,11 @@ def factor_contributions(
     else:
         # TreeSHAP costs ~0.2 ms a row, so a second thread pays off from a few hundred rows (plain scoring: thousands).
         C = np.asarray(booster.predict(X, pred_contrib=True, num_threads=1 if len(X) < 200 else 0))
+    return grouped_contributions(C, G)
+
+
+def grouped_contributions(C: np.ndarray, G: np.ndarray) -> Contributions:
+    """`Contributions` of TreeSHAP values `C` (n, n_features + 1: the base value last) grouped by `G`."""
     per_feature = C[:, :-1]
     return Contributions(base=C[:, -1], factors=per_feature @ G, raw=C.sum(axis=1), features=per_feature)
 
@@ -106,6 +112,14 @@ class Explainer:
         self.grouping_ = grouping_matrix(self.scorer.builder.feature_names_)
 
     @cached_property
+    def single_row_(self) -> tuple[SingleRowPredictor, SingleRowPredictor]:
+        """The denial model's TreeSHAP and the category model's probabilities of one row (the service's one-claim
+        requests: `Booster.predict`'s own values without its per-call set-up)."""
+        return SingleRowPredictor(self.scorer.denial_model, CONTRIB), SingleRowPredictor(
+            self.scorer.category_model, NORMAL
+        )
+
+    @cached_property
     def tabulated_(self) -> TabulatedShap | None:
         """The denial model's TreeSHAP tables, built on the first batch that uses them (~0.2 s for 358 trees)."""
         return TabulatedShap.from_booster(self.scorer.denial_model)
@@ -145,10 +159,15 @@ class Explainer:
     def explain_views(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
         """The explanations of claims already viewed (`claim_views`) with their feature rows `X`: the assembly every
         entry point shares (`explain`, `explain_records`, the service's few-claim path)."""
-        tabulated = self.tabulated_ if len(X) >= TABULATE_FROM else None
-        contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_, tabulated)
+        if len(X) == 1:
+            shap, category = self.single_row_
+            contrib = grouped_contributions(shap.predict(X[0])[None, :], self.grouping_)
+            cat_probs = category.predict(X[0])[None, :]
+        else:
+            tabulated = self.tabulated_ if len(X) >= TABULATE_FROM else None
+            contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_, tabulated)
+            cat_probs = np.asarray(self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X))))
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))
-        cat_probs = np.asarray(self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X))))
         likely = np.array(CATEGORIES, dtype=object)[cat_probs.argmax(axis=1)]
         categories = factor_categories(likely, procedure_rates(X, self.scorer.builder.feature_names_))
         top = top_factors(contrib.factors, self.top_k)
