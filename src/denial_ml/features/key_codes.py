@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -106,6 +107,12 @@ class KeyCodes(Mapping[str, int]):
         if code < 0:
             raise KeyError(key)
         return code
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The key's code, `default` when unknown (`Mapping.get` without its raised and caught `KeyError`: the
+        one-claim path asks a dozen keys a request, most of them unseen)."""
+        code = self._one(key)
+        return default if code < 0 else code
 
     def __iter__(self) -> Iterator[str]:
         return (k.decode() for k in self.in_code_order().tolist())

@@ -8,6 +8,8 @@ one-claim pass already holds; tests/code/test_features_one_claim.py compares it 
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from denial_ml.features.one_claim_slices import ClaimSlices
@@ -20,30 +22,34 @@ class OneClaimEvidence(BatchEvidence):
     def __init__(self, slices: ClaimSlices) -> None:
         # No batch columns (`BatchEvidence.__init__`): the one-claim lists are the evidence.
         self._slices = slices
-        self._items: list[SliceEvidence] | None = None
-
-    def _evidence(self) -> list[SliceEvidence]:
-        """Every slice of every line, in `BatchEvidence.of_claim`'s order (kinds, then each kind's own order)."""
-        if self._items is None:
-            code = self._slices.lines["code"]
-            self._items = [
-                SliceEvidence(kind, str(code[line]), key.split("|", 3)[3], rate, parent, n, denied)
-                for kind, r in self._slices.kinds.items()
-                for line, key, rate, parent, n, denied in zip(
-                    r.line, r.key, r.rate, r.parent, r.n, r.denied, strict=True
-                )
-            ]
-        return self._items
 
     def of_claim(self, i: int) -> Evidence:
-        """The claim's evidence (`i` is 0: the only claim)."""
-        return list(self._evidence()), self.counts(i)
+        """The claim's evidence (`i` is 0: the only claim): every slice of every line, in `BatchEvidence`'s order
+        (kinds, then each kind's own order)."""
+        kinds = self._slices.kinds
+        return [self._item(kind, j) for kind, r in kinds.items() for j in range(len(r.key))], self.counts(i)
 
     def top(self, i: int, kinds: tuple[str, ...]) -> SliceEvidence | None:
         """The slice of these kinds with history whose rate rises most above its parent: `max` keeps the first of
-        equal lifts and, with a NaN lift, its own left-to-right answer, both as `BatchEvidence.top` does."""
-        found = [e for e in self._evidence() if e.kind in kinds and e.n > 0]
-        return max(found, key=lambda e: e.rate - e.parent) if found else None
+        equal lifts and, with a NaN lift, its own left-to-right answer, both as `BatchEvidence.top` does (only the
+        kinds asked for are read, in `of_claim`'s order, and only the answer becomes a `SliceEvidence`)."""
+        found = [
+            (rate - parent, kind, j)
+            for kind, r in self._slices.kinds.items()
+            if kind in kinds
+            for j, (rate, parent, n) in enumerate(zip(r.rate, r.parent, r.n, strict=True))
+            if n > 0
+        ]
+        if not found:
+            return None
+        _, kind, j = max(found, key=itemgetter(0))
+        return self._item(kind, j)
+
+    def _item(self, kind: str, j: int) -> SliceEvidence:
+        """The evidence of slice `j` of a kind."""
+        r = self._slices.kinds[kind]
+        code = str(self._slices.lines["code"][r.line[j]])
+        return SliceEvidence(kind, code, r.key[j].split("|", 3)[3], r.rate[j], r.parent[j], r.n[j], r.denied[j])
 
     def counts(self, i: int) -> dict[str, np.ndarray]:
         """The lines' patient-history values (arrays, as the batch gives them)."""
@@ -51,7 +57,10 @@ class OneClaimEvidence(BatchEvidence):
 
     def find(self, i: int, kind: str, code: str, value: str) -> SliceEvidence | None:
         """The first slice with history of this kind, procedure and value (None when none)."""
-        for e in self._evidence():
-            if e.kind == kind and e.n > 0 and e.code == code and e.value == value:
+        r = self._slices.kinds.get(kind)
+        if r is None:
+            return None
+        for j in range(len(r.key)):
+            if r.n[j] > 0 and (e := self._item(kind, j)).code == code and e.value == value:
                 return e
         return None
