@@ -30,7 +30,14 @@ from denial_ml.explain.context import (
     frame_records,
     views_from_records,
 )
-from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
+from denial_ml.explain.factors import (
+    FACTORS,
+    factor_categories,
+    factor_categories_of_one,
+    grouping_matrix,
+    procedure_rates,
+    top_factors,
+)
 from denial_ml.explain.sentences import USES_SLICE_EVIDENCE, USES_WORST_PROCEDURE, describe
 from denial_ml.explain.treeshap import TabulatedShap
 from denial_ml.features.slice_evidence import BatchEvidence
@@ -169,7 +176,7 @@ class Explainer:
             cat_probs = np.asarray(self.scorer.category_model.predict(X, num_threads=prediction_threads(len(X))))
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))
         likely = np.array(CATEGORIES, dtype=object)[cat_probs.argmax(axis=1)]
-        categories = factor_categories(likely, procedure_rates(X, self.scorer.builder.feature_names_))
+        rates = procedure_rates(X, self.scorer.builder.feature_names_)
         top = top_factors(contrib.factors, self.top_k)
         # Only factors that raise the risk are reasons; `top` is sorted, so they come first in each row.
         reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
@@ -183,7 +190,11 @@ class Explainer:
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
-        likely_l, factors_l, categories_l = likely.tolist(), contrib.factors.tolist(), categories.tolist()
+        likely_l, factors_l = likely.tolist(), contrib.factors.tolist()
+        if len(views) == 1:  # the service's one-claim requests: the same categories without arrays
+            categories_l = [factor_categories_of_one(likely_l[0], rates[0].tolist())]
+        else:
+            categories_l = factor_categories(likely, rates).tolist()
         rows = zip(top.tolist(), reported.tolist(), strict=True)
         reasons = [[j for j, up in zip(row, ups, strict=True) if up] for row, ups in rows]
         out = []
