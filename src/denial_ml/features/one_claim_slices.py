@@ -21,12 +21,12 @@ from denial_ml.features.one_claim_inputs import ClaimFields, LineFields, column,
 from denial_ml.features.slice_keys import (
     AGE_EDGES,
     AGE_LABELS,
+    ORDINAL_CAP,
     PARENT,
     SLICE_KINDS,
     UNITS_EDGES,
     UNITS_LABELS,
     SliceLines,
-    ordinal_band,
     service_years,
 )
 from denial_ml.features.slices import PAIR_KINDS, SLICE_INDEX, YEAR_DAYS, SliceLookups, SliceRate
@@ -53,6 +53,11 @@ def fmax(a: float, b: float) -> float:
 def band(value: float, edges: list[float], labels: np.ndarray) -> str:
     """`slice_keys.bands` of one value (the last label for NaN)."""
     return str(labels[len(labels) - 1 if value != value else bisect_right(edges, value)])
+
+
+def rank_band(earlier: float) -> str:
+    """`slice_keys.ordinal_band` of one count (its clip and its truncation to an integer)."""
+    return f"n{int(min(max(earlier, 0.0), ORDINAL_CAP - 1)) + 1}"
 
 
 def service_year(day: int) -> str:
@@ -194,7 +199,7 @@ def claim_slices(
     visits = [q[0] for q in rows(idx["pat_visits"], visit_keys, [day] * n + [day - YEAR_DAYS] * n + [day] * n)]
     rolling = [a - b for a, b in zip(visits[:n], visits[n : 2 * n], strict=True)]
     counts = {"ordinal": years[:n], "family_year": visits[2 * n :], "family_365": rolling}
-    ranks = {kind: ordinal_band(np.array(c, dtype=float)).tolist() for kind, c in counts.items()}
+    ranks = {kind: [rank_band(x) for x in c] for kind, c in counts.items()}
     by_kind = slice_key_lists(s, ranks)
     every_key = [key for _, keys in by_kind.values() for key in keys]
     q = rows(idx[SLICE_INDEX], every_key, [day] * len(every_key))
