@@ -2,9 +2,10 @@
 
 For a request of one claim or a few, the batch feature code (`FeatureBuilder.transform_records`) costs more in
 NumPy calls on arrays of one or two values than everything else the request does; `denial_ml.features.one_claim`
-builds each claim's row, bit for bit the same, in plain Python. The rest is the batch path's own code: the claim
-views, the slice evidence in its batch form, the explainer's TreeSHAP, calibration, categories, sentences and
-checks, so the response is the batch path's (tests/code/test_api_few_claims.py compares them byte for byte).
+builds each claim's row, bit for bit the same, in plain Python, and `one_claim_evidence` answers its slice
+evidence from the same lookups. The rest is the batch path's own code: the claim views, the explainer's TreeSHAP
+(LightGBM's single-row API for one claim), calibration, categories, sentences and checks, so the response is the
+batch path's (tests/code/test_api_few_claims.py compares them byte for byte).
 """
 
 from __future__ import annotations
