@@ -94,6 +94,22 @@ def test_one_claims_explanation_reuses_its_feature_pass(small_world, trained, mo
     assert [explainer.explain_records([v.claim], v.lines)[0] for v in views] == reused
 
 
+def test_one_views_worst_procedure_is_the_batch_passs(small_world, trained):
+    """A view alone (the service's one-claim path: its own Python lookups) gets the worst procedure a batch pass
+    gives it, bit for bit, including claims without lines and with codes the payer never saw."""
+    _, scorer = trained
+    claims, lines = _recent(small_world, 300)
+    X = scorer.builder.transform_array(claims, lines)
+    batch, alone = (claim_views(claims, lines, X, scorer.builder) for _ in range(2))
+    alone[0].lines, batch[0].lines = [], []
+    alone[1].lines = batch[1].lines = [{**line, "procedure_code": "Z9999"} for line in batch[1].lines]
+    fill_worst_procedures(batch)
+    for a, b in zip(alone, batch, strict=True):
+        fill_worst_procedures([a])
+        assert a.cache["worst"] == b.cache["worst"] or str(a.cache["worst"]) == str(b.cache["worst"])
+    assert any(v.cache["worst"][1] != v.cache["worst"][1] for v in alone)  # a NaN recent rate was ranked
+
+
 def test_batch_looks_up_evidence_only_for_claims_whose_reported_factors_read_it(small_world, trained, monkeypatch):
     _, scorer = trained
     claims, lines = _recent(small_world, 300)

@@ -34,6 +34,8 @@ def test_codes_answer_as_the_dict_of_the_sorted_keys(monkeypatch, dict_up_to):
     assert one_by_one == expected.tolist() and len(queries) > FEW
     assert dict(store.items()) == as_dict and len(store) == len(KEYS) and "Zoë|ÅB" in store and "x" not in store
     assert store.get("nope", -1) == -1 and store["a|b|c"] == as_dict["a|b|c"]
+    assert [store.get(q) for q in queries] == [as_dict.get(q) for q in queries]  # `Mapping.get`'s answers
+    assert [store.getter()(q, -1) for q in queries] == expected.tolist()
     assert (store._small is not None) == (dict_up_to > 0)
 
 

@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 
 from denial_ml.data.synthetic.world import generate_world
+from denial_ml.explain.slice_sentences import CLAIM_KINDS, CODING_KINDS, OWN_KIND
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.one_claim import claim_row
-from denial_ml.features.slice_evidence import BatchEvidence
+from denial_ml.features.slice_evidence import BatchEvidence, SliceEvidence
+from denial_ml.features.slice_keys import RANK_KINDS, SLICE_KINDS
 from denial_ml.service.few_claims import claim_evidence, explain_few, lines_by_claim
 
 
@@ -115,6 +117,12 @@ def test_one_claim_rows_and_evidence_are_the_batch_paths(world, builder):
         assert list(counts) == list(expected_counts)
         for name, values in counts.items():
             np.testing.assert_array_equal(values, expected_counts[name])
+        one = claim_evidence(slices)
+        for kinds in (CLAIM_KINDS, CODING_KINDS, RANK_KINDS, *((kind,) for kind in SLICE_KINDS)):
+            assert one.top(0, kinds) == evidence.top(i, kinds), (claim["claim_id"], kinds)
+        for e in [*expected_items, SliceEvidence("pair", "?", "?", 0.0, 0.0, 0.0, 0.0)]:
+            for kind in (e.kind, OWN_KIND.get(e.kind), "nonesuch"):
+                assert one.find(0, kind, e.code, e.value) == evidence.find(i, kind, e.code, e.value), claim["claim_id"]
     # The claims reached what they were made for.
     frame = pd.DataFrame(X, columns=names)
     for name in ("dup_earlier_claims", "auth_found", "auth_code_mismatch", "auth_expired", "line_dx_misfit"):

@@ -11,11 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Security, status
+from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
 from denial_ml.service.serving import ServedModel
-from denial_ml.service.state import ServicesDep
+from denial_ml.service.state import Services, ServicesDep, get_services
 from denial_ml.store import InvalidText, WorklistStore
 
 API_KEY_HEADER = "X-API-Key"
@@ -84,6 +84,27 @@ def require_role(*roles: str) -> Callable[[Caller], Awaitable[Caller]]:
     return check
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """What a scoring route needs: its caller (a biller), the served model and the services."""
+
+    caller: Caller
+    model: ServedModel
+    services: Services
+
+
+async def get_scoring(request: Request, token: Annotated[str | None, Security(api_key_header)]) -> Scoring:
+    """`BillerDep`, then `ModelDep`, in one dependency: the same checks in the same order (401, 403, then 503),
+    for a third of FastAPI's dependency solving on the service's busiest routes (issue #20; the services are
+    read from the request, not solved as one more dependency)."""
+    services = get_services(request)
+    caller = await get_caller(services, token)
+    if caller.role != "biller":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {caller.role!r} may not do this; needs biller")
+    return Scoring(caller, await get_model(services), services)
+
+
 BillerDep = Annotated[Caller, Depends(require_role("biller"))]
+ScoringDep = Annotated[Scoring, Depends(get_scoring)]
 AppealsDep = Annotated[Caller, Depends(require_role("appeals"))]
 AdminDep = Annotated[Caller, Depends(require_role("admin"))]

@@ -15,6 +15,7 @@ from denial_ml.features.auth_practice import INDEX_NAME as AUTH_INDEX
 from denial_ml.features.auth_practice import authorization_shares, learnt_requirement, learnt_shares
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.history import lookup_codes
+from denial_ml.features.one_claim_inputs import column, rows
 from denial_ml.features.slice_evidence import (
     BatchEvidence,
     ClaimEvidence,
@@ -121,6 +122,9 @@ def fill_worst_procedures(views: list[ClaimView]) -> None:
     a batch, one query of all lines instead of one per claim (~70 µs each); a single claim is a batch of one."""
     if not views:
         return
+    if len(views) == 1 and (worst := _worst_of_one(views[0])) is not None:
+        views[0].cache["worst"] = worst
+        return
     codes = [v.codes() or [""] for v in views]
     owner = np.repeat(np.arange(len(views)), [len(c) for c in codes])
     flat = [c for cs in codes for c in cs]
@@ -132,6 +136,26 @@ def fill_worst_procedures(views: list[ClaimView]) -> None:
     _, first = np.unique(owner[order], return_index=True)
     for view, j in zip(views, order[first].tolist(), strict=True):
         view.cache["worst"] = (flat[j], float(recent[j]), float(overall[j]), float(n_recent[j]))
+
+
+def _worst_of_one(view: ClaimView) -> tuple[str, float, float, float] | None:
+    """`fill_worst_procedures` of one view with the one-claim lookups (`rows`: the same sums as Python floats, the
+    same divisions, the first of the highest recent rates, NaN ranked as -1); None without a submission day."""
+    day = day_number(view.claim["submission_date"])
+    if day != day:
+        return None
+    codes, builder = view.codes() or [""], view.builder
+    index = builder.snapshot_.indexes["payer_proc"]
+    n, d = len(codes), int(day)
+    q = rows(index, [f"{view.payer}|{c}" for c in codes] * 2, [d] * n + [d - builder.recent_days] * n)
+    denied = column(index, "denied")
+    found = []
+    for now, then in zip(q[:n], q[n:], strict=True):
+        n_recent = now[0] - then[0]
+        recent = (now[denied] - then[denied]) / max(n_recent, 1.0) if n_recent > 0 else np.nan
+        found.append((recent, now[denied] / max(now[0], 1.0) if now[0] > 0 else np.nan, n_recent))
+    j = max(range(n), key=lambda k: found[k][0] if found[k][0] == found[k][0] else -1.0)
+    return (codes[j], *found[j])
 
 
 def fill_learnt_auth_shares(views: list[ClaimView]) -> None:

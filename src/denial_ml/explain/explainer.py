@@ -31,11 +31,19 @@ from denial_ml.explain.context import (
     frame_records,
     views_from_records,
 )
-from denial_ml.explain.factors import FACTORS, factor_categories, grouping_matrix, procedure_rates, top_factors
+from denial_ml.explain.factors import (
+    FACTORS,
+    factor_categories,
+    factor_categories_of_one,
+    grouping_matrix,
+    procedure_rates,
+    top_factors,
+)
 from denial_ml.explain.sentences import USES_SLICE_EVIDENCE, USES_WORST_PROCEDURE, describe
 from denial_ml.explain.treeshap import TabulatedShap
 from denial_ml.features.slice_evidence import BatchEvidence
 from denial_ml.modeling.bundle import Scorer, prediction_threads
+from denial_ml.modeling.single_row import CONTRIB, NORMAL, SingleRowPredictor
 
 
 @dataclass
@@ -64,6 +72,11 @@ def factor_contributions(
     else:
         # TreeSHAP costs ~0.2 ms a row, so a second thread pays off from a few hundred rows (plain scoring: thousands).
         C = np.asarray(booster.predict(X, pred_contrib=True, num_threads=1 if len(X) < 200 else 0))
+    return grouped_contributions(C, G)
+
+
+def grouped_contributions(C: np.ndarray, G: np.ndarray) -> Contributions:
+    """`Contributions` of TreeSHAP values `C` (n, n_features + 1: the base value last) grouped by `G`."""
     per_feature = C[:, :-1]
     return Contributions(base=C[:, -1], factors=per_feature @ G, raw=C.sum(axis=1), features=per_feature)
 
@@ -108,6 +121,14 @@ class Explainer:
         self.grouping_ = grouping_matrix(self.scorer.builder.feature_names_)
 
     @cached_property
+    def single_row_(self) -> tuple[SingleRowPredictor, SingleRowPredictor]:
+        """The denial model's TreeSHAP and the category model's probabilities of one row (the service's one-claim
+        requests: `Booster.predict`'s own values without its per-call set-up)."""
+        return SingleRowPredictor(self.scorer.denial_model, CONTRIB), SingleRowPredictor(
+            self.scorer.category_model, NORMAL
+        )
+
+    @cached_property
     def tabulated_(self) -> TabulatedShap | None:
         """The denial model's TreeSHAP tables, built on the first batch that uses them (~0.2 s for 358 trees)."""
         return TabulatedShap.from_booster(self.scorer.denial_model)
@@ -147,36 +168,49 @@ class Explainer:
     def explain_views(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
         """The explanations of claims already viewed (`claim_views`) with their feature rows `X`: the assembly every
         entry point shares (`explain`, `explain_records`, the service's few-claim path)."""
-        tabulated = self.tabulated_ if len(X) >= TABULATE_FROM else None
-        with ThreadPoolExecutor(1, thread_name_prefix="category") if len(X) >= OVERLAP_FROM else nullcontext() as pool:
-            # A large batch's category model runs on the other core while this one does the rest: LightGBM's
-            # prediction is one call that releases the GIL (one thread: the two cores are both busy). Same values.
-            categorized = pool.submit(self._categorize, X, 1) if pool else None
-            contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_, tabulated)
+        if len(X) == 1:  # the service's one-claim requests: LightGBM's single-row predictors, no batch set-up
+            shap, category = self.single_row_
+            contrib = grouped_contributions(shap.predict(X[0])[None, :], self.grouping_)
             top = top_factors(contrib.factors, self.top_k)
-            # Only factors that raise the risk are reasons; `top` is sorted, so they come first in each row.
             reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
-            screened = [CHECKS] * len(views)
-            if len(views) > 1:
-                self._prefetch(views, top, reported)
-                screened = screen_checks(views, X, self.scorer.builder)  # most claims: no check can fire
-                # The claims whose checks decide their authorization state (any other has no code the practice
-                # could have learnt needs one: a sentence that asks finds no share without a query).
-                fill_learnt_auth_shares(
-                    [v for v, kept in zip(views, screened, strict=True) if check_authorization in kept]
-                )
-            # Checks read no model output, so they run before the category model is needed.
-            findings = [
-                [f.to_dict() for f in run_checks(view, kept)] for view, kept in zip(views, screened, strict=True)
-            ]
-            cat_probs = categorized.result() if categorized else self._categorize(X, prediction_threads(len(X)))
+            findings = [[f.to_dict() for f in run_checks(views[0], CHECKS)]]
+            cat_probs = category.predict(X[0])[None, :]
+        else:
+            tabulated = self.tabulated_ if len(X) >= TABULATE_FROM else None
+            overlap = len(X) >= OVERLAP_FROM
+            with ThreadPoolExecutor(1, thread_name_prefix="category") if overlap else nullcontext() as pool:
+                # A large batch's category model runs on the other core while this one does the rest: LightGBM's
+                # prediction is one call that releases the GIL (one thread: the two cores are both busy). Same values.
+                categorized = pool.submit(self._categorize, X, 1) if pool else None
+                contrib = factor_contributions(self.scorer.denial_model, X, self.grouping_, tabulated)
+                top = top_factors(contrib.factors, self.top_k)
+                # Only factors that raise the risk are reasons; `top` is sorted, so they come first in each row.
+                reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
+                screened = [CHECKS] * len(views)
+                if len(views) > 1:
+                    self._prefetch(views, top, reported)
+                    screened = screen_checks(views, X, self.scorer.builder)  # most claims: no check can fire
+                    # The claims whose checks decide their authorization state (any other has no code the practice
+                    # could have learnt needs one: a sentence that asks finds no share without a query).
+                    fill_learnt_auth_shares(
+                        [v for v, kept in zip(views, screened, strict=True) if check_authorization in kept]
+                    )
+                # Checks read no model output, so they run before the category model is needed.
+                findings = [
+                    [f.to_dict() for f in run_checks(view, kept)] for view, kept in zip(views, screened, strict=True)
+                ]
+                cat_probs = categorized.result() if categorized else self._categorize(X, prediction_threads(len(X)))
         risk = self.scorer.calibrator.apply(1.0 / (1.0 + np.exp(-contrib.raw)))
         likely = np.array(CATEGORIES, dtype=object)[cat_probs.argmax(axis=1)]
-        categories = factor_categories(likely, procedure_rates(X, self.scorer.builder.feature_names_))
+        rates = procedure_rates(X, self.scorer.builder.feature_names_)
         version = self.scorer.version
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
-        likely_l, factors_l, categories_l = likely.tolist(), contrib.factors.tolist(), categories.tolist()
+        likely_l, factors_l = likely.tolist(), contrib.factors.tolist()
+        if len(views) == 1:  # the service's one-claim requests: the same categories without arrays
+            categories_l = [factor_categories_of_one(likely_l[0], rates[0].tolist())]
+        else:
+            categories_l = factor_categories(likely, rates).tolist()
         rows = zip(top.tolist(), reported.tolist(), strict=True)
         reasons = [[j for j, up in zip(row, ups, strict=True) if up] for row, ups in rows]
         out = []

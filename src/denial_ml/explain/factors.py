@@ -211,6 +211,18 @@ def factor_categories(likely_category: np.ndarray, rates: np.ndarray) -> np.ndar
     return out
 
 
+def factor_categories_of_one(likely_category: str, rates: list[float]) -> list[str]:
+    """`factor_categories` of one claim in plain Python (its `procedure_rates` row as floats): the same choices,
+    the first of the highest rates with NaN ranked as -1, without a dozen NumPy calls on arrays of one row."""
+    known = any(r == r for r in rates)
+    ranked = [r if r == r else -1.0 for r in rates]
+    by_procedure = CATEGORIES[ranked.index(max(ranked))] if known else likely_category
+    out = [f.category or likely_category for f in FACTORS]
+    for name in ("payer_procedure_history", "payer_procedure_slices"):
+        out[FACTOR_NAMES.index(name)] = by_procedure
+    return out
+
+
 def top_factors(contrib: np.ndarray, k: int) -> np.ndarray:
     """Indexes of the `k` factors that push each claim's risk up the most (largest contribution first)."""
     k = min(k, contrib.shape[1])

@@ -10,7 +10,8 @@ for a dict keeps working.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -87,12 +88,24 @@ class KeyCodes(Mapping[str, int]):
         code = pos if self.sorted_codes is None else self.sorted_codes[pos]
         return np.where(hit, code, -1).astype(np.int64)
 
+    def _dict(self) -> dict[str, int] | None:
+        """The dict of a small index's keys (`DICT_UP_TO`), built on first use; None for a large one."""
+        if len(self.sorted_bytes) > DICT_UP_TO:
+            return None
+        if self._small is None:
+            keys = (k.decode() for k in self.sorted_bytes.tolist())
+            self._small = dict(zip(keys, self.code_array().tolist(), strict=True))
+        return self._small
+
+    def getter(self) -> Callable[[str, int], int]:
+        """`get` for string keys, as fast as it can be had: a small index's own dict's `get`."""
+        small = self._dict()
+        return self.get if small is None else small.get
+
     def _one(self, key: str) -> int:
-        if len(self.sorted_bytes) <= DICT_UP_TO:
-            if self._small is None:
-                keys = (k.decode() for k in self.sorted_bytes.tolist())
-                self._small = dict(zip(keys, self.code_array().tolist(), strict=True))
-            return self._small.get(str(key), -1)
+        small = self._dict()
+        if small is not None:
+            return small.get(str(key), -1)
         # Python's bisect over the array: a few microseconds a key, where a vectorized search of one key costs
         # tens in numpy calls (a served claim looks up a few keys in each index).
         b = str(key).encode()
@@ -106,6 +119,12 @@ class KeyCodes(Mapping[str, int]):
         if code < 0:
             raise KeyError(key)
         return code
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The key's code, `default` when unknown (`Mapping.get` without its raised and caught `KeyError`: the
+        one-claim path asks a dozen keys a request, most of them unseen)."""
+        code = self._one(key)
+        return default if code < 0 else code
 
     def __iter__(self) -> Iterator[str]:
         return (k.decode() for k in self.in_code_order().tolist())

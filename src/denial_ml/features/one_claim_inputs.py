@@ -19,6 +19,7 @@ from denial_ml.features.arrays import CLAIM_DAYS, CLAIM_TEXT, MODS, day_number, 
 from denial_ml.features.arrays import text_of as text
 from denial_ml.features.auth_practice import learnt_requirement
 from denial_ml.features.history import DAY_BITS, HistoryIndex, smoothed_rate
+from denial_ml.features.key_codes import KeyCodes
 from denial_ml.features.revenue_lines import revenue_key
 
 MISSING_DAY = int(np.iinfo(np.int64).min)  # a line without a service day, as `arrays` stores it
@@ -106,7 +107,8 @@ class Found(NamedTuple):
 
 def search(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> Found:
     """Locate each (key, day) query in the index (one `searchsorted` for all of them)."""
-    get, first = index.codes.get, index.starts.item
+    codes = index.codes
+    get, first = codes.getter() if isinstance(codes, KeyCodes) else codes.get, index.starts.item
     known, queries, starts = [], [], []
     for i, (key, day) in enumerate(zip(keys, days, strict=True)):
         code = get(key, -1)

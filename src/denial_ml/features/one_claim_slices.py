@@ -3,7 +3,7 @@
 The key formats are the batch's (`denial_ml.features.slice_keys`: `kind|payer|code|value`, `*` for every payer,
 pairs as `pair|payer|code|modifiers|with|other code`), written here as f-strings; the equality test of
 `denial_ml.features.one_claim` compares every slice feature with the batch path's. The lookups are kept so the
-explanations can show them (`ClaimSlices.lookups` gives them in the batch's form).
+explanations can show them (`denial_ml.features.one_claim_evidence` answers the explanations' questions from them).
 """
 
 from __future__ import annotations
@@ -21,15 +21,14 @@ from denial_ml.features.one_claim_inputs import ClaimFields, LineFields, column,
 from denial_ml.features.slice_keys import (
     AGE_EDGES,
     AGE_LABELS,
+    ORDINAL_CAP,
     PARENT,
     SLICE_KINDS,
     UNITS_EDGES,
     UNITS_LABELS,
-    SliceLines,
-    ordinal_band,
     service_years,
 )
-from denial_ml.features.slices import PAIR_KINDS, SLICE_INDEX, YEAR_DAYS, SliceLookups, SliceRate
+from denial_ml.features.slices import PAIR_KINDS, SLICE_INDEX, YEAR_DAYS
 
 _EPOCH = dt.date(1970, 1, 1)
 _PLAIN_YEARS = ((dt.date(1000, 1, 1) - _EPOCH).days, (dt.date(9999, 12, 31) - _EPOCH).days)
@@ -53,6 +52,11 @@ def fmax(a: float, b: float) -> float:
 def band(value: float, edges: list[float], labels: np.ndarray) -> str:
     """`slice_keys.bands` of one value (the last label for NaN)."""
     return str(labels[len(labels) - 1 if value != value else bisect_right(edges, value)])
+
+
+def rank_band(earlier: float) -> str:
+    """`slice_keys.ordinal_band` of one count (its clip and its truncation to an integer)."""
+    return f"n{int(min(max(earlier, 0.0), ORDINAL_CAP - 1)) + 1}"
 
 
 def service_year(day: int) -> str:
@@ -101,29 +105,6 @@ class ClaimSlices:
             else:
                 out[name] = (0.0 if top == -np.inf else top) if has_lines else np.nan
         return out
-
-    def lookups(self) -> SliceLookups:
-        """The same lookups as the batch's `SliceLookups` of this claim alone (what its slice evidence reads)."""
-        n = len(self.lines["code"])
-        lines = SliceLines(
-            claim=np.zeros(n, dtype=np.int64),
-            **{
-                name: np.array(values, dtype=float if name in ("age", "units") else object)
-                for name, values in self.lines.items()
-            },
-        )
-        rates = {
-            kind: SliceRate(
-                line=np.array(r.line, dtype=np.int64),
-                key=np.array(r.key, dtype=object),
-                rate=np.array(r.rate, dtype=float),
-                parent=np.array(r.parent, dtype=float),
-                n=np.array(r.n, dtype=float),
-                denied=np.array(r.denied, dtype=float),
-            )
-            for kind, r in self.kinds.items()
-        }
-        return SliceLookups(lines, rates, {name: np.array(v, dtype=float) for name, v in self.patient.items()})
 
 
 def patient_age(builder: FeatureBuilder, h: ClaimFields) -> float:
@@ -194,7 +175,7 @@ def claim_slices(
     visits = [q[0] for q in rows(idx["pat_visits"], visit_keys, [day] * n + [day - YEAR_DAYS] * n + [day] * n)]
     rolling = [a - b for a, b in zip(visits[:n], visits[n : 2 * n], strict=True)]
     counts = {"ordinal": years[:n], "family_year": visits[2 * n :], "family_365": rolling}
-    ranks = {kind: ordinal_band(np.array(c, dtype=float)).tolist() for kind, c in counts.items()}
+    ranks = {kind: [rank_band(x) for x in c] for kind, c in counts.items()}
     by_kind = slice_key_lists(s, ranks)
     every_key = [key for _, keys in by_kind.values() for key in keys]
     q = rows(idx[SLICE_INDEX], every_key, [day] * len(every_key))

@@ -2,9 +2,10 @@
 
 For a request of one claim or a few, the batch feature code (`FeatureBuilder.transform_records`) costs more in
 NumPy calls on arrays of one or two values than everything else the request does; `denial_ml.features.one_claim`
-builds each claim's row, bit for bit the same, in plain Python. The rest is the batch path's own code: the claim
-views, the slice evidence in its batch form, the explainer's TreeSHAP, calibration, categories, sentences and
-checks, so the response is the batch path's (tests/code/test_api_few_claims.py compares them byte for byte).
+builds each claim's row, bit for bit the same, in plain Python, and `one_claim_evidence` answers its slice
+evidence from the same lookups. The rest is the batch path's own code: the claim views, the explainer's TreeSHAP
+(LightGBM's single-row API for one claim), calibration, categories, sentences and checks, so the response is the
+batch path's (tests/code/test_api_few_claims.py compares them byte for byte).
 """
 
 from __future__ import annotations
@@ -17,17 +18,17 @@ from denial_ml.explain.context import attach_slice_evidence, views_from_records
 from denial_ml.explain.explainer import Explainer
 from denial_ml.features.arrays import day_number
 from denial_ml.features.one_claim import claim_row
+from denial_ml.features.one_claim_evidence import OneClaimEvidence
 from denial_ml.features.one_claim_slices import ClaimSlices
-from denial_ml.features.slice_evidence import BatchEvidence
 
 # Up to this many claims a request takes the one-claim path; past it the batch code's arrays pay off (measured on
 # the 50,000-claim world, CPU per claim: 4 claims 1.28 ms vs 1.46 ms in batch, 8 claims 1.09 vs 1.01, load ~10).
 FEW_CLAIMS = 6
 
 
-def claim_evidence(slices: ClaimSlices) -> BatchEvidence:
+def claim_evidence(slices: ClaimSlices) -> OneClaimEvidence:
     """The claim's slice evidence in the batch's form (a batch of one claim), from its one-claim lookups."""
-    return BatchEvidence(slices.lookups(), 1)
+    return OneClaimEvidence(slices)
 
 
 def lines_by_claim(lines: Sequence[dict]) -> dict[object, list[dict]]:

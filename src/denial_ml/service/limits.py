@@ -138,8 +138,13 @@ class RequestLimitsMiddleware:
             if complete:  # after the body only a disconnect can come: no deadline for that wait
                 return await receive()
             deadline = deadline or time.monotonic() + self.body_timeout
+            remaining = deadline - time.monotonic()
             try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+                if remaining <= 0:  # as `wait_for` with no time left (and no cancellation left pending)
+                    raise TimeoutError
+                # `timeout`, not `wait_for`: the same deadline without a task created for every message.
+                async with asyncio.timeout(remaining):
+                    message = await receive()
             except TimeoutError:
                 raise BodyTimeout(self.body_timeout) from None
             if message["type"] == "http.request":

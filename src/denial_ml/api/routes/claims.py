@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from denial_ml.api.deps import BillerDep, ModelDep
+from denial_ml.api.deps import ScoringDep
 from denial_ml.service.schemas import (
     FieldError,
     RejectedClaim,
@@ -21,7 +21,6 @@ from denial_ml.service.schemas import (
     error_responses,
 )
 from denial_ml.service.scoring import NothingValid, score_claims, what_if
-from denial_ml.service.state import ServicesDep
 
 T = TypeVar("T")
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -58,7 +57,7 @@ def invalid(rejected: list[RejectedClaim]) -> RequestValidationError:
     responses=error_responses(400, 401, 403, 503),
     summary="Denial risk of one claim or a batch (up to 10,000)",
 )
-async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body: ScoreRequest) -> Response:
+async def score(scoring: ScoringDep, body: ScoreRequest) -> Response:
     """Risk, category probabilities, factors and findings of each valid claim.
 
     Claims are checked one by one: the valid ones are scored and the others come back in `rejected` with
@@ -67,6 +66,7 @@ async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body:
     row of the batch, not an error of the request. Only when nothing was scored and some claim does not match
     the schema is the answer a 422.
     """
+    model, services = scoring.model, scoring.services
     try:
         result = await run_scoring(len(body.claims), score_claims, model, body.claims)
     except NothingValid as exc:
@@ -84,13 +84,14 @@ async def score(caller: BillerDep, model: ModelDep, services: ServicesDep, body:
     responses=error_responses(400, 401, 403, 503),
     summary="Risk of a claim before and after edits",
 )
-async def what_if_edits(caller: BillerDep, model: ModelDep, services: ServicesDep, body: WhatIfRequest) -> Response:
+async def what_if_edits(scoring: ScoringDep, body: WhatIfRequest) -> Response:
     """Re-score the claim with a prior authorization number, other line modifiers or another submission date.
 
     A request that matches the schema is answered 200. When the claim or the edits break a rule no schema states
     (a payer unknown to the model, a repeated line number, an edit of a line the claim lacks), `before`, `after`
     and `risk_change` are null and `errors` names each field and problem, as a batch lists its refused claims.
     """
+    model, services = scoring.model, scoring.services
     try:
         result = await run_scoring(2, what_if, model, body.claim, body.edits)
     except NothingValid as exc:
