@@ -115,7 +115,7 @@ class ClaimSlices:
         rates = {
             kind: SliceRate(
                 line=np.array(r.line, dtype=np.int64),
-                key=np.array(r.key, dtype=object),
+                keys=np.array(r.key, dtype=object),
                 rate=np.array(r.rate, dtype=float),
                 parent=np.array(r.parent, dtype=float),
                 n=np.array(r.n, dtype=float),
