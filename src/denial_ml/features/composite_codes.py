@@ -152,3 +152,35 @@ class CompositeRows:
         ints = ints[self.rows]
         distinct = np.unique(ints)
         return np.searchsorted(distinct, ints).astype(np.int64), CompositeCodes(lay, distinct)
+
+
+FORMAT = 2  # `snapshot_parts.save_index` format of an index with composite codes (1: the keys' strings)
+
+
+def to_arrays(codes: CompositeCodes) -> dict[str, np.ndarray]:
+    """The codes as plain arrays for an `.npz` (no pickles): the key integers, the layout's tags and values."""
+    lay = codes.layout
+    tags = np.array([t for t in lay.tags if t is not None], dtype=str)
+    out = {
+        "composite_format": np.array([FORMAT]),
+        "composite_keys": codes.keys,
+        "composite_shift": np.array([lay.shift]),
+        "composite_tags": tags if len(tags) else np.array([], dtype="U1"),
+        "composite_parts": np.array([len(v) for v in lay.vocab], dtype=np.int64),
+    }
+    for g, values in enumerate(lay.vocab):
+        out |= {f"composite_vocab_{g}_{j}": v if len(v) else np.array([], dtype="U1") for j, v in enumerate(values)}
+    return out
+
+
+def from_arrays(data: Mapping[str, np.ndarray]) -> CompositeCodes | None:
+    """The codes `to_arrays` wrote (None when the arrays hold none: an index saved with its keys' strings)."""
+    if "composite_format" not in data:
+        return None
+    if int(data["composite_format"][0]) != FORMAT:
+        raise ValueError(f"index format {int(data['composite_format'][0])} is not {FORMAT}")
+    parts = data["composite_parts"].tolist()
+    tags = data["composite_tags"].tolist()
+    vocab = tuple(tuple(data[f"composite_vocab_{g}_{j}"] for j in range(n)) for g, n in enumerate(parts))
+    lay = Layout(tuple(tags) if tags else (None,), vocab, int(data["composite_shift"][0]))
+    return CompositeCodes(lay, data["composite_keys"])
