@@ -17,6 +17,7 @@ joined strings (`layout` gives None).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,13 +155,10 @@ def layout(c: Composite) -> Layout | None:
                 text = np.char.add(text, SEP)
             group.append(np.unique(text))
         vocab.append(tuple(group))
-    shift = max((int(np.prod([max(len(v), 1) for v in g], dtype=float)) - 1).bit_length() for g in vocab)
-    out = Layout(tuple(tags[g] for g in order), tuple(vocab), shift)
-    if shift + (len(tags) - 1).bit_length() > MAX_BITS or any(
-        sum(np.log2(out.radices(g))) >= MAX_BITS for g in range(len(vocab))
-    ):
+    shift = max((math.prod(max(len(v), 1) for v in g) - 1).bit_length() for g in vocab)  # exact Python ints
+    if shift + (len(tags) - 1).bit_length() > MAX_BITS:
         return None
-    return out
+    return Layout(tuple(tags[g] for g in order), tuple(vocab), shift)
 
 
 def _group_of(lay: Layout, parts: tuple[Keys, ...], tagged: bool) -> int:

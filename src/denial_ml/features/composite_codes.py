@@ -20,15 +20,15 @@ DICT_UP_TO = 1 << 12  # a part with at most this many values gets a dict for one
 
 
 class CompositeCodes(Mapping[str, int]):
-    """Key -> code of composite keys: the code is the key's position among `keys`, the sorted key integers.
+    """Key -> code of composite keys: the code is the key's position among `ints`, the sorted key integers.
 
     Args:
-        lay: How a key's parts make its integer. keys: The index's key integers, sorted, distinct.
+        lay: How a key's parts make its integer. ints: The index's key integers, sorted, distinct.
     """
 
-    def __init__(self, lay: Layout, keys: np.ndarray) -> None:
+    def __init__(self, lay: Layout, ints: np.ndarray) -> None:
         self.layout = lay
-        self.keys = keys
+        self.ints = ints
         self._dicts: dict[tuple[int, int], dict[str, int]] = {}
 
     def lookup_composite(self, c: Composite) -> np.ndarray | None:
@@ -40,22 +40,23 @@ class CompositeCodes(Mapping[str, int]):
         return self._search(np.asarray(distinct, dtype=np.int64))[row]
 
     def _search(self, ints: np.ndarray) -> np.ndarray:
-        if not len(self.keys):
+        if not len(self.ints):
             return np.full(len(ints), -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.keys, ints), len(self.keys) - 1)
-        return np.where((self.keys[pos] == ints) & (ints >= 0), pos, -1).astype(np.int64)
+        pos = np.minimum(np.searchsorted(self.ints, ints), len(self.ints) - 1)
+        return np.where((self.ints[pos] == ints) & (ints >= 0), pos, -1).astype(np.int64)
 
     def strings(self) -> list[str]:
         """Every key's string, in code order (a Python string a key: for saving and checks, not for lookups)."""
         lay, out = self.layout, []
-        group = self.keys >> lay.shift
+        group = self.ints >> lay.shift
         for g, values in enumerate(lay.vocab):
-            within = self.keys[group == g] & ((1 << lay.shift) - 1)
+            within = self.ints[group == g] & ((1 << lay.shift) - 1)
             columns = []
             for part, radix in zip(values[::-1], lay.radices(g)[::-1], strict=True):
                 columns.append(part[within % radix].tolist())
                 within = within // radix
-            prefix = [] if lay.tags[g] is None else [[lay.tags[g] + SEP] * len(within)]
+            tag = lay.tags[g]
+            prefix = [] if tag is None else [[tag + SEP] * len(within)]
             out += list(map("".join, zip(*prefix, *columns[::-1], strict=True)))
         return out
 
@@ -96,8 +97,8 @@ class CompositeCodes(Mapping[str, int]):
                 return -1
             value = value * radix + rank
         value += g << lay.shift
-        pos = int(np.searchsorted(self.keys, value))
-        return pos if pos < len(self.keys) and int(self.keys[pos]) == value else -1
+        pos = int(np.searchsorted(self.ints, value))
+        return pos if pos < len(self.ints) and int(self.ints[pos]) == value else -1
 
     def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]
         code = self._one(key)
@@ -113,14 +114,14 @@ class CompositeCodes(Mapping[str, int]):
         return iter(self.strings())
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.ints)
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self._one(key) >= 0
 
     def items(self) -> ItemsView[str, int]:  # type: ignore[override]
         """Key, code pairs in code order (the strings made once, not looked up one by one)."""
-        return dict(zip(self.strings(), range(len(self.keys)), strict=True)).items()
+        return dict(zip(self.strings(), range(len(self.ints)), strict=True)).items()
 
 
 class CompositeRows:
@@ -161,9 +162,9 @@ def to_arrays(codes: CompositeCodes) -> dict[str, np.ndarray]:
     """The codes as plain arrays for an `.npz` (no pickles): the key integers, the layout's tags and values."""
     lay = codes.layout
     tags = np.array([t for t in lay.tags if t is not None], dtype=str)
-    out = {
+    out: dict[str, np.ndarray] = {
         "composite_format": np.array([FORMAT]),
-        "composite_keys": codes.keys,
+        "composite_keys": codes.ints,
         "composite_shift": np.array([lay.shift]),
         "composite_tags": tags if len(tags) else np.array([], dtype="U1"),
         "composite_parts": np.array([len(v) for v in lay.vocab], dtype=np.int64),
