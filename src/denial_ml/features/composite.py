@@ -76,8 +76,9 @@ def combine(*parts: Keys) -> Keys:
 
 
 def tag(text: str, n: int) -> Keys:
-    """A constant key part (the slice kind's name) for `n` lines."""
-    return Keys(np.zeros(n, dtype=np.int64), np.array([text], dtype=object))
+    """A constant key part (the slice kind's name) for `n` lines (a read-only view of one zero: a batch's slice
+    keys keep their parts, some twenty of these)."""
+    return Keys(np.broadcast_to(np.int64(0), (n,)), np.array([text], dtype=object))
 
 
 def compose(*parts: Keys | Composite) -> Composite:
