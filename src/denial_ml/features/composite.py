@@ -117,8 +117,23 @@ class Layout:
         return [max(len(v), 1) for v in self.vocab[g]]
 
 
+_TEXTS: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # id -> (values, `_texts`): a batch asks many times
+
+
 def _texts(values: np.ndarray) -> np.ndarray | None:
-    """Distinct values as a unicode array, None when one is not a string or holds `|`."""
+    """Distinct values as a unicode array, None when one is not a string or holds `|` (remembered for the last few
+    arrays asked about: every key of a batch asks again for its patients')."""
+    hit = _TEXTS.get(id(values))
+    if hit is not None and hit[0] is values:
+        return hit[1]
+    if len(_TEXTS) >= 32:
+        _TEXTS.clear()
+    text = _texts_of(values)
+    _TEXTS[id(values)] = (values, text)  # the array is held, so its id is not reused while remembered
+    return text
+
+
+def _texts_of(values: np.ndarray) -> np.ndarray | None:
     items = np.asarray(values, dtype=object).tolist()
     if not all(type(v) is str for v in items):
         return None

@@ -150,9 +150,13 @@ class CompositeRows:
         ints = integers(lay, self.keys) if lay is not None else None
         if lay is None or ints is None:
             return None
-        ints = ints[self.rows]
-        distinct = np.unique(ints)
-        return np.searchsorted(distinct, ints).astype(np.int64), CompositeCodes(lay, distinct)
+        # Hash the events' integers once (pandas), then sort only the distinct ones: their rank is the code.
+        row, distinct = pd.factorize(ints[self.rows])
+        distinct = np.asarray(distinct, dtype=np.int64)
+        order = np.argsort(distinct)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank[row], CompositeCodes(lay, distinct[order])
 
 
 FORMAT = 2  # `snapshot_parts.save_index` format of an index with composite codes (1: the keys' strings)
