@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import repeat
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -121,34 +121,50 @@ def argsort_small(values: np.ndarray) -> np.ndarray:
     return np.argsort(values, kind="stable")
 
 
+class CodedKeys(Protocol):
+    """Event keys that give their index codes themselves (`composite_codes.CompositeRows`)."""
+
+    def index_codes(self) -> tuple[np.ndarray, Mapping[str, int]] | None:
+        """Each event's code and the index's codes (codes: ranks of the keys' strings), None to use the strings."""
+
+    def __len__(self) -> int: ...
+
+
 class Events(NamedTuple):
     """What an index is built from: one row per event (`build_index(*events)`)."""
 
-    keys: pd.Series | np.ndarray
+    keys: pd.Series | np.ndarray | CodedKeys
     days: np.ndarray
     values: pd.DataFrame
 
 
-def build_index(keys: pd.Series | np.ndarray, days: np.ndarray, values: pd.DataFrame) -> HistoryIndex:
+def build_index(keys: pd.Series | np.ndarray | CodedKeys, days: np.ndarray, values: pd.DataFrame) -> HistoryIndex:
     """Index events by key and day.
 
     Args:
         keys: Event key strings (or a categorical Series of them: the strings are then sorted once per distinct
-            key, not hashed once per event).
+            key, not hashed once per event; or keys that give their codes, `CodedKeys`).
         days: Event day numbers (the day the outcome became known).
         values: Numeric columns to sum (e.g. `denied`, one column per category).
     """
-    codes, uniques = sorted_codes(keys)
+    coded = keys.index_codes() if hasattr(keys, "index_codes") else None
+    if coded is not None:
+        codes, store = coded
+    else:
+        if hasattr(keys, "index_codes"):
+            keys = np.asarray(keys, dtype=object)
+        codes, uniques = sorted_codes(keys)  # type: ignore[arg-type]
+        store = KeyCodes.from_sorted(uniques)
     days = np.asarray(days, dtype=np.int64)
     combined = (codes << DAY_BITS) | days
     order = _stable_order(codes, days, combined)
     sorted_keys = combined[order]
     vals = values.to_numpy(dtype=float)[order]
     cumsums = np.vstack([np.zeros((1, vals.shape[1])), np.cumsum(vals, axis=0)])
-    starts = np.searchsorted(sorted_keys, np.arange(len(uniques), dtype=np.int64) << DAY_BITS, side="left")
+    starts = np.searchsorted(sorted_keys, np.arange(len(store), dtype=np.int64) << DAY_BITS, side="left")
     starts = np.append(starts, len(sorted_keys))  # a sentinel row keeps lookups of code 0 safe on empty data
     return HistoryIndex(
-        codes=KeyCodes.from_sorted(uniques),
+        codes=store,
         sorted_keys=sorted_keys,
         starts=starts,
         cumsums=cumsums,

@@ -16,9 +16,10 @@ import numpy as np
 
 from denial_ml.domain.code_families import procedure_family
 from denial_ml.features.arrays import ClaimArrays
+from denial_ml.features.composite import Composite, compose, tag
 from denial_ml.features.keys import BatchLines, ClaimKeys
-from denial_ml.features.line_features import encode_lines, first_rows, join_keys, pointed_index
-from denial_ml.features.lookup import TINY, Keys, encode, encode_pairs, map_floats, map_keys
+from denial_ml.features.line_features import encode_lines, pointed_index
+from denial_ml.features.lookup import Keys, encode, encode_pairs, map_floats, map_keys
 
 AGE_EDGES = np.array([6.0, 18.0, 40.0, 65.0])  # bands 0-5, 6-17, 18-39, 40-64, 65+
 AGE_LABELS = np.array(["age<6", "age6-17", "age18-39", "age40-64", "age65+", "age?"], dtype=object)
@@ -77,21 +78,6 @@ def bands(values: np.ndarray, edges: np.ndarray, labels: np.ndarray) -> np.ndarr
     return labels[np.where(np.isnan(values), len(labels) - 1, band)]
 
 
-def combine(*parts: Keys) -> Keys:
-    """`a|b|...` keys of encoded string columns (`Keys`): the strings are joined once per distinct combination."""
-    n = len(parts[0].position)
-    if n <= TINY:  # a claim's few lines: join each line's strings, no encoding (and no numpy call per part)
-        columns = [[p.distinct[i] for i in p.position.tolist()] for p in parts]
-        out = np.empty(n, dtype=object)
-        out[:] = list(map("|".join, zip(*columns, strict=True)))
-        return Keys(np.arange(n), out)
-    position = parts[0].position
-    for part in parts[1:]:
-        position, _, _ = encode_pairs(position, len(part.distinct), part.position)
-    rows = first_rows(position, int(position.max()) + 1 if len(position) else 0)
-    return Keys(position, join_keys(*(np.asarray(p.distinct, dtype=object)[p.position[rows]] for p in parts)))
-
-
 def encoded(s: SliceLines) -> dict[str, Keys]:
     """The lines' slice columns encoded once (every key combines a few of them)."""
     return {
@@ -110,25 +96,21 @@ def ordinal_band(earlier: np.ndarray) -> np.ndarray:
     ]
 
 
-def tag(text: str, n: int) -> Keys:
-    """A constant key part (the slice kind's name) for `n` lines."""
-    return Keys(np.zeros(n, dtype=np.int64), np.array([text], dtype=object))
-
-
-def slice_keys(e: dict[str, Keys], ranks: dict[str, np.ndarray]) -> dict[str, Keys]:
-    """Every slice kind's key (`kind|payer|code|...`) of each line except `pair` (see `pair_keys`).
+def slice_keys(e: dict[str, Keys], ranks: dict[str, np.ndarray]) -> dict[str, Composite]:
+    """Every slice kind's key (`kind|payer|code|...`, a `Composite` of its parts) of each line except `pair` (see
+    `pair_keys`).
 
     Args:
         e: The lines' `encoded` columns. ranks: Each `RANK_KINDS` kind's `ordinal_band` of each line.
     """
     n = len(e["code"].position)
-    proc = combine(e["payer"], e["code"])
-    out = {kind: combine(tag(kind, n), proc, e[kind]) for kind in ("mods", "pos", "age", "sex", "dx", "units")}
-    out["mods_pos"] = combine(tag("mods_pos", n), proc, e["mods"], e["pos"])
+    proc = (e["payer"], e["code"])
+    out = {kind: compose(tag(kind, n), *proc, e[kind]) for kind in ("mods", "pos", "age", "sex", "dx", "units")}
+    out["mods_pos"] = compose(tag("mods_pos", n), *proc, e["mods"], e["pos"])
     for kind in RANK_KINDS:
-        out[kind] = combine(tag(kind, n), proc, encode(ranks[kind]))
-    out["any_mods"] = combine(tag("any_mods", n), tag("*", n), e["code"], e["mods"])
-    out["any_mods_pos"] = combine(tag("any_mods_pos", n), tag("*", n), e["code"], e["mods"], e["pos"])
+        out[kind] = compose(tag(kind, n), *proc, encode(ranks[kind]))
+    out["any_mods"] = compose(tag("any_mods", n), tag("*", n), e["code"], e["mods"])
+    out["any_mods_pos"] = compose(tag("any_mods_pos", n), tag("*", n), e["code"], e["mods"], e["pos"])
     return out
 
 
@@ -145,7 +127,7 @@ def line_pairs(claim: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return order[first[keep]], order[second[keep]]
 
 
-def pair_keys(claim: np.ndarray, e: dict[str, Keys], any_payer: bool = False) -> tuple[np.ndarray, Keys]:
+def pair_keys(claim: np.ndarray, e: dict[str, Keys], any_payer: bool = False) -> tuple[np.ndarray, Composite]:
     """Same-claim pairs: `pair|payer|code|modifiers|with|other code` for each pair of lines, and each pair's line.
 
     Args:
@@ -156,7 +138,7 @@ def pair_keys(claim: np.ndarray, e: dict[str, Keys], any_payer: bool = False) ->
     payer = tag("*", n) if any_payer else Keys(e["payer"].position[line], e["payer"].distinct)
     parts = [Keys(e[name].position[line], e[name].distinct) for name in ("code", "mods")]
     other_code = Keys(e["code"].position[other], e["code"].distinct)
-    return line, combine(tag("any_pair" if any_payer else "pair", n), payer, *parts, tag("with", n), other_code)
+    return line, compose(tag("any_pair" if any_payer else "pair", n), payer, *parts, tag("with", n), other_code)
 
 
 def pointed_diagnoses(dx_lists: list[list[str]], dx_row: np.ndarray, pointers: np.ndarray) -> np.ndarray:

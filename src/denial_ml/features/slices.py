@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.features.arrays import claim_arrays, line_arrays
+from denial_ml.features.composite import Composite, chain, compose, distinct_rows, tag
+from denial_ml.features.composite_codes import CompositeCodes, CompositeRows
 from denial_ml.features.history import (
     DAY_BITS,
     Events,
@@ -31,13 +33,11 @@ from denial_ml.features.slice_keys import (
     PARENT,
     SLICE_KINDS,
     SliceLines,
-    combine,
     encoded,
     ordinal_band,
     pair_keys,
     slice_keys,
     slice_lines,
-    tag,
 )
 
 SLICE_FEATURES = [f"slice_{kind}_lift" for kind in SLICE_KINDS]
@@ -61,74 +61,69 @@ class SliceRate:
     """One slice kind's smoothed rate for each line (for `pair`: each pair of lines, `line` says whose)."""
 
     line: np.ndarray  # the line each value belongs to
-    key: np.ndarray  # the slice key
+    keys: np.ndarray | Composite  # the slice keys: strings, or the parts they are joined from when asked (`key`)
     rate: np.ndarray
     parent: np.ndarray  # the rate it shrinks towards (payer x procedure, or its parent slice)
     n: np.ndarray  # decided lines in the slice before the claim's submission day
     denied: np.ndarray
 
+    @property
+    def key(self) -> np.ndarray:
+        """The slice key of each value (joined here: only the explanations read them)."""
+        return _strings(self.keys.joined()) if isinstance(self.keys, Composite) else self.keys
 
-def key_codes(index: HistoryIndex, keys: Keys) -> np.ndarray:
-    """The index's code of each query's key (-1 when unseen), looked up once per distinct key."""
+
+def key_codes(index: HistoryIndex, keys: Keys | Composite) -> np.ndarray:
+    """The index's code of each query's key (-1 when unseen), looked up once per distinct key (as integers when
+    both the keys and the index's codes are composite, `composite_codes`)."""
+    if isinstance(keys, Composite):
+        found = index.codes.lookup_composite(keys) if isinstance(index.codes, CompositeCodes) else None
+        if found is not None:
+            return found
+        keys = keys.joined()
     return lookup_codes(index.codes, keys.distinct)[keys.position]
-
-
-def concat_keys(parts: list[Keys]) -> Keys:
-    """Several key arrays as one (their distinct values must not overlap): one index query for all of them."""
-    offsets = np.cumsum([0] + [len(p.distinct) for p in parts[:-1]])
-    position = np.concatenate([p.position + off for p, off in zip(parts, offsets, strict=True)])
-    return Keys(position, np.concatenate([np.asarray(p.distinct, dtype=object) for p in parts]))
 
 
 def _strings(keys: Keys) -> np.ndarray:
     return keys.distinct[keys.position]
 
 
-def event_keys(keys: Keys, rows: np.ndarray | slice = slice(None)) -> pd.Series | np.ndarray:
-    """The keys of `rows` as an index's event keys: a categorical Series over the distinct keys, which
-    `build_index` sorts once per distinct key instead of hashing the strings of every event; the strings
-    themselves when the distinct values repeat (a tiny batch's `Keys`)."""
-    distinct = pd.Index(np.asarray(keys.distinct, dtype=object), dtype=object)
-    if not distinct.is_unique:
-        return _strings(keys)[rows]
-    return pd.Series(pd.Categorical.from_codes(keys.position[rows], dtype=pd.CategoricalDtype(distinct)))
+def event_keys(keys: Composite, rows: np.ndarray | slice = slice(None)) -> CompositeRows:
+    """The keys of `rows` as an index's event keys (`build_index` codes them as integers, `composite_codes`)."""
+    return CompositeRows(keys, rows)
 
 
-def patient_keys(e: dict[str, Keys]) -> tuple[Keys, Keys]:
+def patient_keys(e: dict[str, Keys]) -> tuple[Composite, Composite]:
     """Each line's `patient|payer|code` key, and its keys in the `pat_year` index: the same with the service year
     (first the procedure's, then its family's), as one array of twice the lines."""
     n = len(e["code"].position)
-    same = combine(e["patient"], e["payer"], e["code"])
-    year = concat_keys(
+    same = compose(e["patient"], e["payer"], e["code"])
+    year = chain(
         [
-            combine(tag("proc", n), same, e["year"]),
-            combine(tag("family", n), e["patient"], e["payer"], e["family"], e["year"]),
+            compose(tag("proc", n), same, e["year"]),
+            compose(tag("family", n), e["patient"], e["payer"], e["family"], e["year"]),
         ]
     )
     return same, year
 
 
-def visit_keys(e: dict[str, Keys]) -> Keys:
+def visit_keys(e: dict[str, Keys]) -> Composite:
     """Each line's keys in the `pat_visits` index, as one array of twice the lines: `rolling|patient|payer|family`
     (the last 365 days), then `year|patient|payer|family|year` (the service's calendar year)."""
     n = len(e["code"].position)
-    family = combine(e["patient"], e["payer"], e["family"])
-    return concat_keys([combine(tag("rolling", n), family), combine(tag("year", n), family, e["year"])])
+    family = compose(e["patient"], e["payer"], e["family"])
+    return chain([compose(tag("rolling", n), family), compose(tag("year", n), family, e["year"])])
 
 
-def first_per_claim(claim: np.ndarray, keys: Keys) -> np.ndarray:
+def first_per_claim(claim: np.ndarray, keys: Composite) -> np.ndarray:
     """Rows that are the first of their (claim, key) pair: a claim counts once per key, however many lines it has
     (a visit with 80061, 83036 and 36415 is one laboratory visit)."""
-    if pd.Index(np.asarray(keys.distinct, dtype=object), dtype=object).is_unique:
-        codes, n_distinct = keys.position, len(keys.distinct)
-    else:  # a tiny batch's `Keys` may repeat its values: code the strings
-        codes, distinct = pd.factorize(_strings(keys))
-        n_distinct = len(distinct)
+    codes, n_distinct = distinct_rows(keys)
     _, first = np.unique(claim.astype(np.int64) * max(n_distinct, 1) + codes, return_index=True)
     return np.sort(first)
 
 
-def visit_counts(idx: dict[str, HistoryIndex], visits: Keys, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def visit_counts(idx: dict[str, HistoryIndex], visits: Composite, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How many earlier claims with a service of the line's family the patient had billed to the payer in the last
     365 days and in the line's service year, submitted before `day` (one per line each)."""
     index = idx["pat_visits"]
@@ -169,7 +164,7 @@ def patient_events(
     }
 
 
-def year_counts(idx: dict[str, HistoryIndex], year: Keys, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def year_counts(idx: dict[str, HistoryIndex], year: Composite, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How many lines of the same procedure, and of its family, the patient had billed to the payer in the line's
     service year, submitted before `day` (one per line each; `year`: the lines' `pat_year` keys)."""
     index = idx["pat_year"]
@@ -196,7 +191,7 @@ class LineCounts:
 
 
 def line_counts(
-    idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray, year: Keys | None = None
+    idx: dict[str, HistoryIndex], e: dict[str, Keys], day: np.ndarray, year: Composite | None = None
 ) -> LineCounts:
     """`LineCounts` of lines (`e`: their `encoded` columns) from what was submitted before each `day` (`year`: the
     lines' `pat_year` keys when the caller has them, `patient_keys(e)[1]`)."""
@@ -207,7 +202,7 @@ def line_counts(
 
 def all_slice_keys(
     claim: np.ndarray, e: dict[str, Keys], ranks: dict[str, np.ndarray]
-) -> tuple[list[str], Keys, np.ndarray]:
+) -> tuple[list[str], Composite, np.ndarray]:
     """Every slice key of the lines as one array: the kinds in order, `kind|payer|code|...` keys, and each key's
     line (the lines once per kind, then one per same-claim pair for each pair kind)."""
     n = len(claim)
@@ -215,7 +210,7 @@ def all_slice_keys(
     pair_line, by_kind["pair"] = pair_keys(claim, e)
     _, by_kind["any_pair"] = pair_keys(claim, e, any_payer=True)
     lines = [pair_line if k in PAIR_KINDS else np.arange(n) for k in SLICE_KINDS]
-    return list(SLICE_KINDS), concat_keys([by_kind[k] for k in SLICE_KINDS]), np.concatenate(lines)
+    return list(SLICE_KINDS), chain([by_kind[k] for k in SLICE_KINDS]), np.concatenate(lines)
 
 
 def slice_events(
@@ -255,9 +250,8 @@ def slice_rates(
     q = index.before_codes(key_codes(index, keys), day[line])
     n, n_pairs = len(claim), int((line.size - len(claim) * (len(kinds) - len(PAIR_KINDS))) / len(PAIR_KINDS))
     out: dict[str, SliceRate] = {}
-    strings = _strings(keys)
     start = 0
-    for kind in kinds:
+    for g, kind in enumerate(kinds):
         size = n_pairs if kind in PAIR_KINDS else n
         part = slice(start, start + size)
         start += size
@@ -269,7 +263,7 @@ def slice_rates(
         else:
             parent = out[PARENT[kind]].rate[rows]
         rate = smoothed_rate(q["denied"][part], q["n"][part], parent, m)
-        out[kind] = SliceRate(rows, strings[part], rate, parent, q["n"][part], q["denied"][part])
+        out[kind] = SliceRate(rows, Composite((keys.groups[g],)), rate, parent, q["n"][part], q["denied"][part])
     return out
 
 
@@ -284,7 +278,7 @@ def last_day_before(index: HistoryIndex, code: np.ndarray, days: np.ndarray) -> 
 
 
 def patient_counts(
-    idx: dict[str, HistoryIndex], same: Keys, day: np.ndarray, counts: LineCounts
+    idx: dict[str, HistoryIndex], same: Composite, day: np.ndarray, counts: LineCounts
 ) -> dict[str, np.ndarray]:
     """The patient-history values of each line (`PATIENT_FEATURES` before aggregation to claims).
 

@@ -108,6 +108,11 @@ class Snapshot:
         meta = folder / "indexes.json"
         meta.write_text(json.dumps({n: list(i.value_names) for n, i in self.indexes.items()}, indent=1))
         written.append(meta)
+        # Each index file's format (`snapshot_parts.save_index`; the file says it too, which is what `load` reads:
+        # a snapshot without this file holds format 1 only).
+        formats = folder / "index_formats.json"
+        formats.write_text(json.dumps({n: parts.index_format(i) for n, i in self.indexes.items()}, indent=1))
+        written.append(formats)
         if self.parts is not None:
             written += self.parts.copy_to(folder)
         return written

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from denial_ml.features import composite_codes
+from denial_ml.features.composite_codes import CompositeCodes
 from denial_ml.features.history import DAY_BITS, HistoryIndex
 from denial_ml.features.key_codes import KeyCodes, encode
 
@@ -41,28 +43,43 @@ def key_store(codes: object) -> KeyCodes:
     """An index's codes as `KeyCodes` (a dict's keys in code order become a sorted store with their codes)."""
     if isinstance(codes, KeyCodes):
         return codes
+    if isinstance(codes, CompositeCodes):
+        return codes.key_codes()
     keys = encode(list(codes))  # type: ignore[call-overload]
     order = np.argsort(keys, kind="stable")
     return KeyCodes(keys[order], None if np.array_equal(order, np.arange(len(order))) else order)
 
 
+def index_format(index: HistoryIndex) -> int:
+    """The format `save_index` writes the index in: 2 for composite codes, 1 for its keys' strings."""
+    return composite_codes.FORMAT if isinstance(index.codes, CompositeCodes) else 1
+
+
 def save_index(path: Path, index: HistoryIndex) -> None:
-    """One index as an `.npz` (the keys' UTF-8 bytes, sorted, and their codes when not their positions)."""
-    store = key_store(index.codes)
-    arrays: dict[str, np.ndarray] = {"keys": store.sorted_bytes, "sorted_keys": index.sorted_keys}
-    arrays |= {"starts": index.starts, "cumsums": index.cumsums}
-    if store.sorted_codes is not None:
-        arrays["key_codes"] = store.sorted_codes
+    """One index as an `.npz`: the keys' UTF-8 bytes, sorted, and their codes when not their positions (format 1);
+    or, for composite keys, their integers and parts (`composite_codes.to_arrays`, format 2)."""
+    arrays: dict[str, np.ndarray] = {"sorted_keys": index.sorted_keys, "starts": index.starts}
+    arrays["cumsums"] = index.cumsums
+    if isinstance(index.codes, CompositeCodes):
+        arrays |= composite_codes.to_arrays(index.codes)
+    else:
+        store = key_store(index.codes)
+        arrays["keys"] = store.sorted_bytes
+        if store.sorted_codes is not None:
+            arrays["key_codes"] = store.sorted_codes
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
 def load_index(path: Path, value_names: list[str]) -> HistoryIndex:
-    """An index saved by `save_index` (or, keys as unicode in code order, by earlier bundles); no pickles."""
+    """An index saved by `save_index` (either format, or, keys as unicode in code order, by earlier bundles); no
+    pickles."""
     with np.load(path, allow_pickle=False) as data:
-        keys = data["keys"]
-        codes = KeyCodes(keys, data["key_codes"] if "key_codes" in data.files else None)
-        if keys.dtype.kind == "U":
-            codes = key_store(keys.tolist())
+        codes: KeyCodes | CompositeCodes | None = composite_codes.from_arrays(data)
+        if codes is None:
+            keys = data["keys"]
+            codes = KeyCodes(keys, data["key_codes"] if "key_codes" in data.files else None)
+            if keys.dtype.kind == "U":
+                codes = key_store(keys.tolist())
         return HistoryIndex(
             codes=codes,
             sorted_keys=data["sorted_keys"],
