@@ -22,7 +22,7 @@ from denial_ml.ingest.x12_write import write_x12
 
 pytestmark = pytest.mark.slow
 
-N_CLAIMS, SEED = 1_500, 4
+N_CLAIMS, SEED = 700, 4  # every kind of file, reversals and forced findings (asserted); pyx12 reads ~1 s a 100 claims
 NO_POINTER = 'Mandatory composite "Composite Diagnosis Code Pointer" (SV107) is missing'
 
 
