@@ -31,6 +31,7 @@ from denial_ml.modeling.train import DENIAL_PARAMS, assign_periods  # noqa: E402
 
 pytestmark = pytest.mark.slow
 N_PARTS = 4
+MAX_ROUNDS = 30  # the cluster trainings' boosting rounds at most (the checks are of the bundle, not its quality)
 
 
 @pytest.fixture(scope="module")
@@ -180,16 +181,24 @@ def test_dask_model_ranks_test_claims_as_the_single_process_model(client, built)
     assert agreement > 0.85, agreement  # the two models rank the same claims alike, not only equally well
 
 
-def test_run_training_dask_writes_a_bundle_that_scores(world, parts_folder, client, tmp_path):
-    tables, folder = world
+@pytest.fixture(scope="module")
+def trained_dask(world, client, tmp_path_factory):
+    """The world trained on the cluster (at most 30 rounds) into a folder of its own, and that folder: one training
+    for the bundle checks and the whole-evaluation side of the sampled-evaluation check."""
+    out = tmp_path_factory.mktemp("dask-train")
     spec = ClusterSpec(scheduler=client.scheduler.address)
-    result = run_training_dask(folder, tmp_path, spec, name="dask-bundle", max_rounds=300)
+    return run_training_dask(world[1], out, spec, name="dask-bundle", max_rounds=MAX_ROUNDS), out
+
+
+def test_run_training_dask_writes_a_bundle_that_scores(world, parts_folder, client, trained_dask, tmp_path):
+    tables, folder = world
+    result, out = trained_dask
     labelled = labelled_claims(tables)
     period, bounds = assign_periods(labelled["submission_date"])
     assert result.metrics["n_rows"] == {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")}
     metadata = json.loads((result.bundle / "metadata.json").read_text())
     assert (metadata["n_claims"], metadata["periods"]) == (len(labelled), bounds)
-    assert 1 <= result.metrics["best_iteration"] <= round(300 * 1.1)
+    assert 1 <= result.metrics["best_iteration"] <= round(MAX_ROUNDS * 1.1)
     scorer = Scorer.load(result.bundle)
     scored = scorer.score(tables["claims"].head(50), tables["claim_lines"])
     assert len(scored) == 50 and scored["denial_risk"].between(0, 1).all()
@@ -197,7 +206,7 @@ def test_run_training_dask_writes_a_bundle_that_scores(world, parts_folder, clie
     snapshot = result.bundle / "snapshot"
     parts = json.loads((snapshot / "patient_parts.json").read_text())["parts"]
     assert parts == part_count(folder, 2) and len(list((snapshot / "patients").iterdir())) == parts
-    assert [p.name for p in tmp_path.iterdir()] == ["dask-bundle"]  # the patient parts' staging folder is gone
+    assert [p.name for p in out.iterdir()] == ["dask-bundle"]  # the patient parts' staging folder is gone
     # Loaded whole or part by part, the bundle gives every claim the features of the whole world's snapshot.
     claims, lines = tables["claims"], tables["claim_lines"]
     expected = FeatureBuilder().fit(tables).transform_array(claims, lines)
@@ -214,17 +223,17 @@ def test_run_training_dask_writes_a_bundle_that_scores(world, parts_folder, clie
     pd.testing.assert_frame_equal(got, expected_scores, check_exact=True)
 
 
-def test_a_sampled_evaluation_is_recorded_in_the_bundles_metrics(world, client, tmp_path, monkeypatch):
+def test_a_sampled_evaluation_is_recorded_in_the_bundles_metrics(world, client, trained_dask, tmp_path, monkeypatch):
     """Past `EVAL_ROWS` rows a set is evaluated on a sample: the bundle's metrics.json says which and how much,
     while the counts stay the whole world's."""
     from denial_ml.engine import features as engine_features
 
     _, folder = world
     spec = ClusterSpec(scheduler=client.scheduler.address)
-    full = run_training_dask(folder, tmp_path / "full", spec, name="b", max_rounds=30)
+    full, _ = trained_dask
     n_test = full.metrics["n_rows"]["test"]
     monkeypatch.setattr(engine_features, "EVAL_ROWS", n_test // 2)
-    sampled = run_training_dask(folder, tmp_path / "sampled", spec, name="b", max_rounds=30)
+    sampled = run_training_dask(folder, tmp_path / "sampled", spec, name="b", max_rounds=MAX_ROUNDS)
     assert "evaluation_sample" not in json.loads((full.bundle / "metrics.json").read_text())
     recorded = json.loads((sampled.bundle / "metrics.json").read_text())["evaluation_sample"]
     assert recorded["test"] == pytest.approx(0.5, abs=1 / n_test)
