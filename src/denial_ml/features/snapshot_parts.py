@@ -17,6 +17,7 @@ so the parts' rows put back together serve as the whole table.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,9 @@ PATIENT_TABLES = ("patients", "coverages", "authorizations")  # reference tables
 PARTS_FILE = "patient_parts.json"
 PARTS_FOLDER = "patients"
 PATIENTS_FILE = "patient_parts.npz"
+# zlib level 1, not `np.savez_compressed`'s 6: a 200k bundle's indexes write in 1.2 instead of 5.7 CPU s and take
+# 28.6 instead of 24.2 MB (231 MB raw); `np.load` reads either.
+NPZ_LEVEL = 1
 
 
 def part_folder(folder: Path, part: int) -> Path:
@@ -67,7 +71,15 @@ def save_index(path: Path, index: HistoryIndex) -> None:
         arrays["keys"] = store.sorted_bytes
         if store.sorted_codes is not None:
             arrays["key_codes"] = store.sorted_codes
-    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    write_npz(path, arrays)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Arrays as a compressed `.npz` that `np.load` reads (as `np.savez_compressed` writes it, at `NPZ_LEVEL`)."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=NPZ_LEVEL) as archive:
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as handle:
+                np.lib.format.write_array(handle, np.asanyarray(array), allow_pickle=False)
 
 
 def load_index(path: Path, value_names: list[str]) -> HistoryIndex:
@@ -128,7 +140,7 @@ def write_patient_parts(folder: Path, patients: list[np.ndarray]) -> Path:
     part = np.repeat(np.arange(len(patients), dtype=np.int32), [len(p) for p in patients])
     order = np.argsort(keys, kind="stable")
     path = folder / PATIENTS_FILE
-    np.savez_compressed(path, keys=keys[order], parts=part[order])
+    write_npz(path, {"keys": keys[order], "parts": part[order]})
     return path
 
 
