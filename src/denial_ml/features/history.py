@@ -21,6 +21,9 @@ from denial_ml.features.key_codes import KeyCodes
 DAY_BITS = 20  # days since 1970 fit in 20 bits until the year 4840
 SORTED_FROM = 1024  # from this many queries on, they are answered in sorted order
 ROW_GATHER_UP_TO = 1024
+# Sorted queries are answered this many at a time: a million claims' slice lookups are some 25 million queries,
+# and the sort's and search's temporaries for all of them at once took 2.7 GiB (peak of training at 1M claims).
+SORTED_CHUNK = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,17 @@ class HistoryIndex:
 
     def _sorted_before(self, code: np.ndarray, days: np.ndarray) -> dict[str, np.ndarray]:
         # `searchsorted` is several times faster on sorted queries (each search starts where the last ended): sort
-        # the queries by (code, day), answer them in order and put the answers back in place. Unseen keys (code
-        # -1) sort first and keep their zeros. Temporaries are dropped as soon as used: a million claims' slice
-        # lookups are some 25 million queries, 200 MB per array.
+        # the queries by (code, day), answer them in order and put the answers back in place, `SORTED_CHUNK`
+        # queries at a time (each query's answer is its own, so chunks give the same sums).
+        out = {name: np.zeros(days.size) for name in ("n", *self.value_names)}
+        for lo in range(0, days.size, SORTED_CHUNK):
+            hi = min(days.size, lo + SORTED_CHUNK)
+            self._sorted_chunk(code[lo:hi], days[lo:hi], {name: column[lo:hi] for name, column in out.items()})
+        return out
+
+    def _sorted_chunk(self, code: np.ndarray, days: np.ndarray, out: dict[str, np.ndarray]) -> None:
+        """`_sorted_before` of some queries, written into `out`'s (zeroed) views. Unseen keys (code -1) sort
+        first and keep their zeros. Temporaries are dropped as soon as used."""
         low = int(days.min())
         order = argsort_small((code + 1) * (int(days.max()) - low + 1) + (days - low))
         ordered_code = code[order]
@@ -71,14 +82,13 @@ class HistoryIndex:
         del q
         start = self.starts[c]
         del ordered_code, c, order
-        out = {}
         for j, name in enumerate(self.value_names):  # column by column, without (queries x values) temporaries
             column = self.cumsums[:, j]
             found = column[pos]
             found -= column[start]
-            out[name] = _placed(found, where, days.size)
+            out[name][where] = found
         pos -= start
-        return {"n": _placed(pos, where, days.size), **out}
+        out["n"][where] = pos
 
     def _sums(self, known: np.ndarray, c: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
         pos = np.searchsorted(self.sorted_keys, q, side="left")
@@ -95,13 +105,6 @@ class HistoryIndex:
         for j, name in enumerate(self.value_names):  # column by column, without (queries x values) temporaries
             out[name] = np.where(known, self.cumsums[pos, j] - self.cumsums[start, j], 0.0)
         return out
-
-
-def _placed(values: np.ndarray, where: np.ndarray, size: int) -> np.ndarray:
-    """Float array of `size` zeros with `values` written at `where`."""
-    out = np.zeros(size)
-    out[where] = values
-    return out
 
 
 def argsort_small(values: np.ndarray) -> np.ndarray:
