@@ -12,6 +12,7 @@ from denial_ml.config import Settings
 from denial_ml.data.io import WorldIOError, read_tables
 from denial_ml.engine.cluster import check_engine
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.features.chunks import transform_in_chunks
 from denial_ml.ingest.csv_complete import complete_world
 from denial_ml.jobs.training_finish import Progress, TrainingRows, fingerprint, finish_training
 from denial_ml.labels import label_claims
@@ -39,7 +40,7 @@ def run_training(
     step("labels and features")
     claims = labelled_claims(tables)
     builder = FeatureBuilder().fit(tables)
-    X = builder.transform(claims, tables["claim_lines"])
+    X = transform_in_chunks(builder, claims, tables["claim_lines"])
     y = claims["denied"].to_numpy(dtype=int)
     period, bounds = assign_periods(claims["submission_date"])
     n_rows = {p: int((period == p).sum()) for p in ("train", "valid", "calib", "test")}
