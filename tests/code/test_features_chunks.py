@@ -8,7 +8,7 @@ import pytest
 
 from denial_ml.data.synthetic.world import generate_world
 from denial_ml.features.build import FeatureBuilder
-from denial_ml.features.chunks import transform_in_chunks
+from denial_ml.features.chunks import transform_array_in_chunks, transform_in_chunks
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +48,13 @@ def test_duplicate_claim_ids_take_one_pass(fitted) -> None:
     got = transform_in_chunks(builder, claims, tables["claim_lines"], rows=30)
     _assert_same(got, builder.transform(claims, tables["claim_lines"]))
     assert np.isfinite(got["n_lines"]).all()
+
+
+def test_array_chunks_call_the_builder_once_per_chunk(fitted, monkeypatch) -> None:
+    builder, tables = fitted
+    calls: list[int] = []
+    transform = FeatureBuilder.transform_array
+    monkeypatch.setattr(FeatureBuilder, "transform_array", lambda b, c, ln: calls.append(len(c)) or transform(b, c, ln))
+    got = transform_array_in_chunks(builder, tables["claims"], tables["claim_lines"], rows=1100)
+    assert calls == [1100, 1100, 800]
+    np.testing.assert_array_equal(got, transform(builder, tables["claims"], tables["claim_lines"]))

@@ -19,20 +19,28 @@ CHUNK_CLAIMS = 250_000
 def transform_in_chunks(
     builder: FeatureBuilder, claims: pd.DataFrame, lines: pd.DataFrame, rows: int = CHUNK_CLAIMS
 ) -> pd.DataFrame:
-    """`builder.transform(claims, lines)`, `rows` claims at a time.
+    """`builder.transform(claims, lines)`, `rows` claims at a time (`transform_array_in_chunks`)."""
+    return builder.to_frame(transform_array_in_chunks(builder, claims, lines, rows))
+
+
+def transform_array_in_chunks(
+    builder: FeatureBuilder, claims: pd.DataFrame, lines: pd.DataFrame, rows: int = CHUNK_CLAIMS
+) -> np.ndarray:
+    """`builder.transform_array(claims, lines)`, `rows` claims at a time.
 
     Args:
         builder: A fitted `FeatureBuilder`.
         claims: The claims, one row each (unique `claim_id`s; otherwise one pass).
-        lines: Their lines (any order; lines of claims not in `claims` are left out, as one pass leaves them).
+        lines: Their lines (any order, kept within each claim; lines of claims not in `claims` are left out, as
+            one pass leaves them).
         rows: Claims per chunk.
 
     Returns:
-        The feature frame, in the order of `claims`.
+        The feature matrix, in the order of `claims`.
     """
     ids = pd.Index(claims["claim_id"])
     if len(claims) <= rows or not ids.is_unique:
-        return builder.transform(claims, lines)
+        return builder.transform_array(claims, lines)
     n_chunks = -(-len(claims) // rows)
     chunk = ids.get_indexer(lines["claim_id"]) // rows  # -1 (a line of no claim here) stays -1
     order = np.argsort(chunk, kind="stable")  # each chunk's lines in their own order
@@ -41,4 +49,4 @@ def transform_in_chunks(
     for k in range(n_chunks):
         lo, hi = k * rows, min(len(claims), (k + 1) * rows)
         X[lo:hi] = builder.transform_array(claims.iloc[lo:hi], lines.iloc[order[bounds[k] : bounds[k + 1]]])
-    return builder.to_frame(X)
+    return X

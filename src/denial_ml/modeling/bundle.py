@@ -26,6 +26,7 @@ from denial_ml.artifacts.bundle import sha256_file as sha256_file
 from denial_ml.artifacts.calibration import Calibration
 from denial_ml.domain.denials import CATEGORIES
 from denial_ml.features.build import FeatureBuilder
+from denial_ml.features.chunks import transform_array_in_chunks
 from denial_ml.features.snapshot import Snapshot
 
 DENIAL_MODEL = "denial_model.txt"
@@ -183,7 +184,7 @@ class Scorer:
         part's claims with that part's builder, the rows in the claims' order."""
         stored = self.builder.snapshot_.parts
         if stored is None:
-            return self.builder.transform_array(claims, lines)
+            return transform_array_in_chunks(self.builder, claims, lines)
         part = stored.part_of(claims["patient_id"])
         present = np.unique(part)
         if len(present) <= 1:
