@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from denial_ml.engine.threads import set_passive_waiting
+
 # Load shedding by event-loop lag (0.1 s by default) would answer 503 to the tests' own concurrent requests on a
 # busy test machine (seen: 1 of 20 concurrent outcomes shed in CI). The tests of shedding set their thresholds
 # themselves (tests/code/test_api_overload.py); every other app a test builds, or a service it starts, waits.
 os.environ.setdefault("DENIAL_ML_MAX_QUEUE_SECONDS", "30")
+# The suite runs two workers on two cores: LightGBM's OpenMP threads must wait passively, as the CLI makes them
+# (`denial_ml.engine.threads`), or a spinning thread of one worker starves the other's training.
+set_passive_waiting()
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from denial_ml.config import Settings, get_settings
 from denial_ml.data.io import WorldIOError, read_tables, write_tables
+from denial_ml.engine.threads import set_passive_waiting
 
 PROJECT_MARKER = 'name = "denial-ml"'  # in the project's pyproject.toml
 METRIC_COLUMNS = ("roc_auc", "pr_auc", "recall_at_95_precision", "brier", "ece")
@@ -40,7 +42,8 @@ def notebook_settings(
     Jupyter starts a kernel in the notebook's folder (`notebooks/`). Inside the project, this first changes
     to the project root, so that relative paths in the settings, `.env` and MLflow's default artifact folder
     mean what they mean for `denial-ml` commands run there. Outside it (e.g. a test's temporary folder) the
-    working folder is left as it is.
+    working folder is left as it is. It also sets LightGBM's threads to wait passively
+    (`engine.threads.set_passive_waiting`) unless the kernel imported LightGBM already.
 
     Args:
         data_dir: World folder.
@@ -48,6 +51,8 @@ def notebook_settings(
         tracking_uri: MLflow tracking store (also the model registry), e.g. `sqlite:///mlflow.db`.
         start: Where to look for the project root (default: the working folder).
     """
+    if "lightgbm" not in sys.modules:  # its OpenMP runtime reads the policy once, when loaded
+        set_passive_waiting()
     root = project_root(start)
     if root is not None and root != Path.cwd().resolve():
         os.chdir(root)

@@ -69,6 +69,9 @@ def world_argument(data: str | None, default: Path, engine: str) -> Path | str:
 
 def main() -> None:
     """Console-script entry point; usage errors come out as one line, not a usage screen."""
+    from denial_ml.engine.threads import set_passive_waiting
+
+    set_passive_waiting()  # before anything imports LightGBM (its OpenMP runtime reads it once, when loaded)
     _register_all()
     try:
         code = app(prog_name="denial-ml", standalone_mode=False)
