@@ -18,6 +18,7 @@ import numpy as np
 from denial_ml.features.arrays import CLAIM_DAYS, CLAIM_TEXT, MODS, day_number, diagnosis_texts
 from denial_ml.features.arrays import text_of as text
 from denial_ml.features.auth_practice import learnt_requirement
+from denial_ml.features.composite_codes import CompositeCodes
 from denial_ml.features.history import DAY_BITS, HistoryIndex, smoothed_rate
 from denial_ml.features.key_codes import KeyCodes
 from denial_ml.features.revenue_lines import revenue_key
@@ -105,13 +106,21 @@ class Found(NamedTuple):
     start: list[int]  # per known query: first event of its key
 
 
+def key_codes(index: HistoryIndex, keys: Sequence[str]) -> list[int]:
+    """The index's code of each key, -1 when unseen (composite codes: one search for all the keys)."""
+    codes = index.codes
+    kind = type(codes)  # not `isinstance`: a check against a `Mapping` subclass costs a microsecond
+    if kind is CompositeCodes:
+        return cast(CompositeCodes, codes).codes_of(keys)
+    get = cast(KeyCodes, codes).getter() if kind is KeyCodes else codes.get
+    return [get(key, -1) for key in keys]
+
+
 def search(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> Found:
     """Locate each (key, day) query in the index (one `searchsorted` for all of them)."""
-    codes = index.codes
-    get, first = codes.getter() if isinstance(codes, KeyCodes) else codes.get, index.starts.item
+    first = index.starts.item
     known, queries, starts = [], [], []
-    for i, (key, day) in enumerate(zip(keys, days, strict=True)):
-        code = get(key, -1)
+    for i, (code, day) in enumerate(zip(key_codes(index, keys), days, strict=True)):
         if code >= 0:
             known.append(i)
             queries.append((code << DAY_BITS) | day)
