@@ -11,7 +11,7 @@ tests/code/test_explain_one_claim.py compares the answers with the batch assembl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -19,9 +19,23 @@ from denial_ml.domain.denials import CATEGORIES
 from denial_ml.explain.checks import CHECKS, run_checks
 from denial_ml.explain.context import ClaimView
 from denial_ml.explain.factors import factor_categories_of_one, top_factors
+from denial_ml.modeling.bundle import Scorer
+from denial_ml.modeling.single_row import SingleRowPredictor
 
-if TYPE_CHECKING:
-    from denial_ml.explain.explainer import Explainer
+
+class Assembler(Protocol):
+    """What `explain_one` reads of the `Explainer` (a protocol: the explainer imports this module)."""
+
+    scorer: Scorer
+    top_k: int
+    grouping_: np.ndarray
+
+    @property
+    def single_row_(self) -> tuple[SingleRowPredictor, SingleRowPredictor]: ...
+
+    @staticmethod
+    def _factors(view: ClaimView, contrib: list[float], categories: list[str], top: list[int]) -> list[dict]: ...
+
 
 RATE_NAMES = tuple(f"hist_payer_proc_{c}_rate" for c in CATEGORIES)  # `factors.procedure_rates`' columns
 
@@ -49,7 +63,7 @@ def likely_category(probabilities: list[float]) -> str:
     return CATEGORIES[int(np.argmax(probabilities))]
 
 
-def explain_one(explainer: Explainer, view: ClaimView, X: np.ndarray) -> dict:
+def explain_one(explainer: Assembler, view: ClaimView, X: np.ndarray) -> dict:
     """`explainer.explain_views([view], X)[0]` for the one row of `X` (LightGBM's single-row predictors)."""
     shap, category = explainer.single_row_
     C = shap.predict(X[0])[None, :]
