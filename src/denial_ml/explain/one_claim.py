@@ -40,6 +40,19 @@ class Assembler(Protocol):
 RATE_NAMES = tuple(f"hist_payer_proc_{c}_rate" for c in CATEGORIES)  # `factors.procedure_rates`' columns
 
 
+_RATE_COLUMNS: dict[int, tuple[list[str], list[int]]] = {}
+
+
+def rate_columns(names: list[str]) -> list[int]:
+    """Where `RATE_NAMES` are among a model's feature names (found once per model's list)."""
+    held = _RATE_COLUMNS.get(id(names))
+    if held is None or held[0] is not names:
+        if len(_RATE_COLUMNS) > 4:  # reloads replace models; keep only a few
+            _RATE_COLUMNS.clear()
+        held = _RATE_COLUMNS[id(names)] = (names, [names.index(n) for n in RATE_NAMES])
+    return held[1]
+
+
 def raising_factors(factors: list[float], k: int) -> list[int]:
     """The factors among `top_factors(..., k)` of one row that raise the risk (contribution > 0), largest first.
 
@@ -76,9 +89,8 @@ def explain_one(explainer: Assembler, view: ClaimView, X: np.ndarray) -> dict:
     findings = [f.to_dict() for f in run_checks(view, CHECKS)]
     probabilities = category.predict(X[0]).tolist()
     likely = likely_category(probabilities)
-    names = explainer.scorer.builder.feature_names_
-    row = X[0]
-    rates = [float(row[names.index(n)]) for n in RATE_NAMES]
+    row = X[0].tolist()
+    rates = [row[j] for j in rate_columns(explainer.scorer.builder.feature_names_)]
     view.cache["likely_category"] = likely
     return {
         "claim_id": view.claim["claim_id"],

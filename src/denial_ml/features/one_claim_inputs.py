@@ -118,9 +118,14 @@ def key_codes(index: HistoryIndex, keys: Sequence[str]) -> list[int]:
 
 def search(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> Found:
     """Locate each (key, day) query in the index (one `searchsorted` for all of them)."""
+    return search_codes(index, key_codes(index, keys), days)
+
+
+def search_codes(index: HistoryIndex, codes: Sequence[int], days: Sequence[int]) -> Found:
+    """`search` of keys already coded (`key_codes`: a key asked on several days is looked up once)."""
     first = index.starts.item
     known, queries, starts = [], [], []
-    for i, (code, day) in enumerate(zip(key_codes(index, keys), days, strict=True)):
+    for i, (code, day) in enumerate(zip(codes, days, strict=True)):
         if code >= 0:
             known.append(i)
             queries.append((code << DAY_BITS) | day)
@@ -135,12 +140,17 @@ def rows(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> list[
     `index.value_names`; `column` finds one) over the key's events strictly before the day, zeros for an unseen
     key. Python floats: the same differences of the same running sums. The rows are read-only (unseen keys share
     one)."""
-    known, pos, start = search(index, keys, days)
-    out = [[0.0] * (len(index.value_names) + 1)] * len(keys)
+    return found_rows(index, len(keys), search(index, keys, days))
+
+
+def found_rows(index: HistoryIndex, n_queries: int, found: Found) -> list[list[float]]:
+    """`rows` of `n_queries` queries that `search` or `search_codes` located."""
+    known, pos, start = found
+    out = [[0.0] * (len(index.value_names) + 1)] * n_queries
     cumsums = index.cumsums
     if len(known) > ROW_BY_ROW_UP_TO:
-        found = cumsums[pos + start].tolist()
-        now, then = found[: len(known)], found[len(known) :]
+        sums = cumsums[pos + start].tolist()
+        now, then = sums[: len(known)], sums[len(known) :]
     else:
         now, then = [cumsums[p].tolist() for p in pos], [cumsums[s].tolist() for s in start]
     for i, p, s, a, b in zip(known, pos, start, now, then, strict=True):
@@ -158,12 +168,13 @@ def before(index: HistoryIndex, key: str, day: int) -> dict[str, float]:
     return dict(zip(("n", *index.value_names), rows(index, [key], [day])[0], strict=True))
 
 
-def last_days(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> list[float]:
-    """Day of each key's latest event strictly before the query's day, NaN when none (`slices.last_day_before`)."""
-    found = search(index, keys, days)
-    out = [np.nan] * len(keys)
+def found_last_days(index: HistoryIndex, n_queries: int, found: Found) -> list[float]:
+    """Day of each key's latest event strictly before its query's day, NaN when none (`slices.last_day_before`),
+    for the first `n_queries` queries `search` or `search_codes` located (a search of more queries, for
+    `found_rows`, answers these too)."""
+    out = [np.nan] * n_queries
     key_at = index.sorted_keys.item
     for i, pos, start in zip(found.known, found.pos, found.start, strict=True):
-        if pos > start:
+        if i < n_queries and pos > start:
             out[i] = float(key_at(pos - 1) & _DAY_MASK)
     return out
