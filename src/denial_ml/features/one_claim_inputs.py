@@ -148,6 +148,11 @@ def found_rows(index: HistoryIndex, n_queries: int, found: Found) -> list[list[f
     known, pos, start = found
     out = [[0.0] * (len(index.value_names) + 1)] * n_queries
     cumsums = index.cumsums
+    if len(index.value_names) == 1:  # most indexes: each query's two running sums read as scalars, no row views
+        at = cumsums.item
+        for i, p, s in zip(known, pos, start, strict=True):
+            out[i] = [float(p - s), at(p, 0) - at(s, 0)]
+        return out
     if len(known) > ROW_BY_ROW_UP_TO:
         sums = cumsums[pos + start].tolist()
         now, then = sums[: len(known)], sums[len(known) :]
