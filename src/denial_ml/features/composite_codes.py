@@ -133,7 +133,7 @@ class CompositeCodes(Mapping[str, int]):
         if len(parts) != len(radices):
             return -1
         value = 0
-        for text, radix, rank_of in zip(parts, radices, rankers):  # noqa: B905 (lengths checked above)
+        for text, radix, rank_of in zip(parts, radices, rankers, strict=True):
             rank = rank_of(text, -1)
             if rank < 0:
                 return -1
