@@ -1,12 +1,15 @@
 """Composite history keys (features/composite.py, composite_codes.py): an index built from the parts' integers is
 the index built from the joined strings (codes, sorted keys, running sums), answers the same by parts and by
-string, and saves and loads as format 2; keys the integers cannot stand for fall back to the strings."""
+string (one key or many at once), and saves and loads as format 2; keys the integers cannot stand for fall back to
+the strings."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from denial_ml.features import composite_codes
 from denial_ml.features.composite import Composite, chain, compose, tag
 from denial_ml.features.composite_codes import CompositeCodes, CompositeRows
 from denial_ml.features.history import build_index
@@ -78,3 +81,18 @@ def test_an_index_of_composite_keys_saves_and_loads_as_format_2(tmp_path):
     query = _composite(50)
     np.testing.assert_array_equal(key_codes(loaded, query), key_codes(index, query))
     assert loaded.codes.get(strings[0]) == by_strings.codes.get(strings[0])
+
+
+@pytest.mark.parametrize("dict_up_to", [composite_codes.DICT_UP_TO, 0])
+def test_keys_looked_up_together_find_each_keys_code(monkeypatch, dict_up_to):
+    # 0: every part is searched (the patients of a large world) instead of read from a dict.
+    monkeypatch.setattr(composite_codes, "DICT_UP_TO", dict_up_to)
+    index, by_strings, strings = _built(_composite(300))
+    odd = ["proc||99213", "proc|A|x", "proc|A", "nope|A|99213", "pr|A|99213|~|more", "proc|A|99213\x00", "proc|é|J0"]
+    empty = [k for k in strings.tolist() if k.split("|")[1] == ""][:1]  # first: a search remembers its last text
+    assert empty
+    keys = [*empty, *strings[:80].tolist(), *odd, *strings[:5].tolist(), "proc|new|99213"]
+    expected = [by_strings.codes.get(k, -1) for k in keys]
+    assert index.codes.codes_of(keys) == expected
+    assert [index.codes.get(k, -1) for k in keys] == expected
+    assert index.codes.codes_of(["nope"]) == [-1] and index.codes.codes_of([]) == []

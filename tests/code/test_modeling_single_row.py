@@ -1,7 +1,10 @@
 """`SingleRowPredictor` gives `Booster.predict`'s values bit for bit: probabilities of a binary and a multiclass
-model and SHAP contributions, for rows with NaN, zeros, categorical levels and values outside the training range."""
+model and SHAP contributions, for rows with NaN, zeros, categorical levels and values outside the training range;
+each answer is its own array (the predictor reuses its buffers), in any thread."""
 
 from __future__ import annotations
+
+import threading
 
 import lightgbm as lgb
 import numpy as np
@@ -44,3 +47,21 @@ def test_single_rows_predict_as_booster_predict(data, classes):
         np.testing.assert_array_equal(contrib.predict(row)[None, :], expected_contrib)
     with pytest.raises(ValueError, match="one row of 6 features"):
         normal.predict(X[:2])
+
+
+def test_answers_are_their_own_arrays_in_every_thread(data):
+    X, y = data
+    booster = lgb.train({"verbose": -1, "objective": "binary"}, lgb.Dataset(X, y), num_boost_round=10)
+    contrib = SingleRowPredictor(booster, CONTRIB)
+    first = contrib.predict(X[0])
+    kept = first.copy()
+    contrib.predict(X[1])  # the predictor's buffers are reused: an answer given must not change
+    np.testing.assert_array_equal(first, kept)
+    expected = [np.asarray(booster.predict(X[i : i + 1], pred_contrib=True, num_threads=1))[0] for i in range(6)]
+    found: dict[int, np.ndarray] = {}
+    for i in range(6):  # each thread its own buffers (one thread at a time: the booster's own locking is LightGBM's)
+        thread = threading.Thread(target=lambda i=i: found.__setitem__(i, contrib.predict(X[i])))
+        thread.start()
+        thread.join()
+    for i in range(6):
+        np.testing.assert_array_equal(found[i], expected[i])

@@ -34,11 +34,11 @@ from denial_ml.explain.context import (
 from denial_ml.explain.factors import (
     FACTORS,
     factor_categories,
-    factor_categories_of_one,
     grouping_matrix,
     procedure_rates,
     top_factors,
 )
+from denial_ml.explain.one_claim import explain_one
 from denial_ml.explain.sentences import USES_SLICE_EVIDENCE, USES_WORST_PROCEDURE, describe
 from denial_ml.explain.treeshap import TabulatedShap
 from denial_ml.features.slice_evidence import BatchEvidence
@@ -168,13 +168,8 @@ class Explainer:
     def explain_views(self, views: list[ClaimView], X: np.ndarray) -> list[dict]:
         """The explanations of claims already viewed (`claim_views`) with their feature rows `X`: the assembly every
         entry point shares (`explain`, `explain_records`, the service's few-claim path)."""
-        if len(X) == 1:  # the service's one-claim requests: LightGBM's single-row predictors, no batch set-up
-            shap, category = self.single_row_
-            contrib = grouped_contributions(shap.predict(X[0])[None, :], self.grouping_)
-            top = top_factors(contrib.factors, self.top_k)
-            reported = np.take_along_axis(contrib.factors, top, axis=1) > 0
-            findings = [[f.to_dict() for f in run_checks(views[0], CHECKS)]]
-            cat_probs = category.predict(X[0])[None, :]
+        if len(X) == 1:  # the service's one-claim requests: LightGBM's single-row predictors, plain Python
+            return [explain_one(self, views[0], X)]
         else:
             tabulated = self.tabulated_ if len(X) >= TABULATE_FROM else None
             overlap = len(X) >= OVERLAP_FROM
@@ -207,10 +202,7 @@ class Explainer:
         # Whole columns to Python at once (one `tolist` instead of a `float()` per value).
         risk_l, base_l, raw_l, probs_l = risk.tolist(), contrib.base.tolist(), contrib.raw.tolist(), cat_probs.tolist()
         likely_l, factors_l = likely.tolist(), contrib.factors.tolist()
-        if len(views) == 1:  # the service's one-claim requests: the same categories without arrays
-            categories_l = [factor_categories_of_one(likely_l[0], rates[0].tolist())]
-        else:
-            categories_l = factor_categories(likely, rates).tolist()
+        categories_l = factor_categories(likely, rates).tolist()
         rows = zip(top.tolist(), reported.tolist(), strict=True)
         reasons = [[j for j, up in zip(row, ups, strict=True) if up] for row, ups in rows]
         out = []

@@ -8,7 +8,7 @@ saved index is the one the string keys gave).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import ItemsView, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,34 @@ from denial_ml.features.composite import SEP, Composite, Layout, integers, layou
 from denial_ml.features.key_codes import FEW, KeyCodes, encode
 
 DICT_UP_TO = 1 << 12  # a part with at most this many values gets a dict for one-by-one lookups (payers, codes)
+
+
+Ranker = Callable[[str, int], int]  # (text, missing) -> the text's rank among a part's values, else `missing`
+
+
+def ranker(values: np.ndarray, last: bool) -> Ranker:
+    """The rank of a key part's text among the part's sorted `values` (which end with `SEP` unless the part is the
+    key's `last`): a dict's `get` for a part of a few values, else a binary search that remembers its last answer
+    (the keys a claim asks of one index share their patient)."""
+    cut = 0 if last else len(SEP)
+    if len(values) <= DICT_UP_TO:
+        listed = values.tolist()
+        return {v[: len(v) - cut]: i for i, v in enumerate(listed) if last or v.endswith(SEP)}.get
+    memo: list[tuple[str | None, int]] = [(None, -1)]  # replaced whole: a concurrent reader sees a matching pair
+
+    def rank(text: str, missing: int) -> int:
+        seen, found = memo[0]
+        if text != seen:
+            value = text if last else text + SEP
+            # NumPy's search (a third of a bisection's cost) orders texts as Python does, but for trailing NULs,
+            # which its strings drop.
+            padded = value.endswith("\x00")
+            pos = bisect_left(values, value) if padded else int(values.searchsorted(value))  # type: ignore[call-overload]
+            found = pos if pos < len(values) and values[pos] == value else -1
+            memo[0] = (text, found)
+        return missing if found < 0 else found
+
+    return rank
 
 
 class CompositeCodes(Mapping[str, int]):
@@ -29,7 +57,8 @@ class CompositeCodes(Mapping[str, int]):
     def __init__(self, lay: Layout, ints: np.ndarray) -> None:
         self.layout = lay
         self.ints = ints
-        self._dicts: dict[tuple[int, int], dict[str, int]] = {}
+        self._groups: dict[int, tuple[list[int], list[Ranker]]] = {}
+        self._tag_groups = {t: g for g, t in enumerate(lay.tags)} if lay.tags != (None,) else None
 
     def lookup_composite(self, c: Composite) -> np.ndarray | None:
         """The code of each row's key (-1 when unknown), None when the composite's groups are not the layout's."""
@@ -70,34 +99,52 @@ class CompositeCodes(Mapping[str, int]):
             return np.array([self._one(k) for k in keys], dtype=np.int64)
         return self.key_codes().lookup(keys)
 
-    def _rank(self, g: int, j: int, text: str) -> int:
-        values = self.layout.vocab[g][j]
-        if len(values) <= DICT_UP_TO:
-            if (g, j) not in self._dicts:
-                self._dicts[(g, j)] = {v: i for i, v in enumerate(values.tolist())}
-            return self._dicts[(g, j)].get(text, -1)
-        pos = bisect_left(values, text)  # type: ignore[call-overload]
-        return pos if pos < len(values) and values[pos] == text else -1
+    def codes_of(self, keys: Sequence[str]) -> list[int]:
+        """The code of each string key, -1 when unknown (`get` of each, with one search for all of them: the
+        one-claim path asks a few dozen keys of each index a request)."""
+        values = [self._value(k) for k in keys]
+        known = [v for v in values if v >= 0]
+        if not known:
+            return [-1] * len(values)
+        ints, n = self.ints, len(self.ints)
+        at = ints.item
+        hits = {v: p for v, p in zip(known, ints.searchsorted(known).tolist(), strict=True) if p < n and at(p) == v}
+        return [hits.get(v, -1) for v in values]
 
-    def _one(self, key: str) -> int:
+    def _group(self, g: int) -> tuple[list[int], list[Ranker]]:
+        """Group `g`'s radices and the rank of a value of each of its parts (made on first use)."""
+        held = self._groups.get(g)
+        if held is None:
+            vocab = self.layout.vocab[g]
+            rankers = [ranker(v, j == len(vocab) - 1) for j, v in enumerate(vocab)]
+            held = self._groups[g] = (self.layout.radices(g), rankers)
+        return held
+
+    def _value(self, key: str) -> int:
+        """The integer `key` stands for in the layout, -1 when a part is not among its values."""
         parts = str(key).split(SEP)
-        lay = self.layout
-        if lay.tags != (None,):
-            if parts[0] not in lay.tags:
+        g = 0
+        if self._tag_groups is not None:
+            g = self._tag_groups.get(parts[0], -1)
+            if g < 0:
                 return -1
-            g, parts = lay.tags.index(parts[0]), parts[1:]
-        else:
-            g = 0
-        if len(parts) != len(lay.vocab[g]):
+            del parts[0]
+        radices, rankers = self._group(g)
+        if len(parts) != len(radices):
             return -1
         value = 0
-        for j, (text, radix) in enumerate(zip(parts, lay.radices(g), strict=True)):
-            rank = self._rank(g, j, text if j == len(parts) - 1 else text + SEP)
+        for text, radix, rank_of in zip(parts, radices, rankers, strict=True):
+            rank = rank_of(text, -1)
             if rank < 0:
                 return -1
             value = value * radix + rank
-        value += g << lay.shift
-        pos = int(np.searchsorted(self.ints, value))
+        return value + (g << self.layout.shift)
+
+    def _one(self, key: str) -> int:
+        value = self._value(key)
+        if value < 0:
+            return -1
+        pos = int(self.ints.searchsorted(value))
         return pos if pos < len(self.ints) and int(self.ints[pos]) == value else -1
 
     def get(self, key: str, default: int | None = None) -> int | None:  # type: ignore[override]

@@ -32,9 +32,12 @@ from denial_ml.features.one_claim_inputs import (
     before,
     claim_fields,
     column,
+    found_rows,
+    key_codes,
     learnt_rule,
     line_fields,
     rows,
+    search_codes,
     smoothed,
 )
 from denial_ml.features.one_claim_slices import ClaimSlices, claim_slices, maximum, patient_age
@@ -66,7 +69,10 @@ def claim_row(builder: FeatureBuilder, claim: dict, lines: Sequence[dict]) -> tu
     proc_keys = [f"{h.payer}|{line.code}" for line in own]
     out.update(line_features(builder, h, own, proc_keys, day))
     index = idx["payer_proc"]
-    proc = rows(index, proc_keys * 2, [day] * len(own) + [day - builder.recent_days] * len(own))
+    coded = key_codes(index, proc_keys) * 2  # each key asked on two days, looked up once
+    proc = found_rows(
+        index, len(coded), search_codes(index, coded, [day] * len(own) + [day - builder.recent_days] * len(own))
+    )
     now, then = proc[: len(own)], proc[len(own) :]
     denied = column(index, "denied")
     rates = [smoothed(q[denied], q[0], prior, m) for q in now]
@@ -159,7 +165,10 @@ def learnt(builder: FeatureBuilder, proc_keys: list[str], day: int) -> list[bool
     if asked:
         keys = [proc_keys[i] for i in asked]
         index = builder.snapshot_.indexes[AUTH_INDEX]
-        q = rows(index, keys * 2, [day] * len(keys) + [day - WINDOW_DAYS] * len(keys))
+        coded = key_codes(index, keys) * 2
+        q = found_rows(
+            index, len(coded), search_codes(index, coded, [day] * len(keys) + [day - WINDOW_DAYS] * len(keys))
+        )
         authorized = column(index, "authorized")
         for j, i in enumerate(asked):
             now, then = q[j], q[j + len(keys)]

@@ -18,6 +18,7 @@ import numpy as np
 from denial_ml.features.arrays import CLAIM_DAYS, CLAIM_TEXT, MODS, day_number, diagnosis_texts
 from denial_ml.features.arrays import text_of as text
 from denial_ml.features.auth_practice import learnt_requirement
+from denial_ml.features.composite_codes import CompositeCodes
 from denial_ml.features.history import DAY_BITS, HistoryIndex, smoothed_rate
 from denial_ml.features.key_codes import KeyCodes
 from denial_ml.features.revenue_lines import revenue_key
@@ -105,13 +106,26 @@ class Found(NamedTuple):
     start: list[int]  # per known query: first event of its key
 
 
+def key_codes(index: HistoryIndex, keys: Sequence[str]) -> list[int]:
+    """The index's code of each key, -1 when unseen (composite codes: one search for all the keys)."""
+    codes = index.codes
+    kind = type(codes)  # not `isinstance`: a check against a `Mapping` subclass costs a microsecond
+    if kind is CompositeCodes:
+        return cast(CompositeCodes, codes).codes_of(keys)
+    get = cast(KeyCodes, codes).getter() if kind is KeyCodes else codes.get
+    return [get(key, -1) for key in keys]
+
+
 def search(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> Found:
     """Locate each (key, day) query in the index (one `searchsorted` for all of them)."""
-    codes = index.codes
-    get, first = codes.getter() if isinstance(codes, KeyCodes) else codes.get, index.starts.item
+    return search_codes(index, key_codes(index, keys), days)
+
+
+def search_codes(index: HistoryIndex, codes: Sequence[int], days: Sequence[int]) -> Found:
+    """`search` of keys already coded (`key_codes`: a key asked on several days is looked up once)."""
+    first = index.starts.item
     known, queries, starts = [], [], []
-    for i, (key, day) in enumerate(zip(keys, days, strict=True)):
-        code = get(key, -1)
+    for i, (code, day) in enumerate(zip(codes, days, strict=True)):
         if code >= 0:
             known.append(i)
             queries.append((code << DAY_BITS) | day)
@@ -126,12 +140,22 @@ def rows(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> list[
     `index.value_names`; `column` finds one) over the key's events strictly before the day, zeros for an unseen
     key. Python floats: the same differences of the same running sums. The rows are read-only (unseen keys share
     one)."""
-    known, pos, start = search(index, keys, days)
-    out = [[0.0] * (len(index.value_names) + 1)] * len(keys)
+    return found_rows(index, len(keys), search(index, keys, days))
+
+
+def found_rows(index: HistoryIndex, n_queries: int, found: Found) -> list[list[float]]:
+    """`rows` of `n_queries` queries that `search` or `search_codes` located."""
+    known, pos, start = found
+    out = [[0.0] * (len(index.value_names) + 1)] * n_queries
     cumsums = index.cumsums
+    if len(index.value_names) == 1:  # most indexes: each query's two running sums read as scalars, no row views
+        at = cumsums.item
+        for i, p, s in zip(known, pos, start, strict=True):
+            out[i] = [float(p - s), at(p, 0) - at(s, 0)]
+        return out
     if len(known) > ROW_BY_ROW_UP_TO:
-        found = cumsums[pos + start].tolist()
-        now, then = found[: len(known)], found[len(known) :]
+        sums = cumsums[pos + start].tolist()
+        now, then = sums[: len(known)], sums[len(known) :]
     else:
         now, then = [cumsums[p].tolist() for p in pos], [cumsums[s].tolist() for s in start]
     for i, p, s, a, b in zip(known, pos, start, now, then, strict=True):
@@ -149,12 +173,13 @@ def before(index: HistoryIndex, key: str, day: int) -> dict[str, float]:
     return dict(zip(("n", *index.value_names), rows(index, [key], [day])[0], strict=True))
 
 
-def last_days(index: HistoryIndex, keys: Sequence[str], days: Sequence[int]) -> list[float]:
-    """Day of each key's latest event strictly before the query's day, NaN when none (`slices.last_day_before`)."""
-    found = search(index, keys, days)
-    out = [np.nan] * len(keys)
+def found_last_days(index: HistoryIndex, n_queries: int, found: Found) -> list[float]:
+    """Day of each key's latest event strictly before its query's day, NaN when none (`slices.last_day_before`),
+    for the first `n_queries` queries `search` or `search_codes` located (a search of more queries, for
+    `found_rows`, answers these too)."""
+    out = [np.nan] * n_queries
     key_at = index.sorted_keys.item
     for i, pos, start in zip(found.known, found.pos, found.start, strict=True):
-        if pos > start:
+        if i < n_queries and pos > start:
             out[i] = float(key_at(pos - 1) & _DAY_MASK)
     return out

@@ -17,7 +17,17 @@ import numpy as np
 from denial_ml.domain.code_families import procedure_family
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.features.line_features import pointed_index
-from denial_ml.features.one_claim_inputs import ClaimFields, LineFields, column, last_days, rows, smoothed
+from denial_ml.features.one_claim_inputs import (
+    ClaimFields,
+    LineFields,
+    column,
+    found_last_days,
+    found_rows,
+    key_codes,
+    rows,
+    search_codes,
+    smoothed,
+)
 from denial_ml.features.slice_keys import (
     AGE_EDGES,
     AGE_LABELS,
@@ -169,10 +179,10 @@ def claim_slices(
     year_keys += [f"family|{h.patient}|{h.payer}|{f}|{y}" for f, y in zip(s["family"], s["year"], strict=True)]
     years = [q[0] for q in rows(idx["pat_year"], year_keys, [day] * (2 * n))]
     family = [f"{h.patient}|{h.payer}|{f}" for f in s["family"]]
-    visit_keys = [f"rolling|{k}" for k in family] * 2 + [
-        f"year|{k}|{y}" for k, y in zip(family, s["year"], strict=True)
-    ]
-    visits = [q[0] for q in rows(idx["pat_visits"], visit_keys, [day] * n + [day - YEAR_DAYS] * n + [day] * n)]
+    visit_keys = [f"rolling|{k}" for k in family] + [f"year|{k}|{y}" for k, y in zip(family, s["year"], strict=True)]
+    coded = key_codes(idx["pat_visits"], visit_keys)  # the rolling keys asked on two days, looked up once
+    found = search_codes(idx["pat_visits"], coded[:n] + coded, [day] * n + [day - YEAR_DAYS] * n + [day] * n)
+    visits = [q[0] for q in found_rows(idx["pat_visits"], 3 * n, found)]
     rolling = [a - b for a, b in zip(visits[:n], visits[n : 2 * n], strict=True)]
     counts = {"ordinal": years[:n], "family_year": visits[2 * n :], "family_365": rolling}
     ranks = {kind: [rank_band(x) for x in c] for kind, c in counts.items()}
@@ -201,8 +211,10 @@ def patient_history(
 ) -> dict[str, list[float]]:
     """`slices.patient_counts` of one claim's lines (`same`: their `patient|payer|code` keys)."""
     idx, n = builder.snapshot_.indexes, len(same)
-    proc = [q[0] for q in rows(idx["pat_proc"], same * 2, [day] * n + [day - YEAR_DAYS] * n)]
-    last = last_days(idx["pat_proc"], same, [day] * n)
+    # One search answers the counts on both days and, from the first day's, the day of the last same service.
+    found = search_codes(idx["pat_proc"], key_codes(idx["pat_proc"], same) * 2, [day] * n + [day - YEAR_DAYS] * n)
+    proc = [q[0] for q in found_rows(idx["pat_proc"], 2 * n, found)]
+    last = found_last_days(idx["pat_proc"], n, found)
     denied = column(idx["pat_proc_denied"], "denied")
     return {
         "pat_proc_year_n": counts["ordinal"],

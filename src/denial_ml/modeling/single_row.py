@@ -9,6 +9,7 @@ values are `Booster.predict`'s own (tests/code/test_single_row.py compares them 
 from __future__ import annotations
 
 import ctypes
+import threading
 import weakref
 
 import lightgbm as lgb
@@ -48,20 +49,25 @@ class SingleRowPredictor:
             )
         )
         self._handle = handle
+        self._local = threading.local()
         weakref.finalize(self, _LIB.LGBM_FastConfigFree, handle)
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray, tuple[object, object, object]]:
+        """This thread's row and output arrays and the C pointers to them and to the output's length (made once
+        per thread: NumPy's `ctypes` pointers cost more than a small model's prediction)."""
+        held = getattr(self._local, "buffers", None)
+        if held is None:
+            row, out, length = np.empty(self.n_features), np.empty(self.n_out), ctypes.c_int64(0)
+            pointers = (row.ctypes.data_as(ctypes.c_void_p), ctypes.byref(length), out.ctypes.data_as(_DOUBLE_P))
+            held = self._local.buffers = (row, out, (*pointers, length))
+        return held[0], held[1], held[2][:3]
 
     def predict(self, row: np.ndarray) -> np.ndarray:
         """The prediction of one row (a float64 array of `n_features` values), as a 1-D array."""
         data = np.ascontiguousarray(row, dtype=np.float64)
         if data.shape != (self.n_features,):
             raise ValueError(f"expected one row of {self.n_features} features, got shape {row.shape}")
-        out = np.empty(self.n_out, dtype=np.float64)
-        _safe_call(
-            _LIB.LGBM_BoosterPredictForMatSingleRowFast(
-                self._handle,
-                data.ctypes.data_as(ctypes.c_void_p),
-                ctypes.byref(ctypes.c_int64(0)),
-                out.ctypes.data_as(_DOUBLE_P),
-            )
-        )
-        return out
+        given, out, (row_p, length_p, out_p) = self._buffers()
+        given[:] = data
+        _safe_call(_LIB.LGBM_BoosterPredictForMatSingleRowFast(self._handle, row_p, length_p, out_p))
+        return out.copy()

@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from denial_ml.config import Settings
@@ -56,9 +57,10 @@ class ServedModel:
         """The scorer's version."""
         return self.scorer.version
 
-    @property
+    @cached_property
     def payers(self) -> frozenset[str]:
-        """Payer ids the model knows (claims of other payers are refused)."""
+        """Payer ids the model knows (claims of other payers are refused); made once per loaded model, not per
+        request."""
         return frozenset(self.scorer.builder.categories_["payer_id"])
 
     def test_metrics(self) -> dict[str, float]:
