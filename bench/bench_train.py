@@ -19,8 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from denial_ml.data.io import read_tables
-from denial_ml.jobs.training import run_training
+from denial_ml.engine.threads import set_passive_waiting
+
+set_passive_waiting()  # as `denial-ml train` runs it (before LightGBM loads: denial_ml.engine.threads)
+
+from denial_ml.data.io import read_tables  # noqa: E402
+from denial_ml.jobs.training import run_training  # noqa: E402
 
 
 def _peak_gib() -> float:
