@@ -7,16 +7,13 @@ saved index is the one the string keys gave).
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import ItemsView, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from denial_ml.features.composite import SEP, Composite, Layout, integers, layout
+from denial_ml.features.composite import FEW_ROWS, SEP, Composite, Layout, integers, layout
 from denial_ml.features.key_codes import FEW, KeyCodes, encode
-
-DICT_UP_TO = 1 << 12  # a part with at most this many values gets a dict for one-by-one lookups (payers, codes)
 
 
 class CompositeCodes(Mapping[str, int]):
@@ -29,13 +26,14 @@ class CompositeCodes(Mapping[str, int]):
     def __init__(self, lay: Layout, ints: np.ndarray) -> None:
         self.layout = lay
         self.ints = ints
-        self._dicts: dict[tuple[int, int], dict[str, int]] = {}
 
     def lookup_composite(self, c: Composite) -> np.ndarray | None:
         """The code of each row's key (-1 when unknown), None when the composite's groups are not the layout's."""
         ints = integers(self.layout, c)
         if ints is None:
             return None
+        if len(ints) <= FEW_ROWS:  # a claim's keys: one search of each (hashing them costs more than that)
+            return self._search(ints)
         row, distinct = pd.factorize(ints)  # one search per distinct key
         return self._search(np.asarray(distinct, dtype=np.int64))[row]
 
@@ -70,15 +68,6 @@ class CompositeCodes(Mapping[str, int]):
             return np.array([self._one(k) for k in keys], dtype=np.int64)
         return self.key_codes().lookup(keys)
 
-    def _rank(self, g: int, j: int, text: str) -> int:
-        values = self.layout.vocab[g][j]
-        if len(values) <= DICT_UP_TO:
-            if (g, j) not in self._dicts:
-                self._dicts[(g, j)] = {v: i for i, v in enumerate(values.tolist())}
-            return self._dicts[(g, j)].get(text, -1)
-        pos = bisect_left(values, text)  # type: ignore[call-overload]
-        return pos if pos < len(values) and values[pos] == text else -1
-
     def _one(self, key: str) -> int:
         parts = str(key).split(SEP)
         lay = self.layout
@@ -92,7 +81,7 @@ class CompositeCodes(Mapping[str, int]):
             return -1
         value = 0
         for j, (text, radix) in enumerate(zip(parts, lay.radices(g), strict=True)):
-            rank = self._rank(g, j, text if j == len(parts) - 1 else text + SEP)
+            rank = lay.rank(g, j, text if j == len(parts) - 1 else text + SEP)
             if rank < 0:
                 return -1
             value = value * radix + rank
