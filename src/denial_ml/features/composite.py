@@ -270,6 +270,8 @@ def _few_integers(lay: Layout, c: Composite, tagged: bool) -> np.ndarray | None:
             return None
         columns = []
         for j, part in enumerate(ranked):
+            if len(part.distinct) > FEW_ROWS:  # a few rows of a batch's column: numpy ranks its values faster
+                return None
             key = id(part.distinct)
             if key not in plain:
                 plain[key] = _plain(part.distinct)
