@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from denial_ml.features import composite_codes
+from denial_ml.features import composite, composite_codes
 from denial_ml.features.composite import Composite, chain, compose, tag
 from denial_ml.features.composite_codes import CompositeCodes, CompositeRows
 from denial_ml.features.history import build_index
@@ -96,3 +96,41 @@ def test_keys_looked_up_together_find_each_keys_code(monkeypatch, dict_up_to):
     assert index.codes.codes_of(keys) == expected
     assert [index.codes.get(k, -1) for k in keys] == expected
     assert index.codes.codes_of(["nope"]) == [-1] and index.codes.codes_of([]) == []
+
+
+def _few_rows_query(patients: np.ndarray) -> Composite:
+    """One claim's keys: a few rows a group, every value standing for itself (`encode` of a few values)."""
+    n = 3
+    patient = encode(patients[:n].astype(object))
+    code = encode(np.array(["99213", "J0", "nope"], dtype=object))
+    same = compose(patient, code)
+    return chain([compose(tag("proc", n), same), compose(tag("pr", n), patient, code, encode(CODES[:n].copy()))])
+
+
+def test_a_claims_few_keys_find_the_codes_the_vectorized_search_finds(monkeypatch):
+    index, by_strings, _ = _built(_composite(300))
+    for patients in (np.array(["A", "é", "new"], dtype=object), np.array(["", "A}", "b"], dtype=object)):
+        query = _few_rows_query(patients)
+        strings = np.asarray(CompositeRows(query), dtype=object)
+        few = key_codes(index, query)
+        np.testing.assert_array_equal(few, by_strings.codes.lookup(strings))
+        monkeypatch.setattr(composite, "FEW_ROWS", 0)  # every group through the vectorized pass
+        monkeypatch.setattr(composite_codes, "FEW_ROWS", 0)
+        np.testing.assert_array_equal(key_codes(index, query), few)
+        monkeypatch.undo()
+
+
+def test_a_claims_few_keys_with_a_separator_or_nul_are_left_to_the_vectorized_search(monkeypatch):
+    index, _, _ = _built(_composite(300))
+    lay = index.codes.layout
+    for odd in ("A|B", "A\0"):
+        query = _few_rows_query(np.array(["A", odd, "B"], dtype=object))
+        assert composite._few_integers(lay, query, True) is None
+        found = composite.integers(lay, query)
+        monkeypatch.setattr(composite, "FEW_ROWS", 0)
+        vectorized = composite.integers(lay, query)
+        monkeypatch.undo()
+        if "|" in odd:
+            assert found is None and vectorized is None  # the caller falls back to the strings
+        else:
+            np.testing.assert_array_equal(found, vectorized)

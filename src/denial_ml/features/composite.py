@@ -18,7 +18,9 @@ joined strings (`layout` gives None).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from operator import mul
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,8 @@ from denial_ml.features.lookup import TINY, Keys, encode_pairs
 
 SEP = "|"
 MAX_BITS = 62  # the integers stay non-negative int64, with room for a sort's tie-break
+DICT_UP_TO = 1 << 12  # a part with at most this many values gets a dict for one-by-one lookups (payers, codes)
+FEW_ROWS = 32  # a group of up to this many rows (one claim's lines) is ranked value by value, without numpy calls
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ def combine(*parts: Keys) -> Keys:
 
 def tag(text: str, n: int) -> Keys:
     """A constant key part (the slice kind's name) for `n` lines (a read-only view of one zero: a batch's slice
-    keys keep their parts, some twenty of these)."""
-    return Keys(np.broadcast_to(np.int64(0), (n,)), np.array([text], dtype=object))
+    keys keep their parts, some twenty of these; a claim's few lines get plain zeros, a fifth of the cost)."""
+    zeros = np.zeros(n, dtype=np.int64) if n <= TINY else np.broadcast_to(np.int64(0), (n,))
+    return Keys(zeros, np.array([text], dtype=object))
 
 
 def compose(*parts: Keys | Composite) -> Composite:
@@ -111,10 +116,40 @@ class Layout:
     tags: tuple[str | None, ...]
     vocab: tuple[tuple[np.ndarray, ...], ...]
     shift: int
+    _dicts: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _weights: dict[int, list[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def radices(self, g: int) -> list[int]:
         """The number of values of each ranked part of group `g`."""
         return [max(len(v), 1) for v in self.vocab[g]]
+
+    def weights(self, g: int) -> list[int]:
+        """What a rank of each ranked part of group `g` weighs in its integer: the product of the later radices."""
+        if g not in self._weights:
+            out = [1]
+            for radix in self.radices(g)[:0:-1]:
+                out.append(out[-1] * radix)
+            self._weights[g] = out[::-1]
+        return self._weights[g]
+
+    def rank(self, g: int, j: int, text: str) -> int:
+        """The rank of `text` (with its `|` unless the key's last part) among part `j` of group `g`, -1 when it
+        is not there."""
+        return self.ranks(g, j, [text])[0]
+
+    def ranks(self, g: int, j: int, texts: list[str]) -> list[int]:
+        """`rank` of each text: a dict for a small part (built on first use), a bisection of a large one's values."""
+        values = self.vocab[g][j]
+        if len(values) <= DICT_UP_TO:
+            if (g, j) not in self._dicts:
+                self._dicts[(g, j)] = {v: i for i, v in enumerate(values.tolist())}
+            found = self._dicts[(g, j)]
+            return [found.get(t, -1) for t in texts]
+        out = []
+        for text in texts:
+            pos = bisect_left(values, text)  # type: ignore[call-overload]
+            out.append(pos if pos < len(values) and values[pos] == text else -1)
+        return out
 
 
 _TEXTS: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}  # id -> (values, `_texts`): a batch asks many times
@@ -192,6 +227,10 @@ def integers(lay: Layout, c: Composite) -> np.ndarray | None:
     """Each row's key as the layout's integer, -1 when a part's value is not in the layout (so neither is the key);
     None when the composite's groups do not match the layout's (the caller falls back to strings)."""
     tagged = len(c.groups) > 1 or lay.tags != (None,)
+    if max(c.sizes(), default=0) <= FEW_ROWS:
+        few = _few_integers(lay, c, tagged)
+        if few is not None:
+            return few
     out = []
     for parts in c.groups:
         g = _group_of(lay, parts, tagged)
@@ -216,6 +255,42 @@ def integers(lay: Layout, c: Composite) -> np.ndarray | None:
         acc[bad] = -1
         out.append(acc)
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _few_integers(lay: Layout, c: Composite, tagged: bool) -> np.ndarray | None:
+    """`integers` of groups of a few rows each (a claim's keys), value by value in Python: the vectorized pass
+    costs some ten numpy calls a part, and a claim's slice keys are twenty groups of a line or two. None when a
+    group is not the layout's or a value is not a plain string (`_plain`): the vectorized pass decides those."""
+    out: list[int] = []
+    plain: dict[int, list[str] | None] = {}  # each part's values, by array: the groups share the lines' columns
+    for parts in c.groups:
+        g = _group_of(lay, parts, tagged)
+        ranked = _ranked(parts, tagged)
+        if g < 0 or not ranked:  # (a group of its tag alone has no rows to zip)
+            return None
+        columns = []
+        for j, part in enumerate(ranked):
+            if len(part.distinct) > FEW_ROWS:  # a few rows of a batch's column: numpy ranks its values faster
+                return None
+            key = id(part.distinct)
+            if key not in plain:
+                plain[key] = _plain(part.distinct)
+            values = plain[key]
+            if values is None:
+                return None
+            ranks = lay.ranks(g, j, values if j == len(ranked) - 1 else [v + SEP for v in values])
+            columns.append(map(ranks.__getitem__, part.position.tolist()))
+        # The mixed-radix integer: each part's rank times the product of the later parts' radices.
+        weights, base = lay.weights(g), g << lay.shift
+        out += [-1 if min(row) < 0 else sum(map(mul, row, weights)) + base for row in zip(*columns, strict=True)]
+    return np.array(out, dtype=np.int64)
+
+
+def _plain(distinct: np.ndarray) -> list[str] | None:
+    """The values as a list when each is a `str` holding neither `|` nor NUL (which numpy's strings would drop
+    at the end, so the vectorized pass could match them otherwise), else None."""
+    values = np.asarray(distinct, dtype=object).tolist()
+    return values if all(type(v) is str and SEP not in v and "\0" not in v for v in values) else None
 
 
 def distinct_rows(c: Composite) -> tuple[np.ndarray, int]:

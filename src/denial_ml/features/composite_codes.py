@@ -13,11 +13,8 @@ from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from denial_ml.features.composite import SEP, Composite, Layout, integers, layout
+from denial_ml.features.composite import DICT_UP_TO, FEW_ROWS, SEP, Composite, Layout, integers, layout
 from denial_ml.features.key_codes import FEW, KeyCodes, encode
-
-DICT_UP_TO = 1 << 12  # a part with at most this many values gets a dict for one-by-one lookups (payers, codes)
-
 
 Ranker = Callable[[str, int], int]  # (text, missing) -> the text's rank among a part's values, else `missing`
 
@@ -65,6 +62,8 @@ class CompositeCodes(Mapping[str, int]):
         ints = integers(self.layout, c)
         if ints is None:
             return None
+        if len(ints) <= FEW_ROWS:  # a claim's keys: one search of each (hashing them costs more than that)
+            return self._search(ints)
         row, distinct = pd.factorize(ints)  # one search per distinct key
         return self._search(np.asarray(distinct, dtype=np.int64))[row]
 
