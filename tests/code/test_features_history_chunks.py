@@ -47,3 +47,25 @@ def test_one_code_broadcasts_over_chunked_days(index, monkeypatch) -> None:
     got = index.before_codes(code, days)
     assert np.all(np.diff(got["n"]) >= 0)  # counts before a later day never fall
     assert got["n"][0] == 0 and got["n"][-1] > 0
+
+
+def test_a_compact_index_answers_its_event_counts_as_n(monkeypatch) -> None:
+    from denial_ml.engine.event_sums import event_sums, index_from_sums
+    from denial_ml.features.history import Events
+
+    rng = np.random.default_rng(2)
+    n = 4000
+    keys = pd.Series(rng.choice([f"P{i}" for i in range(40)], n))
+    days = rng.integers(18_000, 18_030, n)  # many events a (key, day): the compact index sums them
+    values = pd.DataFrame({"denied": rng.integers(0, 2, n).astype(float)})
+    whole = build_index(keys, days, values)
+    compact = index_from_sums(event_sums(Events(keys, days, values)), compact=True)
+    assert "n" in compact.value_names and len(compact.sorted_keys) < len(whole.sorted_keys)
+    q_keys = rng.choice([f"P{i}" for i in range(45)], 5000)
+    q_days = rng.integers(17_995, 18_035, 5000)
+    monkeypatch.setattr(history, "SORTED_CHUNK", 999)
+    got = compact.before(q_keys, q_days)
+    want = whole.before(q_keys, q_days)
+    np.testing.assert_array_equal(got["n"], want["n"])
+    np.testing.assert_array_equal(got["denied"], want["denied"])
+    assert want["n"].max() > 50

@@ -82,13 +82,13 @@ class HistoryIndex:
         del q
         start = self.starts[c]
         del ordered_code, c, order
+        # The rows before each query first: a compact index's value `n` (its event counts) then overwrites them.
+        out["n"][where] = pos - start
         for j, name in enumerate(self.value_names):  # column by column, without (queries x values) temporaries
             column = self.cumsums[:, j]
             found = column[pos]
             found -= column[start]
             out[name][where] = found
-        pos -= start
-        out["n"][where] = pos
 
     def _sums(self, known: np.ndarray, c: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
         pos = np.searchsorted(self.sorted_keys, q, side="left")
