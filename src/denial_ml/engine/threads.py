@@ -2,10 +2,13 @@
 
 LightGBM's OpenMP runtime (GNU libgomp) spins a waiting thread for a long while by default. When another process
 holds a core (a shared machine, two Dask workers on two cores, the test suite's two workers), the spinning thread
-takes the core from the thread it waits for, and training crawls: 200 rounds on 150,000 rows x 90 features took
-33.4 s on this 2-core machine at load 4 with the default, 3.4 s with `OMP_WAIT_POLICY=PASSIVE`; with a core free,
-2.8 s against 3.0 s (`bench/bench_openmp_wait.py`). libgomp reads the variable once, when it is loaded, so it must be
-set before LightGBM is imported: the CLI does it first thing, and Dask's local workers inherit it.
+takes the core from the thread it waits for, and training crawls (`bench/bench_openmp_wait.py`, 2 threads, 150,000
+rows x 90 features, on this 2-core machine): 200 rounds took 41-58 s with the default and 4.6-5.5 s passive while
+other sessions ran (load 2-3.5); 100 rounds with one core taken by a busy loop, 5.08 s against 2.35 s. The price on
+an idle machine: 1.17 s against 1.46 s (100 rounds). A shared, busy machine is this product's usual home (a
+service, Dask workers and batch jobs side by side), so passive is the default; `OMP_WAIT_POLICY=ACTIVE` (or any
+value) in the environment wins. libgomp reads the variable once, when it is loaded, so it must be set before
+LightGBM is imported: the CLI does it first thing, and Dask's local workers inherit it.
 """
 
 from __future__ import annotations
