@@ -29,6 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from asgi_call import asgi_request
+
 HERE = Path(__file__).resolve().parent
 LEVELS = ("full", "scoring", "framework", "lightgbm")
 
@@ -55,19 +57,7 @@ def asgi_caller(app: Any, token: str, bodies: list[bytes]) -> Callable[[int], No
     async def call(body: bytes) -> None:
         headers = [(b"x-api-key", token.encode()), (b"content-type", b"application/json")]
         scope = http_scope(app, "POST", "/v1/claims/score", [*headers, (b"content-length", str(len(body)).encode())])
-        messages = [{"type": "http.request", "body": body, "more_body": False}]
-        sent: list[dict] = []
-
-        async def receive() -> dict:
-            if messages:
-                return messages.pop()
-            await asyncio.sleep(3600)  # the app never asks again for a request it has answered
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict) -> None:
-            sent.append(message)
-
-        await app(scope, receive, send)
+        sent = await asgi_request(app, scope, body)
         if sent[0]["status"] != 200:
             raise SystemExit(f"request failed: {sent}")
 

@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from asgi_call import asgi_request
+
 HERE = Path(__file__).resolve().parent
 PER_REQUEST_HEADERS = {b"x-request-id", b"date", b"server-timing", b"x-process-time"}
 
@@ -87,19 +89,7 @@ def answers(model: Path, data: Path, n_claims: int) -> list[list[Any]]:
         async def call(method: str, path: str, body: bytes) -> list[Any]:
             headers = [(b"x-api-key", token.encode()), (b"content-type", b"application/json")]
             scope = http_scope(app, method, path, [*headers, (b"content-length", str(len(body)).encode())])
-            messages = [{"type": "http.request", "body": body, "more_body": False}]
-            sent: list[dict] = []
-
-            async def receive() -> dict:
-                if messages:
-                    return messages.pop()
-                await asyncio.sleep(3600)  # the app never asks again for a request it has answered
-                return {"type": "http.disconnect"}
-
-            async def send(message: dict) -> None:
-                sent.append(message)
-
-            await app(scope, receive, send)
+            sent = await asgi_request(app, scope, body)
             kept = sorted([k.decode(), v.decode()] for k, v in sent[0]["headers"] if k not in PER_REQUEST_HEADERS)
             return [sent[0]["status"], kept, b"".join(m.get("body", b"") for m in sent[1:]).decode()]
 
