@@ -61,3 +61,9 @@ def test_bootstrap_skips_one_class_resamples_and_pairs_differences() -> None:
     assert out["lightgbm"]["roc_auc"] == [1.0, 1.0]
     assert out["rate"]["roc_auc"] == [0.0, 0.0]
     assert out["rate"]["roc_auc_diff"] == [1.0, 1.0]
+
+
+def test_bootstrap_refuses_scores_that_are_not_numbers() -> None:
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match=r"scores\['truth'\]: 1 of 4 values are NaN or infinite"):
+        gates.bootstrap(y, {"lightgbm": np.array([0.1, 0.9, 0.2, 0.8]), "truth": np.array([0.1, np.nan, 0.2, 0.8])})

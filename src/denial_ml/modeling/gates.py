@@ -49,6 +49,10 @@ def bootstrap(
     draws: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     n = len(y)
     y = np.asarray(y)
+    for name in names:  # sklearn's metrics refused them; a rank would silently put them last
+        bad = int((~np.isfinite(np.asarray(scores[name], dtype=np.float64))).sum())
+        if bad:
+            raise ValueError(f"scores[{name!r}]: {bad} of {len(scores[name])} values are NaN or infinite")
     ranked = {name: rank_by_score(y, scores[name]) for name in names}
     for _ in range(resamples):
         rows = rng.integers(0, n, n)
