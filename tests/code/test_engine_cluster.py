@@ -38,3 +38,24 @@ def test_local_cluster_starts_without_port_warning():
             held.close()
     messages = [str(w.message) for w in seen if issubclass(w.category, UserWarning)]
     assert not [m for m in messages if "already in use" in m], messages
+
+
+def _hog(megabytes: int) -> int:
+    import time
+
+    import numpy as np
+
+    block = np.ones(megabytes * 2**20 // 8)  # touched: resident, as a part's tables would be
+    time.sleep(10)  # the nanny checks memory every 100 ms
+    return int(block.size)
+
+
+def test_a_worker_restarted_past_its_memory_limit_fails_the_job_saying_what_to_change():
+    import dask
+
+    from denial_ml.engine.cluster import WorkerLostError
+
+    expected = r"passed 95 % of its memory limit, 400MiB a worker, .* \(DENIAL_ML_DASK_MEMORY_LIMIT\).*KilledWorker"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), pytest.raises(WorkerLostError, match=expected):
+        with open_client(ClusterSpec(workers=1, memory_limit="400MiB")) as client:
+            client.submit(_hog, 600).result(timeout=120)

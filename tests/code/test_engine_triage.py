@@ -81,6 +81,33 @@ def test_a_worklist_scored_on_the_cluster_is_the_local_worklist_in_the_same_orde
     assert list(dask_items["priority"]) == sorted(dask_items["priority"], reverse=True)
 
 
+def test_a_worklist_built_a_slice_at_a_time_is_the_local_worklist_in_the_store(world, bundles, client, tmp_path):
+    from sqlalchemy import select
+
+    from denial_ml.engine.worklist import items_in_order, rank_partitioned
+    from denial_ml.jobs.triage import build_worklist, partitioned_inputs
+    from denial_ml.store import WorklistStore
+    from denial_ml.store.models import WorklistItem
+
+    bundle = bundles["local"][0]
+    _, items = worklist_rows(world, bundle)
+    slices = list(items_in_order(client, rank_partitioned(client, *partitioned_inputs(client, world, bundle)), 37))
+    assert len(slices) == -(-len(items) // 37) and len(slices[0]) == 37
+    pd.testing.assert_frame_equal(pd.concat(slices, ignore_index=True), items)
+
+    stored = []
+    for name, cluster in (("local", None), ("dask", client)):
+        store = WorklistStore(f"sqlite:///{tmp_path / name}.db")
+        store.migrate()
+        ranked, result = build_worklist(world, bundle, store, cluster)
+        assert (result.inserted, result.updated, len(ranked)) == (len(items), 0, len(items))
+        with store.session() as session:
+            columns = (WorklistItem.id, WorklistItem.claim_id, WorklistItem.priority, WorklistItem.claim_detail)
+            stored.append(session.execute(select(*columns).order_by(WorklistItem.id)).all())
+        store.close()
+    assert stored[1] == stored[0]
+
+
 def test_a_world_given_as_a_file_url_is_read_by_the_workers_with_the_same_worklist(world, bundles, client):
     bundle = bundles["local"][0]
     _, items = worklist_rows(world, bundle)

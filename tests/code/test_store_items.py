@@ -159,3 +159,31 @@ def test_bad_outcomes_are_refused(store):
         store.record_outcome("C000000", "overturned", 10, "ann")
     assert store.outcomes_frame().empty
     assert list(store.outcomes_frame().columns) == list(OUTCOME_COLUMNS)
+
+
+def test_a_worklist_written_in_slices_is_one_transaction(store):
+    from denial_ml.store.items import upsert_slices
+
+    items = sample_items(6, today=TODAY)
+    result = upsert_slices(store, [items.iloc[:4], items.iloc[4:]])
+    assert (result.inserted, result.updated) == (6, 0)
+    assert _count(store) == 6
+    again = upsert_slices(store, [items.iloc[:2], items.iloc[2:]])
+    assert (again.inserted, again.updated) == (0, 6)
+
+
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        (lambda f: f.iloc[3:].assign(p_overturn=[0.1, 2.0, 0.3]), r"p_overturn is outside \[0, 1\] at row 1"),
+        (lambda f: f.iloc[2:], "claim_id appears in two slices \\(claim 'C000002'\\)"),
+    ],
+)
+def test_a_bad_slice_leaves_the_store_as_it_was(store, second, message):
+    from denial_ml.store.items import upsert_slices
+
+    items = sample_items(6, today=TODAY)
+    store.upsert_items(items.iloc[:1])
+    with pytest.raises(InvalidItems, match=message):
+        upsert_slices(store, [items.iloc[:3], second(items)])
+    assert _count(store) == 1  # the first slice, written in the same transaction, is gone too

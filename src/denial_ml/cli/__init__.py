@@ -69,6 +69,7 @@ def world_argument(data: str | None, default: Path, engine: str) -> Path | str:
 
 def main() -> None:
     """Console-script entry point; usage errors come out as one line, not a usage screen."""
+    from denial_ml.engine.cluster import WorkerLostError
     from denial_ml.engine.threads import set_passive_waiting
 
     set_passive_waiting()  # before anything imports LightGBM (its OpenMP runtime reads it once, when loaded)
@@ -78,6 +79,9 @@ def main() -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
+    except WorkerLostError as exc:  # any --engine dask command: say what to change, not a traceback
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     except TyperException as exc:  # usage errors: unknown option, bad value, missing argument
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         typer.echo(f"error: {message} (see denial-ml --help)", err=True)

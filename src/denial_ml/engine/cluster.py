@@ -27,6 +27,10 @@ class EngineUnavailableError(RuntimeError):
     """The dask engine was asked for but the `dask` extra is not installed."""
 
 
+class WorkerLostError(RuntimeError):
+    """A worker died or was restarted during a job (most often past its memory limit) and its work was lost."""
+
+
 @dataclass(frozen=True)
 class ClusterSpec:
     """Where the work runs.
@@ -73,7 +77,7 @@ def open_client(spec: ClusterSpec) -> Iterator[Client]:
 
     if spec.scheduler:
         log.info("dask: connecting to the scheduler at %s", spec.scheduler)
-        with Client(spec.scheduler) as client:
+        with Client(spec.scheduler) as client, lost_work(spec):
             yield client
         return
     log.info("dask: starting a local cluster of %d workers (%s each)", spec.workers, spec.memory_limit)
@@ -89,5 +93,32 @@ def open_client(spec: ClusterSpec) -> Iterator[Client]:
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         ) as cluster,
         Client(cluster) as client,
+        lost_work(spec),
     ):
         yield client
+
+
+@contextmanager
+def lost_work(spec: ClusterSpec) -> Iterator[None]:
+    """Turn Dask's errors for work lost with a worker into a `WorkerLostError` that says what to change.
+
+    Dask restarts a worker that passes 95 % of its memory limit; what the job had scattered to it cannot be made
+    again, so its futures fail with "cancelled" or "already forgotten", and a task that killed workers three times
+    fails with `KilledWorker`. Neither names the cause.
+
+    Raises:
+        WorkerLostError: from `FuturesCancelledError`, `CancelledError` or `KilledWorker`.
+    """
+    from concurrent.futures import CancelledError
+
+    from distributed.scheduler import KilledWorker
+
+    try:
+        yield
+    except (CancelledError, KilledWorker) as exc:
+        limit = "the scheduler's workers' limit" if spec.scheduler else f"{spec.memory_limit} a worker"
+        raise WorkerLostError(
+            f"dask: a worker was lost during the job, with the work it held (most often it passed 95 % of its memory "
+            f"limit, {limit}, and was restarted): give the workers more memory (DENIAL_ML_DASK_MEMORY_LIMIT) or add "
+            f"workers (DENIAL_ML_DASK_WORKERS). Dask said: {type(exc).__name__}: {str(exc)[:300]}"
+        ) from exc

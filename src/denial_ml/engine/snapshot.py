@@ -96,13 +96,17 @@ def part_sums(
 
 
 def table_sums(
-    tables: dict[str, pd.DataFrame], buckets: int, store: PartStore | None = None
+    tables: dict[str, pd.DataFrame], buckets: int, store: PartStore | None = None, patients: bool = True
 ) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame, StoredPart | None]:
-    """`part_sums` of a part's tables already read (with the reference rows its claims need)."""
+    """`part_sums` of a part's tables already read (with the reference rows its claims need); without `patients`,
+    the sums of the shared indexes alone (for jobs whose parts build their patient indexes again,
+    `patient_snapshot`)."""
     events = snapshot_events(tables)
     stored = None
     if store is not None:
         stored = store_patient_part(tables, {n: events.pop(n) for n in PATIENT_INDEXES}, store)
+    elif not patients:
+        events = {n: ev for n, ev in events.items() if n not in PATIENT_INDEXES}
     sums = {name: bucketed(event_sums(ev), buckets) for name, ev in events.items()}
     return sums, claim_facts(tables), stored
 
@@ -235,19 +239,6 @@ def snapshot_from_parts(
         return client.map(part_sums, [folder] * len(parts), parts, n_parts=n_parts, shared=shared, store=store)
 
     return snapshot_in_waves(client, n_parts, reference, read_wave, store)
-
-
-def snapshot_of_tables(client: Client, parts: list[Future], reference: dict[str, pd.DataFrame]) -> PartSnapshot:
-    """`snapshot_from_parts` of parts already held on the workers as their tables (each with the reference rows its
-    claims need): for jobs that keep their parts for other work (`engine.triage`).
-
-    Args:
-        client: The Dask client. parts: Futures of the parts' tables. reference: The whole world's reference tables.
-    """
-    buckets = bucket_count(len(parts))
-    return snapshot_in_waves(
-        client, len(parts), reference, lambda r: client.map(table_sums, parts[r.start : r.stop], buckets=buckets)
-    )
 
 
 def snapshot_in_waves(

@@ -1,17 +1,20 @@
 """The triage frame of a world folder built part by part on Dask workers (`triage train` / `worklist build
---engine dask`).
+--engine dask`), with no process holding the world.
 
-A part of a world holds its patients' whole histories (`engine.report`, `data.synthetic.partition`), so a
-denial's facts, its claim's features and its lines are all in its part. Three things of `triage_frame` look
-across the world, and are computed where they are exact:
+A part of a world holds its patients' whole histories and their rows of the patient tables (`engine.report`,
+`data.synthetic.partition`), so a denial's facts, its claim's features and its lines are all in its part. Each task
+reads its part itself and keeps only what later steps need, so a worker's memory follows its parts' denials, not
+the world. Three things of `triage_frame` look across the world, and are computed where they are exact:
 
-- the history snapshot the claim features read: built from the parts' summed events (`engine.snapshot`), the
-  world's patient-free indexes sent to every worker and each part's patient indexes kept on its worker;
+- the history snapshot the claim features read: the shared indexes from the parts' summed events, read in waves
+  (`engine.snapshot`); each part builds its patient indexes from its own events (`patient_snapshot`);
 - the payer x category and provider overturn rates: the decided appeals of every part (a few columns each)
   are put together on one worker and sent to every part, which queries them for its own denials;
-- the expected payment: medians of every paid line before each month. The parts' paid lines are put
-  together on one worker, which computes the prices at the months the denials need (`triage.payment.Prices`);
-  only those prices travel to the parts. The client never holds the paid lines.
+- the expected payment: medians of every paid line before each month. A procedure's lines give its payer x
+  procedure and procedure medians, so the paid lines are split by procedure and each split priced on one worker
+  (`payment.key_book`); the allowed/charge median needs every line's ratio, which alone (a date and a number
+  per line) goes to one worker (`payment.ratio_book`). Only the prices at the months the denials need travel to
+  the parts; the client never holds the paid lines.
 
 Each part then assembles its rows of the frame (`triage.features.assemble_frame`): the same rows, to the bit,
 as the whole world's frame; in the world's order once sorted by adjudication date and claim id.
@@ -26,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.data.io import WorldIOError
-from denial_ml.engine.partitions import CLAIM_TABLES
+from denial_ml.engine.event_sums import bucket_count
+from denial_ml.engine.partitions import CLAIM_TABLES, PATIENT_TABLES
 from denial_ml.engine.paths import (
     World,
     exists,
@@ -37,20 +41,30 @@ from denial_ml.engine.paths import (
     read_world_tables,
     table_files,
 )
-from denial_ml.engine.snapshot import PartSnapshot, patient_snapshot, snapshot_of_tables
+from denial_ml.engine.snapshot import SHARED_REFERENCE, patient_snapshot, snapshot_in_waves, table_sums
 from denial_ml.features.build import FeatureBuilder
-from denial_ml.features.snapshot import REFERENCE_TABLES, Snapshot
+from denial_ml.features.snapshot import Snapshot
 from denial_ml.schemas import validate_table
 from denial_ml.triage.denials import decided_appeals, denied_claims, overturn_history
 from denial_ml.triage.features import assemble_frame, denial_claim_features
-from denial_ml.triage.payment import Prices, paid_lines, payment_from_book, price_book, priced_lines
+from denial_ml.triage.payment import (
+    Prices,
+    key_book,
+    merge_books,
+    paid_lines,
+    payment_from_book,
+    priced_lines,
+    procedure_buckets,
+    ratio_book,
+)
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
-PART_TABLES = (*CLAIM_TABLES, "remarks", "appeals")  # per claim: in the claim's part
-WHOLE_TABLES = ("payers",)  # read whole by every part
+SUM_TABLES = (*CLAIM_TABLES, *PATIENT_TABLES, *SHARED_REFERENCE)  # what a part's history events need
+PIECE_TABLES = (*SUM_TABLES, "remarks", "appeals")  # ... and its denials
 FRAME_ORDER = ["adjudication_date", "claim_id"]  # `denied_claims`' order: the world's frame in this order
+PAID_PARTS = 2  # procedure buckets of the paid lines: one per this many parts
 
 
 def read_world_part(world: World, part: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
@@ -72,6 +86,24 @@ def read_world_part(world: World, part: str, names: tuple[str, ...]) -> dict[str
     return tables
 
 
+def shared_sums(world: World, part: str, buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame, None]:
+    """The shared indexes' (key, day) sums of one part, in key buckets (`table_sums`; runs on a worker)."""
+    return table_sums(read_world_part(world, part, SUM_TABLES), buckets, patients=False)
+
+
+def shared_snapshot(client: Client, world: World, names: list[str]) -> Snapshot:
+    """The world's snapshot without its patient indexes and patients' rows (`PartSnapshot.shared`), from the
+    parts' sums added on the workers."""
+    buckets = bucket_count(len(names))
+
+    def read_wave(parts: range) -> list[Future]:
+        wave = names[parts.start : parts.stop]
+        return client.map(shared_sums, [world] * len(wave), wave, buckets=buckets, pure=False)
+
+    reference = read_world_tables(world, SHARED_REFERENCE)
+    return snapshot_in_waves(client, len(names), reference, read_wave).shared()
+
+
 @dataclass
 class DenialPiece:
     """A part's denials with what they need from the part alone (made on a worker)."""
@@ -80,19 +112,33 @@ class DenialPiece:
     charges: np.ndarray
     features: pd.DataFrame
     lines: pd.DataFrame  # `priced_lines`
-    paid: pd.DataFrame  # `paid_lines` (the world's prices are the medians of every part's)
     decided: pd.DataFrame  # `decided_appeals` of the part's denials
+    appeals: pd.DataFrame  # the appeals of the part's denials
+    last_adjudication: pd.Timestamp  # of the part's remittances (the worklist is built as of the world's)
 
 
-def denial_piece(part: dict[str, pd.DataFrame], shared: Snapshot, reference: dict[str, pd.DataFrame]) -> DenialPiece:
+def denial_piece(
+    world: World, part: str, shared: Snapshot, buckets: int
+) -> tuple[DenialPiece, list[pd.DataFrame], pd.DataFrame]:
     """A part's denials, their claim features (the world's shared indexes with the part's own patient indexes,
-    `patient_snapshot`), lines to price, paid lines and decided appeals."""
-    builder = FeatureBuilder().fit_snapshot(patient_snapshot(shared, {**reference, **part}))
-    denials = denied_claims(part)
-    charges, features = denial_claim_features(part, denials, builder)
-    return DenialPiece(
-        denials, charges, features, priced_lines(part, denials), paid_lines(part), decided_appeals(part, denials)
+    `patient_snapshot`), lines to price and decided appeals; its paid lines by procedure bucket
+    (`procedure_buckets`) and their dates and ratios (runs on a worker, which reads the part)."""
+    tables = read_world_part(world, part, PIECE_TABLES)
+    builder = FeatureBuilder().fit_snapshot(patient_snapshot(shared, tables))
+    denials = denied_claims(tables)
+    charges, features = denial_claim_features(tables, denials, builder)
+    appeals = tables["appeals"]
+    piece = DenialPiece(
+        denials,
+        charges,
+        features,
+        priced_lines(tables, denials),
+        decided_appeals(tables, denials),
+        appeals[appeals["claim_id"].isin(denials["claim_id"])].reset_index(drop=True),
+        pd.Timestamp(tables["remittances"]["adjudication_date"].max()),
     )
+    paid = paid_lines(tables)
+    return piece, procedure_buckets(paid, buckets), paid[["date", "ratio"]]
 
 
 def piece_frame(piece: DenialPiece, book: dict[pd.Timestamp, Prices], decided: pd.DataFrame) -> pd.DataFrame:
@@ -102,11 +148,6 @@ def piece_frame(piece: DenialPiece, book: dict[pd.Timestamp, Prices], decided: p
     return assemble_frame(piece.denials, piece.charges, piece.features, history, payment)
 
 
-def book_from_parts(cutoffs: np.ndarray, *paid: pd.DataFrame) -> dict[pd.Timestamp, Prices]:
-    """The prices at `cutoffs` from every part's paid lines (runs on one worker)."""
-    return price_book(pd.concat(paid, ignore_index=True), cutoffs)
-
-
 def concat(*frames: pd.DataFrame) -> pd.DataFrame:
     """Frames of the parts, one after the other."""
     return pd.concat(frames, ignore_index=True)
@@ -114,9 +155,12 @@ def concat(*frames: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class DistributedFrame:
-    """The triage frame of a world, one future per part, and the builder fitted on the world's snapshot."""
+    """The triage frame of a world, one future per part, and the builder fitted on the world's shared snapshot
+    (its feature names and categories are the model's)."""
 
-    parts: list[Future]  # the parts' tables (`read_world_part`)
+    world: World
+    names: list[str]  # the parts' file names (`part_names`)
+    pieces: list[Future]  # the parts' `DenialPiece`s
     frames: list[Future]  # the parts' rows of the frame (`piece_frame`)
     builder: FeatureBuilder
 
@@ -128,58 +172,71 @@ def distributed_frame(client: Client, world: World) -> DistributedFrame:
         WorldIOError, TableValidationError: a table cannot be read (raised from the worker that reads it).
     """
     names = part_names(world)
-    reference = read_world_tables(world, REFERENCE_TABLES)
-    parts = client.map(read_world_part, [world] * len(names), names, names=(*PART_TABLES, *WHOLE_TABLES), pure=False)
-    whole = client.scatter(reference, broadcast=True)
-    snapshot: PartSnapshot = snapshot_of_tables(client, client.map(_claim_tables, parts, reference=whole), reference)
-    builder = FeatureBuilder().fit_snapshot(snapshot.snapshot)
-    shared = client.scatter(snapshot.shared(), broadcast=True)
-    pieces = client.map(denial_piece, parts, shared=shared, reference=whole)
-    cutoffs = np.unique(np.concatenate(client.gather(client.map(_cutoffs, pieces))))
-    book = client.submit(book_from_parts, cutoffs, *client.map(_paid, pieces))
+    shared = shared_snapshot(client, world, names)
+    builder = FeatureBuilder().fit_snapshot(with_patient_tables(shared, world, names[0]))
+    scattered = client.scatter(shared, broadcast=True)
+    del shared
+    buckets = max(1, len(names) // PAID_PARTS)
+    results = client.map(denial_piece, [world] * len(names), names, shared=scattered, buckets=buckets, pure=False)
+    pieces = client.map(_pick, results, i=0)
+    paid = [client.map(_pick, results, i=1, bucket=b) for b in range(buckets)]
+    ratios = client.map(_pick, results, i=2)
+    del results  # each part's result is released once its pieces are picked
+    cutoffs = np.unique(np.concatenate([np.empty(0, "datetime64[ns]"), *client.gather(client.map(_cutoffs, pieces))]))
+    keys = [client.submit(key_book, cutoffs, *bucket) for bucket in paid]
+    book = client.submit(merge_books, client.submit(ratio_book, cutoffs, *ratios), *keys)
     decided = client.submit(concat, *client.map(_decided, pieces))
     frames = client.map(piece_frame, pieces, book=book, decided=decided)
-    return DistributedFrame(parts, frames, builder)
+    return DistributedFrame(world, names, pieces, frames, builder)
 
 
-def _claim_tables(part: dict[str, pd.DataFrame], reference: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    return {**reference, **{name: part[name] for name in CLAIM_TABLES}}
+def with_patient_tables(shared: Snapshot, world: World, part: str) -> Snapshot:
+    """`shared` with the patient tables as empty tables of their columns: what a builder needs to be fitted for
+    its feature names and categories (the parts' tasks fit theirs on their own patients)."""
+    empty = {name: table.iloc[:0] for name, table in read_world_part(world, part, PATIENT_TABLES).items()}
+    return Snapshot(reference={**shared.reference, **empty}, indexes=shared.indexes)
+
+
+def _pick(result: tuple, i: int, bucket: int | None = None) -> object:
+    return result[i] if bucket is None else result[i][bucket]
 
 
 def _cutoffs(piece: DenialPiece) -> np.ndarray:
     return np.unique(piece.lines["cutoff"].to_numpy(dtype="datetime64[ns]"))
 
 
-def _paid(piece: DenialPiece) -> pd.DataFrame:
-    return piece.paid
-
-
 def _decided(piece: DenialPiece) -> pd.DataFrame:
     return piece.decided
+
+
+def _appeals(piece: DenialPiece) -> pd.DataFrame:
+    return piece.appeals
 
 
 def training_inputs(
     client: Client, world: World
 ) -> tuple[pd.DataFrame, FeatureBuilder, pd.DataFrame, pd.DataFrame | None]:
-    """What `triage.train.train_on_frame` needs of a world, built on the cluster: the triage frame (gathered: the
-    recovery model is fitted in one process), the builder, and the appeals and truth rows of the denied claims.
+    """What `triage.train.train_on_frame` needs of a world, built on the cluster: the triage frame (gathered one
+    part at a time: the recovery model is fitted in one process), the builder, and the appeals and truth rows of
+    the denied claims.
 
     Returns:
         `(frame, builder, appeals, truth)`; truth None when the world has none.
     """
     dist = distributed_frame(client, world)
-    frame = concat(*client.gather(dist.frames)).sort_values(FRAME_ORDER, kind="stable", ignore_index=True)
-    appeals = concat(*client.gather(client.map(_appeals_of, dist.parts, dist.frames)))
+    appeals = concat(*client.gather(client.map(_appeals, dist.pieces)))
     truth = None
     if table_files(world, "truth"):
-        names = part_names(world)
-        truth = concat(*client.gather(client.map(_truth_of, [world] * len(names), names, dist.frames, pure=False)))
-    return frame, dist.builder, appeals, truth
-
-
-def _appeals_of(part: dict[str, pd.DataFrame], frame: pd.DataFrame) -> pd.DataFrame:
-    appeals = part["appeals"]
-    return appeals[appeals["claim_id"].isin(frame["claim_id"])]
+        n = len(dist.names)
+        truth = concat(*client.gather(client.map(_truth_of, [world] * n, dist.names, dist.frames, pure=False)))
+    frames, builder = dist.frames, dist.builder
+    dist.pieces.clear()  # the parts' pieces are released as their frames are made
+    del dist
+    gathered = []
+    while frames:  # one part's rows at a time, each released on its worker once here
+        gathered.append(frames.pop(0).result())
+    frame = concat(*gathered).sort_values(FRAME_ORDER, kind="stable", ignore_index=True)
+    return frame, builder, appeals, truth
 
 
 def _truth_of(world: World, part: str, frame: pd.DataFrame) -> pd.DataFrame:

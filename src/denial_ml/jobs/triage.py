@@ -17,7 +17,7 @@ from denial_ml.data.io import read_optional_tables, read_tables, table_parts
 from denial_ml.features.build import FeatureBuilder
 from denial_ml.jobs.worklist_text import format_reasons
 from denial_ml.schemas import PAYER_DECISION_TABLES, PRE_SUBMISSION_TABLES
-from denial_ml.store.items import UpsertResult, upsert_items
+from denial_ml.store.items import UpsertResult, upsert_items, upsert_slices
 from denial_ml.store.worklist import WorklistStore
 from denial_ml.triage.bundle import load_bundle, save_bundle
 from denial_ml.triage.detail import attach_details
@@ -94,13 +94,19 @@ def build_worklist(
     """Score the world's current denials as of its last adjudication date and upsert them into the store.
 
     Current denials are those without an appeal on file (appealed claims are already being worked). With
-    `client`, they are scored part by part on the cluster (`engine.worklist`): the same items, in the same order.
+    `client`, they are scored part by part on the cluster (`engine.worklist`) and written a slice at a time in one
+    transaction: the same items, in the same order, with the client holding one slice of them.
 
     Returns:
         The ranked denials (with `client`: their claim ids, sort keys and routes only) and what the upsert did.
     """
-    ranked, items = worklist_rows(data_dir, bundle, client)
-    return ranked, upsert_items(store, items)
+    if client is None:
+        ranked, items = worklist_rows(data_dir, bundle)
+        return ranked, upsert_items(store, items)
+    from denial_ml.engine.worklist import KEYS, items_in_order, rank_partitioned
+
+    parts = rank_partitioned(client, *partitioned_inputs(client, data_dir, bundle))
+    return parts.keys[KEYS], upsert_slices(store, items_in_order(client, parts))
 
 
 def worklist_rows(
@@ -110,18 +116,11 @@ def worklist_rows(
 
     `data_dir` may be an fsspec URL with `client` (the workers read the world; see `engine.paths`).
     """
-    model = load_bundle(bundle)
     if client is not None:
-        from denial_ml.engine.paths import read_world_tables, table_files
-        from denial_ml.engine.triage import distributed_frame
         from denial_ml.engine.worklist import worklist_partitioned
 
-        small = read_world_tables(
-            data_dir, ["payers", *(["payer_contacts"] if table_files(data_dir, "payer_contacts") else [])]
-        )
-        names = small["payers"].set_index("payer_id")["payer_name"]
-        dist = distributed_frame(client, data_dir)
-        return worklist_partitioned(client, dist, Path(bundle), model, names, _by_payer(small.get("payer_contacts")))
+        return worklist_partitioned(client, *partitioned_inputs(client, data_dir, bundle))
+    model = load_bundle(bundle)
     tables = read_world(Path(data_dir))
     frame = triage_frame(tables, FeatureBuilder().fit(tables))
     frame = frame[~frame["claim_id"].isin(tables["appeals"]["claim_id"])].reset_index(drop=True)
@@ -131,6 +130,21 @@ def worklist_rows(
     contacts = read_optional_tables(data_dir, ["payer_contacts"]).get("payer_contacts")
     items = attach_details(worklist_items(ranked, model, names), tables, model.appeal_cost, _by_payer(contacts))
     return ranked, items
+
+
+def partitioned_inputs(client: Client, data_dir: Path | str, bundle: Path) -> tuple:
+    """What `engine.worklist.rank_partitioned` needs besides the client: the world's triage frame on the cluster,
+    the bundle (loaded here first: a refused bundle fails before the cluster works), payer names and contacts."""
+    from denial_ml.engine.paths import read_world_tables, table_files
+    from denial_ml.engine.triage import distributed_frame
+
+    model = load_bundle(bundle)
+    small = read_world_tables(
+        data_dir, ["payers", *(["payer_contacts"] if table_files(data_dir, "payer_contacts") else [])]
+    )
+    names = small["payers"].set_index("payer_id")["payer_name"]
+    dist = distributed_frame(client, data_dir)
+    return dist, Path(bundle), model, names, _by_payer(small.get("payer_contacts"))
 
 
 def _by_payer(contacts: pd.DataFrame | None) -> dict:

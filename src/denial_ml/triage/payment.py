@@ -95,10 +95,70 @@ def price_book(history: pd.DataFrame, cutoffs: np.ndarray) -> dict[pd.Timestamp,
 
 def prices_before(past: pd.DataFrame) -> Prices:
     """The medians of the lines paid before a cutoff (`past`)."""
-    ratio = float(past["ratio"].median()) if len(past) else DEFAULT_RATIO
+    return Prices(ratio_before(past["ratio"]), *key_prices_before(past))
+
+
+def ratio_before(ratios: pd.Series) -> float:
+    """The median allowed/charge of the lines paid before a cutoff (`DEFAULT_RATIO` when none were)."""
+    return float(ratios.median()) if len(ratios) else DEFAULT_RATIO
+
+
+def key_prices_before(past: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """`Prices.by_key` and `Prices.by_proc` of the lines paid before a cutoff: a procedure's lines give both, so
+    the lines of a set of procedures (`procedure_buckets`) give those procedures' prices exactly."""
     by_key = past.groupby(["payer_id", "procedure_code"])["unit_allowed"].agg(["median", "size"])
     by_proc = past.groupby("procedure_code")["unit_allowed"].agg(["median", "size"])
-    return Prices(ratio, by_key[by_key["size"] >= MIN_LINES]["median"], by_proc[by_proc["size"] >= MIN_LINES]["median"])
+    return by_key[by_key["size"] >= MIN_LINES]["median"], by_proc[by_proc["size"] >= MIN_LINES]["median"]
+
+
+def procedure_buckets(paid: pd.DataFrame, buckets: int) -> list[pd.DataFrame]:
+    """Paid lines split by a hash of the procedure code that is the same in every process (`paid_lines`' columns
+    but the ratio, which is priced over all lines: `ratio_book`)."""
+    columns = ["payer_id", "procedure_code", "unit_allowed", "date"]
+    bucket = pd.util.hash_array(paid["procedure_code"].to_numpy(dtype=object)) % np.uint64(buckets)
+    return [paid.loc[bucket == b, columns].reset_index(drop=True) for b in range(buckets)]
+
+
+def key_book(cutoffs: np.ndarray, *paid: pd.DataFrame) -> dict[pd.Timestamp, tuple[pd.Series, pd.Series]]:
+    """`key_prices_before` at each cutoff from paid lines (one procedure bucket of every part)."""
+    history, ends = by_date(pd.concat(paid, ignore_index=True), cutoffs)
+    return {pd.Timestamp(c): key_prices_before(history.iloc[:end]) for c, end in zip(cutoffs, ends, strict=True)}
+
+
+def ratio_book(cutoffs: np.ndarray, *paid: pd.DataFrame) -> dict[pd.Timestamp, float]:
+    """`ratio_before` at each cutoff from paid lines' dates and ratios (of every part: a median needs them all)."""
+    history, ends = by_date(pd.concat(paid, ignore_index=True), cutoffs)
+    ratios = history["ratio"]
+    return {pd.Timestamp(c): ratio_before(ratios.iloc[:end]) for c, end in zip(cutoffs, ends, strict=True)}
+
+
+def by_date(history: pd.DataFrame, cutoffs: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Paid lines sorted by date, and how many were paid before each cutoff: the lines before a cutoff are a
+    prefix (a median does not depend on the order of its values; a copy per cutoff would)."""
+    history = history.sort_values("date", kind="stable", ignore_index=True)
+    dates = history["date"].to_numpy(dtype="datetime64[ns]")
+    return history, np.searchsorted(dates, np.asarray(cutoffs, dtype="datetime64[ns]"), side="left")
+
+
+def merge_books(
+    ratios: dict[pd.Timestamp, float], *keys: dict[pd.Timestamp, tuple[pd.Series, pd.Series]]
+) -> dict[pd.Timestamp, Prices]:
+    """The book of `price_book` from its ratio book and the key books of the procedure buckets.
+
+    Raises:
+        ValueError: the books do not hold the same cutoffs.
+    """
+    for book in keys:
+        if book.keys() != ratios.keys():  # a bucket priced at other months would misprice silently
+            raise ValueError(f"price books: cutoffs differ ({len(book)} vs {len(ratios)})")
+    return {
+        cutoff: Prices(
+            ratio,
+            pd.concat([book[cutoff][0] for book in keys]) if keys else pd.Series(dtype=float),
+            pd.concat([book[cutoff][1] for book in keys]) if keys else pd.Series(dtype=float),
+        )
+        for cutoff, ratio in ratios.items()
+    }
 
 
 def payment_from_book(book: dict[pd.Timestamp, Prices], lines: pd.DataFrame, denials: pd.DataFrame) -> np.ndarray:
