@@ -86,9 +86,11 @@ def read_world_part(world: World, part: str, names: tuple[str, ...]) -> dict[str
     return tables
 
 
-def shared_sums(world: World, part: str, buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame, None]:
-    """The shared indexes' (key, day) sums of one part, in key buckets (`table_sums`; runs on a worker)."""
-    return table_sums(read_world_part(world, part, SUM_TABLES), buckets, patients=False)
+def shared_sums(world: World, part: str, buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
+    """The shared indexes' (key, day) sums of one part, in key buckets, and its claims' facts (`table_sums`;
+    runs on a worker)."""
+    sums, facts, _ = table_sums(read_world_part(world, part, SUM_TABLES), buckets, patients=False)
+    return sums, facts
 
 
 def shared_snapshot(client: Client, world: World, names: list[str]) -> Snapshot:

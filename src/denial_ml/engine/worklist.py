@@ -1,12 +1,12 @@
 """The worklist of a world folder scored part by part on Dask workers (`worklist build --engine dask`).
 
-Each part's rows of the triage frame (`engine.triage`) are filtered (appealed claims are being worked already),
-scored, routed and explained on their worker with the bundle it loaded once, and get their claim details
-from the part's tables, which the task reads itself. The worklist's order is global: only each row's sort keys
-come to the client, which orders them as `triage.rank.rank_denials` orders the whole frame (priority, then
-expected recovery, descending; ties in the frame's order). The items stay on their workers and come to the
-client a slice of the worklist at a time (`items_in_order`), so the store, which has one writer, receives them
-in the local order while the client holds one slice.
+Each part's rows of the triage frame (`engine.triage`) are filtered (appealed claims are being worked already)
+and ranked on their worker with the bundle it loaded once; the task reads the part's tables itself and keeps
+the rows of its denials' claims. The worklist's order is global: only each row's sort keys come to the client,
+which orders them as `triage.rank.rank_denials` orders the whole frame (priority, then expected recovery,
+descending; ties in the frame's order). The items (explained, with their claim details: kilobytes each) are
+made a slice of the worklist at a time by the parts that hold its rows (`items_in_order`), so the store, which
+has one writer, receives them in the local order while no process holds more than a slice of them.
 """
 
 from __future__ import annotations
@@ -43,23 +43,41 @@ def worker_model(folder: str, version: str) -> TriageModel:
     return model
 
 
+@dataclass
+class RankedPiece:
+    """A part's current denials, ranked (`rank_denials`, the part's order), and the rows of its claims' tables
+    their worklist items are detailed from (`attach_details`): what the part's items are made of, a slice of the
+    worklist at a time."""
+
+    ranked: pd.DataFrame
+    details: dict[str, pd.DataFrame]
+
+
 def rank_part(
-    world: World,
-    part: str,
-    frame: pd.DataFrame,
-    model_ref: tuple[str, str],
-    as_of: pd.Timestamp,
-    payer_names: pd.Series,
-    contacts: dict[str, dict[str, Any]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A part's current denials ranked and turned into worklist items (runs on a worker, which reads the part's
-    tables): (sort keys, items)."""
+    world: World, part: str, frame: pd.DataFrame, model_ref: tuple[str, str], as_of: pd.Timestamp
+) -> tuple[pd.DataFrame, RankedPiece]:
+    """A part's current denials ranked (runs on a worker, which reads the part's tables): their sort keys, and
+    the piece their items are made from."""
     model = worker_model(*model_ref)
     tables = read_world_part(world, part, DETAIL_TABLES)
     frame = frame[~frame["claim_id"].isin(tables["appeals"]["claim_id"])].reset_index(drop=True)
     ranked = rank_denials(frame, model, as_of)
-    items = attach_details(worklist_items(ranked, model, payer_names), tables, model.appeal_cost, contacts)
-    return ranked[KEYS], items
+    claims = set(ranked["claim_id"])
+    details = {name: table[table["claim_id"].isin(claims)].reset_index(drop=True) for name, table in tables.items()}
+    return ranked[KEYS], RankedPiece(ranked, details)
+
+
+def part_items(
+    piece: RankedPiece,
+    rows: np.ndarray,
+    model_ref: tuple[str, str],
+    payer_names: pd.Series,
+    contacts: dict[str, dict[str, Any]],
+) -> pd.DataFrame:
+    """The worklist items of a part's ranked denials at `rows` (each item is made from its own row alone)."""
+    model = worker_model(*model_ref)
+    ranked = piece.ranked.iloc[rows].reset_index(drop=True)
+    return attach_details(worklist_items(ranked, model, payer_names), piece.details, model.appeal_cost, contacts)
 
 
 def global_order(keys: pd.DataFrame) -> np.ndarray:
@@ -73,10 +91,13 @@ def global_order(keys: pd.DataFrame) -> np.ndarray:
 @dataclass
 class RankedParts:
     """A world's ranked current denials: their sort keys in worklist order (with each row's `part` and its `row`
-    there), and each part's items on its worker."""
+    there), each part's `RankedPiece` on its worker, and what their items need besides."""
 
     keys: pd.DataFrame
-    items: list[Future]
+    pieces: list[Future]
+    model_ref: tuple[str, str]
+    payer_names: pd.Series
+    contacts: dict[str, dict[str, Any]]
 
 
 def rank_partitioned(
@@ -102,39 +123,33 @@ def rank_partitioned(
     as_of = max(client.gather(client.map(_last_adjudication, dist.pieces)))
     ref = (str(bundle), model.version)
     n = len(dist.names)
-    ranked = client.map(
-        rank_part,
-        [dist.world] * n,
-        dist.names,
-        dist.frames,
-        model_ref=ref,
-        as_of=as_of,
-        payer_names=payer_names,
-        contacts=contacts,
-        pure=False,
-    )
+    ranked = client.map(rank_part, [dist.world] * n, dist.names, dist.frames, model_ref=ref, as_of=as_of, pure=False)
     dist.pieces.clear()  # what the parts' ranking needed: released as each part is ranked
     dist.frames.clear()
-    items = client.map(_pick, ranked, i=1)
-    keys = [
-        k.assign(part=p, row=np.arange(len(k))) for p, k in enumerate(client.gather(client.map(_pick, ranked, i=0)))
-    ]
+    pieces = client.map(_pick, ranked, i=1)
+    gathered = client.gather(client.map(_pick, ranked, i=0))
     del ranked
+    keys = [k.assign(part=p, row=np.arange(len(k))) for p, k in enumerate(gathered)]
     merged = concat(*keys) if keys else pd.DataFrame(columns=[*KEYS, "part", "row"])
-    return RankedParts(merged.iloc[global_order(merged)].reset_index(drop=True), items)
+    return RankedParts(merged.iloc[global_order(merged)].reset_index(drop=True), pieces, ref, payer_names, contacts)
 
 
 def items_in_order(client: Client, ranked: RankedParts, size: int = SLICE) -> Iterator[pd.DataFrame]:
-    """The worklist items in worklist order, `size` at a time (each slice taken from the parts that hold it)."""
+    """The worklist items in worklist order, `size` at a time: each slice's items are made by the parts that hold
+    its rows (`part_items`), so neither the client nor a worker holds more than a slice of items."""
     for lo in range(0, len(ranked.keys), size):
         keys = ranked.keys.iloc[lo : lo + size]
-        parts = keys["part"].to_numpy()
+        parts, rows = keys["part"].to_numpy(), keys["row"].to_numpy()
         wanted = np.unique(parts)
-        taken = client.gather(
-            [client.submit(_take, ranked.items[p], keys["row"].to_numpy()[parts == p]) for p in wanted]
-        )
+        made = [
+            client.submit(
+                part_items, ranked.pieces[p], rows[parts == p], ranked.model_ref, ranked.payer_names, ranked.contacts
+            )
+            for p in wanted
+        ]
         where = np.concatenate([np.flatnonzero(parts == p) for p in wanted])
-        piece = concat(*taken)
+        piece = concat(*client.gather(made))
+        del made
         yield piece.iloc[np.argsort(where, kind="stable")].reset_index(drop=True)
 
 
@@ -160,10 +175,6 @@ def worklist_partitioned(
 
 def _pick(result: tuple, i: int) -> object:
     return result[i]
-
-
-def _take(items: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    return items.iloc[rows]
 
 
 def _last_adjudication(piece: Any) -> pd.Timestamp:
