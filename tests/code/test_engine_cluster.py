@@ -59,3 +59,18 @@ def test_a_worker_restarted_past_its_memory_limit_fails_the_job_saying_what_to_c
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), pytest.raises(WorkerLostError, match=expected):
         with open_client(ClusterSpec(workers=1, memory_limit="400MiB")) as client:
             client.submit(_hog, 600).result(timeout=120)
+
+
+def test_the_cli_says_a_lost_worker_in_one_line(monkeypatch, capsys):
+    import denial_ml.cli as cli
+    from denial_ml.engine.cluster import WorkerLostError
+
+    def lose(**_: object) -> None:
+        raise WorkerLostError("dask: a worker was lost during the job")
+
+    monkeypatch.setattr(cli, "_register_all", lambda: None)
+    monkeypatch.setattr(cli, "app", lose)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 1
+    assert capsys.readouterr().err == "error: dask: a worker was lost during the job\n"
