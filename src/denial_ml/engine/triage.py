@@ -47,7 +47,9 @@ from denial_ml.features.snapshot import Snapshot
 from denial_ml.schemas import validate_table
 from denial_ml.triage.denials import decided_appeals, denied_claims, overturn_history
 from denial_ml.triage.features import assemble_frame, denial_claim_features
+from denial_ml.triage.medians import counts_at_most, exact_medians, group_sizes, value_groups
 from denial_ml.triage.payment import (
+    DEFAULT_RATIO,
     Prices,
     key_book,
     merge_books,
@@ -55,7 +57,6 @@ from denial_ml.triage.payment import (
     payment_from_book,
     priced_lines,
     procedure_buckets,
-    ratio_book,
 )
 
 if TYPE_CHECKING:
@@ -186,7 +187,9 @@ def distributed_frame(client: Client, world: World) -> DistributedFrame:
     del results  # each part's result is released once its pieces are picked
     cutoffs = np.unique(np.concatenate([np.empty(0, "datetime64[ns]"), *client.gather(client.map(_cutoffs, pieces))]))
     keys = [client.submit(key_book, cutoffs, *bucket) for bucket in paid]
-    book = client.submit(merge_books, client.submit(ratio_book, cutoffs, *ratios), *keys)
+    groups = client.map(_ratio_groups, ratios, cutoffs=cutoffs)
+    del ratios
+    book = client.submit(merge_books, ratio_medians(client, groups, cutoffs), *keys)
     decided = client.submit(concat, *client.map(_decided, pieces))
     frames = client.map(piece_frame, pieces, book=book, decided=decided)
     return DistributedFrame(world, names, pieces, frames, builder)
@@ -197,6 +200,30 @@ def with_patient_tables(shared: Snapshot, world: World, part: str) -> Snapshot:
     its feature names and categories (the parts' tasks fit theirs on their own patients)."""
     empty = {name: table.iloc[:0] for name, table in read_world_part(world, part, PATIENT_TABLES).items()}
     return Snapshot(reference={**shared.reference, **empty}, indexes=shared.indexes)
+
+
+def ratio_medians(client: Client, groups: list[Future], cutoffs: np.ndarray) -> dict[pd.Timestamp, float]:
+    """The median allowed/charge of every line paid before each cutoff (`payment.ratio_before` of the world's paid
+    lines), from each part's ratios grouped by month on its worker (`medians.exact_medians`: rounds of counts)."""
+    stats = client.gather(client.map(_group_stats, groups))
+    sizes = np.sum([s for s, _ in stats], axis=0) if stats else np.zeros(len(cutoffs), dtype=np.int64)
+    ends = np.concatenate([e for _, e in stats]) if stats else np.empty(0)
+    bounds = (float(ends.min()), float(ends.max())) if len(ends) else (0.0, 0.0)
+
+    def count(probes: np.ndarray) -> np.ndarray:
+        return np.sum(client.gather(client.map(counts_at_most, groups, probes=probes)), axis=0)
+
+    medians = exact_medians(count, sizes, bounds, DEFAULT_RATIO)
+    return {pd.Timestamp(c): float(m) for c, m in zip(cutoffs, medians, strict=True)}
+
+
+def _ratio_groups(paid: pd.DataFrame, cutoffs: np.ndarray) -> list[np.ndarray]:
+    return value_groups(paid["date"], paid["ratio"], cutoffs)
+
+
+def _group_stats(groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    ends = [v for g in groups if len(g) for v in (g[0], g[-1])]
+    return group_sizes(groups), np.array(ends, dtype=float)
 
 
 def _pick(result: tuple, i: int, bucket: int | None = None) -> object:

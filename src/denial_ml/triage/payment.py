@@ -113,7 +113,7 @@ def key_prices_before(past: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def procedure_buckets(paid: pd.DataFrame, buckets: int) -> list[pd.DataFrame]:
     """Paid lines split by a hash of the procedure code that is the same in every process (`paid_lines`' columns
-    but the ratio, which is priced over all lines: `ratio_book`)."""
+    but the ratio, whose median is over all lines: `engine.triage.ratio_medians`)."""
     columns = ["payer_id", "procedure_code", "unit_allowed", "date"]
     bucket = pd.util.hash_array(paid["procedure_code"].to_numpy(dtype=object)) % np.uint64(buckets)
     return [paid.loc[bucket == b, columns].reset_index(drop=True) for b in range(buckets)]
@@ -125,16 +125,9 @@ def key_book(cutoffs: np.ndarray, *paid: pd.DataFrame) -> dict[pd.Timestamp, tup
     return {pd.Timestamp(c): key_prices_before(history.iloc[:end]) for c, end in zip(cutoffs, ends, strict=True)}
 
 
-def ratio_book(cutoffs: np.ndarray, *paid: pd.DataFrame) -> dict[pd.Timestamp, float]:
-    """`ratio_before` at each cutoff from paid lines' dates and ratios (of every part: a median needs them all)."""
-    history, ends = by_date(pd.concat(paid, ignore_index=True), cutoffs)
-    ratios = history["ratio"]
-    return {pd.Timestamp(c): ratio_before(ratios.iloc[:end]) for c, end in zip(cutoffs, ends, strict=True)}
-
-
 def by_date(history: pd.DataFrame, cutoffs: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Paid lines sorted by date, and how many were paid before each cutoff: the lines before a cutoff are a
-    prefix (a median does not depend on the order of its values; a copy per cutoff would)."""
+    prefix (a median does not depend on the order of its values; a copy of them per cutoff would cost)."""
     history = history.sort_values("date", kind="stable", ignore_index=True)
     dates = history["date"].to_numpy(dtype="datetime64[ns]")
     return history, np.searchsorted(dates, np.asarray(cutoffs, dtype="datetime64[ns]"), side="left")
