@@ -55,6 +55,25 @@ def test_the_triage_frame_built_in_parts_is_the_whole_worlds(world, client):
     assert truth is not None and set(truth["claim_id"]) == denied  # the world's truth, in parts
 
 
+def test_parts_read_in_shares_of_their_patients_give_the_same_frame_and_worklist(world, bundles, client, monkeypatch):
+    import denial_ml.engine.triage as engine
+    from denial_ml.engine.triage import part_shares, training_inputs
+
+    monkeypatch.setattr(engine, "CLAIMS_PER_PART", 700)  # 2,000-claim files in 3 shares each
+    assert [(p.file, p.sub, p.split) for p in part_shares(world)][:4] == [
+        ("part-00000.parquet", 0, 3),
+        ("part-00000.parquet", 1, 3),
+        ("part-00000.parquet", 2, 3),
+        ("part-00001.parquet", 0, 3),
+    ]
+    tables = read_world(world)
+    frame, _, appeals, truth = training_inputs(client, world)
+    pd.testing.assert_frame_equal(frame, triage_frame(tables, FeatureBuilder().fit(tables)))
+    assert truth is not None and set(truth["claim_id"]) == set(frame["claim_id"])
+    bundle = bundles["local"][0]
+    pd.testing.assert_frame_equal(worklist_rows(world, bundle, client)[1], worklist_rows(world, bundle)[1])
+
+
 def test_a_model_trained_on_the_cluster_is_the_local_model(world, bundles):
     (local, local_metrics), (dask, dask_metrics) = bundles["local"], bundles["dask"]
     assert dask_metrics == local_metrics

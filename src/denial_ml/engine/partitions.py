@@ -125,16 +125,28 @@ def split_file_part(
     split = n_parts // len(files)
     file, sub = divmod(part, split)
     out = {name: pd.read_parquet(table_parts(folder, name)[file]) for name in (*tables, *patient_tables)}
+    return patient_share(out, sub, split)
+
+
+def patient_share(tables: dict[str, pd.DataFrame], sub: int, split: int) -> dict[str, pd.DataFrame]:
+    """Share `sub` of `split` of a part's tables, by the patient hash: its claims, the rows of the tables keyed by
+    claim (`claim_id`) that belong to them and the rows of those keyed by patient (`patient_id`); other tables
+    (payers, providers) whole."""
     if split == 1:
-        return out
-    claims = out["claims"]
+        return tables
+    out = dict(tables)
+    claims = tables["claims"]
     out["claims"] = claims[patient_part(claims["patient_id"], split) == sub].reset_index(drop=True)
     ids = out["claims"]["claim_id"]
-    for name in tables:
-        if name != "claims":  # Arrow's hash lookup: pandas' `isin` on Arrow strings builds a scalar per value
-            out[name] = out[name][isin(out[name]["claim_id"], ids)].reset_index(drop=True)
-    for name in patient_tables:
-        out[name] = out[name][patient_part(out[name]["patient_id"], split) == sub].reset_index(drop=True)
+    for name, table in tables.items():
+        if name == "claims":
+            continue
+        if (
+            "claim_id" in table.columns
+        ):  # Arrow's hash lookup: pandas' `isin` on Arrow strings builds a scalar per value
+            out[name] = table[isin(table["claim_id"], ids)].reset_index(drop=True)
+        elif "patient_id" in table.columns:
+            out[name] = table[patient_part(table["patient_id"], split) == sub].reset_index(drop=True)
     return out
 
 

@@ -114,3 +114,14 @@ def part_names(world: World) -> list[str]:
     if not parts:
         raise WorldIOError(f"table 'claims' is missing: no file {str(join(world, 'claims.parquet'))!r}")
     return [str(p).rsplit("/", 1)[-1] for p in parts]
+
+
+def row_count(path: World) -> int:
+    """The rows of one Parquet file, from its footer (local or by URL)."""
+    import pyarrow.parquet as pq
+
+    if not is_url(path):
+        return int(pq.ParquetFile(Path(path)).metadata.num_rows)
+    fs, inner = filesystem(str(path))
+    with fs.open(inner, "rb") as handle:
+        return int(pq.ParquetFile(handle).metadata.num_rows)

@@ -30,7 +30,7 @@ import pandas as pd
 
 from denial_ml.data.io import WorldIOError
 from denial_ml.engine.event_sums import bucket_count
-from denial_ml.engine.partitions import CLAIM_TABLES, PATIENT_TABLES
+from denial_ml.engine.partitions import CLAIM_TABLES, CLAIMS_PER_PART, PATIENT_TABLES, patient_share
 from denial_ml.engine.paths import (
     World,
     exists,
@@ -39,6 +39,7 @@ from denial_ml.engine.paths import (
     part_names,
     read_file,
     read_world_tables,
+    row_count,
     table_files,
 )
 from denial_ml.engine.snapshot import SHARED_REFERENCE, patient_snapshot, snapshot_in_waves, table_sums
@@ -68,8 +69,32 @@ FRAME_ORDER = ["adjudication_date", "claim_id"]  # `denied_claims`' order: the w
 PAID_PARTS = 2  # procedure buckets of the paid lines: one per this many parts
 
 
-def read_world_part(world: World, part: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
-    """The tables `names` of one part (a folder or an fsspec URL, read by the worker itself), validated as
+@dataclass(frozen=True)
+class PartShare:
+    """What one task reads: share `sub` of `split` (by the patient hash, `partitions.patient_share`) of the world's
+    part file `file`, so that a task holds about `CLAIMS_PER_PART` claims whatever the files' size."""
+
+    file: str
+    sub: int = 0
+    split: int = 1
+
+
+def part_shares(world: World) -> list[PartShare]:
+    """The shares a world is read in: each part file (`part_names`) in shares of about `CLAIMS_PER_PART` claims
+    (the first file's size decides for all, as `partitions.part_count` does)."""
+    names = part_names(world)
+    split = max(1, round(row_count(table_files(world, "claims")[0]) / CLAIMS_PER_PART))
+    return [PartShare(name, sub, split) for name in names for sub in range(split)]
+
+
+def read_world_part(world: World, part: PartShare, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The tables `names` of one share of a part (`read_world_file`, then `patient_share`); `names` must hold
+    `claims` when the part is split."""
+    return patient_share(read_world_file(world, part.file, names), part.sub, part.split)
+
+
+def read_world_file(world: World, file: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The tables `names` of one part file (a folder or an fsspec URL, read by the worker itself), validated as
     `read_tables` validates them; a table the world keeps in one file, such as payers, is read whole.
 
     Raises:
@@ -78,23 +103,23 @@ def read_world_part(world: World, part: str, names: tuple[str, ...]) -> dict[str
     tables = {}
     for name in names:
         if is_table_dir(world, name):
-            path = join(world, name, part)
+            path = join(world, name, file)
             if not exists(path):
-                raise WorldIOError(f"table {name!r} lacks part {part!r} in {str(join(world, name))!r}")
+                raise WorldIOError(f"table {name!r} lacks part {file!r} in {str(join(world, name))!r}")
             tables[name] = validate_table(name, read_file(path))
         else:
             tables[name] = read_world_tables(world, [name])[name]
     return tables
 
 
-def shared_sums(world: World, part: str, buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
+def shared_sums(world: World, part: PartShare, buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
     """The shared indexes' (key, day) sums of one part, in key buckets, and its claims' facts (`table_sums`;
     runs on a worker)."""
     sums, facts, _ = table_sums(read_world_part(world, part, SUM_TABLES), buckets, patients=False)
     return sums, facts
 
 
-def shared_snapshot(client: Client, world: World, names: list[str]) -> Snapshot:
+def shared_snapshot(client: Client, world: World, names: list[PartShare]) -> Snapshot:
     """The world's snapshot without its patient indexes and patients' rows (`PartSnapshot.shared`), from the
     parts' sums added on the workers."""
     buckets = bucket_count(len(names))
@@ -121,7 +146,7 @@ class DenialPiece:
 
 
 def denial_piece(
-    world: World, part: str, shared: Snapshot, buckets: int
+    world: World, part: PartShare, shared: Snapshot, buckets: int
 ) -> tuple[DenialPiece, list[pd.DataFrame], pd.DataFrame]:
     """A part's denials, their claim features (the world's shared indexes with the part's own patient indexes,
     `patient_snapshot`), lines to price and decided appeals; its paid lines by procedure bucket
@@ -162,7 +187,7 @@ class DistributedFrame:
     (its feature names and categories are the model's)."""
 
     world: World
-    names: list[str]  # the parts' file names (`part_names`)
+    names: list[PartShare]  # what each task reads (`part_shares`)
     pieces: list[Future]  # the parts' `DenialPiece`s
     frames: list[Future]  # the parts' rows of the frame (`piece_frame`)
     builder: FeatureBuilder
@@ -174,9 +199,9 @@ def distributed_frame(client: Client, world: World) -> DistributedFrame:
     Raises:
         WorldIOError, TableValidationError: a table cannot be read (raised from the worker that reads it).
     """
-    names = part_names(world)
+    names = part_shares(world)
     shared = shared_snapshot(client, world, names)
-    builder = FeatureBuilder().fit_snapshot(with_patient_tables(shared, world, names[0]))
+    builder = FeatureBuilder().fit_snapshot(with_patient_tables(shared, world, names[0].file))
     scattered = client.scatter(shared, broadcast=True)
     del shared
     buckets = max(1, len(names) // PAID_PARTS)
@@ -195,10 +220,10 @@ def distributed_frame(client: Client, world: World) -> DistributedFrame:
     return DistributedFrame(world, names, pieces, frames, builder)
 
 
-def with_patient_tables(shared: Snapshot, world: World, part: str) -> Snapshot:
+def with_patient_tables(shared: Snapshot, world: World, file: str) -> Snapshot:
     """`shared` with the patient tables as empty tables of their columns: what a builder needs to be fitted for
     its feature names and categories (the parts' tasks fit theirs on their own patients)."""
-    empty = {name: table.iloc[:0] for name, table in read_world_part(world, part, PATIENT_TABLES).items()}
+    empty = {name: table.iloc[:0] for name, table in read_world_file(world, file, PATIENT_TABLES).items()}
     return Snapshot(reference={**shared.reference, **empty}, indexes=shared.indexes)
 
 
@@ -268,6 +293,6 @@ def training_inputs(
     return frame, builder, appeals, truth
 
 
-def _truth_of(world: World, part: str, frame: pd.DataFrame) -> pd.DataFrame:
-    truth = read_world_part(world, part, ("truth",))["truth"]
+def _truth_of(world: World, part: PartShare, frame: pd.DataFrame) -> pd.DataFrame:
+    truth = read_world_file(world, part.file, ("truth",))["truth"]  # the frame's claims are the share's
     return truth[truth["claim_id"].isin(frame["claim_id"])]

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.engine.paths import World
-from denial_ml.engine.triage import FRAME_ORDER, DistributedFrame, concat, read_world_part
+from denial_ml.engine.triage import FRAME_ORDER, DistributedFrame, PartShare, concat, read_world_part
 from denial_ml.triage.bundle import BundleError, load_bundle
 from denial_ml.triage.detail import attach_details
 from denial_ml.triage.rank import TriageModel, rank_denials, worklist_items
@@ -54,7 +54,7 @@ class RankedPiece:
 
 
 def rank_part(
-    world: World, part: str, frame: pd.DataFrame, model_ref: tuple[str, str], as_of: pd.Timestamp
+    world: World, part: PartShare, frame: pd.DataFrame, model_ref: tuple[str, str], as_of: pd.Timestamp
 ) -> tuple[pd.DataFrame, RankedPiece]:
     """A part's current denials ranked (runs on a worker, which reads the part's tables): their sort keys, and
     the piece their items are made from."""
