@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -49,7 +50,7 @@ def train(
     try:
         with engine_client(settings, engine) as client:
             folder, metrics = train_bundle(
-                world, out or settings.models_dir / "triage", settings.appeal_cost, store, client
+                world, out or settings.models_dir / "triage", settings.appeal_cost, store, client, _say("triage train")
             )
     except WorldIOError as exc:
         raise fail(str(exc)) from None
@@ -94,7 +95,7 @@ def build(
     try:
         with engine_client(settings, engine) as client:
             bundle = model or settings.models_dir / "triage"
-            ranked, result = build_worklist(world, bundle, store, client)
+            ranked, result = build_worklist(world, bundle, store, client, _say("worklist build"))
     except (WorldIOError, BundleError, StoreError) as exc:
         raise fail(str(exc)) from None
     finally:
@@ -106,3 +107,8 @@ def build(
 def register(app: typer.Typer) -> None:
     """Add the `triage` command group (and `worklist build` on the worklist group)."""
     app.add_typer(triage_app, name="triage")
+
+
+def _say(job: str) -> Callable[[str], None]:
+    """Each step of a long job, on stderr as it starts (the job logs them too)."""
+    return lambda step: typer.echo(f"{job}: {step}", err=True)

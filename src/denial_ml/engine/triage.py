@@ -22,6 +22,7 @@ as the whole world's frame; in the world's order once sorted by adjudication dat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,11 @@ SUM_TABLES = (*CLAIM_TABLES, *PATIENT_TABLES, *SHARED_REFERENCE)  # what a part'
 PIECE_TABLES = (*SUM_TABLES, "remarks", "appeals")  # ... and its denials
 FRAME_ORDER = ["adjudication_date", "claim_id"]  # `denied_claims`' order: the world's frame in this order
 PAID_PARTS = 2  # procedure buckets of the paid lines: one per this many parts
+Step = Callable[[str], None]  # told each step's name as it starts (`jobs.triage` logs it and shows it)
+
+
+def quiet(_: str) -> None:
+    """A `Step` that says nothing."""
 
 
 @dataclass(frozen=True)
@@ -119,17 +125,17 @@ def shared_sums(world: World, part: PartShare, buckets: int) -> tuple[dict[str, 
     return sums, facts
 
 
-def shared_snapshot(client: Client, world: World, names: list[PartShare]) -> Snapshot:
+def shared_snapshot(client: Client, world: World, shares: list[PartShare]) -> Snapshot:
     """The world's snapshot without its patient indexes and patients' rows (`PartSnapshot.shared`), from the
     parts' sums added on the workers."""
-    buckets = bucket_count(len(names))
+    buckets = bucket_count(len(shares))
 
     def read_wave(parts: range) -> list[Future]:
-        wave = names[parts.start : parts.stop]
+        wave = shares[parts.start : parts.stop]
         return client.map(shared_sums, [world] * len(wave), wave, buckets=buckets, pure=False)
 
     reference = read_world_tables(world, SHARED_REFERENCE)
-    return snapshot_in_waves(client, len(names), reference, read_wave).shared()
+    return snapshot_in_waves(client, len(shares), reference, read_wave).shared()
 
 
 @dataclass
@@ -187,37 +193,41 @@ class DistributedFrame:
     (its feature names and categories are the model's)."""
 
     world: World
-    names: list[PartShare]  # what each task reads (`part_shares`)
+    shares: list[PartShare]  # what each task reads (`part_shares`)
     pieces: list[Future]  # the parts' `DenialPiece`s
     frames: list[Future]  # the parts' rows of the frame (`piece_frame`)
     builder: FeatureBuilder
 
 
-def distributed_frame(client: Client, world: World) -> DistributedFrame:
-    """Build the triage frame of a world folder on the cluster, part by part (see the module's docstring).
+def distributed_frame(client: Client, world: World, step: Step = quiet) -> DistributedFrame:
+    """Build the triage frame of a world folder on the cluster, part by part (see the module's docstring), telling
+    `step` each step as it starts.
 
     Raises:
         WorldIOError, TableValidationError: a table cannot be read (raised from the worker that reads it).
     """
-    names = part_shares(world)
-    shared = shared_snapshot(client, world, names)
-    builder = FeatureBuilder().fit_snapshot(with_patient_tables(shared, world, names[0].file))
+    shares = part_shares(world)
+    step(f"shared history snapshot ({len(shares)} shares of {len(part_names(world))} part files)")
+    shared = shared_snapshot(client, world, shares)
+    builder = FeatureBuilder().fit_snapshot(with_patient_tables(shared, world, shares[0].file))
     scattered = client.scatter(shared, broadcast=True)
     del shared
-    buckets = max(1, len(names) // PAID_PARTS)
-    results = client.map(denial_piece, [world] * len(names), names, shared=scattered, buckets=buckets, pure=False)
+    buckets = max(1, len(shares) // PAID_PARTS)
+    step("denials, their features and paid lines")
+    results = client.map(denial_piece, [world] * len(shares), shares, shared=scattered, buckets=buckets, pure=False)
     pieces = client.map(_pick, results, i=0)
     paid = [client.map(_pick, results, i=1, bucket=b) for b in range(buckets)]
     ratios = client.map(_pick, results, i=2)
     del results  # each part's result is released once its pieces are picked
     cutoffs = np.unique(np.concatenate([np.empty(0, "datetime64[ns]"), *client.gather(client.map(_cutoffs, pieces))]))
+    step(f"prices at {len(cutoffs)} months: {buckets} procedure buckets, the allowed/charge medians by bisection")
     keys = [client.submit(key_book, cutoffs, *bucket) for bucket in paid]
     groups = client.map(_ratio_groups, ratios, cutoffs=cutoffs)
     del ratios
     book = client.submit(merge_books, ratio_medians(client, groups, cutoffs), *keys)
     decided = client.submit(concat, *client.map(_decided, pieces))
     frames = client.map(piece_frame, pieces, book=book, decided=decided)
-    return DistributedFrame(world, names, pieces, frames, builder)
+    return DistributedFrame(world, shares, pieces, frames, builder)
 
 
 def with_patient_tables(shared: Snapshot, world: World, file: str) -> Snapshot:
@@ -268,7 +278,7 @@ def _appeals(piece: DenialPiece) -> pd.DataFrame:
 
 
 def training_inputs(
-    client: Client, world: World
+    client: Client, world: World, step: Step = quiet
 ) -> tuple[pd.DataFrame, FeatureBuilder, pd.DataFrame, pd.DataFrame | None]:
     """What `triage.train.train_on_frame` needs of a world, built on the cluster: the triage frame (gathered one
     part at a time: the recovery model is fitted in one process), the builder, and the appeals and truth rows of
@@ -277,12 +287,13 @@ def training_inputs(
     Returns:
         `(frame, builder, appeals, truth)`; truth None when the world has none.
     """
-    dist = distributed_frame(client, world)
+    dist = distributed_frame(client, world, step)
+    step("the triage frame to the client, one part at a time")
     appeals = concat(*client.gather(client.map(_appeals, dist.pieces)))
     truth = None
     if table_files(world, "truth"):
-        n = len(dist.names)
-        truth = concat(*client.gather(client.map(_truth_of, [world] * n, dist.names, dist.frames, pure=False)))
+        n = len(dist.shares)
+        truth = concat(*client.gather(client.map(_truth_of, [world] * n, dist.shares, dist.frames, pure=False)))
     frames, builder = dist.frames, dist.builder
     dist.pieces.clear()  # the parts' pieces are released as their frames are made
     del dist

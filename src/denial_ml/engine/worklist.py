@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from denial_ml.engine.paths import World
-from denial_ml.engine.triage import FRAME_ORDER, DistributedFrame, PartShare, concat, read_world_part
+from denial_ml.engine.triage import FRAME_ORDER, DistributedFrame, PartShare, Step, concat, quiet, read_world_part
 from denial_ml.triage.bundle import BundleError, load_bundle
 from denial_ml.triage.detail import attach_details
 from denial_ml.triage.rank import TriageModel, rank_denials, worklist_items
@@ -107,6 +107,7 @@ def rank_partitioned(
     model: TriageModel,
     payer_names: pd.Series,
     contacts: dict[str, dict[str, Any]],
+    step: Step = quiet,
 ) -> RankedParts:
     """Rank a world's current denials on the cluster; only their sort keys come to the client.
 
@@ -120,10 +121,11 @@ def rank_partitioned(
     Raises:
         BundleError: the bundle changed since the client loaded it.
     """
+    step("rank the current denials")
     as_of = max(client.gather(client.map(_last_adjudication, dist.pieces)))
     ref = (str(bundle), model.version)
-    n = len(dist.names)
-    ranked = client.map(rank_part, [dist.world] * n, dist.names, dist.frames, model_ref=ref, as_of=as_of, pure=False)
+    n = len(dist.shares)
+    ranked = client.map(rank_part, [dist.world] * n, dist.shares, dist.frames, model_ref=ref, as_of=as_of, pure=False)
     dist.pieces.clear()  # what the parts' ranking needed: released as each part is ranked
     dist.frames.clear()
     pieces = client.map(_pick, ranked, i=1)
@@ -134,10 +136,14 @@ def rank_partitioned(
     return RankedParts(merged.iloc[global_order(merged)].reset_index(drop=True), pieces, ref, payer_names, contacts)
 
 
-def items_in_order(client: Client, ranked: RankedParts, size: int = SLICE) -> Iterator[pd.DataFrame]:
+def items_in_order(
+    client: Client, ranked: RankedParts, size: int = SLICE, step: Step = quiet
+) -> Iterator[pd.DataFrame]:
     """The worklist items in worklist order, `size` at a time: each slice's items are made by the parts that hold
     its rows (`part_items`), so neither the client nor a worker holds more than a slice of items."""
-    for lo in range(0, len(ranked.keys), size):
+    total = len(ranked.keys)
+    for lo in range(0, total, size):
+        step(f"items {lo + 1:,}-{min(total, lo + size):,} of {total:,}: explained, detailed, written")
         keys = ranked.keys.iloc[lo : lo + size]
         parts, rows = keys["part"].to_numpy(), keys["row"].to_numpy()
         wanted = np.unique(parts)

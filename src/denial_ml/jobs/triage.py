@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ from denial_ml.triage.train import train_on_frame, train_triage
 
 if TYPE_CHECKING:
     from distributed import Client
+
+
+log = logging.getLogger(__name__)
 
 # Every table but the truth: what a practice has before and after the payer decides.
 WORLD_TABLES = (*PRE_SUBMISSION_TABLES, *PAYER_DECISION_TABLES)
@@ -67,11 +71,13 @@ def train_bundle(
     appeal_cost: float,
     store: WorklistStore | None = None,
     client: Client | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[Path, dict]:
     """Train on a world folder (plus the store's recorded outcomes) and write the bundle.
 
     With `client`, the triage frame is built part by part on the cluster (`engine.triage`) and gathered for the
     fit: the same frame, model and metrics as without; `data_dir` may then be an fsspec URL (`engine.paths`).
+    `progress` is told each step as it starts (the steps are logged too).
 
     Returns:
         The bundle folder and its metrics.
@@ -82,20 +88,27 @@ def train_bundle(
     else:
         from denial_ml.engine.triage import training_inputs
 
-        frame, builder, appeals, truth = training_inputs(client, data_dir)
+        step = steps("triage train", progress)
+        frame, builder, appeals, truth = training_inputs(client, data_dir, step)
+        step("the recovery model")
         model, metrics, _ = train_on_frame(frame, builder, appeals, truth, appeal_cost, outcomes)
     model.version = "triage-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return save_bundle(model, metrics, out), metrics
 
 
 def build_worklist(
-    data_dir: Path | str, bundle: Path, store: WorklistStore, client: Client | None = None
+    data_dir: Path | str,
+    bundle: Path,
+    store: WorklistStore,
+    client: Client | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, UpsertResult]:
     """Score the world's current denials as of its last adjudication date and upsert them into the store.
 
     Current denials are those without an appeal on file (appealed claims are already being worked). With
     `client`, they are scored part by part on the cluster (`engine.worklist`) and written a slice at a time in one
-    transaction: the same items, in the same order, with the client holding one slice of them.
+    transaction: the same items, in the same order, with the client holding one slice of them; `progress` is told
+    each step as it starts (the steps are logged too).
 
     Returns:
         The ranked denials (with `client`: their claim ids, sort keys and routes only) and what the upsert did.
@@ -105,8 +118,10 @@ def build_worklist(
         return ranked, upsert_items(store, items)
     from denial_ml.engine.worklist import KEYS, items_in_order, rank_partitioned
 
-    parts = rank_partitioned(client, *partitioned_inputs(client, data_dir, bundle))
-    return parts.keys[KEYS], upsert_slices(store, items_in_order(client, parts))
+    step = steps("worklist build", progress)
+    dist, folder, model, names, contacts = partitioned_inputs(client, data_dir, bundle, step)
+    parts = rank_partitioned(client, dist, folder, model, names, contacts, step)
+    return parts.keys[KEYS], upsert_slices(store, items_in_order(client, parts, step=step))
 
 
 def worklist_rows(
@@ -132,7 +147,9 @@ def worklist_rows(
     return ranked, items
 
 
-def partitioned_inputs(client: Client, data_dir: Path | str, bundle: Path) -> tuple:
+def partitioned_inputs(
+    client: Client, data_dir: Path | str, bundle: Path, step: Callable[[str], None] | None = None
+) -> tuple:
     """What `engine.worklist.rank_partitioned` needs besides the client: the world's triage frame on the cluster,
     the bundle (loaded here first: a refused bundle fails before the cluster works), payer names and contacts."""
     from denial_ml.engine.paths import read_world_tables, table_files
@@ -143,8 +160,19 @@ def partitioned_inputs(client: Client, data_dir: Path | str, bundle: Path) -> tu
         data_dir, ["payers", *(["payer_contacts"] if table_files(data_dir, "payer_contacts") else [])]
     )
     names = small["payers"].set_index("payer_id")["payer_name"]
-    dist = distributed_frame(client, data_dir)
+    dist = distributed_frame(client, data_dir, step or (lambda _: None))
     return dist, Path(bundle), model, names, _by_payer(small.get("payer_contacts"))
+
+
+def steps(job: str, progress: Callable[[str], None] | None) -> Callable[[str], None]:
+    """A step callback that logs each step of `job` and tells `progress`."""
+
+    def step(name: str) -> None:
+        log.info("%s: %s", job, name)
+        if progress is not None:
+            progress(name)
+
+    return step
 
 
 def _by_payer(contacts: pd.DataFrame | None) -> dict:
