@@ -56,9 +56,12 @@ def test_a_worker_restarted_past_its_memory_limit_fails_the_job_saying_what_to_c
     from denial_ml.engine.cluster import WorkerLostError
 
     expected = r"passed 95 % of its memory limit, 400MiB a worker, .* \(DENIAL_ML_DASK_MEMORY_LIMIT\).*KilledWorker"
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), pytest.raises(WorkerLostError, match=expected):
-        with open_client(ClusterSpec(workers=1, memory_limit="400MiB")) as client:
-            client.submit(_hog, 600).result(timeout=120)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        pytest.raises(WorkerLostError, match=expected),
+        open_client(ClusterSpec(workers=1, memory_limit="400MiB")) as client,
+    ):
+        client.submit(_hog, 600).result(timeout=120)
 
 
 def test_the_cli_says_a_lost_worker_in_one_line(monkeypatch, capsys):
