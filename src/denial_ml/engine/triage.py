@@ -119,10 +119,10 @@ def read_world_file(world: World, file: str, names: tuple[str, ...]) -> dict[str
 
 
 def shared_sums(world: World, part: PartShare, buckets: int) -> tuple[dict[str, list[pd.DataFrame]], pd.DataFrame]:
-    """The shared indexes' (key, day) sums of one part, in key buckets, and its claims' facts (`table_sums`;
-    runs on a worker)."""
+    """The shared indexes' (key, day) sums of one part, in key buckets (`table_sums`; runs on a worker), and no
+    claim facts (`snapshot_in_waves` takes them; training's periods need them, triage's do not)."""
     sums, facts, _ = table_sums(read_world_part(world, part, SUM_TABLES), buckets, patients=False)
-    return sums, facts
+    return sums, facts.iloc[:0]  # triage cuts its periods from the denials: no claim's facts need travel
 
 
 def shared_snapshot(client: Client, world: World, shares: list[PartShare]) -> Snapshot:

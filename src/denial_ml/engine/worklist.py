@@ -159,26 +159,6 @@ def items_in_order(
         yield piece.iloc[np.argsort(where, kind="stable")].reset_index(drop=True)
 
 
-def worklist_partitioned(
-    client: Client,
-    dist: DistributedFrame,
-    bundle: Path,
-    model: TriageModel,
-    payer_names: pd.Series,
-    contacts: dict[str, dict[str, Any]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The worklist items of a world's current denials, scored on the cluster, in the local order, all at once
-    (`rank_partitioned` and `items_in_order`; a large world's are written a slice at a time instead).
-
-    Returns:
-        `(ranked, items)`: the ranked denials' keys (`KEYS`) and the store's rows, both in worklist order.
-    """
-    ranked = rank_partitioned(client, dist, bundle, model, payer_names, contacts)
-    slices = list(items_in_order(client, ranked))
-    items = concat(*slices) if slices else pd.DataFrame()
-    return ranked.keys[KEYS], items
-
-
 def _pick(result: tuple, i: int) -> object:
     return result[i]
 

@@ -132,9 +132,11 @@ def worklist_rows(
     `data_dir` may be an fsspec URL with `client` (the workers read the world; see `engine.paths`).
     """
     if client is not None:
-        from denial_ml.engine.worklist import worklist_partitioned
+        from denial_ml.engine.worklist import KEYS, items_in_order, rank_partitioned
 
-        return worklist_partitioned(client, *partitioned_inputs(client, data_dir, bundle))
+        parts = rank_partitioned(client, *partitioned_inputs(client, data_dir, bundle))
+        slices = list(items_in_order(client, parts))  # all at once: `build_worklist` writes a slice at a time
+        return parts.keys[KEYS], concat_slices(slices)
     model = load_bundle(bundle)
     tables = read_world(Path(data_dir))
     frame = triage_frame(tables, FeatureBuilder().fit(tables))
@@ -162,6 +164,11 @@ def partitioned_inputs(
     names = small["payers"].set_index("payer_id")["payer_name"]
     dist = distributed_frame(client, data_dir, step or (lambda _: None))
     return dist, Path(bundle), model, names, _by_payer(small.get("payer_contacts"))
+
+
+def concat_slices(slices: list[pd.DataFrame]) -> pd.DataFrame:
+    """Slices of worklist items as one frame (an empty one without slices)."""
+    return pd.concat(slices, ignore_index=True) if slices else pd.DataFrame()
 
 
 def steps(job: str, progress: Callable[[str], None] | None) -> Callable[[str], None]:
